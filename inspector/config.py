@@ -1,0 +1,64 @@
+"""Where data lives and the product's settings, declared in one place.
+
+The data directory is, in order of precedence: an explicit ``--data-dir``,
+the ``INSPECTOR_DATA_DIR`` environment variable, then the user data directory
+that platformdirs gives for this OS.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+APP_NAME = "vehicle-inspector"
+DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data directory to use, created if missing."""
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get(DATA_DIR_ENV):
+        path = Path(os.environ[DATA_DIR_ENV])
+    else:
+        path = Path(user_data_dir(APP_NAME, appauthor=False))
+    path = path.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """A STUN or TURN server passed to both peers."""
+
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"urls": list(self.urls)}
+        if self.username is not None:
+            data["username"] = self.username
+        if self.credential is not None:
+            data["credential"] = self.credential
+        return data
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How the phone-facing server listens.
+
+    Loopback by default; ``lan`` serves HTTPS with a self-signed certificate;
+    ``public_url`` is the address phones use behind a TLS reverse proxy. With no
+    ICE servers configured no outside server is ever contacted.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    lan: bool = False
+    public_url: str | None = None
+    ice_servers: tuple[IceServer, ...] = field(default_factory=tuple)
+    token_ttl_seconds: int = 24 * 3600

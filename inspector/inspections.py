@@ -1,0 +1,140 @@
+"""Use cases on inspections shared by the CLI, the engine and the console.
+
+Kept apart from the store so that validation and checklist rules live in one
+place whatever the front end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from inspector.checklist import Checklist, load_checklist
+from inspector.models import Capture, Inspection, Verdict
+from inspector.store import Store, new_id
+from inspector.validation import check_seller, check_text, check_vehicle
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the checklist has come: required shots with a usable photo."""
+
+    done: int
+    required: int
+    captured: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.required
+
+    def __str__(self) -> str:
+        return f"{self.done}/{self.required}"
+
+
+def usable(capture: Capture) -> bool:
+    """A capture counts unless someone rejected it (or quality rejected it unreviewed)."""
+    if capture.accepted is not None:
+        return capture.accepted
+    return capture.quality.verdict is not Verdict.REJECT
+
+
+def best_captures(captures: Iterable[Capture]) -> dict[str, Capture]:
+    """The newest usable capture of each shot, by shot id."""
+    best: dict[str, Capture] = {}
+    for capture in captures:
+        if usable(capture):
+            best[capture.shot_id] = capture
+    return best
+
+
+def progress(checklist: Checklist, captures: Iterable[Capture]) -> Progress:
+    captures = list(captures)
+    best = best_captures(captures)
+    required = [s.id for s in checklist.shots if s.required]
+    return Progress(
+        done=sum(1 for shot_id in required if shot_id in best),
+        required=len(required),
+        captured=len({c.shot_id for c in captures}),
+        total=len(checklist.shots),
+    )
+
+
+def create_inspection(
+    store: Store,
+    *,
+    checklist: str = "standard",
+    operator: str = "",
+    vehicle: dict[str, Any],
+    seller: dict[str, Any],
+    notes: str = "",
+) -> tuple[Inspection, list[str]]:
+    """Validate input, then create a draft inspection; returns it with any warnings."""
+    template = load_checklist(checklist)
+    checked = check_vehicle(**vehicle)
+    inspection = Inspection(
+        id=new_id(),
+        checklist=template.id,
+        vehicle=checked.value,
+        seller=check_seller(**seller),
+        operator=check_text("operator", operator, 120),
+        notes=check_text("notes", notes, 4000),
+    )
+    store.create_inspection(inspection)
+    return inspection, checked.warnings
+
+
+def inspection_to_dict(
+    inspection: Inspection, captures: list[Capture] | None = None
+) -> dict[str, Any]:
+    """A JSON-ready view of an inspection (and its captures if given)."""
+    v, s = inspection.vehicle, inspection.seller
+    data: dict[str, Any] = {
+        "id": inspection.id,
+        "status": inspection.status.value,
+        "checklist": inspection.checklist,
+        "operator": inspection.operator,
+        "inspector": inspection.inspector,
+        "notes": inspection.notes,
+        "grade": inspection.grade,
+        "created_at": inspection.created_at.isoformat(),
+        "updated_at": inspection.updated_at.isoformat(),
+        "vehicle": {
+            "make": v.make,
+            "model": v.model,
+            "year": v.year,
+            "plate": v.plate,
+            "vin": v.vin,
+            "mileage_km": v.mileage_km,
+            "fuel": v.fuel.value if v.fuel else None,
+            "colour": v.colour,
+        },
+        "seller": {
+            "name": s.name,
+            "phone": s.phone,
+            "email": s.email,
+            "language": s.language.value,
+        },
+    }
+    if captures is not None:
+        data["captures"] = [capture_to_dict(c) for c in captures]
+    return data
+
+
+def capture_to_dict(c: Capture) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "shot_id": c.shot_id,
+        "sha256": c.sha256,
+        "width": c.width,
+        "height": c.height,
+        "size": c.size,
+        "mime": c.mime,
+        "source": c.source.value,
+        "captured_at": c.captured_at.isoformat(),
+        "phone_time": c.phone_time.isoformat() if c.phone_time else None,
+        "accepted": c.accepted,
+        "retake_of": c.retake_of,
+        "quality": c.quality.to_dict(),
+    }

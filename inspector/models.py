@@ -1,0 +1,290 @@
+"""The domain model: plain dataclasses and enums, no I/O.
+
+Names follow the vocabulary in DESIGN.md. Everything here is immutable-ish
+data that the store persists and the engine, UI and report read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, so stored times are never ambiguous."""
+    return datetime.now(UTC)
+
+
+class InspectionStatus(StrEnum):
+    """Life of an inspection, in order."""
+
+    DRAFT = "draft"
+    INVITED = "invited"
+    LIVE = "live"
+    CAPTURED = "captured"
+    REVIEWED = "reviewed"
+    REPORTED = "reported"
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class Fuel(StrEnum):
+    PETROL = "petrol"
+    DIESEL = "diesel"
+    HYBRID = "hybrid"
+    ELECTRIC = "electric"
+    LPG = "lpg"
+    OTHER = "other"
+
+
+class CaptureSource(StrEnum):
+    """A ``still`` is a full-resolution photo; a ``frame`` is a video frame fallback."""
+
+    STILL = "still"
+    FRAME = "frame"
+
+
+class Verdict(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    REJECT = "reject"
+
+
+class DamageType(StrEnum):
+    SCRATCH = "scratch"
+    DENT = "dent"
+    CHIP = "chip"
+    CRACK = "crack"
+    BROKEN_GLASS = "broken glass"
+    BROKEN_LIGHT = "broken light"
+    RUST = "rust"
+    PAINT_DAMAGE = "paint damage"
+    MISSING_PART = "missing part"
+    TYRE_WEAR = "tyre wear"
+    OTHER = "other"
+
+
+class Severity(IntEnum):
+    MINOR = 1
+    MODERATE = 2
+    SEVERE = 3
+
+
+class Part(StrEnum):
+    """The fixed list of vehicle parts a damage can be on."""
+
+    FRONT_BUMPER = "front_bumper"
+    REAR_BUMPER = "rear_bumper"
+    BONNET = "bonnet"
+    BOOT_LID = "boot_lid"
+    ROOF = "roof"
+    WING_FRONT_LEFT = "wing_front_left"
+    WING_FRONT_RIGHT = "wing_front_right"
+    WING_REAR_LEFT = "wing_rear_left"
+    WING_REAR_RIGHT = "wing_rear_right"
+    DOOR_FRONT_LEFT = "door_front_left"
+    DOOR_FRONT_RIGHT = "door_front_right"
+    DOOR_REAR_LEFT = "door_rear_left"
+    DOOR_REAR_RIGHT = "door_rear_right"
+    SILL_LEFT = "sill_left"
+    SILL_RIGHT = "sill_right"
+    MIRROR_LEFT = "mirror_left"
+    MIRROR_RIGHT = "mirror_right"
+    HEADLIGHT_LEFT = "headlight_left"
+    HEADLIGHT_RIGHT = "headlight_right"
+    TAILLIGHT_LEFT = "taillight_left"
+    TAILLIGHT_RIGHT = "taillight_right"
+    WINDSCREEN = "windscreen"
+    REAR_WINDOW = "rear_window"
+    WINDOW_FRONT_LEFT = "window_front_left"
+    WINDOW_FRONT_RIGHT = "window_front_right"
+    WINDOW_REAR_LEFT = "window_rear_left"
+    WINDOW_REAR_RIGHT = "window_rear_right"
+    WHEEL_FRONT_LEFT = "wheel_front_left"
+    WHEEL_FRONT_RIGHT = "wheel_front_right"
+    WHEEL_REAR_LEFT = "wheel_rear_left"
+    WHEEL_REAR_RIGHT = "wheel_rear_right"
+    DASHBOARD = "dashboard"
+    SEAT_FRONT = "seat_front"
+    SEAT_REAR = "seat_rear"
+    STEERING_WHEEL = "steering_wheel"
+    INTERIOR_TRIM = "interior_trim"
+    BOOT_INTERIOR = "boot_interior"
+    ENGINE_BAY = "engine_bay"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence in both languages the product speaks."""
+
+    fr: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.fr if lang == Language.FR else self.en
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """Per-shot limits for the quality verdict.
+
+    Sharpness is the variance of the Laplacian on a fixed-size downscale, so it
+    does not depend on the photo's resolution. Brightness is the mean of the
+    grey image, 0-255. Clipped and glare are shares of the picture, 0-1.
+    """
+
+    min_width: int = 1280
+    min_height: int = 720
+    min_sharpness: float = 60.0
+    warn_sharpness: float = 120.0
+    min_brightness: float = 50.0
+    max_brightness: float = 215.0
+    max_clipped: float = 0.25
+    max_glare: float = 0.04
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.min_width <= 0 or self.min_height <= 0:
+            problems.append("minimum resolution must be positive")
+        if not 0 <= self.min_sharpness <= self.warn_sharpness:
+            problems.append("need 0 <= min_sharpness <= warn_sharpness")
+        if not 0 <= self.min_brightness < self.max_brightness <= 255:
+            problems.append("need 0 <= min_brightness < max_brightness <= 255")
+        if not 0 < self.max_clipped <= 1 or not 0 < self.max_glare <= 1:
+            problems.append("max_clipped and max_glare must be in (0, 1]")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class QualityReason:
+    """Why a picture is not perfect, said to the seller in their language."""
+
+    code: str
+    message: Text
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The quality verdict of one picture, with its reasons and raw metrics."""
+
+    verdict: Verdict
+    reasons: tuple[QualityReason, ...] = ()
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "reasons": [
+                {"code": r.code, "fr": r.message.fr, "en": r.message.en} for r in self.reasons
+            ],
+            "metrics": dict(self.metrics),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QualityReport:
+        return cls(
+            verdict=Verdict(data["verdict"]),
+            reasons=tuple(
+                QualityReason(r["code"], Text(fr=r["fr"], en=r["en"]))
+                for r in data.get("reasons", [])
+            ),
+            metrics={k: float(v) for k, v in data.get("metrics", {}).items()},
+        )
+
+
+@dataclass
+class Vehicle:
+    make: str = ""
+    model: str = ""
+    year: int | None = None
+    plate: str = ""
+    vin: str = ""
+    mileage_km: int | None = None
+    fuel: Fuel | None = None
+    colour: str = ""
+
+    def title(self) -> str:
+        return " ".join(p for p in (self.make, self.model, str(self.year or "")) if p).strip()
+
+
+@dataclass
+class Seller:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    language: Language = Language.FR
+
+
+@dataclass
+class Inspection:
+    id: str
+    checklist: str
+    vehicle: Vehicle = field(default_factory=Vehicle)
+    seller: Seller = field(default_factory=Seller)
+    status: InspectionStatus = InspectionStatus.DRAFT
+    operator: str = ""
+    inspector: str = ""
+    notes: str = ""
+    grade: int | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class Capture:
+    """One photo taken for one shot of an inspection."""
+
+    id: str
+    inspection_id: str
+    shot_id: str
+    sha256: str
+    width: int
+    height: int
+    source: CaptureSource
+    quality: QualityReport
+    captured_at: datetime = field(default_factory=utcnow)
+    phone_time: datetime | None = None
+    accepted: bool | None = None
+    retake_of: str | None = None
+    mime: str = "image/jpeg"
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Region:
+    """A normalized box (w, h > 0) or point (w = h = 0) on a photo, 0-1 coordinates."""
+
+    x: float
+    y: float
+    w: float = 0.0
+    h: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.x <= 1 and 0 <= self.y <= 1):
+            raise ValueError("region position must be within the photo (0 to 1)")
+        if self.w < 0 or self.h < 0 or self.x + self.w > 1.0001 or self.y + self.h > 1.0001:
+            raise ValueError("region size must be positive and stay within the photo")
+
+    @property
+    def is_point(self) -> bool:
+        return self.w == 0 and self.h == 0
+
+
+@dataclass
+class Damage:
+    id: str
+    inspection_id: str
+    capture_id: str | None
+    part: Part
+    type: DamageType
+    severity: Severity
+    region: Region | None = None
+    note: str = ""
+    created_at: datetime = field(default_factory=utcnow)
+

@@ -1,0 +1,54 @@
+"""Shared fixtures: a fresh data directory and store per test, sample input."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from inspector.store import Store  # noqa: E402
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory, also set as INSPECTOR_DATA_DIR."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("INSPECTOR_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    s = Store(data_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def vehicle_input() -> dict[str, Any]:
+    return {
+        "make": "Peugeot",
+        "model": "308",
+        "year": 2019,
+        "plate": "AB-123-CD",
+        "vin": "VF3LBYHZPKS123456",
+        "mileage": 84500,
+        "fuel": "diesel",
+        "colour": "gris",
+    }
+
+
+@pytest.fixture
+def seller_input() -> dict[str, Any]:
+    return {
+        "name": "Élodie Martin",
+        "phone": "+33 6 12 34 56 78",
+        "email": "elodie@example.fr",
+        "language": "fr",
+    }

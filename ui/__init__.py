@@ -1,0 +1,1 @@
+"""The PySide6 operator console. Only this package imports Qt."""

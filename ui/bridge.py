@@ -1,0 +1,76 @@
+"""The one place that crosses threads between the core and the Qt main thread.
+
+``run_task`` runs blocking work (disk, network, images) on a worker thread
+and delivers its result or error back on the main thread as a signal, so no
+widget is ever touched from another thread (Picard's ``run_task`` pattern).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class _Relay(QObject):
+    """Lives on the main thread, so its slots run there: the signals are queued."""
+
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(
+        self,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
+        super().__init__()
+        self._on_done = on_done
+        self._on_error = on_error
+        self.done.connect(self._deliver_done)
+        self.failed.connect(self._deliver_error)
+
+    @Slot(object)
+    def _deliver_done(self, result: Any) -> None:
+        _pending.discard(self)
+        self._on_done(result)
+
+    @Slot(object)
+    def _deliver_error(self, exc: BaseException) -> None:
+        _pending.discard(self)
+        if self._on_error is not None:
+            self._on_error(exc)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # delivered to the caller's error handler
+            self._relay.failed.emit(exc)
+        else:
+            self._relay.done.emit(result)
+
+
+_pending: set[_Relay] = set()
+
+
+def run_task(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Run ``fn`` off the UI thread, then ``on_done(result)`` on the UI thread."""
+    relay = _Relay(on_done, on_error)
+    _pending.add(relay)
+    QThreadPool.globalInstance().start(_Task(fn, relay))
+
+
+def wait_for_tasks(msecs: int = 5000) -> bool:
+    """Block until the worker threads are idle (used on shutdown and in tests)."""
+    return QThreadPool.globalInstance().waitForDone(msecs)
