@@ -226,9 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seller-name", default="")
     p.add_argument("--seller-phone", default="")
     p.add_argument("--seller-email", default="")
-    p.add_argument(
-        "--seller-lang", default="fr", help=" or ".join(lang.value for lang in Language)
-    )
+    p.add_argument("--seller-lang", default="fr", help=" or ".join(lang.value for lang in Language))
     p.add_argument("--operator", default="")
     p.add_argument("--checklist", default="standard", help="checklist template name")
     p.add_argument("--json", action="store_true", help="print the inspection as JSON")

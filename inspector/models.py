@@ -287,4 +287,3 @@ class Damage:
     region: Region | None = None
     note: str = ""
     created_at: datetime = field(default_factory=utcnow)
-

@@ -126,11 +126,7 @@ def _check(name: str, spec: Field, value: Any) -> None:
     elif kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind in ("num", "norm"):
-        ok = (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-        )
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         if ok and kind == "norm":
             ok = 0 <= value <= 1
     elif kind == "bool":

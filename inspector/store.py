@@ -268,7 +268,9 @@ class Store:
             )
         for number in range(version, SCHEMA_VERSION):
             # One script, one transaction: a migration applies whole or not at all.
-            script = f"BEGIN IMMEDIATE;{_MIGRATIONS[number]}PRAGMA user_version={number + 1};COMMIT;"
+            script = (
+                f"BEGIN IMMEDIATE;{_MIGRATIONS[number]}PRAGMA user_version={number + 1};COMMIT;"
+            )
             try:
                 self._db.executescript(script)
             except sqlite3.Error:
@@ -452,9 +454,9 @@ class Store:
         if thumb.exists():
             return thumb
         try:
-            with Image.open(self.photo_path(sha256)) as img:
-                img.draft("RGB", (size, size))
-                img = img.convert("RGB")
+            with Image.open(self.photo_path(sha256)) as source:
+                source.draft("RGB", (size, size))  # decode at reduced size: far faster
+                img = source.convert("RGB")
                 img.thumbnail((size, size), Image.Resampling.LANCZOS)
                 out = io.BytesIO()
                 img.save(out, "JPEG", quality=85)

@@ -87,7 +87,9 @@ def check_mileage(raw: Any) -> int | None:
     try:
         value = int(str(raw).replace(" ", "").replace("_", ""))
     except ValueError:
-        raise ValidationError("mileage", f"must be a whole number of kilometres, got {raw!r}")
+        raise ValidationError(
+            "mileage", f"must be a whole number of kilometres, got {raw!r}"
+        ) from None
     if value < 0:
         raise ValidationError("mileage", "cannot be negative")
     if value > 3_000_000:
@@ -101,7 +103,7 @@ def check_year(raw: Any) -> int | None:
     try:
         year = int(raw)
     except (TypeError, ValueError):
-        raise ValidationError("year", f"must be a year such as 2019, got {raw!r}")
+        raise ValidationError("year", f"must be a year such as 2019, got {raw!r}") from None
     latest = date.today().year + 1
     if not 1886 <= year <= latest:
         raise ValidationError("year", f"must be between 1886 and {latest}")
@@ -144,7 +146,7 @@ def check_language(raw: str) -> Language:
     try:
         return Language(raw.strip().lower())
     except ValueError:
-        raise ValidationError("language", f"must be fr or en, got {raw!r}")
+        raise ValidationError("language", f"must be fr or en, got {raw!r}") from None
 
 
 def check_fuel(raw: str | None) -> Fuel | None:
@@ -154,7 +156,7 @@ def check_fuel(raw: str | None) -> Fuel | None:
         return Fuel(raw.strip().lower())
     except ValueError:
         choices = ", ".join(f.value for f in Fuel)
-        raise ValidationError("fuel", f"must be one of {choices}, got {raw!r}")
+        raise ValidationError("fuel", f"must be one of {choices}, got {raw!r}") from None
 
 
 def check_vehicle(

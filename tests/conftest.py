@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from inspector.store import Store  # noqa: E402
+from inspector.store import Store
 
 
 @pytest.fixture

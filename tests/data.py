@@ -20,8 +20,13 @@ def scene(width: int = 1280, height: int = 720, seed: int = 1) -> np.ndarray:
         cv2.rectangle(img, (x, y), (x + int(120 * s), y + int(60 * s)), color, -1)
     for i in range(12):
         cv2.putText(
-            img, f"VIN{i}", (int(60 * s), int((50 + 55 * i) * s)),
-            cv2.FONT_HERSHEY_SIMPLEX, 1.2 * s, (10, 10, 10), max(1, int(3 * s)),
+            img,
+            f"VIN{i}",
+            (int(60 * s), int((50 + 55 * i) * s)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            1.2 * s,
+            (10, 10, 10),
+            max(1, int(3 * s)),
         )
     return img
 

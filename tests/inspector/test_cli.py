@@ -12,9 +12,23 @@ from inspector.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 NEW = [
-    "new", "--make", "Peugeot", "--model", "308", "--plate", "AB-123-CD",
-    "--vin", "VF3LBYHZPKS123456", "--mileage", "84500",
-    "--seller-name", "Élodie Martin", "--seller-lang", "fr", "--checklist", "standard",
+    "new",
+    "--make",
+    "Peugeot",
+    "--model",
+    "308",
+    "--plate",
+    "AB-123-CD",
+    "--vin",
+    "VF3LBYHZPKS123456",
+    "--mileage",
+    "84500",
+    "--seller-name",
+    "Élodie Martin",
+    "--seller-lang",
+    "fr",
+    "--checklist",
+    "standard",
 ]
 
 
@@ -73,11 +87,12 @@ def test_data_dir_option_wins(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_checklists(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "checklists", "--json")
+    _, out, _ = run(capsys, "checklists", "--json")
     data = json.loads(out)
     standard = next(c for c in data if c["id"] == "standard")
     assert len(standard["shots"]) >= 24
     code, out, _ = run(capsys, "checklists")
+    assert code == 0
     assert "standard" in out
 
 
@@ -95,7 +110,7 @@ def test_checklists(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_input_is_one_clear_line(
     data_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code != 0
     assert message in err
     assert err.count("\n") == 1

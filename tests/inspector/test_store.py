@@ -208,9 +208,9 @@ def test_migrates_a_version_1_database(data_dir: Path) -> None:
     db.execute(
         "INSERT INTO inspections VALUES ('old','2026-01-01T00:00:00+00:00',"
         "'2026-01-01T00:00:00+00:00','draft','','','standard',"
-        "'{\"make\":\"Fiat\",\"model\":\"\",\"year\":null,\"plate\":\"\",\"vin\":\"\","
-        "\"mileage_km\":null,\"fuel\":null,\"colour\":\"\"}',"
-        "'{\"name\":\"\",\"phone\":\"\",\"email\":\"\",\"language\":\"fr\"}','',NULL)"
+        '\'{"make":"Fiat","model":"","year":null,"plate":"","vin":"",'
+        '"mileage_km":null,"fuel":null,"colour":""}\','
+        '\'{"name":"","phone":"","email":"","language":"fr"}\',\'\',NULL)'
     )
     db.commit()
     db.close()

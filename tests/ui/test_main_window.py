@@ -33,8 +33,11 @@ def test_inspections_view_filters(
     qtbot: QtBot, store: Store, vehicle_input: dict[str, Any], seller_input: dict[str, Any]
 ) -> None:
     create_inspection(store, vehicle=vehicle_input, seller=seller_input)
-    create_inspection(store, vehicle={**vehicle_input, "make": "Renault", "plate": "ZZ-999-ZZ",
-                                       "vin": ""}, seller=seller_input)
+    create_inspection(
+        store,
+        vehicle={**vehicle_input, "make": "Renault", "plate": "ZZ-999-ZZ", "vin": ""},
+        seller=seller_input,
+    )
     view = InspectionsView()
     qtbot.addWidget(view)
     view.set_rows(load_rows(store))
