@@ -1,0 +1,170 @@
+"""Reassembles one full-resolution photo sent over the data channel.
+
+A transfer is ``photo_begin`` (validated header), binary chunks of at most
+``protocol.CHUNK_SIZE`` bytes, then ``photo_end``. Every refusal raises
+:class:`PhotoError` (a :class:`~inspector.protocol.ProtocolError` carrying the
+capture id, when one is known) and drops the transfer: nothing half-received
+is ever handed on. The image is decoded by Pillow in an executor with the
+decompression-bomb limit enforced *before* any pixel is decoded, and the true
+width and height come from the decoded image, not from the phone's header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, JpegImagePlugin
+
+from inspector import protocol
+from inspector.protocol import ProtocolError
+
+__all__ = ["ACCEPTED_MIME", "PhotoError", "PhotoReceiver", "ReceivedPhoto", "decode_jpeg_size"]
+
+ACCEPTED_MIME = ("image/jpeg",)
+
+
+class PhotoError(ProtocolError):
+    """A refused transfer; ``capture_id`` is the transfer's id if a header was seen."""
+
+    def __init__(self, code: str, message: str, capture_id: str | None = None) -> None:
+        super().__init__(code, message)
+        self.capture_id = capture_id
+
+
+@dataclass(frozen=True)
+class ReceivedPhoto:
+    id: str
+    data: bytes
+    sha256: str
+    width: int
+    height: int
+    mime: str
+    phone_time: float | None
+
+
+def _pixel_limit() -> int:
+    side = protocol.MAX_PHOTO_SIDE * protocol.MAX_PHOTO_SIDE
+    bomb = Image.MAX_IMAGE_PIXELS  # read at call time: tests lower it
+    return side if bomb is None else min(side, int(bomb))
+
+
+def decode_jpeg_size(data: bytes) -> tuple[int, int]:
+    """Fully decode a JPEG (at reduced scale) and return its true (width, height).
+
+    Raises :class:`ProtocolError` ``bad_image`` (not a JPEG, truncated, corrupt)
+    or ``too_many_pixels`` (decompression bomb). The plugin class is used
+    directly so Pillow's own bomb check (a warning below twice the limit)
+    never fires: our check is stricter and comes first.
+    """
+    try:
+        img = JpegImagePlugin.JpegImageFile(io.BytesIO(data))
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ProtocolError("bad_image", f"not a JPEG image: {str(exc)[:80]}") from None
+    try:
+        width, height = img.size
+        if width <= 0 or height <= 0:
+            raise ProtocolError("bad_image", "the image has no pixels")
+        if width * height > _pixel_limit() or max(width, height) > protocol.MAX_PHOTO_SIDE:
+            raise ProtocolError("too_many_pixels", f"image of {width}x{height} is too large")
+        img.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # parses every block
+        img.load()
+        return width, height
+    except ProtocolError:
+        raise
+    except Exception as exc:  # Pillow raises many types on corrupt data
+        raise ProtocolError("bad_image", f"the image cannot be decoded: {str(exc)[:80]}") from None
+    finally:
+        img.close()
+
+
+class PhotoReceiver:
+    """One transfer at a time, in order: :meth:`begin`, :meth:`chunk`, :meth:`end`."""
+
+    def __init__(self, max_bytes: int = protocol.MAX_PHOTO_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._header: dict[str, Any] | None = None
+        self._buf = bytearray()
+        self._sha = hashlib.sha256()
+
+    @property
+    def active_id(self) -> str | None:
+        return None if self._header is None else str(self._header["id"])
+
+    @property
+    def received(self) -> int:
+        return len(self._buf)
+
+    def reset(self) -> str | None:
+        """Drop the transfer in progress; returns its id if there was one."""
+        active = self.active_id
+        self._header = None
+        self._buf = bytearray()
+        self._sha = hashlib.sha256()
+        return active
+
+    def _fail(self, code: str, message: str, capture_id: str | None = None) -> PhotoError:
+        active = self.reset()
+        return PhotoError(code, message, capture_id or active)
+
+    def begin(self, header: dict[str, Any]) -> None:
+        """Start a transfer from a ``photo_begin`` message (already validated)."""
+        if self._header is not None:
+            raise self._fail("second_header", "a photo transfer is already in progress")
+        header = protocol.validate(header, protocol.FROM_PHONE)
+        capture_id = str(header["id"])
+        if header.get("type") != "photo_begin":
+            raise PhotoError("bad_header", "expected photo_begin", capture_id)
+        if header["size"] > self.max_bytes:
+            raise PhotoError("too_large", "the photo is larger than allowed", capture_id)
+        if header["mime"] not in ACCEPTED_MIME:
+            raise PhotoError("bad_mime", f"unsupported type {header['mime'][:32]!r}", capture_id)
+        self._header = header
+
+    def chunk(self, data: bytes) -> None:
+        if self._header is None:
+            raise PhotoError("no_header", "binary data outside a photo transfer")
+        if len(data) > protocol.CHUNK_SIZE:
+            raise self._fail("chunk_too_large", "a photo chunk is larger than 64 KiB")
+        if len(self._buf) + len(data) > int(self._header["size"]):
+            raise self._fail("too_much_data", "more bytes than the declared size")
+        self._buf += data
+        self._sha.update(data)
+
+    def finish(self, trailer: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+        """Check a ``photo_end`` against the header (size, SHA-256); returns (header, bytes)."""
+        header = self._header
+        if header is None:
+            raise PhotoError("no_header", "photo_end without photo_begin", trailer.get("id"))
+        if trailer.get("id") != header["id"]:
+            raise self._fail("wrong_id", "photo_end does not match the photo in transfer")
+        if len(self._buf) != header["size"]:
+            raise self._fail("incomplete", "the photo is shorter than its declared size")
+        if self._sha.hexdigest() != header["sha256"]:
+            raise self._fail("sha_mismatch", "the photo's SHA-256 does not match")
+        data = bytes(self._buf)
+        self.reset()
+        return header, data
+
+    async def end(self, trailer: dict[str, Any]) -> ReceivedPhoto:
+        """Finish the transfer and decode the image in an executor."""
+        header, data = self.finish(trailer)
+        capture_id = str(header["id"])
+        loop = asyncio.get_running_loop()
+        try:
+            width, height = await loop.run_in_executor(None, decode_jpeg_size, data)
+        except ProtocolError as exc:
+            raise PhotoError(exc.code, str(exc), capture_id) from None
+        phone_time = header.get("phone_time")
+        return ReceivedPhoto(
+            id=capture_id,
+            data=data,
+            sha256=str(header["sha256"]),
+            width=width,
+            height=height,
+            mime=str(header["mime"]),
+            phone_time=None if phone_time is None else float(phone_time),
+        )
