@@ -10,7 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from inspector.checklist import Checklist, load_checklist
+from inspector.checklist import (
+    Checklist,
+    Shot,
+    damage_pair,
+    load_checklist,
+    parse_damage_shot_id,
+)
 from inspector.models import Capture, Inspection, Verdict
 from inspector.store import Store, new_id
 from inspector.validation import check_seller, check_text, check_vehicle
@@ -49,16 +55,38 @@ def best_captures(captures: Iterable[Capture]) -> dict[str, Capture]:
     return best
 
 
-def progress(checklist: Checklist, captures: Iterable[Capture]) -> Progress:
-    captures = list(captures)
+def damage_count(captures: Iterable[Capture]) -> int:
+    """How many damage pairs the captures show (a pair is persisted by its photos)."""
+    numbers = [p[0] for c in captures if (p := parse_damage_shot_id(c.shot_id)) is not None]
+    return max(numbers, default=0)
+
+
+def inspection_shots(checklist: Checklist, captures: Iterable[Capture]) -> list[Shot]:
+    """The template's shots plus every damage pair up to the highest one photographed."""
+    shots = list(checklist.shots)
+    if checklist.damage_shots:
+        for n in range(1, damage_count(captures) + 1):
+            shots.extend(damage_pair(checklist, n))
+    return shots
+
+
+def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progress:
+    """Progress over an explicit list of shots (the live session adds damage pairs)."""
+    shots, captures = list(shots), list(captures)
     best = best_captures(captures)
-    required = [s.id for s in checklist.shots if s.required]
+    ids = {s.id for s in shots}
+    required = [s.id for s in shots if s.required]
     return Progress(
         done=sum(1 for shot_id in required if shot_id in best),
         required=len(required),
-        captured=len({c.shot_id for c in captures}),
-        total=len(checklist.shots),
+        captured=len({c.shot_id for c in captures if c.shot_id in ids}),
+        total=len(shots),
     )
+
+
+def progress(checklist: Checklist, captures: Iterable[Capture]) -> Progress:
+    captures = list(captures)
+    return shots_progress(inspection_shots(checklist, captures), captures)
 
 
 def create_inspection(
