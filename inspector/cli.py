@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from inspector import __version__
+from inspector import __version__, cli_live
 from inspector.checklist import ChecklistError, available_checklists, load_checklist
 from inspector.config import resolve_data_dir
+from inspector.engine import EngineStartError
 from inspector.inspections import (
     create_inspection,
     inspection_to_dict,
@@ -24,7 +25,6 @@ from inspector.inspections import (
 )
 from inspector.models import Fuel, Language
 from inspector.store import Store, StoreError
-from inspector.validation import ValidationError
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -39,6 +39,9 @@ class CliError(Exception):
 
 
 Handler = Callable[[argparse.Namespace], int]
+
+#: Modules adding their own commands through ``register(add)``.
+_COMMAND_MODULES = (cli_live,)
 
 
 def _print_json(data: Any) -> None:
@@ -245,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     add("console", cmd_console, "open the operator console (the default)")
+    for module in _COMMAND_MODULES:
+        module.register(add)
     return parser
 
 
@@ -256,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = getattr(args, "handler", cmd_console)
     try:
         return handler(args)
-    except (ValidationError, ChecklistError, StoreError, CliError) as exc:
+    except (ValueError, StoreError, CliError, EngineStartError) as exc:
         print(f"inspector: error: {exc}", file=sys.stderr)
         return exc.code if isinstance(exc, CliError) else EXIT_FAILURE
     except KeyboardInterrupt:
