@@ -161,7 +161,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_demo(data_dir: Path, report_path: Path | None, *, timeout: float = 90.0) -> dict[str, Any]:
+def run_demo(
+    data_dir: Path,
+    report_path: Path | None,
+    *,
+    checklist: str = "standard",
+    timeout: float = 90.0,
+) -> dict[str, Any]:
     """The whole product headless: inspection, server, simulated phone, autopilot, report."""
     from inspector.simphone import SimulatedPhone
 
@@ -185,7 +191,7 @@ def run_demo(data_dir: Path, report_path: Path | None, *, timeout: float = 90.0)
 
     inspection, _ = create_inspection(
         store,
-        checklist="standard",
+        checklist=checklist,
         operator="demo",
         vehicle={
             "make": "Peugeot",
@@ -253,7 +259,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     output = Path(args.output) if args.output else data_dir / "demo-report.pdf"
     try:
-        result = run_demo(data_dir, output)
+        result = run_demo(data_dir, output, checklist=args.checklist)
     except (TimeoutError, EngineStartError) as exc:
         print(f"inspector: error: demo failed: {exc}", file=sys.stderr)
         return 1
@@ -291,4 +297,5 @@ def register(add: AddCommand) -> None:
 
     p = add("demo", cmd_demo, "the whole product headless with a simulated phone")
     p.add_argument("-o", "--output", default=None, help="where to write the report PDF")
+    p.add_argument("--checklist", default="standard", help="checklist template to walk")
     p.add_argument("--json", action="store_true")

@@ -1,0 +1,155 @@
+"""The live commands as a user runs them: real processes, real WebRTC, real files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from pypdf import PdfReader
+
+from inspector.cli import main
+from inspector.simphone import SimulatedPhone
+from inspector.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _read_event(stream: IO[str], name: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"the server exited before the {name!r} event")
+        event = json.loads(line)
+        if event["event"] == name:
+            return event
+    raise AssertionError(f"no {name!r} event within {timeout} s")
+
+
+@pytest.mark.timeout(90)
+def test_serve_json_events_and_clean_shutdown(data_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "inspector",
+            "serve",
+            "--port",
+            "0",
+            "--json",
+            "--new-inspection",
+            "--autopilot",
+            "--checklist",
+            "quick",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["event"] == "listening"
+        assert first["url"].startswith("http://127.0.0.1:")
+        invite = json.loads(proc.stdout.readline())
+        assert invite["event"] == "invite"
+        assert invite["join_url"].startswith(first["url"] + "/j/")
+
+        async def phone() -> None:
+            sim = SimulatedPhone(
+                invite["join_url"], width=640, height=480, fps=15, still_size=(1600, 1200)
+            )
+            await sim.start()
+            try:
+                await asyncio.to_thread(_read_event, proc.stdout, "phone_joined")
+                capture = await asyncio.to_thread(_read_event, proc.stdout, "capture", 45)
+                assert capture["inspection_id"] == invite["inspection_id"]
+                assert capture["source"] == "still"
+                assert Path(capture["path"]).is_file()
+            finally:
+                await sim.stop()
+
+        asyncio.run(phone())
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert time.monotonic() - started < 10
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_serve_on_a_taken_port_is_one_line(data_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "inspector", "serve", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+        )
+    assert proc.returncode == 1
+    assert "already in use" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_invite_prints_link_and_qr_then_revoke(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new", "--make", "Fiat"]) == 0
+    inspection_id = capsys.readouterr().out.strip()
+    assert main(["invite", inspection_id, "--port", "9000"]) == 0
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:9000/j/" in out
+    assert "█" in out or "▀" in out  # the QR code drawn in the terminal
+    assert main(["invite", inspection_id, "--json", "--public-url", "https://inspect.example"]) == 0
+    link = json.loads(capsys.readouterr().out)
+    assert link["join_url"].startswith("https://inspect.example/j/")
+    token = link["join_url"].rsplit("/", 1)[1]
+    with Store(data_dir) as store:
+        from inspector.tokens import Invitations
+
+        assert Invitations(store, 60).check(token) == inspection_id
+        assert store.get_inspection(inspection_id).status.value == "invited"
+    assert main(["revoke", inspection_id]) == 0
+    assert "Revoked 2 link(s)" in capsys.readouterr().out
+    assert main(["invite", inspection_id, "--public-url", "ftp://nope"]) == 1
+    assert "--public-url" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(120)
+def test_demo_walks_a_checklist_and_writes_a_report(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "demo.pdf"
+    code = main(["demo", "--checklist", "quick", "-o", str(report), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["captures"] >= 8
+    assert result["report"] == str(report)
+    with Store(data_dir) as store:
+        inspection = store.get_inspection(result["inspection_id"])
+        assert inspection.status.value == "captured"
+        assert len(store.captures(inspection.id)) == result["captures"]
+    assert len(PdfReader(report).pages) >= 2
