@@ -107,7 +107,7 @@ def create_inspection(
         vehicle=checked.value,
         seller=check_seller(**seller),
         operator=check_text("operator", operator, 120),
-        notes=check_text("notes", notes, 4000),
+        notes=check_text("notes", notes, 4000, multiline=True),
     )
     store.create_inspection(inspection)
     return inspection, checked.warnings

@@ -119,11 +119,13 @@ def check_plate(raw: str) -> str:
     return plate
 
 
-def check_text(field_name: str, raw: str, limit: int = 200) -> str:
+def check_text(field_name: str, raw: str, limit: int = 200, *, multiline: bool = False) -> str:
+    """Trimmed text without control characters (line breaks only where ``multiline``)."""
     text = raw.strip()
     if len(text) > limit:
         raise ValidationError(field_name, f"is too long ({limit} characters at most)")
-    if any(ord(c) < 32 for c in text):
+    allowed = "\n\t" if multiline else ""
+    if any(ord(c) < 32 and c not in allowed for c in text):
         raise ValidationError(field_name, "contains control characters")
     return text
 

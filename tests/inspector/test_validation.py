@@ -9,6 +9,7 @@ from inspector.validation import (
     ValidationError,
     check_mileage,
     check_seller,
+    check_text,
     check_vehicle,
     check_vin,
     check_year,
@@ -111,6 +112,12 @@ def test_bad_seller_input(
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         check_seller(**{**seller_input, **changes})
+
+
+def test_notes_may_span_lines_but_names_may_not() -> None:
+    assert check_text("notes", " line one\nline two ", multiline=True) == "line one\nline two"
+    with pytest.raises(ValidationError, match="control characters"):
+        check_text("make", "Peu\ngeot")
 
 
 def test_region_and_thresholds_validate() -> None:
