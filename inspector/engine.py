@@ -13,7 +13,13 @@ phone replaces it, the controller and its state stay) and, for
 self-inspection with ``autopilot=True``, an :class:`~inspector.autopilot.Autopilot`.
 
 An exception escaping any task on the loop becomes an ``EngineError`` event;
-the engine stays up. ``stop()`` never hangs: every step has a deadline.
+the engine stays up. The stats loop survives a failing round (reported, then
+it goes on). A listener (``on_event``) that raises is logged and never reaches
+the engine. If the loop thread itself ends without ``stop()`` (a
+``SystemExit`` in a callback, someone stopping the loop), the engine emits a
+last ``EngineError`` ("the engine stopped unexpectedly ...") from that thread
+and ``running`` becomes False; commands then fail with
+:class:`EngineNotRunning`. ``stop()`` never hangs: every step has a deadline.
 """
 
 from __future__ import annotations
@@ -119,6 +125,7 @@ class _Session:
                     mode=self.mode,
                     emit=self.engine._emit,
                     still_timeout=self.engine.still_timeout,
+                    auto_advance=self.engine.auto_advance or self.mode == "self",
                 )
             except BaseException as exc:
                 self._opening.set_exception(exc)
@@ -305,6 +312,7 @@ class Engine:
         still_timeout: float = 8.0,
         steady_seconds: float = 1.0,
         settle_seconds: float = 1.5,
+        auto_advance: bool = True,
         heartbeat_timeout: float = protocol.HEARTBEAT_TIMEOUT,
         grace_seconds: float = 10.0,
         assets: Path | None = None,
@@ -316,6 +324,7 @@ class Engine:
         self.still_timeout = still_timeout
         self.steady_seconds = steady_seconds
         self.settle_seconds = settle_seconds
+        self.auto_advance = auto_advance
         self.heartbeat_timeout = heartbeat_timeout
         self.grace_seconds = grace_seconds
         self.assets = assets
@@ -332,6 +341,9 @@ class Engine:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stats_task: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
+        self._stopping = False
+        #: Why the loop thread ended on its own (None while running or after stop()).
+        self.died: str | None = None
 
     # -- lifecycle (any thread) ---------------------------------------------------
 
@@ -348,6 +360,8 @@ class Engine:
         loop.set_default_executor(executor)
         loop.set_exception_handler(self._on_loop_exception)
         self._loop, self._executor = loop, executor
+        self._stopping = False
+        self.died = None
         thread = threading.Thread(target=self._run_loop, args=(loop,), name="engine", daemon=True)
         self._thread = thread
         thread.start()
@@ -368,6 +382,7 @@ class Engine:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        self._stopping = True
         deadline = time.monotonic() + timeout
         if thread.is_alive() and not loop.is_closed():
             future = asyncio.run_coroutine_threadsafe(self._astop(), loop)
@@ -388,8 +403,21 @@ class Engine:
 
     def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         asyncio.set_event_loop(loop)
+        ended = "its loop stopped"
         try:
-            loop.run_forever()
+            try:
+                loop.run_forever()
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt from a callback
+                ended = f"{type(exc).__name__}: {exc}"
+                log.critical("the engine loop died", exc_info=True)
+            if not self._stopping:
+                # Nobody asked for this: say so before the thread is gone, never silently.
+                self.died = ended
+                self._emit(
+                    events.EngineError(
+                        f"the engine stopped unexpectedly ({ended}); restart it"[:500]
+                    )
+                )
             pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
             for task in pending:
                 task.cancel()
@@ -499,6 +527,20 @@ class Engine:
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
+    def call(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+        """Run a coroutine on the engine's loop from any thread (e.g. the demo phone)."""
+        return self._submit(coro)
+
+    def set_auto_advance(self, inspection_id: str, on: bool) -> concurrent.futures.Future[None]:
+        """Whether accepting a photo moves to the next shot (self-inspection always does)."""
+
+        async def go() -> None:
+            self.auto_advance = on
+            controller = await self._controller(inspection_id)
+            controller.auto_advance = on or self._session(inspection_id).mode == "self"
+
+        return self._submit(go())
+
     def _submit(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
         loop = self._loop
         if loop is None or not self.running:
@@ -532,12 +574,21 @@ class Engine:
     async def _stats_loop(self) -> None:
         while True:
             await asyncio.sleep(STATS_INTERVAL)
-            for session in list(self._sessions.values()):
-                peer = session.peer
-                if peer is None or peer.closed:
-                    continue
-                st = await peer.stats()
-                self._emit(
+            try:
+                await self._stats_round()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # one bad round must not end the stats for good
+                log.exception("engine: link statistics failed")
+                self._emit(events.EngineError(f"link statistics failed: {exc}"[:500]))
+
+    async def _stats_round(self) -> None:
+        for session in list(self._sessions.values()):
+            peer = session.peer
+            if peer is None or peer.closed:
+                continue
+            st = await peer.stats()
+            self._emit(
                     events.LinkStats(
                         session.inspection_id,
                         st.fps,

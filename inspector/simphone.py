@@ -5,7 +5,9 @@ WebSocket, offers a synthetic camera track plus the ``inspect`` data channel,
 says ``hello``, answers heartbeats and capture requests (a cached JPEG still
 sent in 64 KiB chunks paced by ``bufferedAmount``), and can press the shutter,
 drop the connection and reconnect (resuming at the last shot), or switch its
-picture to blurred or dark. Every message it receives is recorded for tests.
+picture to blurred or dark. ``capture_behaviour="drop_midway"`` makes it die in
+the middle of the next photo transfer (header and about half the chunks sent,
+then the link dropped without a goodbye); it then goes back to ``"send"``. Every message it receives is recorded for tests.
 
 Frames are cheap: the scene is rendered once (sharp, blurred and dark
 variants), each frame is a shifted crop of it with the frame number stamped as
@@ -61,7 +63,7 @@ Pixels = npt.NDArray[np.uint8]
 STAMP_BITS = 32
 STAMP_ROWS = 16
 MODES = ("normal", "blurred", "dark")
-CAPTURE_BEHAVIOURS = ("send", "ignore", "fail", "bad_sha")
+CAPTURE_BEHAVIOURS = ("send", "ignore", "fail", "bad_sha", "drop_midway")
 _VIDEO_CLOCK = 90000
 _MAX_BUFFERED = 1024 * 1024
 
@@ -221,7 +223,8 @@ class SyntheticCamera(MediaStreamTrack):
             dx = int(m + m * 0.5 * math.sin(n / 150.0))
             dy = int(m + m * 0.3 * math.cos(n / 190.0))
         picture = self._variants[self.mode][dy : dy + self.height, dx : dx + self.width].copy()
-        stamp(picture, n)
+        if self.mode == "normal":  # sharp blocks would lift a blurred or dark picture's metrics
+            stamp(picture, n)
         frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
         frame.pts = int(n * _VIDEO_CLOCK / self.fps)
         frame.time_base = fractions.Fraction(1, _VIDEO_CLOCK)
@@ -270,6 +273,7 @@ class SimulatedPhone:
         self.shot_id: str | None = None
         self.torch = False
         self.photos_sent: list[str] = []
+        self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
         self.rtt_ms: float | None = None
         self.connected = False
         self._http: ClientSession | None = None
@@ -503,7 +507,37 @@ class SimulatedPhone:
         sha = hashlib.sha256(data).hexdigest()
         if behaviour == "bad_sha":
             sha = hashlib.sha256(b"other").hexdigest()
+        if behaviour == "drop_midway":
+            self.capture_behaviour = "send"  # one cut transfer, then behave again
+            await self._send_half_then_drop(capture_id, data, sha)
+            return
         await self.send_photo(capture_id, data, sha256=sha)
+
+    async def _send_half_then_drop(self, capture_id: str, data: bytes, sha: str) -> None:
+        """Header and about half the chunks, delivered, then the link lost (no photo_end)."""
+        async with self._send_lock:
+            w, h = self.still_size
+            self.send(
+                "photo_begin",
+                id=capture_id,
+                size=len(data),
+                sha256=sha,
+                width=w,
+                height=h,
+                mime="image/jpeg",
+                phone_time=time.time(),
+            )
+            half = max(protocol.CHUNK_SIZE, len(data) // 2)
+            for start in range(0, min(half, len(data) - 1), protocol.CHUNK_SIZE):
+                self.send_raw(data[start : min(start + protocol.CHUNK_SIZE, half)])
+            while self._channel is not None and self._channel.bufferedAmount > 0:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.2)  # let the engine take the chunks in
+            self.photos_cut.append(capture_id)
+        # This coroutine is one of the tasks drop() cancels: drop from a task of its own.
+        dropping = asyncio.get_running_loop().create_task(self.drop())
+        self._dropping = dropping
+        await asyncio.shield(dropping)
 
     async def send_photo(
         self,
