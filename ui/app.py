@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from inspector.config import resolve_data_dir
+from inspector.config import ServerSettings, resolve_data_dir
 from inspector.store import Store, StoreError
 from ui import settings
 from ui.bridge import wait_for_tasks
@@ -18,6 +18,9 @@ from ui.main_window import MainWindow
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inspector console")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument(
+        "--port", type=int, default=8080, help="phone server port (a free one if taken)"
+    )
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(settings.ORGANIZATION)
@@ -27,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, OSError) as exc:
         QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the data directory:\n{exc}")
         return 1
-    window = MainWindow(store)
+    server = ServerSettings(port=args.port, lan=bool(settings.value("server/lan")))
+    window = MainWindow(store, server_settings=server)
     window.show()
     code = app.exec()
     wait_for_tasks()

@@ -74,3 +74,38 @@ def run_task(
 def wait_for_tasks(msecs: int = 5000) -> bool:
     """Block until the worker threads are idle (used on shutdown and in tests)."""
     return QThreadPool.globalInstance().waitForDone(msecs)
+
+
+class _ProgressRelay(_Relay):
+    """A relay that also carries ``progress(done, total)`` from the worker."""
+
+    progress = Signal(int, int)
+
+    def __init__(
+        self,
+        on_progress: Callable[[int, int], None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
+        super().__init__(on_done, on_error)
+        self._on_progress = on_progress
+        self.progress.connect(self._deliver_progress)
+
+    @Slot(int, int)
+    def _deliver_progress(self, done: int, total: int) -> None:
+        self._on_progress(done, total)
+
+
+def run_task_with_progress(
+    fn: Callable[[Callable[[int, int], None]], Any],
+    on_progress: Callable[[int, int], None],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Like ``run_task``; ``fn(report)`` may call ``report(done, total)`` from the worker.
+
+    Each report reaches ``on_progress`` on the UI thread through a queued signal.
+    """
+    relay = _ProgressRelay(on_progress, on_done, on_error)
+    _pending.add(relay)
+    QThreadPool.globalInstance().start(_Task(lambda: fn(relay.progress.emit), relay))

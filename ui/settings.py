@@ -18,7 +18,10 @@ DEFAULTS: dict[str, Any] = {
 
 
 def settings() -> QSettings:
-    return QSettings(ORGANIZATION, APPLICATION)
+    # Qt 6's QSettings(org, app) ignores setDefaultFormat(); pass it so tests can isolate.
+    return QSettings(
+        QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
 
 
 def value(key: str) -> Any:

@@ -1,0 +1,184 @@
+"""The assembled workspace: shortcuts, diagram to photo, undo, and the report export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QThread
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from inspector.models import Damage, DamageType, Part, Region, Severity
+from inspector.store import Store
+from ui.review.workspace import ReviewWorkspace
+
+from .conftest import Sample, settle
+
+
+def _add(workspace: ReviewWorkspace, sample: Sample, key: str, part: Part, region: Region) -> str:
+    damage = Damage(
+        f"dmg-{part.value}",
+        sample.inspection_id,
+        sample.capture_ids[key],
+        part,
+        DamageType.SCRATCH,
+        Severity.MODERATE,
+        region,
+    )
+    workspace.model.damages.add(damage)
+    return damage.id
+
+
+def test_shortcuts_are_documented(
+    sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = make_workspace(sample.inspection_id)
+    keys = dict(workspace.shortcut_list())
+    assert {"Left", "Right", "F", "1", "D", "Del", "A", "X", "Ctrl+E", "Esc"} <= set(keys)
+    assert "Ctrl+Z" in keys and "Ctrl+Shift+Z, Ctrl+Y" in keys
+    for action in workspace.review_actions:
+        assert action.toolTip(), action.text()
+
+
+def test_keyboard_review(
+    qtbot: QtBot, store: Store, sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = make_workspace(sample.inspection_id)
+    model, ids = workspace.model, sample.capture_ids
+    workspace.activateWindow()
+    workspace.viewer.view.setFocus()
+    qtbot.waitUntil(workspace.viewer.view.hasFocus, timeout=2000)
+    target = workspace.viewer.view
+
+    qtbot.keyClick(target, Qt.Key.Key_Right)
+    assert model.current is not None and model.current.id == ids["three_quarter"]
+    qtbot.keyClick(target, Qt.Key.Key_X)
+    assert model.capture(ids["three_quarter"]).accepted is False
+    qtbot.keyClick(target, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.capture(ids["three_quarter"]).accepted is None
+    qtbot.keyClick(
+        target,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert model.capture(ids["three_quarter"]).accepted is False
+    qtbot.keyClick(target, Qt.Key.Key_Left)
+    qtbot.keyClick(target, Qt.Key.Key_A)
+    settle(qtbot, model)
+    assert store.get_capture(ids["front"]).accepted is True
+    assert store.get_capture(ids["three_quarter"]).accepted is False
+
+    qtbot.waitUntil(lambda: workspace.viewer.shown_capture_id == ids["front"], timeout=5000)
+    qtbot.keyClick(target, Qt.Key.Key_1)
+    assert workspace.viewer.view.zoom() == pytest.approx(1.0)
+    qtbot.keyClick(target, Qt.Key.Key_F)
+    assert workspace.viewer.view.fitted
+    qtbot.keyClick(target, Qt.Key.Key_D)
+    assert workspace.viewer.view.annotating
+    qtbot.keyClick(target, Qt.Key.Key_Escape)
+    assert not workspace.viewer.view.annotating
+
+    damage_id = _add(workspace, sample, "front", Part.BONNET, Region(0.2, 0.2, 0.2, 0.2))
+    assert model.damages.selected_id == damage_id
+    qtbot.keyClick(target, Qt.Key.Key_Delete)
+    assert len(model.damages) == 0
+    qtbot.keyClick(target, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [d.id for d in model.damages.damages()] == [damage_id]
+    settle(qtbot, model)
+    assert [d.id for d in store.damages(sample.inspection_id)] == [damage_id]
+
+
+def test_diagram_marker_opens_the_photo_at_the_damage(
+    qtbot: QtBot, sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = make_workspace(sample.inspection_id)
+    diagram = workspace.diagram
+    qtbot.waitUntil(lambda: diagram.renderer is not None, timeout=5000)
+    first = _add(workspace, sample, "front", Part.FRONT_BUMPER, Region(0.1, 0.1, 0.2, 0.2))
+    second = _add(workspace, sample, "rear", Part.TAILLIGHT_LEFT, Region(0.8, 0.6, 0.1, 0.1))
+    third = _add(workspace, sample, "front", Part.SEAT_FRONT, Region(0.5, 0.5))
+    assert set(diagram.markers) == {first, second, third}
+    assert [diagram.markers[d].number for d in (first, second, third)] == [1, 2, 3]
+    # Exterior damages sit on their part of the drawing.
+    anchor = diagram.part_anchor(Part.TAILLIGHT_LEFT)
+    assert anchor is not None and diagram.markers[second].pos() == anchor
+    assert diagram.part_anchor(Part.FRONT_BUMPER) != anchor
+
+    workspace.side_tabs.setCurrentIndex(0)
+    fit_zoom = workspace.viewer.view.zoom()
+    marker_pos = diagram.mapFromScene(diagram.markers[second].pos())
+    qtbot.mouseClick(diagram.viewport(), Qt.MouseButton.LeftButton, pos=marker_pos)
+    viewer = workspace.viewer
+    qtbot.waitUntil(lambda: viewer.shown_capture_id == sample.capture_ids["rear"], timeout=5000)
+    assert workspace.model.damages.selected_id == second
+    assert workspace.damage_list.row_ids()[workspace.damage_list.table.currentRow()] == second
+    # Zoomed in on the damage's box, which is in the middle of the view.
+    assert not viewer.view.fitted
+    w, h = viewer.view.image_size()
+    centre = viewer.view.mapToScene(viewer.view.viewport().rect().center())
+    assert centre.x() == pytest.approx(0.85 * w, abs=0.05 * w)
+    assert centre.y() == pytest.approx(0.65 * h, abs=0.05 * h)
+    assert viewer.view.zoom() > 2 * fit_zoom
+
+
+def test_export_report_with_progress(
+    qtbot: QtBot,
+    tmp_path: Path,
+    sample: Sample,
+    make_workspace: Callable[[str], ReviewWorkspace],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    workspace = make_workspace(sample.inspection_id)
+    workspace.open_reports = True
+    _add(workspace, sample, "front", Part.FRONT_BUMPER, Region(0.1, 0.1, 0.2, 0.2))
+    reports: list[tuple[int, int, bool]] = []
+    forward = workspace._export_progress
+    main_thread = QApplication.instance().thread()
+
+    def spy(done: int, total: int) -> None:
+        reports.append((done, total, QThread.currentThread() is main_thread))
+        forward(done, total)
+
+    workspace._export_progress = spy  # type: ignore[method-assign]
+    out = tmp_path / "out" / "report.pdf"
+    with qtbot.waitSignal(workspace.report_exported, timeout=30000) as signal:
+        workspace.export_action.setEnabled(True)
+        workspace.export_report(out)
+        assert workspace.progress_dialog is not None
+        assert not workspace.export_action.isEnabled()
+    assert signal.args == [out]
+    assert out.read_bytes().startswith(b"%PDF")
+    assert reports and reports[-1][0] == reports[-1][1]
+    assert all(on_main for _d, _t, on_main in reports)
+    assert opened == [str(out)]
+    assert workspace.progress_dialog is None and workspace.export_action.isEnabled()
+
+
+def test_cancelled_export_leaves_no_file(
+    qtbot: QtBot, tmp_path: Path, sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = make_workspace(sample.inspection_id)
+    out = tmp_path / "cancelled" / "report.pdf"
+    workspace.export_report(out)
+    workspace.cancel_export()
+    qtbot.waitUntil(lambda: workspace.last_export_error == "cancelled", timeout=30000)
+    assert workspace.progress_dialog is None
+    assert not out.exists()
+    assert not list(out.parent.glob("*")) if out.parent.exists() else True
+    assert workspace.banner.isHidden() or "could not" not in workspace.banner.text()
+
+
+def test_unknown_inspection_reports_an_error(
+    qtbot: QtBot, store: Store, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = ReviewWorkspace(store, "nope", open_reports=False)
+    qtbot.addWidget(workspace)
+    with qtbot.waitSignal(workspace.load_failed, timeout=5000):
+        pass
+    assert "nope" in workspace.banner.text()
+    assert not workspace.export_action.isEnabled()

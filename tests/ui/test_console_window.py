@@ -1,0 +1,152 @@
+"""Main window: shortcuts, open/delete, settings, server status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from inspector.inspections import create_inspection
+from inspector.store import Store
+from tests.ui.live_helpers import ensure_overlays
+from ui import settings
+from ui.live_view import EMPTY_TEXT
+from ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _overlays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ensure_overlays(tmp_path, monkeypatch)
+
+
+def test_every_live_shortcut_is_listed(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow]
+) -> None:
+    window = make_main_window()
+    shortcuts = dict((what, keys) for keys, what in window.shortcut_list())
+    expected = {
+        "New inspection": "Ctrl+N",
+        "Capture": "Space",
+        "Accept photo": "Return, Enter",
+        "Retake photo": "R",
+        "Torch": "T",
+        "Next shot": "PgDown",
+        "Previous shot": "PgUp",
+        "Freeze frame": "F",
+        "Framing overlay": "O",
+        "End call": "Ctrl+E",
+        "Demo phone": "Ctrl+Shift+D",
+        "Add damage": "Ctrl+D",
+        "Quit": "Ctrl+Q",
+        "Keyboard shortcuts": "F1",
+    }
+    for what, keys in expected.items():
+        assert shortcuts.get(what) == keys, what
+    # Live actions are off until an inspection is open.
+    assert not window.capture_action.isEnabled()
+    for action in window.findChildren(type(window.capture_action)):
+        if action.text():
+            assert action.toolTip(), action.text()
+    window.shortcuts_action.trigger()
+    assert "Space" in window.shortcuts_box.text()
+    window.shortcuts_box.close()
+
+
+def test_server_address_and_empty_live_view(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow], store: Store
+) -> None:
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
+    assert window.server_url in window.server_label.text()
+    assert str(store.data_dir) in window.data_label.text()
+    assert window.live.live_view.status_text() == EMPTY_TEXT
+
+
+def test_delete_asks_first(
+    qtbot: QtBot,
+    make_main_window: Callable[[], MainWindow],
+    store: Store,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    create_inspection(store, vehicle=vehicle_input, seller=seller_input)
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    window.home.table.selectRow(0)
+    assert window.delete_action.isEnabled()
+    window.delete_action.trigger()
+    window.delete_box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.wait(100)
+    assert len(store.list_inspections()) == 1
+    window.delete_action.trigger()
+    window.delete_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: store.list_inspections() == [], timeout=5000)
+    qtbot.waitUntil(lambda: window.home.table.rowCount() == 0, timeout=5000)
+
+
+def test_double_click_opens_and_back_returns(
+    qtbot: QtBot,
+    make_main_window: Callable[[], MainWindow],
+    store: Store,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    create_inspection(store, checklist="quick", vehicle=vehicle_input, seller=seller_input)
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    table = window.home.table
+    pos = table.visualItemRect(table.item(0, 0)).center()
+    # Qt's item views need the press before the double click, as a real mouse gives.
+    qtbot.mousePress(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.live, timeout=5000)
+    assert window.capture_action.isEnabled()
+    assert window.live.checklist.tree.topLevelItemCount() > 0
+    qtbot.waitUntil(lambda: bool(window.live.invite.join_url), timeout=10000)
+    window.home_action.trigger()
+    assert window.pages.currentWidget() is window.home
+    assert not window.capture_action.isEnabled()
+
+
+def test_settings_are_kept(qtbot: QtBot, make_main_window: Callable[[], MainWindow]) -> None:
+    window = make_main_window()
+    window.auto_advance_action.setChecked(False)
+    window.lan_action.setChecked(True)
+    window.phrase_actions["en"].trigger()
+    window.close()
+    assert settings.value("live/auto_advance") is False
+    assert settings.value("server/lan") is True
+    assert settings.value("live/phrase_language") == "en"
+    again = make_main_window()
+    assert not again.auto_advance_action.isChecked()
+    assert again.live.capture.phrase_language.currentData() == "en"
+    assert again.engine.settings.lan is True
+    assert settings.settings().value("window/geometry") is not None
+
+
+def test_a_taken_port_falls_back_to_a_free_one(store: Store) -> None:
+    import socket
+
+    from inspector.config import ServerSettings
+    from inspector.engine import Engine
+    from ui.main_window import start_engine
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        engine = Engine(store, ServerSettings(port=port), lambda e: None)
+        try:
+            url = start_engine(engine)
+            assert engine.port not in (None, port) and url.endswith(f":{engine.port}")
+        finally:
+            engine.stop(timeout=3)

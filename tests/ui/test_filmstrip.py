@@ -1,0 +1,74 @@
+"""Filmstrip: thumbnails made off the UI thread; a click opens the photo larger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from inspector.inspections import create_inspection
+from inspector.models import CaptureSource, QualityReport, Verdict
+from inspector.store import Store
+from tests.data import jpeg_bytes, scene
+from tests.ui.live_helpers import ensure_overlays
+from ui.filmstrip import Filmstrip
+
+
+@pytest.fixture
+def captures(
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> list[Any]:
+    ensure_overlays(tmp_path, monkeypatch)
+    inspection, _ = create_inspection(
+        store, checklist="quick", vehicle=vehicle_input, seller=seller_input
+    )
+    return [
+        store.add_capture(
+            inspection.id,
+            shot,
+            jpeg_bytes(scene(1280, 720, seed=i)),
+            width=1280,
+            height=720,
+            source=CaptureSource.STILL,
+            quality=QualityReport(verdict),
+        )
+        for i, (shot, verdict) in enumerate(
+            [("boot", Verdict.OK), ("odometer", Verdict.REJECT), ("boot", Verdict.WARN)]
+        )
+    ]
+
+
+def test_thumbnails_load_and_a_click_opens_the_photo(
+    qtbot: QtBot, store: Store, captures: list[Any]
+) -> None:
+    strip = Filmstrip(store)
+    qtbot.addWidget(strip)
+    strip.shot_title = lambda shot_id: shot_id.capitalize()
+    strip.resize(800, strip.height())
+    strip.show()
+    strip.set_captures(captures[:2])
+    assert strip.capture_ids() == [c.id for c in captures[:2]]
+    qtbot.waitUntil(lambda: strip.icons_loaded() == 2, timeout=5000)
+    assert strip.item(0).text() == "Boot"
+    assert "Quality: reject" in strip.item(1).toolTip()
+    strip.add_capture(captures[2])
+    qtbot.waitUntil(lambda: strip.icons_loaded() == 3, timeout=5000)
+    strip.set_accepted(captures[2].id, False)
+    assert "Retake asked" in strip.item(2).toolTip()
+
+    rect = strip.visualItemRect(strip.item(0))
+    with qtbot.waitSignal(strip.capture_opened, timeout=1000) as blocker:
+        qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == [captures[0].id]
+    dialog = strip.last_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.image.pixmap().isNull(), timeout=5000)
+    assert dialog.image.pixmap().width() > 640
+    dialog.close()

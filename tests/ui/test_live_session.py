@@ -1,0 +1,195 @@
+"""The live page end to end: real engine, real simulated phone over loopback WebRTC."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from inspector.inspections import create_inspection
+from inspector.store import Store
+from tests.ui.live_helpers import ensure_overlays
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def live_window(
+    qtbot: QtBot,
+    store: Store,
+    make_main_window: Callable[[], MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> MainWindow:
+    """The main window on the live page of a quick inspection, the demo phone connected."""
+    ensure_overlays(tmp_path, monkeypatch)
+    inspection, _ = create_inspection(
+        store, checklist="quick", vehicle=vehicle_input, seller=seller_input
+    )
+    window = make_main_window()
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    window.home.table.selectRow(0)
+    window.home.table.setFocus()
+    qtbot.keyClick(window.home.table, Qt.Key.Key_Return)  # Enter opens
+    qtbot.waitUntil(lambda: window.live.inspection is not None, timeout=5000)
+    assert window.live.inspection.id == inspection.id  # type: ignore[union-attr]
+    window.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.live.live, timeout=20000)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
+
+
+def phone_messages(window: MainWindow, kind: str) -> list[dict[str, Any]]:
+    phone = window.live.demo_phone
+    assert phone is not None
+    return [m for m in list(phone.messages) if m.get("type") == kind]
+
+
+def key(qtbot: QtBot, window: MainWindow, k: Qt.Key) -> None:
+    qtbot.keyClick(window.live.live_view, k)
+
+
+def test_demo_phone_paints_frames_and_the_capture_flow(
+    qtbot: QtBot, live_window: MainWindow
+) -> None:
+    w = live_window
+    view, board = w.live.live_view, w.live.board
+    assert board is not None
+    qtbot.waitUntil(lambda: view.painted_frames >= 30, timeout=10000)
+    assert view.connection_text().startswith("Connected")
+    qtbot.waitUntil(lambda: "fps" in view.connection_text(), timeout=5000)
+    first = board.current
+    assert first == board.shots[0].id
+
+    key(qtbot, w, Qt.Key.Key_Space)  # capture
+    qtbot.waitUntil(lambda: w.live.filmstrip.count() == 1, timeout=15000)
+    assert w.live.capture.capture_id is not None
+    assert board.state(first) in ("ok", "warn")
+    assert w.live.checklist.progress.value() == 1
+    qtbot.waitUntil(lambda: w.live.filmstrip.icons_loaded() == 1, timeout=5000)
+
+    key(qtbot, w, Qt.Key.Key_Return)  # accept: the controller moves on
+    qtbot.waitUntil(lambda: board.current == board.shots[1].id, timeout=5000)
+    assert board.state(first) == "ok"
+    qtbot.waitUntil(lambda: w.live.demo_phone.shot_id == board.shots[1].id, timeout=5000)  # type: ignore[union-attr]
+
+    key(qtbot, w, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.live.filmstrip.count() == 2, timeout=15000)
+    second = board.shots[1].id
+    key(qtbot, w, Qt.Key.Key_R)  # retake
+    qtbot.waitUntil(lambda: board.state(second) == "rejected", timeout=5000)
+    assert board.current == second
+    qtbot.waitUntil(lambda: phone_messages(w, "capture_result")[-1]["retake"] is True, timeout=5000)
+    assert w.live.checklist.progress.value() == 1
+
+
+def test_click_on_video_points_on_the_phone_and_tools_reach_it(
+    qtbot: QtBot, live_window: MainWindow
+) -> None:
+    w = live_window
+    view = w.live.live_view
+    qtbot.waitUntil(lambda: view.painted_frames >= 2, timeout=10000)
+    rect = view.video_rect()
+    target = QPoint(int(rect.x() + rect.width() * 0.25), int(rect.y() + rect.height() * 0.5))
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=target)
+    qtbot.waitUntil(lambda: bool(phone_messages(w, "pointer")), timeout=5000)
+    pointer = phone_messages(w, "pointer")[-1]
+    assert abs(pointer["x"] - 0.25) < 0.02 and abs(pointer["y"] - 0.5) < 0.02
+
+    key(qtbot, w, Qt.Key.Key_T)  # torch
+    qtbot.waitUntil(lambda: w.live.demo_phone.torch is True, timeout=5000)  # type: ignore[union-attr]
+    w.live.capture.phrases.activated.emit(1)
+    qtbot.waitUntil(lambda: bool(phone_messages(w, "message")), timeout=5000)
+    # Typing a message: Space and Enter belong to the text field, not to Capture / Accept.
+    w.live.capture.message.setFocus()
+    qtbot.keyClicks(w.live.capture.message, "Merci beaucoup")
+    qtbot.keyClick(w.live.capture.message, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: phone_messages(w, "message")[-1]["text"] == "Merci beaucoup", timeout=5000
+    )
+    qtbot.wait(200)
+    assert w.live.filmstrip.count() == 0
+    view.setFocus()
+
+    key(qtbot, w, Qt.Key.Key_F)  # freeze
+    assert view.frozen
+    qtbot.wait(50)  # a paint already scheduled shows the frame that is now frozen
+    painted = view.painted_frames
+    qtbot.wait(300)
+    assert view.painted_frames == painted
+    key(qtbot, w, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: view.painted_frames > painted, timeout=5000)
+    key(qtbot, w, Qt.Key.Key_O)
+    assert not view.overlay_visible
+
+
+def test_jump_between_shots(qtbot: QtBot, live_window: MainWindow) -> None:
+    w = live_window
+    board, phone = w.live.board, w.live.demo_phone
+    assert board is not None and phone is not None
+    target = board.shots[5].id
+    item = w.live.checklist.item_for(target)
+    assert item is not None
+    tree = w.live.checklist.tree
+    tree.scrollToItem(item)
+    qtbot.mouseClick(
+        tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(item).center()
+    )
+    qtbot.waitUntil(lambda: board.current == target and phone.shot_id == target, timeout=5000)
+    assert w.live.shot_title.text().startswith("Shot 6 of 8")
+    key(qtbot, w, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: board.current == board.shots[6].id, timeout=5000)
+    key(qtbot, w, Qt.Key.Key_PageUp)
+    key(qtbot, w, Qt.Key.Key_PageUp)
+    qtbot.waitUntil(lambda: phone.shot_id == board.shots[4].id, timeout=5000)
+    w.damage_action.trigger()
+    qtbot.waitUntil(lambda: board.current == "damage_1_wide", timeout=5000)
+    assert w.live.checklist.item_for("damage_1_closeup") is not None
+    assert phone.shot_id == "damage_1_wide"
+
+
+def test_quality_badge_follows_dark_frames(qtbot: QtBot, live_window: MainWindow) -> None:
+    w = live_window
+    view, phone = w.live.live_view, w.live.demo_phone
+    assert phone is not None
+    qtbot.waitUntil(lambda: view.painted_frames >= 2, timeout=10000)
+    assert view.quality_text() == "Quality: good"
+    phone.set_mode("dark")
+    qtbot.waitUntil(lambda: not view.quality_ok(), timeout=10000)
+    assert view.quality_text() == "Too dark"
+    phone.set_mode("normal")
+    qtbot.waitUntil(view.quality_ok, timeout=10000)
+
+
+def test_quality_badge_follows_blurred_frames(qtbot: QtBot, live_window: MainWindow) -> None:
+    w = live_window
+    view, phone = w.live.live_view, w.live.demo_phone
+    assert phone is not None
+    qtbot.waitUntil(lambda: view.painted_frames >= 2, timeout=10000)
+    phone.set_mode("blurred")
+    # The switch itself looks like motion for a moment; then the blur is named.
+    qtbot.waitUntil(lambda: "Blurry" in view.quality_text(), timeout=8000)
+    assert not view.quality_ok()
+
+
+def test_closing_with_a_live_call_does_not_hang(qtbot: QtBot, live_window: MainWindow) -> None:
+    w = live_window
+    qtbot.waitUntil(lambda: w.live.live_view.painted_frames >= 2, timeout=10000)
+    started = time.monotonic()
+    w.close()
+    assert time.monotonic() - started < 5.0
+    assert not w.engine.running

@@ -1,0 +1,323 @@
+"""The checklist during a live call: shots by category, their states, the current one.
+
+``ShotBoard`` is the Qt-free part: it folds engine events (and the captures
+already stored) into one state per shot. ``ChecklistPanel`` shows a board and
+turns clicks into requests (jump, previous, next, add damage); it never calls
+the engine itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector import events as ev
+from inspector.checklist import Checklist, Shot, category_title, damage_pair, parse_damage_shot_id
+from inspector.models import Capture, Verdict
+from inspector.session import ShotState
+
+__all__ = ["STATE_LABELS", "ChecklistPanel", "ShotBoard"]
+
+PENDING, OK, WARN, REJECTED, SKIPPED = (s.value for s in ShotState)
+
+STATE_LABELS = {
+    PENDING: "To do",
+    OK: "Good",
+    WARN: "Usable, with warnings",
+    REJECTED: "Rejected: retake",
+    SKIPPED: "Skipped",
+}
+STATE_COLOURS = {
+    PENDING: QColor(150, 150, 150),
+    OK: QColor(40, 160, 80),
+    WARN: QColor(230, 160, 20),
+    REJECTED: QColor(210, 50, 50),
+    SKIPPED: QColor(120, 120, 200),
+}
+CURRENT_COLOUR = QColor(40, 110, 220)
+
+
+@dataclass
+class _CaptureInfo:
+    shot_id: str
+    verdict: Verdict
+    accepted: bool | None
+
+    def usable(self) -> bool:
+        if self.accepted is not None:
+            return self.accepted
+        return self.verdict is not Verdict.REJECT
+
+
+class ShotBoard:
+    """Per-shot state of one inspection, folded from captures and engine events."""
+
+    def __init__(self, checklist: Checklist, inspection_id: str) -> None:
+        self.checklist = checklist
+        self.inspection_id = inspection_id
+        self.shots: list[Shot] = list(checklist.shots)
+        self.current: str | None = None
+        self._captures: dict[str, _CaptureInfo] = {}  # in arrival order
+        self._visited: set[str] = set()
+        self._damages = 0
+
+    # -- inputs -------------------------------------------------------------------------
+
+    def seed(self, captures: Iterable[Capture]) -> None:
+        """Captures already in the store when the page opens."""
+        for capture in captures:
+            self._ensure_shot(capture.shot_id)
+            self._captures[capture.id] = _CaptureInfo(
+                capture.shot_id, capture.quality.verdict, capture.accepted
+            )
+
+    def apply(self, event: ev.Event) -> bool:
+        """Fold one engine event in; True when something shown changed."""
+        if getattr(event, "inspection_id", None) != self.inspection_id:
+            return False
+        if isinstance(event, ev.ShotChanged):
+            self._ensure_shot(event.shot_id)
+            if self.current is not None and self.current != event.shot_id:
+                self._visited.add(self.current)
+            self.current = event.shot_id
+            return True
+        if isinstance(event, ev.CaptureStored):
+            c = event.capture
+            self._ensure_shot(c.shot_id)
+            self._captures[c.id] = _CaptureInfo(c.shot_id, c.quality.verdict, c.accepted)
+            return True
+        if isinstance(event, ev.CaptureReviewed):
+            info = self._captures.get(event.capture_id)
+            if info is None:
+                return False
+            info.accepted = event.accepted
+            return True
+        return False
+
+    def add_damage_shots(self, n: int) -> None:
+        """Show damage number ``n``'s pair (and the ones before it)."""
+        if not self.checklist.damage_shots:
+            return
+        while self._damages < n:
+            self._damages += 1
+            self.shots.extend(damage_pair(self.checklist, self._damages))
+
+    def _ensure_shot(self, shot_id: str) -> None:
+        parsed = parse_damage_shot_id(shot_id)
+        if parsed is not None:
+            self.add_damage_shots(parsed[0])
+
+    # -- outputs -------------------------------------------------------------------------
+
+    @property
+    def damage_count(self) -> int:
+        return self._damages
+
+    def state(self, shot_id: str) -> str:
+        """The newest capture decides, as in the session controller."""
+        newest = None
+        for info in self._captures.values():
+            if info.shot_id == shot_id:
+                newest = info
+        if newest is not None:
+            if newest.accepted is not None:
+                return OK if newest.accepted else REJECTED
+            return {Verdict.OK: OK, Verdict.WARN: WARN, Verdict.REJECT: REJECTED}[newest.verdict]
+        if shot_id == self.current:
+            return PENDING
+        shot = self.shots[self.index_of(shot_id)] if self.index_of(shot_id) >= 0 else None
+        if shot is not None and not shot.required:
+            # Optional shots passed over count as skipped (the session does the same).
+            current = self.index_of(self.current) if self.current else -1
+            if shot_id in self._visited or self.index_of(shot_id) < current:
+                return SKIPPED
+        return PENDING
+
+    def states(self) -> dict[str, str]:
+        return {s.id: self.state(s.id) for s in self.shots}
+
+    def progress(self) -> tuple[int, int]:
+        """(done, required): required shots with a usable capture, damage shots included."""
+        good = {i.shot_id for i in self._captures.values() if i.usable()}
+        required = [s.id for s in self.shots if s.required]
+        return sum(1 for s in required if s in good), len(required)
+
+    def index_of(self, shot_id: str) -> int:
+        for i, shot in enumerate(self.shots):
+            if shot.id == shot_id:
+                return i
+        return -1
+
+    def next_open(self) -> str | None:
+        """The first shot after the current one that still needs a photo."""
+        start = self.index_of(self.current) if self.current else -1
+        for shot in self.shots[start + 1 :]:
+            if self.state(shot.id) in (PENDING, SKIPPED, REJECTED):
+                return shot.id
+        return None
+
+
+def _dot(colour: QColor, ring: bool = False) -> QIcon:
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if ring:
+        p.setPen(CURRENT_COLOUR)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(1, 1, 14, 14)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    p.drawEllipse(4, 4, 8, 8)
+    p.end()
+    return QIcon(pixmap)
+
+
+class ChecklistPanel(QWidget):
+    """Shots grouped by category; click one to guide the seller there."""
+
+    shot_requested = Signal(str)
+    previous_requested = Signal()
+    next_requested = Signal()
+    add_damage_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, language: str = "en") -> None:
+        super().__init__(parent)
+        self.language = language
+        self.board: ShotBoard | None = None
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._icons = {state: _dot(colour) for state, colour in STATE_COLOURS.items()}
+        self._current_icons = {s: _dot(c, ring=True) for s, c in STATE_COLOURS.items()}
+
+        self.title = QLabel("Checklist")
+        self.title.setStyleSheet("font-weight: bold;")
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m required shots")
+        self.progress.setToolTip("Required shots with a usable photo")
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setIconSize(QSize(16, 16))
+        self.tree.setToolTip("Click a shot to guide the seller to it")
+        self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space/Enter for the live actions
+        self.tree.itemClicked.connect(self._clicked)
+        self.previous_button = QPushButton("◀ Previous")
+        self.previous_button.setToolTip("Guide the seller to the previous shot (Page Up)")
+        self.previous_button.clicked.connect(self.previous_requested)
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setToolTip("Guide the seller to the next shot (Page Down)")
+        self.next_button.clicked.connect(self.next_requested)
+        self.add_damage_button = QPushButton("Add damage")
+        self.add_damage_button.setToolTip(
+            "Add a damage: a wide view and a close-up, then guide the seller there"
+        )
+        self.add_damage_button.clicked.connect(self.add_damage_requested)
+        for button in (self.previous_button, self.next_button, self.add_damage_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        nav = QHBoxLayout()
+        nav.addWidget(self.previous_button)
+        nav.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(nav)
+        layout.addWidget(self.add_damage_button)
+        self.set_board(None)
+
+    def set_board(self, board: ShotBoard | None) -> None:
+        self.board = board
+        enabled = board is not None
+        for w in (self.previous_button, self.next_button, self.add_damage_button):
+            w.setEnabled(enabled)
+        if board is not None:
+            self.add_damage_button.setEnabled(bool(board.checklist.damage_shots))
+            self.title.setText(board.checklist.title.get(self.language))
+        self._rebuild()
+
+    def apply(self, event: ev.Event) -> None:
+        """Feed an engine event (from the bridge)."""
+        if self.board is None:
+            return
+        shots_before = len(self.board.shots)
+        if self.board.apply(event):
+            if len(self.board.shots) != shots_before:
+                self._rebuild()
+            else:
+                self.refresh()
+
+    def _rebuild(self) -> None:
+        self.tree.clear()
+        self._items.clear()
+        board = self.board
+        if board is None:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            return
+        groups: dict[str, QTreeWidgetItem] = {}
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for shot in board.shots:
+            group = groups.get(shot.category)
+            if group is None:
+                group = QTreeWidgetItem([category_title(shot.category).get(self.language)])
+                group.setFont(0, bold)
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.tree.addTopLevelItem(group)
+                group.setExpanded(True)
+                groups[shot.category] = group
+            title = shot.title.get(self.language) + ("" if shot.required else " (optional)")
+            item = QTreeWidgetItem([title])
+            item.setData(0, Qt.ItemDataRole.UserRole, shot.id)
+            group.addChild(item)
+            self._items[shot.id] = item
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read states from the board."""
+        board = self.board
+        if board is None:
+            return
+        bold = QFont(self.font())
+        bold.setBold(True)
+        normal = QFont(self.font())
+        for shot in board.shots:
+            item = self._items.get(shot.id)
+            if item is None:
+                continue
+            state = board.state(shot.id)
+            current = shot.id == board.current
+            item.setIcon(0, (self._current_icons if current else self._icons)[state])
+            item.setFont(0, bold if current else normal)
+            item.setBackground(
+                0, QBrush(QColor(40, 110, 220, 50)) if current else QBrush(Qt.BrushStyle.NoBrush)
+            )
+            label = STATE_LABELS[state] + (" — current shot" if current else "")
+            item.setToolTip(0, f"{label}\n{shot.instruction.get(self.language)}")
+            item.setData(0, Qt.ItemDataRole.AccessibleDescriptionRole, label)
+        if board.current in self._items:
+            self.tree.scrollToItem(self._items[board.current])
+        done, required = board.progress()
+        self.progress.setRange(0, max(required, 1))
+        self.progress.setValue(done)
+
+    def item_for(self, shot_id: str) -> QTreeWidgetItem | None:
+        return self._items.get(shot_id)
+
+    def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        shot_id = item.data(0, Qt.ItemDataRole.UserRole)
+        if shot_id:
+            self.shot_requested.emit(shot_id)

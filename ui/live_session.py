@@ -1,0 +1,467 @@
+"""The live page: video, checklist, capture, invite and filmstrip for one inspection.
+
+The page subscribes to the bridge's signals (filtered to its inspection) and
+turns the panels' requests into engine commands through ``bridge.call``; the
+engine's session controller does the orchestration (checklist walk, quality,
+auto-advance). No engine call blocks the UI thread: they return futures whose
+outcome comes back as a queued signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector import events as ev
+from inspector.checklist import Checklist, ChecklistError, overlay_path, parse_damage_shot_id
+from inspector.frames import Frame
+from inspector.inspections import best_captures
+from inspector.models import Capture, Inspection
+from inspector.simphone import SimulatedPhone
+from inspector.store import Store
+from ui.bridge import run_task
+from ui.capture_panel import CapturePanel
+from ui.checklist_panel import ChecklistPanel, ShotBoard
+from ui.engine_bridge import EngineBridge
+from ui.filmstrip import Filmstrip
+from ui.invite_panel import InvitePanel
+from ui.live_view import LiveView
+
+__all__ = ["EngineCommands", "LiveSession", "read_overlay"]
+
+
+class EngineCommands(Protocol):
+    """What the live page asks of the engine (inspector.engine.Engine provides it)."""
+
+    def invite(self, inspection_id: str, mode: str = ...) -> Future[Any]: ...
+    def select_shot(self, inspection_id: str, shot_id: str) -> Future[Any]: ...
+    def next_shot(self, inspection_id: str) -> Future[Any]: ...
+    def previous_shot(self, inspection_id: str) -> Future[Any]: ...
+    def capture(self, inspection_id: str) -> Future[Any]: ...
+    def accept(self, inspection_id: str, capture_id: str) -> Future[Any]: ...
+    def retake(self, inspection_id: str, capture_id: str) -> Future[Any]: ...
+    def torch(self, inspection_id: str, on: bool) -> Future[Any]: ...
+    def pointer(self, inspection_id: str, x: float, y: float) -> Future[Any]: ...
+    def message(self, inspection_id: str, text: str) -> Future[Any]: ...
+    def add_damage_pair(self, inspection_id: str) -> Future[Any]: ...
+    def end_session(self, inspection_id: str) -> Future[Any]: ...
+    def session_info(self, inspection_id: str) -> Future[dict[str, Any]]: ...
+    def latest_frame(self, inspection_id: str) -> Frame | None: ...
+
+
+def run_on_engine(engine: Any, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
+    """Run a coroutine on the engine's loop (the demo phone lives there).
+
+    ``Engine.call`` is the public way; until the engine has it, its internal
+    ``_submit`` does the same thing (run_coroutine_threadsafe on its loop).
+    """
+    call = getattr(engine, "call", None) or engine._submit
+    future: Future[Any] = call(coro)
+    return future
+
+
+def read_overlay(name: str) -> bytes | None:
+    """The SVG bytes of an overlay, or None if the template names one we lack (worker thread)."""
+    try:
+        return overlay_path(name).read_bytes()
+    except (ChecklistError, OSError):
+        return None
+
+
+def first_open_shot(checklist: Checklist, board: ShotBoard, captures: list[Capture]) -> str:
+    """Where the session controller starts: the first required shot without a usable photo."""
+    best = best_captures(captures)
+    for shot in board.shots:
+        if shot.required and shot.id not in best:
+            return shot.id
+    return board.shots[0].id
+
+
+class LiveSession(QWidget):
+    """One inspection's live call."""
+
+    status_message = Signal(str)
+    live_changed = Signal(bool)  # a phone is connected (capture etc. make sense)
+
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        engine: EngineCommands,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        phrase_language: str = "fr",
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.engine = engine
+        self.store = store
+        self.inspection: Inspection | None = None
+        self.board: ShotBoard | None = None
+        self.connection = ""
+        self.completed = False
+        self._overlay_name: str | None = None
+        self.demo_phone: SimulatedPhone | None = None
+
+        self.vehicle = QLabel("")
+        self.vehicle.setStyleSheet("font-weight: bold; font-size: 14pt;")
+        self.vehicle.setToolTip("The vehicle being inspected and its seller")
+        self.shot_title = QLabel("")
+        self.shot_title.setStyleSheet("font-weight: bold; font-size: 12pt; color: #2a6ed8;")
+        self.shot_title.setToolTip("The shot the seller is asked for now")
+        self.instruction = QLabel("")
+        self.instruction.setWordWrap(True)
+        self.instruction.setToolTip("What the seller reads on the phone for this shot")
+        self.live_view = LiveView()
+        self.checklist = ChecklistPanel()
+        self.capture = CapturePanel(phrase_language=phrase_language)
+        self.invite = InvitePanel()
+        self.filmstrip = Filmstrip(store)
+        self.filmstrip.shot_title = self._title_of
+
+        header = QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(self.vehicle)
+        header.addWidget(self.shot_title)
+        header.addWidget(self.instruction)
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addLayout(header)
+        centre_layout.addWidget(self.live_view, 1)
+        centre_layout.addWidget(self.filmstrip)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.invite)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        right_layout.addWidget(line)
+        right_layout.addWidget(self.capture, 1)
+        self.checklist.setMinimumWidth(220)
+        right.setMinimumWidth(300)
+        right.setMaximumWidth(380)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.checklist)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([250, 760, 320])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.splitter)
+
+        self._connect_panels()
+        self._connect_bridge()
+
+    # -- opening --------------------------------------------------------------------------
+
+    @property
+    def inspection_id(self) -> str | None:
+        return self.inspection.id if self.inspection else None
+
+    def open(self, inspection: Inspection, checklist: Checklist, captures: list[Capture]) -> None:
+        """Show ``inspection`` (read off the UI thread by the caller) and ask for a join link."""
+        self.inspection = inspection
+        self.completed = False
+        self.connection = ""
+        board = ShotBoard(checklist, inspection.id)
+        board.seed(captures)
+        board.current = first_open_shot(checklist, board, captures)
+        self.board = board
+        lang = inspection.seller.language.value
+        self.checklist.language = "en"
+        self.checklist.set_board(board)
+        self.capture.reset()
+        self.capture.set_reason_language("en")
+        self.capture.set_phrase_language(lang)
+        self.capture.set_live(False)
+        self.filmstrip.set_captures(captures)
+        v, s = inspection.vehicle, inspection.seller
+        title = v.title() or v.plate or v.vin or "Vehicle"
+        extra = " · ".join(p for p in (v.plate, s.name) if p)
+        self.vehicle.setText(f"{title}  ·  {extra}" if extra else title)
+        self.invite.set_recipient(s.email, title, lang)
+        iid = inspection.id
+        engine = self.engine
+        self.live_view.set_source(lambda: engine.latest_frame(iid))
+        self._show_shot()
+        self.request_invite()
+        self._call(self.engine.session_info(iid), self._apply_info)
+
+    def _apply_info(self, info: dict[str, Any]) -> None:
+        """Where the engine's session controller is (it may differ from our guess)."""
+        board = self.board
+        if board is None or self.inspection is None:
+            return
+        self._on_shot(
+            ev.ShotChanged(self.inspection.id, info["index"], info["shot_id"], info["total"])
+        )
+        self._set_connection(info.get("connection", self.connection))
+
+    def close_session(self) -> None:
+        """Leave the page: end the call if one is going on."""
+        self.stop_demo_phone()
+        if self.inspection is not None and self.connection in ("connected", "reconnecting"):
+            self._call(self.engine.end_session(self.inspection.id))
+        self.live_view.set_source(None)
+        self.live_view.clear()
+        self.inspection = None
+        self.board = None
+        self.checklist.set_board(None)
+        self._set_connection("")
+
+    # -- commands (from actions, keys and panels) ---------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return self.inspection is not None and self.connection == "connected"
+
+    def request_invite(self) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.invite(self.inspection.id), self.invite.set_invite)
+
+    def capture_now(self) -> None:
+        if self.live:
+            self._call(self.engine.capture(self.inspection_id))  # type: ignore[arg-type]
+
+    def accept_capture(self) -> None:
+        self.capture.accept()
+
+    def retake_capture(self) -> None:
+        self.capture.retake()
+
+    def toggle_torch(self) -> None:
+        if self.live:
+            self.capture.torch_button.toggle()
+
+    def next_shot(self) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.next_shot(self.inspection.id))
+
+    def previous_shot(self) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.previous_shot(self.inspection.id))
+
+    def select_shot(self, shot_id: str) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.select_shot(self.inspection.id, shot_id))
+
+    def add_damage(self) -> None:
+        """Add a damage's wide view and close-up, and guide the seller to the wide view."""
+        if self.inspection is not None:
+            self._call(self.engine.add_damage_pair(self.inspection.id), self._damage_added)
+
+    def _damage_added(self, pair: tuple[Any, Any]) -> None:
+        wide = pair[0]
+        parsed = parse_damage_shot_id(wide.id)
+        if self.board is None or parsed is None:
+            return
+        self.board.add_damage_shots(parsed[0])
+        self.checklist.set_board(self.board)
+        self.select_shot(wide.id)
+
+    def toggle_freeze(self) -> None:
+        self.live_view.set_frozen(not self.live_view.frozen)
+
+    def toggle_overlay(self) -> None:
+        self.live_view.set_overlay_visible(not self.live_view.overlay_visible)
+
+    def end_call(self) -> None:
+        self.stop_demo_phone()
+        if self.inspection is not None:
+            self._call(self.engine.end_session(self.inspection.id))
+
+    def start_demo_phone(self, **phone_options: Any) -> None:
+        """Join this inspection with a simulated phone running on the engine's loop."""
+        if self.inspection is None:
+            return
+        self.stop_demo_phone()
+        options = {"still_size": (2000, 1500), "user_agent": "Demo phone (simulated)"}
+        options.update(phone_options)
+
+        def invited(invite: ev.Invite) -> None:
+            self.invite.set_invite(invite)
+            phone = SimulatedPhone(invite.join_url, **options)
+            self.demo_phone = phone
+            self.status_message.emit("Demo phone joining…")
+            self._call(run_on_engine(self.engine, phone.start()))
+
+        self._call(self.engine.invite(self.inspection.id), invited)
+
+    def stop_demo_phone(self) -> Future[Any] | None:
+        phone, self.demo_phone = self.demo_phone, None
+        if phone is None:
+            return None
+        future = run_on_engine(self.engine, phone.stop())
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # never unretrieved
+        return future
+
+    def shutdown(self) -> None:
+        """The window closes: stop the demo phone quickly; the engine ends the call itself."""
+        future = self.stop_demo_phone()
+        if future is not None:
+            with contextlib.suppress(Exception):
+                future.result(timeout=1.5)
+        self.live_view.set_source(None)
+
+    # -- wiring ---------------------------------------------------------------------------------
+
+    def _call(self, future: Future[Any], on_done: Callable[[Any], None] | None = None) -> None:
+        self.bridge.call(future, on_done, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status_message.emit(f"Engine: {exc}")
+
+    def _connect_panels(self) -> None:
+        c = self.capture
+        c.capture_requested.connect(self.capture_now)
+        c.accept_requested.connect(self._accept)
+        c.retake_requested.connect(self._retake)
+        c.torch_toggled.connect(self._torch)
+        c.message_requested.connect(self._message)
+        self.checklist.shot_requested.connect(self.select_shot)
+        self.checklist.next_requested.connect(self.next_shot)
+        self.checklist.previous_requested.connect(self.previous_shot)
+        self.checklist.add_damage_requested.connect(self.add_damage)
+        self.invite.invite_requested.connect(self.request_invite)
+        self.live_view.pointer_requested.connect(self._pointer)
+
+    def _accept(self, capture_id: str) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.accept(self.inspection.id, capture_id))
+
+    def _retake(self, capture_id: str) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.retake(self.inspection.id, capture_id))
+
+    def _torch(self, on: bool) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.torch(self.inspection.id, on))
+
+    def _message(self, text: str) -> None:
+        if self.inspection is not None:
+            self._call(self.engine.message(self.inspection.id, text))
+            self.status_message.emit(f"Sent to the seller: {text}")
+
+    def _pointer(self, x: float, y: float) -> None:
+        if self.live:
+            self._call(self.engine.pointer(self.inspection_id, x, y))  # type: ignore[arg-type]
+
+    def _connect_bridge(self) -> None:
+        b = self.bridge
+        b.frame_available.connect(self._on_frame)
+        b.shot_changed.connect(self._on_shot)
+        b.capture_requested.connect(self._mine(self.capture.on_capture_requested))
+        b.capture_stored.connect(self._mine(self._on_capture_stored))
+        b.capture_failed.connect(self._mine(self._on_capture_failed))
+        b.capture_reviewed.connect(self._mine(self._on_capture_reviewed))
+        b.hint.connect(self._mine(lambda e: self.live_view.set_hint(e.code)))
+        b.stats.connect(
+            self._mine(lambda e: self.live_view.set_stats(e.fps, e.width, e.height, e.rtt_ms))
+        )
+        b.connection_changed.connect(self._mine(lambda e: self._set_connection(e.state)))
+        b.phone_joined.connect(self._mine(self._on_joined))
+        b.phone_left.connect(self._mine(self._on_left))
+        b.completed.connect(self._mine(self._on_completed))
+        b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))
+        b.listening.connect(lambda e: self.invite.set_lan_url(e.lan_url))
+
+    def _mine(self, slot: Callable[[Any], None]) -> Callable[[Any], None]:
+        """Only events of the inspection on this page reach ``slot``."""
+
+        def filtered(event: Any) -> None:
+            if self.inspection is not None and event.inspection_id == self.inspection.id:
+                slot(event)
+
+        return filtered
+
+    def _on_frame(self, inspection_id: str, seq: int) -> None:
+        if self.inspection is not None and inspection_id == self.inspection.id:
+            self.live_view.on_frame_available(seq)
+
+    def _on_shot(self, event: ev.ShotChanged) -> None:
+        if self.inspection is None or event.inspection_id != self.inspection.id:
+            return
+        self.checklist.apply(event)
+        self._show_shot()
+
+    def _on_capture_stored(self, event: ev.CaptureStored) -> None:
+        self.checklist.apply(event)
+        self.capture.on_capture_stored(event)
+        self.filmstrip.add_capture(event.capture)
+
+    def _on_capture_failed(self, event: ev.CaptureFailed) -> None:
+        self.capture.on_capture_failed(event)
+        self.status_message.emit(f"Capture failed: {event.reason}")
+
+    def _on_capture_reviewed(self, event: ev.CaptureReviewed) -> None:
+        self.checklist.apply(event)
+        self.capture.on_capture_reviewed(event)
+        self.filmstrip.set_accepted(event.capture_id, event.accepted)
+
+    def _on_joined(self, event: ev.PhoneJoined) -> None:
+        self.invite.on_phone_joined(event)
+        self.status_message.emit("The seller's phone joined")
+
+    def _on_left(self, event: ev.PhoneLeft) -> None:
+        self.invite.on_phone_left(event)
+        self.status_message.emit(f"The seller's phone left ({event.reason})")
+
+    def _on_completed(self, event: ev.Completed) -> None:
+        self.completed = True
+        self.status_message.emit(
+            "Every required shot has a usable photo: the inspection is captured"
+        )
+
+    def _set_connection(self, state: str) -> None:
+        was_live = self.live
+        self.connection = state
+        self.live_view.set_connection(state)
+        self.capture.set_live(self.live)
+        if state == "closed":
+            self.capture.set_torch(False)
+        if was_live != self.live:
+            self.live_changed.emit(self.live)
+
+    def _title_of(self, shot_id: str) -> str:
+        if self.board is None:
+            return shot_id
+        try:
+            return self.board.checklist.shot(shot_id).title.en
+        except KeyError:
+            return shot_id
+
+    def _show_shot(self) -> None:
+        board = self.board
+        if board is None or board.current is None:
+            self.shot_title.clear()
+            self.instruction.clear()
+            return
+        index = board.index_of(board.current)
+        shot = board.shots[index]
+        self.shot_title.setText(f"Shot {index + 1} of {len(board.shots)}: {shot.title.en}")
+        self.instruction.setText(shot.instruction.en)
+        if shot.overlay != self._overlay_name:
+            self._overlay_name = shot.overlay
+            name = shot.overlay
+            run_task(lambda: read_overlay(name), lambda svg: self._set_overlay(name, svg))
+
+    def _set_overlay(self, name: str, svg: bytes | None) -> None:
+        if name == self._overlay_name:
+            self.live_view.set_overlay_svg(svg)

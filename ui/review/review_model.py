@@ -1,0 +1,285 @@
+"""What the review of one inspection is about: the inspection, its photos, its damages.
+
+``ReviewModel`` loads everything off the UI thread, keeps the photo being
+looked at (the *current* capture), and changes captures and the inspection
+through the same ordered ``StoreWriter`` as the damages. Views receive the
+model and connect to its signals; it never touches a widget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage, QImageReader, QUndoCommand, QUndoStack
+
+from inspector.checklist import Checklist, ChecklistError, Shot, category_title, load_checklist
+from inspector.inspections import best_captures, progress
+from inspector.models import Capture, Damage, Inspection, QualityThresholds, Text
+from inspector.store import Store
+from ui.bridge import run_task
+from ui.review.annotations import DamageModel
+from ui.review.writer import StoreWriter
+
+__all__ = ["ReviewData", "ReviewModel", "SetAcceptedCommand", "load_review"]
+
+THUMB_SIZE = 160
+_PHOTO_CACHE = 4
+
+
+@dataclass
+class ReviewData:
+    """Everything the review shows, read in one go on a worker thread."""
+
+    inspection: Inspection
+    checklist: Checklist | None
+    checklist_error: str
+    captures: list[Capture]
+    damages: list[Damage]
+
+
+def load_review(store: Store, inspection_id: str) -> ReviewData:
+    """Read an inspection for review (blocking: call through ``run_task``)."""
+    inspection = store.get_inspection(inspection_id)
+    try:
+        checklist: Checklist | None = load_checklist(inspection.checklist)
+        error = ""
+    except ChecklistError as exc:
+        checklist, error = None, str(exc)
+    captures = store.captures(inspection_id)
+    if checklist is not None:
+        order = checklist
+
+        def key(capture: Capture) -> int:
+            try:
+                return order.index(capture.shot_id)
+            except KeyError:
+                return 1_000_000
+
+        captures.sort(key=key)  # stable: retakes stay in capture order
+    return ReviewData(inspection, checklist, error, captures, store.damages(inspection_id))
+
+
+def read_image(path: Path) -> QImage:
+    """Decode a photo as displayed (EXIF rotation applied); worker threads only."""
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)
+    image = reader.read()
+    if image.isNull():
+        raise OSError(f"cannot decode {path.name}: {reader.errorString()}")
+    return image
+
+
+class SetAcceptedCommand(QUndoCommand):
+    def __init__(self, model: ReviewModel, capture_id: str, accepted: bool | None) -> None:
+        verb = {True: "accept", False: "reject", None: "clear the decision on"}[accepted]
+        super().__init__(f"{verb} photo")
+        self._model = model
+        self._capture_id = capture_id
+        self._before = model.capture(capture_id).accepted
+        self._after = accepted
+
+    def redo(self) -> None:
+        self._model._apply_accepted(self._capture_id, self._after)
+
+    def undo(self) -> None:
+        self._model._apply_accepted(self._capture_id, self._before)
+
+
+class ReviewModel(QObject):
+    """The state of one inspection's review, shared by every view of the workspace."""
+
+    loaded = Signal()
+    load_failed = Signal(str)
+    inspection_changed = Signal(object)  # Inspection
+    capture_changed = Signal(object)  # Capture (its accepted flag changed)
+    current_changed = Signal(object)  # Capture or None
+    error = Signal(str)
+
+    def __init__(self, store: Store, inspection_id: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.inspection_id = inspection_id
+        self.undo_stack = QUndoStack(self)
+        self.writer = StoreWriter()
+        self.writer.on_failed.append(self._write_failed)
+        self.writer.on_idle.append(self._writes_done)
+        self._reload_when_idle = False
+        self.damages = DamageModel(store, self.writer, self.undo_stack, self)
+        self.inspection: Inspection | None = None
+        self.checklist: Checklist | None = None
+        self.checklist_error = ""
+        self._captures: list[Capture] = []
+        self._current: str | None = None
+        self._photos: OrderedDict[str, QImage] = OrderedDict()
+
+    # -- loading ----------------------------------------------------------
+
+    @property
+    def is_loaded(self) -> bool:
+        return self.inspection is not None
+
+    def load(self) -> None:
+        """(Re)read the inspection from the store; ``loaded`` or ``load_failed`` follows."""
+        if self.writer.busy:  # read what the store will hold, not a half-written state
+            self._reload_when_idle = True
+            return
+        store, inspection_id = self.store, self.inspection_id
+        run_task(lambda: load_review(store, inspection_id), self._on_loaded, self._on_load_error)
+
+    def _on_loaded(self, data: ReviewData) -> None:
+        current = self._current
+        self.inspection = data.inspection
+        self.checklist = data.checklist
+        self.checklist_error = data.checklist_error
+        self._captures = data.captures
+        self.undo_stack.clear()
+        self.damages.load(data.damages)
+        ids = [c.id for c in self._captures]
+        self._current = current if current in ids else (ids[0] if ids else None)
+        self.loaded.emit()
+        self.inspection_changed.emit(self.inspection)
+        self.current_changed.emit(self.current)
+
+    def _on_load_error(self, exc: BaseException) -> None:
+        self.load_failed.emit(f"Cannot open inspection {self.inspection_id}: {exc}")
+
+    def _write_failed(self, message: str) -> None:
+        # The model may now differ from the store: show the store's truth again.
+        self.error.emit(message)
+        self.load()
+
+    def _writes_done(self) -> None:
+        if self._reload_when_idle:
+            self._reload_when_idle = False
+            self.load()
+
+    @property
+    def pending_writes(self) -> bool:
+        return self.writer.busy
+
+    # -- captures ---------------------------------------------------------
+
+    def captures(self) -> list[Capture]:
+        """Every capture, in checklist order then capture order."""
+        return list(self._captures)
+
+    def capture(self, capture_id: str) -> Capture:
+        for capture in self._captures:
+            if capture.id == capture_id:
+                return capture
+        raise KeyError(capture_id)
+
+    def shot(self, shot_id: str) -> Shot:
+        """The checklist shot a capture was taken for (a stand-in if unknown)."""
+        if self.checklist is not None:
+            try:
+                return self.checklist.shot(shot_id)
+            except KeyError:
+                pass
+        title = shot_id.replace("_", " ").capitalize()
+        return Shot(
+            shot_id, "other", Text(title, title), Text("", ""), "", False, QualityThresholds()
+        )
+
+    def shot_title(self, shot_id: str) -> str:
+        return self.shot(shot_id).title.get("en")
+
+    def category_title(self, category: str) -> str:
+        return category_title(category).get("en")
+
+    def progress_text(self) -> str:
+        if self.checklist is None:
+            return f"{len(self._captures)} photos"
+        p = progress(self.checklist, self._captures)
+        return f"Required shots {p.done}/{p.required} · {len(self._captures)} photos"
+
+    def best_captures(self) -> dict[str, Capture]:
+        return best_captures(self._captures)
+
+    @property
+    def current(self) -> Capture | None:
+        return self.capture(self._current) if self._current is not None else None
+
+    def set_current(self, capture_id: str | None) -> None:
+        if capture_id is not None:
+            self.capture(capture_id)  # KeyError for a stranger
+        if capture_id != self._current:
+            self._current = capture_id
+            self.current_changed.emit(self.current)
+
+    def step(self, delta: int) -> None:
+        """Move to the next (+1) or previous (-1) photo; stays at the ends."""
+        if not self._captures:
+            return
+        ids = [c.id for c in self._captures]
+        index = ids.index(self._current) if self._current in ids else -delta
+        self.set_current(ids[max(0, min(len(ids) - 1, index + delta))])
+
+    def position(self) -> tuple[int, int]:
+        """(1-based position of the current photo, number of photos)."""
+        ids = [c.id for c in self._captures]
+        return (ids.index(self._current) + 1 if self._current in ids else 0), len(ids)
+
+    def set_accepted(self, capture_id: str, accepted: bool | None) -> None:
+        """Accept, reject or clear a capture: one undo step."""
+        if self.capture(capture_id).accepted != accepted:
+            self.undo_stack.push(SetAcceptedCommand(self, capture_id, accepted))
+
+    def _apply_accepted(self, capture_id: str, accepted: bool | None) -> None:
+        for i, capture in enumerate(self._captures):
+            if capture.id == capture_id:
+                self._captures[i] = dataclasses.replace(capture, accepted=accepted)
+                self._write_accepted(capture_id, accepted)
+                self.capture_changed.emit(self._captures[i])
+                return
+        raise KeyError(capture_id)
+
+    def _write_accepted(self, capture_id: str, accepted: bool | None) -> None:
+        store = self.store
+        self.writer.submit(
+            lambda: store.set_capture_accepted(capture_id, accepted), "the photo decision"
+        )
+
+    # -- inspection -------------------------------------------------------
+
+    def update_inspection(self, **changes: Any) -> None:
+        """Change fields of the inspection (vehicle, notes, grade) and save them."""
+        if self.inspection is None:
+            raise RuntimeError("the inspection is not loaded yet")
+        self.inspection = dataclasses.replace(self.inspection, **changes)
+        saved = dataclasses.replace(self.inspection)
+        store = self.store
+        self.writer.submit(lambda: store.update_inspection(saved), "the inspection change")
+        self.inspection_changed.emit(self.inspection)
+
+    # -- images (decoded on worker threads) ------------------------------
+
+    def request_thumbnail(
+        self, sha256: str, on_done: Callable[[QImage], None], on_error: Callable[[Any], None]
+    ) -> None:
+        store = self.store
+        run_task(lambda: read_image(store.thumbnail(sha256, THUMB_SIZE)), on_done, on_error)
+
+    def request_photo(
+        self, sha256: str, on_done: Callable[[QImage], None], on_error: Callable[[Any], None]
+    ) -> None:
+        """The full photo, from a small cache or decoded on a worker thread."""
+        if sha256 in self._photos:
+            self._photos.move_to_end(sha256)
+            on_done(self._photos[sha256])
+            return
+
+        def remember(image: QImage) -> None:
+            self._photos[sha256] = image
+            while len(self._photos) > _PHOTO_CACHE:
+                self._photos.popitem(last=False)
+            on_done(image)
+
+        path = self.store.photo_path(sha256)
+        run_task(lambda: read_image(path), remember, on_error)

@@ -1,0 +1,536 @@
+"""The inspector's review of one inspection: photos, damages, vehicle data, report."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.models import Damage, Inspection, Part, Region
+from inspector.store import Store, new_id
+from ui import settings
+from ui.bridge import run_task_with_progress
+from ui.review._qt import alive
+from ui.review.damage_dialog import DamageDialog
+from ui.review.damage_list import DamageListView
+from ui.review.diagram import VehicleDiagram
+from ui.review.labels import default_part
+from ui.review.overview import OverviewView
+from ui.review.photo_viewer import PhotoViewer
+from ui.review.review_model import ReviewModel
+from ui.review.vehicle_panel import VehiclePanel
+
+__all__ = ["ReviewWorkspace"]
+
+
+class ReviewWorkspace(QWidget):
+    """Review one inspection: accept photos, mark damages, edit the vehicle, export.
+
+    Embeddable (a plain widget with its own toolbar); its shortcuts work while
+    it or one of its children has the focus. Everything it reads or writes goes
+    through ``ReviewModel`` and the bridge's worker threads.
+    """
+
+    loaded = Signal()
+    load_failed = Signal(str)
+    title_changed = Signal(str)
+    status_message = Signal(str)
+    report_exported = Signal(object)  # Path of the PDF
+
+    def __init__(
+        self,
+        store: Store,
+        inspection_id: str,
+        parent: QWidget | None = None,
+        *,
+        open_reports: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.inspection_id = inspection_id
+        self.open_reports = open_reports
+        self.model = ReviewModel(store, inspection_id)
+        self.damage_dialog: DamageDialog | None = None
+        self.progress_dialog: QProgressDialog | None = None
+        self.last_export_error = ""
+        self._export_cancel: threading.Event | None = None
+        self._last_part: Part | None = None
+
+        self.title = QLabel("Loading…")
+        self.title.setToolTip("The inspection under review")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel()
+        self.subtitle.setToolTip("Plate, VIN and inspection id")
+        self.banner = QLabel()
+        self.banner.setStyleSheet("color: #b0101a; font-weight: bold;")
+        self.banner.setToolTip("The last problem met while saving or loading")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+
+        self.overview = OverviewView(self.model)
+        self.viewer = PhotoViewer(self.model)
+        self.damage_list = DamageListView(self.model.damages, self._describe_photo)
+        self.diagram = VehicleDiagram(self.model.damages)
+        self.vehicle_panel = VehiclePanel(self.model)
+
+        self._build_actions()
+        self.toolbar = QToolBar("Review")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for group in (
+            (self.prev_action, self.next_action, self.fit_action, self.actual_size_action),
+            (self.accept_action, self.reject_action),
+            (self.add_damage_action, self.edit_damage_action, self.delete_damage_action),
+            (self.undo_action, self.redo_action),
+            (self.export_action,),
+        ):
+            self.toolbar.addActions(list(group))
+            self.toolbar.addSeparator()
+        for action in (self.edit_damage_action, self.delete_damage_action):
+            self.damage_list.add_action(action)
+
+        damages_tab = QSplitter(Qt.Orientation.Vertical)
+        damages_tab.addWidget(self.diagram)
+        damages_tab.addWidget(self.damage_list)
+        damages_tab.setSizes([380, 220])
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(damages_tab, "Damages")
+        self.side_tabs.addTab(self.vehicle_panel, "Vehicle && grade")
+        self.side_tabs.setTabToolTip(0, "Where the damages are, and their list")
+        self.side_tabs.setTabToolTip(1, "Vehicle data, overall grade and notes")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.overview)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.addWidget(self.side_tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([310, 700, 360])
+        self.splitter.setChildrenCollapsible(False)
+        self.side_tabs.setMinimumWidth(300)
+
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addWidget(self.subtitle)
+        header.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setSpacing(3)
+        layout.addLayout(header)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+
+        self.viewer.region_drawn.connect(self._region_drawn)
+        self.damage_list.open_requested.connect(self.viewer.show_damage)
+        self.damage_list.edit_requested.connect(self.edit_damage)
+        self.diagram.damage_activated.connect(self.show_damage)
+        model = self.model
+        model.loaded.connect(self._loaded)
+        model.load_failed.connect(self._load_failed)
+        model.error.connect(self._show_error)
+        model.inspection_changed.connect(self._inspection_changed)
+        model.current_changed.connect(self._update_actions)
+        model.capture_changed.connect(self._update_actions)
+        model.damages.selection_changed.connect(self._update_actions)
+        self._update_actions()
+        model.load()
+
+    # -- actions ----------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        shortcuts: str | QKeySequence | list[QKeySequence],
+        tip: str,
+        slot: Callable[[], Any] | None = None,
+        action: QAction | None = None,
+    ) -> QAction:
+        action = action or QAction(text, self)
+        keys = shortcuts if isinstance(shortcuts, list) else [QKeySequence(shortcuts)]
+        action.setShortcuts([k for k in keys if not k.isEmpty()])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shown = keys[0].toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({shown})" if shown else tip)
+        action.setStatusTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.prev_action = a(
+            "◀ Previous", "Left", "Show the previous photo", lambda: self.model.step(-1)
+        )
+        self.next_action = a("Next ▶", "Right", "Show the next photo", lambda: self.model.step(1))
+        self.fit_action = a("Fit", "F", "Fit the whole photo in the view", self.viewer.view.fit)
+        self.actual_size_action = a(
+            "100 %", "1", "Show the photo at its real size (100 %)", self.viewer.view.actual_size
+        )
+        self.accept_action = a(
+            "✓ Accept", "A", "Accept this photo for the report", lambda: self._decide(True)
+        )
+        self.reject_action = a(
+            "✗ Reject",
+            "X",
+            "Reject this photo: it stays out of the report",
+            lambda: self._decide(False),
+        )
+        self.add_damage_action = a(
+            "Add damage", "D", "Mark a damage: drag a box or click a point on the photo"
+        )
+        self.add_damage_action.setCheckable(True)
+        self.add_damage_action.toggled.connect(self.viewer.set_annotating)
+        self.cancel_mark_action = a(
+            "Cancel marking",
+            "Esc",
+            "Stop marking a damage",
+            lambda: self.add_damage_action.setChecked(False),
+        )
+        self.edit_damage_action = a(
+            "Edit…",
+            "",
+            "Change the selected damage's part, type, severity or note",
+            self._edit_selected,
+        )
+        self.delete_damage_action = a(
+            "Delete",
+            QKeySequence.StandardKey.Delete,
+            "Delete the selected damage",
+            self._delete_selected,
+        )
+        stack = self.model.undo_stack
+        self.undo_action = a(
+            "Undo",
+            "Ctrl+Z",
+            "Undo the last change to damages or photos",
+            action=stack.createUndoAction(self, "Undo"),
+        )
+        self.redo_action = a(
+            "Redo",
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
+            "Redo what was undone",
+            action=stack.createRedoAction(self, "Redo"),
+        )
+        self.export_action = a(
+            "Export report…",
+            "Ctrl+E",
+            "Build the PDF report of this inspection",
+            lambda: self.export_report(),
+        )
+        self.review_actions = [
+            self.prev_action,
+            self.next_action,
+            self.fit_action,
+            self.actual_size_action,
+            self.accept_action,
+            self.reject_action,
+            self.add_damage_action,
+            self.cancel_mark_action,
+            self.edit_damage_action,
+            self.delete_damage_action,
+            self.undo_action,
+            self.redo_action,
+            self.export_action,
+        ]
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for a help screen."""
+        return [
+            (
+                ", ".join(
+                    k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()
+                ),
+                a.statusTip(),
+            )
+            for a in self.review_actions
+            if not a.shortcut().isEmpty()
+        ]
+
+    def _update_actions(self, *_args: object) -> None:
+        loaded = self.model.is_loaded
+        current = self.model.current
+        pos, total = self.model.position()
+        selected = self.model.damages.selected_id is not None
+        self.prev_action.setEnabled(pos > 1)
+        self.next_action.setEnabled(0 < pos < total)
+        for action in (self.fit_action, self.actual_size_action, self.add_damage_action):
+            action.setEnabled(current is not None)
+        self.accept_action.setEnabled(current is not None and current.accepted is not True)
+        self.reject_action.setEnabled(current is not None and current.accepted is not False)
+        self.edit_damage_action.setEnabled(selected)
+        self.delete_damage_action.setEnabled(selected)
+        self.export_action.setEnabled(loaded and self.progress_dialog is None)
+        if current is None and self.add_damage_action.isChecked():
+            self.add_damage_action.setChecked(False)
+
+    # -- model -> view ----------------------------------------------------
+
+    def _loaded(self) -> None:
+        self._update_actions()
+        if self.model.checklist_error:
+            self._show_error(f"Checklist problem: {self.model.checklist_error}")
+        self.loaded.emit()
+
+    def _load_failed(self, message: str) -> None:
+        self.title.setText("Cannot open this inspection")
+        self._show_error(message)
+        self.load_failed.emit(message)
+
+    def _inspection_changed(self, inspection: Inspection) -> None:
+        v = inspection.vehicle
+        title = v.title() or v.plate or "Vehicle"
+        self.title.setText(title)
+        parts = [p for p in (v.plate, v.vin) if p]
+        parts.append(f"inspection {inspection.id} · {inspection.status.value}")
+        self.subtitle.setText("  ·  ".join(parts))
+        self.title_changed.emit(f"Review — {title}")
+
+    def _show_error(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.show()
+        self.status_message.emit(message)
+
+    def _describe_photo(self, capture_id: str) -> str:
+        try:
+            return self.model.shot_title(self.model.capture(capture_id).shot_id)
+        except KeyError:
+            return "a photo no longer in the inspection"
+
+    # -- photos -----------------------------------------------------------
+
+    def _decide(self, accepted: bool) -> None:
+        current = self.model.current
+        if current is not None:
+            self.model.set_accepted(current.id, accepted)
+
+    # -- damages ----------------------------------------------------------
+
+    def show_damage(self, damage_id: str) -> None:
+        """Select a damage and open its photo zoomed on its mark."""
+        self.viewer.show_damage(damage_id)
+
+    def _region_drawn(self, capture_id: str, region: Region) -> None:
+        self.add_damage_action.setChecked(False)
+        self.ask_new_damage(capture_id, region)
+
+    def ask_new_damage(self, capture_id: str | None, region: Region | None) -> DamageDialog:
+        """Open the damage form for a new damage (non-blocking); saves it on OK."""
+        shot_part = None
+        where = ""
+        if capture_id is not None:
+            shot_id = self.model.capture(capture_id).shot_id
+            shot_part = default_part(shot_id)
+            mark = "" if region is None else (" (point)" if region.is_point else " (box)")
+            where = self.model.shot_title(shot_id) + mark
+        dialog = DamageDialog(self, part=shot_part or self._last_part, where=where)
+
+        def save() -> None:
+            fields = dialog.fields()
+            self._last_part = fields.part
+            self.model.damages.add(
+                Damage(
+                    id=new_id(),
+                    inspection_id=self.inspection_id,
+                    capture_id=capture_id,
+                    part=fields.part,
+                    type=fields.type,
+                    severity=fields.severity,
+                    region=region,
+                    note=fields.note,
+                )
+            )
+
+        return self._open_dialog(dialog, save)
+
+    def edit_damage(self, damage_id: str) -> DamageDialog:
+        """Open the damage form on an existing damage; saves the change on OK."""
+        damage = self.model.damages.get(damage_id)
+        where = self._describe_photo(damage.capture_id) if damage.capture_id else ""
+        dialog = DamageDialog(self, damage=damage, where=where)
+
+        def save() -> None:
+            f = dialog.fields()
+            self.model.damages.edit(
+                dataclasses.replace(
+                    damage, part=f.part, type=f.type, severity=f.severity, note=f.note
+                )
+            )
+
+        return self._open_dialog(dialog, save)
+
+    def _open_dialog(self, dialog: DamageDialog, on_accept: Callable[[], None]) -> DamageDialog:
+        if self.damage_dialog is not None:
+            self.damage_dialog.reject()
+        self.damage_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(on_accept)
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        dialog.open()
+        return dialog
+
+    def _dialog_closed(self, dialog: DamageDialog) -> None:
+        if self.damage_dialog is dialog:
+            self.damage_dialog = None
+
+    def _edit_selected(self) -> None:
+        if self.model.damages.selected_id is not None:
+            self.edit_damage(self.model.damages.selected_id)
+
+    def _delete_selected(self) -> None:
+        if self.model.damages.selected_id is not None:
+            self.model.damages.delete(self.model.damages.selected_id)
+
+    # -- report -----------------------------------------------------------
+
+    def export_report(self, path: Path | None = None) -> None:
+        """Ask where to save (unless given), then build the PDF with a progress dialog."""
+        inspection = self.model.inspection
+        if inspection is None or self.progress_dialog is not None:
+            return
+        if path is None:
+            folder = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
+            name, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export report",
+                str(Path(folder) / f"inspection-{plate}.pdf"),
+                "PDF report (*.pdf)",
+            )
+            if not name:
+                return
+            path = Path(name) if name.lower().endswith(".pdf") else Path(name + ".pdf")
+        self.vehicle_panel.save_notes()
+        dialog = QProgressDialog("Building the report…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Export report")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        self.progress_dialog = dialog
+        self._export_cancel = cancel = threading.Event()
+        dialog.canceled.connect(cancel.set)
+        dialog.canceled.connect(lambda: dialog.setLabelText("Cancelling…"))
+        self.last_export_error = ""
+        self._update_actions()
+        dialog.show()
+        lang = inspection.seller.language.value
+        inspector_name = inspection.inspector or settings.value("operator/name") or None
+        store, inspection_id, out = self.store, inspection.id, path
+
+        def build(report: Callable[[int, int], None]) -> Path:
+            from inspector.report import build_report  # reportlab: loaded on first export
+
+            return build_report(
+                store,
+                inspection_id,
+                out,
+                lang=lang,
+                inspector_name=inspector_name,
+                progress=report,
+                cancelled=cancel.is_set,
+            )
+
+        def start() -> None:
+            run_task_with_progress(
+                build, self._export_progress, self._export_done, self._export_failed
+            )
+
+        # The report reads the store: let the edits made so far land first.
+        if self.model.pending_writes:
+            self._when_saved(start)
+        else:
+            start()
+
+    def _when_saved(self, fn: Callable[[], None]) -> None:
+        writer = self.model.writer
+
+        def once() -> None:
+            writer.on_idle.remove(once)
+            fn()
+
+        writer.on_idle.append(once)
+
+    def cancel_export(self) -> None:
+        """Ask a running export to stop (as the progress dialog's Cancel button does)."""
+        if self._export_cancel is not None:
+            self._export_cancel.set()
+        if self.progress_dialog is not None:
+            self.progress_dialog.setLabelText("Cancelling…")
+
+    def _export_progress(self, done: int, total: int) -> None:
+        if not alive(self):
+            return
+        dialog = self.progress_dialog
+        if dialog is None or (self._export_cancel and self._export_cancel.is_set()):
+            return
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, total))
+        dialog.setLabelText(
+            f"Preparing the photos… {done} of {total}" if done < total else "Writing the PDF…"
+        )
+
+    def _export_finished(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+        self.progress_dialog = None
+        self._export_cancel = None
+        self._update_actions()
+
+    def _export_done(self, path: Path) -> None:
+        if not alive(self):
+            return
+        self._export_finished()
+        self.status_message.emit(f"Report saved to {path}")
+        self.report_exported.emit(Path(path))
+        if self.open_reports:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _export_failed(self, exc: BaseException) -> None:
+        from inspector.report import ReportCancelled
+
+        if not alive(self):
+            return
+        self._export_finished()
+        if isinstance(exc, ReportCancelled):
+            self.last_export_error = "cancelled"
+            self.status_message.emit("Report export cancelled")
+            return
+        self.last_export_error = str(exc)
+        self._show_error(f"The report could not be built: {exc}")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Export report",
+            f"The report could not be built:\n{exc}",
+            parent=self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- lifecycle --------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.vehicle_panel.save_notes()
+        self.cancel_export()
+        super().closeEvent(event)
