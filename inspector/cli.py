@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from inspector import __version__, cli_live
+from inspector import __version__, cli_live, cli_review
 from inspector.checklist import ChecklistError, available_checklists, load_checklist
 from inspector.config import resolve_data_dir
 from inspector.engine import EngineStartError
@@ -41,7 +41,7 @@ class CliError(Exception):
 Handler = Callable[[argparse.Namespace], int]
 
 #: Modules adding their own commands through ``register(add)``.
-_COMMAND_MODULES = (cli_live,)
+_COMMAND_MODULES = (cli_live, cli_review)
 
 
 def _print_json(data: Any) -> None:

@@ -3,8 +3,8 @@
 A photo is written to ``photos/ab/<sha256>.jpg`` atomically (temporary file,
 fsync, rename, fsync of the folder) *before* the row that points at it is
 committed, so a process killed at any instant never leaves a row pointing at
-a missing or partial file. At worst it leaves an unreferenced photo, which
-``Store.open`` sweeps up with any stray temporary file.
+a missing or partial file. At worst it leaves an unreferenced (whole) photo
+file; ``Store.open`` sweeps up stray temporary files.
 
 One connection is shared behind a lock, which makes the store safe to use
 from the engine thread and the UI's worker threads at once.
@@ -38,6 +38,7 @@ from inspector.models import (
     InspectionStatus,
     Language,
     Part,
+    QualityReason,
     QualityReport,
     Region,
     Seller,
@@ -216,6 +217,69 @@ def _region_from_json(text: str | None) -> Region | None:
     return Region(*json.loads(text)) if text else None
 
 
+def _insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
+    db.execute(
+        "INSERT INTO inspections (id, created_at, updated_at, status, operator, inspector, "
+        "checklist, vehicle, seller, notes, grade) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            i.id,
+            _iso(i.created_at),
+            _iso(i.updated_at),
+            i.status.value,
+            i.operator,
+            i.inspector,
+            i.checklist,
+            _vehicle_to_json(i.vehicle),
+            _seller_to_json(i.seller),
+            i.notes,
+            i.grade,
+        ),
+    )
+
+
+def _insert_capture(db: sqlite3.Connection, c: Capture, seq: int) -> None:
+    db.execute(
+        "INSERT INTO captures (id, seq, inspection_id, shot_id, sha256, mime, size, width, "
+        "height, source, captured_at, phone_time, quality, accepted, retake_of) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            c.id,
+            seq,
+            c.inspection_id,
+            c.shot_id,
+            c.sha256,
+            c.mime,
+            c.size,
+            c.width,
+            c.height,
+            c.source.value,
+            _iso(c.captured_at),
+            _iso(c.phone_time),
+            json.dumps(c.quality.to_dict()),
+            None if c.accepted is None else int(c.accepted),
+            c.retake_of,
+        ),
+    )
+
+
+def _insert_damage(db: sqlite3.Connection, d: Damage) -> None:
+    db.execute(
+        "INSERT INTO damages (id, inspection_id, capture_id, part, type, severity, region, "
+        "note, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            d.id,
+            d.inspection_id,
+            d.capture_id,
+            d.part.value,
+            d.type.value,
+            int(d.severity),
+            _region_to_json(d.region),
+            d.note,
+            _iso(d.created_at),
+        ),
+    )
+
+
 class Store:
     """The inspections, captures and damages of one data directory."""
 
@@ -309,23 +373,27 @@ class Store:
 
     def create_inspection(self, inspection: Inspection) -> Inspection:
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO inspections VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    inspection.id,
-                    _iso(inspection.created_at),
-                    _iso(inspection.updated_at),
-                    inspection.status.value,
-                    inspection.operator,
-                    inspection.inspector,
-                    inspection.checklist,
-                    _vehicle_to_json(inspection.vehicle),
-                    _seller_to_json(inspection.seller),
-                    inspection.notes,
-                    inspection.grade,
-                ),
-            )
+            _insert_inspection(db, inspection)
         return inspection
+
+    def import_rows(
+        self, inspection: Inspection, captures: list[Capture], damages: list[Damage]
+    ) -> None:
+        """Every row of an inspection from elsewhere (a bundle), in one transaction.
+
+        Unlike ``add_capture`` this keeps capture times and review flags as
+        given. The photos must already be written (``write_photo``).
+        """
+        with self._transaction() as db:
+            _insert_inspection(db, inspection)
+            for seq, capture in enumerate(captures, start=1):
+                _insert_capture(db, capture, seq)
+            for damage in damages:
+                _insert_damage(db, damage)
+
+    def photo_in_use(self, sha256: str) -> bool:
+        """Whether any capture points at this photo file."""
+        return bool(self._query("SELECT 1 FROM captures WHERE sha256=? LIMIT 1", (sha256,)))
 
     def update_inspection(self, inspection: Inspection) -> Inspection:
         inspection.updated_at = utcnow()
@@ -506,26 +574,7 @@ class Store:
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE inspection_id=?",
                     (inspection_id,),
                 ).fetchone()[0]
-                db.execute(
-                    "INSERT INTO captures VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        capture.id,
-                        seq,
-                        inspection_id,
-                        shot_id,
-                        sha,
-                        mime,
-                        len(data),
-                        width,
-                        height,
-                        source.value,
-                        _iso(capture.captured_at),
-                        _iso(phone_time),
-                        json.dumps(quality.to_dict()),
-                        None,
-                        retake_of,
-                    ),
-                )
+                _insert_capture(db, capture, seq)
         except sqlite3.IntegrityError as exc:
             raise NotFound(f"cannot add a capture to inspection {inspection_id!r}: {exc}") from exc
         except sqlite3.OperationalError as exc:
@@ -551,6 +600,27 @@ class Store:
             if cur.rowcount == 0:
                 raise NotFound(f"no capture {capture_id!r}")
 
+    def accept_for_review(self, capture_id: str, reason: QualityReason) -> Capture:
+        """Accept a capture and add ``reason`` to its quality reasons, in one transaction.
+
+        The verdict is left as measured: the photo is kept so the walk can go
+        on, and the reason tells the inspector why it needs a look.
+        """
+        with self._transaction() as db:
+            rows = db.execute("SELECT * FROM captures WHERE id=?", (capture_id,)).fetchall()
+            if not rows:
+                raise NotFound(f"no capture {capture_id!r}")
+            report = self._capture(rows[0]).quality
+            if all(r.code != reason.code for r in report.reasons):
+                report = QualityReport(report.verdict, (*report.reasons, reason), report.metrics)
+            db.execute(
+                "UPDATE captures SET accepted=1, quality=? WHERE id=?",
+                (json.dumps(report.to_dict()), capture_id),
+            )
+            return self._capture(
+                db.execute("SELECT * FROM captures WHERE id=?", (capture_id,)).fetchone()
+            )
+
     def _capture(self, row: sqlite3.Row) -> Capture:
         accepted = row["accepted"]
         return Capture(
@@ -574,20 +644,7 @@ class Store:
 
     def add_damage(self, damage: Damage) -> Damage:
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO damages VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    damage.id,
-                    damage.inspection_id,
-                    damage.capture_id,
-                    damage.part.value,
-                    damage.type.value,
-                    int(damage.severity),
-                    _region_to_json(damage.region),
-                    damage.note,
-                    _iso(damage.created_at),
-                ),
-            )
+            _insert_damage(db, damage)
         return damage
 
     def update_damage(self, damage: Damage) -> Damage:

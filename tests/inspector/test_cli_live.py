@@ -150,6 +150,6 @@ def test_demo_walks_a_checklist_and_writes_a_report(
     assert result["report"] == str(report)
     with Store(data_dir) as store:
         inspection = store.get_inspection(result["inspection_id"])
-        assert inspection.status.value == "captured"
+        assert inspection.status.value == "reported"  # the report was written
         assert len(store.captures(inspection.id)) == result["captures"]
     assert len(PdfReader(report).pages) >= 2

@@ -1,0 +1,141 @@
+"""CLI commands for the end of an inspection: report, export, import, verify.
+
+``inspector.cli`` wires them in with :func:`register`. Handlers follow its
+style: they take the parsed ``argparse.Namespace``, return an exit code, and
+turn every expected failure into one line (a ``CliError``, which ``main``
+prints as ``inspector: error: ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+from inspector.bundle import BundleError, export_bundle, import_bundle, verify_bundle
+from inspector.config import resolve_data_dir
+from inspector.report import ReportCancelled, build_report
+from inspector.report_i18n import LANGS
+from inspector.store import Store
+
+Handler = Callable[[argparse.Namespace], int]
+AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+EXIT_FAILURE = 1
+EXIT_ALTERED = 3
+"""``inspector verify``: the bundle was read but is not intact."""
+
+
+def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    # Imported here: inspector.cli imports this module to register the commands.
+    from inspector.cli import CliError
+
+    raise CliError(message, code)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    try:
+        return Store(resolve_data_dir(getattr(args, "data_dir", None)))
+    except OSError as exc:
+        _fail(f"cannot use the data directory: {exc}")
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except BundleError as exc:
+        _fail(str(exc))
+    except ReportCancelled:
+        _fail("cancelled", 130)
+
+
+def _output(path: str, suffix: str) -> Path:
+    out = Path(path).expanduser()
+    if out.is_dir():
+        _fail(f"{out} is a folder; give a file name ending in {suffix}")
+    if out.suffix.lower() != suffix:
+        _fail(f"the output file must end in {suffix}: {out}")
+    return out
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = _output(args.output, ".pdf")
+    with _store(args) as store, _one_line_errors():
+        path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
+    print(path)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    out = _output(args.output, ".zip")
+    with _store(args) as store, _one_line_errors():
+        path = export_bundle(
+            store,
+            args.id,
+            out,
+            report=not args.no_report,
+            lang=args.lang,
+            inspector_name=args.inspector,
+        )
+    print(path)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _store(args) as store, _one_line_errors():
+        inspection = import_bundle(store, Path(args.bundle).expanduser())
+    print(inspection.id)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    path = Path(args.bundle).expanduser()
+    with _one_line_errors():
+        result = verify_bundle(path)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif result.ok:
+        print(
+            f"OK: {path.name} is intact (inspection {result.inspection_id}, "
+            f"{len(result.verified)} files match the manifest)"
+        )
+    else:
+        for line in result.problems():
+            print(line)
+    if not result.ok:
+        problems = result.problems()
+        print(
+            f"inspector: error: {path.name} is NOT intact: {len(problems)} "
+            f"problem{'s' if len(problems) > 1 else ''}",
+            file=sys.stderr,
+        )
+        return EXIT_ALTERED
+    return 0
+
+
+def register(add: AddCommand) -> None:
+    """Add report, export, import and verify to the ``inspector`` parser."""
+    p = add("report", cmd_report, "write the PDF report of an inspection")
+    p.add_argument("id", help="inspection id (or an unambiguous start of it)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    p.add_argument("--inspector", default=None, help="inspector name to print in the report")
+
+    p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")
+    p.add_argument("id", help="inspection id (or an unambiguous start of it)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.zip")
+    p.add_argument("--lang", choices=LANGS, default="fr", help="language of the report inside")
+    p.add_argument("--inspector", default=None, help="inspector name to print in the report")
+    p.add_argument("--no-report", action="store_true", help="leave the PDF report out")
+
+    p = add("import", cmd_import, "import an inspection bundle into the data directory")
+    p.add_argument("bundle", metavar="FILE.zip")
+
+    p = add("verify", cmd_verify, "check a bundle: exit 0 if intact, else name each problem")
+    p.add_argument("bundle", metavar="FILE.zip")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -1,0 +1,85 @@
+"""The overall grade rule: 5 without damage, lower with count and severity."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from inspector.grading import (
+    GRADE_NAMES,
+    DamageSummary,
+    grade_for_penalty,
+    grade_name,
+    suggest_grade,
+    summarize,
+)
+from inspector.models import Damage, DamageType, Part, Severity
+
+MINOR, MODERATE, SEVERE = Severity.MINOR, Severity.MODERATE, Severity.SEVERE
+
+
+def damage(severity: Severity, n: int = 0) -> Damage:
+    return Damage(f"d{n}", "i1", None, Part.BONNET, DamageType.SCRATCH, severity)
+
+
+@pytest.mark.parametrize(
+    ("damages", "grade"),
+    [
+        ([], 5),
+        ([MINOR], 4),
+        ([MINOR, MINOR], 4),
+        ([MINOR] * 3, 3),
+        ([MODERATE], 3),
+        ([MODERATE, MODERATE], 3),
+        ([MODERATE, MODERATE, MINOR], 2),
+        ([SEVERE], 2),
+        ([SEVERE, MODERATE], 2),
+        ([SEVERE, MODERATE, MINOR, MINOR], 1),
+        ([SEVERE, SEVERE], 1),
+        ([MINOR] * 12, 2),
+        ([MINOR] * 13, 1),
+    ],
+)
+def test_documented_rule(damages: list[Severity], grade: int) -> None:
+    assert suggest_grade(damages) == grade
+    assert suggest_grade([damage(s, i) for i, s in enumerate(damages)]) == grade
+
+
+def test_one_severe_damage_is_never_better_than_poor() -> None:
+    assert suggest_grade([SEVERE]) <= 2
+
+
+def test_more_or_worse_damage_never_raises_the_grade() -> None:
+    combos = [
+        list(c) for n in range(5) for c in itertools.combinations_with_replacement(Severity, n)
+    ]
+    for combo in combos:
+        grade = suggest_grade(combo)
+        assert 1 <= grade <= 5
+        for extra in Severity:
+            assert suggest_grade([*combo, extra]) <= grade
+        for i, s in enumerate(combo):
+            if s < SEVERE:
+                worse = [*combo[:i], Severity(s + 1), *combo[i + 1 :]]
+                assert suggest_grade(worse) <= grade
+
+
+def test_summary_by_severity() -> None:
+    summary = summarize([damage(MINOR, 1), damage(SEVERE, 2), damage(MINOR, 3)])
+    assert summary == DamageSummary(minor=2, moderate=0, severe=1)
+    assert summary.total == 3
+    assert summary.penalty == 2 + 8
+    assert summary.by_severity() == [(SEVERE, 1), (MODERATE, 0), (MINOR, 2)]
+    assert summarize([]).total == 0
+
+
+def test_grade_names_in_both_languages() -> None:
+    assert grade_name(5, "fr") == "Excellent"
+    assert grade_name(2, "fr") == "Médiocre"
+    assert grade_name(1, "en") == "Bad"
+    assert set(GRADE_NAMES) == {1, 2, 3, 4, 5}
+    with pytest.raises(ValueError):
+        grade_name(0, "en")
+    with pytest.raises(ValueError):
+        grade_for_penalty(-1)
