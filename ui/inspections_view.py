@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Inspection
+from inspector.models import Inspection, InspectionStatus
 
 COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
 
@@ -38,6 +40,12 @@ class InspectionsView(QWidget):
         self.search.setToolTip("Filter the inspections by vehicle, plate or seller name")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filter)
+        self.status = QComboBox()
+        self.status.setToolTip("Show only the inspections at one step of their life")
+        self.status.addItem("All statuses", None)
+        for status in InspectionStatus:
+            self.status.addItem(status.value.capitalize(), status)
+        self.status.currentIndexChanged.connect(lambda _: self._apply_filter(self.search.text()))
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setToolTip("Every inspection in this data directory")
@@ -48,7 +56,10 @@ class InspectionsView(QWidget):
         self.empty = QLabel("No inspections yet.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.status)
+        layout.addLayout(filters)
         layout.addWidget(self.table)
         layout.addWidget(self.empty)
 
@@ -74,7 +85,11 @@ class InspectionsView(QWidget):
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
+        status = self.status.currentData()
         for r, row in enumerate(self._rows):
             i = row.inspection
             haystack = f"{i.vehicle.title()} {i.vehicle.plate} {i.seller.name}".lower()
-            self.table.setRowHidden(r, bool(needle) and needle not in haystack)
+            hidden = (bool(needle) and needle not in haystack) or (
+                status is not None and i.status != status  # Qt may hand back the plain str
+            )
+            self.table.setRowHidden(r, hidden)

@@ -36,6 +36,7 @@ from ui.engine_bridge import EngineBridge
 from ui.inspections_view import InspectionRow, InspectionsView
 from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
+from ui.review.workspace import ReviewWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
             store,
             phrase_language=settings.value("live/phrase_language"),
         )
+        self.review: ReviewWorkspace | None = None
         self.pages = QStackedWidget()
         self.pages.addWidget(self.home)
         self.pages.addWidget(self.live)
@@ -194,8 +196,17 @@ class MainWindow(QMainWindow):
             "Delete the selected inspection and its photos",
             self.delete_selected,
         )
+        self.review_action = self._action(
+            "&Review and report…",
+            "Ctrl+R",
+            "Review the photos, mark damages and export the report of the selected inspection",
+            self.review_selected,
+        )
         self.home_action = self._action(
-            "&Back to inspections", "Ctrl+W", "Leave the live page (ends the call)", self.go_home
+            "&Back to inspections",
+            "Ctrl+W",
+            "Leave the live or review page (ends the call)",
+            self.go_home,
         )
         self.refresh_action = self._action(
             "&Refresh",
@@ -204,7 +215,13 @@ class MainWindow(QMainWindow):
             self.refresh,
         )
         self.quit_action = self._action("&Quit", "Ctrl+Q", "Close the console", self.close)
-        for a in (self.new_action, self.open_action, self.delete_action, self.home_action):
+        for a in (
+            self.new_action,
+            self.open_action,
+            self.review_action,
+            self.delete_action,
+            self.home_action,
+        ):
             file_menu.addAction(a)
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
@@ -388,10 +405,12 @@ class MainWindow(QMainWindow):
         on_live = self.pages.currentWidget() is self.live and self.live.inspection is not None
         for action in self._live_actions:
             action.setEnabled(on_live)
-        selected = self.selected_id() is not None and not on_live
+        on_review = self.review is not None and self.pages.currentWidget() is self.review
+        selected = self.selected_id() is not None and not on_live and not on_review
         self.open_action.setEnabled(selected)
         self.delete_action.setEnabled(selected)
-        self.home_action.setEnabled(on_live)
+        self.review_action.setEnabled(selected or on_live)
+        self.home_action.setEnabled(on_live or on_review)
         self.new_action.setEnabled(True)
 
     # -- the home page --------------------------------------------------------------------------
@@ -520,7 +539,38 @@ class MainWindow(QMainWindow):
 
         run_task(delete, deleted, self._show_error)
 
+    def review_selected(self) -> None:
+        """Open the review workspace of the selected (or live) inspection; ends any call."""
+        if self.pages.currentWidget() is self.live and self.live.inspection is not None:
+            inspection_id: str | None = self.live.inspection.id
+            self.live.close_session()
+        else:
+            inspection_id = self.selected_id()
+        if inspection_id is None:
+            return
+        self._close_review()
+        self.review = ReviewWorkspace(self.store, inspection_id)
+        self.review.title_changed.connect(
+            lambda title: self.setWindowTitle(f"Vehicle Inspector — {title}")
+        )
+        self.review.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.review.load_failed.connect(self._review_failed)
+        self.pages.addWidget(self.review)
+        self._show_page(self.review)
+
+    def _review_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Cannot open the review: {message}", 10000)
+        self.go_home()
+
+    def _close_review(self) -> None:
+        review, self.review = self.review, None
+        if review is not None:
+            review.close()  # saves notes being typed, cancels a running export
+            self.pages.removeWidget(review)
+            review.deleteLater()
+
     def go_home(self) -> None:
+        self._close_review()
         if self.live.inspection is not None:
             self.live.close_session()
         self._show_page(self.home)
@@ -580,6 +630,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self._close_review()
         self.bridge.close()
         self.live.shutdown()
         # Stopping in the middle of start() would leave its half-made server behind.

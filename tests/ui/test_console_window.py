@@ -117,6 +117,38 @@ def test_double_click_opens_and_back_returns(
     assert not window.capture_action.isEnabled()
 
 
+def test_review_page_opens_from_home_and_from_a_live_call(
+    qtbot: QtBot,
+    make_main_window: Callable[[], MainWindow],
+    store: Store,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    inspection, _ = create_inspection(
+        store, checklist="quick", vehicle=vehicle_input, seller=seller_input
+    )
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    window.home.table.selectRow(0)
+    assert window.review_action.isEnabled()
+    window.review_action.trigger()
+    review = window.review
+    assert review is not None
+    assert window.pages.currentWidget() is review
+    qtbot.waitUntil(lambda: review.model.inspection is not None, timeout=10000)
+    assert review.model.inspection.id == inspection.id
+    window.home_action.trigger()
+    assert window.pages.currentWidget() is window.home
+    assert window.review is None
+
+    window.open_inspection(inspection.id)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.live, timeout=5000)
+    window.review_action.trigger()  # ends the call and reviews what it captured
+    assert window.live.inspection is None
+    assert window.review is not None and window.pages.currentWidget() is window.review
+
+
 def test_settings_are_kept(qtbot: QtBot, make_main_window: Callable[[], MainWindow]) -> None:
     window = make_main_window()
     window.auto_advance_action.setChecked(False)

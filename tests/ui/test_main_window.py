@@ -6,6 +6,7 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from inspector.inspections import create_inspection
+from inspector.models import InspectionStatus
 from inspector.store import Store
 from ui.inspections_view import InspectionsView
 from ui.main_window import MainWindow, load_rows
@@ -46,6 +47,12 @@ def test_inspections_view_filters(
     hidden = [view.table.isRowHidden(r) for r in range(2)]
     assert sorted(hidden) == [False, True]
     view.search.clear()
+    assert not any(view.table.isRowHidden(r) for r in range(2))
+    store.set_status(load_rows(store)[0].inspection.id, InspectionStatus.REPORTED)
+    view.set_rows(load_rows(store))
+    view.status.setCurrentIndex(view.status.findData(InspectionStatus.REPORTED))
+    assert [view.table.isRowHidden(r) for r in range(2)].count(True) == 1
+    view.status.setCurrentIndex(0)
     assert not any(view.table.isRowHidden(r) for r in range(2))
     view.set_rows([])
     assert view.empty.isVisibleTo(view)
