@@ -8,6 +8,13 @@ at once when the seller presses the shutter. A photo the quality check
 rejects is retaken (the phone has already been told why); any other is
 accepted, which moves the controller to the next shot until the checklist is
 complete. One capture is in flight at a time.
+
+A seller is never stuck on one shot: after ``max_attempts`` photos of a shot
+rejected by the quality check (say a phone that only delivers low-resolution
+frames), the autopilot keeps the sharpest of them, accepted, with the reason
+``kept_after_attempts`` added to its quality reasons (its verdict stays
+"reject", which the report shows), and moves on. The count comes from the
+captures of the shot in the store, so it survives a reconnection or a restart.
 """
 
 from __future__ import annotations
@@ -16,13 +23,30 @@ import asyncio
 import contextlib
 import logging
 
-from inspector.models import Verdict
+from inspector.models import Capture, QualityReason, Text, Verdict
 from inspector.session import SessionController
 from inspector.store import StoreError
 
-__all__ = ["Autopilot"]
+__all__ = ["KEPT_AFTER_ATTEMPTS", "Autopilot", "kept_reason"]
 
 log = logging.getLogger(__name__)
+
+#: Quality reason code of a photo kept after ``max_attempts`` rejected ones.
+KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
+
+
+def kept_reason(attempts: int) -> QualityReason:
+    return QualityReason(
+        KEPT_AFTER_ATTEMPTS,
+        Text(
+            fr=f"Gardée après {attempts} essais refusés : à vérifier",
+            en=f"Kept after {attempts} rejected attempts: please check",
+        ),
+    )
+
+
+def _sharpness(capture: Capture) -> float:
+    return float(capture.quality.metrics.get("sharpness", 0.0))
 
 
 class Autopilot:
@@ -40,6 +64,7 @@ class Autopilot:
         steady_seconds: float = 1.0,
         sample_hz: float = 5.0,
         settle_seconds: float = 1.5,
+        max_attempts: int = 3,
     ) -> None:
         if not controller.auto_advance:
             raise ValueError("the autopilot needs a controller with auto_advance=True")
@@ -47,6 +72,10 @@ class Autopilot:
             raise ValueError("sample_hz must be positive")
         if steady_seconds < 0 or settle_seconds < 0:
             raise ValueError("steady_seconds and settle_seconds must not be negative")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts = max_attempts
+        self.kept_for_review: list[str] = []  # capture ids kept after max_attempts
         self.controller = controller
         self.steady_seconds = steady_seconds
         self.period = 1.0 / sample_hz
@@ -158,10 +187,28 @@ class Autopilot:
         if capture is None:
             return  # the phone was told; wait for a steady picture again
         try:
-            if capture.quality.verdict is Verdict.REJECT:
-                await c.retake(capture_id)
-            else:
+            if capture.quality.verdict is not Verdict.REJECT:
                 await c.accept(capture_id)
+                return
+            rejected = [
+                x
+                for x in c.captures_of(capture.shot_id)
+                if x.quality.verdict is Verdict.REJECT and x.accepted is not True
+            ]
+            if len(rejected) < self.max_attempts:
+                await c.retake(capture_id)
+                return
+            # Enough: keep the sharpest (every stored photo decoded) and move on.
+            best = max(rejected, key=_sharpness)
+            log.warning(
+                "%s: shot %s rejected %d times; keeping %s for review",
+                c.inspection_id,
+                capture.shot_id,
+                len(rejected),
+                best.id,
+            )
+            await c.accept(best.id, note=kept_reason(len(rejected)))
+            self.kept_for_review.append(best.id)
         except StoreError as exc:
             # The photo is stored; its review is not. Keep guiding rather than give up.
             log.warning("%s: review of %s not saved: %s", c.inspection_id, capture_id, exc)

@@ -349,7 +349,12 @@ class Engine:
 
     @property
     def running(self) -> bool:
-        return self._loop is not None and self._thread is not None and self._thread.is_alive()
+        return (
+            self._loop is not None
+            and self._thread is not None
+            and self._thread.is_alive()
+            and self.died is None
+        )
 
     def start(self, timeout: float = 15.0) -> str:
         """Start the loop thread and the server; blocks until listening; returns the base URL."""
@@ -418,6 +423,10 @@ class Engine:
                         f"the engine stopped unexpectedly ({ended}); restart it"[:500]
                     )
                 )
+                try:  # free the port and the peers: a dead engine must not look alive
+                    loop.run_until_complete(asyncio.wait_for(self._astop(), 6.0))
+                except BaseException:
+                    log.exception("cleaning up after the engine loop died")
             pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
             for task in pending:
                 task.cancel()
@@ -589,15 +598,15 @@ class Engine:
                 continue
             st = await peer.stats()
             self._emit(
-                    events.LinkStats(
-                        session.inspection_id,
-                        st.fps,
-                        st.width,
-                        st.height,
-                        st.rtt_ms,
-                        st.bitrate_kbps,
-                    )
+                events.LinkStats(
+                    session.inspection_id,
+                    st.fps,
+                    st.width,
+                    st.height,
+                    st.rtt_ms,
+                    st.bitrate_kbps,
                 )
+            )
 
     # -- SignalingBackend (loop thread) -------------------------------------------------
 

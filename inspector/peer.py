@@ -15,6 +15,13 @@
   a message from the phone (aiortc itself only notices after ~30 s);
 - measures fps, resolution, RTT and bitrate.
 
+Faults: a photo transfer cut short by the link dying (or by a reconnecting
+phone replacing this peer) is reported once through ``on_photo_failed`` with a
+reason starting ``link_lost``; its bytes are dropped, never handed on. A photo
+that arrived whole is finished (decoded, handed to the handler) even if the
+peer is closed meanwhile. An exception in the frame handler is reported (at
+most once per ``_FRAME_ERROR_INTERVAL``) and the video keeps flowing.
+
 With no ICE servers configured the peer connection gets ``iceServers=[]``:
 aiortc would otherwise contact Google's public STUN server.
 """
@@ -25,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,7 +56,13 @@ __all__ = ["PeerHandler", "PeerStats", "PhonePeer", "rtc_configuration"]
 log = logging.getLogger(__name__)
 
 _INBOX_LIMIT = 4096  # messages waiting to be handled (a 25 MB photo is 400 chunks)
+_INBOX_MAX_BYTES = 64 * 1024 * 1024  # and their bytes (two whole photos and then some)
+#: A phone that earns more error replies than this within _ERROR_WINDOW seconds is cut
+#: off (replies would otherwise queue without bound towards a phone that never reads).
+_MAX_ERRORS = 100
+_ERROR_WINDOW = 10.0
 _CLOSE_TIMEOUT = 3.0
+_FRAME_ERROR_INTERVAL = 5.0  # seconds between two reports of a failing frame handler
 
 
 def rtc_configuration(ice_servers: Sequence[IceServer]) -> RTCConfiguration:
@@ -113,6 +127,8 @@ class PhonePeer:
         self.dead_reason: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inbox: asyncio.Queue[str | bytes] = asyncio.Queue(_INBOX_LIMIT)
+        self._inbox_bytes = 0
+        self._errors: deque[float] = deque(maxlen=_MAX_ERRORS)
         self._last_seen = time.monotonic()
         self._frames = 0
         self._width = 0
@@ -122,6 +138,8 @@ class PhonePeer:
         self._stat_bytes: int | None = None
         self._fps = 0.0
         self._bitrate = 0.0
+        self._finishing: set[asyncio.Task[None]] = set()  # photos received whole
+        self._frame_error_at = float("-inf")
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("connectionstatechange", self._on_state)
@@ -139,6 +157,7 @@ class PhonePeer:
         """Cancel every task and close the connection; never hangs."""
         if self.closed:
             return
+        self._abort_transfer("the connection was replaced or closed")
         self.closed = True
         tasks = list(self._tasks)
         for task in tasks:
@@ -169,7 +188,27 @@ class PhonePeer:
         if self.closed or self.dead_reason is not None:
             return
         self.dead_reason = reason
+        self._abort_transfer(reason)
         self.handler.on_dead(self, reason)
+
+    def _report(self, message: str, exc: BaseException) -> None:
+        """Hand an unexpected exception to the loop's handler (the engine's EngineError)."""
+        asyncio.get_running_loop().call_exception_handler(
+            {"message": f"{self.name}: {message}", "exception": exc}
+        )
+
+    def _abort_transfer(self, why: str) -> None:
+        """Drop a half-received photo and fail its capture (the bytes die with this peer)."""
+        capture_id = self.receiver.reset()
+        if capture_id is None:
+            return
+        log.info("%s: photo %s cut short: %s", self.name, capture_id, why)
+        try:
+            self.handler.on_photo_failed(
+                self, capture_id, f"link_lost: the link was lost during the transfer ({why})"
+            )
+        except Exception as exc:
+            self._report("reporting an aborted photo failed", exc)
 
     # -- events from aiortc ----------------------------------------------
 
@@ -193,7 +232,13 @@ class PhonePeer:
             self._frames += 1
             self._width, self._height = int(frame.width), int(frame.height)
             stored = self.slot.put(frame)
-            self.handler.on_frame(self, stored)
+            try:
+                self.handler.on_frame(self, stored)
+            except Exception as exc:  # a bug downstream must not stop the video
+                now = time.monotonic()
+                if now - self._frame_error_at >= _FRAME_ERROR_INTERVAL:
+                    self._frame_error_at = now
+                    self._report("handling a video frame failed", exc)
 
     async def _drain(self, track: Any) -> None:
         with contextlib.suppress(MediaStreamError):
@@ -217,10 +262,15 @@ class PhonePeer:
 
     def _on_channel_message(self, data: str | bytes) -> None:
         self._last_seen = time.monotonic()
+        if self._inbox_bytes + len(data) > _INBOX_MAX_BYTES:
+            self._send_error("overloaded", "too many messages; one was dropped")
+            return
         try:
             self._inbox.put_nowait(data)
         except asyncio.QueueFull:
-            self.send(protocol.error("overloaded", "too many messages; one was dropped"))
+            self._send_error("overloaded", "too many messages; one was dropped")
+        else:
+            self._inbox_bytes += len(data)
 
     # -- the data channel --------------------------------------------------
 
@@ -239,22 +289,45 @@ class PhonePeer:
             return False
         return True
 
+    def _send_error(self, code: str, message: str) -> None:
+        """An error reply, unless the phone has earned too many lately: then it is cut off."""
+        now = time.monotonic()
+        errors = self._errors
+        if len(errors) == errors.maxlen and now - errors[0] < _ERROR_WINDOW:
+            self._die("too many protocol errors")
+            return
+        errors.append(now)
+        self.send(protocol.error(code, message))
+
     async def _consume(self) -> None:
         while True:
             data = await self._inbox.get()
+            self._inbox_bytes -= len(data)
             try:
                 await self._route(data)
             except PhotoError as exc:
-                self.send(protocol.error(exc.code, str(exc)))
-                if exc.capture_id is not None:
-                    self.handler.on_photo_failed(self, exc.capture_id, f"{exc.code}: {exc}")
+                self._photo_refused(exc)
             except ProtocolError as exc:
-                self.send(protocol.error(exc.code, str(exc)))
+                self._send_error(exc.code, str(exc))
             except Exception as exc:  # a bug downstream: report it, keep the link up
-                self.send(protocol.error("internal", "the message could not be handled"))
-                asyncio.get_running_loop().call_exception_handler(
-                    {"message": f"{self.name}: handling a message failed", "exception": exc}
-                )
+                self._send_error("internal", "the message could not be handled")
+                self._report("handling a message failed", exc)
+
+    def _photo_refused(self, exc: PhotoError) -> None:
+        self._send_error(exc.code, str(exc))
+        if exc.capture_id is not None:
+            self.handler.on_photo_failed(self, exc.capture_id, f"{exc.code}: {exc}")
+
+    async def _finish_photo(self, trailer: dict[str, Any]) -> None:
+        """Check, decode and hand on a photo received whole; never raises."""
+        try:
+            photo = await self.receiver.end(trailer)
+            await self.handler.on_photo(self, photo)
+        except PhotoError as exc:
+            self._photo_refused(exc)
+        except Exception as exc:
+            self._send_error("internal", "the photo could not be handled")
+            self._report("handling a photo failed", exc)
 
     async def _route(self, data: str | bytes) -> None:
         if isinstance(data, bytes | bytearray):
@@ -271,8 +344,14 @@ class PhonePeer:
         elif kind == "photo_begin":
             self.receiver.begin(message)
         elif kind == "photo_end":
-            photo = await self.receiver.end(message)
-            await self.handler.on_photo(self, photo)
+            # A photo that arrived whole is stored even if this peer is closed meanwhile
+            # (the phone reconnecting must not lose it): finish it in a task of its own.
+            task = asyncio.get_running_loop().create_task(
+                self._finish_photo(message), name=f"{self.name}:photo"
+            )
+            self._finishing.add(task)
+            task.add_done_callback(self._finishing.discard)
+            await asyncio.shield(task)
         elif kind == "photo_failed":
             if self.receiver.active_id == message["id"]:
                 self.receiver.reset()

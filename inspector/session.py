@@ -317,6 +317,10 @@ class SessionController:
                 result[shot.id] = ShotState.PENDING
         return result
 
+    def captures_of(self, shot_id: str) -> list[Capture]:
+        """Every capture of a shot this inspection has, oldest first."""
+        return [c for c in self._captures if c.shot_id == shot_id]
+
     def latest_capture(self, shot_id: str) -> Capture | None:
         """The newest capture of a shot, whatever its verdict."""
         for capture in reversed(self._captures):
@@ -666,11 +670,19 @@ class SessionController:
 
     # -- review -------------------------------------------------------------------
 
-    async def accept(self, capture_id: str) -> None:
-        """Keep a capture; with auto_advance move on (or finish if nothing is left)."""
+    async def accept(self, capture_id: str, *, note: QualityReason | None = None) -> None:
+        """Keep a capture; with auto_advance move on (or finish if nothing is left).
+
+        ``note`` (the autopilot's "kept after N attempts") is added to the
+        capture's quality reasons so the inspector sees why it needs a look.
+        """
         capture = self._reviewed(capture_id, True)
-        await self._run(self._store.set_capture_accepted, capture_id, True)
-        self._replace(capture, accepted=True)
+        if note is None:
+            await self._run(self._store.set_capture_accepted, capture_id, True)
+            self._replace(capture, accepted=True)
+        else:
+            updated = await self._run(self._store.accept_for_review, capture_id, note)
+            self._replace(capture, accepted=True, quality=updated.quality)
         self._emit(events.CaptureReviewed(self.inspection_id, capture_id, True))
         if not self.auto_advance:
             if self.complete and not self._finished:
@@ -713,11 +725,11 @@ class SessionController:
         verb = "accept" if accepted else "retake"
         raise ValueError(f"cannot {verb} capture {capture_id!r}: not a capture of this session")
 
-    def _replace(self, capture: Capture, *, accepted: bool) -> None:
+    def _replace(self, capture: Capture, **changes: Any) -> None:
         # Replace rather than mutate: the console may still hold the old object.
         for i, c in enumerate(self._captures):
             if c.id == capture.id:
-                self._captures[i] = dataclasses.replace(c, accepted=accepted)
+                self._captures[i] = dataclasses.replace(c, **changes)
 
     def _skip_optional_between(self, start: int, stop: int) -> None:
         """Optional shots without a photo that auto-advance passes over count as skipped."""

@@ -7,7 +7,8 @@ sent in 64 KiB chunks paced by ``bufferedAmount``), and can press the shutter,
 drop the connection and reconnect (resuming at the last shot), or switch its
 picture to blurred or dark. ``capture_behaviour="drop_midway"`` makes it die in
 the middle of the next photo transfer (header and about half the chunks sent,
-then the link dropped without a goodbye); it then goes back to ``"send"``. Every message it receives is recorded for tests.
+then the link dropped without a goodbye); it then goes back to ``"send"``.
+Every message it receives is recorded for tests.
 
 Frames are cheap: the scene is rendered once (sharp, blurred and dark
 variants), each frame is a shifted crop of it with the frame number stamped as
@@ -286,6 +287,7 @@ class SimulatedPhone:
         self._open = asyncio.Event()
         self._still_cache: dict[tuple[int, int], bytes] = {}
         self._send_lock = asyncio.Lock()
+        self._dropping: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -313,6 +315,11 @@ class SimulatedPhone:
     @property
     def camera(self) -> SyntheticCamera | None:
         return self._track
+
+    @property
+    def buffered(self) -> int:
+        """Bytes sent on the data channel but not yet on the wire (0 without a channel)."""
+        return int(self._channel.bufferedAmount) if self._channel is not None else 0
 
     async def start(self, timeout: float = 10.0) -> None:
         """Fetch the page, open signaling and connect; returns when the channel is open."""
