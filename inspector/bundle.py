@@ -287,6 +287,8 @@ def export_bundle(
                             digest.update(chunk)
                             dst.write(chunk)
                     files[REPORT] = {"sha256": digest.hexdigest(), "size": pdf.stat().st_size}
+                    # Writing the report moved the inspection to "reported": say so.
+                    inspection = store.get_inspection(inspection.id)
                 step()
                 manifest: dict[str, Any] = {
                     "format": FORMAT,

@@ -4,7 +4,9 @@ A photo is written to ``photos/ab/<sha256>.jpg`` atomically (temporary file,
 fsync, rename, fsync of the folder) *before* the row that points at it is
 committed, so a process killed at any instant never leaves a row pointing at
 a missing or partial file. At worst it leaves an unreferenced (whole) photo
-file; ``Store.open`` sweeps up stray temporary files.
+file; opening the store sweeps up stray temporary files, and photo files that
+no row has pointed at for an hour (younger ones may be a write in flight in
+another process sharing the data directory).
 
 One connection is shared behind a lock, which makes the store safe to use
 from the engine thread and the UI's worker threads at once.
@@ -21,6 +23,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +54,7 @@ DB_NAME = "inspector.db"
 PHOTOS_DIR = "photos"
 THUMBS_DIR = "thumbs"
 TMP_SUFFIX = ".part"
+ORPHAN_MIN_AGE_SECONDS = 3600.0
 
 
 class StoreError(Exception):
@@ -306,6 +310,7 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot use the data directory {self.data_dir}: {exc}") from exc
         self._sweep_temporaries()
+        self.sweep_orphans()
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -368,6 +373,23 @@ class Store:
         for tmp in self.photos_dir.rglob(f"*{TMP_SUFFIX}"):
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+    def sweep_orphans(self, min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS) -> int:
+        """Delete photo files no capture points at and older than ``min_age_seconds``.
+
+        They are what a process killed between the file and its row, or a row
+        refused by a full disk, leaves behind. Returns how many were removed.
+        """
+        used = {r[0] for r in self._query("SELECT DISTINCT sha256 FROM captures")}
+        now, removed = time.time(), 0
+        for path in self.photos_dir.glob("??/*.jpg"):
+            if path.stem in used:
+                continue
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime >= min_age_seconds:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     # -- inspections ------------------------------------------------------
 

@@ -252,6 +252,21 @@ def test_sweeps_leftover_temporary_files(data_dir: Path) -> None:
     assert not leftover.exists()
 
 
+def test_old_unreferenced_photos_are_swept_young_ones_kept(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        make_inspection(store)
+        kept = store.get_capture(add(store, "insp1", b"referenced")).sha256
+        old_orphan = store.write_photo(b"killed before its row")
+        young_orphan = store.write_photo(b"row about to be written by another process")
+        an_hour_ago = time.time() - store_module.ORPHAN_MIN_AGE_SECONDS - 5
+        for sha in (kept, old_orphan):
+            os.utime(store.photo_path(sha), (an_hour_ago, an_hour_ago))
+    with Store(data_dir) as store:
+        assert store.photo_path(kept).exists()
+        assert not store.photo_path(old_orphan).exists()
+        assert store.photo_path(young_orphan).exists()
+
+
 _WRITER = textwrap.dedent(
     """
     import os, sys
