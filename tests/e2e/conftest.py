@@ -133,7 +133,7 @@ def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- the browser --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright keeps a loop running: end it with tests/e2e
 def browser(fake_camera: Path) -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
