@@ -7,6 +7,16 @@ capture id, when one is known) and drops the transfer: nothing half-received
 is ever handed on. The image is decoded by Pillow in an executor with the
 decompression-bomb limit enforced *before* any pixel is decoded, and the true
 width and height come from the decoded image, not from the phone's header.
+
+Memory is bounded whatever the phone sends: one transfer at a time, never more
+bytes than its declared size (at most ``MAX_PHOTO_BYTES``). When a transfer is
+refused, the rest of its chunks (up to its declared size) and its trailer are
+dropped silently, so one refusal gives one error rather than one per chunk.
+
+Hostile images are refused before they reach the rest of the system (quality
+analysis, thumbnails, the PDF report): more than ``MAX_SCANS`` JPEG scans (a
+progressive-JPEG CPU bomb), an EXIF block Pillow cannot read, or an EXIF
+orientation other than the integers 1-8.
 """
 
 from __future__ import annotations
@@ -25,6 +35,9 @@ from inspector.protocol import ProtocolError
 __all__ = ["ACCEPTED_MIME", "PhotoError", "PhotoReceiver", "ReceivedPhoto", "decode_jpeg_size"]
 
 ACCEPTED_MIME = ("image/jpeg",)
+#: Start-of-scan markers a photo may have (a baseline JPEG has 1, a progressive one ~10).
+MAX_SCANS = 64
+_EXIF_ORIENTATION = 0x0112
 
 
 class PhotoError(ProtocolError):
@@ -60,9 +73,13 @@ def decode_jpeg_size(data: bytes) -> tuple[int, int]:
     directly so Pillow's own bomb check (a warning below twice the limit)
     never fires: our check is stricter and comes first.
     """
+    # In entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so
+    # FF DA only occurs as a start of scan (or inside metadata: an over-count only refuses).
+    if data.count(b"\xff\xda") > MAX_SCANS:
+        raise ProtocolError("bad_image", f"more than {MAX_SCANS} JPEG scans")
     try:
         img = JpegImagePlugin.JpegImageFile(io.BytesIO(data))
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Exception as exc:  # OSError, SyntaxError, ValueError, struct.error, ...
         raise ProtocolError("bad_image", f"not a JPEG image: {str(exc)[:80]}") from None
     try:
         width, height = img.size
@@ -70,6 +87,7 @@ def decode_jpeg_size(data: bytes) -> tuple[int, int]:
             raise ProtocolError("bad_image", "the image has no pixels")
         if width * height > _pixel_limit() or max(width, height) > protocol.MAX_PHOTO_SIDE:
             raise ProtocolError("too_many_pixels", f"image of {width}x{height} is too large")
+        _check_exif(img)
         img.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # parses every block
         img.load()
         return width, height
@@ -81,6 +99,18 @@ def decode_jpeg_size(data: bytes) -> tuple[int, int]:
         img.close()
 
 
+def _check_exif(img: Image.Image) -> None:
+    """Refuse EXIF that downstream readers (EXIF rotation in reports) could trip on."""
+    try:
+        orientation = img.getexif().get(_EXIF_ORIENTATION)
+    except Exception as exc:
+        raise ProtocolError("bad_image", f"unreadable EXIF: {str(exc)[:80]}") from None
+    if orientation is None:
+        return
+    if type(orientation) is not int or not 1 <= orientation <= 8:
+        raise ProtocolError("bad_image", f"invalid EXIF orientation {str(orientation)[:20]!r}")
+
+
 class PhotoReceiver:
     """One transfer at a time, in order: :meth:`begin`, :meth:`chunk`, :meth:`end`."""
 
@@ -89,6 +119,8 @@ class PhotoReceiver:
         self._header: dict[str, Any] | None = None
         self._buf = bytearray()
         self._sha = hashlib.sha256()
+        self._discard_id: str | None = None  # a refused transfer whose rest is dropped
+        self._discard_left = 0
 
     @property
     def active_id(self) -> str | None:
@@ -104,28 +136,50 @@ class PhotoReceiver:
         self._header = None
         self._buf = bytearray()
         self._sha = hashlib.sha256()
+        self._discard_id, self._discard_left = None, 0
         return active
 
-    def _fail(self, code: str, message: str, capture_id: str | None = None) -> PhotoError:
+    @property
+    def discarding(self) -> str | None:
+        """The id of a refused transfer whose remaining chunks are being dropped."""
+        return self._discard_id
+
+    def _fail(
+        self, code: str, message: str, capture_id: str | None = None, *, discard: bool = True
+    ) -> PhotoError:
+        header, received = self._header, len(self._buf)
         active = self.reset()
+        if header is not None and discard:  # drop what the phone still sends of it
+            self._discard(str(header["id"]), int(header["size"]) - received)
         return PhotoError(code, message, capture_id or active)
+
+    def _discard(self, capture_id: str, left: int) -> None:
+        self._discard_id = capture_id
+        self._discard_left = max(0, left)
 
     def begin(self, header: dict[str, Any]) -> None:
         """Start a transfer from a ``photo_begin`` message (already validated)."""
         if self._header is not None:
             raise self._fail("second_header", "a photo transfer is already in progress")
+        self._discard_id, self._discard_left = None, 0  # a new transfer ends any discarding
         header = protocol.validate(header, protocol.FROM_PHONE)
         capture_id = str(header["id"])
         if header.get("type") != "photo_begin":
             raise PhotoError("bad_header", "expected photo_begin", capture_id)
         if header["size"] > self.max_bytes:
+            self._discard(capture_id, int(header["size"]))
             raise PhotoError("too_large", "the photo is larger than allowed", capture_id)
         if header["mime"] not in ACCEPTED_MIME:
+            self._discard(capture_id, int(header["size"]))
             raise PhotoError("bad_mime", f"unsupported type {header['mime'][:32]!r}", capture_id)
         self._header = header
 
     def chunk(self, data: bytes) -> None:
         if self._header is None:
+            if self._discard_id is not None and len(data) <= self._discard_left:
+                self._discard_left -= len(data)  # the rest of a refused transfer
+                return
+            self._discard_id, self._discard_left = None, 0
             raise PhotoError("no_header", "binary data outside a photo transfer")
         if len(data) > protocol.CHUNK_SIZE:
             raise self._fail("chunk_too_large", "a photo chunk is larger than 64 KiB")
@@ -138,13 +192,21 @@ class PhotoReceiver:
         """Check a ``photo_end`` against the header (size, SHA-256); returns (header, bytes)."""
         header = self._header
         if header is None:
+            if self._discard_id is not None and trailer.get("id") == self._discard_id:
+                self._discard_id, self._discard_left = None, 0
+                # Already refused (and reported with its id): only an error reply.
+                raise PhotoError("refused", "this photo was already refused")
             raise PhotoError("no_header", "photo_end without photo_begin", trailer.get("id"))
         if trailer.get("id") != header["id"]:
-            raise self._fail("wrong_id", "photo_end does not match the photo in transfer")
+            raise self._fail(
+                "wrong_id", "photo_end does not match the photo in transfer", discard=False
+            )
         if len(self._buf) != header["size"]:
-            raise self._fail("incomplete", "the photo is shorter than its declared size")
+            raise self._fail(
+                "incomplete", "the photo is shorter than its declared size", discard=False
+            )
         if self._sha.hexdigest() != header["sha256"]:
-            raise self._fail("sha_mismatch", "the photo's SHA-256 does not match")
+            raise self._fail("sha_mismatch", "the photo's SHA-256 does not match", discard=False)
         data = bytes(self._buf)
         self.reset()
         return header, data

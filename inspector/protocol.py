@@ -150,7 +150,7 @@ def validate(message: Any, table: dict[str, dict[str, Field]]) -> dict[str, Any]
     if not isinstance(message, dict):
         raise ProtocolError("not_object", "a message must be a JSON object")
     version = message.get("v")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:  # not True, not 1.0
         raise ProtocolError("bad_version", f"unsupported protocol version {version!r}")
     kind = message.get("type")
     if not isinstance(kind, str) or kind not in table:
@@ -175,7 +175,12 @@ def decode(data: str | bytes, table: dict[str, dict[str, Field]] = FROM_PHONE) -
         message = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError("bad_json", f"not valid JSON: {str(exc)[:80]}") from None
-    return validate(message, table)
+    message = validate(message, table)
+    try:  # "\ud800" escapes decode to lone surrogates, which nothing downstream can store
+        json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        raise ProtocolError("bad_json", "text that is not valid Unicode") from None
+    return message
 
 
 def encode(kind: str, table: dict[str, dict[str, Field]] = TO_PHONE, **fields: Any) -> str:

@@ -3,15 +3,26 @@
 Routes, headers and the device rule are those of ``docs/LIVE_LINK.md``. The
 server knows nothing of WebRTC: an offer is handed to a
 :class:`SignalingBackend` (the engine) that answers it. Tokens never reach a
-log: the access log is off and only ``token_tag`` is ever logged.
+log: the access log is off, aiohttp's own error logging (which can quote the
+request line) is replaced, and only ``token_tag`` is ever logged.
+
+It faces the internet, so it defends itself (numbers in ``docs/RELIABILITY.md``):
+failed token checks are rate-limited per address (:mod:`inspector.ratelimit`),
+connections are capped per address and in all, a connection that has not
+completed a request within ``IDLE_TIMEOUT`` is closed (slow clients), TLS
+handshakes have a deadline, request lines and headers are small, and no
+request may carry a body. Every response, aiohttp's own error pages included,
+carries the security headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
+import math
 import re
 import secrets
 import ssl
@@ -19,20 +30,28 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
+from aiohttp.web_protocol import RequestHandler
 
 from inspector.assets import assets_dir as default_assets_dir
 from inspector.config import IceServer
+from inspector.ratelimit import ConnectionGate, FailureLimiter, address_key
 from inspector.tokens import InvalidToken, Invitations, token_tag
 
 __all__ = [
     "CSP",
     "DEVICE_COOKIE",
     "GRACE_SECONDS",
+    "IDLE_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_SDP",
     "MAX_SIGNALING_ERRORS",
+    "MAX_SOCKETS_PER_DEVICE",
+    "TOKEN_RECHECK_SECONDS",
+    "TRUSTED_PROXIES",
     "PhoneServer",
     "SignalingBackend",
     "SignalingError",
@@ -49,8 +68,22 @@ DEVICE_COOKIE = "device"
 GRACE_SECONDS = 10.0
 MAX_SDP = 100_000
 MAX_SIGNALING_ERRORS = 3
-MAX_REQUEST_BODY = 1024  # nothing is uploaded over HTTP
+MAX_REQUEST_BODY = 1024  # nothing is uploaded over HTTP: any body is refused (413)
 MAX_WS_MESSAGE = 128 * 1024
+#: A connection is closed when it has not completed a request (or, between requests,
+#: sent a new one) for this long: a client trickling header bytes cannot hold it open.
+IDLE_TIMEOUT = 10.0
+TLS_HANDSHAKE_TIMEOUT = 5.0
+MAX_LINE_SIZE = 4096  # request line (a join URL is about 50 bytes)
+MAX_FIELD_SIZE = 4096  # one header line
+MAX_HEADERS = 48  # header lines per request (a phone browser sends about 15)
+MAX_CONNECTIONS_PER_ADDRESS = 32  # a phone page needs a handful (page, files, WebSocket)
+MAX_CONNECTIONS = 512
+MAX_SOCKETS_PER_DEVICE = 4  # signaling sockets one device may hold on an inspection
+#: How often an open signaling socket re-checks its token (revoked elsewhere, expired).
+TOKEN_RECHECK_SECONDS = 5.0
+#: Peers whose ``X-Forwarded-For`` (last entry) is believed: a reverse proxy on this host.
+TRUSTED_PROXIES = ("127.0.0.1", "::1")
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _STATIC_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _OVERLAY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -89,6 +122,26 @@ _MISSING_PAGE = _PAGE.format(
     fr="La page n'est pas installée.",
     en="The phone page is not installed.",
 )
+_TOO_MANY_PAGE = _PAGE.format(
+    title="Trop de tentatives / Too many attempts",
+    fr="Trop de tentatives. Réessayez dans quelques minutes.",
+    en="Too many attempts. Please try again in a few minutes.",
+)
+_NO_BODY_PAGE = _PAGE.format(
+    title="Refusé / Refused",
+    fr="Cette requête n'est pas acceptée.",
+    en="This request is not accepted.",
+)
+_ERROR_PAGE = _PAGE.format(
+    title="Erreur / Error",
+    fr="Une erreur est survenue. Réessayez.",
+    en="Something went wrong. Please try again.",
+)
+_BAD_REQUEST_PAGE = _PAGE.format(
+    title="Requête invalide / Bad request",
+    fr="Requête invalide.",
+    en="Bad request.",
+)
 
 
 class SignalingError(Exception):
@@ -117,7 +170,8 @@ class SignalingBackend(Protocol):
 class _Holder:
     device: str
     left_at: float = field(default_factory=time.monotonic)
-    sockets: set[web.WebSocketResponse] = field(default_factory=set)
+    # Ordered (oldest first) so the oldest can make room: a dict used as an ordered set.
+    sockets: dict[web.WebSocketResponse, None] = field(default_factory=dict)
 
 
 class PhoneServer:
@@ -133,6 +187,12 @@ class PhoneServer:
         secure_cookies: bool | None = None,
         assets: Path | None = None,
         grace_seconds: float = GRACE_SECONDS,
+        limiter: FailureLimiter | None = None,
+        trusted_proxies: Sequence[str] = TRUSTED_PROXIES,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS,
+        max_connections: int = MAX_CONNECTIONS,
+        token_recheck_seconds: float | None = None,
     ) -> None:
         self.invitations = invitations
         self.backend = backend
@@ -141,6 +201,16 @@ class PhoneServer:
         self.https = ssl_context is not None
         self.secure_cookies = self.https if secure_cookies is None else secure_cookies
         self.grace_seconds = grace_seconds
+        self.limiter = limiter if limiter is not None else FailureLimiter()
+        self.trusted_proxies = frozenset(address_key(a) for a in trusted_proxies)
+        self.idle_timeout = idle_timeout
+        self.token_recheck_seconds = (
+            TOKEN_RECHECK_SECONDS if token_recheck_seconds is None else token_recheck_seconds
+        )
+        self.gate = ConnectionGate(
+            max_connections_per_address, max_connections, exempt=self.trusted_proxies
+        )
+        self.gate_logged_at = -1e9
         root = Path(assets) if assets is not None else default_assets_dir()
         self.phone_dir = root / "phone"
         self.overlays_dir = root / "overlays"
@@ -153,7 +223,9 @@ class PhoneServer:
     # -- application --------------------------------------------------------
 
     def _make_app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST_BODY, middlewares=[_errors_as_pages])
+        app = web.Application(
+            client_max_size=MAX_REQUEST_BODY, middlewares=[_errors_as_pages, _no_body]
+        )
         app.router.add_get("/j/{token}", self._join)
         app.router.add_get("/ws/{token}", self._signaling)
         app.router.add_get("/static/overlays/{name}", self._overlay)
@@ -162,30 +234,20 @@ class PhoneServer:
         return app
 
     async def _headers(self, request: web.Request, response: web.StreamResponse) -> None:
-        h = response.headers
-        h["Content-Security-Policy"] = CSP
-        h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
-        h["X-Frame-Options"] = "DENY"
-        h["Cache-Control"] = "no-store"
-        h["Permissions-Policy"] = "camera=(self)"
-        if self.https:
-            h["Strict-Transport-Security"] = "max-age=31536000"
+        _security_headers(response, self.https)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen; returns the actual port (``port=0`` picks a free one)."""
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
+            site = _GuardedSite(runner, self, host, port)
             await site.start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = int(sockets[0].getsockname()[1]) if sockets else port
+        self.port = site.bound_port if site.bound_port is not None else port
         return self.port
 
     async def close(self) -> None:
@@ -208,6 +270,22 @@ class PhoneServer:
             for ws in list(holder.sockets):
                 await _close_ws(ws)
 
+    # -- who is asking ------------------------------------------------------
+
+    def client_key(self, request: web.Request) -> str:
+        """The address limits are counted by (the proxy's client when it is trusted)."""
+        key = address_key(request.remote)
+        if key in self.trusted_proxies:
+            forwarded = request.headers.get("X-Forwarded-For", "")
+            last = forwarded.rsplit(",", 1)[-1].strip()
+            if last:
+                try:
+                    ipaddress.ip_address(last)
+                except ValueError:
+                    return key
+                return address_key(last)
+        return key
+
     # -- the device rule ----------------------------------------------------
 
     def _conflict(self, inspection_id: str, device: str | None) -> bool:
@@ -222,16 +300,27 @@ class PhoneServer:
 
     # -- handlers -----------------------------------------------------------
 
-    def _check(self, request: web.Request) -> str | None:
+    def _authorize(self, request: web.Request) -> str | web.Response:
+        """The inspection the token opens, or the refusal to send (404, 429).
+
+        A blocked address is refused before its token is even looked at, valid or not:
+        otherwise the block would still answer "is this token valid?".
+        """
+        key = self.client_key(request)
+        left = self.limiter.blocked(key)
+        if left:
+            return _too_many(left)
         try:
             return self.invitations.check(request.match_info["token"])
         except InvalidToken:
-            return None
+            if self.limiter.failure(key):
+                log.warning("too many invalid links from %s: refused for a while", key)
+            return _page(_INVALID_PAGE, 404)
 
     async def _join(self, request: web.Request) -> web.StreamResponse:
-        inspection_id = self._check(request)
-        if inspection_id is None:
-            return _page(_INVALID_PAGE, 404)
+        inspection_id = self._authorize(request)
+        if isinstance(inspection_id, web.Response):
+            return inspection_id
         device = _device(request)
         if self._conflict(inspection_id, device):
             return _page(_IN_USE_PAGE, 409)
@@ -267,13 +356,14 @@ class PhoneServer:
         return _file(self.overlays_dir, name)
 
     async def _signaling(self, request: web.Request) -> web.StreamResponse:
-        inspection_id = self._check(request)
-        if inspection_id is None:
-            return _page(_INVALID_PAGE, 404)
+        inspection_id = self._authorize(request)
+        if isinstance(inspection_id, web.Response):
+            return inspection_id
         device = _device(request) or f"anon-{secrets.token_urlsafe(12)}"
         if self._conflict(inspection_id, device):
             return _page(_IN_USE_PAGE, 409)
-        tag = token_tag(request.match_info["token"])
+        token = request.match_info["token"]
+        tag = token_tag(token)
         ws = web.WebSocketResponse(max_msg_size=MAX_WS_MESSAGE, heartbeat=20.0)
         await ws.prepare(request)
         holder = self._holders.get(inspection_id)
@@ -283,18 +373,33 @@ class PhoneServer:
                     await _close_ws(old)
             holder = _Holder(device)
             self._holders[inspection_id] = holder
-        holder.sockets.add(ws)
+        while len(holder.sockets) >= MAX_SOCKETS_PER_DEVICE:  # the oldest make room
+            oldest = next(iter(holder.sockets))
+            holder.sockets.pop(oldest, None)
+            await _close_ws(oldest)
+        holder.sockets[ws] = None
         log.info("phone signaling open (token %s)", tag)
         try:
-            await self._signaling_loop(ws, inspection_id, device, tag)
+            await self._signaling_loop(ws, inspection_id, device, token, tag)
         finally:
-            holder.sockets.discard(ws)
+            holder.sockets.pop(ws, None)
             holder.left_at = time.monotonic()
             log.info("phone signaling closed (token %s)", tag)
         return ws
 
+    def _still_valid(self, token: str, inspection_id: str) -> bool:
+        try:
+            return self.invitations.check(token) == inspection_id
+        except InvalidToken:
+            return False
+
     async def _signaling_loop(
-        self, ws: web.WebSocketResponse, inspection_id: str, device: str, tag: str
+        self,
+        ws: web.WebSocketResponse,
+        inspection_id: str,
+        device: str,
+        token: str,
+        tag: str,
     ) -> None:
         await ws.send_json(
             {
@@ -315,7 +420,28 @@ class PhoneServer:
                 return False
             return True
 
-        async for msg in ws:
+        async def revoked() -> None:
+            """The link was revoked (perhaps by another process) or expired: end it."""
+            log.info("link no longer valid: closing its session (token %s)", tag)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json({"type": "error", "message": "this link is not valid"})
+            try:
+                await self.backend.bye(inspection_id, device)
+            finally:
+                await ws.close(code=1008, message=b"link not valid")
+
+        while True:
+            try:
+                msg = await ws.receive(timeout=self.token_recheck_seconds)
+            except TimeoutError:
+                if not self._still_valid(token, inspection_id):
+                    await revoked()
+                    return
+                continue
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return
+            if msg.type == WSMsgType.ERROR:
+                return
             if msg.type == WSMsgType.BINARY:
                 if not await refuse("binary frames are not accepted"):
                     return
@@ -324,7 +450,7 @@ class PhoneServer:
                 continue
             try:
                 data = json.loads(msg.data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 if not await refuse("not valid JSON"):
                     return
                 continue
@@ -335,6 +461,9 @@ class PhoneServer:
                     if not await refuse("the offer is missing or too large"):
                         return
                     continue
+                if not self._still_valid(token, inspection_id):
+                    await revoked()
+                    return
                 try:
                     answer = await self.backend.offer(inspection_id, sdp, device)
                 except SignalingError as exc:
@@ -353,6 +482,132 @@ class PhoneServer:
                 return
             elif not await refuse("unknown message type"):
                 return
+
+
+class _GuardedHandler(RequestHandler):
+    """aiohttp's connection handler with the connection gate and quiet, headed error pages.
+
+    aiohttp's own error pages (malformed request, header too large, ...) are made
+    here, before any route: they get the security headers and a plain body, and the
+    parser's message (which can quote the request line, token included) is never
+    logged nor echoed.
+    """
+
+    __slots__ = ("_gate_key", "_guard_owner")
+
+    def __init__(self, manager: web.Server, owner: PhoneServer, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._guard_owner = owner
+        self._gate_key: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        peer = transport.get_extra_info("peername")
+        key = address_key(str(peer[0]) if isinstance(peer, tuple) and peer else None)
+        if self._guard_owner.gate.acquire(key):
+            self._gate_key = key
+        else:
+            owner = self._guard_owner
+            now = time.monotonic()
+            if now - owner.gate_logged_at > 10.0:  # a flood must not flood the log too
+                owner.gate_logged_at = now
+                log.warning("connections from %s refused: too many open connections", key)
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()
+            else:  # pragma: no cover - TCP and TLS transports are Transports
+                transport.close()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        key, self._gate_key = self._gate_key, None
+        if key is not None:
+            self._guard_owner.gate.release(key)
+        super().connection_lost(exc)
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:
+            log.error("internal error handling a request (HTTP %d)", status, exc_info=exc)
+        else:
+            log.debug("malformed request refused (HTTP %d)", status)
+        if request.writer.output_size > 0:
+            raise ConnectionError("response already started: cannot send an error page")
+        response = _page(_BAD_REQUEST_PAGE if status < 500 else _ERROR_PAGE, status)
+        _security_headers(response, self._guard_owner.https)
+        response.force_close()
+        return response
+
+
+class _GuardedSite(web.BaseSite):
+    """A TCP site (TLS in LAN mode) whose connections are :class:`_GuardedHandler`."""
+
+    def __init__(self, runner: web.AppRunner, owner: PhoneServer, host: str, port: int) -> None:
+        super().__init__(runner, ssl_context=owner.ssl_context)
+        self._owner = owner
+        self._host = host
+        self._port = port
+        self.bound_port: int | None = None
+
+    @property
+    def name(self) -> str:
+        scheme = "https" if self._owner.https else "http"
+        return f"{scheme}://{self._host}:{self.bound_port or self._port}"
+
+    async def start(self) -> None:
+        await super().start()
+        loop = asyncio.get_running_loop()
+        manager = self._runner.server
+        assert manager is not None
+        owner = self._owner
+
+        def factory() -> _GuardedHandler:
+            return _GuardedHandler(
+                manager,
+                owner,
+                loop=loop,
+                access_log=None,
+                keepalive_timeout=owner.idle_timeout,
+                max_line_size=MAX_LINE_SIZE,
+                max_field_size=MAX_FIELD_SIZE,
+                max_headers=MAX_HEADERS,
+                lingering_time=1.0,
+            )
+
+        server = await loop.create_server(
+            factory,
+            self._host,
+            self._port,
+            ssl=owner.ssl_context,
+            ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT if owner.https else None,
+            backlog=128,
+            reuse_address=True,
+        )
+        self._server = server
+        sockets = server.sockets
+        self.bound_port = int(sockets[0].getsockname()[1]) if sockets else self._port
+
+
+def _security_headers(response: web.StreamResponse, https: bool) -> None:
+    h = response.headers
+    h["Content-Security-Policy"] = CSP
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    h["X-Frame-Options"] = "DENY"
+    h["Cache-Control"] = "no-store"
+    h["Permissions-Policy"] = "camera=(self)"
+    h["Server"] = "inspector"  # not aiohttp's name and version
+    if https:
+        h["Strict-Transport-Security"] = "max-age=31536000"
+
+
+def _too_many(seconds_left: float) -> web.Response:
+    response = _page(_TOO_MANY_PAGE, 429)
+    response.headers["Retry-After"] = str(max(1, math.ceil(seconds_left)))
+    return response
 
 
 async def _close_ws(ws: web.WebSocketResponse) -> None:
@@ -401,6 +656,19 @@ def _file(folder: Path, name: str) -> web.StreamResponse:
         raise web.HTTPNotFound() from None
     charset = "utf-8" if ctype.startswith("text/") or suffix in (".svg", ".json") else None
     return web.Response(body=body, content_type=ctype, charset=charset)
+
+
+@web.middleware
+async def _no_body(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Nothing is uploaded over HTTP: a request with a body is refused before it is read."""
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.content_length or chunked:
+        response = _page(_NO_BODY_PAGE, 413)
+        response.force_close()
+        return response
+    return await handler(request)
 
 
 @web.middleware
