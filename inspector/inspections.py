@@ -117,7 +117,6 @@ def inspection_to_dict(
     inspection: Inspection, captures: list[Capture] | None = None
 ) -> dict[str, Any]:
     """A JSON-ready view of an inspection (and its captures if given)."""
-    v, s = inspection.vehicle, inspection.seller
     data: dict[str, Any] = {
         "id": inspection.id,
         "status": inspection.status.value,
@@ -128,22 +127,8 @@ def inspection_to_dict(
         "grade": inspection.grade,
         "created_at": inspection.created_at.isoformat(),
         "updated_at": inspection.updated_at.isoformat(),
-        "vehicle": {
-            "make": v.make,
-            "model": v.model,
-            "year": v.year,
-            "plate": v.plate,
-            "vin": v.vin,
-            "mileage_km": v.mileage_km,
-            "fuel": v.fuel.value if v.fuel else None,
-            "colour": v.colour,
-        },
-        "seller": {
-            "name": s.name,
-            "phone": s.phone,
-            "email": s.email,
-            "language": s.language.value,
-        },
+        "vehicle": inspection.vehicle.to_dict(),
+        "seller": inspection.seller.to_dict(),
     }
     if captures is not None:
         data["captures"] = [capture_to_dict(c) for c in captures]

@@ -212,6 +212,32 @@ class Vehicle:
     def title(self) -> str:
         return " ".join(p for p in (self.make, self.model, str(self.year or "")) if p).strip()
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "make": self.make,
+            "model": self.model,
+            "year": self.year,
+            "plate": self.plate,
+            "vin": self.vin,
+            "mileage_km": self.mileage_km,
+            "fuel": self.fuel.value if self.fuel else None,
+            "colour": self.colour,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Vehicle:
+        """From our own ``to_dict`` (trusted data; bundles validate before calling this)."""
+        return cls(
+            make=d["make"],
+            model=d["model"],
+            year=d["year"],
+            plate=d["plate"],
+            vin=d["vin"],
+            mileage_km=d["mileage_km"],
+            fuel=Fuel(d["fuel"]) if d["fuel"] else None,
+            colour=d["colour"],
+        )
+
 
 @dataclass
 class Seller:
@@ -219,6 +245,18 @@ class Seller:
     phone: str = ""
     email: str = ""
     language: Language = Language.FR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "language": self.language.value,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Seller:
+        return cls(d["name"], d["phone"], d["email"], Language(d["language"]))
 
 
 @dataclass

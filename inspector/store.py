@@ -36,10 +36,8 @@ from inspector.models import (
     CaptureSource,
     Damage,
     DamageType,
-    Fuel,
     Inspection,
     InspectionStatus,
-    Language,
     Part,
     QualityReason,
     QualityReport,
@@ -174,43 +172,19 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def _vehicle_to_json(v: Vehicle) -> str:
-    return json.dumps(
-        {
-            "make": v.make,
-            "model": v.model,
-            "year": v.year,
-            "plate": v.plate,
-            "vin": v.vin,
-            "mileage_km": v.mileage_km,
-            "fuel": v.fuel.value if v.fuel else None,
-            "colour": v.colour,
-        }
-    )
+    return json.dumps(v.to_dict())
 
 
 def _vehicle_from_json(text: str) -> Vehicle:
-    d = json.loads(text)
-    return Vehicle(
-        make=d["make"],
-        model=d["model"],
-        year=d["year"],
-        plate=d["plate"],
-        vin=d["vin"],
-        mileage_km=d["mileage_km"],
-        fuel=Fuel(d["fuel"]) if d["fuel"] else None,
-        colour=d["colour"],
-    )
+    return Vehicle.from_dict(json.loads(text))
 
 
 def _seller_to_json(s: Seller) -> str:
-    return json.dumps(
-        {"name": s.name, "phone": s.phone, "email": s.email, "language": s.language.value}
-    )
+    return json.dumps(s.to_dict())
 
 
 def _seller_from_json(text: str) -> Seller:
-    d = json.loads(text)
-    return Seller(d["name"], d["phone"], d["email"], Language(d["language"]))
+    return Seller.from_dict(json.loads(text))
 
 
 def _region_to_json(r: Region | None) -> str | None:
