@@ -188,10 +188,11 @@ def cmd_console(args: argparse.Namespace) -> int:
     argv = [sys.executable, "-m", "ui"]
     if args.data_dir:
         argv += ["--data-dir", str(args.data_dir)]
-    if os.name == "posix":
-        sys.stdout.flush()
-        os.execv(sys.executable, argv)
-    return subprocess.call(argv)
+    if os.name != "posix":  # no exec there: run it as a child and pass its exit code on
+        return subprocess.call(argv)
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)  # replaces this process; returns only when patched in tests
+    return 0
 
 
 # -- parser -----------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import segno
 
 from inspector import events
-from inspector.config import ServerSettings, resolve_data_dir
+from inspector.config import IceServer, ServerSettings, resolve_data_dir
 from inspector.engine import Engine, EngineStartError
 from inspector.inspections import create_inspection
 from inspector.models import InspectionStatus
@@ -70,7 +70,13 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         raise ValueError(f"port must be between 0 and 65535, got {args.port}")
     if args.public_url and not args.public_url.startswith(("https://", "http://")):
         raise ValueError("--public-url must start with https:// (or http:// for testing)")
-    return ServerSettings(host=args.host, port=args.port, lan=args.lan, public_url=args.public_url)
+    return ServerSettings(
+        host=args.host,
+        port=args.port,
+        lan=args.lan,
+        public_url=args.public_url,
+        ice_servers=tuple(IceServer.parse(spec) for spec in args.ice_server),
+    )
 
 
 def _wait_for_signal(stop: threading.Event) -> None:
@@ -278,6 +284,15 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lan", action="store_true", help="serve HTTPS for phones on this network")
     p.add_argument("--public-url", default=None, help="public base URL behind a TLS proxy")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="STUN/TURN server for both peers, e.g. stun:stun.example.org:3478 or "
+        "turn:USER:PASS@turn.example.org:3478 (repeatable; none by default: no outside "
+        "server is contacted)",
+    )
 
 
 def register(add: AddCommand) -> None:

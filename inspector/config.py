@@ -38,6 +38,24 @@ class IceServer:
     username: str | None = None
     credential: str | None = None
 
+    @classmethod
+    def parse(cls, spec: str) -> IceServer:
+        """``stun:host:3478`` or ``turn:user:password@host:3478`` (credentials for TURN)."""
+        scheme, _, rest = spec.strip().partition(":")
+        if scheme not in ("stun", "stuns", "turn", "turns") or not rest:
+            raise ValueError(
+                f"ICE server {spec!r} must look like stun:HOST:PORT or turn:USER:PASS@HOST:PORT"
+            )
+        credentials, at, address = rest.rpartition("@")
+        if not at:
+            return cls(urls=(spec.strip(),))
+        if scheme.startswith("stun"):
+            raise ValueError(f"ICE server {spec!r}: STUN servers take no credentials")
+        username, colon, credential = credentials.partition(":")
+        if not (username and colon and credential and address):
+            raise ValueError(f"ICE server {spec!r}: give turn:USER:PASS@HOST:PORT")
+        return cls(urls=(f"{scheme}:{address}",), username=username, credential=credential)
+
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"urls": list(self.urls)}
         if self.username is not None:

@@ -153,3 +153,70 @@ def test_demo_walks_a_checklist_and_writes_a_report(
         assert inspection.status.value == "reported"  # the report was written
         assert len(store.captures(inspection.id)) == result["captures"]
     assert len(PdfReader(report).pages) >= 2
+
+
+def test_ice_servers_parse_with_clear_errors() -> None:
+    from inspector.config import IceServer
+
+    assert IceServer.parse("stun:stun.example.org:3478").to_dict() == {
+        "urls": ["stun:stun.example.org:3478"]
+    }
+    turn = IceServer.parse("turn:alice:s3cret@turn.example.org:3478?transport=udp")
+    assert turn.to_dict() == {
+        "urls": ["turn:turn.example.org:3478?transport=udp"],
+        "username": "alice",
+        "credential": "s3cret",
+    }
+    for bad in ("http://x", "stun:u:p@host:1", "turn:alice@host:3478", "turn:"):
+        with pytest.raises(ValueError, match="ICE server"):
+            IceServer.parse(bad)
+
+
+@pytest.mark.timeout(60)
+def test_serve_passes_configured_ice_servers_to_the_phone(data_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "inspector",
+            "serve",
+            "--port",
+            "0",
+            "--json",
+            "--new-inspection",
+            "--ice-server",
+            "turn:alice:s3cret@127.0.0.1:3478",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        _read_event(proc.stdout, "listening")
+        invite = _read_event(proc.stdout, "invite")
+
+        async def config() -> dict[str, Any]:
+            import aiohttp
+
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(cookie_jar=jar) as http:
+                async with http.get(invite["join_url"]) as page:
+                    assert page.status == 200
+                ws_url = invite["join_url"].replace("/j/", "/ws/").replace("http", "ws", 1)
+                async with http.ws_connect(ws_url) as ws:
+                    message: dict[str, Any] = await ws.receive_json(timeout=10)
+                    return message
+
+        message = asyncio.run(config())
+        assert message["type"] == "config"
+        assert message["ice_servers"] == [
+            {"urls": ["turn:127.0.0.1:3478"], "username": "alice", "credential": "s3cret"}
+        ]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        proc.stdout.close()
+        proc.stderr.close()

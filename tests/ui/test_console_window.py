@@ -182,3 +182,56 @@ def test_a_taken_port_falls_back_to_a_free_one(store: Store) -> None:
             assert engine.port not in (None, port) and url.endswith(f":{engine.port}")
         finally:
             engine.stop(timeout=3)
+
+
+def test_every_control_explains_itself(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow], store: Store
+) -> None:
+    """Tooltips on every button, field and list, on every page an operator meets."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLineEdit
+
+    inspection, _ = create_inspection(store, checklist="quick", vehicle={"make": "Fiat"}, seller={})
+    window = make_main_window()
+    window.show()
+    window.open_inspection(inspection.id)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.live, timeout=5000)
+    controls = [
+        w
+        for kind in (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView)
+        for w in window.findChildren(kind)
+        if w.isVisibleTo(window) and not isinstance(w.parent(), QComboBox | QAbstractItemView)
+    ]
+    assert len(controls) > 10
+    missing = [
+        f"{type(w).__name__} {w.objectName() or getattr(w, 'text', lambda: '')()!r}"
+        for w in controls
+        if not w.toolTip()
+    ]
+    assert missing == []
+
+
+def test_console_command_starts_the_ui_package(tmp_path: Path) -> None:
+    """`inspector console` (the default) runs `python -m ui` in a new interpreter."""
+    import subprocess
+    import sys
+
+    from inspector import cli
+
+    calls: list[list[str]] = []
+    original = cli.os.execv
+    cli.os.execv = lambda path, argv: calls.append(list(argv))  # type: ignore[assignment]
+    try:
+        assert cli.main(["--data-dir", str(tmp_path)]) == 0
+    finally:
+        cli.os.execv = original
+    assert calls and calls[0][1:] == ["-m", "ui", "--data-dir", str(tmp_path)]
+    root = Path(__file__).resolve().parents[2]
+    help_run = subprocess.run(
+        [sys.executable, "-m", "ui", "--help"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert help_run.returncode == 0
+    assert "--data-dir" in help_run.stdout
