@@ -164,8 +164,11 @@ class PhonePeer:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=_CLOSE_TIMEOUT)
+        # Shielded: aiortc's close() may be waiting on a future shared with a close it
+        # started itself (DTLS closed); cancelling ours on timeout would cancel that future
+        # and make aiortc's own close fail with InvalidStateError.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.pc.close(), _CLOSE_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(self.pc.close()), _CLOSE_TIMEOUT)
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name}")
