@@ -30,8 +30,12 @@ lint: $(TEST_STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
+# The quick figures (a few minutes); bench/load.py and bench/soak.py (30 min) run on their own.
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/live.py --quick
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
