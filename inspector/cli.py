@@ -191,8 +191,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     if os.name != "posix":  # no exec there: run it as a child and pass its exit code on
         return subprocess.call(argv)
     sys.stdout.flush()
-    os.execv(sys.executable, argv)  # replaces this process; returns only when patched in tests
-    return 0
+    os.execv(sys.executable, argv)  # replaces this process: never returns
 
 
 # -- parser -----------------------------------------------------------------
