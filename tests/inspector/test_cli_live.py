@@ -34,28 +34,23 @@ def _read_event(stream: IO[str], name: str, timeout: float = 30.0) -> dict[str, 
     raise AssertionError(f"no {name!r} event within {timeout} s")
 
 
-@pytest.mark.timeout(90)
-def test_serve_json_events_and_clean_shutdown(data_dir: Path) -> None:
+def _serve(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """A real `inspector serve --port 0 --json ...` on its own data directory."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "inspector",
-            "serve",
-            "--port",
-            "0",
-            "--json",
-            "--new-inspection",
-            "--autopilot",
-            "--checklist",
-            "quick",
-        ],
+        [sys.executable, "-m", "inspector", "serve", "--port", "0", "--json", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
     )
+    assert proc.stdout is not None and proc.stderr is not None
+    return proc
+
+
+@pytest.mark.timeout(90)
+def test_serve_json_events_and_clean_shutdown(data_dir: Path) -> None:
+    proc = _serve(data_dir, "--new-inspection", "--autopilot", "--checklist", "quick")
     assert proc.stdout is not None and proc.stderr is not None
     try:
         first = json.loads(proc.stdout.readline())
@@ -174,25 +169,7 @@ def test_ice_servers_parse_with_clear_errors() -> None:
 
 @pytest.mark.timeout(60)
 def test_serve_passes_configured_ice_servers_to_the_phone(data_dir: Path) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "inspector",
-            "serve",
-            "--port",
-            "0",
-            "--json",
-            "--new-inspection",
-            "--ice-server",
-            "turn:alice:s3cret@127.0.0.1:3478",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
-    )
+    proc = _serve(data_dir, "--new-inspection", "--ice-server", "turn:alice:s3cret@127.0.0.1:3478")
     assert proc.stdout is not None and proc.stderr is not None
     try:
         _read_event(proc.stdout, "listening")
