@@ -108,6 +108,7 @@ class _Session:
         self._frame_lock = threading.Lock()
         self._frame_pending_since: float | None = None
         self._last_controller_frame = 0.0
+        self._converting = False  # a frame on its way to the controller: skip others
         self._opening: asyncio.Future[SessionController] | None = None
 
     # -- controller -------------------------------------------------------
@@ -168,7 +169,24 @@ class _Session:
             and now - self._last_controller_frame >= CONTROLLER_FRAME_INTERVAL
         ):
             self._last_controller_frame = now
-            controller.on_frame(frame.bgr())
+            if not self._converting:
+                self._converting = True
+                self.engine._spawn(
+                    self._feed_controller(peer, controller, frame), "frame-to-controller"
+                )
+
+    async def _feed_controller(
+        self, peer: PhonePeer, controller: SessionController, frame: Frame
+    ) -> None:
+        """Convert the frame to BGR in the executor (not on the loop), then hand it over."""
+        try:
+            bgr = await self.engine._run(frame.bgr)
+            if self.controller is controller:
+                controller.on_frame(bgr)
+        except Exception as exc:  # like a failure in the frame handler itself
+            peer.report_frame_error(exc)
+        finally:
+            self._converting = False
 
     # -- PeerHandler --------------------------------------------------------
 

@@ -238,10 +238,14 @@ class PhonePeer:
             try:
                 self.handler.on_frame(self, stored)
             except Exception as exc:  # a bug downstream must not stop the video
-                now = time.monotonic()
-                if now - self._frame_error_at >= _FRAME_ERROR_INTERVAL:
-                    self._frame_error_at = now
-                    self._report("handling a video frame failed", exc)
+                self.report_frame_error(exc)
+
+    def report_frame_error(self, exc: BaseException) -> None:
+        """A failure handling a frame: reported at most once per interval, never per frame."""
+        now = time.monotonic()
+        if now - self._frame_error_at >= _FRAME_ERROR_INTERVAL:
+            self._frame_error_at = now
+            self._report("handling a video frame failed", exc)
 
     async def _drain(self, track: Any) -> None:
         with contextlib.suppress(MediaStreamError):
