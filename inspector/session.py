@@ -821,7 +821,7 @@ class SessionController:
         self._send("torch", on=bool(on))
 
     def pointer(self, x: float | None, y: float | None) -> None:
-        """Show a pointer at (x, y) in 0-1 screen coordinates; (None, None) hides it."""
+        """Point at (x, y), 0-1 over the picture the phone shows; (None, None) hides it."""
         if (x is None) != (y is None):
             raise ValueError("pointer needs both x and y, or neither to hide it")
         if x is not None and y is not None and not (0 <= x <= 1 and 0 <= y <= 1):
