@@ -1,22 +1,31 @@
 # One command to run the product, one to run the tests; each sets itself up.
+#
+# Installs are reproducible: every package comes from uv.lock (exact versions and
+# hashes). uv itself is installed, pinned and hash-checked, into .tools/.
+# `make lock` re-resolves on purpose; nothing else ever picks up a new release.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo lock clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --require-hashes -r tools/uv-requirements.txt
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --quiet
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(TEST_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra test --quiet
 	touch $@ $(STAMP)
 
 run: $(STAMP)
@@ -30,12 +39,19 @@ lint: $(TEST_STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
-# The quick figures (a few minutes); bench/load.py and bench/soak.py (30 min) run on their own.
+# The quick figures (a few minutes); bench/load.py, bench/soak.py (30 min) and
+# bench/console_soak.py (10 min) run on their own.
 bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/live.py --quick
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/console.py
 
+# Re-resolve every dependency to the newest allowed release, on purpose. Then run
+# `make test` (it includes the PySide6 reference-leak check) before committing uv.lock.
+lock: | $(UV)
+	$(UV) lock --upgrade
+	rm -f $(STAMP) $(TEST_STAMP)
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(TOOLS) build dist *.egg-info
