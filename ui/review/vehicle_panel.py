@@ -100,6 +100,7 @@ class VehiclePanel(QWidget):
         self.grade.setToolTip(
             "Overall grade shown in the report: the suggestion from the damages, or your own"
         )
+        self.grade.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.grade.addItem("Suggested", None)
         for grade in range(5, 0, -1):
             self.grade.addItem(grade_label(grade), grade)
@@ -136,7 +137,7 @@ class VehiclePanel(QWidget):
         grade_form = QFormLayout()
         grade_form.setContentsMargins(0, 8, 0, 0)
         grade_form.addRow("Grade:", grade_row)
-        grade_form.addRow("", self.report_grade)
+        grade_form.addRow("In the report:", self.report_grade)
         layout.addLayout(grade_form)
         notes_header = QHBoxLayout()
         notes_header.addWidget(QLabel("Notes:"))
@@ -200,16 +201,16 @@ class VehiclePanel(QWidget):
         g = inspection_grade(inspection, self.model.damages.damages(), self.model.completion())
         if g.grade is None:
             text = (
-                f"<span style='color:#b0101a'><b>Report: no grade</b> — {g.missing} of "
+                f"<span style='color:#b0101a'><b>no grade</b>: {g.missing} of "
                 f"{g.required} required photos missing</span>"
             )
         elif g.capped:
             text = (
-                f"<span style='color:#b06000'>Report: {grade_label(g.grade)}, capped from "
+                f"<span style='color:#b06000'>{grade_label(g.grade)}, capped from "
                 f"{g.base}: photos below the quality bar</span>"
             )
         else:
-            text = f"Report: {grade_label(g.grade)}"
+            text = grade_label(g.grade)
         self.report_grade.setText(text)
 
     # -- view -> model ----------------------------------------------------
