@@ -49,6 +49,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
@@ -263,8 +264,9 @@ def _fmt_dt(value: datetime, lang: str, *, seconds: bool = False, zone: bool = T
 
 
 def _fmt_km(value: int, lang: str) -> str:
-    grouped = f"{value:,}".replace(",", "\u202f" if lang == "fr" else ",")
-    return f"{grouped} km"
+    # No-break spaces: reportlab may break a line at a narrow no-break space (U+202F).
+    grouped = f"{value:,}".replace(",", "\u00a0" if lang == "fr" else ",")
+    return f"{grouped}\u00a0km"
 
 
 def _sep(lang: str) -> str:
@@ -778,6 +780,7 @@ def _summary(ctx: _Context) -> list[Flowable]:
             story.append(_p(para, st["base"]) if para.strip() else Spacer(1, 2 * mm))
     else:
         story.append(_p(t("no_notes"), st["muted"]))
+    story.append(KeepTogether([_p(t("how_graded"), st["h2"]), _p(t("grade_rule"), st["muted"])]))
     return story
 
 
@@ -926,7 +929,6 @@ def _evidence(ctx: _Context) -> list[Flowable]:
             ]
         )
     )
-    story.append(KeepTogether([_p(t("how_graded"), st["h2"]), _p(t("grade_rule"), st["small"])]))
     return story
 
 
@@ -961,9 +963,16 @@ def _page_decor(
     ctx: _Context, cancelled: Callable[[], bool] | None, cover: bool
 ) -> Callable[[Canvas, BaseDocTemplate], None]:
     i = ctx.inspection
-    header = "  ·  ".join(
-        x for x in (label("report", ctx.lang), i.vehicle.title(), i.vehicle.plate) if x
-    )
+    right = f"{label('inspection', ctx.lang)} {i.id}"
+    room = CONTENT_W - pdfmetrics.stringWidth(right, FONT, 7.5) - 8 * mm
+    header = ""
+    for parts in (
+        (label("report", ctx.lang), i.vehicle.title(), i.vehicle.plate),
+        (label("report", ctx.lang), i.vehicle.plate),  # a long vehicle name: leave it out
+    ):
+        header = "  ·  ".join(x for x in parts if x)
+        if pdfmetrics.stringWidth(header, FONT, 7.5) <= room:
+            break
 
     def decorate(canv: Canvas, doc: BaseDocTemplate) -> None:
         if cancelled is not None and cancelled():
@@ -976,9 +985,7 @@ def _page_decor(
             canv.setFont(FONT, 7.5)
             canv.setFillColor(MUTED)
             canv.drawString(MARGIN_X, PAGE_H - 13 * mm, header)
-            canv.drawRightString(
-                PAGE_W - MARGIN_X, PAGE_H - 13 * mm, f"{label('inspection', ctx.lang)} {i.id}"
-            )
+            canv.drawRightString(PAGE_W - MARGIN_X, PAGE_H - 13 * mm, right)
             canv.setStrokeColor(ACCENT)
             canv.setLineWidth(1.2)
             canv.line(MARGIN_X, PAGE_H - 15.5 * mm, PAGE_W - MARGIN_X, PAGE_H - 15.5 * mm)
@@ -1143,5 +1150,7 @@ def _build_pdf(ctx: _Context, path: Path, cancelled: Callable[[], bool] | None) 
     contact = _contact_sheet(ctx)
     if contact:
         story += contact if damages else [PageBreak(), *contact]
-    story += [PageBreak(), *_evidence(ctx)]
+    # The appendix starts on a fresh page only when little room is left: no near-blank
+    # page after the last row of photos.
+    story += [CondPageBreak(90 * mm) if contact else PageBreak(), *_evidence(ctx)]
     doc.build(story, canvasmaker=_make_canvas_class(ctx.lang))

@@ -4,7 +4,7 @@ Every photo is read from the store, checked against its SHA-256, decoded once
 at reduced scale (Pillow's JPEG draft mode) to at most ``PHOTO_MAX_PX`` on its
 long side and saved as a JPEG file in a temporary folder: reportlab embeds such
 a file unchanged. A photo with a damage to enlarge (no close-up was taken) is
-decoded at full resolution instead, so the enlargement keeps its detail.
+decoded at twice that scale, so the enlargement keeps its detail.
 Photos are prepared in parallel, and the work can be cancelled between photos.
 """
 
@@ -76,7 +76,8 @@ def crop_box(region: Region, width: int, height: int) -> tuple[int, int, int, in
     return round(x0), round(y0), round(x0 + cw), round(y0 + ch)
 
 
-def _decode(data: bytes, sha256: str, full: bool) -> Image.Image:
+def _decode(data: bytes, sha256: str, long_side: int) -> Image.Image:
+    """Check and decode a JPEG at the smallest scale that keeps ``long_side`` pixels."""
     if hashlib.sha256(data).hexdigest() != sha256:
         raise PhotoError(
             f"photo {sha256[:12]} no longer matches its fingerprint: the file in the data "
@@ -84,13 +85,11 @@ def _decode(data: bytes, sha256: str, full: bool) -> Image.Image:
         )
     try:
         with Image.open(io.BytesIO(data)) as img:
-            if not full:
-                # Decode at the smallest JPEG scale (1/2, 1/4, 1/8) that keeps the long
-                # side at PHOTO_MAX_PX / 2 or more: a 4000x3000 photo decodes straight
-                # to 1000x750, several times faster than decoding it whole.
-                w, h = img.size
-                half = PHOTO_MAX_PX / 2 / max(w, h, 1)
-                img.draft("RGB", (math.ceil(w * half), math.ceil(h * half)))
+            # JPEG draft mode decodes at 1/2, 1/4 or 1/8 scale directly: a 4000x3000
+            # photo decodes to 1000x750 several times faster than whole.
+            w, h = img.size
+            scale = min(1.0, long_side / max(w, h, 1))
+            img.draft("RGB", (math.ceil(w * scale), math.ceil(h * scale)))
             return ImageOps.exif_transpose(img.convert("RGB"))
     except (OSError, Image.DecompressionBombError, SyntaxError) as exc:
         raise PhotoError(f"photo {sha256[:12]} cannot be read: {exc}") from exc
@@ -100,7 +99,7 @@ def prepare_photo(
     data: bytes, sha256: str, folder: Path, crops: list[tuple[str, Region]]
 ) -> Prepared:
     """Check, decode once, save the report copy and the enlargements asked for."""
-    image = _decode(data, sha256, full=bool(crops))
+    image = _decode(data, sha256, PHOTO_MAX_PX if crops else PHOTO_MAX_PX // 2)
     prepared = Prepared(folder / f"{sha256}.jpg", (0, 0))
     w, h = image.size
     for key, region in crops:
