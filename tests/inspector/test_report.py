@@ -37,19 +37,7 @@ from inspector.models import (
     Vehicle,
     Verdict,
 )
-from inspector.report import (
-    FONT,
-    FONT_BOLD,
-    FONT_MONO,
-    MARGIN_X,
-    PAGE_H,
-    PAGE_W,
-    PHOTO_MAX_PX,
-    ReportCancelled,
-    ReportError,
-    build_report,
-    register_fonts,
-)
+from inspector.report import PHOTO_MAX_PX, ReportCancelled, ReportError, build_report
 from inspector.report_diagram import (
     VehicleDiagram,
     load_diagram,
@@ -57,6 +45,15 @@ from inspector.report_diagram import (
     parse_path,
 )
 from inspector.report_i18n import damage_type_name, part_name, severity_name
+from inspector.report_style import (
+    FONT,
+    FONT_BOLD,
+    FONT_MONO,
+    MARGIN_X,
+    PAGE_H,
+    PAGE_W,
+    register_fonts,
+)
 from inspector.store import NotFound, Store, StoreError
 from tests.data import jpeg_bytes, scene
 
