@@ -80,14 +80,14 @@ def draw_photo(
     canv.setLineWidth(0.5)
     canv.rect(dx, dy, dw, dh, stroke=1, fill=0)
     vx, vy, vw, vh = view
+    pills: list[tuple[float, float, float, DamageRef]] = []
     for ref in marks:
         region = ref.damage.region
         if region is None:
             continue
-        colour = mark_colour(ref)
         rx = dx + (region.x - vx) / vw * dw
         ry_top = dy + dh - (region.y - vy) / vh * dh
-        canv.setStrokeColor(colour)
+        canv.setStrokeColor(mark_colour(ref))
         canv.setLineWidth(1.6)
         half = (canv.stringWidth(ref.ref, FONT_BOLD, 7) + 7) / 2
         if region.is_point:
@@ -98,9 +98,29 @@ def draw_photo(
             rw, rh = region.w / vw * dw, region.h / vh * dh
             canv.rect(rx, ry_top - rh, rw, rh, stroke=1, fill=0)
             lx, ly = rx + half, ry_top + PILL_H / 2 + 1
-        lx = min(max(lx, dx + half + 1), dx + dw - half - 1)
-        ly = min(max(ly, dy + PILL_H / 2 + 1), dy + dh - PILL_H / 2 - 1)
-        draw_pill(canv, lx, ly, ref.ref, colour, FONT_BOLD)
+        pills.append((lx, ly, half, ref))
+    # Labels over every outline, each moved down (then right) off the ones already placed.
+    placed: list[tuple[float, float, float]] = []
+    for lx, ly, half, ref in pills:
+        for _ in range(40):
+            lx = min(max(lx, dx + half + 1), dx + dw - half - 1)
+            ly = min(max(ly, dy + PILL_H / 2 + 1), dy + dh - PILL_H / 2 - 1)
+            hit = next(
+                (
+                    (px, py, ph)
+                    for px, py, ph in placed
+                    if abs(px - lx) < ph + half + 1 and abs(py - ly) < PILL_H + 1
+                ),
+                None,
+            )
+            if hit is None:
+                break
+            if ly - PILL_H - 1 >= dy + PILL_H / 2 + 1:
+                ly = hit[1] - PILL_H - 1.5
+            else:
+                lx, ly = hit[0] + hit[2] + half + 1.5, hit[1]
+        placed.append((lx, ly, half))
+        draw_pill(canv, lx, ly, ref.ref, mark_colour(ref), FONT_BOLD)
     canv.restoreState()
     return dx, dy, dw, dh
 
@@ -249,15 +269,8 @@ class GradeBadge(Flowable):  # type: ignore[misc]
             canv.setFont(FONT_BOLD, s * 0.55)
             canv.drawCentredString(s / 2, s * 0.3, "!")
         else:
-            big = s * 0.5
-            text, tail = str(self.grade), "/5"
-            wb = canv.stringWidth(text, FONT_BOLD, big)
-            wt = canv.stringWidth(tail, FONT, big * 0.42)
-            x0 = (s - wb - wt) / 2
-            canv.setFont(FONT_BOLD, big)
-            canv.drawString(x0, s * 0.3, text)
-            canv.setFont(FONT, big * 0.42)
-            canv.drawString(x0 + wb, s * 0.3, tail)
+            canv.setFont(FONT_BOLD, s * 0.36)
+            canv.drawCentredString(s / 2, s * 0.37, f"{self.grade}/5")
         canv.restoreState()
 
 
