@@ -126,14 +126,20 @@ def progress(checklist: Checklist, captures: Iterable[Capture]) -> Progress:
 
 
 def inspection_grade(
-    inspection: Inspection, damages: Iterable[Damage], prog: Progress | None
+    inspection: Inspection,
+    damages: Iterable[Damage],
+    prog: Progress | None,
+    captures: Iterable[Capture] = (),
 ) -> OverallGrade:
     """The grade a report shows for this inspection (see :mod:`inspector.grading`).
 
     ``prog`` is its :func:`progress`; None when its checklist is unknown, in
-    which case completion cannot be judged and only the quality cap applies.
+    which case completion cannot be judged and only the quality cap applies
+    (to the ``captures`` below the bar, if given).
     """
-    to_check = prog.to_check if prog is not None else ()
+    to_check: Iterable[Capture] = prog.to_check if prog is not None else ()
+    if prog is None:
+        to_check = [c for c in best_captures(captures).values() if below_bar(c)]
     return overall_grade(
         damages,
         chosen=inspection.grade,

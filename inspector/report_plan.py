@@ -54,11 +54,8 @@ class Photo:
     order: int
     marks: list[DamageRef] = field(default_factory=list)
     """Damages marked on this photo (with a region), in D order."""
-
-    @property
-    def to_check(self) -> bool:
-        """Kept although below the quality bar."""
-        return below_bar(self.capture)
+    to_check: bool = False
+    """Kept although below the quality bar: one of the completion's ``to_check``."""
 
 
 @dataclass
@@ -183,6 +180,16 @@ def plan_report(
         photo = photos.get(r.damage.capture_id or "")
         if photo is not None and r.damage.region is not None:
             photo.marks.append(r)
+    prog = progress(checklist, captures) if checklist is not None else None
+    # The photos to check are the completion's (the grade is capped by the same list);
+    # without a checklist, the best photo of each shot when below the bar.
+    flagged = (
+        {c.id for c in prog.to_check}
+        if prog is not None
+        else {c.id for c in best.values() if below_bar(c)}
+    )
+    for photo in photos.values():
+        photo.to_check = photo.capture.id in flagged
 
     blocks: list[DamageBlock] = []
     pair_blocks: dict[int, DamageBlock] = {}
@@ -224,14 +231,13 @@ def plan_report(
         ),
         key=key,
     )
-    prog = progress(checklist, captures) if checklist is not None else None
     return ReportPlan(
         refs=refs,
         blocks=blocks,
         contact=contact,
         photos=sorted(photos.values(), key=key),
         progress=prog,
-        grade=inspection_grade(inspection, damages, prog),
+        grade=inspection_grade(inspection, damages, prog, captures),
         titles=titles,
         checklist=checklist,
         pair_refs=pair_refs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from inspector.checklist import load_checklist
@@ -107,3 +108,21 @@ def test_a_rejected_photo_leaves_its_shot_missing() -> None:
     assert plan.progress is not None and plan.progress.done == 0
     assert plan.contact == [] and plan.photos == []
     assert plan.grade.grade is None and plan.grade.missing == plan.progress.required
+
+
+def test_photos_to_check_are_the_completions_and_cap_the_grade() -> None:
+    """The summary's list, the photo flags and the grade's cap come from one list."""
+    checklist = load_checklist("standard")
+    blurred = QualityReport(Verdict.WARN)
+    captures = [
+        capture(s.id, n) for n, s in enumerate(checklist.shots, start=10) if s.id != "front"
+    ]
+    captures.append(dataclasses.replace(capture("front", 1), quality=blurred))
+    captures.append(capture("front", 2))  # retaken: the blurred one is superseded
+    captures.append(dataclasses.replace(capture("odometer", 3), quality=blurred))
+    damages = [damage(1, "c1")]  # marked on the superseded photo: shown in its block
+    plan = plan_report(Inspection("i1", "standard"), checklist, captures, damages, "en")
+    assert plan.progress is not None
+    assert [p.capture.id for p in plan.to_check] == [c.id for c in plan.progress.to_check]
+    assert [p.capture.id for p in plan.to_check] == ["c3"]
+    assert plan.grade.cap == 4 and plan.grade.grade == 4

@@ -198,7 +198,10 @@ class VehiclePanel(QWidget):
         inspection = self.model.inspection
         if inspection is None:
             return
-        g = inspection_grade(inspection, self.model.damages.damages(), self.model.completion())
+        model = self.model
+        g = inspection_grade(
+            inspection, model.damages.damages(), model.completion(), model.captures()
+        )
         if g.grade is None:
             text = (
                 f"<span style='color:#b0101a'><b>no grade</b>: {g.missing} of "
