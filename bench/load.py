@@ -60,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from bench.live import pct, verdict
 from inspector.checklist import load_checklist
 from inspector.config import ServerSettings
-from inspector.inspections import best_captures, create_inspection, inspection_shots
+from inspector.inspections import create_inspection, progress
 from inspector.models import InspectionStatus
 from inspector.store import Store
 from inspector.tokens import Invitations
@@ -495,11 +495,8 @@ def analyse(result: Result, server: Server, data_dir: Path, ids: list[str]) -> N
                 result.lost.append(f"{d['capture_id'][:8]} {d['shot_id']}: no row ({exc})")
         checklist = load_checklist(CHECKLIST)
         for iid in ids:
-            captures = store.captures(iid)
-            best = best_captures(captures)
-            for shot in inspection_shots(checklist, captures):
-                if shot.required and shot.id not in best:
-                    result.missing.append(f"{iid[:8]}/{shot.id}")
+            for shot in progress(checklist, store.captures(iid)).missing:
+                result.missing.append(f"{iid[:8]}/{shot.id}")
 
 
 # -- main ------------------------------------------------------------------------------------

@@ -171,10 +171,13 @@ def main() -> int:
         runs.append(time.perf_counter() - t)
     seconds = min(runs)
     mb = out.stat().st_size / 1e6
+    from pypdf import PdfReader  # a test dependency, like this benchmark
+
+    pages = len(PdfReader(str(out)).pages)
 
     print()
-    print(f"{'':24}{'seconds':>10}{'MB':>10}")
-    print(f"{'build_report':24}{seconds:>10.2f}{mb:>10.1f}")
+    print(f"{'':24}{'seconds':>10}{'MB':>10}{'pages':>8}")
+    print(f"{'build_report':24}{seconds:>10.2f}{mb:>10.1f}{pages:>8}")
     if len(runs) > 1:
         print(f"{'  (all runs)':24}  " + ", ".join(f"{r:.2f}" for r in runs))
     if not args.no_naive:

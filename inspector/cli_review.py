@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from inspector.bundle import BundleError, export_bundle, import_bundle, verify_bundle
+from inspector.checklist import ChecklistError, load_checklist
 from inspector.config import resolve_data_dir
+from inspector.inspections import Progress, progress
 from inspector.report import ReportCancelled, build_report
 from inspector.report_i18n import LANGS
 from inspector.store import Store
@@ -28,6 +30,8 @@ AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
 EXIT_FAILURE = 1
 EXIT_ALTERED = 3
 """``inspector verify``: the bundle was read but is not intact."""
+EXIT_INCOMPLETE = 4
+"""``inspector report``: required photos are missing and ``--allow-incomplete`` was not given."""
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -63,9 +67,45 @@ def _output(path: str, suffix: str) -> Path:
     return out
 
 
+def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) -> None:
+    """Refuse (or, if allowed, warn about) an inspection with required photos missing."""
+    inspection = store.find_inspection(inspection_id)
+    try:
+        checklist = load_checklist(inspection.checklist)
+    except ChecklistError:
+        return  # the report says the checklist is unknown
+    prog = progress(checklist, store.captures(inspection.id))
+    if not prog.complete:
+        _incomplete(inspection.id, prog, allow_incomplete)
+    if prog.to_check:
+        n = len(prog.to_check)
+        print(
+            f"warning: {n} photo{'s' if n > 1 else ''} below the quality bar "
+            f"({', '.join(c.shot_id for c in prog.to_check)}): the report lists them as "
+            "photos to check",
+            file=sys.stderr,
+        )
+
+
+def _incomplete(inspection_id: str, prog: Progress, allow: bool) -> None:
+    missing = len(prog.missing)
+    names = ", ".join(s.id for s in prog.missing[:5]) + (", …" if missing > 5 else "")
+    what = (
+        f"inspection {inspection_id} is incomplete: {missing} of {prog.required} required "
+        f"photos missing ({names})"
+    )
+    if not allow:
+        _fail(
+            f"{what}; no report written (--allow-incomplete writes one marked incomplete)",
+            EXIT_INCOMPLETE,
+        )
+    print(f"warning: {what}; the report says so and gives no grade", file=sys.stderr)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     out = _output(args.output, ".pdf")
     with _store(args) as store, _one_line_errors():
+        _check_complete(store, args.id, args.allow_incomplete)
         path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
     print(path)
     return 0
@@ -125,6 +165,11 @@ def register(add: AddCommand) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="write the report even if required photos are missing (it says so, with no grade)",
+    )
 
     p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")

@@ -1,10 +1,11 @@
-"""The overall grade an inspector is offered for a vehicle, from its damages.
+"""The overall grade of a vehicle: suggested from its damages, bounded by the evidence.
 
-The grade goes from 5 (excellent) to 1 (bad). It is a *suggestion*: the
-inspector may set another one (``Inspection.grade``), and the report says
-which of the two it shows.
+The grade goes from 5 (excellent) to 1 (bad). The damages give a *suggestion*;
+the inspector may set another one (``Inspection.grade``), and the report says
+which of the two it shows. :func:`overall_grade` then applies what the photos
+allow, so that a grade never claims more than was seen.
 
-The rule, kept simple enough to explain to a buyer:
+The damage rule, kept simple enough to explain to a buyer:
 
     penalty = 1 point per minor damage
             + 3 points per moderate damage
@@ -18,6 +19,18 @@ The rule, kept simple enough to explain to a buyer:
 
 A single severe damage therefore never leaves a vehicle above "poor", and no
 amount of minor scratches alone makes it "bad" before thirteen of them.
+
+What the photos allow (:func:`overall_grade`), whoever chose the grade:
+
+* **No grade while a required photo is missing.** Part of the vehicle was
+  never seen, so any grade would be a guess: the report prints "Incomplete —
+  N of M required photos missing" where the grade would be.
+* **Photos below the quality bar cap the grade.** A photo kept with a quality
+  warning caps it at 4 (good); a photo kept although it failed the check
+  (verdict "reject", e.g. kept by the autopilot after repeated attempts) caps
+  it at 3 (fair). A defect that a blurred or dark photo hides cannot be vouched
+  for, so such a vehicle is never "excellent". The report lists these photos
+  ("photos to check") and says that the grade was capped.
 """
 
 from __future__ import annotations
@@ -25,15 +38,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from inspector.models import Damage, Severity, Text
+from inspector.models import Damage, Severity, Text, Verdict
 
 __all__ = [
     "GRADE_NAMES",
     "PENALTY",
+    "QUALITY_CAPS",
     "SEVERITY_NAMES",
     "DamageSummary",
+    "OverallGrade",
     "grade_for_penalty",
     "grade_name",
+    "overall_grade",
     "suggest_grade",
     "summarize",
 ]
@@ -43,6 +59,9 @@ PENALTY: dict[Severity, int] = {Severity.MINOR: 1, Severity.MODERATE: 3, Severit
 
 _GRADE_BOUNDS: tuple[tuple[int, int], ...] = ((0, 5), (2, 4), (6, 3), (12, 2))
 """(highest penalty, grade) in increasing order; anything above is grade 1."""
+
+QUALITY_CAPS: dict[Verdict, int] = {Verdict.WARN: 4, Verdict.REJECT: 3}
+"""The best grade a vehicle can have while one of its photos has this verdict."""
 
 GRADE_NAMES: dict[int, Text] = {
     5: Text("Excellent", "Excellent"),
@@ -124,3 +143,60 @@ def grade_name(grade: int, lang: str) -> str:
     if grade not in GRADE_NAMES:
         raise ValueError(f"grade must be 1 to 5, not {grade!r}")
     return GRADE_NAMES[grade].get(lang)
+
+
+@dataclass(frozen=True)
+class OverallGrade:
+    """The grade a report shows, or none, and why."""
+
+    grade: int | None
+    """1-5, or None: the inspection is incomplete and has no grade."""
+    base: int
+    """The inspector's grade if set, else the suggestion, before any cap."""
+    suggested: int
+    set_by_inspector: bool
+    cap: int | None
+    """The cap the photos below the quality bar impose (None: no such photo)."""
+    missing: int
+    required: int
+
+    @property
+    def incomplete(self) -> bool:
+        return self.missing > 0
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None and self.base > self.cap
+
+
+def overall_grade(
+    damages: Iterable[Damage | Severity],
+    *,
+    chosen: int | None = None,
+    missing: int = 0,
+    required: int = 0,
+    below_bar: Iterable[Verdict] = (),
+) -> OverallGrade:
+    """Apply the module's rules: the grade, or None while ``missing`` required photos lack.
+
+    ``below_bar`` holds the verdicts of the photos kept below the quality bar
+    (pass ``Verdict.REJECT`` for a photo kept after repeated rejections).
+    """
+    if chosen is not None and chosen not in GRADE_NAMES:
+        raise ValueError(f"grade must be 1 to 5, not {chosen!r}")
+    if missing < 0 or required < missing:
+        raise ValueError(f"need 0 <= missing <= required, not {missing} of {required}")
+    suggested = suggest_grade(damages)
+    base = chosen if chosen is not None else suggested
+    caps = [QUALITY_CAPS[v] for v in below_bar if v in QUALITY_CAPS]
+    cap = min(caps) if caps else None
+    grade = None if missing else min(base, cap) if cap is not None else base
+    return OverallGrade(
+        grade=grade,
+        base=base,
+        suggested=suggested,
+        set_by_inspector=chosen is not None,
+        cap=cap,
+        missing=missing,
+        required=required,
+    )

@@ -17,23 +17,39 @@ from inspector.checklist import (
     load_checklist,
     parse_damage_shot_id,
 )
-from inspector.models import Capture, Inspection, Verdict
+from inspector.grading import OverallGrade, overall_grade
+from inspector.models import Capture, Damage, Inspection, Verdict
 from inspector.store import Store, new_id
 from inspector.validation import check_seller, check_text, check_vehicle
+
+KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
+"""Quality reason the autopilot adds to a photo it kept after repeated rejections
+(``inspector.autopilot.KEPT_AFTER_ATTEMPTS``; spelled here, as the autopilot imports us)."""
 
 
 @dataclass(frozen=True)
 class Progress:
-    """How far the checklist has come: required shots with a usable photo."""
+    """How complete an inspection's photo set is; made by :func:`shots_progress` only.
+
+    ``done`` counts the required shots with a usable photo, so
+    ``done == required - len(missing)`` always holds: a count and the list of
+    missing shots printed side by side can never disagree.
+    """
 
     done: int
     required: int
     captured: int
     total: int
+    missing: tuple[Shot, ...] = ()
+    """Required shots without a usable photo, in checklist order."""
+    optional_missing: tuple[Shot, ...] = ()
+    """Optional shots without a usable photo."""
+    to_check: tuple[Capture, ...] = ()
+    """The photos that stand for a shot but are below the quality bar (see :func:`below_bar`)."""
 
     @property
     def complete(self) -> bool:
-        return self.done >= self.required
+        return not self.missing
 
     def __str__(self) -> str:
         return f"{self.done}/{self.required}"
@@ -44,6 +60,17 @@ def usable(capture: Capture) -> bool:
     if capture.accepted is not None:
         return capture.accepted
     return capture.quality.verdict is not Verdict.REJECT
+
+
+def kept_after_attempts(capture: Capture) -> bool:
+    return any(r.code == KEPT_AFTER_ATTEMPTS for r in capture.quality.reasons)
+
+
+def below_bar(capture: Capture) -> bool:
+    """A usable photo the quality check did not pass: a warning, or kept despite a reject."""
+    return usable(capture) and (
+        capture.quality.verdict is not Verdict.OK or kept_after_attempts(capture)
+    )
 
 
 def best_captures(captures: Iterable[Capture]) -> dict[str, Capture]:
@@ -71,22 +98,57 @@ def inspection_shots(checklist: Checklist, captures: Iterable[Capture]) -> list[
 
 
 def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progress:
-    """Progress over an explicit list of shots (the live session adds damage pairs)."""
+    """Completion over an explicit list of shots: **the** one place it is computed.
+
+    The report, the CLI, the live session and the console all come here (through
+    :func:`progress` when they start from a checklist), so their counts agree.
+    """
     shots, captures = list(shots), list(captures)
     best = best_captures(captures)
     ids = {s.id for s in shots}
-    required = [s.id for s in shots if s.required]
+    required = [s for s in shots if s.required]
+    missing = tuple(s for s in required if s.id not in best)
     return Progress(
-        done=sum(1 for shot_id in required if shot_id in best),
+        done=len(required) - len(missing),
         required=len(required),
         captured=len({c.shot_id for c in captures if c.shot_id in ids}),
         total=len(shots),
+        missing=missing,
+        optional_missing=tuple(s for s in shots if not s.required and s.id not in best),
+        to_check=tuple(best[s.id] for s in shots if s.id in best and below_bar(best[s.id])),
     )
 
 
 def progress(checklist: Checklist, captures: Iterable[Capture]) -> Progress:
+    """Completion of an inspection: its checklist's shots and the damage pairs it has."""
     captures = list(captures)
     return shots_progress(inspection_shots(checklist, captures), captures)
+
+
+def inspection_grade(
+    inspection: Inspection,
+    damages: Iterable[Damage],
+    prog: Progress | None,
+    captures: Iterable[Capture] = (),
+) -> OverallGrade:
+    """The grade a report shows for this inspection (see :mod:`inspector.grading`).
+
+    ``prog`` is its :func:`progress`; None when its checklist is unknown, in
+    which case completion cannot be judged and only the quality cap applies
+    (to the ``captures`` below the bar, if given).
+    """
+    to_check: Iterable[Capture] = prog.to_check if prog is not None else ()
+    if prog is None:
+        to_check = [c for c in best_captures(captures).values() if below_bar(c)]
+    return overall_grade(
+        damages,
+        chosen=inspection.grade,
+        missing=len(prog.missing) if prog is not None else 0,
+        required=prog.required if prog is not None else 0,
+        below_bar=[
+            Verdict.REJECT if kept_after_attempts(c) else c.quality.verdict for c in to_check
+        ],
+    )
 
 
 def create_inspection(

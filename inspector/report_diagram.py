@@ -465,11 +465,28 @@ def load_diagram(path: Path | None = None) -> Diagram | str:
         return _cache[key]
 
 
-Marker = tuple[int, Part, colors.Color]
+Marker = tuple[str, Part, colors.Color]
+"""A damage's identifier ("D1"), the part it is on, its severity colour."""
+
+PILL_H = 11.0
+PILL_FONT_SIZE = 7.0
+
+
+def draw_pill(canv: Any, cx: float, cy: float, text: str, colour: Any, font: str) -> float:
+    """A rounded label centred on (cx, cy), white text on ``colour``; returns its width."""
+    width: float = canv.stringWidth(text, font, PILL_FONT_SIZE) + 7
+    canv.setFillColor(colour)
+    canv.setStrokeColor(colors.white)
+    canv.setLineWidth(0.9)
+    canv.roundRect(cx - width / 2, cy - PILL_H / 2, width, PILL_H, PILL_H / 2, stroke=1, fill=1)
+    canv.setFillColor(colors.white)
+    canv.setFont(font, PILL_FONT_SIZE)
+    canv.drawCentredString(cx, cy - PILL_FONT_SIZE * 0.36, text)
+    return width
 
 
 class VehicleDiagram(Flowable):  # type: ignore[misc]
-    """The top-down vehicle with numbered damage markers, fitted into width x height."""
+    """The top-down vehicle with labelled damage markers, fitted into width x height."""
 
     def __init__(
         self,
@@ -545,25 +562,22 @@ class VehicleDiagram(Flowable):  # type: ignore[misc]
                 canv.setStrokeColor(colors.HexColor("#5B6670"))
                 canv.setLineWidth(0.9)
             canv.drawPath(path, stroke=1, fill=1 if shape.closed else 0, fillMode=1)
-        # numbered markers, several on one part side by side
-        per_part: dict[Part, list[tuple[int, colors.Color]]] = {}
-        for number, part, colour in self.markers:
+        # labelled markers, several on one part side by side, kept inside the drawing
+        per_part: dict[Part, list[tuple[str, colors.Color]]] = {}
+        for ref, part, colour in self.markers:
             if part in diagram.boxes:
-                per_part.setdefault(part, []).append((number, colour))
-        radius = 6.5
+                per_part.setdefault(part, []).append((ref, colour))
         for part, items in per_part.items():
             x0, y0, x1, y1 = diagram.boxes[part]
             cx, cy = self._xy(((x0 + x1) / 2, (y0 + y1) / 2))
-            cols = min(len(items), 3)
-            for k, (number, colour) in enumerate(items):
+            widths = [canv.stringWidth(ref, self.bold_font, PILL_FONT_SIZE) + 7 for ref, _ in items]
+            cols = min(len(items), 2)
+            pitch = max(widths) + 2
+            for k, (ref, colour) in enumerate(items):
                 row, col = divmod(k, cols)
-                mx = cx + (col - (cols - 1) / 2) * (2 * radius + 1.5)
-                my = cy - row * (2 * radius + 1.5)
-                canv.setFillColor(colour)
-                canv.setStrokeColor(colors.white)
-                canv.setLineWidth(1)
-                canv.circle(mx, my, radius, stroke=1, fill=1)
-                canv.setFillColor(colors.white)
-                canv.setFont(self.bold_font, 7.5 if number < 10 else 6.5)
-                canv.drawCentredString(mx, my - 2.6, str(number))
+                mx = cx + (col - (cols - 1) / 2) * pitch
+                my = cy - row * (PILL_H + 2)
+                mx = min(max(mx, widths[k] / 2), self.width - widths[k] / 2)
+                my = min(max(my, PILL_H / 2), self.height - PILL_H / 2)
+                draw_pill(canv, mx, my, ref, colour, self.bold_font)
         canv.restoreState()

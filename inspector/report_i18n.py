@@ -8,6 +8,7 @@ from inspector.models import DamageType, Fuel, Part, Severity, Text
 LANGS = ("fr", "en")
 
 LABELS: dict[str, Text] = {
+    # A key ending in "_one" is the singular of the key without it (see ``plural``).
     "report": Text("Rapport d'inspection", "Inspection report"),
     "report_caps": Text("RAPPORT D'INSPECTION DU VÉHICULE", "VEHICLE INSPECTION REPORT"),
     "vehicle": Text("Véhicule", "Vehicle"),
@@ -25,10 +26,44 @@ LABELS: dict[str, Text] = {
     "seller": Text("Vendeur", "Seller"),
     "checklist": Text("Checklist", "Checklist"),
     "inspection_id": Text("Identifiant", "Inspection id"),
+    # the verdict
     "grade": Text("Note globale", "Overall grade"),
-    "grade_set": Text("attribuée par l'inspecteur", "set by the inspector"),
-    "grade_suggested": Text("suggérée d'après les dommages", "suggested from the damages"),
+    "grade_of": Text("Note globale : {grade}/5 — {name}", "Overall grade: {grade}/5 — {name}"),
+    "grade_set": Text("Attribuée par l'inspecteur.", "Set by the inspector."),
+    "grade_suggested": Text(
+        "Suggérée d'après les dommages relevés.", "Suggested from the damages recorded."
+    ),
+    "grade_capped": Text(
+        "Plafonnée à {cap}/5 (au lieu de {base}) : {n} photos sont sous le seuil de qualité.",
+        "Capped at {cap}/5 (instead of {base}): {n} photos are below the quality bar.",
+    ),
+    "grade_capped_one": Text(
+        "Plafonnée à {cap}/5 (au lieu de {base}) : 1 photo est sous le seuil de qualité.",
+        "Capped at {cap}/5 (instead of {base}): 1 photo is below the quality bar.",
+    ),
+    "grade_limited": Text(
+        "{n} photos sont sous le seuil de qualité : voir « Photos à vérifier ».",
+        "{n} photos are below the quality bar: see “Photos to check”.",
+    ),
+    "grade_limited_one": Text(
+        "1 photo est sous le seuil de qualité : voir « Photos à vérifier ».",
+        "1 photo is below the quality bar: see “Photos to check”.",
+    ),
+    "incomplete": Text(
+        "Incomplet — {missing} photos obligatoires manquantes sur {required}",
+        "Incomplete — {missing} of {required} required photos missing",
+    ),
+    "incomplete_one": Text(
+        "Incomplet — 1 photo obligatoire manquante sur {required}",
+        "Incomplete — 1 of {required} required photos missing",
+    ),
+    "no_grade": Text(
+        "Pas de note : le véhicule n'est noté que lorsque toutes les photos obligatoires "
+        "sont présentes.",
+        "No grade: the vehicle is graded only once every required photo is present.",
+    ),
     "no_photo": Text("Pas de photo", "No photo"),
+    # summary
     "summary": Text("Synthèse", "Summary"),
     "completion": Text("Checklist photo", "Photo checklist"),
     "required_done": Text(
@@ -40,25 +75,50 @@ LABELS: dict[str, Text] = {
     ),
     "missing_required": Text("Photos obligatoires manquantes", "Missing required photos"),
     "missing_optional": Text("Photos facultatives absentes", "Optional photos not taken"),
+    "to_check": Text(
+        "Photos à vérifier (sous le seuil de qualité)", "Photos to check (below the quality bar)"
+    ),
+    "to_check_flag": Text("Qualité à vérifier", "Quality to check"),
+    "kept_after": Text("gardée malgré un refus", "kept although it failed the check"),
     "damages": Text("Dommages", "Damages"),
-    "damages_by_severity": Text("Dommages par gravité", "Damages by severity"),
-    "total": Text("Total", "Total"),
+    "damage_list": Text("Dommages relevés", "Damages recorded"),
+    "damages_count": Text("{n} dommages", "{n} damages"),
+    "damages_count_one": Text("1 dommage", "1 damage"),
     "no_damage": Text("Aucun dommage relevé.", "No damage recorded."),
     "diagram": Text("Emplacement des dommages", "Where the damages are"),
-    "not_on_diagram": Text("Hors schéma", "Not on the diagram"),
-    "damage_table": Text("Détail des dommages", "Damage details"),
-    "col_no": Text("N°", "No."),
-    "col_photo": Text("Photo", "Photo"),
+    "not_on_diagram": Text("Hors schéma : {refs}", "Not on the diagram: {refs}"),
+    "notes": Text("Observations de l'inspecteur", "Inspector's notes"),
+    "no_notes": Text("Aucune observation.", "No notes."),
+    "col_no": Text("Réf.", "Ref."),
     "col_part": Text("Élément", "Part"),
     "col_type": Text("Type", "Type"),
     "col_severity": Text("Gravité", "Severity"),
-    "col_note": Text("Remarque", "Note"),
-    "photos": Text("Photos", "Photos"),
-    "still": Text("photo", "still"),
-    "frame": Text("image vidéo", "video frame"),
-    "damage_marks": Text("Dommages", "Damages"),
-    "quality_warn": Text("qualité à vérifier", "quality warning"),
-    "quality_reject": Text("qualité insuffisante", "poor quality"),
+    # damage pages
+    "pair_wide": Text("{ref} – vue d'ensemble", "{ref} – wide view"),
+    "pair_closeup": Text("{ref} – gros plan", "{ref} – close-up"),
+    "enlarged": Text("{ref} – agrandissement", "{ref} – enlarged"),
+    "unrecorded_pair": Text(
+        "Photo de dommage non répertorié (paire {n})", "Unrecorded damage photo (pair {n})"
+    ),
+    "unrecorded_text": Text(
+        "Photographié comme dommage pendant l'appel, mais non décrit par l'inspecteur : "
+        "absent de la liste des dommages.",
+        "Photographed as a damage during the call but not described by the inspector: "
+        "not in the list of damages.",
+    ),
+    "unrecorded_count": Text(
+        "{n} paires de photos de dommage non répertorié : voir les pages des dommages.",
+        "{n} unrecorded damage photo pairs: see the damage pages.",
+    ),
+    "unrecorded_count_one": Text(
+        "1 paire de photos de dommage non répertorié : voir les pages des dommages.",
+        "1 unrecorded damage photo pair: see the damage pages.",
+    ),
+    "no_damage_photo": Text("Aucune photo de ce dommage.", "No photo of this damage."),
+    "marks": Text("Repères : {refs}", "Marks: {refs}"),
+    # contact sheet
+    "photos": Text("Photos du véhicule", "Vehicle photos"),
+    # appendix
     "evidence": Text("Annexe : preuves d'intégrité", "Appendix: integrity evidence"),
     "evidence_intro": Text(
         "Chaque photo est identifiée par l'empreinte SHA-256 de son fichier original, "
@@ -69,8 +129,11 @@ LABELS: dict[str, Text] = {
     "times_local": Text("Heures locales ({zone}).", "Times are local ({zone})."),
     "col_shot": Text("Prise de vue", "Shot"),
     "col_time": Text("Capturée le", "Captured"),
+    "col_clock": Text("Heure", "Time"),
+    "col_file": Text("Fichier original", "Original file"),
     "col_sha": Text("SHA-256 du fichier original", "SHA-256 of the original file"),
-    "col_shown": Text("Dans le rapport", "In report"),
+    "still": Text("photo", "still"),
+    "frame": Text("image vidéo", "video frame"),
     "generated": Text("Rapport généré le", "Report generated"),
     "software": Text("Logiciel", "Software"),
     "how_to_verify": Text("Vérification", "How to verify"),
@@ -86,9 +149,21 @@ LABELS: dict[str, Text] = {
         "It names every altered, missing or added file. A single photo can also be checked "
         "with sha256sum against the list above.",
     ),
+    "how_graded": Text("Comment la note est établie", "How the grade is set"),
+    "grade_rule": Text(
+        "La note (5 excellent à 1 mauvais) est suggérée d'après les dommages : 1 point par "
+        "dommage mineur, 3 par dommage modéré, 8 par dommage grave ; 0 point donne 5, 1 à 2 "
+        "donnent 4, 3 à 6 donnent 3, 7 à 12 donnent 2, au-delà 1. L'inspecteur peut la "
+        "modifier. Aucune note n'est donnée s'il manque une photo obligatoire ; une photo "
+        "gardée avec un avertissement de qualité limite la note à 4, une photo gardée malgré "
+        "un refus la limite à 3.",
+        "The grade (5 excellent to 1 bad) is suggested from the damages: 1 point per minor, "
+        "3 per moderate, 8 per severe damage; 0 points give 5, 1-2 give 4, 3-6 give 3, "
+        "7-12 give 2, more give 1. The inspector may change it. No grade is given while a "
+        "required photo is missing; a photo kept with a quality warning caps the grade at 4, "
+        "a photo kept although it failed the quality check caps it at 3.",
+    ),
     "page": Text("Page {n} / {total}", "Page {n} of {total}"),
-    "km": Text("km", "km"),
-    "yes": Text("oui", "yes"),
     "retaken": Text("remplacée", "superseded"),
     "rejected": Text("rejetée", "rejected"),
 }
@@ -162,6 +237,17 @@ def label(key: str, lang: str, **values: object) -> str:
     """A report label in ``lang``, with ``{name}`` fields filled in."""
     text = LABELS[key].get(lang)
     return text.format(**values) if values else text
+
+
+def plural(key: str, n: int, lang: str, **values: object) -> str:
+    """``label`` with ``n`` filled in, from ``key + "_one"`` when ``n`` is 1 and it exists."""
+    one = f"{key}_one"
+    return label(one if n == 1 and one in LABELS else key, lang, n=n, **values)
+
+
+def damage_ref(number: int) -> str:
+    """The one identifier of damage ``number`` (1-based) everywhere in a report: "D3"."""
+    return f"D{number}"
 
 
 def part_name(part: Part, lang: str) -> str:

@@ -8,8 +8,8 @@ the engine itself.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from inspector import events as ev
 from inspector.checklist import Checklist, Shot, category_title, damage_pair, parse_damage_shot_id
+from inspector.inspections import shots_progress
 from inspector.models import Capture, Verdict
 from inspector.session import ShotState
 
@@ -50,18 +51,6 @@ STATE_COLOURS = {
 CURRENT_COLOUR = QColor(40, 110, 220)
 
 
-@dataclass
-class _CaptureInfo:
-    shot_id: str
-    verdict: Verdict
-    accepted: bool | None
-
-    def usable(self) -> bool:
-        if self.accepted is not None:
-            return self.accepted
-        return self.verdict is not Verdict.REJECT
-
-
 class ShotBoard:
     """Per-shot state of one inspection, folded from captures and engine events."""
 
@@ -70,7 +59,7 @@ class ShotBoard:
         self.inspection_id = inspection_id
         self.shots: list[Shot] = list(checklist.shots)
         self.current: str | None = None
-        self._captures: dict[str, _CaptureInfo] = {}  # in arrival order
+        self._captures: dict[str, Capture] = {}  # in arrival order
         self._visited: set[str] = set()
         self._damages = 0
 
@@ -80,9 +69,7 @@ class ShotBoard:
         """Captures already in the store when the page opens."""
         for capture in captures:
             self._ensure_shot(capture.shot_id)
-            self._captures[capture.id] = _CaptureInfo(
-                capture.shot_id, capture.quality.verdict, capture.accepted
-            )
+            self._captures[capture.id] = capture
 
     def apply(self, event: ev.Event) -> bool:
         """Fold one engine event in; True when something shown changed."""
@@ -97,13 +84,13 @@ class ShotBoard:
         if isinstance(event, ev.CaptureStored):
             c = event.capture
             self._ensure_shot(c.shot_id)
-            self._captures[c.id] = _CaptureInfo(c.shot_id, c.quality.verdict, c.accepted)
+            self._captures[c.id] = c
             return True
         if isinstance(event, ev.CaptureReviewed):
-            info = self._captures.get(event.capture_id)
-            if info is None:
+            capture = self._captures.get(event.capture_id)
+            if capture is None:
                 return False
-            info.accepted = event.accepted
+            self._captures[capture.id] = dataclasses.replace(capture, accepted=event.accepted)
             return True
         return False
 
@@ -129,13 +116,14 @@ class ShotBoard:
     def state(self, shot_id: str) -> str:
         """The newest capture decides, as in the session controller."""
         newest = None
-        for info in self._captures.values():
-            if info.shot_id == shot_id:
-                newest = info
+        for capture in self._captures.values():
+            if capture.shot_id == shot_id:
+                newest = capture
         if newest is not None:
             if newest.accepted is not None:
                 return OK if newest.accepted else REJECTED
-            return {Verdict.OK: OK, Verdict.WARN: WARN, Verdict.REJECT: REJECTED}[newest.verdict]
+            verdict = newest.quality.verdict
+            return {Verdict.OK: OK, Verdict.WARN: WARN, Verdict.REJECT: REJECTED}[verdict]
         if shot_id == self.current:
             return PENDING
         shot = self.shots[self.index_of(shot_id)] if self.index_of(shot_id) >= 0 else None
@@ -151,9 +139,8 @@ class ShotBoard:
 
     def progress(self) -> tuple[int, int]:
         """(done, required): required shots with a usable capture, damage shots included."""
-        good = {i.shot_id for i in self._captures.values() if i.usable()}
-        required = [s.id for s in self.shots if s.required]
-        return sum(1 for s in required if s in good), len(required)
+        p = shots_progress(self.shots, self._captures.values())
+        return p.done, p.required
 
     def index_of(self, shot_id: str) -> int:
         for i, shot in enumerate(self.shots):

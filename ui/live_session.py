@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from inspector import events as ev
 from inspector.checklist import Checklist, ChecklistError, overlay_path, parse_damage_shot_id
 from inspector.frames import Frame
-from inspector.inspections import best_captures
+from inspector.inspections import shots_progress
 from inspector.models import Capture, Inspection
 from inspector.simphone import SimulatedPhone
 from inspector.store import Store
@@ -82,11 +82,8 @@ def read_overlay(name: str) -> bytes | None:
 
 def first_open_shot(checklist: Checklist, board: ShotBoard, captures: list[Capture]) -> str:
     """Where the session controller starts: the first required shot without a usable photo."""
-    best = best_captures(captures)
-    for shot in board.shots:
-        if shot.required and shot.id not in best:
-            return shot.id
-    return board.shots[0].id
+    missing = shots_progress(board.shots, captures).missing
+    return missing[0].id if missing else board.shots[0].id
 
 
 class LiveSession(QWidget):

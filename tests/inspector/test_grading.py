@@ -1,4 +1,5 @@
-"""The overall grade rule: 5 without damage, lower with count and severity."""
+"""The overall grade rule: 5 without damage, lower with count and severity; none or capped
+when the photos do not allow it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import pytest
 
 from inspector.grading import (
     GRADE_NAMES,
+    PENALTY,
+    QUALITY_CAPS,
     DamageSummary,
     grade_for_penalty,
     grade_name,
+    overall_grade,
     suggest_grade,
     summarize,
 )
-from inspector.models import Damage, DamageType, Part, Severity
+from inspector.models import Damage, DamageType, Part, Severity, Verdict
+from inspector.report_i18n import label
 
 MINOR, MODERATE, SEVERE = Severity.MINOR, Severity.MODERATE, Severity.SEVERE
 
@@ -83,3 +88,50 @@ def test_grade_names_in_both_languages() -> None:
         grade_name(0, "en")
     with pytest.raises(ValueError):
         grade_for_penalty(-1)
+
+
+# -- what the photos allow ----------------------------------------------------------------
+
+
+def test_no_grade_while_a_required_photo_is_missing() -> None:
+    g = overall_grade([], missing=3, required=23)
+    assert g.grade is None and g.incomplete and (g.missing, g.required) == (3, 23)
+    # not even one the inspector chose
+    assert overall_grade([MINOR], chosen=5, missing=1, required=23).grade is None
+    assert overall_grade([], missing=0, required=23).grade == 5
+
+
+@pytest.mark.parametrize(
+    ("below_bar", "chosen", "grade", "capped"),
+    [
+        ([], None, 5, False),
+        ([Verdict.WARN], None, 4, True),
+        ([Verdict.WARN, Verdict.REJECT], None, 3, True),
+        ([Verdict.REJECT], 5, 3, True),  # the inspector's grade too
+        ([Verdict.WARN], 2, 2, False),  # a cap never raises a grade
+        ([Verdict.OK], None, 5, False),
+    ],
+)
+def test_photos_below_the_quality_bar_cap_the_grade(
+    below_bar: list[Verdict], chosen: int | None, grade: int, capped: bool
+) -> None:
+    g = overall_grade([], chosen=chosen, below_bar=below_bar, required=23)
+    assert g.grade == grade and g.capped is capped
+    assert g.set_by_inspector is (chosen is not None)
+    assert QUALITY_CAPS == {Verdict.WARN: 4, Verdict.REJECT: 3}
+
+
+def test_overall_grade_rejects_nonsense() -> None:
+    with pytest.raises(ValueError):
+        overall_grade([], chosen=6)
+    with pytest.raises(ValueError):
+        overall_grade([], missing=3, required=2)
+
+
+def test_the_rule_printed_in_the_report_is_the_rule_applied() -> None:
+    for lang in ("fr", "en"):
+        text = label("grade_rule", lang)
+        for severity, points in PENALTY.items():
+            assert f"{points} " in text, severity
+        for cap in QUALITY_CAPS.values():
+            assert f" {cap}" in text

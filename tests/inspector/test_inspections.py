@@ -3,8 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from inspector.checklist import load_checklist
-from inspector.inspections import create_inspection, inspection_shots, progress
-from inspector.models import CaptureSource, QualityReport, Verdict
+from inspector.inspections import (
+    KEPT_AFTER_ATTEMPTS,
+    below_bar,
+    create_inspection,
+    inspection_grade,
+    inspection_shots,
+    kept_after_attempts,
+    progress,
+)
+from inspector.models import CaptureSource, QualityReason, QualityReport, Text, Verdict
 from inspector.store import Store
 
 
@@ -43,3 +51,45 @@ def test_progress_counts_usable_required_shots_and_damage_pairs(
     p = progress(checklist, captures)
     assert (p.done, p.required) == (2, required + 2)
     assert not p.complete
+
+
+def test_progress_names_what_is_missing_and_what_to_check(
+    store: Store, vehicle_input: dict[str, Any], seller_input: dict[str, Any]
+) -> None:
+    """One computation gives the counts and the lists, so they cannot disagree."""
+    inspection, _ = create_inspection(
+        store, checklist="standard", vehicle=vehicle_input, seller=seller_input
+    )
+    checklist = load_checklist("standard")
+    for shot in checklist.shots[2:]:
+        _capture(store, inspection.id, shot.id, Verdict.OK)
+    _capture(store, inspection.id, "front", Verdict.WARN)  # usable, below the bar
+    _capture(store, inspection.id, "damage_1_wide", Verdict.OK)  # its close-up is missing
+    kept = store.add_capture(
+        inspection.id,
+        "odometer",
+        b"kept",
+        width=640,
+        height=480,
+        source=CaptureSource.STILL,
+        quality=QualityReport(Verdict.REJECT, (QualityReason(KEPT_AFTER_ATTEMPTS, Text("", "")),)),
+    )
+    store.set_capture_accepted(kept.id, True)
+    p = progress(checklist, store.captures(inspection.id))
+    assert [s.id for s in p.missing] == ["three_quarter_front_left", "damage_1_closeup"]
+    assert p.done == p.required - len(p.missing) == 23
+    assert not p.complete and str(p) == "23/25"
+    assert [s.id for s in p.optional_missing] == []
+    assert {c.shot_id for c in p.to_check} == {"front", "odometer"}
+    kept = next(c for c in p.to_check if c.id == kept.id)
+    assert kept.accepted and kept_after_attempts(kept) and below_bar(kept)
+
+    grade = inspection_grade(inspection, [], p)
+    assert grade.grade is None and (grade.missing, grade.required) == (2, 25)
+    assert grade.cap == 3  # the photo kept after repeated rejections
+
+
+def test_kept_after_attempts_is_the_autopilots_reason() -> None:
+    from inspector.autopilot import KEPT_AFTER_ATTEMPTS as AUTOPILOT_REASON
+
+    assert AUTOPILOT_REASON == KEPT_AFTER_ATTEMPTS

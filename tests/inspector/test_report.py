@@ -1,19 +1,23 @@
-"""The PDF report, read back with pypdf: text, images, pages; cancel; the CLI command."""
+"""The PDF report, read back with pypdf: text, images, pages; cancel; the CLI command.
+
+Layout checks read every piece of text with its position (pypdf's
+``visitor_text``) and measure it with the font it was drawn in.
+"""
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 
 from inspector import cli
-from inspector.checklist import ChecklistError, damage_pair, load_checklist
+from inspector.checklist import damage_pair, load_checklist
 from inspector.models import (
     Capture,
     CaptureSource,
@@ -24,10 +28,12 @@ from inspector.models import (
     InspectionStatus,
     Language,
     Part,
+    QualityReason,
     QualityReport,
     Region,
     Seller,
     Severity,
+    Text,
     Vehicle,
     Verdict,
 )
@@ -39,12 +45,21 @@ from inspector.report_diagram import (
     parse_path,
 )
 from inspector.report_i18n import damage_type_name, part_name, severity_name
+from inspector.report_style import (
+    FONT,
+    FONT_BOLD,
+    FONT_MONO,
+    MARGIN_X,
+    PAGE_H,
+    PAGE_W,
+    register_fonts,
+)
 from inspector.store import NotFound, Store, StoreError
-from inspector.validation import ValidationError
 from tests.data import jpeg_bytes, scene
 
 POLISH = "Łukasz Wiśniewski"
 NOTE = "Rayure de 12 cm sur l'aile, réparation estimée à 180 € — à vérifier"
+NOTE_SUMMARY = "Véhicule sain, entretien suivi ; prévoir deux pneus avant."
 
 
 def make_inspection(
@@ -60,6 +75,7 @@ def make_inspection(
         seller=Seller(POLISH, "+48 600 100 200", "lukasz@example.pl", Language.FR),
         operator="Élodie Martin",
         inspector="Chloé Dubois",
+        notes=NOTE_SUMMARY,
     )
     store.create_inspection(inspection)
     checklist = load_checklist("standard")
@@ -133,6 +149,67 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@dataclass(frozen=True)
+class Run:
+    """A piece of text as drawn: where it starts, how wide and tall it is."""
+
+    text: str
+    x: float
+    y: float
+    width: float
+    size: float
+    continues: bool = False
+    """It continues the run before it on the same line (e.g. plain text after a bold word)."""
+
+    def box(self) -> tuple[float, float, float, float]:
+        return self.x, self.y - 0.22 * self.size, self.x + self.width, self.y + 0.76 * self.size
+
+
+_FONTS = {"DejaVuSans": FONT, "DejaVuSans-Bold": FONT_BOLD, "DejaVuSansMono": FONT_MONO}
+
+
+def text_runs(page: PageObject) -> list[Run]:
+    """Every non-blank text run of a page, measured with the font it uses."""
+    register_fonts()
+    runs: list[Run] = []
+    line_ends: dict[tuple[int, float, float], float] = {}
+    block = 0
+
+    def count_blocks(op: bytes, *_args: object) -> None:
+        nonlocal block
+        if op == b"BT":
+            block += 1
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        text = text.strip("\n")
+        if not text.strip() or not isinstance(font, dict):
+            return
+        base = str(font.get("/BaseFont", "")).split("+")[-1]
+        a, b, c, d, e, f = cm
+        x = a * tm[4] + c * tm[5] + e
+        y = b * tm[4] + d * tm[5] + f
+        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (a**2 + b**2) ** 0.5
+        width = pdfmetrics.stringWidth(text, _FONTS[base], size) * scale
+        # pypdf reports a run that continues a line of the same text object (a bold word,
+        # then plain text) where the line starts: it goes after what was drawn there so far.
+        start = (block, round(x, 2), round(y, 2))
+        continues = start in line_ends
+        x = line_ends.get(start, x)
+        line_ends[start] = x + width
+        runs.append(Run(text, x, y, width, size * scale, continues))
+
+    page.extract_text(visitor_operand_before=count_blocks, visitor_text=visit)
+    return runs
+
+
+def page_of(reader: PdfReader, needle: str) -> int:
+    """Index of the first page whose text holds ``needle``."""
+    for i, page in enumerate(reader.pages):
+        if needle in (page.extract_text() or ""):
+            return i
+    raise AssertionError(f"{needle!r} is on no page")
+
+
 @pytest.fixture
 def filled(store: Store) -> tuple[Store, Inspection, dict[str, Capture], list[Damage]]:
     return (store, *make_inspection(store))
@@ -149,6 +226,8 @@ def test_report_has_everything(
     flat = squash(text)
     checklist = load_checklist("standard")
     for shot_id in captures:
+        if shot_id.startswith("damage_"):
+            continue  # titled by damage identifier: see test_one_identifier_per_damage
         title = checklist.shot(shot_id).title.get(lang)
         assert title in text, title
     for d in damages:
@@ -161,8 +240,10 @@ def test_report_has_everything(
         if d.note:
             assert squash(d.note) in flat
     for c in captures.values():
-        assert c.sha256 in flat, c.shot_id
-        assert c.sha256[:12] in text
+        assert c.sha256 in flat, c.shot_id  # in the evidence appendix only
+    before_appendix = text[: text.index("Annexe" if lang == "fr" else "Appendix")]
+    assert "SHA-256" not in before_appendix and "160 × 120" not in before_appendix
+    assert "160 × 120" in text  # the resolution: a technical detail for the appendix
     for needle in (
         POLISH,
         "Élodie Martin",
@@ -175,12 +256,13 @@ def test_report_has_everything(
     ):
         assert needle in text, needle
     assert "Rapport d'inspection" in text if lang == "fr" else "Inspection report" in text
-    assert ("84 500 km" if lang == "fr" else "84,500 km") in text.replace("\u202f", " ")
-    # cover, summary, damages, at least 6 photo pages, appendix
-    assert 10 <= len(reader.pages) <= 30
+    assert ("84 500 km" if lang == "fr" else "84,500 km") in text.replace("\xa0", " ")
+    assert NOTE_SUMMARY in text
+    # cover, summary, damages, two contact sheet pages, appendix
+    assert 5 <= len(reader.pages) <= 8
     assert f"1 / {len(reader.pages)}" in text or f"1 of {len(reader.pages)}" in text
     images = sum(len(page.images) for page in reader.pages)
-    # every photo, the hero again (same file, one XObject per page), damage crops
+    # every photo, the hero again (same file, one XObject per page), the enlargement
     assert images >= len(captures) + 2
     fonts = {
         str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()
@@ -207,23 +289,26 @@ def test_photos_are_downscaled_jpeg_files_not_reencoded(store: Store, tmp_path: 
 
 def test_missing_required_shots_are_listed(store: Store, tmp_path: Path) -> None:
     inspection, _, _ = make_inspection(store, skip=("rear", "odometer"))
-    for lang, missing in (
-        ("fr", ("Arrière", "Compteur kilométrique")),
-        ("en", ("Rear", "Odometer")),
+    for lang, missing, head in (
+        ("fr", ("Arrière", "Compteur kilométrique"), "Photos obligatoires manquantes"),
+        ("en", ("Rear", "Odometer"), "Missing required photos"),
     ):
         _, text = pdf_text(build_report(store, inspection.id, tmp_path / f"{lang}.pdf", lang=lang))
         page = text[text.index("Synth" if lang == "fr" else "Summary") :]
-        line = next(ln for ln in page.splitlines() if "manquantes" in ln or "Missing" in ln)
+        line = next(ln for ln in page.splitlines() if ln.startswith(head))
         for title in missing:
             assert title in line
 
 
-def test_report_without_photos_or_damage(store: Store, tmp_path: Path) -> None:
+def test_report_without_photos_or_damage_has_no_grade(store: Store, tmp_path: Path) -> None:
+    """The issue's first finding: 0 of 23 photos showed a green "5/5 Excellent"."""
     store.create_inspection(Inspection(id="emptyinspect", checklist="standard"))
     reader, text = pdf_text(build_report(store, "emptyinspect", tmp_path / "e.pdf", lang="en"))
     assert "No damage recorded." in text and "No photo" in text
-    assert "Excellent" in text  # suggested grade 5
-    assert 3 <= len(reader.pages) <= 6
+    cover = reader.pages[0].extract_text()
+    assert "Incomplete — 23 of 23 required photos missing" in cover
+    assert "Excellent" not in text and "Overall grade" not in text
+    assert 3 <= len(reader.pages) <= 4
 
 
 def test_inspector_grade_wins_over_the_suggestion(
@@ -235,7 +320,7 @@ def test_inspector_grade_wins_over_the_suggestion(
     _, text = pdf_text(
         build_report(store, inspection.id, tmp_path / "g.pdf", lang="en", inspector_name=POLISH)
     )
-    assert "set by the inspector" in text and "Good" in text
+    assert "Overall grade: 4/5 — Good" in text and "Set by the inspector." in text
 
 
 @pytest.mark.parametrize("after", [0, 3, 20])
@@ -293,6 +378,254 @@ def test_bad_arguments(store: Store, tmp_path: Path) -> None:
         build_report(store, "nope", tmp_path / "x.pdf")
     with pytest.raises(ReportError, match="language"):
         build_report(store, "nope", tmp_path / "x.pdf", lang="de")
+
+
+# -- a standard inspection as a buyer reads it ---------------------------------------
+
+LONG_NOTES = (
+    "Véhicule globalement en bon état pour son âge, entretien suivi selon le carnet "
+    "(courroie de distribution remplacée à 80 000 km, facture présentée). Pneus avant à "
+    "remplacer sous 5 000 km ; légère odeur de tabac dans l'habitacle.\n"
+    "À prévoir : reprise du pare-chocs avant et polissage de l'aile arrière droite."
+)
+
+
+def standard_inspection(
+    store: Store,
+    *,
+    skip: Sequence[str] = (),
+    damages: Sequence[tuple[str | None, Part, Severity, Region | None]] = (),
+    pairs: int = 0,
+    quality: dict[str, tuple[Verdict, str]] | None = None,
+    notes: str = LONG_NOTES,
+) -> tuple[Inspection, dict[str, Capture]]:
+    """The standard checklist (all shots but ``skip``), ``pairs`` live damage photo pairs,
+    and damages marked on the named shots' photos (None: a damage without a photo)."""
+    inspection = Inspection(
+        id="f00dfeed0001",
+        checklist="standard",
+        vehicle=Vehicle(
+            "Mercedes-Benz",
+            "Classe E Break 220 d 4MATIC Avantgarde Line",
+            2021,
+            "GH-987-ZY",
+            "WDD2132041A123456",
+            123456,
+            Fuel.DIESEL,
+            "Gris sélénite métallisé",
+        ),
+        seller=Seller("Marie-Éléonore de La Rochefoucauld-Wiśniewska", "", "", Language.FR),
+        operator="Jean-Baptiste Lefèvre-Dumont",
+        inspector="Anne-Sophie Château-Vasseur",
+        notes=notes,
+    )
+    store.create_inspection(inspection)
+    checklist = load_checklist("standard")
+    shot_ids = [s.id for s in checklist.shots if s.id not in skip]
+    for n in range(1, pairs + 1):
+        shot_ids += [s.id for s in damage_pair(checklist, n) if s.id not in skip]
+    captures: dict[str, Capture] = {}
+    for i, shot_id in enumerate(shot_ids):
+        verdict, reason = (quality or {}).get(shot_id, (Verdict.OK, ""))
+        reasons = (QualityReason(reason, Text("à vérifier", "to check")),) if reason else ()
+        captures[shot_id] = store.add_capture(
+            inspection.id,
+            shot_id,
+            jpeg_bytes(scene(320, 240, seed=i)),
+            width=320,
+            height=240,
+            source=CaptureSource.STILL,
+            quality=QualityReport(verdict, reasons),
+        )
+        if verdict is Verdict.REJECT:
+            store.set_capture_accepted(captures[shot_id].id, True)  # kept anyway
+    for k, (shot_id, part, severity, region) in enumerate(damages, start=1):
+        note = (
+            f"Dommage n° {k} : enfoncement avec éclat de peinture jusqu'à l'apprêt, "
+            "réparation estimée à 340 € par le carrossier consulté par le vendeur"
+        )
+        capture_id = captures[shot_id].id if shot_id else None
+        store.add_damage(
+            Damage(
+                f"dmg{k}", inspection.id, capture_id, part, DamageType.DENT, severity, region, note
+            )
+        )
+    return inspection, captures
+
+
+THREE_DAMAGES: list[tuple[str | None, Part, Severity, Region | None]] = [
+    # Recorded in another order than photographed: pair 2 is D1, pair 3 is D2, pair 1 is D3.
+    ("damage_2_closeup", Part.WING_REAR_RIGHT, Severity.MINOR, Region(0.3, 0.3, 0.3, 0.2)),
+    ("damage_3_closeup", Part.DOOR_FRONT_LEFT, Severity.MODERATE, Region(0.5, 0.5)),
+    ("damage_1_wide", Part.HEADLIGHT_LEFT, Severity.SEVERE, Region(0.6, 0.1, 0.3, 0.3)),
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_standard_inspection_with_three_damages_fits_eight_pages(
+    store: Store, tmp_path: Path, lang: str
+) -> None:
+    inspection, _ = standard_inspection(store, damages=THREE_DAMAGES, pairs=3)
+    reader, _text = pdf_text(build_report(store, inspection.id, tmp_path / "r.pdf", lang=lang))
+    assert len(reader.pages) <= 8
+    assert ("Note globale" if lang == "fr" else "Overall grade") in reader.pages[0].extract_text()
+
+
+def _incomplete_words(lang: str, missing: int, required: int) -> str:
+    if lang == "fr":
+        return f"Incomplet — {missing} photos obligatoires manquantes sur {required}"
+    return f"Incomplete — {missing} of {required} required photos missing"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_incomplete_inspection_has_no_grade(store: Store, tmp_path: Path, lang: str) -> None:
+    inspection, _ = standard_inspection(
+        store, skip=("rear", "odometer", "damage_1_closeup"), damages=THREE_DAMAGES[2:], pairs=1
+    )
+    inspection.grade = 5  # even a grade the inspector chose is not shown
+    store.update_inspection(inspection)
+    reader, text = pdf_text(build_report(store, inspection.id, tmp_path / "i.pdf", lang=lang))
+    words = _incomplete_words(lang, 3, 25)  # 23 + the damage pair, 3 missing
+    cover, summary = (reader.pages[i].extract_text() for i in (0, 1))
+    assert words in cover and words in summary
+    for grade in ("Excellent", "Mauvais", "Bad", "Overall grade", "Note globale"):
+        assert grade not in text
+    no_page_numbers = re.sub(r"Page \d+ (/|of) \d+", "", cover + summary)
+    assert not re.search(r"\b[1-5]\s*/\s*5\b", no_page_numbers)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_counts_agree_with_the_missing_list(store: Store, tmp_path: Path, lang: str) -> None:
+    """ "20 of 25 present" must list 5 missing, damage photos included."""
+    inspection, _ = standard_inspection(
+        store,
+        skip=("rear", "keys", "damage_2_closeup"),
+        pairs=2,
+        damages=[("damage_2_wide", Part.BONNET, Severity.MINOR, Region(0.2, 0.2, 0.2, 0.2))],
+    )
+    reader, _ = pdf_text(build_report(store, inspection.id, tmp_path / "c.pdf", lang=lang))
+    summary = reader.pages[1].extract_text()
+    present = "24 photos obligatoires sur 27 présentes" if lang == "fr" else "24 of 27 required"
+    assert present in summary
+    head = "Photos obligatoires manquantes" if lang == "fr" else "Missing required photos"
+    line = squash(summary[summary.index(head) :].split("\n", 1)[0])
+    closeup = "D1–grosplan" if lang == "fr" else "D1–close-up"
+    assert line.count(";") == 2 and closeup in line, line
+
+
+def test_photos_below_the_quality_bar_are_listed_and_cap_the_grade(
+    store: Store, tmp_path: Path
+) -> None:
+    inspection, _ = standard_inspection(store, quality={"odometer": (Verdict.WARN, "blur")})
+    _, text = pdf_text(build_report(store, inspection.id, tmp_path / "w.pdf", lang="en"))
+    assert "Overall grade: 4/5 — Good" in text and "Excellent" not in text
+    assert "Capped at 4/5 (instead of 5): 1 photo is below the quality bar." in text
+    assert "Photos to check (below the quality bar): Odometer (to check)" in text
+    assert "Quality to check" in text  # on the photo itself
+
+    store.delete_inspection(inspection.id)
+    inspection, _ = standard_inspection(
+        store, quality={"vin_windscreen": (Verdict.REJECT, "kept_after_attempts")}
+    )
+    _, text = pdf_text(build_report(store, inspection.id, tmp_path / "r.pdf", lang="fr"))
+    assert "Note globale : 3/5 — Correct" in text
+    assert "Photos à vérifier (sous le seuil de qualité) : Numéro VIN (pare-brise)" in text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_inspector_notes_are_in_the_summary(store: Store, tmp_path: Path, lang: str) -> None:
+    inspection, _ = standard_inspection(store)
+    reader, _ = pdf_text(build_report(store, inspection.id, tmp_path / "n.pdf", lang=lang))
+    summary = squash(reader.pages[1].extract_text())
+    assert ("Observationsdel'inspecteur" if lang == "fr" else "Inspector'snotes") in summary
+    for paragraph in LONG_NOTES.split("\n"):
+        assert squash(paragraph) in summary
+
+
+def test_one_identifier_per_damage(store: Store, tmp_path: Path) -> None:
+    """D-numbers agree between the list, the diagram, the photo marks and the photo titles."""
+    damages = [*THREE_DAMAGES, ("front", Part.FRONT_BUMPER, Severity.MINOR, Region(0.4, 0.6))]
+    damages.append((None, Part.SEAT_FRONT, Severity.MINOR, None))
+    inspection, _ = standard_inspection(store, damages=damages, pairs=4)  # pair 4: unrecorded
+    reader, text = pdf_text(build_report(store, inspection.id, tmp_path / "d.pdf", lang="en"))
+    parts = {f"D{k}": part_name(d[1], "en") for k, d in enumerate(damages, start=1)}
+
+    # The list on the summary page: each D-number on the row of its part.
+    summary = text_runs(reader.pages[1])
+    diagram_left = MARGIN_X + 100 * mm
+    for ref, part in parts.items():
+        (pill,) = [r for r in summary if r.text == ref and r.x < diagram_left]
+        row = [r.text for r in summary if abs(r.y - pill.y) < 3 and r is not pill]
+        assert part in row, (ref, row)
+    # The diagram: a label for each damage on an exterior part, none for the seat.
+    on_diagram = sorted(r.text for r in summary if r.x > diagram_left and r.text in parts)
+    assert on_diagram == ["D1", "D2", "D3", "D4"]
+    assert "Not on the diagram: D5" in reader.pages[1].extract_text()
+
+    # The photo pairs are titled by the damage marked on them, not by the call's pair number.
+    assert not re.search(r"Damage \d", text)
+    titles = {"D1": "damage_2", "D2": "damage_3", "D3": "damage_1"}
+    for ref in titles:
+        page = reader.pages[page_of(reader, f"{ref} – close-up")]
+        runs = text_runs(page)
+        assert f"{ref} – wide view" in page.extract_text()
+        # the block's heading names the same part, and its photo carries the same mark
+        heading = next(r for r in runs if r.text == ref and r.x < MARGIN_X + 10 * mm)
+        assert any(r.text == parts[ref] and abs(r.y - heading.y) < 4 for r in runs)
+        assert sum(r.text == ref for r in runs) >= 2
+    assert "D4 – enlarged" in text  # marked on the front photo: no pair, an enlargement
+    assert "Marks: D4" in text  # under the front photo of the contact sheet
+    assert "Unrecorded damage photo (pair 4) – close-up" in text
+    assert "1 unrecorded damage photo pair" in text
+
+
+def _check_layout(reader: PdfReader) -> None:
+    """Every text run inside the page's margins, and no two runs on top of each other."""
+    for number, page in enumerate(reader.pages, start=1):
+        assert float(page.mediabox.width) == pytest.approx(PAGE_W)
+        runs = text_runs(page)
+        assert runs, f"page {number} is blank"
+        for r in runs:
+            x0, y0, x1, y1 = r.box()
+            where = f"page {number}: {r.text!r} at ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f})"
+            assert x0 >= MARGIN_X - 0.5 and x1 <= PAGE_W - MARGIN_X + 0.5, where
+            assert 8 * mm <= y0 and y1 <= PAGE_H - 8 * mm, where
+        for i, a in enumerate(runs):
+            ax0, ay0, ax1, ay1 = a.box()
+            for b in runs[i + 1 :]:
+                bx0, by0, bx1, by1 = b.box()
+                # Separate pieces of text keep a gap; a continued line may touch.
+                limit = 0.5 if b.continues else -3.0
+                overlap_x = min(ax1, bx1) - max(ax0, bx0)
+                overlap_y = min(ay1, by1) - max(ay0, by0)
+                assert overlap_x < limit or overlap_y < 0.5, (
+                    f"page {number}: {a.text!r} overlaps or touches {b.text!r}"
+                )
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["graded", "incomplete"])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_no_text_outside_the_page_or_overlapping(
+    store: Store, tmp_path: Path, lang: str, complete: bool
+) -> None:
+    """The longest words (French), long names and notes, two damages marked on one spot."""
+    spot = Region(0.9, 0.9)
+    damages = [
+        *THREE_DAMAGES,
+        ("front", Part.FRONT_BUMPER, Severity.MINOR, spot),
+        ("front", Part.BONNET, Severity.SEVERE, spot),
+    ]
+    inspection, _ = standard_inspection(
+        store,
+        skip=() if complete else ("keys",),
+        damages=damages,
+        pairs=4,
+        quality={"vin_door_jamb": (Verdict.WARN, "glare")},
+        notes=LONG_NOTES * 3,
+    )
+    reader = PdfReader(build_report(store, inspection.id, tmp_path / "l.pdf", lang=lang))
+    _check_layout(reader)
+    assert len(reader.pages) <= 9
 
 
 # -- diagram -------------------------------------------------------------------------
@@ -363,33 +696,7 @@ def test_missing_diagram_degrades_gracefully(tmp_path: Path) -> None:
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Through ``inspector.cli.main`` once it registers these commands, else the same way."""
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "report" in sub.choices:
-        code = cli.main(list(argv))
-    else:
-        from inspector import cli_review
-
-        common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--data-dir", default=argparse.SUPPRESS)
-        parser = argparse.ArgumentParser(prog="inspector", parents=[common])
-        subs = parser.add_subparsers(dest="command")
-
-        def add(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
-            p = subs.add_parser(name, parents=[common], help=help_text)
-            p.set_defaults(handler=handler)
-            return p
-
-        cli_review.register(add)
-        args = parser.parse_args(list(argv))
-        if not hasattr(args, "data_dir"):
-            args.data_dir = None
-        try:
-            code = args.handler(args)
-        except (ValidationError, ChecklistError, StoreError, cli.CliError) as exc:
-            print(f"inspector: error: {exc}", file=sys.stderr)
-            code = exc.code if isinstance(exc, cli.CliError) else 1
+    code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -414,3 +721,23 @@ def test_cli_report(
     with pytest.raises(SystemExit):
         run_cli(capsys, "report", inspection.id, "-o", str(out), "--lang", "de")
     assert not (tmp_path / "n.pdf").exists()
+
+
+def test_cli_refuses_an_incomplete_inspection(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inspection, _, _ = make_inspection(store, skip=("rear",))
+    out = tmp_path / "r.pdf"
+    code, stdout, err = run_cli(capsys, "report", inspection.id, "-o", str(out))
+    assert code == 4 and stdout == ""
+    assert err.count("\n") == 1 and "incomplete: 1 of 25 required photos missing (rear)" in err
+    assert "--allow-incomplete" in err
+    assert not out.exists()
+    assert store.get_inspection(inspection.id).status is not InspectionStatus.REPORTED
+
+    code, stdout, err = run_cli(
+        capsys, "report", inspection.id, "-o", str(out), "--lang", "en", "--allow-incomplete"
+    )
+    assert code == 0 and stdout.strip() == str(out)
+    assert err.startswith("warning: inspection a1b2c3d4e5f6 is incomplete")
+    assert "Incomplete — 1 of 25 required photos missing" in pdf_text(out)[1]

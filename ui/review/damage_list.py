@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.models import Damage
+from inspector.report_i18n import damage_ref
 from ui.review.annotations import DamageModel
 from ui.review.labels import SEVERITY_COLOURS, part_label, severity_label, type_label
 
 __all__ = ["DamageListView"]
 
-COLUMNS = ("#", "Part", "Type", "Severity", "Note")
+COLUMNS = ("Ref.", "Part", "Type", "Severity", "Note")
 
 
 class DamageListView(QWidget):
@@ -98,7 +99,7 @@ class DamageListView(QWidget):
         self._selection_from_model(self.model.selected_id)
 
     def _fill(self, row: int, damage: Damage) -> None:
-        number = QTableWidgetItem(str(row + 1))
+        number = QTableWidgetItem(damage_ref(row + 1))  # as in the report: D1, D2…
         number.setData(Qt.ItemDataRole.UserRole, damage.id)
         number.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         severity = QTableWidgetItem(severity_label(damage.severity))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from inspector.assets import asset_path
 from inspector.models import Damage, Part
+from inspector.report_i18n import damage_ref
 from ui.bridge import run_task
 from ui.review._qt import alive
 from ui.review.annotations import DamageModel
@@ -55,7 +56,7 @@ class DamageMarker(QGraphicsItem):
         self.setData(_DAMAGE_KEY, damage.id)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(
-            f"#{number} {part_label(damage.part)}: {type_label(damage.type).lower()}, "
+            f"{damage_ref(number)} {part_label(damage.part)}: {type_label(damage.type).lower()}, "
             f"{severity_label(damage.severity).lower()} — click to open its photo"
         )
 

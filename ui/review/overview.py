@@ -143,10 +143,11 @@ class ShotTile(QFrame):
         self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS, Qt.AlignmentFlag.AlignLeft)
         self.tiles.append(tile)
 
-    def refresh_status(self) -> None:
+    def refresh_status(self, missing: bool) -> None:
+        """Show the shot's state; ``missing`` comes from the inspection's completion."""
         captures = [t.capture for t in self.tiles]
         has_usable = any(usable(c) for c in captures)
-        self.missing = self.shot.required and not has_usable
+        self.missing = missing
         if has_usable:
             self.status.setText("")
             self.status.setToolTip("")
@@ -204,9 +205,8 @@ class OverviewView(QScrollArea):
         by_shot: dict[str, list[Capture]] = {}
         for capture in self.model.captures():
             by_shot.setdefault(capture.shot_id, []).append(capture)
-        shots: list[Shot] = list(self.model.checklist.shots) if self.model.checklist else []
-        known = {s.id for s in shots}
-        shots += [self.model.shot(shot_id) for shot_id in by_shot if shot_id not in known]
+        shots = self.model.shots()
+        missing = self._missing()
         categories: dict[str, list[Shot]] = {}
         for shot in shots:
             categories.setdefault(shot.category, []).append(shot)
@@ -221,7 +221,7 @@ class OverviewView(QScrollArea):
                     tile.add_tile(capture_tile)
                     self.capture_tiles[capture.id] = capture_tile
                     self._load_thumbnail(capture)
-                tile.refresh_status()
+                tile.refresh_status(shot.id in missing)
                 self.shot_tiles[shot.id] = tile
                 self._layout.addWidget(tile)
         self._layout.addStretch(1)
@@ -249,8 +249,13 @@ class OverviewView(QScrollArea):
 
         self.model.request_thumbnail(sha, show, failed)
 
+    def _missing(self) -> set[str]:
+        completion = self.model.completion()
+        return {s.id for s in completion.missing} if completion else set()
+
     def _refresh_summary(self) -> None:
-        missing = sum(1 for t in self.shot_tiles.values() if t.missing)
+        completion = self.model.completion()
+        missing = len(completion.missing) if completion else 0
         text = self.model.progress_text()
         if missing:
             text += f" · <span style='color:#b0101a'><b>{missing} missing</b></span>"
@@ -263,7 +268,7 @@ class OverviewView(QScrollArea):
         tile.update_capture(capture)
         shot_tile = self.shot_tiles.get(capture.shot_id)
         if shot_tile is not None:
-            shot_tile.refresh_status()
+            shot_tile.refresh_status(capture.shot_id in self._missing())
         self._refresh_summary()
 
     def _current_changed(self, capture: Capture | None) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.models import Capture, Damage, Region
+from inspector.report_i18n import damage_ref
 from ui.review._qt import VERDICT_COLOURS, VERDICT_TEXT, alive
 from ui.review.labels import SEVERITY_COLOURS, part_label, severity_label, type_label
 from ui.review.review_model import ReviewModel
@@ -285,7 +286,7 @@ class PhotoView(QGraphicsView):
 
 def _damage_tip(number: int, damage: Damage) -> str:
     text = (
-        f"#{number} {part_label(damage.part)}: {type_label(damage.type).lower()}, "
+        f"{damage_ref(number)} {part_label(damage.part)}: {type_label(damage.type).lower()}, "
         f"{severity_label(damage.severity).lower()}"
     )
     return f"{text}\n{damage.note}" if damage.note else text

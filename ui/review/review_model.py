@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QImageReader, QUndoCommand, QUndoStack
 
 from inspector.checklist import Checklist, ChecklistError, Shot, category_title, load_checklist
-from inspector.inspections import best_captures, progress
+from inspector.inspections import Progress, best_captures, inspection_shots, progress
 from inspector.models import Capture, Damage, Inspection, QualityThresholds, Text
 from inspector.store import Store
 from ui.bridge import run_task
@@ -193,10 +193,24 @@ class ReviewModel(QObject):
     def category_title(self, category: str) -> str:
         return category_title(category).get("en")
 
+    def shots(self) -> list[Shot]:
+        """The checklist's shots, the damage pairs photographed, then any unknown shot."""
+        shots = inspection_shots(self.checklist, self._captures) if self.checklist else []
+        known = {s.id for s in shots}
+        for capture in self._captures:
+            if capture.shot_id not in known:
+                known.add(capture.shot_id)
+                shots.append(self.shot(capture.shot_id))
+        return shots
+
+    def completion(self) -> Progress | None:
+        """What the report will count: :func:`inspector.inspections.progress`."""
+        return progress(self.checklist, self._captures) if self.checklist else None
+
     def progress_text(self) -> str:
-        if self.checklist is None:
+        p = self.completion()
+        if p is None:
             return f"{len(self._captures)} photos"
-        p = progress(self.checklist, self._captures)
         return f"Required shots {p.done}/{p.required} · {len(self._captures)} photos"
 
     def best_captures(self) -> dict[str, Capture]:

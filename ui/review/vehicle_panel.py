@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.grading import suggest_grade
+from inspector.inspections import inspection_grade
 from inspector.models import Fuel, Inspection, Vehicle
 from inspector.validation import Checked, ValidationError, check_text, check_vehicle
 from ui.review.labels import grade_label
@@ -99,6 +100,7 @@ class VehiclePanel(QWidget):
         self.grade.setToolTip(
             "Overall grade shown in the report: the suggestion from the damages, or your own"
         )
+        self.grade.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.grade.addItem("Suggested", None)
         for grade in range(5, 0, -1):
             self.grade.addItem(grade_label(grade), grade)
@@ -110,6 +112,13 @@ class VehiclePanel(QWidget):
         grade_row = QHBoxLayout()
         grade_row.addWidget(self.grade)
         grade_row.addWidget(self.suggestion, 1)
+        self.report_grade = QLabel()
+        self.report_grade.setWordWrap(True)
+        self.report_grade.setToolTip(
+            "What the report will show: no grade while a required photo is missing; "
+            "photos below the quality bar cap the grade (4 for a warning, 3 for a rejected "
+            "photo kept)"
+        )
         self.notes = QPlainTextEdit()
         self.notes.setToolTip(
             f"Overall notes for the report ({NOTES_LIMIT} characters at most); saved as you type"
@@ -128,6 +137,7 @@ class VehiclePanel(QWidget):
         grade_form = QFormLayout()
         grade_form.setContentsMargins(0, 8, 0, 0)
         grade_form.addRow("Grade:", grade_row)
+        grade_form.addRow("In the report:", self.report_grade)
         layout.addLayout(grade_form)
         notes_header = QHBoxLayout()
         notes_header.addWidget(QLabel("Notes:"))
@@ -142,6 +152,7 @@ class VehiclePanel(QWidget):
         damages = model.damages
         for signal in (damages.reset, damages.added, damages.changed, damages.removed):
             signal.connect(self._refresh_suggestion)
+        model.capture_changed.connect(self._refresh_suggestion)  # completion may change
         self.setEnabled(model.is_loaded)
         if model.inspection is not None:
             self._inspection_changed(model.inspection)
@@ -181,6 +192,29 @@ class VehiclePanel(QWidget):
             )
         else:
             self.suggestion.setText(f"<span style='color:gray'>{basis}</span>")
+        self._refresh_report_grade()
+
+    def _refresh_report_grade(self) -> None:
+        inspection = self.model.inspection
+        if inspection is None:
+            return
+        model = self.model
+        g = inspection_grade(
+            inspection, model.damages.damages(), model.completion(), model.captures()
+        )
+        if g.grade is None:
+            text = (
+                f"<span style='color:#b0101a'><b>no grade</b>: {g.missing} of "
+                f"{g.required} required photos missing</span>"
+            )
+        elif g.capped:
+            text = (
+                f"<span style='color:#b06000'>{grade_label(g.grade)}, capped from "
+                f"{g.base}: photos below the quality bar</span>"
+            )
+        else:
+            text = grade_label(g.grade)
+        self.report_grade.setText(text)
 
     # -- view -> model ----------------------------------------------------
 

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -31,6 +30,7 @@ from ui.review._qt import alive
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
+from ui.review.export_dialog import ExportDialog, ReportSavedBar
 from ui.review.labels import default_part
 from ui.review.overview import OverviewView
 from ui.review.photo_viewer import PhotoViewer
@@ -68,6 +68,7 @@ class ReviewWorkspace(QWidget):
         self.open_reports = open_reports
         self.model = ReviewModel(store, inspection_id)
         self.damage_dialog: DamageDialog | None = None
+        self.export_dialog: ExportDialog | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.last_export_error = ""
         self._export_cancel: threading.Event | None = None
@@ -86,6 +87,7 @@ class ReviewWorkspace(QWidget):
         self.banner.setToolTip("The last problem met while saving or loading")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.report_bar = ReportSavedBar()
 
         self.overview = OverviewView(self.model)
         self.viewer = PhotoViewer(self.model)
@@ -136,6 +138,7 @@ class ReviewWorkspace(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.report_bar)
         layout.addWidget(self.splitter, 1)
 
         self.viewer.region_drawn.connect(self._region_drawn)
@@ -401,26 +404,52 @@ class ReviewWorkspace(QWidget):
 
     # -- report -----------------------------------------------------------
 
-    def export_report(self, path: Path | None = None) -> None:
-        """Ask where to save (unless given), then build the PDF with a progress dialog."""
+    def export_report(self, path: Path | None = None, lang: str | None = None) -> None:
+        """Build the PDF with a progress dialog; without a ``path``, ask for it and the language.
+
+        The language defaults to the seller's.
+        """
         inspection = self.model.inspection
         if inspection is None or self.progress_dialog is not None:
             return
-        if path is None:
-            folder = QStandardPaths.writableLocation(
-                QStandardPaths.StandardLocation.DocumentsLocation
-            )
-            plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
-            name, _ = QFileDialog.getSaveFileName(
-                self,
-                "Export report",
-                str(Path(folder) / f"inspection-{plate}.pdf"),
-                "PDF report (*.pdf)",
-            )
-            if not name:
-                return
-            path = Path(name) if name.lower().endswith(".pdf") else Path(name + ".pdf")
+        seller_language = inspection.seller.language.value
+        if path is not None:
+            self._start_export(path, lang or seller_language)
+            return
+        if self.export_dialog is not None:
+            self.export_dialog.raise_()
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
+        dialog = ExportDialog(
+            self,
+            path=Path(folder) / f"inspection-{plate}.pdf",
+            language=lang or seller_language,
+            seller_language=seller_language,
+            warning=self._incomplete_warning(),
+        )
+        self.export_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._start_export(dialog.path(), dialog.language()))
+        dialog.finished.connect(lambda _result: setattr(self, "export_dialog", None))
+        dialog.open()
+
+    def _incomplete_warning(self) -> str:
+        completion = self.model.completion()
+        if completion is None or completion.complete:
+            return ""
+        return (
+            f"This inspection is incomplete: {len(completion.missing)} of "
+            f"{completion.required} required photos are missing. The report will say so "
+            "and give no grade."
+        )
+
+    def _start_export(self, path: Path, lang: str) -> None:
+        inspection = self.model.inspection
+        if inspection is None or self.progress_dialog is not None:
+            return
         self.vehicle_panel.save_notes()
+        self.report_bar.hide()
         dialog = QProgressDialog("Building the report…", "Cancel", 0, 0, self)
         dialog.setWindowTitle("Export report")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -434,7 +463,6 @@ class ReviewWorkspace(QWidget):
         self.last_export_error = ""
         self._update_actions()
         dialog.show()
-        lang = inspection.seller.language.value
         inspector_name = inspection.inspector or settings.value("operator/name") or None
         store, inspection_id, out = self.store, inspection.id, path
 
@@ -502,6 +530,7 @@ class ReviewWorkspace(QWidget):
         if not alive(self):
             return
         self._export_finished()
+        self.report_bar.show_saved(Path(path))
         self.status_message.emit(f"Report saved to {path}")
         self.report_exported.emit(Path(path))
         if self.open_reports:

@@ -40,7 +40,7 @@ def test_list_follows_the_model_and_drives_it(qtbot: QtBot, store: Store, sample
     model.add(_damage(sample, 2, Part.DOOR_FRONT_LEFT, Severity.SEVERE))
     assert view.table.rowCount() == 2
     assert [view.table.item(1, c).text() for c in range(4)] == [
-        "2",
+        "D2",
         "Front left door",
         "Scratch",
         "Severe",
@@ -54,7 +54,7 @@ def test_list_follows_the_model_and_drives_it(qtbot: QtBot, store: Store, sample
     model.edit(edited)
     assert view.table.item(0, 4).text() == "deeper than it looks"
     model.delete("d1")
-    assert view.row_ids() == ["d2"] and view.table.item(0, 0).text() == "1"  # renumbered
+    assert view.row_ids() == ["d2"] and view.table.item(0, 0).text() == "D1"  # renumbered
     model.undo_stack.undo()
     assert view.row_ids() == ["d1", "d2"]
 

@@ -11,7 +11,7 @@ from inspector.store import Store
 from ui.review.overview import OverviewView
 from ui.review.review_model import ReviewModel
 
-from .conftest import Sample, settle
+from .conftest import Sample, add_photo, settle
 
 TAKEN = {"front", "three_quarter_front_left", "side_left", "rear"}
 
@@ -105,3 +105,21 @@ def test_clicking_a_thumbnail_opens_that_photo(qtbot: QtBot, store: Store, sampl
     assert model.current is not None and model.current.id == sample.capture_ids["rear"]
     assert rear.property("current") is True
     assert view.capture_tiles[sample.capture_ids["front"]].property("current") is False
+
+
+def test_missing_damage_photos_count_like_the_report(
+    qtbot: QtBot, store: Store, sample: Sample
+) -> None:
+    """A damage pair without its close-up: "4/25 · 21 missing", the close-up tile in red."""
+    add_photo(store, sample.inspection_id, "damage_1_wide", 9)
+    model = _loaded_model(qtbot, store, sample)
+    view = OverviewView(model)
+    qtbot.addWidget(view)
+    completion = model.completion()
+    assert completion is not None and completion.required == 25
+    missing = {shot_id for shot_id, tile in view.shot_tiles.items() if tile.missing}
+    assert missing == {s.id for s in completion.missing}
+    assert "damage_1_closeup" in missing
+    assert len(missing) == completion.required - completion.done
+    text = view.summary.text()
+    assert f"Required shots {completion.done}/25" in text and f"{len(missing)} missing" in text

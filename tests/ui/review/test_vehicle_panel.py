@@ -59,6 +59,9 @@ def test_grade_is_suggested_editable_and_saved(
     )
     assert panel.grade.itemText(0) == "Suggested (2 – Poor)"
     assert "1 damage" in panel.suggestion.text()
+    # The sample lacks most required photos: the report will show no grade, and says so.
+    assert "no grade" in panel.report_grade.text()
+    assert "19 of 23 required photos missing" in panel.report_grade.text()
 
     index = panel.grade.findData(4)
     panel.grade.setCurrentIndex(index)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
@@ -182,3 +183,56 @@ def test_unknown_inspection_reports_an_error(
         pass
     assert "nope" in workspace.banner.text()
     assert not workspace.export_action.isEnabled()
+
+
+def test_export_dialog_chooses_the_language_and_confirms_the_file(
+    qtbot: QtBot,
+    tmp_path: Path,
+    sample: Sample,
+    make_workspace: Callable[[str], ReviewWorkspace],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    workspace = make_workspace(sample.inspection_id)
+    workspace.export_action.trigger()
+    dialog = workspace.export_dialog
+    assert dialog is not None and dialog.isVisible()
+    # The seller's language by default (the sample's seller speaks French), said so.
+    assert dialog.language() == "fr" and "seller" in dialog.language_box.currentText()
+    # The sample lacks most required shots: the dialog says the report will have no grade.
+    assert dialog.warning.isVisible() and "no grade" in dialog.warning.text()
+
+    dialog.language_box.setCurrentIndex(dialog.language_box.findData("en"))
+    out = tmp_path / "for the buyer"
+    dialog.path_edit.setText(str(out))  # ".pdf" is added
+    with qtbot.waitSignal(workspace.report_exported, timeout=30000) as signal:
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    pdf = out.with_suffix(".pdf")
+    assert signal.args == [pdf]
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Inspection report" in text and "Incomplete —" in text
+    assert "Rapport" not in text
+
+    # The saved file is confirmed where it stays visible, with its path and actions.
+    bar = workspace.report_bar
+    assert bar.isVisible() and str(pdf) in bar.label.text()
+    qtbot.mouseClick(bar.open_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bar.folder_button, Qt.MouseButton.LeftButton)
+    assert opened == [str(pdf), str(tmp_path)]
+    qtbot.wait(200)
+    assert bar.isVisible()  # no timeout: it stays until closed
+
+
+def test_export_dialog_can_be_cancelled(
+    qtbot: QtBot, sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = make_workspace(sample.inspection_id)
+    workspace.export_report()
+    dialog = workspace.export_dialog
+    assert dialog is not None
+    dialog.path_edit.setText("")
+    assert not dialog.export_button.isEnabled()
+    dialog.reject()
+    qtbot.waitUntil(lambda: workspace.export_dialog is None, timeout=2000)
+    assert workspace.progress_dialog is None and not workspace.report_bar.isVisible()
