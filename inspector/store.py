@@ -73,6 +73,9 @@ PHOTOS_DIR = "photos"
 THUMBS_DIR = "thumbs"
 TMP_SUFFIX = ".part"
 ORPHAN_MIN_AGE_SECONDS = 3600.0
+ORPHAN_SWEEP_LIMIT = 20
+"""More old unreferenced photos than this is not a few killed writes but a database
+that lost records (restored from an older backup...): then nothing is swept."""
 
 
 PHOTOS_LOCK = ".photos.lock"
@@ -479,6 +482,11 @@ class Store:
 
     def _open(self, allow_empty: bool) -> sqlite3.Connection:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.data_dir, os.W_OK):
+            raise ReadOnly(
+                f"the data folder {self.data_dir} is read-only: list, show, report and "
+                "verify work there, nothing that changes it"
+            )
         path = self.data_dir / DB_NAME
         if not allow_empty and not path.exists() and (n := count_photo_files(self.photos_dir)):
             raise _missing_database(self.data_dir, n)  # before SQLite creates an empty one
@@ -512,22 +520,33 @@ class Store:
             if n := count_photo_files(self.photos_dir):
                 raise _missing_database(self.data_dir, n)
             raise NoDatabase(f"no inspections in {self.data_dir} yet")
-        # SQLite needs to write the -shm file to read a WAL database safely. In a
-        # folder nobody can write, nobody can be writing the database either:
-        # ``immutable`` then reads it without that file. Commits still in a
-        # -wal file (a process was killed) would be invisible that way: then a
-        # private copy of the pair is read instead.
-        uri = f"{path.as_uri()}?mode=ro"
-        if not os.access(self.data_dir, os.W_OK):
-            wal = path.with_name(path.name + "-wal")
-            if wal.is_file() and wal.stat().st_size > 0:
-                self._copy_dir = tempfile.TemporaryDirectory(prefix="inspector-ro-")
-                copy = Path(self._copy_dir.name) / DB_NAME
-                shutil.copyfile(path, copy)
-                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
-                uri = f"{copy.as_uri()}?mode=ro"
-            else:
-                uri += "&immutable=1"
+        if os.access(self.data_dir, os.W_OK):
+            try:
+                return self._readable(f"{path.as_uri()}?mode=ro")
+            except sqlite3.OperationalError as exc:
+                name = getattr(exc, "sqlite_errorname", "")
+                if not name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")):
+                    raise
+                # The -shm file SQLite shares between readers cannot be made (a full disk).
+        return self._readable(self._unshared_uri(path))
+
+    def _unshared_uri(self, path: Path) -> str:
+        """Read without the -shm file, for a folder that cannot be written.
+
+        Nobody can be writing the database there either: ``immutable`` reads it
+        as it is. Commits still in a -wal file (a process was killed) would be
+        invisible that way: then a private copy of the pair is read instead.
+        """
+        wal = path.with_name(path.name + "-wal")
+        if not (wal.is_file() and wal.stat().st_size > 0):
+            return f"{path.as_uri()}?mode=ro&immutable=1"
+        self._copy_dir = tempfile.TemporaryDirectory(prefix="inspector-ro-")
+        copy = Path(self._copy_dir.name) / DB_NAME
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        return f"{copy.as_uri()}?mode=ro"
+
+    def _readable(self, uri: str) -> sqlite3.Connection:
         db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
@@ -649,16 +668,23 @@ class Store:
 
     @contextlib.contextmanager
     def _photos_lock(self, *, exclusive: bool, timeout: float) -> Iterator[None]:
-        """:func:`photos_lock`, re-entrant per thread (a thread holding it goes on)."""
-        if getattr(self._held, "depth", 0):
+        """:func:`photos_lock`, re-entrant per thread (a thread holding it goes on).
+
+        A thread holding it shared cannot take it exclusively (that would wait
+        for itself): unlink photos after the writes, not in the middle.
+        """
+        held = getattr(self._held, "mode", None)
+        if held is not None:
+            if exclusive and held == "shared":
+                raise RuntimeError("photos lock: cannot unlink while writing photos")
             yield
             return
         with photos_lock(self.data_dir, exclusive=exclusive, timeout=timeout):
-            self._held.depth = 1
+            self._held.mode = "exclusive" if exclusive else "shared"
             try:
                 yield
             finally:
-                self._held.depth = 0
+                self._held.mode = None
 
     def writing_photos(self) -> contextlib.AbstractContextManager[None]:
         """Hold while writing photos and committing the rows that use them.
@@ -684,8 +710,10 @@ class Store:
 
         They are what a process killed between the file and its row, or a row
         refused by a full disk, leaves behind. Never runs on a database without
-        any capture (an emptied database would lose every photo), nor while
-        another process writes or deletes photos. Returns how many were removed.
+        any capture (an emptied database would lose every photo), nor when more
+        than ``ORPHAN_SWEEP_LIMIT`` photos would go (a database restored from an
+        older backup), nor while another process writes or deletes photos.
+        Returns how many were removed.
         """
         self._require_writable()
         try:
@@ -693,14 +721,20 @@ class Store:
                 used = self.used_photos()
                 if not used:
                     return 0
-                now, removed = time.time(), 0
+                now, old = time.time(), []
                 for path in self.photos_dir.glob("??/*.jpg"):
                     if path.stem in used:
                         continue
                     with contextlib.suppress(OSError):
                         if now - path.stat().st_mtime >= min_age_seconds:
-                            path.unlink()
-                            removed += 1
+                            old.append(path)
+                if len(old) > ORPHAN_SWEEP_LIMIT:
+                    return 0  # records were lost, not writes: `inspector repair` adopts them
+                removed = 0
+                for path in old:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                        removed += 1
                 return removed
         except DatabaseBusy:
             return 0

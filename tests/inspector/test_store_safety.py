@@ -86,6 +86,26 @@ def test_a_lost_database_is_refused_and_never_sweeps_the_photos(
         assert not (data_dir / DB_NAME).exists()  # not even an empty one was created
 
 
+def test_a_database_restored_from_an_older_backup_keeps_the_newer_photos(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(data_dir) as store:
+        store.create_inspection(Inspection(id="older", checklist="standard"))
+        add(store, "older", jpeg_bytes(scene(64, 48, seed=1)))
+    backup = (data_dir / DB_NAME).read_bytes()  # closed: the WAL is folded in
+    with Store(data_dir) as store:
+        make_inspection(store)  # the work done since the backup
+    before = photo_files(data_dir)
+    age_photos(data_dir)
+    lose_database(data_dir, "deleted")
+    (data_dir / DB_NAME).write_bytes(backup)  # restored from the backup
+
+    Store(data_dir).close()  # opening sweeps old unreferenced photos...
+    assert photo_files(data_dir) == before  # ...but not a whole inspection's worth
+    assert main(["repair"]) == 0
+    assert f"{len(before) - 1} photos had no record" in capsys.readouterr().out
+
+
 def test_read_only_commands_create_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
