@@ -66,7 +66,7 @@ def _store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
 
 
 def _photo_states(store: Store, captures: list[Capture], deep: bool) -> dict[str, str]:
-    """ "ok", "missing" or "altered" per photo (``deep``: checked by SHA-256)."""
+    """Each photo's state: "ok", "missing" or "altered" (``deep``: checked by SHA-256)."""
     states: dict[str, str] = {}
     for c in captures:
         if c.sha256 not in states:

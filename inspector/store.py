@@ -954,7 +954,7 @@ class Store:
         return sha
 
     def photo_state(self, sha256: str, *, deep: bool = False) -> str:
-        """ "ok", "missing" or "altered" (``deep``: by its SHA-256, else by its size)."""
+        """The photo file's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
         path = self.photo_path(sha256)
         if deep:
             actual = file_sha256(path)
