@@ -1,7 +1,21 @@
-"""``python -m inspector`` runs the command line."""
+"""``python -m inspector`` (and the ``inspector`` script) run the command line.
+
+The command line is imported inside :func:`run`: importing it takes seconds
+(aiortc, reportlab), and a Ctrl-C meanwhile must end quietly, not in a traceback.
+"""
 
 import sys
 
-from inspector.cli import main
 
-sys.exit(main())
+def run() -> int:
+    try:
+        from inspector.cli import main
+
+        return main()
+    except KeyboardInterrupt:
+        print("inspector: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(run())

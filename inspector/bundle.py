@@ -20,21 +20,28 @@ recomputes the seal is not caught by the bundle alone. The report, though,
 prints the full SHA-256 of every photo, so a buyer holding the PDF can check
 that the photos are the ones the report was made from.
 
-Import is defensive, as bundles arrive from elsewhere: the whole zip is
-checked before anything is written (entry names, sizes, compression ratios,
-manifest schema, hashes), nothing is ever extracted to a path taken from the
-zip (photos go through :meth:`Store.write_photo`, named by their hash), and
-the rows are inserted in a single transaction; on failure the photos the
-import added are removed again. An inspection whose id already exists in the
-data directory is refused with a clear error rather than renamed: the id is
-printed on every page of the report and in the manifest, and a renamed copy
-would no longer match them.
+Import is defensive, as bundles arrive from elsewhere, and meets the same bar
+as live input: the whole zip is checked before anything is written (entry
+names, sizes, compression ratios, manifest schema, hashes), every photo passes
+the live path's image checks (decodable JPEG, size, decompression-bomb limit,
+scan count, EXIF; ``verify`` reports the ones that fail too), every record
+passes the rules ``inspector new`` applies (no control characters, a VIN of
+17 characters, ...), every shot is one of the checklist's and every
+``retake_of`` names a capture of the bundle. Nothing is ever extracted to a
+path taken from the zip (photos go through :meth:`Store.write_photo`, named by
+their hash, which also replaces a damaged local copy), and the rows are
+inserted in a single transaction, with the photos lock held from the first
+photo to the commit; on failure the photos the import added are removed
+again. An inspection whose id already exists in the data directory is refused
+with a clear error rather than renamed: the id is printed on every page of the
+report and in the manifest, and a renamed copy would no longer match them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import math
 import os
@@ -50,8 +57,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from inspector import __version__
-from inspector.checklist import ChecklistError, load_checklist
+from inspector import __version__, protocol
+from inspector.checklist import Checklist, ChecklistError, load_checklist
 from inspector.inspections import capture_to_dict, inspection_to_dict
 from inspector.models import (
     Capture,
@@ -70,8 +77,12 @@ from inspector.models import (
     Vehicle,
     utcnow,
 )
+from inspector.photo_receiver import decode_jpeg_size
+from inspector.protocol import ProtocolError
+from inspector.repair import RECOVERED_SHOT_PREFIX
 from inspector.report import ReportCancelled, build_report
 from inspector.store import NotFound, Store, StoreError
+from inspector.validation import ValidationError, check_seller, check_text, check_vehicle
 
 __all__ = [
     "FORMAT",
@@ -107,7 +118,8 @@ class Limits:
 
     max_entries: int = 10_000
     max_manifest_bytes: int = 16 * 1024 * 1024
-    max_photo_bytes: int = 64 * 1024 * 1024
+    max_photo_bytes: int = protocol.MAX_PHOTO_BYTES
+    """The live path's limit: a bundle brings no photo a phone could not send."""
     max_report_bytes: int = 512 * 1024 * 1024
     max_total_bytes: int = 8 * 1024 * 1024 * 1024
     max_ratio: float = 50.0
@@ -138,13 +150,17 @@ class VerifyResult:
     altered: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """Photos that match the manifest but are not usable images."""
     manifest_errors: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     inspection_id: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not (self.altered or self.missing or self.extra or self.manifest_errors)
+        return not (
+            self.altered or self.missing or self.extra or self.unreadable or self.manifest_errors
+        )
 
     def problems(self) -> list[str]:
         """One line per problem, each naming the file concerned."""
@@ -153,6 +169,7 @@ class VerifyResult:
             ("altered", self.altered),
             ("missing", self.missing),
             ("extra", self.extra),
+            ("not a usable photo", self.unreadable),
         ):
             for name in names:
                 why = self.details.get(name)
@@ -168,6 +185,7 @@ class VerifyResult:
             "altered": self.altered,
             "missing": self.missing,
             "extra": self.extra,
+            "unreadable": self.unreadable,
             "manifest_errors": self.manifest_errors,
             "problems": self.problems(),
         }
@@ -476,6 +494,32 @@ def _ident(d: dict[str, Any], key: str, where: str, optional: bool = False) -> s
     return value
 
 
+def _check_like_new(vehicle: Vehicle, seller: Seller, data: dict[str, Any]) -> None:
+    """The rules ``inspector new`` applies (validation.py), on a record from a bundle."""
+    try:
+        check_vehicle(
+            make=vehicle.make,
+            model=vehicle.model,
+            year=vehicle.year,
+            plate=vehicle.plate,
+            vin=vehicle.vin,
+            mileage=vehicle.mileage_km,
+            fuel=vehicle.fuel.value if vehicle.fuel else None,
+            colour=vehicle.colour,
+        )
+        check_seller(
+            name=seller.name,
+            phone=seller.phone,
+            email=seller.email,
+            language=seller.language.value,
+        )
+        for key in ("operator", "inspector"):
+            check_text(key, data[key], 200)
+        check_text("notes", data["notes"].replace("\r", ""), 8000, multiline=True)
+    except ValidationError as exc:
+        raise _Invalid(f"inspection: {exc}") from exc
+
+
 def _parse_inspection(data: Any) -> Inspection:
     where = "inspection"
     if not isinstance(data, dict):
@@ -505,6 +549,7 @@ def _parse_inspection(data: Any) -> Inspection:
     checklist = _text(data, "checklist", where, 100)
     if not _SHOT_RE.match(checklist):
         raise _Invalid(f"{where}: 'checklist' is not a checklist name: {checklist[:40]!r}")
+    _check_like_new(vehicle, seller, data)
     return Inspection(
         id=str(_ident(data, "id", where)),
         checklist=checklist,
@@ -585,6 +630,11 @@ def _parse_damage(data: Any, index: int, inspection_id: str, capture_ids: set[st
             raise _Invalid(f"{where}: 'region': {exc}") from exc
     created = _time(data, "created_at", where)
     assert created is not None
+    note = _text(data, "note", where, 4000)
+    try:
+        check_text("note", note.replace("\r", ""), 4000, multiline=True)
+    except ValidationError as exc:
+        raise _Invalid(f"{where}: {exc}") from exc
     return Damage(
         id=str(_ident(data, "id", where)),
         inspection_id=inspection_id,
@@ -593,7 +643,7 @@ def _parse_damage(data: Any, index: int, inspection_id: str, capture_ids: set[st
         type=_enum(data, "type", DamageType, where),
         severity=Severity(severity),
         region=region,
-        note=_text(data, "note", where, 4000),
+        note=note,
         created_at=created,
     )
 
@@ -647,6 +697,11 @@ def _parse_manifest(raw: Any) -> _Manifest:
     capture_ids = {c.id for c in captures}
     if len(capture_ids) != len(captures):
         raise _Invalid("two captures have the same id")
+    for i, c in enumerate(captures):
+        if c.retake_of is not None and c.retake_of not in capture_ids:
+            raise _Invalid(
+                f"captures[{i}]: 'retake_of' {c.retake_of!r} is not a capture of this bundle"
+            )
     used = {_photo_name(c.sha256) for c in captures}
     unused = sorted(n for n in files if n != REPORT and n not in used)
     if unused:
@@ -699,7 +754,14 @@ def _scan(zf: zipfile.ZipFile, path: Path, limits: Limits) -> _Scan:
 
     manifest_info = scan.infos.get(MANIFEST)
     if manifest_info is None:
-        result.manifest_errors.append(f"{MANIFEST} is missing: this is not an inspection bundle")
+        if MANIFEST in result.details:  # present, but refused above (too large, ...)
+            result.manifest_errors.append(f"{MANIFEST} {result.details[MANIFEST]}")
+            result.extra.remove(MANIFEST)
+            del result.details[MANIFEST]
+        else:
+            result.manifest_errors.append(
+                f"{MANIFEST} is missing: this is not an inspection bundle"
+            )
         return scan
     try:
         text = _read_small(zf, manifest_info, limits.max_manifest_bytes).decode("utf-8")
@@ -742,9 +804,10 @@ def _scan(zf: zipfile.ZipFile, path: Path, limits: Limits) -> _Scan:
             if name not in result.extra:  # present but refused above
                 result.missing.append(name)
             continue
+        photo = io.BytesIO() if PHOTO_RE.match(name) else None
         try:
             cap = min(size, limits.entry_cap(name))
-            actual_sha, actual_size = _read_entry(zf, entry, cap, None)
+            actual_sha, actual_size = _read_entry(zf, entry, cap, photo)
         except _TooBig:
             result.altered.append(name)
             result.details[name] = f"larger than the {size} bytes the manifest lists"
@@ -759,6 +822,9 @@ def _scan(zf: zipfile.ZipFile, path: Path, limits: Limits) -> _Scan:
         elif actual_sha != sha:
             result.altered.append(name)
             result.details[name] = "content differs from its SHA-256 in the manifest"
+        elif photo is not None and (why := _photo_problem(photo.getvalue())) is not None:
+            result.unreadable.append(name)
+            result.details[name] = why
         else:
             result.verified.append(name)
     for name in scan.infos:
@@ -766,6 +832,15 @@ def _scan(zf: zipfile.ZipFile, path: Path, limits: Limits) -> _Scan:
             result.extra.append(name)
             result.details[name] = "not listed in the manifest"
     return scan
+
+
+def _photo_problem(data: bytes) -> str | None:
+    """Why photo bytes would not pass the live path's image checks, or None."""
+    try:
+        decode_jpeg_size(data)
+    except ProtocolError as exc:
+        return str(exc)
+    return None
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -818,12 +893,18 @@ def import_bundle(
             raise _refuse(result)
         inspection = manifest.inspection
         try:
-            load_checklist(inspection.checklist)
+            checklist = load_checklist(inspection.checklist)
         except ChecklistError as exc:
             raise BundleError(
                 f"{path.name}: inspection {inspection.id} uses checklist "
                 f"{inspection.checklist!r}, which this installation does not have"
             ) from exc
+        for i, capture in enumerate(manifest.captures):
+            if not _shot_of(checklist, capture.shot_id):
+                raise BundleError(
+                    f"{path.name}: refused, captures[{i}]: shot {capture.shot_id!r} is not "
+                    f"in checklist {checklist.id!r}"
+                )
         try:
             store.get_inspection(inspection.id)
         except NotFound:
@@ -836,23 +917,24 @@ def import_bundle(
 
         added: list[str] = []
         try:
-            for name in manifest.files:
-                match = PHOTO_RE.match(name)
-                if match is None:
-                    continue
-                sha = match.group(1)
-                existed = store.photo_path(sha).exists()
-                data = _read_small(zf, scan.infos[name], manifest.files[name][1])
-                if not data.startswith(b"\xff\xd8\xff"):
-                    raise BundleError(f"{path.name}: refused, {name} is not a JPEG photo")
-                written = store.write_photo(data)
-                if not existed:
-                    added.append(written)
-                if written != sha:  # the zip changed since it was checked
-                    raise BundleError(f"{path.name}: {name} changed while importing")
-            store.import_rows(inspection, manifest.captures, manifest.damages)
+            # Held from the first photo to the commit: a delete elsewhere cannot
+            # unlink a file these rows are about to use.
+            with store.writing_photos():
+                for name in manifest.files:
+                    match = PHOTO_RE.match(name)
+                    if match is None:
+                        continue
+                    sha = match.group(1)
+                    existed = store.photo_path(sha).exists()
+                    data = _read_small(zf, scan.infos[name], manifest.files[name][1])
+                    written = store.write_photo(data)
+                    if not existed:
+                        added.append(written)
+                    if written != sha:  # the zip changed since it was checked
+                        raise BundleError(f"{path.name}: {name} changed while importing")
+                store.import_rows(inspection, manifest.captures, manifest.damages)
         except BaseException as exc:
-            _remove_photos(store, added)
+            store.remove_unused_photos(added)
             if isinstance(exc, sqlite3.IntegrityError):
                 raise BundleError(
                     f"{path.name}: cannot import inspection {inspection.id}: an id in the "
@@ -866,9 +948,13 @@ def import_bundle(
     return store.get_inspection(inspection.id)
 
 
-def _remove_photos(store: Store, shas: list[str]) -> None:
-    """Delete photos an import wrote, unless a row has come to use them meanwhile."""
-    for sha in shas:
-        if not store.photo_in_use(sha):
-            with contextlib.suppress(OSError):
-                store.photo_path(sha).unlink()
+def _shot_of(checklist: Checklist, shot_id: str) -> bool:
+    """Whether a capture's shot belongs to the checklist (numbered damage shots do)."""
+    try:
+        checklist.shot(shot_id)
+        return True
+    except KeyError:
+        pass
+    # Photos `inspector repair` kept without their record (see inspector.repair).
+    number = shot_id.removeprefix(RECOVERED_SHOT_PREFIX)
+    return number != shot_id and number.isdigit()

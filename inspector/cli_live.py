@@ -18,12 +18,15 @@ import segno
 
 from inspector import events
 from inspector.config import IceServer, ServerSettings, resolve_data_dir
-from inspector.engine import Engine, EngineStartError
 from inspector.inspections import create_inspection
 from inspector.models import InspectionStatus
 from inspector.store import Store
+from inspector.terminal import json_text, printable
 from inspector.tls import lan_addresses
 from inspector.tokens import Invitations
+
+# inspector.engine (aiortc, aiohttp) is imported by the commands that run it:
+# importing it takes seconds, which every other command would pay.
 
 Handler = Callable[[argparse.Namespace], int]
 AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
@@ -44,9 +47,9 @@ class _Printer:
         data = event.to_dict()
         with self._lock:
             if self.as_json:
-                print(json.dumps(data, ensure_ascii=False, default=str), flush=True)
+                print(json_text(data, indent=None, default=str), flush=True)
             else:
-                print(_describe(data), flush=True)
+                print(printable(_describe(data)), flush=True)
 
 
 def _describe(data: dict[str, Any]) -> str:
@@ -93,6 +96,8 @@ def _wait_for_signal(stop: threading.Event) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from inspector.engine import Engine, EngineStartError
+
     settings = _settings(args)
     store = Store(resolve_data_dir(args.data_dir))
     printer = _Printer(args.json)
@@ -101,7 +106,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine.start()
     except EngineStartError as exc:
         store.close()
-        print(f"inspector: error: {exc}", file=sys.stderr)
+        print(f"inspector: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     try:
         if args.new_inspection:
@@ -167,6 +172,14 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+_STORAGE_FAILURES = ("photo not saved", "capture not recorded")
+"""How the session words a capture that the store refused (disk full, unwritable)."""
+
+
+class DemoFailed(RuntimeError):
+    """The demo cannot go on; ``str()`` says why."""
+
+
 def run_demo(
     data_dir: Path,
     report_path: Path | None,
@@ -174,15 +187,27 @@ def run_demo(
     checklist: str = "standard",
     timeout: float = 90.0,
 ) -> dict[str, Any]:
-    """The whole product headless: inspection, server, simulated phone, autopilot, report."""
+    """The whole product headless: inspection, server, simulated phone, autopilot, report.
+
+    Raises :class:`DemoFailed` as soon as a capture cannot be stored (a full
+    disk does not get better by waiting for the timeout).
+    """
+    from inspector.engine import Engine
     from inspector.simphone import SimulatedPhone
 
     store = Store(data_dir)
     completed = threading.Event()
     captures: list[events.CaptureStored] = []
+    failures: list[str] = []
+    storage_failed = threading.Event()
 
     def on_event(event: events.Event) -> None:
-        if isinstance(event, events.CaptureStored):
+        if isinstance(event, events.CaptureFailed):
+            failures.append(event.reason)
+            print(f"  capture failed: {printable(event.reason)}", file=sys.stderr, flush=True)
+            if event.reason.startswith(_STORAGE_FAILURES):
+                storage_failed.set()
+        elif isinstance(event, events.CaptureStored):
             captures.append(event)
             c = event.capture
             print(
@@ -193,7 +218,10 @@ def run_demo(
         elif isinstance(event, events.Completed):
             completed.set()
         elif isinstance(event, events.EngineError):
-            print(f"  engine error: {event.message}", file=sys.stderr, flush=True)
+            print(f"  engine error: {printable(event.message)}", file=sys.stderr, flush=True)
+            if "disk is full" in event.message:
+                failures.append(event.message)
+                storage_failed.set()
 
     inspection, _ = create_inspection(
         store,
@@ -234,8 +262,13 @@ def run_demo(
             try:
                 deadline = time.monotonic() + timeout
                 while not completed.is_set():
+                    if storage_failed.is_set():
+                        raise DemoFailed(failures[-1])
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"the checklist was not completed within {timeout} s")
+                        last = f" (last failure: {failures[-1]})" if failures else ""
+                        raise TimeoutError(
+                            f"the checklist was not completed within {timeout} s{last}"
+                        )
                     await asyncio.sleep(0.1)
             finally:
                 await sim.stop()
@@ -264,10 +297,12 @@ def run_demo(
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     output = Path(args.output) if args.output else data_dir / "demo-report.pdf"
+    from inspector.engine import EngineStartError
+
     try:
         result = run_demo(data_dir, output, checklist=args.checklist)
-    except (TimeoutError, EngineStartError) as exc:
-        print(f"inspector: error: demo failed: {exc}", file=sys.stderr)
+    except (TimeoutError, EngineStartError, DemoFailed) as exc:
+        print(f"inspector: error: demo failed: {printable(str(exc))}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(result))

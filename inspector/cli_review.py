@@ -9,7 +9,6 @@ prints as ``inspector: error: ...``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +21,8 @@ from inspector.config import resolve_data_dir
 from inspector.inspections import Progress, progress
 from inspector.report import ReportCancelled, build_report
 from inspector.report_i18n import LANGS
-from inspector.store import Store
+from inspector.store import Store, WriteNotRecorded
+from inspector.terminal import json_text, printable
 
 Handler = Callable[[argparse.Namespace], int]
 AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
@@ -41,9 +41,11 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     raise CliError(message, code)
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
+    """The data folder's store; ``readonly`` creates and changes nothing."""
     try:
-        return Store(resolve_data_dir(getattr(args, "data_dir", None)))
+        data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=not readonly)
+        return Store(data_dir, readonly=readonly)
     except OSError as exc:
         _fail(f"cannot use the data directory: {exc}")
 
@@ -104,9 +106,19 @@ def _incomplete(inspection_id: str, prog: Progress, allow: bool) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     out = _output(args.output, ".pdf")
-    with _store(args) as store, _one_line_errors():
+    # Read-only: a report never creates a database. Marking the inspection
+    # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
+    with _store(args, readonly=True) as store, _one_line_errors():
         _check_complete(store, args.id, args.allow_incomplete)
-        path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
+        try:
+            path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
+        except WriteNotRecorded as exc:  # raised after the PDF was written whole
+            print(
+                f"inspector: warning: the report is written, but the inspection could not be "
+                f"marked reported: {printable(str(exc))}",
+                file=sys.stderr,
+            )
+            path = out
     print(path)
     return 0
 
@@ -138,19 +150,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with _one_line_errors():
         result = verify_bundle(path)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(json_text(result.to_dict()))
     elif result.ok:
         print(
-            f"OK: {path.name} is intact (inspection {result.inspection_id}, "
-            f"{len(result.verified)} files match the manifest)"
+            printable(
+                f"OK: {path.name} is intact (inspection {result.inspection_id}, "
+                f"{len(result.verified)} files match the manifest)"
+            )
         )
     else:
         for line in result.problems():
-            print(line)
+            print(printable(line))
     if not result.ok:
         problems = result.problems()
         print(
-            f"inspector: error: {path.name} is NOT intact: {len(problems)} "
+            f"inspector: error: {printable(path.name)} is NOT intact: {len(problems)} "
             f"problem{'s' if len(problems) > 1 else ''}",
             file=sys.stderr,
         )

@@ -17,8 +17,11 @@ APP_NAME = "vehicle-inspector"
 DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
 
 
-def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The data directory to use, created if missing."""
+def resolve_data_dir(
+    explicit: str | os.PathLike[str] | None = None, *, create: bool = True
+) -> Path:
+    """The data directory to use, created if missing (unless ``create`` is false:
+    read-only commands never create anything)."""
     if explicit:
         path = Path(explicit)
     elif os.environ.get(DATA_DIR_ENV):
@@ -26,7 +29,8 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     else:
         path = Path(user_data_dir(APP_NAME, appauthor=False))
     path = path.expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -119,19 +119,42 @@ def check_plate(raw: str) -> str:
     return plate
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(field_name: str, raw: str) -> str:
+    """Refuse text holding bytes that were not UTF-8 (Python keeps them as lone surrogates).
+
+    Such text cannot be written to a report, a bundle or a UTF-8 terminal.
+    """
+    if _SURROGATE.search(raw):
+        raise ValidationError(
+            field_name, "is not valid UTF-8 text (check the terminal's or file's encoding)"
+        )
+    return raw
+
+
 def check_text(field_name: str, raw: str, limit: int = 200, *, multiline: bool = False) -> str:
-    """Trimmed text without control characters (line breaks only where ``multiline``)."""
-    text = raw.strip()
+    """Trimmed text without control characters (line breaks only where ``multiline``).
+
+    Control characters include terminal escapes (ESC, the 8-bit CSI) and the
+    bidirectional overrides that could make a name display as something else.
+    """
+    text = check_unicode(field_name, raw).strip()
     if len(text) > limit:
         raise ValidationError(field_name, f"is too long ({limit} characters at most)")
     allowed = "\n\t" if multiline else ""
-    if any(ord(c) < 32 and c not in allowed for c in text):
+    if any(c not in allowed for c in _CONTROL.findall(text)):
         raise ValidationError(field_name, "contains control characters")
+    if _BIDI_CONTROL.search(text):
+        raise ValidationError(field_name, "contains text-direction control characters")
     return text
 
 
 def check_email(raw: str) -> str:
-    email = raw.strip()
+    email = check_text("e-mail", raw, 254)
     if email and not _EMAIL_RE.fullmatch(email):
         raise ValidationError("e-mail", f"{email!r} is not an e-mail address")
     return email
