@@ -91,6 +91,14 @@ class FailureLimiter:
             return 0.0
         return left
 
+    def recent(self, key: str) -> int:
+        """Failures of ``key`` within the window (0 once forgotten)."""
+        times = self._failures.get(key)
+        if not times:
+            return 0
+        now = self._clock()
+        return sum(1 for t in times if now - t <= self.window)
+
     def failure(self, key: str) -> bool:
         now = self._clock()
         if self.blocked(key):
@@ -117,14 +125,28 @@ class FailureLimiter:
 class ConnectionGate:
     """At most ``per_address`` open connections per key and ``total`` in all.
 
-    ``exempt`` keys (a trusted reverse proxy, whose connections carry many
-    phones) only count towards the total.
+    The last ``reserve`` slots only go to keys holding fewer than ``few``
+    connections: a flood from many addresses, each at its cap, still leaves
+    room for a phone that comes along. ``exempt`` keys (a trusted reverse proxy,
+    whose connections carry many phones) only count towards the total.
     """
 
-    def __init__(self, per_address: int, total: int, exempt: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        per_address: int,
+        total: int,
+        exempt: frozenset[str] = frozenset(),
+        *,
+        reserve: int = 0,
+        few: int = 1,
+    ) -> None:
+        if not 0 <= reserve < total:
+            raise ValueError("the reserve must be smaller than the total")
         self.per_address = per_address
         self.total = total
         self.exempt = exempt
+        self.reserve = reserve
+        self.few = few
         self._open: dict[str, int] = {}
         self._count = 0
 
@@ -136,8 +158,11 @@ class ConnectionGate:
         if self._count >= self.total:
             return False
         n = self._open.get(key, 0)
-        if key not in self.exempt and n >= self.per_address:
-            return False
+        if key not in self.exempt:
+            if n >= self.per_address:
+                return False
+            if n >= self.few and self._count >= self.total - self.reserve:
+                return False  # the reserve is for addresses holding few
         self._open[key] = n + 1
         self._count += 1
         return True

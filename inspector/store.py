@@ -53,6 +53,8 @@ PHOTOS_DIR = "photos"
 THUMBS_DIR = "thumbs"
 TMP_SUFFIX = ".part"
 ORPHAN_MIN_AGE_SECONDS = 3600.0
+#: How long a call waits for another connection's write lock before "database is locked".
+BUSY_TIMEOUT_SECONDS = 5.0
 
 
 class StoreError(Exception):
@@ -277,7 +279,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the database in {self.data_dir}: {exc}") from exc
@@ -337,6 +339,22 @@ class Store:
                 raise
             else:
                 self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def busy_timeout(self, seconds: float) -> Iterator[None]:
+        """Calls made in this block (on this thread) wait at most ``seconds`` for a lock.
+
+        For latency-bound callers (the live engine): they would rather fail fast and
+        keep the write elsewhere than wait out the default. Other threads' calls wait
+        for the block to end, as they wait for any call.
+        """
+        with self._lock:
+            previous = int(self._db.execute("PRAGMA busy_timeout").fetchone()[0])
+            self._db.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000))}")
+            try:
+                yield
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout={previous}")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -547,8 +565,13 @@ class Store:
         retake_of: str | None = None,
         mime: str = "image/jpeg",
         capture_id: str | None = None,
+        captured_at: datetime | None = None,
     ) -> Capture:
-        """Store a photo file, then the row that points at it."""
+        """Store a photo file, then the row that points at it.
+
+        ``captured_at`` defaults to now; a capture written late (from the live
+        engine's spool) keeps the time it was taken.
+        """
         sha = self.write_photo(data)
         capture = Capture(
             id=capture_id or new_id(),
@@ -564,6 +587,8 @@ class Store:
             mime=mime,
             size=len(data),
         )
+        if captured_at is not None:
+            capture.captured_at = captured_at
         try:
             with self._transaction() as db:
                 seq = db.execute(
@@ -707,6 +732,16 @@ class Store:
             return None
         r = rows[0]
         return r[0], datetime.fromisoformat(r[1]), bool(r[2])
+
+    def valid_tokens(self) -> list[tuple[str, str, datetime]]:
+        """(token hash, inspection id, expiry) of every token neither revoked nor expired."""
+        # Expiries are UTC ISO strings (same offset, same layout): they sort as times.
+        rows = self._query(
+            "SELECT token_hash, inspection_id, expires_at FROM tokens "
+            "WHERE revoked=0 AND expires_at > ?",
+            (_iso(utcnow()),),
+        )
+        return [(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
 
     def revoke_tokens(self, inspection_id: str) -> int:
         with self._transaction() as db:

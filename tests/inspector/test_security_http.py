@@ -294,8 +294,10 @@ async def test_failed_tokens_are_rate_limited_per_address(store: Store, tmp_path
                         assert "Too many attempts" in await r.text()
             assert statuses[:FAILURE_LIMIT] == [404] * FAILURE_LIMIT
             assert statuses[FAILURE_LIMIT:] == [429] * 5
+            async with s.get(f"{env.base}/j/another-guess") as r:
+                assert r.status == 429  # blocked: every unknown token, without a lookup
             async with s.get(f"{env.base}/j/{good}") as r:
-                assert r.status == 429  # blocked addresses learn nothing, even about good links
+                assert r.status == 200  # a valid link is admitted (NAT: someone else failed)
             async with s.get(f"{env.base}/static/app.js") as r:
                 assert r.status == 200  # static files are not behind tokens
         async with client("127.0.0.3") as s:
@@ -314,9 +316,11 @@ async def test_the_block_ends(store: Store, tmp_path: Path) -> None:
             for _ in range(3):
                 async with s.get(f"{env.base}/j/nope") as r:
                     assert r.status == 404
-            async with s.get(f"{env.base}/j/{good}") as r:
+            async with s.get(f"{env.base}/j/nope") as r:
                 assert r.status == 429
             await asyncio.sleep(0.6)
+            async with s.get(f"{env.base}/j/nope") as r:
+                assert r.status == 404  # looked at again
             async with s.get(f"{env.base}/j/{good}") as r:
                 assert r.status == 200
 
@@ -339,7 +343,9 @@ async def test_many_websockets_with_bad_tokens(store: Store, tmp_path: Path) -> 
 
         statuses = await asyncio.gather(*(attempt(i) for i in range(60)))
         assert set(statuses) <= {0, 404, 429}
-        assert statuses.count(404) == FAILURE_LIMIT
+        # Never more failures answered than the budget, however many arrive at once (those
+        # over the per-address connection cap are hung up on while the others are looked up).
+        assert 0 < statuses.count(404) <= FAILURE_LIMIT
         assert env.backend.offers == []
         started = time.monotonic()
         async with client("127.0.0.4") as s:
@@ -360,25 +366,27 @@ async def test_forwarded_for_is_believed_from_the_local_proxy_only(
             for _ in range(2):
                 async with s.get(f"{env.base}/j/nope", headers=attacker) as r:
                     assert r.status == 404
-            async with s.get(f"{env.base}/j/{good}", headers=attacker) as r:
+            async with s.get(f"{env.base}/j/nope", headers=attacker) as r:
                 assert r.status == 429
             other = {"X-Forwarded-For": "203.0.113.10"}
-            async with s.get(f"{env.base}/j/{good}", headers=other) as r:
-                assert r.status == 200  # another phone behind the same proxy
-            async with s.get(f"{env.base}/j/{good}") as r:
-                assert r.status == 200  # the proxy itself is not blocked
+            async with s.get(f"{env.base}/j/nope", headers=other) as r:
+                assert r.status == 404  # another phone behind the same proxy
+            async with s.get(f"{env.base}/j/nope") as r:
+                assert r.status == 404  # the proxy itself is not blocked
         async with client("127.0.0.2") as s:  # not a trusted proxy: its header is ignored
             spoof = {"X-Forwarded-For": "203.0.113.10"}
             for _ in range(2):
                 async with s.get(f"{env.base}/j/nope", headers=spoof) as r:
                     assert r.status == 404
-            async with s.get(f"{env.base}/j/{good}", headers=spoof) as r:
+            async with s.get(f"{env.base}/j/nope", headers=spoof) as r:
                 assert r.status == 429
+            async with s.get(f"{env.base}/j/{good}", headers=spoof) as r:
+                assert r.status == 200  # a valid link, blocked address or not
         async with (
             client("127.0.0.1") as s,
-            s.get(f"{env.base}/j/{good}", headers={"X-Forwarded-For": "203.0.113.10"}) as r,
+            s.get(f"{env.base}/j/nope", headers={"X-Forwarded-For": "203.0.113.10"}) as r,
         ):
-            assert r.status == 200  # the spoofed address was never charged
+            assert r.status == 404  # the spoofed address was never charged
 
 
 def test_limiter_memory_is_bounded_and_ipv6_counts_by_network() -> None:
