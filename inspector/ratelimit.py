@@ -18,8 +18,11 @@ __all__ = [
     "BLOCK_SECONDS",
     "FAILURE_LIMIT",
     "FAILURE_WINDOW",
+    "REQUEST_BURST",
+    "REQUEST_RATE",
     "ConnectionGate",
     "FailureLimiter",
+    "RequestRate",
     "address_key",
 ]
 
@@ -32,6 +35,10 @@ FAILURE_WINDOW = 60.0
 BLOCK_SECONDS = 300.0
 #: Addresses remembered at most (oldest forgotten first); bounds memory under a flood.
 MAX_TRACKED = 10_000
+#: HTTP requests one address may make: a burst (a phone page and its files is about 10,
+#: a few phones behind one NAT a few times that), then this many a second.
+REQUEST_BURST = 60
+REQUEST_RATE = 10.0
 
 
 def address_key(address: str | None) -> str:
@@ -120,6 +127,40 @@ class FailureLimiter:
     def _bound(self, table: dict[str, _V]) -> None:
         while len(table) > self.max_tracked:
             del table[next(iter(table))]  # the least recently touched
+
+
+class RequestRate:
+    """A token bucket per key: ``burst`` requests at once, then ``rate`` a second.
+
+    ``allow(key)`` takes one token and says whether there was one. Keys not
+    seen for a while are forgotten first when more than ``max_tracked`` are kept.
+    """
+
+    def __init__(
+        self,
+        rate: float = REQUEST_RATE,
+        burst: int = REQUEST_BURST,
+        *,
+        max_tracked: int = MAX_TRACKED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate <= 0 or burst < 1 or max_tracked < 1:
+            raise ValueError("limits must be positive")
+        self.rate = rate
+        self.burst = burst
+        self.max_tracked = max_tracked
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens, at)
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        tokens, at = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)  # most recent last
+        while len(self._buckets) > self.max_tracked:
+            del self._buckets[next(iter(self._buckets))]
+        return allowed
 
 
 class ConnectionGate:

@@ -37,9 +37,11 @@ import ipaddress
 import json
 import logging
 import math
+import os
 import re
 import secrets
 import ssl
+import stat
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +53,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from inspector.assets import assets_dir as default_assets_dir
 from inspector.config import IceServer
-from inspector.ratelimit import ConnectionGate, FailureLimiter, address_key
+from inspector.ratelimit import ConnectionGate, FailureLimiter, RequestRate, address_key
 from inspector.tokens import InvalidToken, Invitations, token_tag
 
 __all__ = [
@@ -103,6 +105,10 @@ CONNECTION_LIFETIME = 60.0
 #: pipeline); more and the connection is cut.
 MAX_PIPELINED = 4
 TLS_HANDSHAKE_TIMEOUT = 5.0
+#: Connections the kernel may hold for us to accept. A flood that reconnects as fast as
+#: it is cut must not fill it: a phone's connection attempt dropped there is retried by
+#: its TCP stack only a second later.
+ACCEPT_BACKLOG = 1024
 MAX_LINE_SIZE = 4096  # request line (a join URL is about 50 bytes)
 MAX_FIELD_SIZE = 4096  # one header line
 MAX_HEADERS = 48  # header lines per request (a phone browser sends about 15)
@@ -225,6 +231,7 @@ class PhoneServer:
         assets: Path | None = None,
         grace_seconds: float = GRACE_SECONDS,
         limiter: FailureLimiter | None = None,
+        requests: RequestRate | None = None,
         trusted_proxies: Sequence[str] = TRUSTED_PROXIES,
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS,
@@ -242,6 +249,7 @@ class PhoneServer:
         self.secure_cookies = self.https if secure_cookies is None else secure_cookies
         self.grace_seconds = grace_seconds
         self.limiter = limiter if limiter is not None else FailureLimiter()
+        self.requests = requests if requests is not None else RequestRate()
         self.trusted_proxies = frozenset(address_key(a) for a in trusted_proxies)
         self.idle_timeout = idle_timeout
         self.token_recheck_seconds = (
@@ -266,6 +274,7 @@ class PhoneServer:
         self.phone_dir = root / "phone"
         self.overlays_dir = root / "overlays"
         self.static_names = _allow_list(self.phone_dir)
+        self._files = _Files()
         self._holders: dict[str, _Holder] = {}
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -458,14 +467,14 @@ class PhoneServer:
         name = request.match_info["name"]
         if name not in self.static_names:
             raise web.HTTPNotFound()
-        return _file(self.phone_dir, name)
+        return self._files.response(self.phone_dir, name)
 
     async def _overlay(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         stem = name[:-4] if name.endswith(".svg") else ""
         if not _OVERLAY_RE.match(stem):
             raise web.HTTPNotFound()
-        return _file(self.overlays_dir, name)
+        return self._files.response(self.overlays_dir, name)
 
     async def _signaling(self, request: web.Request) -> web.StreamResponse:
         inspection_id = await self._authorize(request)
@@ -650,10 +659,20 @@ class _GuardedHandler(RequestHandler):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
         queued = getattr(self, "_messages", ())  # aiohttp's parsed requests not yet handled
+        before = len(queued)
+        super().data_received(data)
         if len(queued) > MAX_PIPELINED:
             self._cut(f"more than {MAX_PIPELINED} pipelined requests")
+            return
+        key = self._gate_key
+        owner = self._guard_owner
+        if key is None or key in owner.trusted_proxies:
+            return  # the proxy's requests are many phones': counted by the proxy, not here
+        for _ in range(len(queued) - before):
+            if not owner.requests.allow(key):
+                self._cut("too many requests from its address")
+                return
 
     def watch(self, now: float, write_timeout: float, lifetime: float) -> None:
         """Cut the connection if its answer is stuck or it has lived too long."""
@@ -739,7 +758,7 @@ class _GuardedSite(web.BaseSite):
             self._port,
             ssl=owner.ssl_context,
             ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT if owner.https else None,
-            backlog=128,
+            backlog=ACCEPT_BACKLOG,
             reuse_address=True,
         )
         self._server = server
@@ -799,19 +818,46 @@ def _page(html: str, status: int) -> web.Response:
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def _file(folder: Path, name: str) -> web.StreamResponse:
-    """A regular file directly inside ``folder`` with a known type, or 404."""
-    suffix = Path(name).suffix.lower()
-    ctype = _TYPES.get(suffix)
-    path = folder / name
-    if ctype is None or path.parent != folder or path.is_symlink() or not path.is_file():
-        raise web.HTTPNotFound()
-    try:
-        body = path.read_bytes()
-    except OSError:
-        raise web.HTTPNotFound() from None
-    charset = "utf-8" if ctype.startswith("text/") or suffix in (".svg", ".json") else None
-    return web.Response(body=body, content_type=ctype, charset=charset)
+class _Files:
+    """The phone page's files, kept in memory once read (one ``lstat`` a request).
+
+    A flood of GETs then costs no reads; a file changed on disk is read again.
+    Small files only, and a bounded number of them.
+    """
+
+    MAX_FILE = 1024 * 1024
+    MAX_FILES = 512
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, tuple[int, int, bytes]] = {}
+
+    def response(self, folder: Path, name: str) -> web.StreamResponse:
+        """A regular file directly inside ``folder`` with a known type, or 404."""
+        suffix = Path(name).suffix.lower()
+        ctype = _TYPES.get(suffix)
+        path = folder / name
+        if ctype is None or path.parent != folder:
+            raise web.HTTPNotFound()
+        try:
+            st = os.lstat(path)  # a symlink is not a regular file here
+        except OSError:
+            raise web.HTTPNotFound() from None
+        if not stat.S_ISREG(st.st_mode):
+            raise web.HTTPNotFound()
+        cached = self._cache.get(path)
+        if cached is not None and cached[:2] == (st.st_mtime_ns, st.st_size):
+            body = cached[2]
+        else:
+            try:
+                body = path.read_bytes()
+            except OSError:
+                raise web.HTTPNotFound() from None
+            if len(body) <= self.MAX_FILE:
+                if len(self._cache) >= self.MAX_FILES:
+                    self._cache.clear()
+                self._cache[path] = (st.st_mtime_ns, st.st_size, body)
+        charset = "utf-8" if ctype.startswith("text/") or suffix in (".svg", ".json") else None
+        return web.Response(body=body, content_type=ctype, charset=charset)
 
 
 @web.middleware

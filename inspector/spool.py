@@ -101,7 +101,8 @@ class FlushResult:
 class LiveWriter:
     """Write through to the store, or into the spool when the database is locked.
 
-    Every method does I/O: call them from worker threads, never the event loop.
+    Every method but :meth:`pending` does I/O or may wait up to ``busy_timeout``:
+    call them from worker threads, never the event loop.
     """
 
     def __init__(self, store: Store, *, busy_timeout: float = LIVE_BUSY_TIMEOUT) -> None:
@@ -195,9 +196,8 @@ class LiveWriter:
     # -- the spool -------------------------------------------------------------------
 
     def pending(self) -> int:
-        """How many writes wait in the spool."""
-        with self._lock:
-            return len(self._entries)
+        """How many writes wait in the spool; never blocks (safe on the event loop)."""
+        return len(self._entries)  # a deque's length is read atomically: no lock to wait on
 
     def flush(self) -> FlushResult:
         """Write the spool to the store, oldest first, until done or the database is locked."""
