@@ -64,8 +64,9 @@ def _describe(data: dict[str, Any]) -> str:
             + (later if data.get("spooled") else "")
         )
     if name == "call_interrupted":
+        vehicle = f" ({data['vehicle']})" if data.get("vehicle") else ""
         return (
-            f"A call was interrupted: inspection {data['inspection_id']} is back to "
+            f"A call was interrupted: inspection {data['inspection_id']}{vehicle} is back to "
             f"{data['status']!r} (its photos are kept)"
         )
     details = ", ".join(f"{k}={v}" for k, v in data.items() if k != "event")

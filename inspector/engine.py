@@ -665,7 +665,9 @@ class Engine:
                 status = await self._settle(inspection.id)
                 if status is not None:
                     log.warning("%s: a call was interrupted; now %s", inspection.id, status.value)
-                    self._emit(events.CallInterrupted(inspection.id, status.value))
+                    v = inspection.vehicle
+                    vehicle = " ".join(p for p in (v.title(), v.plate) if p)
+                    self._emit(events.CallInterrupted(inspection.id, status.value, vehicle))
 
     async def _flush_spool(self) -> None:
         writer = self.writer

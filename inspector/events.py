@@ -172,6 +172,7 @@ class CallInterrupted(Event):
     name = "call_interrupted"
     inspection_id: str
     status: str
+    vehicle: str = ""  # make, model, year and plate, to recognise it by
 
 
 @dataclass(frozen=True)

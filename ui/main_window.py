@@ -627,15 +627,15 @@ class MainWindow(QMainWindow):
         """At start-up: a call a crash left "live" was put back; say so, do not block."""
         self._interrupted.append(event)
         if len(self._interrupted) == 1:
+            what = event.vehicle or f"inspection {event.inspection_id}"
             text = (
-                f"A call was interrupted: inspection {event.inspection_id} is back to "
-                f"“{event.status}” (its photos are kept)"
+                f"A call was interrupted: {what} is back to “{event.status}” (its photos are kept)"
             )
         else:
-            ids = ", ".join(e.inspection_id for e in self._interrupted)
+            which = ", ".join(e.vehicle or e.inspection_id for e in self._interrupted)
             text = (
-                f"{len(self._interrupted)} calls were interrupted (inspections {ids}); "
-                "they are back to invited or captured (their photos are kept)"
+                f"{len(self._interrupted)} calls were interrupted ({which}); they are back "
+                "to invited or captured (their photos are kept)"
             )
         self.statusBar().showMessage(text, 30000)
         self.refresh()

@@ -255,7 +255,7 @@ def test_the_console_says_a_call_was_interrupted(
         lambda: "A call was interrupted" in window.statusBar().currentMessage(), timeout=5000
     )
     message = window.statusBar().currentMessage()
-    assert inspection.id in message and "invited" in message
+    assert "Peugeot 308 2019 AB-123-CD" in message and "invited" in message
     assert store.get_inspection(inspection.id).status is InspectionStatus.INVITED
 
 
