@@ -174,7 +174,10 @@ async def test_a_call_ended_by_stopping_the_engine_leaves_nothing_live(
     try:
         await log.wait(ev.PhoneJoined)
         await phone.wait_for("shot")
-        assert store.get_inspection(inspection.id).status is InspectionStatus.LIVE
+        deadline = time.monotonic() + 5
+        while store.get_inspection(inspection.id).status is not InspectionStatus.LIVE:
+            assert time.monotonic() < deadline, "never marked live"
+            await asyncio.sleep(0.05)
         await asyncio.to_thread(engine.stop, 5)
         assert store.get_inspection(inspection.id).status is InspectionStatus.INVITED
     finally:
