@@ -60,9 +60,17 @@ def _describe(data: dict[str, Any]) -> str:
     if name == "invite":
         return f"Inspection {data['inspection_id']}: the seller opens {data['join_url']}"
     if name == "capture":
+        later = " (database busy: kept in the spool, written when it is free)"
         return (
             f"Captured {data['shot_id']}: {data['verdict']} ({data['source']}, "
             f"{data['width']}x{data['height']}) → {data['path']}"
+            + (later if data.get("spooled") else "")
+        )
+    if name == "call_interrupted":
+        vehicle = f" ({data['vehicle']})" if data.get("vehicle") else ""
+        return (
+            f"A call was interrupted: inspection {data['inspection_id']}{vehicle} is back to "
+            f"{data['status']!r} (its photos are kept)"
         )
     details = ", ".join(f"{k}={v}" for k, v in data.items() if k != "event")
     return f"{name}: {details}"
@@ -189,13 +197,14 @@ def run_demo(
 ) -> dict[str, Any]:
     """The whole product headless: inspection, server, simulated phone, autopilot, report.
 
-    Raises :class:`DemoFailed` as soon as a capture cannot be stored (a full
-    disk does not get better by waiting for the timeout).
+    The engine starts first, so a folder another process serves gets no stray
+    inspection. Interrupted (Ctrl-C), the engine still stops cleanly: the
+    inspection is not left "live". Raises :class:`DemoFailed` as soon as a
+    capture cannot be stored (a full disk does not get better by waiting).
     """
     from inspector.engine import Engine
     from inspector.simphone import SimulatedPhone
 
-    store = Store(data_dir)
     completed = threading.Event()
     captures: list[events.CaptureStored] = []
     failures: list[str] = []
@@ -205,7 +214,7 @@ def run_demo(
         if isinstance(event, events.CaptureFailed):
             failures.append(event.reason)
             print(f"  capture failed: {printable(event.reason)}", file=sys.stderr, flush=True)
-            if event.reason.startswith(_STORAGE_FAILURES):
+            if event.reason.startswith(_STORAGE_FAILURES) or "disk is full" in event.reason:
                 storage_failed.set()
         elif isinstance(event, events.CaptureStored):
             captures.append(event)
@@ -223,74 +232,78 @@ def run_demo(
                 failures.append(event.message)
                 storage_failed.set()
 
-    inspection, _ = create_inspection(
-        store,
-        checklist=checklist,
-        operator="demo",
-        vehicle={
-            "make": "Peugeot",
-            "model": "308",
-            "year": 2019,
-            "plate": "AB-123-CD",
-            "vin": "VF3LBYHZPKS123456",
-            "mileage": 84500,
-            "fuel": "diesel",
-            "colour": "gris",
-        },
-        seller={"name": "Élodie Martin", "language": "fr"},
-    )
-    engine = Engine(
-        store,
-        ServerSettings(port=0),
-        on_event,
-        autopilot=True,
-        steady_seconds=0.4,
-        settle_seconds=0.3,
-        still_timeout=8.0,
-    )
     started = time.monotonic()
-    engine.start()
-    try:
-        invite = engine.invite(inspection.id, "self").result(10)
-        print(f"Inspection {inspection.id}: simulated phone joining {engine.base_url}", flush=True)
-
-        async def phone() -> None:
-            sim = SimulatedPhone(
-                invite.join_url, width=1280, height=720, fps=15, still_size=(2000, 1500)
+    with Store(data_dir) as store:
+        engine = Engine(
+            store,
+            ServerSettings(port=0),
+            on_event,
+            autopilot=True,
+            steady_seconds=0.4,
+            settle_seconds=0.3,
+            still_timeout=8.0,
+        )
+        engine.start()
+        try:
+            inspection, _ = create_inspection(
+                store,
+                checklist=checklist,
+                operator="demo",
+                vehicle={
+                    "make": "Peugeot",
+                    "model": "308",
+                    "year": 2019,
+                    "plate": "AB-123-CD",
+                    "vin": "VF3LBYHZPKS123456",
+                    "mileage": 84500,
+                    "fuel": "diesel",
+                    "colour": "gris",
+                },
+                seller={"name": "Élodie Martin", "language": "fr"},
             )
-            await sim.start()
-            try:
-                deadline = time.monotonic() + timeout
-                while not completed.is_set():
-                    if storage_failed.is_set():
-                        raise DemoFailed(failures[-1])
-                    if time.monotonic() > deadline:
-                        last = f" (last failure: {failures[-1]})" if failures else ""
-                        raise TimeoutError(
-                            f"the checklist was not completed within {timeout} s{last}"
-                        )
-                    await asyncio.sleep(0.1)
-            finally:
-                await sim.stop()
+            invite = engine.invite(inspection.id, "self").result(10)
+            print(
+                f"Inspection {inspection.id}: simulated phone joining {engine.base_url}",
+                flush=True,
+            )
 
-        asyncio.run(phone())
-    finally:
-        engine.stop()
-    print(
-        f"Checklist walked in {time.monotonic() - started:.1f} s; writing the report…", flush=True
-    )
-    result: dict[str, Any] = {
-        "inspection_id": inspection.id,
-        "data_dir": str(data_dir),
-        "captures": len(captures),
-    }
-    if report_path is not None:
-        from inspector.report import build_report
+            async def phone() -> None:
+                sim = SimulatedPhone(
+                    invite.join_url, width=1280, height=720, fps=15, still_size=(2000, 1500)
+                )
+                await sim.start()
+                try:
+                    deadline = time.monotonic() + timeout
+                    while not completed.is_set():
+                        if storage_failed.is_set():
+                            raise DemoFailed(failures[-1])
+                        if time.monotonic() > deadline:
+                            last = f" (last failure: {failures[-1]})" if failures else ""
+                            raise TimeoutError(
+                                f"the checklist was not completed within {timeout:g} s{last}"
+                            )
+                        await asyncio.sleep(0.1)
+                finally:
+                    await sim.stop()
 
-        build_report(store, inspection.id, report_path, lang="fr")
-        result["report"] = str(report_path)
+            asyncio.run(phone())
+        finally:
+            engine.stop()
+        print(
+            f"Checklist walked in {time.monotonic() - started:.1f} s; writing the report…",
+            flush=True,
+        )
+        result: dict[str, Any] = {
+            "inspection_id": inspection.id,
+            "data_dir": str(data_dir),
+            "captures": len(captures),
+        }
+        if report_path is not None:
+            from inspector.report import build_report
+
+            build_report(store, inspection.id, report_path, lang="fr")
+            result["report"] = str(report_path)
     result["seconds"] = round(time.monotonic() - started, 1)
-    store.close()
     return result
 
 
@@ -304,6 +317,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except (TimeoutError, EngineStartError, DemoFailed) as exc:
         print(f"inspector: error: demo failed: {printable(str(exc))}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("inspector: demo interrupted", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(result))
     else:

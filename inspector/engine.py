@@ -20,6 +20,21 @@ the engine. If the loop thread itself ends without ``stop()`` (a
 last ``EngineError`` ("the engine stopped unexpectedly ...") from that thread
 and ``running`` becomes False; commands then fail with
 :class:`EngineNotRunning`. ``stop()`` never hangs: every step has a deadline.
+
+One process owns a data folder's live sessions: ``start()`` takes the folder's
+:class:`~inspector.live_lock.LiveLock` (``stop()`` gives it up) and fails with
+"already served by process N" when another process holds it. Holding it, the
+engine knows an inspection still marked live is left over from a call that
+ended with a crash: before listening it writes what its spool kept, puts such
+inspections back to what their photos say and reports a ``CallInterrupted``
+for each. A session closed (call ended, engine stopped) does the same for its
+inspection, without the report.
+
+The loop never waits on the database: every store call runs in the executor;
+token checks are answered from memory (:meth:`Invitations.known`); the
+session's writes go through a :class:`~inspector.spool.LiveWriter` whose
+spool takes them while another process holds the database's write lock (the
+engine retries it every ``SPOOL_RETRY`` seconds).
 """
 
 from __future__ import annotations
@@ -43,11 +58,13 @@ from inspector.autopilot import Autopilot
 from inspector.checklist import Shot
 from inspector.config import ServerSettings
 from inspector.frames import Frame, FrameSlot
+from inspector.live_lock import DataDirBusy, LiveLock
 from inspector.models import InspectionStatus
 from inspector.peer import PhonePeer
 from inspector.photo_receiver import ReceivedPhoto
 from inspector.server import PhoneServer, SignalingError
 from inspector.session import SessionController
+from inspector.spool import LiveWriter
 from inspector.store import Store
 from inspector.tls import lan_addresses, ssl_context
 from inspector.tokens import Invitations
@@ -66,6 +83,8 @@ CONTROLLER_FRAME_INTERVAL = 0.2
 FRAME_EVENT_RETRY = 1.0
 STATS_INTERVAL = 1.0
 OFFER_TIMEOUT = 10.0
+#: How often writes kept in the spool (database locked) are tried again.
+SPOOL_RETRY = 1.0
 
 
 class EngineStartError(RuntimeError):
@@ -127,6 +146,7 @@ class _Session:
                     emit=self.engine._emit,
                     still_timeout=self.engine.still_timeout,
                     auto_advance=self.engine.auto_advance or self.mode == "self",
+                    writer=self.engine.writer,
                 )
             except BaseException as exc:
                 self._opening.set_exception(exc)
@@ -211,7 +231,7 @@ class _Session:
                     str(message.get("language", "")),
                 )
             )
-            await self.engine._run(self.engine._mark_live, self.inspection_id)
+            await self.engine._mark(self.inspection_id, InspectionStatus.LIVE)
             await self.start_autopilot()
             return
         await controller.handle_message(message)
@@ -315,6 +335,7 @@ class _Session:
         await self.close_link(reason)
         if self.controller is not None:
             await self.controller.close()
+        await self.engine._settle(self.inspection_id)
 
 
 class Engine:
@@ -359,6 +380,10 @@ class Engine:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stats_task: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
+        self._live_lock = LiveLock(store.data_dir)
+        self._spool_task: asyncio.Task[None] | None = None
+        #: The session's writes; made once the engine owns the data folder (``start``).
+        self.writer: LiveWriter | None = None
         self._stopping = False
         #: Why the loop thread ended on its own (None while running or after stop()).
         self.died: str | None = None
@@ -378,6 +403,15 @@ class Engine:
         """Start the loop thread and the server; blocks until listening; returns the base URL."""
         if self.running:
             raise EngineStartError("the engine is already running")
+        try:
+            self._live_lock.acquire()
+        except DataDirBusy as exc:
+            raise EngineStartError(str(exc)) from None
+        try:
+            self.writer = LiveWriter(self.store)  # only the folder's owner touches its spool
+        except OSError as exc:
+            self._live_lock.release()
+            raise EngineStartError(f"cannot read the spool: {exc}") from None
         loop = asyncio.new_event_loop()
         executor = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="engine-worker")
         loop.set_default_executor(executor)
@@ -394,8 +428,8 @@ class Engine:
         except BaseException as exc:
             future.cancel()
             self.stop(timeout=5.0)
-            if isinstance(exc, EngineStartError):
-                raise
+            if isinstance(exc, EngineStartError) or not isinstance(exc, Exception):
+                raise  # ours, or Ctrl-C while starting: not a failure to explain
             if isinstance(exc, concurrent.futures.TimeoutError):
                 raise EngineStartError(f"the server did not start within {timeout} s") from None
             raise EngineStartError(f"the server could not start: {exc}") from exc
@@ -423,6 +457,7 @@ class Engine:
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._loop = self._thread = self._executor = None
         self._server = None
+        self._live_lock.release()
 
     def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         asyncio.set_event_loop(loop)
@@ -457,6 +492,7 @@ class Engine:
             loop.close()
 
     async def _astart(self) -> str:
+        await self._recover()  # before listening: no phone may join a half-recovered folder
         s = self.settings
         ctx = None
         host = s.host
@@ -500,13 +536,17 @@ class Engine:
             self.base_url = self.lan_url
         else:
             self.base_url = local
-        self._stats_task = asyncio.get_running_loop().create_task(self._stats_loop(), name="stats")
+        loop = asyncio.get_running_loop()
+        self._stats_task = loop.create_task(self._stats_loop(), name="stats")
+        self._spool_task = loop.create_task(self._spool_loop(), name="spool")
         self._emit(events.Listening(self.base_url, self.lan_url))
         return self.base_url
 
     async def _astop(self) -> None:
         if self._stats_task is not None:
             self._stats_task.cancel()
+        if self._spool_task is not None:
+            self._spool_task.cancel()
         sessions = list(self._sessions.values())
         self._sessions.clear()
         if sessions:
@@ -515,6 +555,8 @@ class Engine:
             )
         if self._server is not None:
             await asyncio.wait_for(self._server.close(), 4.0)
+        with contextlib.suppress(TimeoutError):  # what is left waits for the next start
+            await asyncio.wait_for(self._flush_spool(), 2.0)
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -588,15 +630,64 @@ class Engine:
     async def _controller(self, inspection_id: str) -> SessionController:
         return await self._session(inspection_id).ensure_controller()
 
-    def _mark_live(self, inspection_id: str) -> None:
-        status = self.store.get_inspection(inspection_id).status
-        if status in (InspectionStatus.DRAFT, InspectionStatus.INVITED):
-            self.store.set_status(inspection_id, InspectionStatus.LIVE)
+    async def _mark(self, inspection_id: str, status: InspectionStatus) -> None:
+        """Invited (from draft) or live (from draft or invited); a failure is reported only."""
+        before: tuple[InspectionStatus, ...] = (InspectionStatus.DRAFT,)
+        if status is InspectionStatus.LIVE:
+            before = (InspectionStatus.DRAFT, InspectionStatus.INVITED)
+        assert self.writer is not None
+        try:
+            await self._run(self.writer.mark_status, inspection_id, status, before)
+        except Exception as exc:
+            log.warning("%s: cannot mark it %s: %s", inspection_id, status.value, exc)
+            self._emit(events.EngineError(f"cannot mark it {status.value}: {exc}"[:500]))
 
-    def _mark_invited(self, inspection_id: str) -> None:
-        status = self.store.get_inspection(inspection_id).status
-        if status is InspectionStatus.DRAFT:
-            self.store.set_status(inspection_id, InspectionStatus.INVITED)
+    async def _settle(self, inspection_id: str) -> InspectionStatus | None:
+        """No call holds it any more: "live" goes back to what its photos say."""
+        assert self.writer is not None
+        try:
+            return await self._run(self.writer.settle, inspection_id)
+        except Exception as exc:
+            log.warning("%s: cannot settle its status: %s", inspection_id, exc)
+            self._emit(events.EngineError(f"cannot settle its status: {exc}"[:500]))
+            return None
+
+    async def _recover(self) -> None:
+        """What a crashed owner of the folder left: the spool, inspections still live."""
+        await self._flush_spool()
+        try:
+            inspections = await self._run(self.store.list_inspections)
+        except Exception as exc:
+            self._emit(events.EngineError(f"cannot look for interrupted calls: {exc}"[:500]))
+            return
+        for inspection in inspections:
+            if inspection.status is InspectionStatus.LIVE:
+                status = await self._settle(inspection.id)
+                if status is not None:
+                    log.warning("%s: a call was interrupted; now %s", inspection.id, status.value)
+                    v = inspection.vehicle
+                    vehicle = " ".join(p for p in (v.title(), v.plate) if p)
+                    self._emit(events.CallInterrupted(inspection.id, status.value, vehicle))
+
+    async def _flush_spool(self) -> None:
+        writer = self.writer
+        if writer is None or not writer.pending():
+            return
+        try:
+            result = await self._run(writer.flush)
+        except Exception as exc:
+            log.exception("writing the spool failed")
+            self._emit(events.EngineError(f"writing the spool failed: {exc}"[:500]))
+            return
+        if result.written:
+            log.info("%d spooled write(s) now in the database", result.written)
+        for failure in result.failed:
+            self._emit(events.EngineError(f"a spooled write was refused: {failure}"[:500]))
+
+    async def _spool_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SPOOL_RETRY)
+            await self._flush_spool()
 
     async def _stats_loop(self) -> None:
         while True:
@@ -658,7 +749,7 @@ class Engine:
             raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
         await self._run(self.store.get_inspection, inspection_id)  # NotFound if unknown
         token, expires_at = await self._run(self.invitations.issue, inspection_id)
-        await self._run(self._mark_invited, inspection_id)
+        await self._mark(inspection_id, InspectionStatus.INVITED)
         self._modes[inspection_id] = mode
         session = self._sessions.get(inspection_id)
         if session is not None and session.mode != mode and session.controller is None:

@@ -107,10 +107,14 @@ class CaptureRequested(Event):
 
 @dataclass(frozen=True)
 class CaptureStored(Event):
+    """The capture is durable: in the store, or (``spooled``) in the engine's spool
+    while another process holds the database's lock (it reaches the store later)."""
+
     name = "capture"
     inspection_id: str
     capture: Capture
     path: str
+    spooled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         c = self.capture
@@ -126,6 +130,7 @@ class CaptureStored(Event):
             "height": c.height,
             "sha256": c.sha256,
             "path": self.path,
+            "spooled": self.spooled,
         }
 
 
@@ -157,6 +162,17 @@ class LiveHint(Event):
 class Completed(Event):
     name = "completed"
     inspection_id: str
+
+
+@dataclass(frozen=True)
+class CallInterrupted(Event):
+    """At start: the inspection was still "live" from a call no process holds any more
+    (a crash, a kill); it went back to ``status`` (what its photos say)."""
+
+    name = "call_interrupted"
+    inspection_id: str
+    status: str
+    vehicle: str = ""  # make, model, year and plate, to recognise it by
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ __all__ = [
     "BLOCK_SECONDS",
     "FAILURE_LIMIT",
     "FAILURE_WINDOW",
+    "REQUEST_BURST",
+    "REQUEST_RATE",
     "ConnectionGate",
     "FailureLimiter",
+    "RequestRate",
     "address_key",
 ]
 
@@ -32,6 +35,10 @@ FAILURE_WINDOW = 60.0
 BLOCK_SECONDS = 300.0
 #: Addresses remembered at most (oldest forgotten first); bounds memory under a flood.
 MAX_TRACKED = 10_000
+#: HTTP requests one address may make: a burst (a phone page and its files is about 10,
+#: a few phones behind one NAT a few times that), then this many a second.
+REQUEST_BURST = 60
+REQUEST_RATE = 10.0
 
 
 def address_key(address: str | None) -> str:
@@ -91,6 +98,14 @@ class FailureLimiter:
             return 0.0
         return left
 
+    def recent(self, key: str) -> int:
+        """Failures of ``key`` within the window (0 once forgotten)."""
+        times = self._failures.get(key)
+        if not times:
+            return 0
+        now = self._clock()
+        return sum(1 for t in times if now - t <= self.window)
+
     def failure(self, key: str) -> bool:
         now = self._clock()
         if self.blocked(key):
@@ -114,17 +129,65 @@ class FailureLimiter:
             del table[next(iter(table))]  # the least recently touched
 
 
+class RequestRate:
+    """A token bucket per key: ``burst`` requests at once, then ``rate`` a second.
+
+    ``allow(key)`` takes one token and says whether there was one. Keys not
+    seen for a while are forgotten first when more than ``max_tracked`` are kept.
+    """
+
+    def __init__(
+        self,
+        rate: float = REQUEST_RATE,
+        burst: int = REQUEST_BURST,
+        *,
+        max_tracked: int = MAX_TRACKED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate <= 0 or burst < 1 or max_tracked < 1:
+            raise ValueError("limits must be positive")
+        self.rate = rate
+        self.burst = burst
+        self.max_tracked = max_tracked
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens, at)
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        tokens, at = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)  # most recent last
+        while len(self._buckets) > self.max_tracked:
+            del self._buckets[next(iter(self._buckets))]
+        return allowed
+
+
 class ConnectionGate:
     """At most ``per_address`` open connections per key and ``total`` in all.
 
-    ``exempt`` keys (a trusted reverse proxy, whose connections carry many
-    phones) only count towards the total.
+    The last ``reserve`` slots only go to keys holding fewer than ``few``
+    connections: a flood from many addresses, each at its cap, still leaves
+    room for a phone that comes along. ``exempt`` keys (a trusted reverse proxy,
+    whose connections carry many phones) only count towards the total.
     """
 
-    def __init__(self, per_address: int, total: int, exempt: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        per_address: int,
+        total: int,
+        exempt: frozenset[str] = frozenset(),
+        *,
+        reserve: int = 0,
+        few: int = 1,
+    ) -> None:
+        if not 0 <= reserve < total:
+            raise ValueError("the reserve must be smaller than the total")
         self.per_address = per_address
         self.total = total
         self.exempt = exempt
+        self.reserve = reserve
+        self.few = few
         self._open: dict[str, int] = {}
         self._count = 0
 
@@ -136,8 +199,11 @@ class ConnectionGate:
         if self._count >= self.total:
             return False
         n = self._open.get(key, 0)
-        if key not in self.exempt and n >= self.per_address:
-            return False
+        if key not in self.exempt:
+            if n >= self.per_address:
+                return False
+            if n >= self.few and self._count >= self.total - self.reserve:
+                return False  # the reserve is for addresses holding few
         self._open[key] = n + 1
         self._count += 1
         return True

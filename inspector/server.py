@@ -8,24 +8,40 @@ request line) is replaced, and only ``token_tag`` is ever logged.
 
 It faces the internet, so it defends itself (numbers in ``docs/RELIABILITY.md``):
 failed token checks are rate-limited per address (:mod:`inspector.ratelimit`),
-connections are capped per address and in all, a connection that has not
-completed a request within ``IDLE_TIMEOUT`` is closed (slow clients), TLS
-handshakes have a deadline, request lines and headers are small, and no
-request may carry a body. Every response, aiohttp's own error pages included,
-carries the security headers.
+but a valid token is always admitted (someone else behind the same address may
+have failed); connections are capped per address and in all, with the last
+slots kept for addresses holding few; a connection that has not completed a
+request within ``IDLE_TIMEOUT`` is closed (slow clients), one whose answer makes
+no progress for ``WRITE_TIMEOUT`` is cut (slow readers), a plain HTTP
+connection lives at most ``CONNECTION_LIFETIME``, and one that queues more
+than ``MAX_PIPELINED`` requests is cut; TLS handshakes have a deadline,
+request lines and headers are small, and no request may carry a body. Every
+response, aiohttp's own error pages included, carries the security headers.
+
+It never waits on the database: tokens are checked against the valid ones kept
+in memory (:meth:`Invitations.known`), reloaded every ``TOKEN_REFRESH_SECONDS``
+in a worker thread. A token memory does not know (one issued by another
+process a moment ago, or a guess) is looked up in the store by a small thread
+pool of its own, so a flood of guesses cannot take the engine's workers; a
+blocked address gets its 429 without any lookup, and lookups in flight count
+against an address's budget of failures, so concurrent guesses cannot
+overrun it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import ipaddress
 import json
 import logging
 import math
+import os
 import re
 import secrets
 import ssl
+import stat
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,21 +53,27 @@ from aiohttp.web_protocol import RequestHandler
 
 from inspector.assets import assets_dir as default_assets_dir
 from inspector.config import IceServer
-from inspector.ratelimit import ConnectionGate, FailureLimiter, address_key
+from inspector.ratelimit import ConnectionGate, FailureLimiter, RequestRate, address_key
 from inspector.tokens import InvalidToken, Invitations, token_tag
 
 __all__ = [
+    "CONNECTION_LIFETIME",
     "CSP",
     "DEVICE_COOKIE",
+    "FEW_CONNECTIONS",
     "GRACE_SECONDS",
     "IDLE_TIMEOUT",
     "MAX_CONNECTIONS",
     "MAX_CONNECTIONS_PER_ADDRESS",
+    "MAX_PIPELINED",
     "MAX_SDP",
     "MAX_SIGNALING_ERRORS",
     "MAX_SOCKETS_PER_DEVICE",
+    "RESERVED_CONNECTIONS",
     "TOKEN_RECHECK_SECONDS",
+    "TOKEN_REFRESH_SECONDS",
     "TRUSTED_PROXIES",
+    "WRITE_TIMEOUT",
     "PhoneServer",
     "SignalingBackend",
     "SignalingError",
@@ -73,15 +95,36 @@ MAX_WS_MESSAGE = 128 * 1024
 #: A connection is closed when it has not completed a request (or, between requests,
 #: sent a new one) for this long: a client trickling header bytes cannot hold it open.
 IDLE_TIMEOUT = 10.0
+#: A connection with answer bytes waiting that the client has not taken any of for this
+#: long is cut: a client that never reads cannot hold a slot with a stuck response.
+WRITE_TIMEOUT = 10.0
+#: A plain HTTP connection is closed after this long whatever it does (a phone's page
+#: loads in seconds); a signaling WebSocket opened with a valid token is exempt.
+CONNECTION_LIFETIME = 60.0
+#: Requests one connection may queue behind the one being answered (browsers do not
+#: pipeline); more and the connection is cut.
+MAX_PIPELINED = 4
 TLS_HANDSHAKE_TIMEOUT = 5.0
+#: Connections the kernel may hold for us to accept. A flood that reconnects as fast as
+#: it is cut must not fill it: a phone's connection attempt dropped there is retried by
+#: its TCP stack only a second later.
+ACCEPT_BACKLOG = 1024
 MAX_LINE_SIZE = 4096  # request line (a join URL is about 50 bytes)
 MAX_FIELD_SIZE = 4096  # one header line
 MAX_HEADERS = 48  # header lines per request (a phone browser sends about 15)
-MAX_CONNECTIONS_PER_ADDRESS = 32  # a phone page needs a handful (page, files, WebSocket)
+MAX_CONNECTIONS_PER_ADDRESS = 16  # a phone page needs a handful (page, files, WebSocket)
 MAX_CONNECTIONS = 512
+#: The last slots go only to addresses holding fewer than FEW_CONNECTIONS: however many
+#: addresses a flood comes from, a new phone still finds room.
+RESERVED_CONNECTIONS = 128
+FEW_CONNECTIONS = 4
 MAX_SOCKETS_PER_DEVICE = 4  # signaling sockets one device may hold on an inspection
-#: How often an open signaling socket re-checks its token (revoked elsewhere, expired).
-TOKEN_RECHECK_SECONDS = 5.0
+#: How often an open signaling socket re-checks its token (revoked elsewhere, expired);
+#: a check reads memory, which ``TOKEN_REFRESH_SECONDS`` keeps in step with the store.
+TOKEN_RECHECK_SECONDS = 2.0
+TOKEN_REFRESH_SECONDS = 1.0
+#: How often connections are checked against WRITE_TIMEOUT and CONNECTION_LIFETIME.
+_WATCH_INTERVAL = 0.5
 #: Peers whose ``X-Forwarded-For`` (last entry) is believed: a reverse proxy on this host.
 TRUSTED_PROXIES = ("127.0.0.1", "::1")
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -188,11 +231,15 @@ class PhoneServer:
         assets: Path | None = None,
         grace_seconds: float = GRACE_SECONDS,
         limiter: FailureLimiter | None = None,
+        requests: RequestRate | None = None,
         trusted_proxies: Sequence[str] = TRUSTED_PROXIES,
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS,
         max_connections: int = MAX_CONNECTIONS,
         token_recheck_seconds: float | None = None,
+        write_timeout: float = WRITE_TIMEOUT,
+        connection_lifetime: float = CONNECTION_LIFETIME,
+        reserved_connections: int = RESERVED_CONNECTIONS,
     ) -> None:
         self.invitations = invitations
         self.backend = backend
@@ -202,19 +249,32 @@ class PhoneServer:
         self.secure_cookies = self.https if secure_cookies is None else secure_cookies
         self.grace_seconds = grace_seconds
         self.limiter = limiter if limiter is not None else FailureLimiter()
+        self.requests = requests if requests is not None else RequestRate()
         self.trusted_proxies = frozenset(address_key(a) for a in trusted_proxies)
         self.idle_timeout = idle_timeout
         self.token_recheck_seconds = (
             TOKEN_RECHECK_SECONDS if token_recheck_seconds is None else token_recheck_seconds
         )
+        self.write_timeout = write_timeout
+        self.connection_lifetime = connection_lifetime
         self.gate = ConnectionGate(
-            max_connections_per_address, max_connections, exempt=self.trusted_proxies
+            max_connections_per_address,
+            max_connections,
+            exempt=self.trusted_proxies,
+            reserve=min(reserved_connections, max_connections - 1),
+            few=FEW_CONNECTIONS,
         )
+        self.connections: set[_GuardedHandler] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._refreshing: asyncio.Future[None] | None = None
+        self._lookups: dict[str, int] = {}  # store lookups in flight per address
+        self._token_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.gate_logged_at = -1e9
         root = Path(assets) if assets is not None else default_assets_dir()
         self.phone_dir = root / "phone"
         self.overlays_dir = root / "overlays"
         self.static_names = _allow_list(self.phone_dir)
+        self._files = _Files()
         self._holders: dict[str, _Holder] = {}
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -238,6 +298,8 @@ class PhoneServer:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen; returns the actual port (``port=0`` picks a free one)."""
+        self._token_pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="tokens")
+        await self.refresh_tokens()  # a failure here is a failure to start: say it now
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -248,10 +310,20 @@ class PhoneServer:
             raise
         self._runner = runner
         self.port = site.bound_port if site.bound_port is not None else port
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._refresh_loop(), name="token-refresh"),
+            loop.create_task(self._watch_loop(), name="connection-watch"),
+        ]
         return self.port
 
     async def close(self) -> None:
         """Close every WebSocket and stop listening."""
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        if self._token_pool is not None:
+            self._token_pool.shutdown(wait=False, cancel_futures=True)
         sockets = [ws for h in self._holders.values() for ws in h.sockets]
         if sockets:
             await asyncio.wait(
@@ -269,6 +341,35 @@ class PhoneServer:
         if holder is not None:
             for ws in list(holder.sockets):
                 await _close_ws(ws)
+
+    # -- tokens, off the loop -------------------------------------------------
+
+    async def refresh_tokens(self) -> None:
+        """Reload the valid tokens in a worker thread; concurrent callers share one reload."""
+        if self._refreshing is None or self._refreshing.done():
+            loop = asyncio.get_running_loop()
+            self._refreshing = loop.run_in_executor(self._token_pool, self.invitations.refresh)
+            # Read by whoever waits; retrieved here too so a failure nobody awaited is quiet.
+            self._refreshing.add_done_callback(lambda f: f.cancelled() or f.exception())
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(TOKEN_REFRESH_SECONDS)
+            try:
+                await self.refresh_tokens()
+            except Exception as exc:  # keep serving from what memory knows
+                log.warning("cannot reload the join tokens: %s", exc)
+
+    # -- slow readers and long connections ---------------------------------------
+
+    async def _watch_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(_WATCH_INTERVAL)
+            now = loop.time()
+            for handler in list(self.connections):
+                handler.watch(now, self.write_timeout, self.connection_lifetime)
 
     # -- who is asking ------------------------------------------------------
 
@@ -300,25 +401,45 @@ class PhoneServer:
 
     # -- handlers -----------------------------------------------------------
 
-    def _authorize(self, request: web.Request) -> str | web.Response:
-        """The inspection the token opens, or the refusal to send (404, 429).
+    async def _authorize(self, request: web.Request) -> str | web.Response:
+        """The inspection the token opens, or the refusal to send (404, 429, 503).
 
-        A blocked address is refused before its token is even looked at, valid or not:
-        otherwise the block would still answer "is this token valid?".
+        A valid token is always admitted, even from an address blocked for failures:
+        sellers behind a carrier's NAT or a dealership's Wi-Fi share an address with
+        strangers, and a 256-bit token cannot be guessed, so admitting it tells a
+        guesser nothing. A blocked address with any other token gets its 429 from
+        memory alone: no database, no reload.
         """
+        token = request.match_info["token"]
+        inspection_id = self.invitations.known(token)
+        if inspection_id is not None:
+            return inspection_id
         key = self.client_key(request)
         left = self.limiter.blocked(key)
         if left:
             return _too_many(left)
-        try:
-            return self.invitations.check(request.match_info["token"])
+        in_flight = self._lookups.get(key, 0)
+        if self.limiter.recent(key) + in_flight >= self.limiter.limit:
+            return _too_many(1.0)  # as many guesses on their way as the budget allows
+        self._lookups[key] = in_flight + 1
+        try:  # perhaps issued by another process since the last reload
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._token_pool, self.invitations.check, token)
         except InvalidToken:
             if self.limiter.failure(key):
                 log.warning("too many invalid links from %s: refused for a while", key)
             return _page(_INVALID_PAGE, 404)
+        except Exception as exc:
+            log.warning("cannot check a link right now: %s", exc)
+            return _page(_ERROR_PAGE, 503)
+        finally:
+            if self._lookups[key] <= 1:
+                del self._lookups[key]
+            else:
+                self._lookups[key] -= 1
 
     async def _join(self, request: web.Request) -> web.StreamResponse:
-        inspection_id = self._authorize(request)
+        inspection_id = await self._authorize(request)
         if isinstance(inspection_id, web.Response):
             return inspection_id
         device = _device(request)
@@ -346,17 +467,17 @@ class PhoneServer:
         name = request.match_info["name"]
         if name not in self.static_names:
             raise web.HTTPNotFound()
-        return _file(self.phone_dir, name)
+        return self._files.response(self.phone_dir, name)
 
     async def _overlay(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         stem = name[:-4] if name.endswith(".svg") else ""
         if not _OVERLAY_RE.match(stem):
             raise web.HTTPNotFound()
-        return _file(self.overlays_dir, name)
+        return self._files.response(self.overlays_dir, name)
 
     async def _signaling(self, request: web.Request) -> web.StreamResponse:
-        inspection_id = self._authorize(request)
+        inspection_id = await self._authorize(request)
         if isinstance(inspection_id, web.Response):
             return inspection_id
         device = _device(request) or f"anon-{secrets.token_urlsafe(12)}"
@@ -366,6 +487,8 @@ class PhoneServer:
         tag = token_tag(token)
         ws = web.WebSocketResponse(max_msg_size=MAX_WS_MESSAGE, heartbeat=20.0)
         await ws.prepare(request)
+        if isinstance(request.protocol, _GuardedHandler):
+            request.protocol.long_lived = True  # a phone's session, with a valid token
         holder = self._holders.get(inspection_id)
         if holder is None or holder.device != device:
             if holder is not None:  # the previous device is long gone: take over
@@ -388,10 +511,7 @@ class PhoneServer:
         return ws
 
     def _still_valid(self, token: str, inspection_id: str) -> bool:
-        try:
-            return self.invitations.check(token) == inspection_id
-        except InvalidToken:
-            return False
+        return self.invitations.known(token) == inspection_id
 
     async def _signaling_loop(
         self,
@@ -493,12 +613,24 @@ class _GuardedHandler(RequestHandler):
     logged nor echoed.
     """
 
-    __slots__ = ("_gate_key", "_guard_owner")
+    __slots__ = (
+        "_born",
+        "_gate_key",
+        "_guard_owner",
+        "_stall_bytes",
+        "_stalled_since",
+        "long_lived",
+    )
 
     def __init__(self, manager: web.Server, owner: PhoneServer, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
         self._guard_owner = owner
         self._gate_key: str | None = None
+        self._born = 0.0
+        self._stalled_since: float | None = None
+        self._stall_bytes = 0
+        #: A signaling WebSocket opened with a valid token: no lifetime limit.
+        self.long_lived = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -506,6 +638,8 @@ class _GuardedHandler(RequestHandler):
         key = address_key(str(peer[0]) if isinstance(peer, tuple) and peer else None)
         if self._guard_owner.gate.acquire(key):
             self._gate_key = key
+            self._born = asyncio.get_running_loop().time()
+            self._guard_owner.connections.add(self)
         else:
             owner = self._guard_owner
             now = time.monotonic()
@@ -521,7 +655,48 @@ class _GuardedHandler(RequestHandler):
         key, self._gate_key = self._gate_key, None
         if key is not None:
             self._guard_owner.gate.release(key)
+        self._guard_owner.connections.discard(self)
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        queued = getattr(self, "_messages", ())  # aiohttp's parsed requests not yet handled
+        before = len(queued)
+        super().data_received(data)
+        if len(queued) > MAX_PIPELINED:
+            self._cut(f"more than {MAX_PIPELINED} pipelined requests")
+            return
+        key = self._gate_key
+        owner = self._guard_owner
+        if key is None or key in owner.trusted_proxies:
+            return  # the proxy's requests are many phones': counted by the proxy, not here
+        for _ in range(len(queued) - before):
+            if not owner.requests.allow(key):
+                self._cut("too many requests from its address")
+                return
+
+    def watch(self, now: float, write_timeout: float, lifetime: float) -> None:
+        """Cut the connection if its answer is stuck or it has lived too long."""
+        transport = self.transport
+        if transport is None:
+            return
+        pending = transport.get_write_buffer_size()
+        if pending == 0:
+            self._stalled_since = None
+        elif self._stalled_since is None or pending < self._stall_bytes:
+            self._stalled_since = now  # bytes waiting, or the client took some: a new start
+        self._stall_bytes = pending
+        if self._stalled_since is not None and now - self._stalled_since > write_timeout:
+            self._cut(f"answer not read for {write_timeout:g} s")
+        elif not self.long_lived and now - self._born > lifetime:
+            self._cut(f"connection older than {lifetime:g} s")
+
+    def _cut(self, why: str) -> None:
+        """Close at once, dropping unsent bytes (a graceful close would wait for a reader)."""
+        log.debug("connection from %s cut: %s", self._gate_key, why)
+        transport = self.transport
+        self.force_close()
+        if transport is not None:
+            transport.abort()
 
     def handle_error(
         self,
@@ -583,7 +758,7 @@ class _GuardedSite(web.BaseSite):
             self._port,
             ssl=owner.ssl_context,
             ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT if owner.https else None,
-            backlog=128,
+            backlog=ACCEPT_BACKLOG,
             reuse_address=True,
         )
         self._server = server
@@ -643,19 +818,46 @@ def _page(html: str, status: int) -> web.Response:
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def _file(folder: Path, name: str) -> web.StreamResponse:
-    """A regular file directly inside ``folder`` with a known type, or 404."""
-    suffix = Path(name).suffix.lower()
-    ctype = _TYPES.get(suffix)
-    path = folder / name
-    if ctype is None or path.parent != folder or path.is_symlink() or not path.is_file():
-        raise web.HTTPNotFound()
-    try:
-        body = path.read_bytes()
-    except OSError:
-        raise web.HTTPNotFound() from None
-    charset = "utf-8" if ctype.startswith("text/") or suffix in (".svg", ".json") else None
-    return web.Response(body=body, content_type=ctype, charset=charset)
+class _Files:
+    """The phone page's files, kept in memory once read (one ``lstat`` a request).
+
+    A flood of GETs then costs no reads; a file changed on disk is read again.
+    Small files only, and a bounded number of them.
+    """
+
+    MAX_FILE = 1024 * 1024
+    MAX_FILES = 512
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, tuple[int, int, bytes]] = {}
+
+    def response(self, folder: Path, name: str) -> web.StreamResponse:
+        """A regular file directly inside ``folder`` with a known type, or 404."""
+        suffix = Path(name).suffix.lower()
+        ctype = _TYPES.get(suffix)
+        path = folder / name
+        if ctype is None or path.parent != folder:
+            raise web.HTTPNotFound()
+        try:
+            st = os.lstat(path)  # a symlink is not a regular file here
+        except OSError:
+            raise web.HTTPNotFound() from None
+        if not stat.S_ISREG(st.st_mode):
+            raise web.HTTPNotFound()
+        cached = self._cache.get(path)
+        if cached is not None and cached[:2] == (st.st_mtime_ns, st.st_size):
+            body = cached[2]
+        else:
+            try:
+                body = path.read_bytes()
+            except OSError:
+                raise web.HTTPNotFound() from None
+            if len(body) <= self.MAX_FILE:
+                if len(self._cache) >= self.MAX_FILES:
+                    self._cache.clear()
+                self._cache[path] = (st.st_mtime_ns, st.st_size, body)
+        charset = "utf-8" if ctype.startswith("text/") or suffix in (".svg", ".json") else None
+        return web.Response(body=body, content_type=ctype, charset=charset)
 
 
 @web.middleware

@@ -8,7 +8,9 @@ so the engine plugs in the real WebRTC peer and tests plug in an in-memory one.
 
 Every method runs on the engine's asyncio loop. Quality analysis and store
 writes go to the default executor so a 12 MP photo never stalls video or
-heartbeats. State that matters after a crash lives in the store (captures and
+heartbeats; writes go through a :class:`~inspector.spool.LiveWriter`, so a
+database locked by another process delays a photo's row, never the phone's
+"saved". State that matters after a crash lives in the store (captures and
 their review), which is why a new controller on the same inspection resumes at
 the first shot still missing a usable photo.
 """
@@ -51,6 +53,7 @@ from inspector.models import (
     Text,
     Verdict,
 )
+from inspector.spool import LiveWriter, reviewed
 from inspector.store import Store, StoreError, new_id
 
 __all__ = [
@@ -218,12 +221,14 @@ class SessionController:
         still_timeout: float = 8.0,
         auto_advance: bool = True,
         hint_interval: float = HINT_INTERVAL,
+        writer: LiveWriter | None = None,
     ) -> None:
         if mode not in ("operator", "self"):
             raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
         if still_timeout <= 0:
             raise ValueError("still_timeout must be positive")
         self._store = store
+        self._writer = writer if writer is not None else LiveWriter(store)
         self.inspection_id = inspection_id
         self.mode: Mode = mode
         self._emit_cb = emit
@@ -233,7 +238,8 @@ class SessionController:
 
         self.inspection: Inspection = store.get_inspection(inspection_id)
         self.checklist: Checklist = load_checklist(self.inspection.checklist)
-        self._captures: list[Capture] = store.captures(inspection_id)
+        # With the spool's captures and reviews: written late, they are not lost meanwhile.
+        self._captures: list[Capture] = self._writer.overlay(inspection_id, None)
         self._shots: list[Shot] = inspection_shots(self.checklist, self._captures)
         self._damage_count = damage_count(self._captures) if self.checklist.damage_shots else 0
         self._skipped: set[str] = set()
@@ -614,11 +620,12 @@ class SessionController:
         report: QualityReport,
         phone_time: datetime | None,
     ) -> Capture | None:
+        """Make the photo durable (store, or spool if the database is locked), then say so."""
         previous = self.latest_capture(request.shot.id)
         try:
-            capture = await self._run(
+            saved = await self._run(
                 functools.partial(
-                    self._store.add_capture,
+                    self._writer.add_capture,
                     self.inspection_id,
                     request.shot.id,
                     data,
@@ -631,6 +638,7 @@ class SessionController:
                     capture_id=request.id,
                 )
             )
+            capture = saved.capture
             path = str(self._store.photo_path(capture.sha256))
         except StoreError as exc:
             log.warning("%s: capture %s not stored: %s", self.inspection_id, request.id, exc)
@@ -646,7 +654,9 @@ class SessionController:
             stored=True,
             retake=reject,
         )
-        self._emit(events.CaptureStored(self.inspection_id, capture, path=path))
+        self._emit(
+            events.CaptureStored(self.inspection_id, capture, path=path, spooled=saved.spooled)
+        )
         if not request.result.done():
             request.result.set_result(capture)
         return capture
@@ -677,12 +687,8 @@ class SessionController:
         capture's quality reasons so the inspector sees why it needs a look.
         """
         capture = self._reviewed(capture_id, True)
-        if note is None:
-            await self._run(self._store.set_capture_accepted, capture_id, True)
-            self._replace(capture, accepted=True)
-        else:
-            updated = await self._run(self._store.accept_for_review, capture_id, note)
-            self._replace(capture, accepted=True, quality=updated.quality)
+        await self._run(self._writer.review, capture_id, True, note)
+        self._replace(capture, accepted=True, quality=reviewed(capture, True, note).quality)
         self._emit(events.CaptureReviewed(self.inspection_id, capture_id, True))
         if not self.auto_advance:
             if self.complete and not self._finished:
@@ -699,7 +705,7 @@ class SessionController:
     async def retake(self, capture_id: str) -> None:
         """Turn a capture down and ask the seller for that shot again, saying why."""
         capture = self._reviewed(capture_id, False)
-        await self._run(self._store.set_capture_accepted, capture_id, False)
+        await self._run(self._writer.review, capture_id, False)
         self._replace(capture, accepted=False)
         self._emit(events.CaptureReviewed(self.inspection_id, capture_id, False))
         if not self.complete:
@@ -755,9 +761,8 @@ class SessionController:
         self._emit(events.Completed(self.inspection_id))
 
     def _mark_captured(self) -> None:
-        status = self._store.get_inspection(self.inspection_id).status
-        if status in _BEFORE_CAPTURED:
-            self._store.set_status(self.inspection_id, InspectionStatus.CAPTURED)
+        self._writer.mark_status(self.inspection_id, InspectionStatus.CAPTURED, _BEFORE_CAPTURED)
+        if self.inspection.status in _BEFORE_CAPTURED:
             self.inspection.status = InspectionStatus.CAPTURED
 
     # -- live guidance ------------------------------------------------------------

@@ -82,6 +82,8 @@ PHOTOS_LOCK = ".photos.lock"
 PHOTOS_LOCK_TIMEOUT = 30.0
 """How long a photo write waits for a delete or a sweep in another process."""
 REPAIR_HINT = "see `inspector repair`"
+#: How long a call waits for another connection's write lock before "database is locked".
+BUSY_TIMEOUT_SECONDS = 5.0
 
 
 class StoreError(Exception):
@@ -504,7 +506,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self._migrate()
         except BaseException:
             self._db.close()
@@ -550,7 +552,7 @@ class Store:
         db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA busy_timeout=5000")
+            db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if database_is_blank(db):
                 if n := count_photo_files(self.photos_dir):
@@ -648,10 +650,26 @@ class Store:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA busy_timeout=5000")
+            db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         except sqlite3.Error as exc:
             raise WriteNotRecorded(str(storage_error(exc, self.data_dir))) from exc
         return db
+
+    @contextlib.contextmanager
+    def busy_timeout(self, seconds: float) -> Iterator[None]:
+        """Calls made in this block (on this thread) wait at most ``seconds`` for a lock.
+
+        For latency-bound callers (the live engine): they would rather fail fast and
+        keep the write elsewhere than wait out the default. Other threads' calls wait
+        for the block to end, as they wait for any call.
+        """
+        with self._lock:
+            previous = int(self._db.execute("PRAGMA busy_timeout").fetchone()[0])
+            self._db.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000))}")
+            try:
+                yield
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout={previous}")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -1009,8 +1027,13 @@ class Store:
         retake_of: str | None = None,
         mime: str = "image/jpeg",
         capture_id: str | None = None,
+        captured_at: datetime | None = None,
     ) -> Capture:
-        """Store a photo file, then the row that points at it (photos lock held between)."""
+        """Store a photo file, then the row that points at it (photos lock held between).
+
+        ``captured_at`` defaults to now; a capture written late (from the live
+        engine's spool) keeps the time it was taken.
+        """
         with self.writing_photos():
             sha = self.write_photo(data)
             capture = Capture(
@@ -1027,6 +1050,8 @@ class Store:
                 mime=mime,
                 size=len(data),
             )
+            if captured_at is not None:
+                capture.captured_at = captured_at
             try:
                 with self._transaction() as db:
                     seq = db.execute(
@@ -1177,6 +1202,16 @@ class Store:
             return None
         r = rows[0]
         return r[0], datetime.fromisoformat(r[1]), bool(r[2])
+
+    def valid_tokens(self) -> list[tuple[str, str, datetime]]:
+        """(token hash, inspection id, expiry) of every token neither revoked nor expired."""
+        # Expiries are UTC ISO strings (same offset, same layout): they sort as times.
+        rows = self._query(
+            "SELECT token_hash, inspection_id, expires_at FROM tokens "
+            "WHERE revoked=0 AND expires_at > ?",
+            (_iso(utcnow()),),
+        )
+        return [(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
 
     def revoke_tokens(self, inspection_id: str) -> int:
         with self._transaction() as db:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector import events
 from inspector.checklist import available_checklists, load_checklist
 from inspector.config import ServerSettings
 from inspector.engine import Engine, EngineStartError
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._engine_starting = threading.Event()  # set once start() has returned or failed
         self._checklists: list[tuple[str, str]] = [("standard", "Standard")]
+        self._interrupted: list[events.CallInterrupted] = []
 
         self.home = InspectionsView()
         self.live = LiveSession(
@@ -396,6 +398,7 @@ class MainWindow(QMainWindow):
         self.bridge.error.connect(
             lambda e: None if e.inspection_id else self.statusBar().showMessage(e.message, 10000)
         )
+        self.bridge.event.connect(self._on_engine_event)
 
     def _show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
@@ -615,6 +618,27 @@ class MainWindow(QMainWindow):
         self.live.invite.set_lan_url(lan)
         if self.live.inspection is not None and not self.live.invite.join_url:
             self.live.request_invite()
+
+    def _on_engine_event(self, event: events.Event) -> None:
+        if isinstance(event, events.CallInterrupted):
+            self._call_interrupted(event)
+
+    def _call_interrupted(self, event: events.CallInterrupted) -> None:
+        """At start-up: a call a crash left "live" was put back; say so, do not block."""
+        self._interrupted.append(event)
+        if len(self._interrupted) == 1:
+            what = event.vehicle or f"inspection {event.inspection_id}"
+            text = (
+                f"A call was interrupted: {what} is back to “{event.status}” (its photos are kept)"
+            )
+        else:
+            which = ", ".join(e.vehicle or e.inspection_id for e in self._interrupted)
+            text = (
+                f"{len(self._interrupted)} calls were interrupted ({which}); they are back "
+                "to invited or captured (their photos are kept)"
+            )
+        self.statusBar().showMessage(text, 30000)
+        self.refresh()
 
     def _engine_failed(self, exc: BaseException) -> None:
         self.server_label.setText("Server: not running")

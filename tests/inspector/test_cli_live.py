@@ -150,6 +150,34 @@ def test_demo_walks_a_checklist_and_writes_a_report(
     assert len(PdfReader(report).pages) >= 2
 
 
+@pytest.mark.timeout(90)
+def test_demo_on_a_full_disk_says_so_at_once(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from inspector.store import TMP_SUFFIX
+
+    real_fsync = os.fsync
+    photos = str(data_dir / "photos")
+
+    def fsync(fd: int) -> None:  # the bytes reach a temporary photo, then the disk is full
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if path.endswith(TMP_SUFFIX) and path.startswith(photos):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    started = time.monotonic()
+    assert main(["demo", "--checklist", "quick"]) == 1
+    err = capsys.readouterr().err
+    assert "demo failed: photo not saved: the disk is full" in err, err
+    assert "not completed" not in err
+    assert time.monotonic() - started < 60  # not the 90 s checklist timeout
+    with Store(data_dir) as store:
+        assert [i.status.value for i in store.list_inspections()] == ["invited"]
+
+
 def test_ice_servers_parse_with_clear_errors() -> None:
     from inspector.config import IceServer
 

@@ -181,6 +181,7 @@ async def test_drop_and_reconnect_resumes_at_the_same_shot(live: Live) -> None:
         ids = [c.id for c in live.store.captures(live.inspection_id)]
         assert ids == [first, second]
         assert len(live.log.of(ev.PhoneJoined)) == 2
+        await live.log.wait(ev.FrameAvailable, timeout=5)  # video may lag on a busy machine
         frame = live.engine.latest_frame(live.inspection_id)
         assert frame is not None
     finally:

@@ -9,7 +9,9 @@ in transit). After each kill, on the same data directory:
 * no row points at a missing or partial file; the database passes
   ``PRAGMA integrity_check`` and ``foreign_key_check``;
 * a restarted server and a new link resume the walk at the first shot still
-  missing a usable photo, and the walk goes on (a new capture is stored).
+  missing a usable photo, and the walk goes on (a new capture is stored);
+* the inspection the killed call left "live" is put back to "invited" by the
+  restarted server before it listens, which says so (``call_interrupted``).
 
 Set ``FAULTS_SEED`` to replay a run; the seed is printed.
 """
@@ -129,6 +131,12 @@ def invite(data_dir: Path, inspection_id: str, port: int) -> str:
     return str(json.loads(out.stdout)["join_url"])
 
 
+def status_of(data_dir: Path, inspection_id: str) -> str:
+    with sqlite3.connect(f"file:{data_dir / DB_NAME}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT status FROM inspections WHERE id=?", (inspection_id,)).fetchone()
+    return str(row[0])
+
+
 def check_after_kill(data_dir: Path, inspection_id: str, acked: list[dict[str, Any]]) -> str:
     """The promises after a kill; returns the shot the walk must resume at."""
     with sqlite3.connect(data_dir / DB_NAME) as db:
@@ -208,12 +216,21 @@ def test_sigkill_mid_session_and_mid_capture_loses_nothing_acknowledged(
                 invitation = server.next("invite", 30)
                 inspection_id, join_url = invitation["inspection_id"], invitation["join_url"]
             else:
+                interrupted = [
+                    (e["inspection_id"], e["status"])
+                    for e in server.seen
+                    if e["event"] == "call_interrupted"
+                ]
+                assert interrupted == [(inspection_id, "invited")], "the kill was not reported"
+                assert status_of(data_dir, inspection_id) == "invited", "still live after restart"
                 join_url = invite(data_dir, inspection_id, port)
             asyncio.run(run_round(server, join_url, resume_at, kill_when, rng))
             if kill_when == "continue":
                 server.proc.send_signal(signal.SIGINT)
                 assert server.proc.wait(15) == 0
             acked += server.acknowledged()
+            if kill_when != "continue":
+                assert status_of(data_dir, inspection_id) == "live"  # what the kill leaves
             print(
                 f"round {number} ({kill_when}): {len(server.acknowledged())} acknowledged, "
                 f"last events {server.names()[-4:]}"

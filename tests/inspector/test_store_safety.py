@@ -159,7 +159,12 @@ def test_repair_keeps_the_photos_of_a_lost_database(
     assert {c.sha256 for c in captures} == set(before)
     assert photo_files(data_dir) == before
     # The recovered inspection is usable: a report, and a bundle another folder imports.
-    assert main(["report", recovered["id"], "-o", str(tmp_path / "recovered.pdf"), "--allow-incomplete"]) == 0
+    assert (
+        main(
+            ["report", recovered["id"], "-o", str(tmp_path / "recovered.pdf"), "--allow-incomplete"]
+        )
+        == 0
+    )
     assert main(["export", recovered["id"], "-o", str(tmp_path / "recovered.zip")]) == 0
     other = tmp_path / "other"
     assert main(["--data-dir", str(other), "import", str(tmp_path / "recovered.zip")]) == 0

@@ -235,3 +235,57 @@ def test_console_command_starts_the_ui_package(tmp_path: Path) -> None:
     )
     assert help_run.returncode == 0
     assert "--data-dir" in help_run.stdout
+
+
+def test_the_console_says_a_call_was_interrupted(
+    qtbot: QtBot,
+    make_main_window: Callable[[], MainWindow],
+    store: Store,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    from inspector.models import InspectionStatus
+
+    inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
+    store.set_status(inspection.id, InspectionStatus.LIVE)  # what a crash mid-call leaves
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: "A call was interrupted" in window.statusBar().currentMessage(), timeout=5000
+    )
+    message = window.statusBar().currentMessage()
+    assert "Peugeot 308 2019 AB-123-CD" in message and "invited" in message
+    assert store.get_inspection(inspection.id).status is InspectionStatus.INVITED
+
+
+@pytest.mark.timeout(90)
+def test_the_console_says_which_process_serves_its_folder(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow], store: Store
+) -> None:
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "serve", "--port", "0", "--json"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "INSPECTOR_DATA_DIR": str(store.data_dir)},
+    )
+    assert serve.stdout is not None
+    try:
+        assert json.loads(serve.stdout.readline())["event"] == "listening"
+        window = make_main_window()
+        window.show()
+        qtbot.waitUntil(lambda: "not running" in window.server_label.text(), timeout=15000)
+        message = window.statusBar().currentMessage()
+        assert f"already served by process {serve.pid}" in message, message
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(15)
+        serve.stdout.close()
