@@ -135,12 +135,17 @@ class LiveSample:
 
 @dataclass(frozen=True)
 class DamagePair:
-    """A damage added live: its record (to complete) and the two shots to take of it."""
+    """A damage added live: its record (to complete) and the two shots to take of it.
+
+    ``guess`` is the part guessed from the shot being taken, None when that shot
+    shows no particular part (the record then holds a placeholder part).
+    """
 
     number: int
     wide: Shot
     closeup: Shot
     damage: Damage
+    guess: Part | None = None
 
 
 @dataclass
@@ -477,7 +482,7 @@ class SessionController:
         if self._finished and wide.required:
             self._finished = False
             self.select(wide.id)
-        return DamagePair(number, wide, closeup, damage)
+        return DamagePair(number, wide, closeup, damage, part)
 
     async def complete_damage(
         self,

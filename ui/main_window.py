@@ -493,11 +493,17 @@ class MainWindow(QMainWindow):
         """Show the live page of an inspection (read off the UI thread)."""
         store = self.store
 
-        def load() -> tuple[Any, Any, Any]:
+        def load() -> tuple[Any, Any, Any, Any]:
             inspection = store.get_inspection(inspection_id)
-            return inspection, load_checklist(inspection.checklist), store.captures(inspection_id)
+            checklist = load_checklist(inspection.checklist)
+            return (
+                inspection,
+                checklist,
+                store.captures(inspection_id),
+                store.damages(inspection_id),
+            )
 
-        def loaded(result: tuple[Any, Any, Any]) -> None:
+        def loaded(result: tuple[Any, Any, Any, Any]) -> None:
             if self.live.inspection is not None:
                 self.live.close_session()
             self.live.open(*result)

@@ -483,15 +483,18 @@ async def test_add_damage_records_a_damage_to_complete_on_the_current_shots_part
 async def test_a_shot_without_an_obvious_part_gives_no_guess(make: Make, store: Store) -> None:
     controller, _, _ = await make(checklist="standard")
     controller.select("keys")
-    first = (await controller.add_damage_pair()).damage
+    pair = await controller.add_damage_pair()
+    first = pair.damage
+    assert pair.guess is None
     assert first.part is FALLBACK_PART and first.to_complete
     # On a damage's own shot, the guess is that damage's part once someone confirmed it.
     controller.select("damage_1_closeup")
-    assert (await controller.add_damage_pair()).damage.part is FALLBACK_PART
+    assert (await controller.add_damage_pair()).guess is None
     await controller.complete_damage(
         first.id, part=Part.DOOR_REAR_RIGHT, type=DamageType.DENT, severity=Severity.MODERATE
     )
-    assert (await controller.add_damage_pair()).damage.part is Part.DOOR_REAR_RIGHT
+    pair = await controller.add_damage_pair()
+    assert pair.guess is pair.damage.part is Part.DOOR_REAR_RIGHT
     assert [d.pair for d in store.damages(controller.inspection_id)] == [1, 2, 3]
 
 

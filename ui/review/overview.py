@@ -204,7 +204,7 @@ class OverviewView(QScrollArea):
         by_shot: dict[str, list[Capture]] = {}
         for capture in self.model.captures():
             by_shot.setdefault(capture.shot_id, []).append(capture)
-        shots: list[Shot] = list(self.model.checklist.shots) if self.model.checklist else []
+        shots: list[Shot] = self.model.shots()
         known = {s.id for s in shots}
         shots += [self.model.shot(shot_id) for shot_id in by_shot if shot_id not in known]
         categories: dict[str, list[Shot]] = {}

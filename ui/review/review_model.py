@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QImageReader, QUndoCommand, QUndoStack
 
 from inspector.checklist import Checklist, ChecklistError, Shot, category_title, load_checklist
-from inspector.inspections import best_captures, progress
+from inspector.inspections import best_captures, damage_photos, inspection_shots, progress
 from inspector.models import Capture, Damage, Inspection, QualityThresholds, Text
 from inspector.store import Store
 from ui.bridge import run_task
@@ -187,6 +187,12 @@ class ReviewModel(QObject):
             shot_id, "other", Text(title, title), Text("", ""), "", False, QualityThresholds()
         )
 
+    def shots(self) -> list[Shot]:
+        """The checklist's shots and every damage pair (photographed or recorded live)."""
+        if self.checklist is None:
+            return []
+        return inspection_shots(self.checklist, self._captures, self.damages.damages())
+
     def shot_title(self, shot_id: str) -> str:
         return self.shot(shot_id).title.get("en")
 
@@ -196,11 +202,23 @@ class ReviewModel(QObject):
     def progress_text(self) -> str:
         if self.checklist is None:
             return f"{len(self._captures)} photos"
-        p = progress(self.checklist, self._captures)
+        p = progress(self.checklist, self._captures, self.damages.damages())
         return f"Required shots {p.done}/{p.required} · {len(self._captures)} photos"
 
     def best_captures(self) -> dict[str, Capture]:
         return best_captures(self._captures)
+
+    def damage_photo(self, damage: Damage) -> Capture | None:
+        """The photo to open for a damage: the one it is marked on, else its pair's photos."""
+        if damage.capture_id is not None:
+            try:
+                return self.capture(damage.capture_id)
+            except KeyError:
+                pass
+        if self.checklist is None:
+            return None
+        photos = damage_photos(damage, self._captures, self.checklist)
+        return photos.closeup or photos.wide
 
     @property
     def current(self) -> Capture | None:
