@@ -458,6 +458,7 @@ class MainWindow(QMainWindow):
         dialog = NewInspectionDialog(
             self._checklists, self, default_language=settings.value("live/phrase_language")
         )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per inspection: never kept
         dialog.accepted.connect(lambda: self._create(dialog.values()))
         dialog.open()
         self.new_dialog = dialog
