@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -541,7 +542,7 @@ class SessionController:
                 return
             try:
                 linked = await self._run(live_damage.link_closeup, self._store, damage, capture)
-            except StoreError as exc:
+            except (StoreError, sqlite3.Error) as exc:
                 # The pair number still finds the photo (inspections.damage_photos).
                 log.warning(
                     "%s: damage %s not linked to %s: %s",
