@@ -205,6 +205,8 @@ def damage_to_dict(d: Damage) -> dict[str, Any]:
         "region": [r.x, r.y, r.w, r.h] if r is not None else None,
         "note": d.note,
         "created_at": d.created_at.isoformat(),
+        "pair": d.pair,
+        "to_complete": d.to_complete,
     }
 
 
@@ -645,6 +647,11 @@ def _parse_damage(data: Any, index: int, inspection_id: str, capture_ids: set[st
         region=region,
         note=note,
         created_at=created,
+        # Bundles written before damages knew their photo pair have neither key.
+        pair=_opt_int(data, "pair", where, 1, 100_000) if "pair" in data else None,
+        to_complete=bool(_get(data, "to_complete", bool, where))
+        if "to_complete" in data
+        else False,
     )
 
 
@@ -711,6 +718,9 @@ def _parse_manifest(raw: Any) -> _Manifest:
     damages = [_parse_damage(d, i, inspection.id, capture_ids) for i, d in enumerate(raw_damages)]
     if len({d.id for d in damages}) != len(damages):
         raise _Invalid("two damages have the same id")
+    pairs = [d.pair for d in damages if d.pair is not None]
+    if len(set(pairs)) != len(pairs):
+        raise _Invalid("two damages have the same photo pair")
     return _Manifest(raw, inspection, captures, damages, files, seal == seal_of(raw))
 
 

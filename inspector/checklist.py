@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.assets import asset_path
-from inspector.models import QualityThresholds, Text
+from inspector.models import Part, QualityThresholds, Text
 
 __all__ = [
     "CATEGORY_TITLES",
@@ -63,9 +63,19 @@ _QUALITY_DEFAULTS: dict[str, int | float] = {
 }
 _TOP_FIELDS = ("format", "id", "title", "description", "shots", "damage_shots")
 _TOP_REQUIRED = ("format", "id", "title", "description", "shots")
-_SHOT_FIELDS = ("id", "category", "title", "instruction", "overlay", "required", "quality")
+_SHOT_FIELDS = (
+    "id",
+    "category",
+    "title",
+    "instruction",
+    "overlay",
+    "required",
+    "quality",
+    "part",
+)
 _SHOT_REQUIRED = ("id", "category", "title", "instruction", "overlay")
-_DAMAGE_FIELDS = ("id_suffix", *_SHOT_FIELDS[1:])
+# A damage shot shows whatever part the damage is on: no "part" of its own.
+_DAMAGE_FIELDS = ("id_suffix", *_SHOT_FIELDS[1:-1])
 _DAMAGE_REQUIRED = ("id_suffix", *_SHOT_REQUIRED[1:])
 
 
@@ -75,7 +85,12 @@ class ChecklistError(ValueError):
 
 @dataclass(frozen=True)
 class Shot:
-    """One photo to take: what to frame, how to say it, how good it must be."""
+    """One photo to take: what to frame, how to say it, how good it must be.
+
+    ``part`` is the vehicle part a damage seen on this shot most likely sits on
+    (a first guess for "Add damage" and for marking in review), or None when the
+    shot shows no particular part (keys, documents).
+    """
 
     id: str
     category: str
@@ -85,6 +100,7 @@ class Shot:
     required: bool
     quality: QualityThresholds
     damage: bool = False
+    part: Part | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
@@ -97,6 +113,7 @@ class Shot:
             "required": self.required,
             "quality": asdict(self.quality),
             "damage": self.damage,
+            "part": self.part.value if self.part is not None else None,
         }
 
 
@@ -400,7 +417,7 @@ def _parse_shot(raw: Any, index: int, source: str) -> Shot:
         )
     if shot_id.startswith("damage_"):
         raise ChecklistError(f"{where}: ids starting with 'damage_' are kept for damage shots")
-    return Shot(id=shot_id, **_parse_common(raw, where))
+    return Shot(id=shot_id, part=_parse_part(raw.get("part"), where), **_parse_common(raw, where))
 
 
 def _parse_damage_shot(raw: Any, index: int, source: str) -> Shot:
@@ -422,6 +439,17 @@ def _parse_damage_shot(raw: Any, index: int, source: str) -> Shot:
                 f"{where}: the {lang!r} title must contain {_NUMBER} (the damage number)"
             )
     return Shot(id=f"damage_{suffix}", damage=True, **common)
+
+
+def _parse_part(raw: Any, where: str) -> Part | None:
+    if raw is None:
+        return None
+    try:
+        return Part(raw)
+    except ValueError:
+        raise ChecklistError(
+            f"{where}: unknown part {raw!r} (known: {', '.join(p.value for p in Part)})"
+        ) from None
 
 
 def _parse_quality(raw: Any, where: str) -> QualityThresholds:
@@ -480,4 +508,6 @@ def _text_dict(text: Text) -> dict[str, str]:
 def _template_dict(shot: Shot) -> dict[str, Any]:
     data = shot.to_dict()
     del data["damage"]
+    if data["part"] is None:
+        del data["part"]
     return data

@@ -59,11 +59,11 @@ from inspector.checklist import Shot
 from inspector.config import ServerSettings
 from inspector.frames import Frame, FrameSlot
 from inspector.live_lock import DataDirBusy, LiveLock
-from inspector.models import InspectionStatus
+from inspector.models import Damage, DamageType, InspectionStatus, Part, Severity
 from inspector.peer import PhonePeer
 from inspector.photo_receiver import ReceivedPhoto
 from inspector.server import PhoneServer, SignalingError
-from inspector.session import SessionController
+from inspector.session import DamagePair, SessionController
 from inspector.spool import LiveWriter
 from inspector.store import Store
 from inspector.tls import lan_addresses, ssl_context
@@ -796,9 +796,31 @@ class Engine:
 
         return self._submit(go())
 
-    def add_damage_pair(self, inspection_id: str) -> concurrent.futures.Future[tuple[Shot, Shot]]:
-        async def go() -> tuple[Shot, Shot]:
-            return (await self._controller(inspection_id)).add_damage_pair()
+    def add_damage_pair(self, inspection_id: str) -> concurrent.futures.Future[DamagePair]:
+        """Record a damage (to complete) and add its wide view and close-up to the walk."""
+
+        async def go() -> DamagePair:
+            return await (await self._controller(inspection_id)).add_damage_pair()
+
+        return self._submit(go())
+
+    def complete_damage(
+        self,
+        inspection_id: str,
+        damage_id: str,
+        *,
+        part: Part,
+        type: DamageType,
+        severity: Severity,
+        note: str | None = None,
+    ) -> concurrent.futures.Future[Damage]:
+        """Say what a damage added live is: part, type, severity (and a note)."""
+
+        async def go() -> Damage:
+            controller = await self._controller(inspection_id)
+            return await controller.complete_damage(
+                damage_id, part=part, type=type, severity=severity, note=note
+            )
 
         return self._submit(go())
 

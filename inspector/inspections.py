@@ -82,19 +82,69 @@ def best_captures(captures: Iterable[Capture]) -> dict[str, Capture]:
     return best
 
 
-def damage_count(captures: Iterable[Capture]) -> int:
-    """How many damage pairs the captures show (a pair is persisted by its photos)."""
+def damage_count(captures: Iterable[Capture], damages: Iterable[Damage] = ()) -> int:
+    """How many damage pairs there are: the highest number photographed or recorded.
+
+    A pair is persisted by its photos and, since "Add damage" records the
+    damage at once, by the damage's ``pair`` before any photo is taken.
+    """
     numbers = [p[0] for c in captures if (p := parse_damage_shot_id(c.shot_id)) is not None]
+    numbers += [d.pair for d in damages if d.pair is not None]
     return max(numbers, default=0)
 
 
-def inspection_shots(checklist: Checklist, captures: Iterable[Capture]) -> list[Shot]:
-    """The template's shots plus every damage pair up to the highest one photographed."""
+def inspection_shots(
+    checklist: Checklist, captures: Iterable[Capture], damages: Iterable[Damage] = ()
+) -> list[Shot]:
+    """The template's shots plus every damage pair up to the highest one photographed
+    (or recorded, when ``damages`` are given)."""
     shots = list(checklist.shots)
     if checklist.damage_shots:
-        for n in range(1, damage_count(captures) + 1):
+        for n in range(1, damage_count(captures, damages) + 1):
             shots.extend(damage_pair(checklist, n))
     return shots
+
+
+@dataclass(frozen=True)
+class DamagePhotos:
+    """The photo pair of one damage; a photo not taken (or not usable) is None.
+
+    ``number`` is the pair's number (shots "damage_<n>_wide" / "damage_<n>_closeup"),
+    None for a damage marked on an ordinary photo of the checklist.
+    """
+
+    number: int | None
+    wide: Capture | None
+    closeup: Capture | None
+
+
+def damage_photos(
+    damage: Damage, captures: Iterable[Capture], checklist: Checklist
+) -> DamagePhotos:
+    """The wide view and the close-up of ``damage``, found by its pair number.
+
+    The pair is the damage's ``pair`` (recorded by "Add damage"), or else the one
+    of the photo it is marked on (a damage marked in review on a pair's photo).
+    Each photo is the newest usable capture of its shot, except that the photo
+    the damage is marked on with a region wins, since its mark is drawn there.
+    """
+    captures = list(captures)
+    marked = next((c for c in captures if c.id == damage.capture_id), None)
+    number = damage.pair
+    if number is None and marked is not None:
+        parsed = parse_damage_shot_id(marked.shot_id)
+        number = parsed[0] if parsed is not None else None
+    if number is None or not checklist.damage_shots:
+        return DamagePhotos(number, None, None)
+    best = best_captures(captures)
+
+    def pick(shot: Shot) -> Capture | None:
+        if marked is not None and marked.shot_id == shot.id and damage.region is not None:
+            return marked
+        return best.get(shot.id)
+
+    wide, closeup = damage_pair(checklist, number)
+    return DamagePhotos(number, pick(wide), pick(closeup))
 
 
 def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progress:
@@ -119,10 +169,13 @@ def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progre
     )
 
 
-def progress(checklist: Checklist, captures: Iterable[Capture]) -> Progress:
-    """Completion of an inspection: its checklist's shots and the damage pairs it has."""
+def progress(
+    checklist: Checklist, captures: Iterable[Capture], damages: Iterable[Damage] = ()
+) -> Progress:
+    """Completion of an inspection: its checklist's shots and the damage pairs it has
+    (photographed, or recorded live by "Add damage" before their photos)."""
     captures = list(captures)
-    return shots_progress(inspection_shots(checklist, captures), captures)
+    return shots_progress(inspection_shots(checklist, captures, damages), captures)
 
 
 def inspection_grade(

@@ -316,6 +316,16 @@ class Region:
 
 @dataclass
 class Damage:
+    """One damage on the vehicle.
+
+    ``capture_id`` is the photo it is marked on (with ``region``). ``pair`` is
+    the number *n* of the wide view and close-up photographed for it during the
+    live call (shots "damage_<n>_wide" / "damage_<n>_closeup"), so both photos
+    are found even before they are taken. ``to_complete`` marks a damage whose
+    part, type and severity are only first guesses (added live with "Add
+    damage") until someone confirms them.
+    """
+
     id: str
     inspection_id: str
     capture_id: str | None
@@ -325,3 +335,5 @@ class Damage:
     region: Region | None = None
     note: str = ""
     created_at: datetime = field(default_factory=utcnow)
+    pair: int | None = None
+    to_complete: bool = False

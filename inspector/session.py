@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,8 +33,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from inspector import events, protocol, quality
-from inspector.checklist import Checklist, Shot, damage_pair, load_checklist
+from inspector import events, live_damage, protocol, quality
+from inspector.checklist import Checklist, Shot, damage_pair, load_checklist, parse_damage_shot_id
 from inspector.inspections import (
     Progress,
     best_captures,
@@ -44,12 +45,16 @@ from inspector.inspections import (
 from inspector.models import (
     Capture,
     CaptureSource,
+    Damage,
+    DamageType,
     Inspection,
     InspectionStatus,
     Language,
+    Part,
     QualityReason,
     QualityReport,
     QualityThresholds,
+    Severity,
     Text,
     Verdict,
 )
@@ -57,6 +62,7 @@ from inspector.spool import LiveWriter, reviewed
 from inspector.store import Store, StoreError, new_id
 
 __all__ = [
+    "DamagePair",
     "LiveSample",
     "Mode",
     "PhoneLink",
@@ -129,6 +135,21 @@ class LiveSample:
     @property
     def steady(self) -> bool:
         return self.motion is not None and self.motion <= quality.MAX_MOTION
+
+
+@dataclass(frozen=True)
+class DamagePair:
+    """A damage added live: its record (to complete) and the two shots to take of it.
+
+    ``guess`` is the part guessed from the shot being taken, None when that shot
+    shows no particular part (the record then holds a placeholder part).
+    """
+
+    number: int
+    wide: Shot
+    closeup: Shot
+    damage: Damage
+    guess: Part | None = None
 
 
 @dataclass
@@ -240,8 +261,15 @@ class SessionController:
         self.checklist: Checklist = load_checklist(self.inspection.checklist)
         # With the spool's captures and reviews: written late, they are not lost meanwhile.
         self._captures: list[Capture] = self._writer.overlay(inspection_id, None)
-        self._shots: list[Shot] = inspection_shots(self.checklist, self._captures)
-        self._damage_count = damage_count(self._captures) if self.checklist.damage_shots else 0
+        damages = store.damages(inspection_id)
+        # Damages added live, by pair number: their record exists before their photos.
+        self._damages: dict[int, Damage] = {d.pair: d for d in damages if d.pair is not None}
+        self._shots: list[Shot] = inspection_shots(self.checklist, self._captures, damages)
+        self._damage_count = (
+            damage_count(self._captures, damages) if self.checklist.damage_shots else 0
+        )
+        self._damage_lock = asyncio.Lock()  # one pair number, one record, one at a time
+        self._damage_tasks: set[asyncio.Task[None]] = set()
         self._skipped: set[str] = set()
         self._language = _session_language(self.inspection.seller.language) or Language.FR.value
         self._index = 0
@@ -322,6 +350,11 @@ class SessionController:
             else:
                 result[shot.id] = ShotState.PENDING
         return result
+
+    @property
+    def damages(self) -> dict[int, Damage]:
+        """The damages added live (this call or an earlier one), by pair number."""
+        return dict(self._damages)
 
     def captures_of(self, shot_id: str) -> list[Capture]:
         """Every capture of a shot this inspection has, oldest first."""
@@ -435,19 +468,98 @@ class SessionController:
         self._go(max(self._index - 1, 0))
         return self.current
 
-    def add_damage_pair(self) -> tuple[Shot, Shot]:
-        """Append a wide view and a close-up for one more damage, numbered after the others.
+    async def add_damage_pair(self) -> DamagePair:
+        """Record one more damage and append its wide view and close-up, numbered after the others.
 
-        If everything else was already done the new wide view becomes current,
-        since it is now the only thing left to photograph.
+        The damage is stored before anything else (a crash cannot lose it), with
+        the part guessed from the current shot and marked "to complete"; see
+        :mod:`inspector.live_damage`. If everything else was already done the
+        new wide view becomes current, since it is now the only thing left to
+        photograph. StoreError if the damage cannot be recorded (nothing changes).
         """
         if not self.checklist.damage_shots:
             raise ValueError(f"checklist {self.checklist.id!r} has no damage shots")
-        wide, closeup = self._append_damage_pair(self._damage_count + 1)
+        async with self._damage_lock:
+            number = self._damage_count + 1
+            part = live_damage.guess_part(self.current, self._damages)
+            damage = live_damage.new_live_damage(self.inspection_id, number, part)
+            await self._run(self._store.add_damage, damage)
+            self._damages[number] = damage
+            wide, closeup = self._append_damage_pair(number)
         if self._finished and wide.required:
             self._finished = False
             self.select(wide.id)
-        return wide, closeup
+        return DamagePair(number, wide, closeup, damage, part)
+
+    async def complete_damage(
+        self,
+        damage_id: str,
+        *,
+        part: Part,
+        type: DamageType,
+        severity: Severity,
+        note: str | None = None,
+    ) -> Damage:
+        """Say what a damage is (the operator's answer to "Add damage"): no longer to complete."""
+        async with self._damage_lock:
+            damage = await self._run(
+                functools.partial(
+                    live_damage.complete_damage,
+                    self._store,
+                    self.inspection_id,
+                    damage_id,
+                    part=part,
+                    type=type,
+                    severity=severity,
+                    note=note,
+                )
+            )
+            if damage.pair is not None:
+                self._damages[damage.pair] = damage
+            return damage
+
+    def _link_when_stored(self, request: _Request) -> None:
+        """Once a damage's close-up is stored, point the damage at it (see live_damage)."""
+        parsed = parse_damage_shot_id(request.shot.id)
+        if parsed is None or not self.checklist.damage_shots:
+            return
+        number = parsed[0]
+        closeup_id = damage_pair(self.checklist, number)[1].id
+        if request.shot.id != closeup_id:
+            return
+
+        def stored(result: asyncio.Future[Capture | None]) -> None:
+            if result.cancelled() or result.result() is None or number not in self._damages:
+                return
+            task = asyncio.get_running_loop().create_task(
+                self._link_closeup(number, result.result()), name=f"damage-link-{number}"
+            )
+            self._damage_tasks.add(task)
+            task.add_done_callback(self._damage_tasks.discard)
+
+        request.result.add_done_callback(stored)
+
+    async def _link_closeup(self, number: int, capture: Capture | None) -> None:
+        if capture is None:
+            return
+        async with self._damage_lock:
+            damage = self._damages.get(number)
+            if damage is None:
+                return
+            try:
+                linked = await self._run(live_damage.link_closeup, self._store, damage, capture)
+            except (StoreError, sqlite3.Error) as exc:
+                # The pair number still finds the photo (inspections.damage_photos).
+                log.warning(
+                    "%s: damage %s not linked to %s: %s",
+                    self.inspection_id,
+                    damage.id,
+                    capture.id,
+                    exc,
+                )
+                return
+            if linked is not None:
+                self._damages[number] = linked
 
     def _append_damage_pair(self, n: int) -> tuple[Shot, Shot]:
         wide, closeup = damage_pair(self.checklist, n)
@@ -504,6 +616,7 @@ class SessionController:
         self._results[request.id] = request.result
         self._send("capture", id=request.id)
         self._emit(events.CaptureRequested(self.inspection_id, request.id, request.shot.id))
+        self._link_when_stored(request)
         request.timer = loop.create_task(
             self._fallback_after(request.id), name=f"capture-fallback-{request.id}"
         )
@@ -862,6 +975,11 @@ class SessionController:
                 request.result.set_result(None)
         self._pending.clear()
         self._link = None
+        # Links of close-ups just stored are short store writes: let them land. One
+        # turn of the loop first, so that their "stored" callbacks have started them.
+        await asyncio.sleep(0)
+        if self._damage_tasks:
+            await asyncio.gather(*self._damage_tasks, return_exceptions=True)
 
     # -- plumbing ---------------------------------------------------------------------
 

@@ -223,6 +223,12 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX tokens_by_inspection ON tokens(inspection_id);
     """,
+    # 3: a damage added live knows its photo pair, and whether it still needs completing
+    """
+    ALTER TABLE damages ADD COLUMN pair INTEGER CHECK (pair IS NULL OR pair >= 1);
+    ALTER TABLE damages ADD COLUMN to_complete INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX damages_by_pair ON damages(inspection_id, pair) WHERE pair IS NOT NULL;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -357,7 +363,7 @@ def _insert_row(db: sqlite3.Connection, table: str, row: dict[str, Any]) -> bool
 def _insert_damage(db: sqlite3.Connection, d: Damage) -> None:
     db.execute(
         "INSERT INTO damages (id, inspection_id, capture_id, part, type, severity, region, "
-        "note, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        "note, created_at, pair, to_complete) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (
             d.id,
             d.inspection_id,
@@ -368,6 +374,8 @@ def _insert_damage(db: sqlite3.Connection, d: Damage) -> None:
             _region_to_json(d.region),
             d.note,
             _iso(d.created_at),
+            d.pair,
+            int(d.to_complete),
         ),
     )
 
@@ -1140,8 +1148,8 @@ class Store:
     def update_damage(self, damage: Damage) -> Damage:
         with self._transaction() as db:
             cur = db.execute(
-                "UPDATE damages SET capture_id=?, part=?, type=?, severity=?, region=?, note=? "
-                "WHERE id=?",
+                "UPDATE damages SET capture_id=?, part=?, type=?, severity=?, region=?, note=?, "
+                "pair=?, to_complete=? WHERE id=?",
                 (
                     damage.capture_id,
                     damage.part.value,
@@ -1149,6 +1157,8 @@ class Store:
                     int(damage.severity),
                     _region_to_json(damage.region),
                     damage.note,
+                    damage.pair,
+                    int(damage.to_complete),
                     damage.id,
                 ),
             )
@@ -1181,6 +1191,8 @@ class Store:
             region=_region_from_json(r["region"]),
             note=r["note"],
             created_at=datetime.fromisoformat(r["created_at"]),
+            pair=r["pair"],
+            to_complete=bool(r["to_complete"]),
         )
 
     # -- invitation tokens (only their SHA-256 is stored) ------------------

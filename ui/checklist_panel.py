@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from inspector import events as ev
 from inspector.checklist import Checklist, Shot, category_title, damage_pair, parse_damage_shot_id
 from inspector.inspections import shots_progress
-from inspector.models import Capture, Verdict
+from inspector.models import Capture, Damage, Verdict
 from inspector.session import ShotState
 
 __all__ = ["STATE_LABELS", "ChecklistPanel", "ShotBoard"]
@@ -65,8 +65,15 @@ class ShotBoard:
 
     # -- inputs -------------------------------------------------------------------------
 
-    def seed(self, captures: Iterable[Capture]) -> None:
-        """Captures already in the store when the page opens."""
+    def seed(self, captures: Iterable[Capture], damages: Iterable[Damage] = ()) -> None:
+        """Captures (and damages added live) already in the store when the page opens.
+
+        A damage added live has its pair of shots even before they are photographed,
+        as in the session controller.
+        """
+        for damage in damages:
+            if damage.pair is not None:
+                self.add_damage_shots(damage.pair)
         for capture in captures:
             self._ensure_shot(capture.shot_id)
             self._captures[capture.id] = capture

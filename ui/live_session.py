@@ -10,7 +10,7 @@ outcome comes back as a queued signal.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import events as ev
-from inspector.checklist import Checklist, ChecklistError, overlay_path, parse_damage_shot_id
+from inspector.checklist import Checklist, ChecklistError, overlay_path
 from inspector.frames import Frame
 from inspector.inspections import shots_progress
-from inspector.models import Capture, Inspection
+from inspector.models import Capture, Damage, Inspection
+from inspector.session import DamagePair
 from inspector.simphone import SimulatedPhone
 from inspector.store import Store
 from ui.bridge import run_task
@@ -38,6 +39,8 @@ from ui.engine_bridge import EngineBridge
 from ui.filmstrip import Filmstrip
 from ui.invite_panel import InvitePanel
 from ui.live_view import LiveView
+from ui.review.damage_dialog import DamageDialog
+from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["EngineCommands", "LiveSession", "read_overlay"]
 
@@ -56,6 +59,7 @@ class EngineCommands(Protocol):
     def pointer(self, inspection_id: str, x: float, y: float) -> Future[Any]: ...
     def message(self, inspection_id: str, text: str) -> Future[Any]: ...
     def add_damage_pair(self, inspection_id: str) -> Future[Any]: ...
+    def complete_damage(self, inspection_id: str, damage_id: str, **fields: Any) -> Future[Any]: ...
     def end_session(self, inspection_id: str) -> Future[Any]: ...
     def session_info(self, inspection_id: str) -> Future[dict[str, Any]]: ...
     def latest_frame(self, inspection_id: str) -> Frame | None: ...
@@ -111,6 +115,7 @@ class LiveSession(QWidget):
         self.completed = False
         self._overlay_name: str | None = None
         self.demo_phone: SimulatedPhone | None = None
+        self.damage_dialog: DamageDialog | None = None
 
         self.vehicle = QLabel("")
         self.vehicle.setStyleSheet("font-weight: bold; font-size: 14pt;")
@@ -172,13 +177,19 @@ class LiveSession(QWidget):
     def inspection_id(self) -> str | None:
         return self.inspection.id if self.inspection else None
 
-    def open(self, inspection: Inspection, checklist: Checklist, captures: list[Capture]) -> None:
+    def open(
+        self,
+        inspection: Inspection,
+        checklist: Checklist,
+        captures: list[Capture],
+        damages: Iterable[Damage] = (),
+    ) -> None:
         """Show ``inspection`` (read off the UI thread by the caller) and ask for a join link."""
         self.inspection = inspection
         self.completed = False
         self.connection = ""
         board = ShotBoard(checklist, inspection.id)
-        board.seed(captures)
+        board.seed(captures, damages)
         board.current = first_open_shot(checklist, board, captures)
         self.board = board
         lang = inspection.seller.language.value
@@ -260,18 +271,67 @@ class LiveSession(QWidget):
             self._call(self.engine.select_shot(self.inspection.id, shot_id))
 
     def add_damage(self) -> None:
-        """Add a damage's wide view and close-up, and guide the seller to the wide view."""
+        """Record a damage, add its wide view and close-up, guide the seller to the wide view.
+
+        The engine stores the damage at once (part guessed from the current shot,
+        "to complete"); a small dialog then asks what it is, which the operator
+        may answer or leave for the inspector ("Later").
+        """
         if self.inspection is not None:
             self._call(self.engine.add_damage_pair(self.inspection.id), self._damage_added)
 
-    def _damage_added(self, pair: tuple[Any, Any]) -> None:
-        wide = pair[0]
-        parsed = parse_damage_shot_id(wide.id)
-        if self.board is None or parsed is None:
+    def _damage_added(self, pair: DamagePair) -> None:
+        if self.board is None or pair.damage.inspection_id != self.inspection_id:
             return
-        self.board.add_damage_shots(parsed[0])
+        self.board.add_damage_shots(pair.number)
         self.checklist.set_board(self.board)
-        self.select_shot(wide.id)
+        self.select_shot(pair.wide.id)
+        where = f" on the {part_label(pair.guess).lower()}" if pair.guess else ""
+        self.status_message.emit(f"Damage {pair.number} added{where}: say what it is, or later")
+        self.ask_damage(pair)
+
+    def ask_damage(self, pair: DamagePair) -> DamageDialog:
+        """The small, non-blocking form of a damage just added; "Later" leaves it to complete."""
+        if self.damage_dialog is not None:
+            self.damage_dialog.reject()  # an unanswered one stays to complete
+        dialog = DamageDialog(
+            self,
+            part=pair.guess,
+            where=f"Damage {pair.number}: the wide view and the close-up to take next",
+            title=f"Damage {pair.number} — what is it?",
+            later=True,
+            ask_part=True,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setModal(False)
+        inspection_id, damage_id, number = pair.damage.inspection_id, pair.damage.id, pair.number
+
+        def answered() -> None:
+            f = dialog.fields()
+            future = self.engine.complete_damage(
+                inspection_id,
+                damage_id,
+                part=f.part,
+                type=f.type,
+                severity=f.severity,
+                note=f.note,
+            )
+            said = f"{part_label(f.part)}, {type_label(f.type).lower()}, "
+            said += severity_label(f.severity).lower()
+            self._call(future, lambda _damage: self.status_message.emit(f"Damage {number}: {said}"))
+
+        def closed(result: int) -> None:
+            if self.damage_dialog is dialog:
+                self.damage_dialog = None
+                self.window().activateWindow()  # Space and Enter drive the call again
+            if result != DamageDialog.DialogCode.Accepted:
+                self.status_message.emit(f"Damage {number} is left for the inspector to complete")
+
+        dialog.accepted.connect(answered)
+        dialog.finished.connect(closed)
+        self.damage_dialog = dialog
+        dialog.show()
+        return dialog
 
     def toggle_freeze(self) -> None:
         self.live_view.set_frozen(not self.live_view.frozen)

@@ -461,6 +461,7 @@ class MainWindow(QMainWindow):
         dialog = NewInspectionDialog(
             self._checklists, self, default_language=settings.value("live/phrase_language")
         )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per inspection: never kept
         dialog.accepted.connect(lambda: self._create(dialog.values()))
         dialog.open()
         self.new_dialog = dialog
@@ -496,11 +497,17 @@ class MainWindow(QMainWindow):
         """Show the live page of an inspection (read off the UI thread)."""
         store = self.store
 
-        def load() -> tuple[Any, Any, Any]:
+        def load() -> tuple[Any, Any, Any, Any]:
             inspection = store.get_inspection(inspection_id)
-            return inspection, load_checklist(inspection.checklist), store.captures(inspection_id)
+            checklist = load_checklist(inspection.checklist)
+            return (
+                inspection,
+                checklist,
+                store.captures(inspection_id),
+                store.damages(inspection_id),
+            )
 
-        def loaded(result: tuple[Any, Any, Any]) -> None:
+        def loaded(result: tuple[Any, Any, Any, Any]) -> None:
             if self.live.inspection is not None:
                 self.live.close_session()
             self.live.open(*result)

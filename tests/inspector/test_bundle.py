@@ -23,6 +23,7 @@ from inspector.bundle import (
     verify_bundle,
 )
 from inspector.inspections import capture_to_dict, inspection_to_dict
+from inspector.models import Damage, DamageType, Part, Severity
 from inspector.report import ReportCancelled
 from inspector.store import Store, StoreError
 from tests.inspector.test_report import make_inspection
@@ -96,6 +97,18 @@ def test_round_trip(exported: tuple[Store, str, Path], fresh: Store) -> None:
     assert fresh.damages(inspection_id) == store.damages(inspection_id)
     for c in captures:
         assert fresh.read_photo(c.sha256) == store.read_photo(c.sha256)
+
+
+def test_a_damage_added_live_keeps_its_pair_through_a_bundle(
+    store: Store, tmp_path: Path, fresh: Store
+) -> None:
+    inspection, _, _ = make_inspection(store)
+    live = Damage("live1", inspection.id, None, Part.ROOF, DamageType.OTHER, Severity.MINOR, pair=1)
+    live.to_complete = True
+    store.add_damage(live)
+    path = export_bundle(store, inspection.id, tmp_path / "b.zip", report=False)
+    import_bundle(fresh, path)
+    assert live in fresh.damages(inspection.id)
 
 
 def test_export_without_report_and_cancel(store: Store, tmp_path: Path) -> None:

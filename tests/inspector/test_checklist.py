@@ -172,6 +172,21 @@ def test_to_dict_is_json_and_round_trips() -> None:
     assert shot["damage"] is False and shot["title"]["fr"] == "Compteur kilométrique"
 
 
+def test_shots_name_the_part_a_damage_on_them_is_likely_on() -> None:
+    checklist = load_checklist("standard")
+    assert checklist.shot("rear").part is Part.REAR_BUMPER
+    assert checklist.shot("three_quarter_front_left").part is Part.WING_FRONT_LEFT
+    for shot in checklist.shots:
+        if shot.id in {p.value for p in Part}:
+            assert shot.part is Part(shot.id), shot.id
+    assert checklist.shot("keys").part is None  # no part: no guess
+    assert damage_pair(checklist, 1)[0].part is None
+    assert checklist.shot("front").to_dict()["part"] == "front_bumper"
+    with_part = minimal()
+    with_part["shots"][0]["part"] = "bonnet"
+    assert parse_checklist(with_part).shots[0].part is Part.BONNET
+
+
 # --- damage shots ---------------------------------------------------------------
 
 
@@ -318,6 +333,16 @@ CASES: list[tuple[str, Any, str]] = [
         "fractional pixels",
         lambda d: d["shots"][1]["quality"].update(min_width=1280.5),
         r"shot 'rear'.*bad threshold.*'min_width' must be a whole number",
+    ),
+    (
+        "unknown part",
+        lambda d: d["shots"][1].update(part="spoiler"),
+        r"shot 'rear'.*unknown part 'spoiler'",
+    ),
+    (
+        "part on a damage shot",
+        lambda d: d["damage_shots"][0].update(part="bonnet"),
+        r"damage shot 'wide'.*unknown field 'part'",
     ),
     (
         "missing field",

@@ -198,8 +198,8 @@ async def test_every_message_to_the_phone_arrives(live: Live) -> None:
         await call(e.message(iid, "Reculez un peu, s'il vous plaît"))
         await call(e.next_shot(iid))
         await call(e.previous_shot(iid))
-        wide, _close = await call(e.add_damage_pair(iid))  # type: ignore[misc]
-        assert wide.id.startswith("damage_1")
+        pair = await call(e.add_damage_pair(iid))
+        assert pair.wide.id.startswith("damage_1")
         pointer = await phone.wait_for("pointer")
         assert (pointer["x"], pointer["y"]) == (0.25, 0.75)
         await phone.wait_for("torch")

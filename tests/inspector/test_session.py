@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -16,11 +17,21 @@ import numpy as np
 import pytest
 
 from inspector import events
-from inspector.inspections import create_inspection
-from inspector.models import CaptureSource, InspectionStatus, QualityReport, Verdict
+from inspector.inspections import create_inspection, damage_photos
+from inspector.live_damage import FALLBACK_PART
+from inspector.models import (
+    CaptureSource,
+    Damage,
+    DamageType,
+    InspectionStatus,
+    Part,
+    QualityReport,
+    Severity,
+    Verdict,
+)
 from inspector.protocol import TO_PHONE, validate
 from inspector.session import SessionController, ShotState
-from inspector.store import DiskFull, Store
+from inspector.store import DiskFull, Store, StoreError
 from tests.data import jpeg_bytes, scene
 
 GOOD = jpeg_bytes(scene(seed=1))
@@ -396,9 +407,9 @@ async def test_optional_shots_passed_over_are_skipped(
 async def test_damage_pairs_are_numbered_and_not_shown_until_selected(make: Make) -> None:
     controller, link, rec = await make()
     sent = len(link.sent)
-    wide, closeup = controller.add_damage_pair()
-    assert (wide.id, closeup.id) == ("damage_1_wide", "damage_1_closeup")
-    assert controller.add_damage_pair()[0].id == "damage_2_wide"
+    pair = await controller.add_damage_pair()
+    assert (pair.wide.id, pair.closeup.id) == ("damage_1_wide", "damage_1_closeup")
+    assert (await controller.add_damage_pair()).wide.id == "damage_2_wide"
     assert len(controller.shots) == 12
     assert controller.progress.required == 12
     assert len(link.sent) == sent and not rec.of(events.ShotChanged)
@@ -415,8 +426,8 @@ async def test_a_new_controller_resumes_at_the_first_missing_shot(make: Make, st
     await controller.retake(await take(controller, BLURRED))  # shot 1 still needs a photo
     controller.select(ids[2])
     await controller.accept(await take(controller))
-    controller.add_damage_pair()
-    controller.add_damage_pair()
+    await controller.add_damage_pair()
+    await controller.add_damage_pair()
     controller.select("damage_2_wide")
     await take(controller)  # unreviewed but good: it counts
     await controller.close()
@@ -436,19 +447,130 @@ async def test_a_new_controller_resumes_at_the_first_missing_shot(make: Make, st
     assert states["damage_2_wide"] is ShotState.OK
     assert states["damage_1_wide"] is ShotState.PENDING
     assert resumed.progress.done == 3 and resumed.progress.required == 12
-    assert resumed.add_damage_pair()[0].id == "damage_3_wide"
+    assert (await resumed.add_damage_pair()).wide.id == "damage_3_wide"
 
 
 async def test_adding_a_damage_after_completion_reopens_the_walk(make: Make) -> None:
     controller, link, _ = await make()
     for _ in controller.shots:
         await controller.accept(await take(controller))
-    wide, closeup = controller.add_damage_pair()
+    pair = await controller.add_damage_pair()
+    wide, closeup = pair.wide, pair.closeup
     assert not controller.complete
     assert controller.current.id == wide.id
     assert link.last("shot")["id"] == wide.id
     await controller.accept(await take(controller))
     assert controller.current.id == closeup.id
+
+
+# -- damages added live ("Add damage") ------------------------------------------------------
+
+
+async def test_add_damage_records_a_damage_to_complete_on_the_current_shots_part(
+    make: Make, store: Store
+) -> None:
+    controller, _, _ = await make()
+    assert controller.current.id == "three_quarter_front_left"
+    pair = await controller.add_damage_pair()
+    (damage,) = store.damages(controller.inspection_id)
+    assert damage == pair.damage
+    assert damage.pair == 1 and damage.to_complete
+    assert damage.part is Part.WING_FRONT_LEFT
+    assert damage.capture_id is None  # no photo yet: the pair number finds them later
+    assert controller.damages == {1: damage}
+
+
+async def test_a_shot_without_an_obvious_part_gives_no_guess(make: Make, store: Store) -> None:
+    controller, _, _ = await make(checklist="standard")
+    controller.select("keys")
+    pair = await controller.add_damage_pair()
+    first = pair.damage
+    assert pair.guess is None
+    assert first.part is FALLBACK_PART and first.to_complete
+    # On a damage's own shot, the guess is that damage's part once someone confirmed it.
+    controller.select("damage_1_closeup")
+    assert (await controller.add_damage_pair()).guess is None
+    await controller.complete_damage(
+        first.id, part=Part.DOOR_REAR_RIGHT, type=DamageType.DENT, severity=Severity.MODERATE
+    )
+    pair = await controller.add_damage_pair()
+    assert pair.guess is pair.damage.part is Part.DOOR_REAR_RIGHT
+    assert [d.pair for d in store.damages(controller.inspection_id)] == [1, 2, 3]
+
+
+async def test_the_closeup_is_linked_when_it_arrives_and_both_photos_are_found(
+    make: Make, store: Store
+) -> None:
+    controller, _, _ = await make()
+    pair = await controller.add_damage_pair()
+    controller.select(pair.wide.id)
+    wide_id = await take(controller)
+    await controller.accept(wide_id)
+    assert controller.current.id == pair.closeup.id
+    blurred_id = await take(controller, BLURRED)  # rejected by quality: not linked
+
+    def stored() -> Damage:
+        (damage,) = store.damages(controller.inspection_id)
+        return damage
+
+    await asyncio.sleep(0.2)
+    assert stored().capture_id is None
+    closeup_id = await take(controller)
+    await eventually(lambda: stored().capture_id == closeup_id)
+    assert stored().to_complete  # linking a photo completes nothing
+
+    photos = damage_photos(stored(), store.captures(controller.inspection_id), controller.checklist)
+    assert photos.number == 1
+    assert photos.wide is not None and photos.wide.id == wide_id
+    assert photos.closeup is not None and photos.closeup.id == closeup_id
+    assert blurred_id not in (photos.wide.id, photos.closeup.id)
+
+
+async def test_a_closeup_taken_after_a_restart_is_still_linked(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    pair = await controller.add_damage_pair()
+    inspection_id = controller.inspection_id
+    await controller.close()  # the console died before the photos were taken
+
+    resumed, _, _ = await make(inspection_id)
+    assert [s.id for s in resumed.shots][-2:] == [pair.wide.id, pair.closeup.id]
+    assert resumed.progress.required == 10  # the recorded pair still needs its photos
+    resumed.select(pair.closeup.id)
+    closeup_id = await take(resumed)
+    await resumed.close()  # waits for the link to land
+    (damage,) = store.damages(inspection_id)
+    assert damage.capture_id == closeup_id
+    assert (await resumed.add_damage_pair()).number == 2  # never a second damage 1
+
+
+async def test_complete_damage_says_what_it_is(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    damage = (await controller.add_damage_pair()).damage
+    done = await controller.complete_damage(
+        damage.id,
+        part=Part.BONNET,
+        type=DamageType.SCRATCH,
+        severity=Severity.SEVERE,
+        note="20 cm",
+    )
+    (stored,) = store.damages(controller.inspection_id)
+    assert stored == done
+    assert (stored.part, stored.type, stored.severity, stored.note) == (
+        Part.BONNET,
+        DamageType.SCRATCH,
+        Severity.SEVERE,
+        "20 cm",
+    )
+    assert not stored.to_complete and stored.pair == 1
+
+
+async def test_add_damage_that_cannot_be_recorded_changes_nothing(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    shots = len(controller.shots)
+    store.delete_inspection(controller.inspection_id)  # the record cannot be written now
+    with pytest.raises((StoreError, sqlite3.Error)):
+        await controller.add_damage_pair()
+    assert len(controller.shots) == shots and controller.damages == {}
 
 
 # -- failures and the frame fallback ------------------------------------------------------

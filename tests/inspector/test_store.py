@@ -161,6 +161,21 @@ def test_damages_round_trip(store: Store) -> None:
     assert store.damages("insp1") == []
 
 
+def test_a_damage_keeps_its_photo_pair_and_whether_it_is_to_complete(store: Store) -> None:
+    make_inspection(store)
+    damage = Damage("d1", "insp1", None, Part.ROOF, DamageType.OTHER, Severity.MINOR, pair=2)
+    damage.to_complete = True
+    store.add_damage(damage)
+    assert store.damages("insp1") == [damage]
+    damage.to_complete = False
+    store.update_damage(damage)
+    assert store.damages("insp1") == [damage]
+    with pytest.raises(sqlite3.IntegrityError):  # one damage per photo pair
+        store.add_damage(
+            Damage("d2", "insp1", None, Part.ROOF, DamageType.DENT, Severity.MINOR, pair=2)
+        )
+
+
 def test_disk_full_is_reported_and_leaves_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,6 +233,30 @@ def test_migrates_a_version_1_database(data_dir: Path) -> None:
         assert store.schema_version == store_module.SCHEMA_VERSION
         assert store.get_inspection("old").vehicle.make == "Fiat"
         store.revoke_tokens("old")  # the table added by migration 2 exists
+
+
+def test_migrates_a_version_2_database_with_damages(data_dir: Path) -> None:
+    db = sqlite3.connect(data_dir / "inspector.db")
+    db.executescript(
+        store_module._MIGRATIONS[0] + store_module._MIGRATIONS[1] + "PRAGMA user_version=2;"
+    )
+    db.execute(
+        "INSERT INTO inspections VALUES ('old','2026-01-01T00:00:00+00:00',"
+        "'2026-01-01T00:00:00+00:00','captured','','','standard',"
+        '\'{"make":"Fiat","model":"","year":null,"plate":"","vin":"",'
+        '"mileage_km":null,"fuel":null,"colour":""}\','
+        '\'{"name":"","phone":"","email":"","language":"fr"}\',\'\',NULL)'
+    )
+    db.execute(
+        "INSERT INTO damages VALUES ('d1','old',NULL,'bonnet','dent',2,NULL,'',"
+        "'2026-01-01T00:00:00+00:00')"
+    )
+    db.commit()
+    db.close()
+    with Store(data_dir) as store:
+        assert store.schema_version == store_module.SCHEMA_VERSION
+        (damage,) = store.damages("old")
+        assert damage.part is Part.BONNET and damage.pair is None and not damage.to_complete
 
 
 def test_two_threads_at_once(store: Store) -> None:

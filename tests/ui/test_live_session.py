@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from inspector.inspections import create_inspection
+from inspector.inspections import create_inspection, damage_photos
+from inspector.models import DamageType, Part, Severity
 from inspector.store import Store
 from tests.ui.live_helpers import ensure_overlays
 from ui.main_window import MainWindow
@@ -193,3 +195,72 @@ def test_closing_with_a_live_call_does_not_hang(qtbot: QtBot, live_window: MainW
     w.close()
     assert time.monotonic() - started < 5.0
     assert not w.engine.running
+
+
+def test_add_damage_records_the_damage_linked_to_both_photos(
+    qtbot: QtBot, live_window: MainWindow, store: Store
+) -> None:
+    w = live_window
+    board, view = w.live.board, w.live.live_view
+    assert board is not None and w.live.inspection is not None
+    iid = w.live.inspection.id
+    assert board.current == "three_quarter_front_left"
+    qtbot.waitUntil(lambda: view.painted_frames >= 2, timeout=10000)
+
+    qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # Add damage
+    qtbot.waitUntil(lambda: w.live.damage_dialog is not None, timeout=5000)
+    qtbot.waitUntil(lambda: board.current == "damage_1_wide", timeout=5000)
+    (damage,) = store.damages(iid)  # recorded at once, before any answer or photo
+    assert damage.pair == 1 and damage.to_complete and damage.part is Part.WING_FRONT_LEFT
+
+    dialog = w.live.damage_dialog
+    assert dialog is not None and not dialog.isModal()
+    assert dialog.fields().part is Part.WING_FRONT_LEFT  # the guess, preselected
+    dialog.type.setCurrentIndex(dialog.type.findData(DamageType.DENT))
+    dialog.severity_group.button(int(Severity.MODERATE)).setChecked(True)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not store.damages(iid)[0].to_complete, timeout=5000)
+    (damage,) = store.damages(iid)
+    assert (damage.part, damage.type, damage.severity) == (
+        Part.WING_FRONT_LEFT,
+        DamageType.DENT,
+        Severity.MODERATE,
+    )
+
+    w.activateWindow()
+    qtbot.waitActive(w)
+    key(qtbot, w, Qt.Key.Key_Space)  # the wide view
+    qtbot.waitUntil(lambda: w.live.filmstrip.count() == 1, timeout=15000)
+    key(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: board.current == "damage_1_closeup", timeout=5000)
+    key(qtbot, w, Qt.Key.Key_Space)  # the close-up
+    qtbot.waitUntil(lambda: w.live.filmstrip.count() == 2, timeout=15000)
+    captures = {c.shot_id: c for c in store.captures(iid)}
+    closeup = captures["damage_1_closeup"]
+    qtbot.waitUntil(lambda: store.damages(iid)[0].capture_id == closeup.id, timeout=5000)
+
+    (damage,) = store.damages(iid)
+    photos = damage_photos(damage, store.captures(iid), board.checklist)
+    assert photos.wide is not None and photos.wide.id == captures["damage_1_wide"].id
+    assert photos.closeup is not None and photos.closeup.id == closeup.id
+
+
+def test_add_damage_answered_later_stays_to_complete(
+    qtbot: QtBot, live_window: MainWindow, store: Store
+) -> None:
+    w = live_window
+    assert w.live.inspection is not None
+    iid = w.live.inspection.id
+    w.live.select_shot("vin_windscreen")
+    qtbot.waitUntil(lambda: w.live.board.current == "vin_windscreen", timeout=5000)  # type: ignore[union-attr]
+    w.damage_action.trigger()
+    qtbot.waitUntil(lambda: w.live.damage_dialog is not None, timeout=5000)
+    dialog = w.live.damage_dialog
+    assert dialog is not None
+    later = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert later.text().replace("&", "") == "Later"
+    qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.live.damage_dialog is None, timeout=5000)
+    (damage,) = store.damages(iid)
+    assert damage.to_complete and damage.pair == 1 and damage.part is Part.WINDSCREEN

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.live_helpers import ensure_overlays
 from ui.new_inspection_dialog import NewInspectionDialog
+from ui.review._qt import alive
 
 CHECKLISTS = [("quick", "Quick inspection"), ("standard", "Standard inspection")]
 
@@ -108,3 +109,4 @@ def test_main_window_creates_an_inspection_through_the_dialog(
     qtbot.waitUntil(lambda: window.live.inspection is not None, timeout=5000)
     assert window.pages.currentWidget() is window.live
     qtbot.waitUntil(lambda: bool(window.live.invite.join_url), timeout=5000)
+    qtbot.waitUntil(lambda: not alive(dialog), timeout=5000)  # not kept, one per inspection

@@ -35,7 +35,13 @@ class DamageFields:
 
 
 class DamageDialog(QDialog):
-    """Asks for a damage's details; pre-filled when editing one. Use ``open()``."""
+    """Asks for a damage's details; pre-filled when editing one. Use ``open()``.
+
+    A damage added during the live call is "to complete": editing it says
+    "Complete damage". With ``later`` (the live call) Cancel reads "Later":
+    the damage stays to complete for the inspector. With ``ask_part`` and no
+    ``part`` no part is chosen for the user: OK waits until one is.
+    """
 
     def __init__(
         self,
@@ -44,9 +50,17 @@ class DamageDialog(QDialog):
         damage: Damage | None = None,
         part: Part | None = None,
         where: str = "",
+        title: str = "",
+        later: bool = False,
+        ask_part: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit damage" if damage else "Add damage")
+        if not title:
+            if damage is None:
+                title = "Add damage"
+            else:
+                title = "Complete damage" if damage.to_complete else "Edit damage"
+        self.setWindowTitle(title)
         self.part = QComboBox()
         self.part.setToolTip("The part of the vehicle the damage is on")
         for p in Part:
@@ -79,9 +93,11 @@ class DamageDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setToolTip("Save the damage")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setToolTip(
-            "Close without saving"
-        )
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setToolTip("Close without saving")
+        if later:
+            cancel.setText("&Later")
+            cancel.setToolTip("Leave it marked “to complete”: the inspector completes it in review")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form = QFormLayout()
@@ -98,12 +114,17 @@ class DamageDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.note.textChanged.connect(self._check)
+        self.part.currentIndexChanged.connect(self._check)
         if damage is not None:
             self.set_fields(DamageFields(damage.part, damage.type, damage.severity, damage.note))
         else:
             self.set_fields(
                 DamageFields(part or Part.FRONT_BUMPER, DamageType.SCRATCH, Severity.MINOR, "")
             )
+        if ask_part and part is None and damage is None:
+            self.part.setCurrentIndex(-1)
+            self.part.setPlaceholderText("Choose the part…")
+        self._check()
         self.resize(420, self.sizeHint().height())
 
     def set_fields(self, fields: DamageFields) -> None:
@@ -124,4 +145,7 @@ class DamageDialog(QDialog):
         length = len(self.note.toPlainText().strip())
         ok = length <= NOTE_LIMIT
         self.message.setText("" if ok else f"The note is too long ({length}/{NOTE_LIMIT}).")
+        if ok and self.part.currentIndex() < 0:
+            ok = False
+            self.message.setText("Choose the part the damage is on.")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)

@@ -21,11 +21,22 @@ from PySide6.QtWidgets import (
 from inspector.models import Damage
 from inspector.report_i18n import damage_ref
 from ui.review.annotations import DamageModel
-from ui.review.labels import SEVERITY_COLOURS, part_label, severity_label, type_label
+from ui.review.labels import (
+    SEVERITY_COLOURS,
+    TO_COMPLETE_COLOUR,
+    part_label,
+    severity_label,
+    type_label,
+)
 
 __all__ = ["DamageListView"]
 
 COLUMNS = ("Ref.", "Part", "Type", "Severity", "Note")
+TO_COMPLETE = "To complete"
+TO_COMPLETE_TIP = (
+    "Added during the live call: its part is a first guess and its type and severity "
+    "are not known yet. Double-click to complete it."
+)
 
 
 class DamageListView(QWidget):
@@ -95,7 +106,11 @@ class DamageListView(QWidget):
             for row, damage in enumerate(damages):
                 self._fill(row, damage)
         n = len(damages)
-        self.count.setText(f"<b>{n} damage{'s' if n != 1 else ''}</b>" if n else "No damage marked")
+        text = f"<b>{n} damage{'s' if n != 1 else ''}</b>" if n else "No damage marked"
+        open_ = sum(1 for d in damages if d.to_complete)
+        if open_:
+            text += f' · <b style="color: {TO_COMPLETE_COLOUR}">{open_} to complete</b>'
+        self.count.setText(text)
         self._selection_from_model(self.model.selected_id)
 
     def _fill(self, row: int, damage: Damage) -> None:
@@ -104,21 +119,30 @@ class DamageListView(QWidget):
         number.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         severity = QTableWidgetItem(severity_label(damage.severity))
         severity.setForeground(QColor(SEVERITY_COLOURS[damage.severity]))
-        if damage.capture_id is None:
+        part = QTableWidgetItem(part_label(damage.part))
+        kind = QTableWidgetItem(type_label(damage.type))
+        if damage.to_complete:
+            part.setText(f"{part_label(damage.part)}?")
+            kind.setText(TO_COMPLETE)
+            font = kind.font()
+            font.setBold(True)
+            kind.setFont(font)
+            kind.setForeground(QColor(TO_COMPLETE_COLOUR))
+            severity.setText("?")
+            severity.setForeground(QColor(TO_COMPLETE_COLOUR))
+        if damage.capture_id is None and damage.pair is not None:
+            where = f"damage {damage.pair}'s wide view and close-up (close-up not taken yet)"
+        elif damage.capture_id is None:
             where = "not on a photo"
         else:
             mark = (
                 "" if damage.region is None else (", point" if damage.region.is_point else ", box")
             )
             where = f"on {self._describe_photo(damage.capture_id)}{mark}"
-        cells = (
-            number,
-            QTableWidgetItem(part_label(damage.part)),
-            QTableWidgetItem(type_label(damage.type)),
-            severity,
-            QTableWidgetItem(damage.note.replace("\n", " ")),
-        )
+        cells = (number, part, kind, severity, QTableWidgetItem(damage.note.replace("\n", " ")))
         tip = f"{part_label(damage.part)} · {where}" + (f"\n{damage.note}" if damage.note else "")
+        if damage.to_complete:
+            tip = f"{TO_COMPLETE_TIP}\n{tip}"
         for col, item in enumerate(cells):
             item.setToolTip(tip)
             self.table.setItem(row, col, item)

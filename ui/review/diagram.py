@@ -30,7 +30,13 @@ from inspector.report_i18n import damage_ref
 from ui.bridge import run_task
 from ui.review._qt import alive
 from ui.review.annotations import DamageModel
-from ui.review.labels import SEVERITY_COLOURS, part_label, severity_label, type_label
+from ui.review.labels import (
+    SEVERITY_COLOURS,
+    TO_COMPLETE_COLOUR,
+    part_label,
+    severity_label,
+    type_label,
+)
 
 __all__ = ["DIAGRAM_FILE", "DamageMarker", "VehicleDiagram"]
 
@@ -49,15 +55,21 @@ class DamageMarker(QGraphicsItem):
         self.damage_id = damage.id
         self.number = number
         self._offset = QPointF(slot * _SPACING, 0)
-        self._colour = QColor(SEVERITY_COLOURS[damage.severity])
+        # A damage added live and not completed has no severity yet: no severity colour.
+        colour = TO_COMPLETE_COLOUR if damage.to_complete else SEVERITY_COLOURS[damage.severity]
+        self._colour = QColor(colour)
         self._selected = selected
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(2 if selected else 1)
         self.setData(_DAMAGE_KEY, damage.id)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        what = (
+            "to complete"
+            if damage.to_complete
+            else f"{type_label(damage.type).lower()}, {severity_label(damage.severity).lower()}"
+        )
         self.setToolTip(
-            f"{damage_ref(number)} {part_label(damage.part)}: {type_label(damage.type).lower()}, "
-            f"{severity_label(damage.severity).lower()} — click to open its photo"
+            f"{damage_ref(number)} {part_label(damage.part)}: {what} — click to open its photo"
         )
 
     def boundingRect(self) -> QRectF:

@@ -12,24 +12,8 @@ SEVERITY_COLOURS: dict[Severity, str] = {
     Severity.MODERATE: "#e06c00",
     Severity.SEVERE: "#d0202a",
 }
-
-# The part a damage on a shot most likely sits on: a better first choice than
-# the first item of a 38-item list.
-SHOT_PARTS: dict[str, Part] = {
-    "front": Part.FRONT_BUMPER,
-    "rear": Part.REAR_BUMPER,
-    "three_quarter_front_left": Part.WING_FRONT_LEFT,
-    "three_quarter_front_right": Part.WING_FRONT_RIGHT,
-    "three_quarter_rear_left": Part.WING_REAR_LEFT,
-    "three_quarter_rear_right": Part.WING_REAR_RIGHT,
-    "side_left": Part.DOOR_FRONT_LEFT,
-    "side_right": Part.DOOR_FRONT_RIGHT,
-    "odometer": Part.DASHBOARD,
-    "front_seats": Part.SEAT_FRONT,
-    "rear_seats": Part.SEAT_REAR,
-    "boot": Part.BOOT_INTERIOR,
-    "spare_wheel": Part.BOOT_INTERIOR,
-}
+#: A damage added live and not completed yet: no severity known, so no severity colour.
+TO_COMPLETE_COLOUR = "#6a6a6a"
 
 
 def part_label(part: Part) -> str:
@@ -50,13 +34,3 @@ def severity_label(severity: Severity) -> str:
 
 def grade_label(grade: int) -> str:
     return f"{grade} – {GRADE_NAMES[grade].get('en')}"
-
-
-def default_part(shot_id: str) -> Part | None:
-    """The part a damage marked on this shot is most likely on, if any."""
-    if shot_id in SHOT_PARTS:
-        return SHOT_PARTS[shot_id]
-    try:
-        return Part(shot_id)
-    except ValueError:
-        return None

@@ -402,14 +402,15 @@ class PhotoViewer(QWidget):
         """Open the damage's photo, select the damage and zoom on its mark."""
         damage = self.model.damages.get(damage_id)
         self.model.damages.select(damage_id)
-        if damage.capture_id is None:
+        photo = self.model.damage_photo(damage)  # a damage added live: its close-up
+        if photo is None:
             return
-        if self._shown == damage.capture_id:
+        if self._shown == photo.id:
             if damage.region is not None:
                 self.view.focus_region(damage.region)
             return
         self._focus_after_load = damage_id
-        self.model.set_current(damage.capture_id)
+        self.model.set_current(photo.id)
 
     def _current_changed(self, capture: Capture | None) -> None:
         self._shown = None

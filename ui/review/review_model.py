@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QImageReader, QUndoCommand, QUndoStack
 
 from inspector.checklist import Checklist, ChecklistError, Shot, category_title, load_checklist
-from inspector.inspections import Progress, best_captures, inspection_shots, progress
+from inspector.inspections import Progress, best_captures, damage_photos, inspection_shots, progress
 from inspector.models import Capture, Damage, Inspection, QualityThresholds, Text
 from inspector.store import Store
 from ui.bridge import run_task
@@ -195,7 +195,11 @@ class ReviewModel(QObject):
 
     def shots(self) -> list[Shot]:
         """The checklist's shots, the damage pairs photographed, then any unknown shot."""
-        shots = inspection_shots(self.checklist, self._captures) if self.checklist else []
+        shots = (
+            inspection_shots(self.checklist, self._captures, self.damages.damages())
+            if self.checklist
+            else []
+        )
         known = {s.id for s in shots}
         for capture in self._captures:
             if capture.shot_id not in known:
@@ -205,7 +209,11 @@ class ReviewModel(QObject):
 
     def completion(self) -> Progress | None:
         """What the report will count: :func:`inspector.inspections.progress`."""
-        return progress(self.checklist, self._captures) if self.checklist else None
+        return (
+            progress(self.checklist, self._captures, self.damages.damages())
+            if self.checklist
+            else None
+        )
 
     def progress_text(self) -> str:
         p = self.completion()
@@ -215,6 +223,18 @@ class ReviewModel(QObject):
 
     def best_captures(self) -> dict[str, Capture]:
         return best_captures(self._captures)
+
+    def damage_photo(self, damage: Damage) -> Capture | None:
+        """The photo to open for a damage: the one it is marked on, else its pair's photos."""
+        if damage.capture_id is not None:
+            try:
+                return self.capture(damage.capture_id)
+            except KeyError:
+                pass
+        if self.checklist is None:
+            return None
+        photos = damage_photos(damage, self._captures, self.checklist)
+        return photos.closeup or photos.wide
 
     @property
     def current(self) -> Capture | None:

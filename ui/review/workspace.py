@@ -31,7 +31,6 @@ from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
 from ui.review.export_dialog import ExportDialog, ReportSavedBar
-from ui.review.labels import default_part
 from ui.review.overview import OverviewView
 from ui.review.photo_viewer import PhotoViewer
 from ui.review.review_model import ReviewModel
@@ -341,7 +340,7 @@ class ReviewWorkspace(QWidget):
         where = ""
         if capture_id is not None:
             shot_id = self.model.capture(capture_id).shot_id
-            shot_part = default_part(shot_id)
+            shot_part = self.model.shot(shot_id).part
             mark = "" if region is None else (" (point)" if region.is_point else " (box)")
             where = self.model.shot_title(shot_id) + mark
         dialog = DamageDialog(self, part=shot_part or self._last_part, where=where)
@@ -367,14 +366,20 @@ class ReviewWorkspace(QWidget):
     def edit_damage(self, damage_id: str) -> DamageDialog:
         """Open the damage form on an existing damage; saves the change on OK."""
         damage = self.model.damages.get(damage_id)
-        where = self._describe_photo(damage.capture_id) if damage.capture_id else ""
+        photo = self.model.damage_photo(damage)
+        where = self._describe_photo(photo.id) if photo is not None else ""
         dialog = DamageDialog(self, damage=damage, where=where)
 
         def save() -> None:
             f = dialog.fields()
             self.model.damages.edit(
                 dataclasses.replace(
-                    damage, part=f.part, type=f.type, severity=f.severity, note=f.note
+                    damage,
+                    part=f.part,
+                    type=f.type,
+                    severity=f.severity,
+                    note=f.note,
+                    to_complete=False,  # the inspector said what it is
                 )
             )
 
