@@ -25,7 +25,7 @@ def test_a_damage_added_live_is_shown_to_complete_and_the_inspector_completes_it
     table = workspace.damage_list.table
 
     assert table.rowCount() == 1
-    assert [table.item(0, c).text() for c in range(4)] == ["1", "Rear bumper?", "To complete", "?"]
+    assert [table.item(0, c).text() for c in range(4)] == ["D1", "Rear bumper?", "To complete", "?"]
     assert "1 to complete" in workspace.damage_list.count.text()
     assert "Added during the live call" in table.item(0, 2).toolTip()
 
@@ -42,7 +42,7 @@ def test_a_damage_added_live_is_shown_to_complete_and_the_inspector_completes_it
     (stored,) = store.damages(iid)
     assert not stored.to_complete and stored.pair == 1
     assert (stored.type, stored.severity) == (DamageType.CRACK, Severity.SEVERE)
-    assert [table.item(0, c).text() for c in range(4)] == ["1", "Rear bumper", "Crack", "Severe"]
+    assert [table.item(0, c).text() for c in range(4)] == ["D1", "Rear bumper", "Crack", "Severe"]
     assert "to complete" not in workspace.damage_list.count.text()
 
 
