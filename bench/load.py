@@ -495,7 +495,7 @@ def analyse(result: Result, server: Server, data_dir: Path, ids: list[str]) -> N
                 result.lost.append(f"{d['capture_id'][:8]} {d['shot_id']}: no row ({exc})")
         checklist = load_checklist(CHECKLIST)
         for iid in ids:
-            for shot in progress(checklist, store.captures(iid)).missing:
+            for shot in progress(checklist, store.captures(iid), store.damages(iid)).missing:
                 result.missing.append(f"{iid[:8]}/{shot.id}")
 
 

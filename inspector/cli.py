@@ -139,7 +139,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                 present = [c for c in captures if states[c.sha256] == "ok"]
                 problems += len(captures) - len(present)
                 try:
-                    prog = str(progress(load_checklist(inspection.checklist), present))
+                    prog = str(
+                        progress(
+                            load_checklist(inspection.checklist),
+                            present,
+                            store.damages(inspection.id),
+                        )
+                    )
                 except ChecklistError:
                     prog = "?"
                 rows.append((inspection, prog, captures, states))
@@ -195,7 +201,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     present = [c for c in captures if states[c.sha256] == "ok"]
     problems = len(captures) - len(present)
     checklist = load_checklist(inspection.checklist)
-    prog = progress(checklist, present)
+    prog = progress(checklist, present, damages)
     if args.json:
         data = inspection_to_dict(inspection, captures)
         data["progress"] = {"done": prog.done, "required": prog.required}
@@ -203,7 +209,14 @@ def cmd_show(args: argparse.Namespace) -> int:
             entry["photo"] = states[c.sha256]
         data["photos"] = dict(Counter(states[c.sha256] for c in captures))
         data["damages"] = [
-            {"id": d.id, "part": d.part.value, "type": d.type.value, "severity": int(d.severity)}
+            {
+                "id": d.id,
+                "part": d.part.value,
+                "type": d.type.value,
+                "severity": int(d.severity),
+                "pair": d.pair,
+                "to_complete": d.to_complete,
+            }
             for d in damages
         ]
         _print_json(data)

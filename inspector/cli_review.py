@@ -19,8 +19,9 @@ from inspector.bundle import BundleError, export_bundle, import_bundle, verify_b
 from inspector.checklist import ChecklistError, load_checklist
 from inspector.config import resolve_data_dir
 from inspector.inspections import Progress, progress
+from inspector.models import Damage
 from inspector.report import ReportCancelled, build_report
-from inspector.report_i18n import LANGS
+from inspector.report_i18n import LANGS, damage_ref
 from inspector.store import Store, WriteNotRecorded
 from inspector.terminal import json_text, printable
 
@@ -31,7 +32,8 @@ EXIT_FAILURE = 1
 EXIT_ALTERED = 3
 """``inspector verify``: the bundle was read but is not intact."""
 EXIT_INCOMPLETE = 4
-"""``inspector report``: required photos are missing and ``--allow-incomplete`` was not given."""
+"""``inspector report``: required photos are missing or damages are to complete, and
+``--allow-incomplete`` was not given."""
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -70,15 +72,18 @@ def _output(path: str, suffix: str) -> Path:
 
 
 def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) -> None:
-    """Refuse (or, if allowed, warn about) an inspection with required photos missing."""
+    """Refuse (or, if allowed, warn about) an inspection the report cannot grade: required
+    photos missing, or damages still to complete (see :mod:`inspector.grading`)."""
     inspection = store.find_inspection(inspection_id)
+    damages = store.damages(inspection.id)
     try:
         checklist = load_checklist(inspection.checklist)
     except ChecklistError:
-        return  # the report says the checklist is unknown
-    prog = progress(checklist, store.captures(inspection.id))
-    if not prog.complete:
-        _incomplete(inspection.id, prog, allow_incomplete)
+        # The report says the checklist is unknown; the damages still count.
+        _incomplete(inspection.id, None, damages, allow_incomplete)
+        return
+    prog = progress(checklist, store.captures(inspection.id), damages)
+    _incomplete(inspection.id, prog, damages, allow_incomplete)
     if prog.to_check:
         n = len(prog.to_check)
         print(
@@ -89,13 +94,26 @@ def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) ->
         )
 
 
-def _incomplete(inspection_id: str, prog: Progress, allow: bool) -> None:
-    missing = len(prog.missing)
-    names = ", ".join(s.id for s in prog.missing[:5]) + (", …" if missing > 5 else "")
-    what = (
-        f"inspection {inspection_id} is incomplete: {missing} of {prog.required} required "
-        f"photos missing ({names})"
-    )
+def _incomplete(
+    inspection_id: str, prog: Progress | None, damages: list[Damage], allow: bool
+) -> None:
+    """Nothing when the report can be graded; else refuse, or warn when ``allow``."""
+    reasons = []
+    if prog is not None and prog.missing:
+        missing = len(prog.missing)
+        names = ", ".join(s.id for s in prog.missing[:5]) + (", …" if missing > 5 else "")
+        reasons.append(f"{missing} of {prog.required} required photos missing ({names})")
+    # Named by their report identifiers (D1, D2… in recording order, as the report does).
+    open_ = [damage_ref(k) for k, d in enumerate(damages, start=1) if d.to_complete]
+    if open_:
+        n = len(open_)
+        reasons.append(
+            f"{n} damage{'s' if n > 1 else ''} to complete ({', '.join(open_)}): "
+            "type and severity not described"
+        )
+    if not reasons:
+        return
+    what = f"inspection {inspection_id} is incomplete: {'; '.join(reasons)}"
     if not allow:
         _fail(
             f"{what}; no report written (--allow-incomplete writes one marked incomplete)",
@@ -182,7 +200,8 @@ def register(add: AddCommand) -> None:
     p.add_argument(
         "--allow-incomplete",
         action="store_true",
-        help="write the report even if required photos are missing (it says so, with no grade)",
+        help="write the report even if required photos are missing or damages are to "
+        "complete (it says so, with no grade)",
     )
 
     p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")

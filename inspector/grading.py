@@ -31,6 +31,12 @@ What the photos allow (:func:`overall_grade`), whoever chose the grade:
   it at 3 (fair). A defect that a blurred or dark photo hides cannot be vouched
   for, so such a vehicle is never "excellent". The report lists these photos
   ("photos to check") and says that the grade was capped.
+* **No grade while a damage is still to complete.** A damage recorded during
+  the live call ("Add damage") carries placeholder part, type and severity
+  until the operator or the inspector describes it (``Damage.to_complete``).
+  Its placeholder severity never counts in the suggestion, and while any such
+  damage remains the report prints "Damages to complete — N" where the grade
+  would be: the vehicle's condition is not known yet.
 """
 
 from __future__ import annotations
@@ -111,9 +117,14 @@ class DamageSummary:
 
 
 def summarize(damages: Iterable[Damage | Severity]) -> DamageSummary:
-    """Count damages (or bare severities) by severity."""
+    """Count damages (or bare severities) by severity.
+
+    A damage still to complete is left out: its severity is a placeholder.
+    """
     counts = {s: 0 for s in Severity}
     for item in damages:
+        if isinstance(item, Damage) and item.to_complete:
+            continue
         severity = item if isinstance(item, Severity) else item.severity
         counts[Severity(severity)] += 1
     return DamageSummary(
@@ -134,7 +145,10 @@ def grade_for_penalty(penalty: int) -> int:
 
 
 def suggest_grade(damages: Iterable[Damage | Severity]) -> int:
-    """The suggested overall grade, 1 to 5, for these damages (5 = no damage)."""
+    """The suggested overall grade, 1 to 5, for these damages (5 = no damage).
+
+    Damages still to complete do not count (see :func:`summarize`).
+    """
     return grade_for_penalty(summarize(damages).penalty)
 
 
@@ -150,7 +164,7 @@ class OverallGrade:
     """The grade a report shows, or none, and why."""
 
     grade: int | None
-    """1-5, or None: the inspection is incomplete and has no grade."""
+    """1-5, or None: required photos are missing or a damage is still to complete."""
     base: int
     """The inspector's grade if set, else the suggestion, before any cap."""
     suggested: int
@@ -159,9 +173,12 @@ class OverallGrade:
     """The cap the photos below the quality bar impose (None: no such photo)."""
     missing: int
     required: int
+    to_complete: int = 0
+    """Damages recorded live whose part, type and severity nobody has confirmed yet."""
 
     @property
     def incomplete(self) -> bool:
+        """Required photos are missing."""
         return self.missing > 0
 
     @property
@@ -177,7 +194,8 @@ def overall_grade(
     required: int = 0,
     below_bar: Iterable[Verdict] = (),
 ) -> OverallGrade:
-    """Apply the module's rules: the grade, or None while ``missing`` required photos lack.
+    """Apply the module's rules: the grade, or None while ``missing`` required photos lack
+    or a damage is still to complete.
 
     ``below_bar`` holds the verdicts of the photos kept below the quality bar
     (pass ``Verdict.REJECT`` for a photo kept after repeated rejections).
@@ -186,11 +204,13 @@ def overall_grade(
         raise ValueError(f"grade must be 1 to 5, not {chosen!r}")
     if missing < 0 or required < missing:
         raise ValueError(f"need 0 <= missing <= required, not {missing} of {required}")
+    damages = list(damages)
+    to_complete = sum(1 for d in damages if isinstance(d, Damage) and d.to_complete)
     suggested = suggest_grade(damages)
     base = chosen if chosen is not None else suggested
     caps = [QUALITY_CAPS[v] for v in below_bar if v in QUALITY_CAPS]
     cap = min(caps) if caps else None
-    grade = None if missing else min(base, cap) if cap is not None else base
+    grade = None if missing or to_complete else min(base, cap) if cap is not None else base
     return OverallGrade(
         grade=grade,
         base=base,
@@ -199,4 +219,5 @@ def overall_grade(
         cap=cap,
         missing=missing,
         required=required,
+        to_complete=to_complete,
     )

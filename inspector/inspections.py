@@ -119,7 +119,7 @@ class DamagePhotos:
 
 
 def damage_photos(
-    damage: Damage, captures: Iterable[Capture], checklist: Checklist
+    damage: Damage, captures: Iterable[Capture], checklist: Checklist | None
 ) -> DamagePhotos:
     """The wide view and the close-up of ``damage``, found by its pair number.
 
@@ -127,6 +127,7 @@ def damage_photos(
     of the photo it is marked on (a damage marked in review on a pair's photo).
     Each photo is the newest usable capture of its shot, except that the photo
     the damage is marked on with a region wins, since its mark is drawn there.
+    Without a checklist (or one without damage shots) only the number is found.
     """
     captures = list(captures)
     marked = next((c for c in captures if c.id == damage.capture_id), None)
@@ -134,7 +135,7 @@ def damage_photos(
     if number is None and marked is not None:
         parsed = parse_damage_shot_id(marked.shot_id)
         number = parsed[0] if parsed is not None else None
-    if number is None or not checklist.damage_shots:
+    if number is None or checklist is None or not checklist.damage_shots:
         return DamagePhotos(number, None, None)
     best = best_captures(captures)
 

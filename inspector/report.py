@@ -157,13 +157,18 @@ class _Context:
 
 
 def _verdict(ctx: _Context, badge: float) -> Table:
-    """The grade with its reasons, or "Incomplete — N of M required photos missing"."""
+    """The grade with its reasons, or in its place why there is none: "Incomplete — N of M
+    required photos missing", "Damages to complete — N"."""
     st, t, lang = ctx.styles, ctx.t, ctx.lang
     g = ctx.plan.grade
     lines: list[Flowable] = []
     if g.grade is None:
-        lines.append(para(plural("incomplete", g.missing, lang, **_counts(g)), st["verdict"]))
-        lines.append(para(t("no_grade"), st["base"]))
+        if g.incomplete:
+            lines.append(para(plural("incomplete", g.missing, lang, **_counts(g)), st["verdict"]))
+        if g.to_complete:
+            lines.append(para(t("to_complete", n=g.to_complete), st["verdict"]))
+        why = "no_grade_both" if g.incomplete and g.to_complete else "no_grade"
+        lines.append(para(t(why if g.incomplete else "no_grade_damages"), st["base"]))
     else:
         name = grade_name(g.grade, lang)
         lines.append(para(t("grade_of", grade=g.grade, name=name), st["verdict"]))
@@ -306,8 +311,20 @@ def _damage_list(ctx: _Context, width: float) -> Table:
     data: list[list[Any]] = [
         [para(t(k), st["th"]) for k in ("col_no", "col_part", "col_type", "col_severity")]
     ]
-    for r in ctx.plan.refs:
+    style = table_style()
+    for row, r in enumerate(ctx.plan.refs, start=1):
         d = r.damage
+        if d.to_complete:  # its part is a guess, its type and severity placeholders
+            data.append(
+                [
+                    Pill(r.ref, mark_colour(r)),
+                    para(part_name(d.part, lang), st["cell"]),
+                    para(t("to_be_confirmed"), st["muted"]),
+                    "",
+                ]
+            )
+            style.add("SPAN", (2, row), (3, row))
+            continue
         sev = plain_table(
             [[Dot(mark_colour(r)), para(severity_name(d.severity, lang), st["cell"])]],
             [10, None],
@@ -324,7 +341,7 @@ def _damage_list(ctx: _Context, width: float) -> Table:
     widths = [13 * mm, 0.0, 0.28 * width, 0.24 * width]
     widths[1] = width - sum(widths)
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(table_style())
+    table.setStyle(style)
     return table
 
 
@@ -395,12 +412,16 @@ def _block(ctx: _Context, block: DamageBlock) -> Flowable:
     if block.damages:
         for r in block.damages:
             d = r.damage
-            text = (
-                f"<b>{escape(part_name(d.part, lang))}</b>  ·  "
-                f"{escape(damage_type_name(d.type, lang))}  ·  "
-                f"{escape(severity_name(d.severity, lang))}"
+            what = (
+                # a damage to complete: its type and severity are placeholders, not facts
+                [t("to_be_confirmed")]
+                if d.to_complete
+                else [damage_type_name(d.type, lang), severity_name(d.severity, lang)]
             )
+            text = "  ·  ".join([f"<b>{escape(part_name(d.part, lang))}</b>", *map(escape, what)])
             cell: list[Flowable] = [Paragraph(text, st["base"])]
+            if d.to_complete:
+                cell.append(para(t("to_complete_text"), st["muted"]))
             if d.note:
                 cell.append(para(d.note, st["muted"]))
             header.append([Pill(r.ref, mark_colour(r)), cell])

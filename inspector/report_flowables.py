@@ -34,6 +34,7 @@ from inspector.report_style import (
     PANEL,
     RULE,
     SEVERITY_COLOURS,
+    TO_CONFIRM,
     WARNING,
 )
 
@@ -41,6 +42,9 @@ __all__ = ["Dot", "GradeBadge", "Picture", "PictureRow", "Pill", "ProgressBar", 
 
 
 def mark_colour(ref: DamageRef) -> colors.Color:
+    """The severity's colour; grey for a damage still to complete (no severity known)."""
+    if ref.damage.to_complete:
+        return TO_CONFIRM
     return SEVERITY_COLOURS[ref.damage.severity]
 
 

@@ -62,6 +62,19 @@ LABELS: dict[str, Text] = {
         "sont présentes.",
         "No grade: the vehicle is graded only once every required photo is present.",
     ),
+    "no_grade_damages": Text(
+        "Pas de note : le véhicule n'est noté que lorsque chaque dommage relevé est décrit "
+        "(type et gravité).",
+        "No grade: the vehicle is graded only once every damage recorded is described "
+        "(type and severity).",
+    ),
+    "no_grade_both": Text(
+        "Pas de note : le véhicule n'est noté que lorsque toutes les photos obligatoires "
+        "sont présentes et que chaque dommage relevé est décrit.",
+        "No grade: the vehicle is graded only once every required photo is present and "
+        "every damage recorded is described.",
+    ),
+    "to_complete": Text("Dommages à compléter — {n}", "Damages to complete — {n}"),
     "no_photo": Text("Pas de photo", "No photo"),
     # summary
     "summary": Text("Synthèse", "Summary"),
@@ -93,6 +106,12 @@ LABELS: dict[str, Text] = {
     "col_part": Text("Élément", "Part"),
     "col_type": Text("Type", "Type"),
     "col_severity": Text("Gravité", "Severity"),
+    "to_be_confirmed": Text("À confirmer", "To be confirmed"),
+    "to_complete_text": Text(
+        "Relevé pendant l'appel : son type et sa gravité restent à décrire par l'inspecteur.",
+        "Recorded during the call: its type and severity are still to be described by the "
+        "inspector.",
+    ),
     # damage pages
     "pair_wide": Text("{ref} – vue d'ensemble", "{ref} – wide view"),
     "pair_closeup": Text("{ref} – gros plan", "{ref} – close-up"),
@@ -154,14 +173,15 @@ LABELS: dict[str, Text] = {
         "La note (5 excellent à 1 mauvais) est suggérée d'après les dommages : 1 point par "
         "dommage mineur, 3 par dommage modéré, 8 par dommage grave ; 0 point donne 5, 1 à 2 "
         "donnent 4, 3 à 6 donnent 3, 7 à 12 donnent 2, au-delà 1. L'inspecteur peut la "
-        "modifier. Aucune note n'est donnée s'il manque une photo obligatoire ; une photo "
-        "gardée avec un avertissement de qualité limite la note à 4, une photo gardée malgré "
-        "un refus la limite à 3.",
+        "modifier. Aucune note n'est donnée s'il manque une photo obligatoire ou si un "
+        "dommage relevé reste à décrire ; une photo gardée avec un avertissement de qualité "
+        "limite la note à 4, une photo gardée malgré un refus la limite à 3.",
         "The grade (5 excellent to 1 bad) is suggested from the damages: 1 point per minor, "
         "3 per moderate, 8 per severe damage; 0 points give 5, 1-2 give 4, 3-6 give 3, "
         "7-12 give 2, more give 1. The inspector may change it. No grade is given while a "
-        "required photo is missing; a photo kept with a quality warning caps the grade at 4, "
-        "a photo kept although it failed the quality check caps it at 3.",
+        "required photo is missing or a damage recorded is still to be described; a photo "
+        "kept with a quality warning caps the grade at 4, a photo kept although it failed "
+        "the quality check caps it at 3.",
     ),
     "page": Text("Page {n} / {total}", "Page {n} of {total}"),
     "retaken": Text("remplacée", "superseded"),

@@ -6,10 +6,12 @@ photo marks, on the diagram and in the titles of the damage photos.
 
 The photo pair of a damage taken during the live call (shots
 ``damage_<n>_wide`` / ``damage_<n>_closeup``) is numbered by the call, not by
-the damage list, so its photos are titled by the D-number of the damage(s)
-marked on them, found through each damage's ``capture_id``. A pair no damage
-points at is titled "Unrecorded damage photo (pair n)": a buyer cannot take it
-for a damage of the list.
+the damage list, so its photos are titled by the D-number of the damage(s) of
+that pair: a damage's ``pair`` (recorded by "Add damage", so its photos are
+found whether or not its close-up was linked yet), or else the pair of the
+photo it is marked on (:func:`inspector.inspections.damage_photos`). A pair no
+damage belongs to is titled "Unrecorded damage photo (pair n)": a buyer cannot
+take it for a damage of the list.
 
 Kept apart from the PDF code so that these rules are tested on plain data.
 """
@@ -25,6 +27,7 @@ from inspector.inspections import (
     Progress,
     below_bar,
     best_captures,
+    damage_photos,
     inspection_grade,
     progress,
 )
@@ -108,6 +111,11 @@ class ReportPlan:
     def unrecorded(self) -> list[DamageBlock]:
         return [b for b in self.blocks if not b.damages]
 
+    @property
+    def to_complete(self) -> list[DamageRef]:
+        """Damages recorded live and not described yet: listed as "to be confirmed"."""
+        return [r for r in self.refs if r.damage.to_complete]
+
 
 def _shot_info(checklist: Checklist | None, shot_id: str, lang: str) -> tuple[str, str, int]:
     """(title, category, order) of a non-damage shot; unknown shots sort last by id."""
@@ -148,15 +156,26 @@ def plan_report(
         if capture is not None:
             shown.setdefault(capture.id, capture)
 
-    # Damage pairs: pair number -> suffix -> capture (a photo a damage points at first).
+    # Damage pairs: pair number -> suffix -> capture. A damage belongs to its pair
+    # (``Damage.pair``, else that of the photo it is marked on); the pair's photos are
+    # the ones its damages point at first, then the ones found for them, then the best.
     pairs: dict[int, dict[str, Capture]] = {}
     pair_refs: dict[int, list[DamageRef]] = {}
+    pair_of: dict[str, int] = {}
     for r in refs:
-        capture = by_id.get(r.damage.capture_id or "")
-        parsed = parse_damage_shot_id(capture.shot_id) if capture else None
-        if capture is not None and parsed is not None:
-            pairs.setdefault(parsed[0], {}).setdefault(parsed[1], capture)
-            pair_refs.setdefault(parsed[0], []).append(r)
+        found = damage_photos(r.damage, captures, checklist)
+        if found.number is None:
+            continue
+        number = pair_of[r.damage.id] = found.number
+        pair_refs.setdefault(number, []).append(r)
+        members = pairs.setdefault(number, {})
+        marked = by_id.get(r.damage.capture_id or "")
+        on = parse_damage_shot_id(marked.shot_id) if marked else None
+        if marked is not None and on is not None and on[0] == number:
+            members.setdefault(on[1], marked)
+        for suffix, pick in ((WIDE, found.wide), (CLOSEUP, found.closeup)):
+            if pick is not None:
+                members.setdefault(suffix, pick)
     for capture in best.values():
         parsed = parse_damage_shot_id(capture.shot_id)
         if parsed is not None:
@@ -180,7 +199,7 @@ def plan_report(
         photo = photos.get(r.damage.capture_id or "")
         if photo is not None and r.damage.region is not None:
             photo.marks.append(r)
-    prog = progress(checklist, captures) if checklist is not None else None
+    prog = progress(checklist, captures, damages) if checklist is not None else None
     # The photos to check are the completion's (the grade is capped by the same list);
     # without a checklist, the best photo of each shot when below the bar.
     flagged = (
@@ -194,15 +213,15 @@ def plan_report(
     blocks: list[DamageBlock] = []
     pair_blocks: dict[int, DamageBlock] = {}
     for r in refs:
-        photo = photos.get(r.damage.capture_id or "")
-        parsed = parse_damage_shot_id(photo.capture.shot_id) if photo else None
-        if parsed is not None:
-            n = parsed[0]
-            if n not in pair_blocks:
-                pair_blocks[n] = DamageBlock(", ".join(x.ref for x in pair_refs[n]), [], pair=n)
-                blocks.append(pair_blocks[n])
-            pair_blocks[n].damages.append(r)
+        pair = pair_of.get(r.damage.id)
+        if pair is not None:
+            if pair not in pair_blocks:
+                title = ", ".join(x.ref for x in pair_refs[pair])
+                pair_blocks[pair] = DamageBlock(title, [], pair=pair)
+                blocks.append(pair_blocks[pair])
+            pair_blocks[pair].damages.append(r)
         else:
+            photo = photos.get(r.damage.capture_id or "")
             crop = r if photo is not None and r.damage.region is not None else None
             blocks.append(DamageBlock(r.ref, [r], wide=photo, crop_of=crop))
     for n in sorted(pairs):

@@ -62,6 +62,8 @@ WARNING = colors.HexColor("#A35F00")
 MISSING = colors.HexColor("#C0392B")
 INCOMPLETE = colors.HexColor("#8E2A20")
 UNRECORDED = colors.HexColor("#6B7680")
+TO_CONFIRM = colors.HexColor("#6A6A6A")
+"""A damage still to complete: its severity is a placeholder, so no severity colour."""
 SEVERITY_COLOURS = {
     Severity.MINOR: colors.HexColor("#D99A00"),
     Severity.MODERATE: colors.HexColor("#E36C0A"),

@@ -309,7 +309,8 @@ class LiveWriter:
     def _settled(self, inspection_id: str, captures: list[Capture]) -> InspectionStatus:
         checklist = self.store.get_inspection(inspection_id).checklist
         try:
-            complete = progress(load_checklist(checklist), captures).complete
+            damages = self.store.damages(inspection_id)  # a pair recorded live needs photos
+            complete = progress(load_checklist(checklist), captures, damages).complete
         except ValueError:  # the checklist is gone: the photos cannot say it is complete
             complete = False
         return InspectionStatus.CAPTURED if complete else InspectionStatus.INVITED

@@ -50,7 +50,8 @@ def load_rows(store: Store) -> list[InspectionRow]:
     for inspection in store.list_inspections():
         try:
             checklist = load_checklist(inspection.checklist)
-            prog = str(progress(checklist, store.captures(inspection.id)))
+            captures = store.captures(inspection.id)
+            prog = str(progress(checklist, captures, store.damages(inspection.id)))
         except ValueError:
             prog = "?"
         rows.append(InspectionRow(inspection, prog))

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from inspector.checklist import load_checklist
 from inspector.cli import main
+from inspector.live_damage import new_live_damage
+from inspector.models import CaptureSource, Part, QualityReport, Verdict
+from inspector.store import Store
+from tests.data import jpeg_bytes, scene
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +141,45 @@ def test_unusable_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     code, _, err = run(capsys, "--data-dir", str(blocker / "sub"), "list")
     assert code != 0
     assert "data directory" in err
+
+
+def test_a_recorded_pair_without_photos_is_missing_in_list_and_show(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "Add damage" recorded pair 1 but its photos were never taken: 2 shots missing."""
+    code, out, _ = run(capsys, *NEW)
+    inspection_id = out.strip()
+    for i, shot in enumerate(s for s in load_checklist("standard").shots if s.required):
+        store.add_capture(
+            inspection_id,
+            shot.id,
+            jpeg_bytes(scene(64, 48, seed=i)),
+            width=64,
+            height=48,
+            source=CaptureSource.STILL,
+            quality=QualityReport(Verdict.OK),
+        )
+    code, out, _ = run(capsys, "list", "--json")
+    assert json.loads(out)[0]["progress"] == "23/23"
+
+    damage = store.add_damage(new_live_damage(inspection_id, 1, Part.BONNET))
+    for check in ([], ["--check"]):
+        code, out, _ = run(capsys, "list", "--json", *check)
+        assert code == 0 and json.loads(out)[0]["progress"] == "23/25"
+        code, out, _ = run(capsys, "list", *check)
+        assert code == 0 and "23/25" in out
+        code, out, _ = run(capsys, "show", inspection_id, *check)
+        assert code == 0 and "23/25 required shots" in out
+    code, out, _ = run(capsys, "show", inspection_id, "--json")
+    shown = json.loads(out)
+    assert shown["progress"] == {"done": 23, "required": 25}
+    assert shown["damages"] == [
+        {
+            "id": damage.id,
+            "part": "bonnet",
+            "type": "other",
+            "severity": 1,
+            "pair": 1,
+            "to_complete": True,
+        }
+    ]

@@ -101,6 +101,17 @@ def test_no_grade_while_a_required_photo_is_missing() -> None:
     assert overall_grade([], missing=0, required=23).grade == 5
 
 
+def test_no_grade_while_a_damage_is_to_complete() -> None:
+    """A damage added live has a placeholder severity: not counted, and no grade until described."""
+    live = Damage("d9", "i1", None, Part.BONNET, DamageType.OTHER, SEVERE, pair=1, to_complete=True)
+    assert summarize([live]).total == 0 and suggest_grade([live, damage(MINOR)]) == 4
+    g = overall_grade([damage(MINOR), live], chosen=5, required=23)
+    assert g.grade is None and g.to_complete == 1 and not g.incomplete
+    assert (g.suggested, g.base) == (4, 5)
+    live.to_complete = False  # described: it counts
+    assert overall_grade([damage(MINOR), live], required=23).grade == 2
+
+
 @pytest.mark.parametrize(
     ("below_bar", "chosen", "grade", "capped"),
     [

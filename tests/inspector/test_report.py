@@ -18,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 
 from inspector import cli
 from inspector.checklist import damage_pair, load_checklist
+from inspector.live_damage import complete_damage, link_closeup, new_live_damage
 from inspector.models import (
     Capture,
     CaptureSource,
@@ -579,6 +580,94 @@ def test_one_identifier_per_damage(store: Store, tmp_path: Path) -> None:
     assert "1 unrecorded damage photo pair" in text
 
 
+# -- damages added live ("Add damage") ------------------------------------------------
+
+
+def live_damage(store: Store, inspection: Inspection, pair: int, *, linked: bool) -> Damage:
+    """A damage recorded by "Add damage" on pair ``pair``, its close-up linked or not yet."""
+    damage = store.add_damage(new_live_damage(inspection.id, pair, Part.WING_REAR_LEFT))
+    if linked:
+        closeup = next(c for c in store.captures(inspection.id) if c.shot_id.endswith("closeup"))
+        linked_damage = link_closeup(store, damage, closeup)
+        assert linked_damage is not None and linked_damage.capture_id == closeup.id
+        damage = linked_damage
+    return damage
+
+
+GRADE_WORDS = ("Overall grade", "Note globale", "Excellent")
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["closeup-linked", "not-linked"])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_damage_to_complete_is_not_graded_nor_printed_as_a_fact(
+    store: Store, tmp_path: Path, lang: str, linked: bool
+) -> None:
+    inspection, _ = standard_inspection(store, pairs=1)  # every photo, the pair's too
+    live_damage(store, inspection, 1, linked=linked)
+    reader, text = pdf_text(build_report(store, inspection.id, tmp_path / "t.pdf", lang=lang))
+    cover, summary = (reader.pages[i].extract_text() for i in (0, 1))
+    words = "Dommages à compléter — 1" if lang == "fr" else "Damages to complete — 1"
+    assert words in cover and words in summary
+    for grade in GRADE_WORDS:
+        assert grade not in text
+    no_page_numbers = re.sub(r"Page \d+ (/|of) \d+", "", cover + summary)
+    assert not re.search(r"\b[1-5]\s*/\s*5\b", no_page_numbers)
+    # Listed as to be confirmed: its placeholder type and severity are not printed.
+    assert ("À confirmer" if lang == "fr" else "To be confirmed") in summary
+    assert damage_type_name(DamageType.OTHER, lang) not in text
+    assert severity_name(Severity.MINOR, lang) not in text
+    # Its photo pair is titled by its D-number, whether its close-up was linked or not.
+    wide, closeup = ("vue d'ensemble", "gros plan") if lang == "fr" else ("wide view", "close-up")
+    page = reader.pages[page_of(reader, f"D1 – {closeup}")].extract_text()
+    assert f"D1 – {wide}" in page
+    assert "paire 1" not in text and "pair 1" not in text  # not an "unrecorded" pair
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["closeup-linked", "not-linked"])
+def test_a_completed_live_damage_is_graded_and_titles_its_pair(
+    store: Store, tmp_path: Path, linked: bool
+) -> None:
+    inspection, _ = standard_inspection(store, pairs=1)
+    damage = live_damage(store, inspection, 1, linked=linked)
+    complete_damage(
+        store,
+        inspection.id,
+        damage.id,
+        part=Part.WING_REAR_LEFT,
+        type=DamageType.DENT,
+        severity=Severity.SEVERE,
+    )
+    reader, text = pdf_text(build_report(store, inspection.id, tmp_path / "c.pdf", lang="en"))
+    assert "Overall grade: 2/5 — Poor" in reader.pages[0].extract_text()
+    assert "To be confirmed" not in text and "to complete" not in text
+    index = page_of(reader, "D1 – close-up")
+    page = reader.pages[index].extract_text()
+    assert "D1 – wide view" in page and "Rear left wing · Dent · Severe" in page
+    assert "Unrecorded" not in text
+
+
+def test_a_recorded_pair_without_photos_is_missing_in_the_report(
+    store: Store, tmp_path: Path
+) -> None:
+    inspection, _ = standard_inspection(store)  # every checklist photo, no damage pair
+    damage = live_damage(store, inspection, 1, linked=False)
+    complete_damage(
+        store,
+        inspection.id,
+        damage.id,
+        part=Part.BONNET,
+        type=DamageType.SCRATCH,
+        severity=Severity.MINOR,
+    )
+    reader, text = pdf_text(build_report(store, inspection.id, tmp_path / "m.pdf", lang="en"))
+    summary = reader.pages[1].extract_text()
+    assert _incomplete_words("en", 2, 25) in reader.pages[0].extract_text()
+    assert "23 of 25 required photos present" in summary
+    line = squash(summary[summary.index("Missing required photos") :].split("\n", 1)[0])
+    assert "D1–wideview;D1–close-up" in line, line
+    assert "No photo of this damage." in text
+
+
 def _check_layout(reader: PdfReader) -> None:
     """Every text run inside the page's margins, and no two runs on top of each other."""
     for number, page in enumerate(reader.pages, start=1):
@@ -741,3 +830,46 @@ def test_cli_refuses_an_incomplete_inspection(
     assert code == 0 and stdout.strip() == str(out)
     assert err.startswith("warning: inspection a1b2c3d4e5f6 is incomplete")
     assert "Incomplete — 1 of 25 required photos missing" in pdf_text(out)[1]
+
+
+def test_cli_refuses_damages_to_complete(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inspection, _ = standard_inspection(store, pairs=1)  # every photo: only the damage lacks
+    damage = live_damage(store, inspection, 1, linked=True)
+    out = tmp_path / "r.pdf"
+    code, stdout, err = run_cli(capsys, "report", inspection.id, "-o", str(out))
+    assert code == 4 and stdout == ""
+    assert err.count("\n") == 1
+    assert f"inspection {inspection.id} is incomplete: 1 damage to complete (D1)" in err
+    assert "--allow-incomplete" in err and "required photos" not in err
+    assert not out.exists()
+
+    code, stdout, err = run_cli(
+        capsys, "report", inspection.id, "-o", str(out), "--lang", "en", "--allow-incomplete"
+    )
+    assert code == 0 and stdout.strip() == str(out)
+    assert err.startswith(f"warning: inspection {inspection.id} is incomplete: 1 damage")
+    assert "Damages to complete — 1" in pdf_text(out)[1]
+
+    # Photos missing too: one line gives both reasons.
+    store.add_damage(new_live_damage(inspection.id, 2, None))
+    code, _, err = run_cli(capsys, "report", inspection.id, "-o", str(out))
+    assert code == 4 and err.count("\n") == 1
+    assert (
+        "2 of 27 required photos missing (damage_2_wide, damage_2_closeup); "
+        "2 damages to complete (D1, D2)"
+    ) in err
+
+    store.delete_damage(store.damages(inspection.id)[1].id)
+    complete_damage(
+        store,
+        inspection.id,
+        damage.id,
+        part=Part.WING_REAR_LEFT,
+        type=DamageType.DENT,
+        severity=Severity.MINOR,
+    )
+    code, stdout, err = run_cli(capsys, "report", inspection.id, "-o", str(out), "--lang", "en")
+    assert code == 0 and err == "", err
+    assert "Overall grade: 4/5 — Good" in pdf_text(out)[1]

@@ -126,3 +126,28 @@ def test_photos_to_check_are_the_completions_and_cap_the_grade() -> None:
     assert [p.capture.id for p in plan.to_check] == [c.id for c in plan.progress.to_check]
     assert [p.capture.id for p in plan.to_check] == ["c3"]
     assert plan.grade.cap == 4 and plan.grade.grade == 4
+
+
+def test_a_live_damage_titles_its_pair_through_its_pair_number() -> None:
+    """Recorded by "Add damage": found by ``pair``, whether its close-up is linked or not."""
+    checklist = load_checklist("standard")
+    captures = [capture("damage_1_wide", 1), capture("damage_1_closeup", 2)]
+    live = dataclasses.replace(damage(1, None, None), pair=1, to_complete=True)
+    recorded = dataclasses.replace(damage(2, None, None), pair=2)  # no photo taken yet
+    for linked in (None, "c2"):
+        first = dataclasses.replace(live, capture_id=linked)
+        plan = plan_report(
+            Inspection("i1", "standard"), checklist, captures, [first, recorded], "en"
+        )
+        assert plan.titles == {"c1": "D1 – wide view", "c2": "D1 – close-up"}
+        blocks = [(b.title, b.pair, b.wide, b.closeup) for b in plan.blocks]
+        assert [b[:2] for b in blocks] == [("D1", 1), ("D2", 2)]
+        assert plan.blocks[0].wide is not None and plan.blocks[0].wide.capture.id == "c1"
+        assert plan.blocks[0].closeup is not None and plan.blocks[0].closeup.capture.id == "c2"
+        assert plan.blocks[1].wide is None and plan.blocks[1].closeup is None
+        assert plan.unrecorded == [] and [r.ref for r in plan.to_complete] == ["D1"]
+        # Pair 2's photos are missing, titled by its D-number; D1 to complete: no grade.
+        assert plan.progress is not None
+        missing = [plan.shot_title(s.id) for s in plan.progress.missing]
+        assert missing[-2:] == ["D2 – wide view", "D2 – close-up"]
+        assert plan.grade.grade is None and plan.grade.to_complete == 1

@@ -6,6 +6,7 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from inspector.inspections import create_inspection
+from inspector.live_damage import new_live_damage
 from inspector.models import InspectionStatus
 from inspector.store import Store
 from ui.inspections_view import InspectionsView
@@ -56,3 +57,17 @@ def test_inspections_view_filters(
     assert not any(view.table.isRowHidden(r) for r in range(2))
     view.set_rows([])
     assert view.empty.isVisibleTo(view)
+
+
+def test_home_list_counts_a_recorded_pair_without_photos(
+    qtbot: QtBot, store: Store, vehicle_input: dict[str, Any], seller_input: dict[str, Any]
+) -> None:
+    """As ``inspector list`` and the report do: "Add damage" pair 1, no photo yet."""
+    inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
+    (row,) = load_rows(store)
+    assert row.progress == "0/23"
+    store.add_damage(new_live_damage(inspection.id, 1, None))
+    view = InspectionsView()
+    qtbot.addWidget(view)
+    view.set_rows(load_rows(store))
+    assert view.table.item(0, 4).text() == "0/25"

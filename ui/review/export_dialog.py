@@ -1,8 +1,9 @@
 """Exporting the report: where, in which language, and where it was saved.
 
 The buyer may not speak the seller's language, so the inspector chooses the
-report's language (the seller's by default). An incomplete inspection is said
-so before exporting: its report carries no grade. Once saved, a bar says where,
+report's language (the seller's by default). An incomplete inspection (required
+photos missing, or damages still to complete) is said so before exporting: its
+report carries no grade. Once saved, a bar says where,
 with Open and Show in folder, until the inspector closes it.
 """
 

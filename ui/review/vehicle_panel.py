@@ -181,11 +181,15 @@ class VehiclePanel(QWidget):
         return suggest_grade(self.model.damages.damages())
 
     def _refresh_suggestion(self, *_args: object) -> None:
-        n = len(self.model.damages)
+        damages = self.model.damages.damages()
+        open_ = sum(1 for d in damages if d.to_complete)
+        n = len(damages) - open_  # a damage to complete has no severity yet: not counted
         grade = self.suggested_grade()
         self.grade.setItemText(0, f"Suggested ({grade_label(grade)})")
         chosen = self.model.inspection.grade if self.model.inspection else None
         basis = f"from {n} damage{'s' if n != 1 else ''}" if n else "no damage marked"
+        if open_:
+            basis += f"; {open_} to complete, not counted"
         if chosen is not None and chosen != grade:
             self.suggestion.setText(
                 f"<span style='color:#b06000'>suggested {grade} ({basis})</span>"
@@ -203,10 +207,14 @@ class VehiclePanel(QWidget):
             inspection, model.damages.damages(), model.completion(), model.captures()
         )
         if g.grade is None:
-            text = (
-                f"<span style='color:#b0101a'><b>no grade</b>: {g.missing} of "
-                f"{g.required} required photos missing</span>"
-            )
+            reasons = []
+            if g.incomplete:
+                reasons.append(f"{g.missing} of {g.required} required photos missing")
+            if g.to_complete:
+                reasons.append(
+                    f"{g.to_complete} damage{'s' if g.to_complete > 1 else ''} to complete"
+                )
+            text = f"<span style='color:#b0101a'><b>no grade</b>: {'; '.join(reasons)}</span>"
         elif g.capped:
             text = (
                 f"<span style='color:#b06000'>{grade_label(g.grade)}, capped from "

@@ -440,12 +440,23 @@ class ReviewWorkspace(QWidget):
         dialog.open()
 
     def _incomplete_warning(self) -> str:
+        """Why the report will have no grade (missing photos, damages to complete), or ""."""
         completion = self.model.completion()
-        if completion is None or completion.complete:
+        reasons = []
+        if completion is not None and not completion.complete:
+            reasons.append(
+                f"{len(completion.missing)} of {completion.required} required photos are missing"
+            )
+        open_ = sum(1 for d in self.model.damages.damages() if d.to_complete)
+        if open_:
+            reasons.append(
+                f"{open_} damage{'s are' if open_ > 1 else ' is'} still to complete "
+                "(type and severity not described)"
+            )
+        if not reasons:
             return ""
         return (
-            f"This inspection is incomplete: {len(completion.missing)} of "
-            f"{completion.required} required photos are missing. The report will say so "
+            f"This inspection is incomplete: {'; '.join(reasons)}. The report will say so "
             "and give no grade."
         )
 

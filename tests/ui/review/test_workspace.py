@@ -12,6 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from inspector.live_damage import new_live_damage
 from inspector.models import Damage, DamageType, Part, Region, Severity
 from inspector.store import Store
 from ui.review.workspace import ReviewWorkspace
@@ -236,3 +237,19 @@ def test_export_dialog_can_be_cancelled(
     dialog.reject()
     qtbot.waitUntil(lambda: workspace.export_dialog is None, timeout=2000)
     assert workspace.progress_dialog is None and not workspace.report_bar.isVisible()
+
+
+def test_export_dialog_warns_of_damages_to_complete(
+    qtbot: QtBot, store: Store, sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    iid = sample.inspection_id
+    store.add_damage(new_live_damage(iid, 1, Part.REAR_BUMPER))
+    workspace = make_workspace(iid)
+    workspace.export_action.trigger()
+    dialog = workspace.export_dialog
+    assert dialog is not None and dialog.warning.isVisible()
+    text = dialog.warning.text()
+    assert "required photos are missing" in text
+    assert "1 damage is still to complete" in text and "no grade" in text
+    assert "1 damage to complete" in workspace.vehicle_panel.report_grade.text()
+    dialog.reject()
