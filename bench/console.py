@@ -32,8 +32,8 @@ class SyntheticFeed:
 
         import av
 
-        from inspector.frames import FrameSlot
-        from inspector.simphone import render_scene
+        from inspector.live.contrib.simphone import render_scene
+        from inspector.live.frames import FrameSlot
 
         self.slot = FrameSlot()
         self.window, self.inspection_id, self.fps = window, inspection_id, fps
@@ -46,7 +46,7 @@ class SyntheticFeed:
         self.thread.start()
 
     def run(self) -> None:
-        from inspector.events import FrameAvailable
+        from inspector.live.events import FrameAvailable
 
         n = 0
         t0 = time.monotonic()
@@ -75,8 +75,8 @@ def main() -> int:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from inspector.inspections import create_inspection
-    from inspector.store import Store
+    from inspector.storage.store import Store
+    from inspector.usecases.inspections import create_inspection
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -247,8 +247,8 @@ def main() -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from inspector.inspections import create_inspection
-    from inspector.store import Store
+    from inspector.storage.store import Store
+    from inspector.usecases.inspections import create_inspection
     from ui.main_window import MainWindow
 
     print(

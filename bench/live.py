@@ -42,12 +42,12 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from inspector import events
 from inspector.config import ServerSettings
-from inspector.engine import Engine
-from inspector.inspections import create_inspection
-from inspector.simphone import SimulatedPhone, read_stamp
-from inspector.store import Store
+from inspector.live import events
+from inspector.live.contrib.simphone import SimulatedPhone, read_stamp
+from inspector.live.engine import Engine
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 
 T = TypeVar("T")
 

@@ -58,12 +58,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from bench.live import pct, verdict
-from inspector.checklist import load_checklist
 from inspector.config import ServerSettings
-from inspector.inspections import create_inspection, progress
-from inspector.models import InspectionStatus
-from inspector.store import Store
-from inspector.tokens import Invitations
+from inspector.domain.checklist import load_checklist
+from inspector.domain.models import InspectionStatus
+from inspector.domain.progress import progress
+from inspector.live.tokens import Invitations
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUND_TRIP_GOAL_S = 3.0
@@ -116,7 +117,7 @@ def phone_worker(jobs: list[tuple[str, str, float]], conn: Connection, seconds: 
     Each phone leaves on ("stop", inspection_id); all leave on "stop_all" or after ``seconds``.
     Reports ("joined"|"join_failed"|"left", inspection_id, detail) to the parent.
     """
-    from inspector.simphone import SimulatedPhone
+    from inspector.live.contrib.simphone import SimulatedPhone
 
     logging.basicConfig(level=logging.ERROR)
 

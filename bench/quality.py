@@ -24,8 +24,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from inspector.models import QualityThresholds
-from inspector.quality import analyze_jpeg, assess, frame_difference, measure
+from inspector.domain.models import QualityThresholds
+from inspector.domain.quality import analyze_jpeg, assess, frame_difference, measure
 
 FRAME_BUDGET_MS = 8.0
 Frame = npt.NDArray[np.uint8]

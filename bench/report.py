@@ -25,8 +25,8 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inspector.checklist import load_checklist  # noqa: E402
-from inspector.models import (  # noqa: E402
+from inspector.domain.checklist import load_checklist  # noqa: E402
+from inspector.domain.models import (  # noqa: E402
     CaptureSource,
     Damage,
     DamageType,
@@ -38,8 +38,8 @@ from inspector.models import (  # noqa: E402
     Vehicle,
     Verdict,
 )
-from inspector.report import build_report  # noqa: E402
-from inspector.store import Store  # noqa: E402
+from inspector.report.document import build_report  # noqa: E402
+from inspector.storage.store import Store  # noqa: E402
 
 WIDTH, HEIGHT = 4000, 3000
 GOAL_SECONDS, GOAL_MB = 3.0, 15.0

@@ -45,12 +45,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from bench.live import pct, verdict
-from inspector import events
 from inspector.config import ServerSettings
-from inspector.engine import Engine
-from inspector.inspections import create_inspection
-from inspector.simphone import read_stamp
-from inspector.store import Store
+from inspector.live import events
+from inspector.live.contrib.simphone import read_stamp
+from inspector.live.engine import Engine
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 
 GROWTH_GOAL_MB = 50.0
 BASELINE_S = 300.0  # the first 5 minutes
@@ -92,7 +92,7 @@ def phone_process(join_url: str, conn: Connection, seconds: float) -> None:
 
     Stops on "stop" from the parent, or by itself after ``seconds``.
     """
-    from inspector.simphone import SimulatedPhone
+    from inspector.live.contrib.simphone import SimulatedPhone
 
     logging.basicConfig(level=logging.WARNING)
 

@@ -9,7 +9,7 @@ import sys
 
 def run() -> int:
     try:
-        from inspector.cli import main
+        from inspector.cli.main import main
 
         return main()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from inspector.store import Store
+from inspector.storage.store import Store
 
 
 @pytest.fixture

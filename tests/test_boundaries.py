@@ -29,7 +29,7 @@ def test_importing_every_core_module_loads_no_qt() -> None:
         [sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, check=True
     )
     result = json.loads(out.stdout)
-    assert "inspector.store" in result["modules"]
+    assert "inspector.storage.store" in result["modules"]
     assert len(result["modules"]) >= 8
     assert result["leaked"] == []
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _PROBE = """
 import json, inspector.assets as a
-from inspector.checklist import available_checklists, load_checklist
+from inspector.domain.checklist import available_checklists, load_checklist
 print(json.dumps({
     "assets": str(a.assets_dir()),
     "checklists": available_checklists(),

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from inspector import protocol
 from inspector.assets import asset_path
+from inspector.live import protocol
 
 PROTOCOL_JS = asset_path("phone", "protocol.js")
 BEGIN = "/* PROTOCOL-TABLES-BEGIN */"

@@ -23,8 +23,8 @@ def main() -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from inspector.inspections import create_inspection
-    from inspector.store import Store
+    from inspector.storage.store import Store
+    from inspector.usecases.inspections import create_inspection
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import events as ev
-from inspector.models import Text, Verdict
+from inspector.domain.models import Text, Verdict
+from inspector.live import events as ev
 from ui.bridge import run_task
 
 __all__ = ["PHRASES", "CapturePanel", "load_image"]

@@ -24,11 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import events as ev
-from inspector.checklist import Checklist, Shot, category_title, damage_pair, parse_damage_shot_id
-from inspector.inspections import shots_progress
-from inspector.models import Capture, Damage, Verdict
-from inspector.session import ShotState
+from inspector.domain.checklist import (
+    Checklist,
+    Shot,
+    category_title,
+    damage_pair,
+    parse_damage_shot_id,
+)
+from inspector.domain.models import Capture, Damage, Verdict
+from inspector.domain.progress import shots_progress
+from inspector.live import events as ev
+from inspector.live.session import ShotState
 
 __all__ = ["STATE_LABELS", "ChecklistPanel", "ShotBoard"]
 

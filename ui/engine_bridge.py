@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from inspector import events as ev
+from inspector.live import events as ev
 
 __all__ = ["EngineBridge"]
 

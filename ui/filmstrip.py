@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Capture, Verdict
-from inspector.store import Store
+from inspector.domain.models import Capture, Verdict
+from inspector.storage.store import Store
 from ui.bridge import run_task
 from ui.capture_panel import load_image
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Inspection, InspectionStatus
+from inspector.domain.models import Inspection, InspectionStatus
 
 COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import events as ev
+from inspector.live import events as ev
 from ui.bridge import run_task
 
 __all__ = ["InvitePanel", "describe_device", "mailto_url", "qr_image"]

@@ -24,14 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import events as ev
-from inspector.checklist import Checklist, ChecklistError, overlay_path
-from inspector.frames import Frame
-from inspector.inspections import shots_progress
-from inspector.models import Capture, Damage, Inspection
-from inspector.session import DamagePair
-from inspector.simphone import SimulatedPhone
-from inspector.store import Store
+from inspector.domain.checklist import Checklist, ChecklistError, overlay_path
+from inspector.domain.models import Capture, Damage, Inspection
+from inspector.domain.progress import shots_progress
+from inspector.live import events as ev
+from inspector.live.contrib.simphone import SimulatedPhone
+from inspector.live.frames import Frame
+from inspector.live.session import DamagePair
+from inspector.storage.store import Store
 from ui.bridge import run_task
 from ui.capture_panel import CapturePanel
 from ui.checklist_panel import ChecklistPanel, ShotBoard

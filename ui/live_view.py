@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from inspector.frames import Frame
+from inspector.live.frames import Frame
 
 __all__ = ["EMPTY_TEXT", "HINT_TEXT", "LiveView", "fit_rect"]
 

@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import events
-from inspector.checklist import available_checklists, load_checklist
 from inspector.config import ServerSettings
-from inspector.engine import Engine, EngineStartError
-from inspector.inspections import create_inspection, progress
-from inspector.store import Store
+from inspector.domain.checklist import available_checklists, load_checklist
+from inspector.domain.progress import progress
+from inspector.live import events
+from inspector.live.engine import Engine, EngineStartError
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 from ui import settings
 from ui.bridge import run_task
 from ui.engine_bridge import EngineBridge

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Fuel
-from inspector.validation import (
+from inspector.domain.models import Fuel
+from inspector.domain.validation import (
     ValidationError,
     check_email,
     check_mileage,

@@ -26,11 +26,11 @@ import cv2
 import numpy as np
 import pytest
 
-from inspector import events
 from inspector.config import ServerSettings
-from inspector.engine import Engine
-from inspector.inspections import create_inspection
-from inspector.store import Store
+from inspector.live import events
+from inspector.live.engine import Engine
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 
 CHROMIUM = Path(os.environ.get("INSPECTOR_CHROMIUM", "/usr/bin/chromium"))
 CAMERA_SIZE = (1280, 720)

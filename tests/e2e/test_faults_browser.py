@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from inspector import events
+from inspector.live import events
 from tests.e2e.conftest import Live, Phone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]

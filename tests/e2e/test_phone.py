@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from inspector import events, protocol
+from inspector.live import events, protocol
 from tests.e2e.conftest import CAMERA_SIZE, Live, Phone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]

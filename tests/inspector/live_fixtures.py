@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from inspector import checklist as checklist_module
 from inspector.assets import assets_dir
-from inspector.events import Event
-from inspector.models import Inspection
-from inspector.store import Store, new_id
+from inspector.domain import checklist as checklist_module
+from inspector.domain.models import Inspection
+from inspector.live.events import Event
+from inspector.storage.store import Store, new_id
 
 E = TypeVar("E", bound=Event)
 

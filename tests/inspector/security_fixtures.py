@@ -20,13 +20,13 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from inspector import events as ev
 from inspector.config import ServerSettings
-from inspector.engine import Engine
-from inspector.server import CSP, PhoneServer
-from inspector.simphone import SimulatedPhone
-from inspector.store import Store
-from inspector.tokens import Invitations
+from inspector.live import events as ev
+from inspector.live.contrib.simphone import SimulatedPhone
+from inspector.live.engine import Engine
+from inspector.live.server import CSP, PhoneServer
+from inspector.live.tokens import Invitations
+from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 
 from .live_fixtures import TEST_CHECKLIST, EventLog, make_assets, make_inspection, use_live_assets

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from inspector.store import Store
+from inspector.storage.store import Store
 from ui.bridge import wait_for_tasks
 from ui.main_window import MainWindow
 

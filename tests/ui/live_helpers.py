@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 
 import inspector.assets
-from inspector.frames import FrameSlot
-from inspector.models import Capture, CaptureSource, QualityReason, QualityReport, Text, Verdict
+from inspector.domain.models import (
+    Capture,
+    CaptureSource,
+    QualityReason,
+    QualityReport,
+    Text,
+    Verdict,
+)
+from inspector.live.frames import FrameSlot
 
 PLACEHOLDER_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 160 90">'

@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from inspector import events as ev
-from inspector.models import Verdict
+from inspector.domain.models import Verdict
+from inspector.live import events as ev
 from tests.data import jpeg_bytes, scene
 from tests.ui.live_helpers import make_capture
 from ui.capture_panel import PHRASES, CapturePanel

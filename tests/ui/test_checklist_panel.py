@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from inspector import events as ev
-from inspector.checklist import Checklist, load_checklist
-from inspector.models import Verdict
+from inspector.domain.checklist import Checklist, load_checklist
+from inspector.domain.models import Verdict
+from inspector.live import events as ev
 from tests.ui.live_helpers import ensure_overlays, make_capture
 from ui.checklist_panel import ChecklistPanel, ShotBoard
 

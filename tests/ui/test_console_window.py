@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from inspector.inspections import create_inspection
-from inspector.store import Store
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 from tests.ui.live_helpers import ensure_overlays
 from ui import settings
 from ui.live_view import EMPTY_TEXT
@@ -169,7 +169,7 @@ def test_a_taken_port_falls_back_to_a_free_one(store: Store) -> None:
     import socket
 
     from inspector.config import ServerSettings
-    from inspector.engine import Engine
+    from inspector.live.engine import Engine
     from ui.main_window import start_engine
 
     with socket.socket() as taken:
@@ -215,7 +215,7 @@ def test_console_command_starts_the_ui_package(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from inspector import cli
+    from inspector.cli import main as cli
 
     calls: list[list[str]] = []
     original = cli.os.execv
@@ -244,7 +244,7 @@ def test_the_console_says_a_call_was_interrupted(
     vehicle_input: dict[str, Any],
     seller_input: dict[str, Any],
 ) -> None:
-    from inspector.models import InspectionStatus
+    from inspector.domain.models import InspectionStatus
 
     inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
     store.set_status(inspection.id, InspectionStatus.LIVE)  # what a crash mid-call leaves

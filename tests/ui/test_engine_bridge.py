@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
-from inspector import events as ev
+from inspector.live import events as ev
 from ui.engine_bridge import EngineBridge
 
 

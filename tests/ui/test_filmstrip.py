@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from inspector.inspections import create_inspection
-from inspector.models import CaptureSource, QualityReport, Verdict
-from inspector.store import Store
+from inspector.domain.models import CaptureSource, QualityReport, Verdict
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 from tests.data import jpeg_bytes, scene
 from tests.ui.live_helpers import ensure_overlays
 from ui.filmstrip import Filmstrip

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from pytestqt.qtbot import QtBot
 
-from inspector import events as ev
+from inspector.live import events as ev
 from ui.invite_panel import InvitePanel, describe_device, mailto_url, qr_image
 
 URL = "http://127.0.0.1:8080/j/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

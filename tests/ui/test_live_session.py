@@ -12,9 +12,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from inspector.inspections import create_inspection, damage_photos
-from inspector.models import DamageType, Part, Severity
-from inspector.store import Store
+from inspector.domain.models import DamageType, Part, Severity
+from inspector.domain.progress import damage_photos
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 from tests.ui.live_helpers import ensure_overlays
 from ui.main_window import MainWindow
 

@@ -5,10 +5,10 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from inspector.inspections import create_inspection
-from inspector.live_damage import new_live_damage
-from inspector.models import InspectionStatus
-from inspector.store import Store
+from inspector.domain.models import InspectionStatus
+from inspector.live.damages import new_live_damage
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 from ui.inspections_view import InspectionsView
 from ui.main_window import MainWindow, load_rows
 

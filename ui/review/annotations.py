@@ -16,8 +16,8 @@ import dataclasses
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from inspector.models import Damage
-from inspector.store import Store
+from inspector.domain.models import Damage
+from inspector.storage.store import Store
 from ui.review.labels import part_label
 from ui.review.writer import StoreWriter
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Damage, DamageType, Part, Severity
+from inspector.domain.models import Damage, DamageType, Part, Severity
 from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["DamageDialog", "DamageFields"]

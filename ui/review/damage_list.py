@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Damage
-from inspector.report_i18n import damage_ref
+from inspector.domain.models import Damage
+from inspector.report.i18n import damage_ref
 from ui.review.annotations import DamageModel
 from ui.review.labels import (
     SEVERITY_COLOURS,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from inspector.grading import GRADE_NAMES, SEVERITY_NAMES
-from inspector.models import DamageType, Part, Severity
+from inspector.domain.grading import GRADE_NAMES, SEVERITY_NAMES
+from inspector.domain.models import DamageType, Part, Severity
 
 _QUALIFIERS = {"front", "rear", "left", "right"}
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.checklist import Shot
-from inspector.inspections import usable
-from inspector.models import Capture
+from inspector.domain.checklist import Shot
+from inspector.domain.models import Capture
+from inspector.domain.progress import usable
 from ui.review._qt import VERDICT_COLOURS, VERDICT_TEXT, alive, repolish
 from ui.review.review_model import ReviewModel
 

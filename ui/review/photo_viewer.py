@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Capture, Damage, Region
-from inspector.report_i18n import damage_ref
+from inspector.domain.models import Capture, Damage, Region
+from inspector.report.i18n import damage_ref
 from ui.review._qt import VERDICT_COLOURS, VERDICT_TEXT, alive
 from ui.review.labels import SEVERITY_COLOURS, part_label, severity_label, type_label
 from ui.review.review_model import ReviewModel

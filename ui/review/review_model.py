@@ -18,10 +18,22 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QImageReader, QUndoCommand, QUndoStack
 
-from inspector.checklist import Checklist, ChecklistError, Shot, category_title, load_checklist
-from inspector.inspections import Progress, best_captures, damage_photos, inspection_shots, progress
-from inspector.models import Capture, Damage, Inspection, QualityThresholds, Text
-from inspector.store import Store
+from inspector.domain.checklist import (
+    Checklist,
+    ChecklistError,
+    Shot,
+    category_title,
+    load_checklist,
+)
+from inspector.domain.models import Capture, Damage, Inspection, QualityThresholds, Text
+from inspector.domain.progress import (
+    Progress,
+    best_captures,
+    damage_photos,
+    inspection_shots,
+    progress,
+)
+from inspector.storage.store import Store
 from ui.bridge import run_task
 from ui.review.annotations import DamageModel
 from ui.review.writer import StoreWriter

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.grading import suggest_grade
-from inspector.inspections import inspection_grade
-from inspector.models import Fuel, Inspection, Vehicle
-from inspector.validation import Checked, ValidationError, check_text, check_vehicle
+from inspector.domain.grading import suggest_grade
+from inspector.domain.models import Fuel, Inspection, Vehicle
+from inspector.domain.progress import inspection_grade
+from inspector.domain.validation import Checked, ValidationError, check_text, check_vehicle
 from ui.review.labels import grade_label
 from ui.review.review_model import ReviewModel
 

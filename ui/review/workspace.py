@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models import Damage, Inspection, Part, Region
-from inspector.store import Store, new_id
+from inspector.domain.models import Damage, Inspection, Part, Region
+from inspector.storage.store import Store, new_id
 from ui import settings
 from ui.bridge import run_task_with_progress
 from ui.review._qt import alive
@@ -483,7 +483,7 @@ class ReviewWorkspace(QWidget):
         store, inspection_id, out = self.store, inspection.id, path
 
         def build(report: Callable[[int, int], None]) -> Path:
-            from inspector.report import build_report  # reportlab: loaded on first export
+            from inspector.report.document import build_report  # reportlab: loaded on first export
 
             return build_report(
                 store,
@@ -553,7 +553,7 @@ class ReviewWorkspace(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def _export_failed(self, exc: BaseException) -> None:
-        from inspector.report import ReportCancelled
+        from inspector.report.document import ReportCancelled
 
         if not alive(self):
             return

@@ -9,9 +9,16 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from inspector.models import CaptureSource, Inspection, QualityReason, QualityReport, Text, Verdict
-from inspector.store import Store, new_id
-from inspector.validation import check_seller, check_vehicle
+from inspector.domain.models import (
+    CaptureSource,
+    Inspection,
+    QualityReason,
+    QualityReport,
+    Text,
+    Verdict,
+)
+from inspector.domain.validation import check_seller, check_vehicle
+from inspector.storage.store import Store, new_id
 from tests.data import jpeg_bytes, scene
 from ui.bridge import wait_for_tasks
 from ui.review.review_model import ReviewModel

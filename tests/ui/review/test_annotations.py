@@ -7,8 +7,8 @@ import dataclasses
 from PySide6.QtGui import QUndoStack
 from pytestqt.qtbot import QtBot
 
-from inspector.models import Damage, DamageType, Part, Region, Severity
-from inspector.store import Store
+from inspector.domain.models import Damage, DamageType, Part, Region, Severity
+from inspector.storage.store import Store
 from ui.review.annotations import DamageModel
 from ui.review.writer import StoreWriter
 

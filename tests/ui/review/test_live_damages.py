@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
 
-from inspector.live_damage import new_live_damage
-from inspector.models import DamageType, Part, Severity
-from inspector.store import Store
+from inspector.domain.models import DamageType, Part, Severity
+from inspector.live.damages import new_live_damage
+from inspector.storage.store import Store
 from ui.review.workspace import ReviewWorkspace
 
 from .conftest import Sample, add_photo, settle

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from inspector.checklist import load_checklist
-from inspector.store import Store
+from inspector.domain.checklist import load_checklist
+from inspector.storage.store import Store
 from ui.review.overview import OverviewView
 from ui.review.review_model import ReviewModel
 

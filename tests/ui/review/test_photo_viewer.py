@@ -10,8 +10,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from inspector.models import DamageType, Part, Severity
-from inspector.store import Store
+from inspector.domain.models import DamageType, Part, Severity
+from inspector.storage.store import Store
 from ui.review.photo_viewer import PhotoViewer
 from ui.review.review_model import ReviewModel
 from ui.review.workspace import ReviewWorkspace

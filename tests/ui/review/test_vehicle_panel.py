@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from inspector.models import Damage, DamageType, Part, Severity
-from inspector.store import Store, new_id
+from inspector.domain.models import Damage, DamageType, Part, Severity
+from inspector.storage.store import Store, new_id
 from ui.review.review_model import ReviewModel
 from ui.review.vehicle_panel import VehiclePanel
 

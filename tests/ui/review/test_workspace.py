@@ -12,9 +12,9 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from inspector.live_damage import new_live_damage
-from inspector.models import Damage, DamageType, Part, Region, Severity
-from inspector.store import Store
+from inspector.domain.models import Damage, DamageType, Part, Region, Severity
+from inspector.live.damages import new_live_damage
+from inspector.storage.store import Store
 from ui.review.workspace import ReviewWorkspace
 
 from .conftest import Sample, settle

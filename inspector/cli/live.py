@@ -1,0 +1,367 @@
+"""Live-link commands: ``serve``, ``invite``, ``revoke`` and the headless ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import segno
+
+from inspector.cli.terminal import json_text, printable
+from inspector.config import IceServer, ServerSettings, resolve_data_dir
+from inspector.domain.models import InspectionStatus
+from inspector.live import events
+from inspector.live.tls import lan_addresses
+from inspector.live.tokens import Invitations
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
+
+# inspector.engine (aiortc, aiohttp) is imported by the commands that run it:
+# importing it takes seconds, which every other command would pay.
+
+Handler = Callable[[argparse.Namespace], int]
+AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+_QUIET_EVENTS = {"frame", "stats", "hint"}
+
+
+class _Printer:
+    """Prints engine events as JSON lines or short human sentences (any thread)."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self._lock = threading.Lock()
+
+    def __call__(self, event: events.Event) -> None:
+        if event.name in _QUIET_EVENTS:
+            return
+        data = event.to_dict()
+        with self._lock:
+            if self.as_json:
+                print(json_text(data, indent=None, default=str), flush=True)
+            else:
+                print(printable(_describe(data)), flush=True)
+
+
+def _describe(data: dict[str, Any]) -> str:
+    name = data["event"]
+    if name == "listening":
+        lan = f" (LAN: {data['lan_url']})" if data.get("lan_url") else ""
+        return f"Listening on {data['url']}{lan}. Ctrl+C to stop."
+    if name == "invite":
+        return f"Inspection {data['inspection_id']}: the seller opens {data['join_url']}"
+    if name == "capture":
+        later = " (database busy: kept in the spool, written when it is free)"
+        return (
+            f"Captured {data['shot_id']}: {data['verdict']} ({data['source']}, "
+            f"{data['width']}x{data['height']}) → {data['path']}"
+            + (later if data.get("spooled") else "")
+        )
+    if name == "call_interrupted":
+        vehicle = f" ({data['vehicle']})" if data.get("vehicle") else ""
+        return (
+            f"A call was interrupted: inspection {data['inspection_id']}{vehicle} is back to "
+            f"{data['status']!r} (its photos are kept)"
+        )
+    details = ", ".join(f"{k}={v}" for k, v in data.items() if k != "event")
+    return f"{name}: {details}"
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"port must be between 0 and 65535, got {args.port}")
+    if args.public_url and not args.public_url.startswith(("https://", "http://")):
+        raise ValueError("--public-url must start with https:// (or http:// for testing)")
+    return ServerSettings(
+        host=args.host,
+        port=args.port,
+        lan=args.lan,
+        public_url=args.public_url,
+        ice_servers=tuple(IceServer.parse(spec) for spec in args.ice_server),
+    )
+
+
+def _wait_for_signal(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.2):
+            pass
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from inspector.live.engine import Engine, EngineStartError
+
+    settings = _settings(args)
+    store = Store(resolve_data_dir(args.data_dir))
+    printer = _Printer(args.json)
+    engine = Engine(store, settings, printer, autopilot=args.autopilot)
+    try:
+        engine.start()
+    except EngineStartError as exc:
+        store.close()
+        print(f"inspector: error: {printable(str(exc))}", file=sys.stderr)
+        return 1
+    try:
+        if args.new_inspection:
+            inspection, _ = create_inspection(
+                store,
+                checklist=args.checklist,
+                vehicle={"make": "Self-inspection"},
+                seller={"language": "fr"},
+            )
+            engine.invite(inspection.id).result(10)
+        _wait_for_signal(threading.Event())
+    finally:
+        engine.stop()
+        store.close()
+    return 0
+
+
+def join_url(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}/j/{token}"
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    with Store(resolve_data_dir(args.data_dir)) as store:
+        inspection = store.find_inspection(args.id)
+        token, expires_at = Invitations(store, settings.token_ttl_seconds).issue(inspection.id)
+        if inspection.status is InspectionStatus.DRAFT:
+            store.set_status(inspection.id, InspectionStatus.INVITED)
+    if settings.public_url:
+        base = settings.public_url
+    elif settings.lan:
+        addresses = lan_addresses()
+        base = f"https://{addresses[0] if addresses else '127.0.0.1'}:{settings.port}"
+    else:
+        base = f"http://{settings.host}:{settings.port}"
+    url = join_url(base, token)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "inspection_id": inspection.id,
+                    "join_url": url,
+                    "expires_at": expires_at.isoformat(),
+                }
+            )
+        )
+        return 0
+    print(
+        f"Join link for inspection {inspection.id} (valid until "
+        f"{expires_at.astimezone():%Y-%m-%d %H:%M}):\n{url}\n"
+    )
+    if not args.no_qr:
+        segno.make(url, error="m").terminal(out=sys.stdout, compact=True)
+    print("The phone server must be running with the same data directory: inspector serve")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    with Store(resolve_data_dir(args.data_dir)) as store:
+        inspection = store.find_inspection(args.id)
+        count = store.revoke_tokens(inspection.id)
+    print(f"Revoked {count} link(s) of inspection {inspection.id}")
+    return 0
+
+
+_STORAGE_FAILURES = ("photo not saved", "capture not recorded")
+"""How the session words a capture that the store refused (disk full, unwritable)."""
+
+
+class DemoFailed(RuntimeError):
+    """The demo cannot go on; ``str()`` says why."""
+
+
+def run_demo(
+    data_dir: Path,
+    report_path: Path | None,
+    *,
+    checklist: str = "standard",
+    timeout: float = 90.0,
+) -> dict[str, Any]:
+    """The whole product headless: inspection, server, simulated phone, autopilot, report.
+
+    The engine starts first, so a folder another process serves gets no stray
+    inspection. Interrupted (Ctrl-C), the engine still stops cleanly: the
+    inspection is not left "live". Raises :class:`DemoFailed` as soon as a
+    capture cannot be stored (a full disk does not get better by waiting).
+    """
+    from inspector.live.contrib.simphone import SimulatedPhone
+    from inspector.live.engine import Engine
+
+    completed = threading.Event()
+    captures: list[events.CaptureStored] = []
+    failures: list[str] = []
+    storage_failed = threading.Event()
+
+    def on_event(event: events.Event) -> None:
+        if isinstance(event, events.CaptureFailed):
+            failures.append(event.reason)
+            print(f"  capture failed: {printable(event.reason)}", file=sys.stderr, flush=True)
+            if event.reason.startswith(_STORAGE_FAILURES) or "disk is full" in event.reason:
+                storage_failed.set()
+        elif isinstance(event, events.CaptureStored):
+            captures.append(event)
+            c = event.capture
+            print(
+                f"  {c.shot_id:<28} {c.quality.verdict.value:<6} {c.source.value:<5} "
+                f"{c.width}x{c.height}",
+                flush=True,
+            )
+        elif isinstance(event, events.Completed):
+            completed.set()
+        elif isinstance(event, events.EngineError):
+            print(f"  engine error: {printable(event.message)}", file=sys.stderr, flush=True)
+            if "disk is full" in event.message:
+                failures.append(event.message)
+                storage_failed.set()
+
+    started = time.monotonic()
+    with Store(data_dir) as store:
+        engine = Engine(
+            store,
+            ServerSettings(port=0),
+            on_event,
+            autopilot=True,
+            steady_seconds=0.4,
+            settle_seconds=0.3,
+            still_timeout=8.0,
+        )
+        engine.start()
+        try:
+            inspection, _ = create_inspection(
+                store,
+                checklist=checklist,
+                operator="demo",
+                vehicle={
+                    "make": "Peugeot",
+                    "model": "308",
+                    "year": 2019,
+                    "plate": "AB-123-CD",
+                    "vin": "VF3LBYHZPKS123456",
+                    "mileage": 84500,
+                    "fuel": "diesel",
+                    "colour": "gris",
+                },
+                seller={"name": "Élodie Martin", "language": "fr"},
+            )
+            invite = engine.invite(inspection.id, "self").result(10)
+            print(
+                f"Inspection {inspection.id}: simulated phone joining {engine.base_url}",
+                flush=True,
+            )
+
+            async def phone() -> None:
+                sim = SimulatedPhone(
+                    invite.join_url, width=1280, height=720, fps=15, still_size=(2000, 1500)
+                )
+                await sim.start()
+                try:
+                    deadline = time.monotonic() + timeout
+                    while not completed.is_set():
+                        if storage_failed.is_set():
+                            raise DemoFailed(failures[-1])
+                        if time.monotonic() > deadline:
+                            last = f" (last failure: {failures[-1]})" if failures else ""
+                            raise TimeoutError(
+                                f"the checklist was not completed within {timeout:g} s{last}"
+                            )
+                        await asyncio.sleep(0.1)
+                finally:
+                    await sim.stop()
+
+            asyncio.run(phone())
+        finally:
+            engine.stop()
+        print(
+            f"Checklist walked in {time.monotonic() - started:.1f} s; writing the report…",
+            flush=True,
+        )
+        result: dict[str, Any] = {
+            "inspection_id": inspection.id,
+            "data_dir": str(data_dir),
+            "captures": len(captures),
+        }
+        if report_path is not None:
+            from inspector.report.document import build_report
+
+            build_report(store, inspection.id, report_path, lang="fr")
+            result["report"] = str(report_path)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data_dir = resolve_data_dir(args.data_dir)
+    output = Path(args.output) if args.output else data_dir / "demo-report.pdf"
+    from inspector.live.engine import EngineStartError
+
+    try:
+        result = run_demo(data_dir, output, checklist=args.checklist)
+    except (TimeoutError, EngineStartError, DemoFailed) as exc:
+        print(f"inspector: error: demo failed: {printable(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("inspector: demo interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"Done in {result['seconds']} s: {result['captures']} captures stored.")
+        print(f"Inspection {result['inspection_id']} in {result['data_dir']}")
+        print(f"Report: {result['report']}")
+    return 0
+
+
+def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    p.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    p.add_argument("--lan", action="store_true", help="serve HTTPS for phones on this network")
+    p.add_argument("--public-url", default=None, help="public base URL behind a TLS proxy")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="STUN/TURN server for both peers, e.g. stun:stun.example.org:3478 or "
+        "turn:USER:PASS@turn.example.org:3478 (repeatable; none by default: no outside "
+        "server is contacted)",
+    )
+
+
+def register(add: AddCommand) -> None:
+    p = add("serve", cmd_serve, "run the phone server headless")
+    _server_options(p)
+    p.add_argument("--autopilot", action="store_true", help="self-inspection: no operator")
+    p.add_argument("--new-inspection", action="store_true", help="create one and print its link")
+    p.add_argument("--checklist", default="standard")
+
+    p = add("invite", cmd_invite, "print an inspection's join link and QR code")
+    p.add_argument("id")
+    _server_options(p)
+    p.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
+
+    p = add("revoke", cmd_revoke, "revoke every join link of an inspection")
+    p.add_argument("id")
+
+    p = add("demo", cmd_demo, "the whole product headless with a simulated phone")
+    p.add_argument("-o", "--output", default=None, help="where to write the report PDF")
+    p.add_argument("--checklist", default="standard", help="checklist template to walk")
+    p.add_argument("--json", action="store_true")

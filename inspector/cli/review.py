@@ -1,0 +1,219 @@
+"""CLI commands for the end of an inspection: report, export, import, verify.
+
+``inspector.cli`` wires them in with :func:`register`. Handlers follow its
+style: they take the parsed ``argparse.Namespace``, return an exit code, and
+turn every expected failure into one line (a ``CliError``, which ``main``
+prints as ``inspector: error: ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+from inspector.bundle.bundle import BundleError, export_bundle, import_bundle, verify_bundle
+from inspector.cli.terminal import json_text, printable
+from inspector.config import resolve_data_dir
+from inspector.domain.checklist import ChecklistError, load_checklist
+from inspector.domain.models import Damage
+from inspector.domain.progress import Progress, progress
+from inspector.report.document import ReportCancelled, build_report
+from inspector.report.i18n import LANGS, damage_ref
+from inspector.storage.store import Store, WriteNotRecorded
+
+Handler = Callable[[argparse.Namespace], int]
+AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+EXIT_FAILURE = 1
+EXIT_ALTERED = 3
+"""``inspector verify``: the bundle was read but is not intact."""
+EXIT_INCOMPLETE = 4
+"""``inspector report``: required photos are missing or damages are to complete, and
+``--allow-incomplete`` was not given."""
+
+
+def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    # Imported here: inspector.cli imports this module to register the commands.
+    from inspector.cli.main import CliError
+
+    raise CliError(message, code)
+
+
+def _store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
+    """The data folder's store; ``readonly`` creates and changes nothing."""
+    try:
+        data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=not readonly)
+        return Store(data_dir, readonly=readonly)
+    except OSError as exc:
+        _fail(f"cannot use the data directory: {exc}")
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except BundleError as exc:
+        _fail(str(exc))
+    except ReportCancelled:
+        _fail("cancelled", 130)
+
+
+def _output(path: str, suffix: str) -> Path:
+    out = Path(path).expanduser()
+    if out.is_dir():
+        _fail(f"{out} is a folder; give a file name ending in {suffix}")
+    if out.suffix.lower() != suffix:
+        _fail(f"the output file must end in {suffix}: {out}")
+    return out
+
+
+def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) -> None:
+    """Refuse (or, if allowed, warn about) an inspection the report cannot grade: required
+    photos missing, or damages still to complete (see :mod:`inspector.grading`)."""
+    inspection = store.find_inspection(inspection_id)
+    damages = store.damages(inspection.id)
+    try:
+        checklist = load_checklist(inspection.checklist)
+    except ChecklistError:
+        # The report says the checklist is unknown; the damages still count.
+        _incomplete(inspection.id, None, damages, allow_incomplete)
+        return
+    prog = progress(checklist, store.captures(inspection.id), damages)
+    _incomplete(inspection.id, prog, damages, allow_incomplete)
+    if prog.to_check:
+        n = len(prog.to_check)
+        print(
+            f"warning: {n} photo{'s' if n > 1 else ''} below the quality bar "
+            f"({', '.join(c.shot_id for c in prog.to_check)}): the report lists them as "
+            "photos to check",
+            file=sys.stderr,
+        )
+
+
+def _incomplete(
+    inspection_id: str, prog: Progress | None, damages: list[Damage], allow: bool
+) -> None:
+    """Nothing when the report can be graded; else refuse, or warn when ``allow``."""
+    reasons = []
+    if prog is not None and prog.missing:
+        missing = len(prog.missing)
+        names = ", ".join(s.id for s in prog.missing[:5]) + (", …" if missing > 5 else "")
+        reasons.append(f"{missing} of {prog.required} required photos missing ({names})")
+    # Named by their report identifiers (D1, D2… in recording order, as the report does).
+    open_ = [damage_ref(k) for k, d in enumerate(damages, start=1) if d.to_complete]
+    if open_:
+        n = len(open_)
+        reasons.append(
+            f"{n} damage{'s' if n > 1 else ''} to complete ({', '.join(open_)}): "
+            "type and severity not described"
+        )
+    if not reasons:
+        return
+    what = f"inspection {inspection_id} is incomplete: {'; '.join(reasons)}"
+    if not allow:
+        _fail(
+            f"{what}; no report written (--allow-incomplete writes one marked incomplete)",
+            EXIT_INCOMPLETE,
+        )
+    print(f"warning: {what}; the report says so and gives no grade", file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = _output(args.output, ".pdf")
+    # Read-only: a report never creates a database. Marking the inspection
+    # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
+    with _store(args, readonly=True) as store, _one_line_errors():
+        _check_complete(store, args.id, args.allow_incomplete)
+        try:
+            path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
+        except WriteNotRecorded as exc:  # raised after the PDF was written whole
+            print(
+                f"inspector: warning: the report is written, but the inspection could not be "
+                f"marked reported: {printable(str(exc))}",
+                file=sys.stderr,
+            )
+            path = out
+    print(path)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    out = _output(args.output, ".zip")
+    with _store(args) as store, _one_line_errors():
+        path = export_bundle(
+            store,
+            args.id,
+            out,
+            report=not args.no_report,
+            lang=args.lang,
+            inspector_name=args.inspector,
+        )
+    print(path)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _store(args) as store, _one_line_errors():
+        inspection = import_bundle(store, Path(args.bundle).expanduser())
+    print(inspection.id)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    path = Path(args.bundle).expanduser()
+    with _one_line_errors():
+        result = verify_bundle(path)
+    if args.json:
+        print(json_text(result.to_dict()))
+    elif result.ok:
+        print(
+            printable(
+                f"OK: {path.name} is intact (inspection {result.inspection_id}, "
+                f"{len(result.verified)} files match the manifest)"
+            )
+        )
+    else:
+        for line in result.problems():
+            print(printable(line))
+    if not result.ok:
+        problems = result.problems()
+        print(
+            f"inspector: error: {printable(path.name)} is NOT intact: {len(problems)} "
+            f"problem{'s' if len(problems) > 1 else ''}",
+            file=sys.stderr,
+        )
+        return EXIT_ALTERED
+    return 0
+
+
+def register(add: AddCommand) -> None:
+    """Add report, export, import and verify to the ``inspector`` parser."""
+    p = add("report", cmd_report, "write the PDF report of an inspection")
+    p.add_argument("id", help="inspection id (or an unambiguous start of it)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    p.add_argument("--inspector", default=None, help="inspector name to print in the report")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="write the report even if required photos are missing or damages are to "
+        "complete (it says so, with no grade)",
+    )
+
+    p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")
+    p.add_argument("id", help="inspection id (or an unambiguous start of it)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.zip")
+    p.add_argument("--lang", choices=LANGS, default="fr", help="language of the report inside")
+    p.add_argument("--inspector", default=None, help="inspector name to print in the report")
+    p.add_argument("--no-report", action="store_true", help="leave the PDF report out")
+
+    p = add("import", cmd_import, "import an inspection bundle into the data directory")
+    p.add_argument("bundle", metavar="FILE.zip")
+
+    p = add("verify", cmd_verify, "check a bundle: exit 0 if intact, else name each problem")
+    p.add_argument("bundle", metavar="FILE.zip")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")

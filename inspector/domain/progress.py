@@ -1,0 +1,199 @@
+"""Completion of an inspection: **the** one place it is computed, pure and store-free.
+
+Which shots an inspection has (its checklist's plus every damage pair), which
+capture counts for each (the newest usable one), what is missing, which kept
+photos are below the quality bar, each damage's photo pair, and the grade a
+report shows. The report, the CLI, the live session and the console all come
+here, so their counts agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from inspector.domain.checklist import Checklist, Shot, damage_pair, parse_damage_shot_id
+from inspector.domain.grading import OverallGrade, overall_grade
+from inspector.domain.models import Capture, Damage, Inspection, Verdict
+
+KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
+"""Quality reason the autopilot adds to a photo it kept after repeated rejections
+(``inspector.autopilot.KEPT_AFTER_ATTEMPTS``; spelled here, as the autopilot imports us)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How complete an inspection's photo set is; made by :func:`shots_progress` only.
+
+    ``done`` counts the required shots with a usable photo, so
+    ``done == required - len(missing)`` always holds: a count and the list of
+    missing shots printed side by side can never disagree.
+    """
+
+    done: int
+    required: int
+    captured: int
+    total: int
+    missing: tuple[Shot, ...] = ()
+    """Required shots without a usable photo, in checklist order."""
+    optional_missing: tuple[Shot, ...] = ()
+    """Optional shots without a usable photo."""
+    to_check: tuple[Capture, ...] = ()
+    """The photos that stand for a shot but are below the quality bar (see :func:`below_bar`)."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def __str__(self) -> str:
+        return f"{self.done}/{self.required}"
+
+
+def usable(capture: Capture) -> bool:
+    """A capture counts unless someone rejected it (or quality rejected it unreviewed)."""
+    if capture.accepted is not None:
+        return capture.accepted
+    return capture.quality.verdict is not Verdict.REJECT
+
+
+def kept_after_attempts(capture: Capture) -> bool:
+    return any(r.code == KEPT_AFTER_ATTEMPTS for r in capture.quality.reasons)
+
+
+def below_bar(capture: Capture) -> bool:
+    """A usable photo the quality check did not pass: a warning, or kept despite a reject."""
+    return usable(capture) and (
+        capture.quality.verdict is not Verdict.OK or kept_after_attempts(capture)
+    )
+
+
+def best_captures(captures: Iterable[Capture]) -> dict[str, Capture]:
+    """The newest usable capture of each shot, by shot id."""
+    best: dict[str, Capture] = {}
+    for capture in captures:
+        if usable(capture):
+            best[capture.shot_id] = capture
+    return best
+
+
+def damage_count(captures: Iterable[Capture], damages: Iterable[Damage] = ()) -> int:
+    """How many damage pairs there are: the highest number photographed or recorded.
+
+    A pair is persisted by its photos and, since "Add damage" records the
+    damage at once, by the damage's ``pair`` before any photo is taken.
+    """
+    numbers = [p[0] for c in captures if (p := parse_damage_shot_id(c.shot_id)) is not None]
+    numbers += [d.pair for d in damages if d.pair is not None]
+    return max(numbers, default=0)
+
+
+def inspection_shots(
+    checklist: Checklist, captures: Iterable[Capture], damages: Iterable[Damage] = ()
+) -> list[Shot]:
+    """The template's shots plus every damage pair up to the highest one photographed
+    (or recorded, when ``damages`` are given)."""
+    shots = list(checklist.shots)
+    if checklist.damage_shots:
+        for n in range(1, damage_count(captures, damages) + 1):
+            shots.extend(damage_pair(checklist, n))
+    return shots
+
+
+@dataclass(frozen=True)
+class DamagePhotos:
+    """The photo pair of one damage; a photo not taken (or not usable) is None.
+
+    ``number`` is the pair's number (shots "damage_<n>_wide" / "damage_<n>_closeup"),
+    None for a damage marked on an ordinary photo of the checklist.
+    """
+
+    number: int | None
+    wide: Capture | None
+    closeup: Capture | None
+
+
+def damage_photos(
+    damage: Damage, captures: Iterable[Capture], checklist: Checklist | None
+) -> DamagePhotos:
+    """The wide view and the close-up of ``damage``, found by its pair number.
+
+    The pair is the damage's ``pair`` (recorded by "Add damage"), or else the one
+    of the photo it is marked on (a damage marked in review on a pair's photo).
+    Each photo is the newest usable capture of its shot, except that the photo
+    the damage is marked on with a region wins, since its mark is drawn there.
+    Without a checklist (or one without damage shots) only the number is found.
+    """
+    captures = list(captures)
+    marked = next((c for c in captures if c.id == damage.capture_id), None)
+    number = damage.pair
+    if number is None and marked is not None:
+        parsed = parse_damage_shot_id(marked.shot_id)
+        number = parsed[0] if parsed is not None else None
+    if number is None or checklist is None or not checklist.damage_shots:
+        return DamagePhotos(number, None, None)
+    best = best_captures(captures)
+
+    def pick(shot: Shot) -> Capture | None:
+        if marked is not None and marked.shot_id == shot.id and damage.region is not None:
+            return marked
+        return best.get(shot.id)
+
+    wide, closeup = damage_pair(checklist, number)
+    return DamagePhotos(number, pick(wide), pick(closeup))
+
+
+def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progress:
+    """Completion over an explicit list of shots: **the** one place it is computed.
+
+    The report, the CLI, the live session and the console all come here (through
+    :func:`progress` when they start from a checklist), so their counts agree.
+    """
+    shots, captures = list(shots), list(captures)
+    best = best_captures(captures)
+    ids = {s.id for s in shots}
+    required = [s for s in shots if s.required]
+    missing = tuple(s for s in required if s.id not in best)
+    return Progress(
+        done=len(required) - len(missing),
+        required=len(required),
+        captured=len({c.shot_id for c in captures if c.shot_id in ids}),
+        total=len(shots),
+        missing=missing,
+        optional_missing=tuple(s for s in shots if not s.required and s.id not in best),
+        to_check=tuple(best[s.id] for s in shots if s.id in best and below_bar(best[s.id])),
+    )
+
+
+def progress(
+    checklist: Checklist, captures: Iterable[Capture], damages: Iterable[Damage] = ()
+) -> Progress:
+    """Completion of an inspection: its checklist's shots and the damage pairs it has
+    (photographed, or recorded live by "Add damage" before their photos)."""
+    captures = list(captures)
+    return shots_progress(inspection_shots(checklist, captures, damages), captures)
+
+
+def inspection_grade(
+    inspection: Inspection,
+    damages: Iterable[Damage],
+    prog: Progress | None,
+    captures: Iterable[Capture] = (),
+) -> OverallGrade:
+    """The grade a report shows for this inspection (see :mod:`inspector.grading`).
+
+    ``prog`` is its :func:`progress`; None when its checklist is unknown, in
+    which case completion cannot be judged and only the quality cap applies
+    (to the ``captures`` below the bar, if given).
+    """
+    to_check: Iterable[Capture] = prog.to_check if prog is not None else ()
+    if prog is None:
+        to_check = [c for c in best_captures(captures).values() if below_bar(c)]
+    return overall_grade(
+        damages,
+        chosen=inspection.grade,
+        missing=len(prog.missing) if prog is not None else 0,
+        required=prog.required if prog is not None else 0,
+        below_bar=[
+            Verdict.REJECT if kept_after_attempts(c) else c.quality.verdict for c in to_check
+        ],
+    )

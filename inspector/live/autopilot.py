@@ -1,0 +1,214 @@
+"""Self-inspection without an operator: capture when the picture is steady and good.
+
+The autopilot stands in for the operator's capture, accept and retake clicks.
+It samples the live video through the :class:`~inspector.session.SessionController`
+(which also sends the seller the live hints), and captures once the frames
+have been steady and free of reject-level problems for ``steady_seconds`` — or
+at once when the seller presses the shutter. A photo the quality check
+rejects is retaken (the phone has already been told why); any other is
+accepted, which moves the controller to the next shot until the checklist is
+complete. One capture is in flight at a time.
+
+A seller is never stuck on one shot: after ``max_attempts`` photos of a shot
+rejected by the quality check (say a phone that only delivers low-resolution
+frames), the autopilot keeps the sharpest of them, accepted, with the reason
+``kept_after_attempts`` added to its quality reasons (its verdict stays
+"reject", which the report shows), and moves on. The count comes from the
+captures of the shot in the store, so it survives a reconnection or a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from inspector.domain.models import Capture, QualityReason, Text, Verdict
+from inspector.live.session import SessionController
+from inspector.storage.store import StoreError
+
+__all__ = ["KEPT_AFTER_ATTEMPTS", "Autopilot", "kept_reason"]
+
+log = logging.getLogger(__name__)
+
+#: Quality reason code of a photo kept after ``max_attempts`` rejected ones.
+KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
+
+
+def kept_reason(attempts: int) -> QualityReason:
+    return QualityReason(
+        KEPT_AFTER_ATTEMPTS,
+        Text(
+            fr=f"Gardée après {attempts} essais refusés : à vérifier",
+            en=f"Kept after {attempts} rejected attempts: please check",
+        ),
+    )
+
+
+def _sharpness(capture: Capture) -> float:
+    return float(capture.quality.metrics.get("sharpness", 0.0))
+
+
+class Autopilot:
+    """Drives one :class:`SessionController` (with ``auto_advance``) to completion.
+
+    ``settle_seconds`` is a pause after every new shot (and every retake)
+    before steadiness counts: a seller who stands still reading the next
+    instruction must not be photographed pointing at the previous view.
+    """
+
+    def __init__(
+        self,
+        controller: SessionController,
+        *,
+        steady_seconds: float = 1.0,
+        sample_hz: float = 5.0,
+        settle_seconds: float = 1.5,
+        max_attempts: int = 3,
+    ) -> None:
+        if not controller.auto_advance:
+            raise ValueError("the autopilot needs a controller with auto_advance=True")
+        if sample_hz <= 0:
+            raise ValueError("sample_hz must be positive")
+        if steady_seconds < 0 or settle_seconds < 0:
+            raise ValueError("steady_seconds and settle_seconds must not be negative")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts = max_attempts
+        self.kept_for_review: list[str] = []  # capture ids kept after max_attempts
+        self.controller = controller
+        self.steady_seconds = steady_seconds
+        self.period = 1.0 / sample_hz
+        self.settle_seconds = settle_seconds
+        self.captures = 0  # requests made, for logs and tests
+        self._task: asyncio.Task[None] | None = None
+        self._shutter: asyncio.Event | None = None
+        self._done: asyncio.Event | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Start driving the session (idempotent)."""
+        if self.running:
+            return
+        self._shutter = asyncio.Event()
+        self._done = asyncio.Event()
+        self._error = None
+        self.controller.set_shutter_handler(self._shutter.set)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="autopilot")
+
+    async def stop(self) -> None:
+        """Cancel the drive and wait for it to end; never hangs, safe to call twice."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})  # does not raise, unlike awaiting the task
+        self.controller.set_shutter_handler(None)
+        if self._done is not None:
+            self._done.set()
+
+    async def finished(self) -> bool:
+        """Wait until the checklist is complete (True) or the autopilot stopped (False).
+
+        Re-raises the error that ended the autopilot, if one did.
+        """
+        if self._done is None:
+            raise RuntimeError("the autopilot was never started")
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self.controller.complete
+
+    async def _run(self) -> None:
+        assert self._done is not None and self._shutter is not None
+        try:
+            await self._drive(self._shutter)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            log.exception("%s: autopilot failed", self.controller.inspection_id)
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def _drive(self, shutter: asyncio.Event) -> None:
+        c = self.controller
+        loop = asyncio.get_running_loop()
+        shot_id = c.current.id
+        armed_at = loop.time() + self.settle_seconds
+        steady_since: float | None = None
+        while not c.complete:
+            if c.current.id != shot_id:  # moved by someone else: settle again
+                shot_id = c.current.id
+                armed_at = loop.time() + self.settle_seconds
+                steady_since = None
+            if not c.linked or c.capture_in_flight:
+                steady_since = None
+                await self._pause(shutter)
+                continue
+            sample = await c.sample()
+            now = loop.time()
+            good = (
+                sample is not None
+                and sample.steady
+                and sample.verdict is not Verdict.REJECT
+                and now >= armed_at
+            )
+            if not good:
+                steady_since = None
+            elif steady_since is None:
+                steady_since = now
+            pressed = shutter.is_set()
+            ready = steady_since is not None and now - steady_since >= self.steady_seconds
+            if pressed or ready:
+                shutter.clear()
+                await self._capture_once()
+                shutter.clear()  # presses during the capture were for this one
+                shot_id = c.current.id
+                armed_at = loop.time() + self.settle_seconds
+                steady_since = None
+                continue
+            await self._pause(shutter)
+        log.info("%s: autopilot finished the checklist", c.inspection_id)
+
+    async def _pause(self, shutter: asyncio.Event) -> None:
+        """Sleep one sample period, waking at once if the seller presses the shutter."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(shutter.wait(), self.period)
+
+    async def _capture_once(self) -> None:
+        c = self.controller
+        capture_id = await c.capture()
+        self.captures += 1
+        capture = await c.wait_result(capture_id)
+        if capture is None:
+            return  # the phone was told; wait for a steady picture again
+        try:
+            if capture.quality.verdict is not Verdict.REJECT:
+                await c.accept(capture_id)
+                return
+            rejected = [
+                x
+                for x in c.captures_of(capture.shot_id)
+                if x.quality.verdict is Verdict.REJECT and x.accepted is not True
+            ]
+            if len(rejected) < self.max_attempts:
+                await c.retake(capture_id)
+                return
+            # Enough: keep the sharpest (every stored photo decoded) and move on.
+            best = max(rejected, key=_sharpness)
+            log.warning(
+                "%s: shot %s rejected %d times; keeping %s for review",
+                c.inspection_id,
+                capture.shot_id,
+                len(rejected),
+                best.id,
+            )
+            await c.accept(best.id, note=kept_reason(len(rejected)))
+            self.kept_for_review.append(best.id)
+        except StoreError as exc:
+            # The photo is stored; its review is not. Keep guiding rather than give up.
+            log.warning("%s: review of %s not saved: %s", c.inspection_id, capture_id, exc)

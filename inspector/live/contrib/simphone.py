@@ -1,0 +1,597 @@
+"""A simulated seller's phone: an aiortc client that joins like the browser does.
+
+It fetches the join page (keeping the device cookie), opens the signaling
+WebSocket, offers a synthetic camera track plus the ``inspect`` data channel,
+says ``hello``, answers heartbeats and capture requests (a cached JPEG still
+sent in 64 KiB chunks paced by ``bufferedAmount``), and can press the shutter,
+drop the connection and reconnect (resuming at the last shot), or switch its
+picture to blurred or dark. ``capture_behaviour="drop_midway"`` makes it die in
+the middle of the next photo transfer (header and about half the chunks sent,
+then the link dropped without a goodbye); it then goes back to ``"send"``.
+Every message it receives is recorded for tests.
+
+Frames are cheap: the scene is rendered once (sharp, blurred and dark
+variants), each frame is a shifted crop of it with the frame number stamped as
+32 black/white blocks in the top rows (:func:`read_stamp` reads it back, so a
+benchmark can measure latency).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import hashlib
+import io
+import json
+import math
+import ssl as ssl_module
+import time
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+import numpy.typing as npt
+from aiohttp import (
+    ClientSession,
+    ClientWebSocketResponse,
+    CookieJar,
+    WSMsgType,
+    WSServerHandshakeError,
+)
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from PIL import Image
+
+from inspector.live import protocol
+
+__all__ = [
+    "STAMP_BITS",
+    "STAMP_ROWS",
+    "JoinRefused",
+    "SimulatedPhone",
+    "read_stamp",
+    "render_scene",
+]
+
+Pixels = npt.NDArray[np.uint8]
+STAMP_BITS = 32
+STAMP_ROWS = 16
+MODES = ("normal", "blurred", "dark")
+CAPTURE_BEHAVIOURS = ("send", "ignore", "fail", "bad_sha", "drop_midway")
+_VIDEO_CLOCK = 90000
+_MAX_BUFFERED = 1024 * 1024
+
+
+class JoinRefused(Exception):
+    """The server refused the join page or the WebSocket (status in ``status``)."""
+
+    def __init__(self, status: int, text: str = "") -> None:
+        super().__init__(f"join refused with HTTP {status}")
+        self.status = status
+        self.text = text
+
+
+# -- pictures --------------------------------------------------------------------------------
+
+
+def render_scene(width: int, height: int, seed: int = 7) -> Pixels:
+    """A sharp vehicle-ish BGR picture: sky, ground, a car body, windows, wheels, a plate."""
+    rng = np.random.default_rng(seed)
+    img = np.empty((height, width, 3), np.uint8)
+    sky = np.linspace(235, 170, height // 2, dtype=np.float32)
+    img[: height // 2] = np.stack([sky, sky * 0.9, sky * 0.75], axis=1)[:, None, :].astype(np.uint8)
+    img[height // 2 :] = (70, 80, 85)
+    s = min(width, height) / 720
+    for _ in range(250):  # texture so the sharpness measure has edges to find
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        c = tuple(int(v) for v in rng.integers(40, 140, 3))
+        cv2.rectangle(img, (x, y), (x + int(30 * s), y + int(8 * s)), c, -1)
+    cx, cy = width // 2, int(height * 0.58)
+    bw, bh = int(width * 0.36), int(height * 0.14)
+    body = (40, 40, 170)
+    cv2.rectangle(img, (cx - bw, cy - bh), (cx + bw, cy + bh), body, -1)
+    roof = np.array(
+        [
+            (cx - int(bw * 0.6), cy - bh),
+            (cx - int(bw * 0.35), cy - int(bh * 2.3)),
+            (cx + int(bw * 0.4), cy - int(bh * 2.3)),
+            (cx + int(bw * 0.7), cy - bh),
+        ],
+        np.int32,
+    )
+    cv2.fillConvexPoly(img, roof, body)
+    glass = (120, 90, 60)
+    cv2.fillConvexPoly(img, (roof * [1, 1] + [[10, -4], [10, 8], [-10, 8], [-10, -4]]), glass)
+    cv2.line(img, (cx, cy - int(bh * 2.2)), (cx, cy + bh), (20, 20, 90), max(2, int(4 * s)))
+    r = int(bh * 0.9)
+    for wx in (cx - int(bw * 0.65), cx + int(bw * 0.65)):
+        cv2.circle(img, (wx, cy + bh), r, (25, 25, 25), -1)
+        cv2.circle(img, (wx, cy + bh), int(r * 0.5), (170, 170, 170), -1)
+        for k in range(5):
+            a = k * 2 * math.pi / 5
+            end = (wx + int(r * 0.45 * math.cos(a)), cy + bh + int(r * 0.45 * math.sin(a)))
+            cv2.line(img, (wx, cy + bh), end, (60, 60, 60), max(1, int(3 * s)))
+    pw, ph = int(bw * 0.3), int(bh * 0.35)
+    cv2.rectangle(img, (cx - pw, cy - ph // 2), (cx + pw, cy + ph // 2), (245, 245, 245), -1)
+    cv2.putText(
+        img,
+        "AB-123-CD",
+        (cx - int(pw * 0.9), cy + int(ph * 0.3)),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.9 * s,
+        (20, 20, 20),
+        max(1, int(2 * s)),
+        cv2.LINE_AA,
+    )
+    for lx in (cx - int(bw * 0.85), cx + int(bw * 0.7)):
+        cv2.rectangle(
+            img,
+            (lx, cy - int(bh * 0.7)),
+            (lx + int(bw * 0.15), cy - int(bh * 0.3)),
+            (200, 240, 255),
+            -1,
+        )
+    return img
+
+
+def _variant(sharp: Pixels, mode: str) -> Pixels:
+    if mode == "blurred":
+        return np.asarray(cv2.GaussianBlur(sharp, (0, 0), 9), dtype=np.uint8)
+    if mode == "dark":
+        return (sharp.astype(np.uint16) * 3 // 20).astype(np.uint8)
+    return sharp
+
+
+def stamp(frame: Pixels, number: int) -> None:
+    """Write ``number`` (mod 2**32) as black/white blocks over the top rows, in place."""
+    width = frame.shape[1]
+    block = width // STAMP_BITS
+    for bit in range(STAMP_BITS):
+        value = 255 if (number >> (STAMP_BITS - 1 - bit)) & 1 else 0
+        frame[:STAMP_ROWS, bit * block : (bit + 1) * block] = value
+
+
+def read_stamp(frame_bgr: npt.NDArray[np.uint8]) -> int | None:
+    """The frame number stamped by the simulated phone, or None if there is no clear stamp."""
+    if frame_bgr.ndim != 3 or frame_bgr.shape[0] < STAMP_ROWS or frame_bgr.shape[1] < STAMP_BITS:
+        return None
+    width = frame_bgr.shape[1]
+    block = width // STAMP_BITS
+    margin_x = max(1, block // 4)
+    strip = frame_bgr[3 : STAMP_ROWS - 3].mean(axis=2)
+    number = 0
+    for bit in range(STAMP_BITS):
+        value = float(strip[:, bit * block + margin_x : (bit + 1) * block - margin_x].mean())
+        if 70 < value < 185:
+            return None
+        number = (number << 1) | int(value >= 128)
+    return number
+
+
+def _jpeg(image_bgr: Pixels, quality: int = 88) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)).save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def _with_comment(jpeg: bytes, text: str) -> bytes:
+    """Insert a COM segment after SOI: a distinct file without re-encoding."""
+    payload = text.encode("utf-8")[:60000]
+    return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
+
+
+class SyntheticCamera(MediaStreamTrack):
+    """A paced video track of shifted crops of a pre-rendered scene."""
+
+    kind = "video"
+
+    def __init__(self, width: int, height: int, fps: float, mode: str = "normal") -> None:
+        super().__init__()
+        self.width, self.height, self.fps = width, height, fps
+        self.margin = max(8, width // 40)
+        sharp = render_scene(width + 2 * self.margin, height + 2 * self.margin)
+        self._variants = {m: _variant(sharp, m) for m in MODES}
+        self.mode = mode
+        self.shaking = False
+        self.frames_sent = 0
+        self.sent_at: dict[int, float] = {}  # frame number -> monotonic time (last 300)
+        self._start: float | None = None
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            from aiortc.mediastreams import MediaStreamError
+
+            raise MediaStreamError
+        n = self.frames_sent
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        due = self._start + n / self.fps
+        if due > now:
+            await asyncio.sleep(due - now)
+        m = self.margin
+        if self.shaking:  # a hand that cannot hold still: a few pixels per frame
+            dx = int(m + m * 0.9 * math.sin(n / 3.0))
+            dy = int(m + m * 0.9 * math.cos(n / 4.0))
+        else:  # a slow drift, well under the motion threshold
+            dx = int(m + m * 0.5 * math.sin(n / 150.0))
+            dy = int(m + m * 0.3 * math.cos(n / 190.0))
+        picture = self._variants[self.mode][dy : dy + self.height, dx : dx + self.width].copy()
+        if self.mode == "normal":  # sharp blocks would lift a blurred or dark picture's metrics
+            stamp(picture, n)
+        frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
+        frame.pts = int(n * _VIDEO_CLOCK / self.fps)
+        frame.time_base = fractions.Fraction(1, _VIDEO_CLOCK)
+        self.frames_sent = n + 1
+        self.sent_at[n] = time.monotonic()
+        self.sent_at.pop(n - 300, None)
+        return frame
+
+
+# -- the phone -------------------------------------------------------------------------------
+
+
+class SimulatedPhone:
+    """Joins ``join_url`` like the phone page would. ``await start()``, then ``await stop()``."""
+
+    def __init__(
+        self,
+        join_url: str,
+        *,
+        width: int = 1280,
+        height: int = 720,
+        fps: float = 30,
+        mode: str = "normal",
+        still_size: tuple[int, int] = (4000, 3000),
+        ssl: ssl_module.SSLContext | None = None,
+        language: str = "fr",
+        user_agent: str = "SimulatedPhone/1.0",
+        capture_behaviour: str = "send",
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.join_url = join_url
+        self.ws_url = join_url.replace("/j/", "/ws/", 1).replace("http", "ws", 1)
+        self.width, self.height, self.fps = width, height, fps
+        self._mode = mode
+        self._shaking = False
+        self.still_size = still_size
+        self.ssl = ssl
+        self.language = language
+        self.user_agent = user_agent
+        self.capture_behaviour = capture_behaviour
+        self.messages: list[dict[str, Any]] = []  # every data channel message received
+        self.signaling: list[dict[str, Any]] = []  # every signaling message received
+        self.errors: list[dict[str, Any]] = []
+        self.config: dict[str, Any] | None = None
+        self.shot_id: str | None = None
+        self.torch = False
+        self.photos_sent: list[str] = []
+        self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
+        self.rtt_ms: float | None = None
+        self.connected = False
+        self._http: ClientSession | None = None
+        self._ws: ClientWebSocketResponse | None = None
+        self._pc: RTCPeerConnection | None = None
+        self._channel: Any = None
+        self._track: SyntheticCamera | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._changed = asyncio.Event()
+        self._open = asyncio.Event()
+        self._still_cache: dict[tuple[int, int], bytes] = {}
+        self._send_lock = asyncio.Lock()
+        self._dropping: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self._mode = mode
+        if self._track is not None:
+            self._track.mode = mode
+
+    def set_shaking(self, shaking: bool) -> None:
+        """Make the picture move a lot from frame to frame (or hold it still again)."""
+        self._shaking = shaking
+        if self._track is not None:
+            self._track.shaking = shaking
+
+    @property
+    def frames_sent(self) -> int:
+        return self._track.frames_sent if self._track is not None else 0
+
+    @property
+    def camera(self) -> SyntheticCamera | None:
+        return self._track
+
+    @property
+    def buffered(self) -> int:
+        """Bytes sent on the data channel but not yet on the wire (0 without a channel)."""
+        return int(self._channel.bufferedAmount) if self._channel is not None else 0
+
+    async def start(self, timeout: float = 10.0) -> None:
+        """Fetch the page, open signaling and connect; returns when the channel is open."""
+        try:
+            if self._http is None:
+                self._http = ClientSession(cookie_jar=CookieJar(unsafe=True))
+            async with self._http.get(self.join_url, ssl=self._ssl_arg()) as resp:
+                text = await resp.text()
+                if resp.status != 200:
+                    raise JoinRefused(resp.status, text)
+            await asyncio.wait_for(self._connect(), timeout)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Say bye and close everything; never hangs."""
+        with contextlib.suppress(Exception):
+            if self._ws is not None and not self._ws.closed:
+                await asyncio.wait_for(self._ws.send_json({"type": "bye"}), 1.0)
+        await self._teardown()
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.close()
+
+    async def drop(self) -> None:
+        """Lose the connection without a goodbye (the engine must notice by itself)."""
+        await self._teardown()
+
+    async def reconnect(self, timeout: float = 10.0) -> None:
+        """A new WebSocket and peer connection, resuming at the current shot."""
+        await self._teardown()
+        await asyncio.wait_for(self._connect(), timeout)
+
+    def _ssl_arg(self) -> ssl_module.SSLContext | bool:
+        return self.ssl if self.ssl is not None else True
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _teardown(self) -> None:
+        self.connected = False
+        self._open.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2.0)
+        if self._pc is not None:
+            pc, self._pc = self._pc, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pc.close(), 3.0)
+        self._channel = None
+        if self._track is not None:
+            self._track.stop()
+            self._track = None
+        if self._ws is not None:
+            ws, self._ws = self._ws, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 2.0)
+
+    async def _connect(self) -> None:
+        assert self._http is not None, "start() first"
+        try:
+            ws = await self._http.ws_connect(self.ws_url, ssl=self._ssl_arg(), max_msg_size=1 << 20)
+        except WSServerHandshakeError as exc:
+            raise JoinRefused(exc.status, exc.message) from None
+        self._ws = ws
+        config = await self._next_signal(ws)
+        if config.get("type") != "config":
+            raise JoinRefused(0, f"expected config, got {config.get('type')!r}")
+        self.config = config
+        ice = [
+            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+            for s in config.get("ice_servers", [])
+        ]
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
+        self._pc = pc
+        self._track = SyntheticCamera(self.width, self.height, self.fps, self._mode)
+        self._track.shaking = self._shaking
+        pc.addTrack(self._track)
+        channel = pc.createDataChannel(protocol.CHANNEL_LABEL, ordered=True)
+        self._channel = channel
+        channel.on("open", self._on_open)
+        channel.on("message", self._on_message)
+        await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate
+        await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
+        while True:
+            reply = await self._next_signal(ws)
+            if reply.get("type") == "answer":
+                break
+            if reply.get("type") in ("error", "bye"):
+                raise JoinRefused(0, str(reply.get("message", reply.get("type"))))
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["sdp"], type="answer"))
+        self._spawn(self._watch_signaling(ws))
+        seen = len(self.messages)
+        await self._open.wait()
+        await self.wait_for("welcome", after=seen, timeout=3600)  # bounded by the caller
+
+    async def _next_signal(self, ws: ClientWebSocketResponse) -> dict[str, Any]:
+        msg = await ws.receive()
+        if msg.type != WSMsgType.TEXT:
+            raise JoinRefused(0, f"signaling closed ({msg.type.name})")
+        data: dict[str, Any] = json.loads(msg.data)
+        self.signaling.append(data)
+        return data
+
+    async def _watch_signaling(self, ws: ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                with contextlib.suppress(ValueError):
+                    self.signaling.append(json.loads(msg.data))
+                    self._changed.set()
+
+    def _on_open(self) -> None:
+        self.connected = True
+        self.send(
+            "hello",
+            user_agent=self.user_agent,
+            language=self.language,
+            camera={
+                "width": self.width,
+                "height": self.height,
+                "torch": True,
+                "image_capture": True,
+            },
+            resume_shot=self.shot_id,
+        )
+        self._spawn(self._heartbeat())
+        self._open.set()
+
+    # -- the data channel --------------------------------------------------------------
+
+    def send(self, kind: str, **fields: Any) -> None:
+        self.send_raw(json.dumps({"v": protocol.VERSION, "type": kind, **fields}))
+
+    def send_raw(self, data: str | bytes) -> None:
+        if self._channel is not None and self._channel.readyState == "open":
+            self._channel.send(data)
+
+    def press_shutter(self) -> None:
+        self.send("shutter")
+
+    def _on_message(self, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            return
+        try:
+            message = json.loads(data)
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        self.messages.append(message)
+        self._changed.set()
+        kind = message.get("type")
+        if kind == "heartbeat":
+            self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=message["ts"])
+        elif kind == "shot":
+            self.shot_id = message.get("id")
+        elif kind == "torch":
+            self.torch = bool(message.get("on"))
+        elif kind == "error":
+            self.errors.append(message)
+        elif kind == "capture":
+            self._spawn(self._answer_capture(str(message["id"])))
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(protocol.HEARTBEAT_INTERVAL)
+            self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
+
+    def still_bytes(self, capture_id: str) -> bytes:
+        """The JPEG the phone sends for ``capture_id`` (encoded once per size)."""
+        size = self.still_size
+        base = self._still_cache.get(size)
+        if base is None:
+            big = cv2.resize(render_scene(1280, 720), size, interpolation=cv2.INTER_LINEAR)
+            base = _jpeg(np.asarray(big, dtype=np.uint8))
+            self._still_cache[size] = base
+        return _with_comment(base, f"capture {capture_id} shot {self.shot_id}")
+
+    async def _answer_capture(self, capture_id: str) -> None:
+        behaviour = self.capture_behaviour
+        if behaviour == "ignore":
+            return
+        if behaviour == "fail":
+            self.send("photo_failed", id=capture_id, reason="camera busy")
+            return
+        loop = asyncio.get_running_loop()
+        data = await loop.run_in_executor(None, self.still_bytes, capture_id)
+        sha = hashlib.sha256(data).hexdigest()
+        if behaviour == "bad_sha":
+            sha = hashlib.sha256(b"other").hexdigest()
+        if behaviour == "drop_midway":
+            self.capture_behaviour = "send"  # one cut transfer, then behave again
+            await self._send_half_then_drop(capture_id, data, sha)
+            return
+        await self.send_photo(capture_id, data, sha256=sha)
+
+    async def _send_half_then_drop(self, capture_id: str, data: bytes, sha: str) -> None:
+        """Header and about half the chunks, delivered, then the link lost (no photo_end)."""
+        async with self._send_lock:
+            w, h = self.still_size
+            self.send(
+                "photo_begin",
+                id=capture_id,
+                size=len(data),
+                sha256=sha,
+                width=w,
+                height=h,
+                mime="image/jpeg",
+                phone_time=time.time(),
+            )
+            half = max(protocol.CHUNK_SIZE, len(data) // 2)
+            for start in range(0, min(half, len(data) - 1), protocol.CHUNK_SIZE):
+                self.send_raw(data[start : min(start + protocol.CHUNK_SIZE, half)])
+            while self._channel is not None and self._channel.bufferedAmount > 0:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.2)  # let the engine take the chunks in
+            self.photos_cut.append(capture_id)
+        # This coroutine is one of the tasks drop() cancels: drop from a task of its own.
+        dropping = asyncio.get_running_loop().create_task(self.drop())
+        self._dropping = dropping
+        await asyncio.shield(dropping)
+
+    async def send_photo(
+        self,
+        capture_id: str,
+        data: bytes,
+        *,
+        sha256: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+    ) -> None:
+        """A full photo transfer: header, chunks paced by ``bufferedAmount``, trailer."""
+        async with self._send_lock:
+            w, h = self.still_size
+            self.send(
+                "photo_begin",
+                id=capture_id,
+                size=len(data),
+                sha256=sha256 or hashlib.sha256(data).hexdigest(),
+                width=width or w,
+                height=height or h,
+                mime="image/jpeg",
+                phone_time=time.time(),
+            )
+            for start in range(0, len(data), protocol.CHUNK_SIZE):
+                while self._channel is not None and self._channel.bufferedAmount > _MAX_BUFFERED:
+                    await asyncio.sleep(0.005)
+                self.send_raw(data[start : start + protocol.CHUNK_SIZE])
+            self.send("photo_end", id=capture_id)
+            self.photos_sent.append(capture_id)
+
+    # -- for tests ---------------------------------------------------------------------
+
+    async def wait_for(
+        self, kind: str, *, after: int = 0, timeout: float = 5.0, where: Any = None
+    ) -> dict[str, Any]:
+        """The first message of ``kind`` received at index >= ``after`` (matching ``where``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.messages[after:]:
+                if message.get("type") == kind and (where is None or where(message)):
+                    return message
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {kind!r} message within {timeout} s")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def received(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]

@@ -1,0 +1,182 @@
+"""What the engine tells the outside world (the console, the CLI, tests).
+
+Events are small frozen dataclasses delivered to one callback from the
+engine's thread; the console's bridge turns them into Qt signals, the CLI
+prints them as JSON lines (``to_dict``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from inspector.domain.models import Capture
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every engine event; ``name`` is the JSON ``event`` field."""
+
+    name = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"event": self.name}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Capture):
+                continue  # too rich for a line; subclasses add what matters
+            data[f.name] = value
+        return data
+
+
+@dataclass(frozen=True)
+class Listening(Event):
+    name = "listening"
+    url: str
+    lan_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Invite(Event):
+    name = "invite"
+    inspection_id: str
+    join_url: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class PhoneJoined(Event):
+    name = "phone_joined"
+    inspection_id: str
+    user_agent: str
+    camera: dict[str, Any]
+    language: str
+
+
+@dataclass(frozen=True)
+class PhoneLeft(Event):
+    name = "phone_left"
+    inspection_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConnectionChanged(Event):
+    name = "connection"
+    inspection_id: str
+    state: str  # "connecting", "connected", "reconnecting", "closed"
+
+
+@dataclass(frozen=True)
+class LinkStats(Event):
+    name = "stats"
+    inspection_id: str
+    fps: float
+    width: int
+    height: int
+    rtt_ms: float | None
+    bitrate_kbps: float
+
+
+@dataclass(frozen=True)
+class FrameAvailable(Event):
+    """Coalesced: at most one is pending per session; read the frame slot for the pixels."""
+
+    name = "frame"
+    inspection_id: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class ShotChanged(Event):
+    name = "shot"
+    inspection_id: str
+    index: int
+    shot_id: str
+    total: int
+
+
+@dataclass(frozen=True)
+class CaptureRequested(Event):
+    name = "capture_requested"
+    inspection_id: str
+    capture_id: str
+    shot_id: str
+
+
+@dataclass(frozen=True)
+class CaptureStored(Event):
+    """The capture is durable: in the store, or (``spooled``) in the engine's spool
+    while another process holds the database's lock (it reaches the store later)."""
+
+    name = "capture"
+    inspection_id: str
+    capture: Capture
+    path: str
+    spooled: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.capture
+        return {
+            "event": self.name,
+            "inspection_id": self.inspection_id,
+            "capture_id": c.id,
+            "shot_id": c.shot_id,
+            "verdict": c.quality.verdict.value,
+            "reasons": [r.code for r in c.quality.reasons],
+            "source": c.source.value,
+            "width": c.width,
+            "height": c.height,
+            "sha256": c.sha256,
+            "path": self.path,
+            "spooled": self.spooled,
+        }
+
+
+@dataclass(frozen=True)
+class CaptureFailed(Event):
+    name = "capture_failed"
+    inspection_id: str
+    capture_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaptureReviewed(Event):
+    name = "capture_reviewed"
+    inspection_id: str
+    capture_id: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class LiveHint(Event):
+    name = "hint"
+    inspection_id: str
+    code: str | None
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Completed(Event):
+    name = "completed"
+    inspection_id: str
+
+
+@dataclass(frozen=True)
+class CallInterrupted(Event):
+    """At start: the inspection was still "live" from a call no process holds any more
+    (a crash, a kill); it went back to ``status`` (what its photos say)."""
+
+    name = "call_interrupted"
+    inspection_id: str
+    status: str
+    vehicle: str = ""  # make, model, year and plate, to recognise it by
+
+
+@dataclass(frozen=True)
+class EngineError(Event):
+    name = "error"
+    message: str
+    inspection_id: str | None = None

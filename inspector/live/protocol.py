@@ -1,0 +1,196 @@
+"""The versioned messages between the phone and the engine (data channel).
+
+Text messages are JSON objects ``{"v": 1, "type": ..., ...fields}``; photo
+bytes travel as binary messages between a ``photo_begin`` header and a
+``photo_end`` trailer on the same ordered, reliable channel. Every received
+message is validated here: an unknown or malformed one raises
+``ProtocolError`` (never anything else), which the receiver answers with an
+``error`` message. ``assets/phone/protocol.js`` is the JavaScript twin and
+must be kept in step (a test compares the two).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+# The photo limits are part of the protocol (the phone checks them too), decided in the domain.
+from inspector.domain.photo_check import MAX_PHOTO_BYTES as MAX_PHOTO_BYTES
+from inspector.domain.photo_check import MAX_PHOTO_SIDE as MAX_PHOTO_SIDE
+
+VERSION = 1
+CHANNEL_LABEL = "inspect"
+MAX_TEXT_MESSAGE = 64 * 1024
+CHUNK_SIZE = 64 * 1024
+HEARTBEAT_INTERVAL = 1.0
+HEARTBEAT_TIMEOUT = 4.0
+
+
+class ProtocolError(ValueError):
+    """A message that breaks the protocol; ``code`` goes back in the error reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # "str", "int", "num", "bool", "obj", "list", "norm" (0-1), "sha256"
+    required: bool = True
+    max_len: int = 2000
+    min_value: float | None = None
+    max_value: float | None = None
+    nullable: bool = False
+
+
+def _f(kind: str, **kw: Any) -> Field:
+    return Field(kind, **kw)
+
+
+_ID = _f("str", max_len=64)
+
+# Messages the engine sends to the phone.
+TO_PHONE: dict[str, dict[str, Field]] = {
+    "welcome": {
+        "mode": _f("str", max_len=16),  # "operator" or "self"
+        "language": _f("str", max_len=8),
+        "inspection": _f("obj"),  # {"vehicle": "Peugeot 308", "plate": ...}
+    },
+    "shot": {
+        "index": _f("int", min_value=0),
+        "total": _f("int", min_value=1),
+        "id": _ID,
+        "category": _f("str", max_len=32),
+        "title": _f("str", max_len=200),
+        "instruction": _f("str", max_len=1000),
+        "overlay": _f("str", max_len=64),
+        "state": _f("str", max_len=16, required=False),
+    },
+    "pointer": {"x": _f("norm", nullable=True), "y": _f("norm", nullable=True)},
+    "torch": {"on": _f("bool")},
+    "message": {"text": _f("str", max_len=500)},
+    "capture": {"id": _ID},
+    "capture_result": {
+        "id": _ID,
+        "verdict": _f("str", max_len=8),
+        "reasons": _f("list"),
+        "stored": _f("bool"),
+        "retake": _f("bool"),
+    },
+    "hint": {"code": _f("str", max_len=32, nullable=True), "text": _f("str", max_len=200)},
+    "heartbeat": {"ts": _f("num")},
+    "done": {"text": _f("str", max_len=500)},
+    "error": {"code": _f("str", max_len=64), "message": _f("str", max_len=500)},
+}
+
+# Messages the phone sends to the engine.
+FROM_PHONE: dict[str, dict[str, Field]] = {
+    "hello": {
+        "user_agent": _f("str", max_len=512),
+        "language": _f("str", max_len=16),
+        "camera": _f("obj"),  # {"width", "height", "torch": bool, "image_capture": bool}
+        "resume_shot": _f("str", max_len=64, required=False, nullable=True),
+    },
+    "photo_begin": {
+        "id": _ID,
+        "size": _f("int", min_value=1, max_value=MAX_PHOTO_BYTES),
+        "sha256": _f("sha256"),
+        "width": _f("int", min_value=1, max_value=MAX_PHOTO_SIDE),
+        "height": _f("int", min_value=1, max_value=MAX_PHOTO_SIDE),
+        "mime": _f("str", max_len=32),
+        "phone_time": _f("num", required=False, nullable=True),
+    },
+    "photo_end": {"id": _ID},
+    "photo_failed": {"id": _ID, "reason": _f("str", max_len=500)},
+    "heartbeat": {"ts": _f("num"), "echo": _f("num", required=False, nullable=True)},
+    "shutter": {},
+}
+
+
+def _check(name: str, spec: Field, value: Any) -> None:
+    if value is None:
+        if spec.nullable:
+            return
+        raise ProtocolError("bad_field", f"{name} may not be null")
+    kind = spec.kind
+    ok: bool
+    if kind == "str":
+        ok = isinstance(value, str) and len(value) <= spec.max_len
+    elif kind == "sha256":
+        ok = (
+            isinstance(value, str)
+            and len(value) == 64
+            and all(c in "0123456789abcdef" for c in value)
+        )
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind in ("num", "norm"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if ok and kind == "norm":
+            ok = 0 <= value <= 1
+    elif kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "obj":
+        ok = isinstance(value, dict)
+    elif kind == "list":
+        ok = isinstance(value, list)
+    else:  # pragma: no cover - a typo in the tables above
+        raise AssertionError(kind)
+    if not ok:
+        raise ProtocolError("bad_field", f"{name} must be a valid {kind}")
+    if spec.min_value is not None and value < spec.min_value:
+        raise ProtocolError("bad_field", f"{name} must be at least {spec.min_value}")
+    if spec.max_value is not None and value > spec.max_value:
+        raise ProtocolError("bad_field", f"{name} must be at most {spec.max_value}")
+
+
+def validate(message: Any, table: dict[str, dict[str, Field]]) -> dict[str, Any]:
+    """Check a decoded message against ``table``; returns it unchanged."""
+    if not isinstance(message, dict):
+        raise ProtocolError("not_object", "a message must be a JSON object")
+    version = message.get("v")
+    if type(version) is not int or version != VERSION:  # not True, not 1.0
+        raise ProtocolError("bad_version", f"unsupported protocol version {version!r}")
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind not in table:
+        raise ProtocolError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
+    fields = table[kind]
+    for name, spec in fields.items():
+        if name not in message:
+            if spec.required:
+                raise ProtocolError("missing_field", f"{kind}: missing {name}")
+            continue
+        _check(f"{kind}.{name}", spec, message[name])
+    return message
+
+
+def decode(data: str | bytes, table: dict[str, dict[str, Field]] = FROM_PHONE) -> dict[str, Any]:
+    """Parse and validate one text message."""
+    if isinstance(data, bytes | bytearray):
+        raise ProtocolError("unexpected_binary", "binary data outside a photo transfer")
+    if len(data) > MAX_TEXT_MESSAGE:
+        raise ProtocolError("too_large", "text message too large")
+    try:
+        message = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_json", f"not valid JSON: {str(exc)[:80]}") from None
+    message = validate(message, table)
+    try:  # "\ud800" escapes decode to lone surrogates, which nothing downstream can store
+        json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        raise ProtocolError("bad_json", "text that is not valid Unicode") from None
+    return message
+
+
+def encode(kind: str, table: dict[str, dict[str, Field]] = TO_PHONE, **fields: Any) -> str:
+    """Build, validate and serialize a message; a bad one is a bug on our side."""
+    message = {"v": VERSION, "type": kind, **fields}
+    validate(message, table)
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def error(code: str, message: str) -> str:
+    return encode("error", code=code, message=message[:500])

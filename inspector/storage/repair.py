@@ -1,0 +1,340 @@
+"""``inspector repair``: rebuild what can be rebuilt after a database was lost or damaged.
+
+A photo file alone tells its bytes and fingerprint (its name), its size in
+pixels, and roughly when it was written (the file's time). It cannot tell the
+vehicle, the seller, the inspection it belonged to, the shot it shows, its
+quality verdict, review decisions or damages: those lived only in the database.
+
+So, with the photos lock held (no photo is written or deleted meanwhile):
+
+1. A damaged database (SQLite cannot read it, or ``PRAGMA quick_check`` fails)
+   is moved aside as ``inspector.db.damaged-<time>`` (with its ``-wal``), and
+   every row that can still be read is copied into a new database. An empty
+   database file is moved aside too; a missing one is simply created.
+2. Photo files no row points at are adopted into one new inspection
+   "Recovered photos" (shots ``recovered_1``..``N`` in file-time order), so no
+   sweep removes them and they can be looked at, exported or deleted.
+3. Rows whose photo is missing or altered are listed: only a backup can bring
+   those photos back.
+
+Nothing is ever deleted. Stop the console and ``inspector serve`` first: a
+process still holding the old database would go on writing to the copy set aside.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from inspector.domain.models import (
+    Capture,
+    CaptureSource,
+    Inspection,
+    InspectionStatus,
+    QualityReason,
+    QualityReport,
+    Text,
+    Vehicle,
+    Verdict,
+)
+from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
+from inspector.storage.store import (
+    DB_NAME,
+    DatabaseBusy,
+    DatabaseDamaged,
+    Store,
+    StoreError,
+    database_is_blank,
+    file_sha256,
+    new_id,
+    photos_lock,
+    storage_error,
+)
+
+__all__ = ["RECOVERED_SHOT_PREFIX", "RepairReport", "repair"]
+
+RECOVERED_SHOT_PREFIX = "recovered_"
+"""Shot ids of adopted photos: the one form the product writes outside a checklist."""
+_TABLES = ("inspections", "captures", "damages", "tokens")  # parents first
+_LOCK_WAIT = 10.0
+_MAX_LISTED = 20
+_RECOVERED_REASON = QualityReason(
+    "recovered",
+    Text(
+        "Photo retrouvée sans son enregistrement : prise de vue et qualité inconnues",
+        "Photo recovered without its record: shot and quality unknown",
+    ),
+)
+
+
+@dataclass
+class RepairReport:
+    """What ``repair`` did and what it could not do, as lines for the user."""
+
+    data_dir: Path
+    database: str = "sound"
+    """sound, missing, empty or damaged: the state found."""
+    moved_aside: Path | None = None
+    restored: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    unreadable_tables: list[str] = field(default_factory=list)
+    adopted_into: str | None = None
+    adopted: int = 0
+    left_alone: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every record has its photo and nothing read was dropped."""
+        return not (
+            self.missing
+            or self.altered
+            or self.unreadable_tables
+            or any(self.skipped.values())
+            or self.left_alone
+        )
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        if self.database == "damaged":
+            out.append(f"The database was damaged: set aside as {self.moved_aside}.")
+            parts = [f"{n} {t}" for t, n in self.restored.items() if n]
+            out.append("Recovered from it: " + (", ".join(parts) if parts else "nothing") + ".")
+            for table in self.unreadable_tables:
+                out.append(f"  Part of the {table} could not be read: those records are lost.")
+            for table, n in self.skipped.items():
+                if n:
+                    out.append(
+                        f"  {n} {table} could not be decoded or lost the record they "
+                        "belong to: not restored."
+                    )
+        elif self.database in ("missing", "empty"):
+            aside = (
+                f" (the empty file is set aside as {self.moved_aside})" if self.moved_aside else ""
+            )
+            out.append(f"The database was {self.database}: a new one was created{aside}.")
+        if self.adopted:
+            out.append(
+                f"{self.adopted} photo{'s' if self.adopted > 1 else ''} had no record: kept in "
+                f'the new inspection {self.adopted_into} ("Recovered photos").'
+            )
+            out.append(
+                "  A photo file cannot tell its vehicle, seller, inspection, shot, quality "
+                "verdict, review or damages; its capture time is the file's time. Review "
+                "them, then export or delete that inspection."
+            )
+        out += _listed("photo files are not readable photos, left in place", self.left_alone)
+        out += _listed(
+            "records point at a missing photo (restore photos/ from a backup)", self.missing
+        )
+        out += _listed(
+            "records point at an altered photo (restore photos/ from a backup)", self.altered
+        )
+        if not out:
+            out.append("Nothing to repair: the database is sound and every photo has its record.")
+        return out
+
+
+def _listed(what: str, items: list[str]) -> list[str]:
+    if not items:
+        return []
+    out = [f"{len(items)} {what}:"]
+    out += [f"  {item}" for item in items[:_MAX_LISTED]]
+    if len(items) > _MAX_LISTED:
+        out.append(f"  … and {len(items) - _MAX_LISTED} more")
+    return out
+
+
+def repair(data_dir: Path) -> RepairReport:
+    """Rebuild what can be rebuilt in ``data_dir``; see the module notes."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise StoreError(f"there is no data folder {data_dir}")
+    report = RepairReport(data_dir)
+    with photos_lock(data_dir, exclusive=True, timeout=_LOCK_WAIT):
+        db_path = data_dir / DB_NAME
+        report.database = _diagnose(db_path)
+        salvaged: dict[str, list[dict[str, Any]]] = {}
+        if report.database in ("damaged", "empty"):
+            report.moved_aside = _move_aside(db_path, report.database)
+        if report.database == "damaged" and report.moved_aside is not None:
+            salvaged = _salvage(report.moved_aside, report)
+        with Store(data_dir, allow_empty=True) as store:
+            for table in _TABLES:
+                if table in salvaged:
+                    done, skipped = store.restore_rows(table, salvaged[table])
+                    report.restored[table], report.skipped[table] = done, skipped
+            _adopt_orphans(store, report)
+            _check_records(store, report)
+    return report
+
+
+def _diagnose(db_path: Path) -> str:
+    if not db_path.is_file():
+        return "missing"
+    try:
+        db = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return _damaged_or_raise(exc)
+    try:
+        if database_is_blank(db):
+            return "empty"
+        result = db.execute("PRAGMA quick_check").fetchall()
+        return "sound" if result == [("ok",)] else "damaged"
+    except sqlite3.Error as exc:
+        return _damaged_or_raise(exc)
+    finally:
+        db.close()
+
+
+def _damaged_or_raise(exc: sqlite3.Error) -> str:
+    error = storage_error(exc)
+    if isinstance(error, DatabaseDamaged):
+        return "damaged"
+    if isinstance(error, DatabaseBusy):
+        raise DatabaseBusy(
+            "the database is in use by another program; stop the console and "
+            "`inspector serve`, then run `inspector repair` again"
+        )
+    raise error
+
+
+def _move_aside(db_path: Path, why: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = db_path.with_name(f"{db_path.name}.{why}-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = db_path.with_name(f"{db_path.name}.{why}-{stamp}-{n}")
+    try:
+        db_path.rename(aside)
+        for suffix in ("-wal", "-shm"):  # SQLite pairs them by name: keep them together
+            companion = db_path.with_name(db_path.name + suffix)
+            if companion.exists():
+                companion.rename(aside.with_name(aside.name + suffix))
+    except OSError as exc:
+        raise StoreError(f"cannot set the {why} database aside: {exc}") from exc
+    return aside
+
+
+def _salvage(aside: Path, report: RepairReport) -> dict[str, list[dict[str, Any]]]:
+    """Every row still readable in the damaged copy, table by table."""
+    try:
+        db = sqlite3.connect(f"{aside.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        report.unreadable_tables += list(_TABLES)
+        return {}
+    db.row_factory = sqlite3.Row
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for table in _TABLES:
+            rows, complete = _read_table(db, table)
+            out[table] = rows
+            if not complete:
+                report.unreadable_tables.append(table)
+    finally:
+        db.close()
+    return out
+
+
+def _read_table(db: sqlite3.Connection, table: str) -> tuple[list[dict[str, Any]], bool]:
+    """(rows, complete). After a read error, rows are fetched one rowid at a time."""
+    rows: dict[int, dict[str, Any]] = {}
+    try:
+        for row in db.execute(f"SELECT rowid AS rowid_, * FROM {table}"):
+            rows[row["rowid_"]] = dict(row)
+        return list(rows.values()), True
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # an older schema (no tokens yet)
+            return [], True
+    except sqlite3.DatabaseError:
+        pass
+    try:
+        top = int(db.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0)
+    except sqlite3.DatabaseError:
+        top = max(rows, default=0) + 100_000
+    for rowid in range(1, top + 1):
+        if rowid in rows:
+            continue
+        try:
+            row = db.execute(
+                f"SELECT rowid AS rowid_, * FROM {table} WHERE rowid=?", (rowid,)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            continue
+        if row is not None:
+            rows[rowid] = dict(row)
+    return [rows[k] for k in sorted(rows)], False
+
+
+def _adopt_orphans(store: Store, report: RepairReport) -> None:
+    used = store.used_photos()
+    found: list[tuple[float, str, int, int, int]] = []
+    for path in sorted(store.photos_dir.glob("??/*.jpg")):
+        sha = path.stem
+        if sha in used:
+            continue
+        shown = str(path.relative_to(store.data_dir))
+        if file_sha256(path) != sha:
+            report.left_alone.append(f"{shown} (its content does not match its name)")
+            continue
+        try:
+            data = path.read_bytes()
+            width, height = decode_jpeg_size(data)
+            mtime = path.stat().st_mtime
+        except (OSError, BadPhoto) as exc:
+            report.left_alone.append(f"{shown} ({exc})")
+            continue
+        found.append((mtime, sha, width, height, len(data)))
+    if not found:
+        return
+    found.sort()
+    now = datetime.now(UTC)
+    inspection = Inspection(
+        id=new_id(),
+        checklist="standard",
+        vehicle=Vehicle(make="Recovered photos"),
+        status=InspectionStatus.CAPTURED,
+        notes=(
+            f"Rebuilt by `inspector repair` on {now:%Y-%m-%d %H:%M} UTC from {len(found)} "
+            "photo files that had no record. The vehicle, seller, shots, quality verdicts, "
+            "review decisions and damages could not be recovered; capture times are the "
+            "files' times."
+        ),
+    )
+    captures = [
+        Capture(
+            id=new_id(),
+            inspection_id=inspection.id,
+            shot_id=f"{RECOVERED_SHOT_PREFIX}{n}",
+            sha256=sha,
+            width=width,
+            height=height,
+            source=CaptureSource.STILL,
+            quality=QualityReport(Verdict.WARN, (_RECOVERED_REASON,)),
+            captured_at=datetime.fromtimestamp(mtime, UTC),
+            size=size,
+        )
+        for n, (mtime, sha, width, height, size) in enumerate(found, start=1)
+    ]
+    store.import_rows(inspection, captures, [])
+    report.adopted_into, report.adopted = inspection.id, len(captures)
+
+
+def _check_records(store: Store, report: RepairReport) -> None:
+    states: dict[str, str] = {}
+    for inspection in store.list_inspections():
+        for c in store.captures(inspection.id):
+            if c.sha256 not in states:
+                states[c.sha256] = store.photo_state(c.sha256, deep=True)
+            line = (
+                f"inspection {inspection.id}, capture {c.id} ({c.shot_id}): photo {c.sha256[:12]}"
+            )
+            if states[c.sha256] == "missing":
+                report.missing.append(line)
+            elif states[c.sha256] == "altered":
+                report.altered.append(line)

@@ -1,0 +1,437 @@
+"""The live engine's writes, which never wait long for the database.
+
+Another process holding SQLite's write lock (a backup, an admin script,
+``VACUUM``) must not stall a call: the phone's photo has to be saved now. The
+engine writes captures, review marks and status marks through
+:class:`LiveWriter`, in worker threads, with a short busy timeout
+(:data:`LIVE_BUSY_TIMEOUT`, well under the phone link's heartbeat timeout).
+When the database is locked, the write is kept in a *spool* instead:
+``DATA_DIR/spool/``, one numbered JSON file per write, and beside a capture's
+JSON the photo's bytes, each written atomically and fsynced before the JSON
+that names them. A capture in the spool is durable: the phone is told
+"saved". :meth:`LiveWriter.flush` writes the spool to the store in order; the
+engine calls it every second while something waits, and when it starts.
+
+Order is kept: while the spool holds anything, every new write joins its end,
+so a review mark never reaches the store before its capture. Only one process
+runs live sessions on a data folder (:mod:`inspector.live_lock`), so only one
+writes and flushes its spool.
+
+A write the store refuses for another reason than a lock (a capture whose
+inspection was deleted meanwhile, damaged spool bytes) is moved to
+``spool/failed/`` and reported, never retried forever nor deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from inspector.domain.checklist import load_checklist
+from inspector.domain.models import (
+    Capture,
+    CaptureSource,
+    InspectionStatus,
+    QualityReason,
+    QualityReport,
+    Text,
+)
+from inspector.domain.progress import progress
+from inspector.storage.store import (
+    TMP_SUFFIX,
+    DatabaseBusy,
+    NotFound,
+    Store,
+    StoreError,
+    write_atomic,
+)
+
+__all__ = [
+    "LIVE_BUSY_TIMEOUT",
+    "SPOOL_DIR",
+    "FlushResult",
+    "LiveWriter",
+    "Saved",
+    "is_busy",
+    "reviewed",
+]
+
+log = logging.getLogger(__name__)
+
+SPOOL_DIR = "spool"
+FAILED_DIR = "failed"
+#: Seconds a live write waits for another connection's lock before going to the spool.
+LIVE_BUSY_TIMEOUT = 1.0
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a store failure is another connection holding the lock (worth a retry)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DatabaseBusy):
+            return True
+        if isinstance(current, sqlite3.OperationalError):
+            code = getattr(current, "sqlite_errorcode", None)
+            if isinstance(code, int):
+                return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            return "locked" in str(current) or "busy" in str(current)
+        current = current.__cause__ or current.__context__
+    return False
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A capture that is durable: in the store, or (``spooled``) in the spool."""
+
+    capture: Capture
+    spooled: bool
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    written: int  # spool entries now in the store
+    left: int  # still waiting (the database is still locked)
+    failed: tuple[str, ...]  # entries the store refused, moved to spool/failed/
+
+
+class LiveWriter:
+    """Write through to the store, or into the spool when the database is locked.
+
+    Every method but :meth:`pending` does I/O or may wait up to ``busy_timeout``:
+    call them from worker threads, never the event loop.
+    """
+
+    def __init__(self, store: Store, *, busy_timeout: float = LIVE_BUSY_TIMEOUT) -> None:
+        self.store = store
+        self.busy_timeout = busy_timeout
+        self.dir = store.data_dir / SPOOL_DIR
+        self._lock = threading.Lock()
+        self._entries: deque[str] = deque()  # JSON file names, oldest first
+        self._next = 1
+        self._load()
+
+    # -- the writes ----------------------------------------------------------------
+
+    def add_capture(
+        self,
+        inspection_id: str,
+        shot_id: str,
+        data: bytes,
+        *,
+        width: int,
+        height: int,
+        source: CaptureSource,
+        quality: QualityReport,
+        capture_id: str,
+        phone_time: datetime | None = None,
+        retake_of: str | None = None,
+    ) -> Saved:
+        """Store a capture, or spool it; raises StoreError if neither could keep it."""
+        sha = self.store.write_photo(data)  # outside the lock: writes in parallel, idempotent
+        capture = Capture(
+            id=capture_id,
+            inspection_id=inspection_id,
+            shot_id=shot_id,
+            sha256=sha,
+            width=width,
+            height=height,
+            source=source,
+            quality=quality,
+            phone_time=phone_time,
+            retake_of=retake_of,
+            size=len(data),
+        )
+        op = {"op": "capture", "capture": _capture_to_json(capture)}
+        spooled = self._write(op, data)
+        return Saved(capture, spooled)
+
+    def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
+        """Mark a capture accepted or not (with a quality ``note``); True if spooled."""
+        op: dict[str, Any] = {"op": "review", "capture_id": capture_id, "accepted": accepted}
+        if note is not None:
+            op["note"] = {"code": note.code, "fr": note.message.fr, "en": note.message.en}
+        return self._write(op)
+
+    def mark_status(
+        self,
+        inspection_id: str,
+        status: InspectionStatus,
+        only_from: Iterable[InspectionStatus],
+    ) -> bool:
+        """Move the inspection to ``status`` if it is in one of ``only_from``; True if spooled."""
+        op = {
+            "op": "status",
+            "inspection_id": inspection_id,
+            "status": status.value,
+            "only_from": [s.value for s in only_from],
+        }
+        return self._write(op)
+
+    def settle(self, inspection_id: str) -> InspectionStatus | None:
+        """No call holds the inspection any more: "live" goes back to what its photos say.
+
+        Captured when every required shot has a usable photo, else invited.
+        Returns the status it goes to (written or spooled), None when it is not live.
+        """
+        with self._lock:
+            try:
+                inspection = self.store.get_inspection(inspection_id)
+            except NotFound:
+                return None
+            pending = self._pending_ops(inspection_id)
+        status = inspection.status
+        for op in pending:
+            if op["op"] == "status" and status.value in op["only_from"]:
+                status = InspectionStatus(op["status"])
+        if status is not InspectionStatus.LIVE:
+            return None
+        target = self._settled(inspection_id, self.overlay(inspection_id, None))
+        self._write({"op": "settle", "inspection_id": inspection_id})
+        return target
+
+    # -- the spool -------------------------------------------------------------------
+
+    def pending(self) -> int:
+        """How many writes wait in the spool; never blocks (safe on the event loop)."""
+        return len(self._entries)  # a deque's length is read atomically: no lock to wait on
+
+    def flush(self) -> FlushResult:
+        """Write the spool to the store, oldest first, until done or the database is locked."""
+        written = 0
+        failed: list[str] = []
+        with self._lock:
+            while self._entries:
+                name = self._entries[0]
+                try:
+                    op, data = self._read(name)
+                    with self.store.busy_timeout(self.busy_timeout):
+                        self._apply(op, data)
+                except Exception as exc:
+                    if is_busy(exc):
+                        break
+                    failed.append(f"{name}: {exc}")
+                    log.error("spooled write %s refused by the store: %s", name, exc)
+                    self._set_aside(name)
+                else:
+                    self._remove(name)
+                    written += 1
+                self._entries.popleft()
+            return FlushResult(written, len(self._entries), tuple(failed))
+
+    def overlay(self, inspection_id: str, captures: list[Capture] | None) -> list[Capture]:
+        """``captures`` (default: the store's) with the spooled captures and reviews applied."""
+        with self._lock:
+            ops = self._pending_ops(inspection_id)
+            if captures is None:
+                captures = self.store.captures(inspection_id)
+        result = list(captures)
+        for op in ops:
+            if op["op"] == "capture":
+                capture = _capture_from_json(op["capture"])
+                if all(c.id != capture.id for c in result):
+                    result.append(capture)
+            elif op["op"] == "review":
+                for i, c in enumerate(result):
+                    if c.id == op["capture_id"]:
+                        result[i] = _reviewed(c, op)
+        return result
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _write(self, op: dict[str, Any], data: bytes | None = None) -> bool:
+        """Apply now if nothing waits and the lock is free, else spool; True if spooled."""
+        with self._lock:
+            if not self._entries:
+                try:
+                    with self.store.busy_timeout(self.busy_timeout):
+                        self._apply(op, data)
+                    return False
+                except Exception as exc:
+                    if not is_busy(exc):
+                        raise
+                    log.warning("database locked: %s kept in the spool", op["op"])
+            self._append(op, data)
+            return True
+
+    def _apply(self, op: dict[str, Any], data: bytes | None) -> None:
+        store = self.store
+        kind = op["op"]
+        if kind == "capture":
+            c = _capture_from_json(op["capture"])
+            if data is None or hashlib.sha256(data).hexdigest() != c.sha256:
+                raise StoreError(f"the spooled photo of capture {c.id} is damaged")
+            try:
+                store.add_capture(
+                    c.inspection_id,
+                    c.shot_id,
+                    data,
+                    width=c.width,
+                    height=c.height,
+                    source=c.source,
+                    quality=c.quality,
+                    phone_time=c.phone_time,
+                    retake_of=c.retake_of,
+                    mime=c.mime,
+                    capture_id=c.id,
+                    captured_at=c.captured_at,
+                )
+            except NotFound:
+                with contextlib.suppress(NotFound):
+                    store.get_capture(c.id)
+                    return  # written before a crash took the spool entry's removal with it
+                raise
+        elif kind == "review":
+            note = op.get("note")
+            if note is None:
+                store.set_capture_accepted(op["capture_id"], bool(op["accepted"]))
+            else:
+                reason = QualityReason(note["code"], Text(fr=note["fr"], en=note["en"]))
+                store.accept_for_review(op["capture_id"], reason)
+        elif kind == "status":
+            with contextlib.suppress(NotFound):  # deleted meanwhile: nothing to mark
+                if store.get_inspection(op["inspection_id"]).status.value in op["only_from"]:
+                    store.set_status(op["inspection_id"], InspectionStatus(op["status"]))
+        elif kind == "settle":
+            with contextlib.suppress(NotFound):
+                inspection_id = op["inspection_id"]
+                if store.get_inspection(inspection_id).status is InspectionStatus.LIVE:
+                    target = self._settled(inspection_id, store.captures(inspection_id))
+                    store.set_status(inspection_id, target)
+        else:
+            raise StoreError(f"unknown spooled write {kind!r}")
+
+    def _settled(self, inspection_id: str, captures: list[Capture]) -> InspectionStatus:
+        checklist = self.store.get_inspection(inspection_id).checklist
+        try:
+            damages = self.store.damages(inspection_id)  # a pair recorded live needs photos
+            complete = progress(load_checklist(checklist), captures, damages).complete
+        except ValueError:  # the checklist is gone: the photos cannot say it is complete
+            complete = False
+        return InspectionStatus.CAPTURED if complete else InspectionStatus.INVITED
+
+    def _load(self) -> None:
+        """Find what a previous run left (its temporaries and half-written entries go)."""
+        if not self.dir.is_dir():
+            return
+        names = sorted(p.name for p in self.dir.glob("*.json") if p.stem.isdigit())
+        for path in self.dir.iterdir():
+            if path.name.endswith(TMP_SUFFIX) or (
+                path.suffix == ".jpg" and f"{path.stem}.json" not in names
+            ):
+                with contextlib.suppress(OSError):
+                    path.unlink()  # never acknowledged: its JSON was not written
+        self._entries.extend(names)
+        if names:
+            self._next = int(Path(names[-1]).stem) + 1
+            log.info("%d write(s) left in the spool by a previous run", len(names))
+
+    def _append(self, op: dict[str, Any], data: bytes | None) -> None:
+        stem = f"{self._next:012d}"
+        self._next += 1
+        if data is not None:
+            write_atomic(self.dir / f"{stem}.jpg", data)
+            op = {**op, "photo": f"{stem}.jpg"}
+        write_atomic(self.dir / f"{stem}.json", json.dumps(op).encode())
+        self._entries.append(f"{stem}.json")
+
+    def _read(self, name: str) -> tuple[dict[str, Any], bytes | None]:
+        op = json.loads((self.dir / name).read_bytes())
+        if not isinstance(op, dict):
+            raise StoreError(f"{name} is not a spooled write")
+        photo = op.get("photo")
+        data = (self.dir / photo).read_bytes() if isinstance(photo, str) else None
+        return op, data
+
+    def _pending_ops(self, inspection_id: str) -> list[dict[str, Any]]:
+        """The spooled writes that may concern one inspection, oldest first."""
+        ops: list[dict[str, Any]] = []
+        for name in self._entries:
+            try:
+                op = json.loads((self.dir / name).read_bytes())
+            except (OSError, ValueError):
+                continue
+            kind = op.get("op") if isinstance(op, dict) else None
+            if kind == "capture":
+                if op["capture"]["inspection_id"] == inspection_id:
+                    ops.append(op)
+            elif kind == "review" or op.get("inspection_id") == inspection_id:
+                ops.append(op)  # a review may be about any capture: overlay matches by id
+        return ops
+
+    def _remove(self, name: str) -> None:
+        stem = Path(name).stem
+        for path in (self.dir / name, self.dir / f"{stem}.jpg"):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def _set_aside(self, name: str) -> None:
+        failed = self.dir / FAILED_DIR
+        with contextlib.suppress(OSError):
+            failed.mkdir(exist_ok=True)
+            stem = Path(name).stem
+            for path in (self.dir / name, self.dir / f"{stem}.jpg"):
+                if path.exists():
+                    os.replace(path, failed / path.name)
+
+
+def reviewed(capture: Capture, accepted: bool, note: QualityReason | None = None) -> Capture:
+    """The capture as a review leaves it (the store's ``accept_for_review`` rule for notes)."""
+    quality = capture.quality
+    if note is not None and all(r.code != note.code for r in quality.reasons):
+        quality = QualityReport(quality.verdict, (*quality.reasons, note), quality.metrics)
+    return replace(capture, accepted=accepted, quality=quality)
+
+
+def _reviewed(capture: Capture, op: dict[str, Any]) -> Capture:
+    note = op.get("note")
+    reason = None if note is None else QualityReason(note["code"], Text(note["fr"], note["en"]))
+    return reviewed(capture, bool(op["accepted"]), reason)
+
+
+def _capture_to_json(c: Capture) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "inspection_id": c.inspection_id,
+        "shot_id": c.shot_id,
+        "sha256": c.sha256,
+        "width": c.width,
+        "height": c.height,
+        "source": c.source.value,
+        "quality": c.quality.to_dict(),
+        "captured_at": c.captured_at.isoformat(),
+        "phone_time": c.phone_time.isoformat() if c.phone_time else None,
+        "retake_of": c.retake_of,
+        "mime": c.mime,
+        "size": c.size,
+    }
+
+
+def _capture_from_json(d: dict[str, Any]) -> Capture:
+    return Capture(
+        id=d["id"],
+        inspection_id=d["inspection_id"],
+        shot_id=d["shot_id"],
+        sha256=d["sha256"],
+        width=int(d["width"]),
+        height=int(d["height"]),
+        source=CaptureSource(d["source"]),
+        quality=QualityReport.from_dict(d["quality"]),
+        captured_at=datetime.fromisoformat(d["captured_at"]),
+        phone_time=datetime.fromisoformat(d["phone_time"]) if d["phone_time"] else None,
+        retake_of=d["retake_of"],
+        mime=d["mime"],
+        size=int(d["size"]),
+    )

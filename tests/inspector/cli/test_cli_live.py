@@ -1,0 +1,227 @@
+"""The live commands as a user runs them: real processes, real WebRTC, real files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from pypdf import PdfReader
+
+from inspector.cli.main import main
+from inspector.live.contrib.simphone import SimulatedPhone
+from inspector.storage.store import Store
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _read_event(stream: IO[str], name: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"the server exited before the {name!r} event")
+        event = json.loads(line)
+        if event["event"] == name:
+            return event
+    raise AssertionError(f"no {name!r} event within {timeout} s")
+
+
+def _serve(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """A real `inspector serve --port 0 --json ...` on its own data directory."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "serve", "--port", "0", "--json", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    return proc
+
+
+@pytest.mark.timeout(90)
+def test_serve_json_events_and_clean_shutdown(data_dir: Path) -> None:
+    proc = _serve(data_dir, "--new-inspection", "--autopilot", "--checklist", "quick")
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["event"] == "listening"
+        assert first["url"].startswith("http://127.0.0.1:")
+        invite = json.loads(proc.stdout.readline())
+        assert invite["event"] == "invite"
+        assert invite["join_url"].startswith(first["url"] + "/j/")
+
+        async def phone() -> None:
+            sim = SimulatedPhone(
+                invite["join_url"], width=640, height=480, fps=15, still_size=(1600, 1200)
+            )
+            await sim.start()
+            try:
+                await asyncio.to_thread(_read_event, proc.stdout, "phone_joined")
+                capture = await asyncio.to_thread(_read_event, proc.stdout, "capture", 45)
+                assert capture["inspection_id"] == invite["inspection_id"]
+                assert capture["source"] == "still"
+                assert Path(capture["path"]).is_file()
+            finally:
+                await sim.stop()
+
+        asyncio.run(phone())
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert time.monotonic() - started < 10
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_serve_on_a_taken_port_is_one_line(data_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "inspector", "serve", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+        )
+    assert proc.returncode == 1
+    assert "already in use" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_invite_prints_link_and_qr_then_revoke(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new", "--make", "Fiat"]) == 0
+    inspection_id = capsys.readouterr().out.strip()
+    assert main(["invite", inspection_id, "--port", "9000"]) == 0
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:9000/j/" in out
+    assert "█" in out or "▀" in out  # the QR code drawn in the terminal
+    assert main(["invite", inspection_id, "--json", "--public-url", "https://inspect.example"]) == 0
+    link = json.loads(capsys.readouterr().out)
+    assert link["join_url"].startswith("https://inspect.example/j/")
+    token = link["join_url"].rsplit("/", 1)[1]
+    with Store(data_dir) as store:
+        from inspector.live.tokens import Invitations
+
+        assert Invitations(store, 60).check(token) == inspection_id
+        assert store.get_inspection(inspection_id).status.value == "invited"
+    assert main(["revoke", inspection_id]) == 0
+    assert "Revoked 2 link(s)" in capsys.readouterr().out
+    assert main(["invite", inspection_id, "--public-url", "ftp://nope"]) == 1
+    assert "--public-url" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(120)
+def test_demo_walks_a_checklist_and_writes_a_report(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "demo.pdf"
+    code = main(["demo", "--checklist", "quick", "-o", str(report), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["captures"] >= 8
+    assert result["report"] == str(report)
+    with Store(data_dir) as store:
+        inspection = store.get_inspection(result["inspection_id"])
+        assert inspection.status.value == "reported"  # the report was written
+        assert len(store.captures(inspection.id)) == result["captures"]
+    assert len(PdfReader(report).pages) >= 2
+
+
+@pytest.mark.timeout(90)
+def test_demo_on_a_full_disk_says_so_at_once(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from inspector.storage.store import TMP_SUFFIX
+
+    real_fsync = os.fsync
+    photos = str(data_dir / "photos")
+
+    def fsync(fd: int) -> None:  # the bytes reach a temporary photo, then the disk is full
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if path.endswith(TMP_SUFFIX) and path.startswith(photos):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    started = time.monotonic()
+    assert main(["demo", "--checklist", "quick"]) == 1
+    err = capsys.readouterr().err
+    assert "demo failed: photo not saved: the disk is full" in err, err
+    assert "not completed" not in err
+    assert time.monotonic() - started < 60  # not the 90 s checklist timeout
+    with Store(data_dir) as store:
+        assert [i.status.value for i in store.list_inspections()] == ["invited"]
+
+
+def test_ice_servers_parse_with_clear_errors() -> None:
+    from inspector.config import IceServer
+
+    assert IceServer.parse("stun:stun.example.org:3478").to_dict() == {
+        "urls": ["stun:stun.example.org:3478"]
+    }
+    turn = IceServer.parse("turn:alice:s3cret@turn.example.org:3478?transport=udp")
+    assert turn.to_dict() == {
+        "urls": ["turn:turn.example.org:3478?transport=udp"],
+        "username": "alice",
+        "credential": "s3cret",
+    }
+    for bad in ("http://x", "stun:u:p@host:1", "turn:alice@host:3478", "turn:"):
+        with pytest.raises(ValueError, match="ICE server"):
+            IceServer.parse(bad)
+
+
+@pytest.mark.timeout(60)
+def test_serve_passes_configured_ice_servers_to_the_phone(data_dir: Path) -> None:
+    proc = _serve(data_dir, "--new-inspection", "--ice-server", "turn:alice:s3cret@127.0.0.1:3478")
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        _read_event(proc.stdout, "listening")
+        invite = _read_event(proc.stdout, "invite")
+
+        async def config() -> dict[str, Any]:
+            import aiohttp
+
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(cookie_jar=jar) as http:
+                async with http.get(invite["join_url"]) as page:
+                    assert page.status == 200
+                ws_url = invite["join_url"].replace("/j/", "/ws/").replace("http", "ws", 1)
+                async with http.ws_connect(ws_url) as ws:
+                    message: dict[str, Any] = await ws.receive_json(timeout=10)
+                    return message
+
+        message = asyncio.run(config())
+        assert message["type"] == "config"
+        assert message["ice_servers"] == [
+            {"urls": ["turn:127.0.0.1:3478"], "username": "alice", "credential": "s3cret"}
+        ]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        proc.stdout.close()
+        proc.stderr.close()

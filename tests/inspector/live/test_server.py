@@ -1,0 +1,264 @@
+"""The phone-facing server over real HTTP on loopback: pages, headers, devices, signaling."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession, CookieJar, WSMsgType
+
+from inspector.live.server import CSP, DEVICE_COOKIE, MAX_SIGNALING_ERRORS, PhoneServer
+from inspector.live.tokens import Invitations
+from inspector.storage.store import Store
+
+from ..live_fixtures import make_assets, make_inspection
+
+
+class Backend:
+    """The engine's side of signaling, reduced to what these tests observe."""
+
+    def __init__(self) -> None:
+        self.offers: list[str] = []
+        self.byes = 0
+
+    def mode(self, inspection_id: str) -> str:
+        return "operator"
+
+    async def offer(self, inspection_id: str, sdp: str, device: str) -> str:
+        self.offers.append(sdp)
+        return "v=0 answer"
+
+    async def bye(self, inspection_id: str, device: str) -> None:
+        self.byes += 1
+
+    def last_seen(self, inspection_id: str) -> float | None:
+        return None
+
+
+class Env:
+    def __init__(self, server: PhoneServer, inv: Invitations, store: Store, backend: Backend):
+        self.server, self.inv, self.store, self.backend = server, inv, store, backend
+        self.base = f"http://127.0.0.1:{server.port}"
+
+    def token(self) -> str:
+        return self.inv.issue(make_inspection(self.store).id)[0]
+
+
+@pytest.fixture
+async def env(store: Store, tmp_path: Path) -> AsyncIterator[Env]:
+    inv = Invitations(store, 3600)
+    backend = Backend()
+    server = PhoneServer(inv, backend, assets=make_assets(tmp_path), grace_seconds=0.5)
+    await server.start("127.0.0.1", 0)
+    try:
+        yield Env(server, inv, store, backend)
+    finally:
+        await server.close()
+
+
+def device() -> ClientSession:
+    return ClientSession(cookie_jar=CookieJar(unsafe=True))
+
+
+def assert_security_headers(headers: object) -> None:
+    h = headers  # CIMultiDictProxy
+    assert h["Content-Security-Policy"] == CSP  # type: ignore[index]
+    assert h["X-Content-Type-Options"] == "nosniff"  # type: ignore[index]
+    assert h["Referrer-Policy"] == "no-referrer"  # type: ignore[index]
+    assert h["X-Frame-Options"] == "DENY"  # type: ignore[index]
+    assert h["Permissions-Policy"] == "camera=(self)"  # type: ignore[index]
+    assert h["Cache-Control"] == "no-store"  # type: ignore[index]
+    assert "Strict-Transport-Security" not in h  # type: ignore[operator]
+
+
+async def test_join_page_sets_a_device_cookie(env: Env) -> None:
+    async with device() as s, s.get(f"{env.base}/j/{env.token()}") as r:
+        assert r.status == 200
+        assert r.content_type == "text/html"
+        assert_security_headers(r.headers)
+        cookie = r.cookies[DEVICE_COOKIE]
+        assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
+        assert not cookie["secure"]  # plain HTTP on loopback
+
+
+@pytest.mark.parametrize("path", ["/j/nope", "/j/" + "A" * 43, "/j/" + "x" * 300])
+async def test_invalid_link_page_gives_no_hint(env: Env, path: str) -> None:
+    async with device() as s, s.get(env.base + path) as r:
+        assert r.status == 404
+        text = await r.text()
+        assert "not valid" in text and "n'est pas valide" in text
+        assert_security_headers(r.headers)
+        assert DEVICE_COOKIE not in r.cookies
+
+
+async def test_expired_and_revoked_links_look_the_same(env: Env, store: Store) -> None:
+    short = Invitations(store, 0.05)
+    expired, _ = short.issue(make_inspection(store).id)
+    inspection = make_inspection(store)
+    revoked, _ = env.inv.issue(inspection.id)
+    env.inv.revoke(inspection.id)
+    await asyncio.sleep(0.1)
+    bodies = []
+    async with device() as s:
+        for token in (expired, revoked, "unknown"):
+            async with s.get(f"{env.base}/j/{token}") as r:
+                assert r.status == 404
+                bodies.append(await r.text())
+            async with s.get(f"{env.base}/ws/{token}") as r:
+                assert r.status == 404
+    assert bodies[0] == bodies[1] == bodies[2]
+
+
+async def test_second_device_is_refused_while_the_first_holds_it(env: Env) -> None:
+    token = env.token()
+    async with device() as a, device() as b:
+        async with a.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 200
+        ws = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await ws.receive_json())["type"] == "config"
+        async with b.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 409
+            assert "already open" in await r.text()
+            assert_security_headers(r.headers)
+        async with b.get(f"{env.base}/ws/{token}") as r:
+            assert r.status == 409
+        # A reload on the first device takes over its own session.
+        async with a.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 200
+        ws2 = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await ws2.receive_json())["type"] == "config"
+        await ws.close()
+        await ws2.close()
+        # Gone for less than the grace period: still held; after it, free.
+        async with b.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 409
+        await asyncio.sleep(0.6)
+        async with b.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 200
+        ws3 = await b.ws_connect(f"{env.base}/ws/{token}")
+        assert (await ws3.receive_json())["type"] == "config"
+        async with a.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 409  # now the first device is the other one
+        await ws3.close()
+
+
+async def test_signaling_config_offer_answer_bye(env: Env) -> None:
+    token = env.token()
+    async with device() as s:
+        async with s.get(f"{env.base}/j/{token}"):
+            pass
+        ws = await s.ws_connect(f"{env.base}/ws/{token}")
+        config = await ws.receive_json()
+        assert config == {"type": "config", "ice_servers": [], "mode": "operator"}
+        await ws.send_json({"type": "offer", "sdp": "v=0 offer"})
+        assert await ws.receive_json() == {"type": "answer", "sdp": "v=0 answer"}
+        await ws.send_json({"type": "offer", "sdp": "v=0 again"})  # a renegotiation
+        assert (await ws.receive_json())["type"] == "answer"
+        assert env.backend.offers == ["v=0 offer", "v=0 again"]
+        await ws.send_json({"type": "bye"})
+        msg = await ws.receive()
+        assert msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
+        assert env.backend.byes == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not json",
+        '{"type": "dance"}',
+        '["offer"]',
+        '{"type": "offer", "sdp": 5}',
+        '{"type": "offer", "sdp": "' + "a" * 100_001 + '"}',
+        b"\x00binary",
+    ],
+    ids=["not-json", "unknown-type", "not-object", "sdp-not-str", "sdp-too-big", "binary"],
+)
+async def test_malformed_signaling_gets_errors_then_close(env: Env, bad: str | bytes) -> None:
+    token = env.token()
+    async with device() as s:
+        ws = await s.ws_connect(f"{env.base}/ws/{token}")
+        await ws.receive_json()
+        for i in range(MAX_SIGNALING_ERRORS):
+            if isinstance(bad, bytes):
+                await ws.send_bytes(bad)
+            else:
+                await ws.send_str(bad)
+            reply = await ws.receive_json()
+            assert reply["type"] == "error" and reply["message"]
+            assert i < MAX_SIGNALING_ERRORS
+        msg = await ws.receive()
+        assert msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
+        assert env.backend.offers == []
+
+
+async def test_static_allow_list(env: Env) -> None:
+    async with device() as s:
+        async with s.get(f"{env.base}/static/app.js") as r:
+            assert r.status == 200
+            assert r.content_type == "text/javascript"
+            assert_security_headers(r.headers)
+        async with s.get(f"{env.base}/static/overlays/front.svg") as r:
+            assert r.status == 200 and r.content_type == "image/svg+xml"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/notes.txt",  # in the folder but not an allowed type
+        "/static/../secret.txt",
+        "/static/..%2f..%2fsecret.txt",
+        "/static/%2e%2e/%2e%2e/secret.txt",
+        "/static/..%5csecret.txt",
+        "/static/overlays/../../secret.txt",
+        "/static/overlays/..%2f..%2fsecret.txt",
+        "/static/overlays/front.txt",
+        "/static/overlays/FRONT.svg",
+        "/static/nothing.js",
+        "/static/",
+        "/",
+        "/admin",
+        "/j/",
+        "/ws/",
+    ],
+)
+async def test_everything_else_is_404(env: Env, path: str) -> None:
+    async with device() as s, s.get(env.base + path, allow_redirects=False) as r:
+        assert r.status == 404, path
+        text = await r.text()
+        assert "do not serve" not in text
+        assert_security_headers(r.headers)
+
+
+async def test_no_uploads_and_other_methods(env: Env) -> None:
+    token = env.token()
+    async with device() as s:
+        async with s.post(f"{env.base}/j/{token}", data=b"x" * 10_000) as r:
+            assert r.status in (404, 405, 413)
+            assert_security_headers(r.headers)
+        async with s.get(f"{env.base}/j/{token}", data=b"x" * 10_000) as r:
+            assert r.status in (200, 413)
+            assert_security_headers(r.headers)
+
+
+async def test_hsts_under_https(store: Store, tmp_path: Path) -> None:
+    import ssl
+
+    from inspector.live.tls import ensure_certificate, ssl_context
+
+    ctx = ssl_context(tmp_path / "data2", [])
+    cert, _ = ensure_certificate(tmp_path / "data2", [])
+    server = PhoneServer(
+        Invitations(store, 60), Backend(), ssl_context=ctx, assets=make_assets(tmp_path)
+    )
+    port = await server.start("127.0.0.1", 0)
+    try:
+        client = ssl.create_default_context(cafile=str(cert))
+        token, _ = Invitations(store, 60).issue(make_inspection(store).id)
+        async with device() as s, s.get(f"https://127.0.0.1:{port}/j/{token}", ssl=client) as r:
+            assert r.status == 200
+            assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+            assert r.cookies[DEVICE_COOKIE]["secure"]
+    finally:
+        await server.close()

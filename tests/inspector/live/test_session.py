@@ -1,0 +1,764 @@
+"""The session controller against a real store, real checklists and real quality analysis.
+
+The phone is an in-memory PhoneLink that records what it is sent and shows a
+frame the test chooses; everything else is the production code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from inspector.domain.models import (
+    CaptureSource,
+    Damage,
+    DamageType,
+    InspectionStatus,
+    Part,
+    QualityReport,
+    Severity,
+    Verdict,
+)
+from inspector.domain.progress import damage_photos
+from inspector.live import events
+from inspector.live.damages import FALLBACK_PART
+from inspector.live.protocol import TO_PHONE, validate
+from inspector.live.session import SessionController, ShotState
+from inspector.storage.store import DiskFull, Store, StoreError
+from inspector.usecases.inspections import create_inspection
+from tests.data import jpeg_bytes, scene
+
+GOOD = jpeg_bytes(scene(seed=1))
+BLURRED = jpeg_bytes(cv2.GaussianBlur(scene(seed=1), (0, 0), 6))
+HELLO_FR = {"user_agent": "test", "language": "fr-FR", "camera": {}}
+HELLO_EN = {"user_agent": "test", "language": "en-GB", "camera": {}}
+
+
+class FakeLink:
+    """The in-memory phone: records sent messages (checked against TO_PHONE)."""
+
+    def __init__(self, frame: np.ndarray | None = None) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.frame = frame
+
+    def send(self, text: str) -> None:
+        self.sent.append(validate(json.loads(text), TO_PHONE))
+
+    def latest_frame(self) -> np.ndarray | None:
+        return self.frame
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.sent if m["type"] == kind]
+
+    def last(self, kind: str) -> dict[str, Any]:
+        found = self.of(kind)
+        assert found, f"no {kind!r} message in {[m['type'] for m in self.sent]}"
+        return found[-1]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[events.Event] = []
+
+    def __call__(self, event: events.Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[events.Event]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+Make = Callable[..., Awaitable[tuple[SessionController, FakeLink, Recorder]]]
+
+
+@pytest.fixture
+def new_inspection(
+    store: Store, vehicle_input: dict[str, Any], seller_input: dict[str, Any]
+) -> Callable[[str], str]:
+    def make(checklist: str = "quick") -> str:
+        inspection, _ = create_inspection(
+            store, checklist=checklist, vehicle=vehicle_input, seller=seller_input
+        )
+        return inspection.id
+
+    return make
+
+
+@pytest.fixture
+async def make(store: Store, new_inspection: Callable[[str], str]) -> AsyncIterator[Make]:
+    """Build a controller (attached unless told not to); all are closed afterwards."""
+    made: list[SessionController] = []
+
+    async def build(
+        inspection_id: str | None = None,
+        *,
+        checklist: str = "quick",
+        attach: bool = True,
+        hello: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> tuple[SessionController, FakeLink, Recorder]:
+        recorder = Recorder()
+        controller = SessionController(
+            store, inspection_id or new_inspection(checklist), emit=recorder, **kwargs
+        )
+        made.append(controller)
+        link = FakeLink()
+        if attach:
+            controller.attach(link, hello or HELLO_FR)
+        return controller, link, recorder
+
+    yield build
+    for controller in made:
+        await controller.close()
+
+
+async def take(controller: SessionController, data: bytes = GOOD) -> str:
+    """Capture the current shot and deliver ``data`` as its still; returns the capture id."""
+    capture_id = await controller.capture()
+    capture = await controller.on_photo(capture_id, data, width=1280, height=720, phone_time=None)
+    assert capture is not None
+    return capture_id
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
+        await asyncio.sleep(0.01)
+
+
+# -- navigation -----------------------------------------------------------------------
+
+
+async def test_new_session_starts_at_the_first_shot(make: Make) -> None:
+    controller, _, _ = await make()
+    assert len(controller.shots) == 8
+    assert controller.index == 0
+    assert controller.current.id == controller.shots[0].id
+    assert set(controller.states.values()) == {ShotState.PENDING}
+    assert (controller.progress.done, controller.progress.required) == (0, 8)
+    assert not controller.complete
+
+
+async def test_navigation_sends_the_shot_and_emits_shot_changed(make: Make) -> None:
+    controller, link, rec = await make()
+    ids = [s.id for s in controller.shots]
+
+    assert controller.next().id == ids[1]
+    controller.select(ids[5])
+    assert controller.previous().id == ids[4]
+    assert [(e.index, e.shot_id, e.total) for e in rec.of(events.ShotChanged)] == [
+        (1, ids[1], 8),
+        (5, ids[5], 8),
+        (4, ids[4], 8),
+    ]
+    assert [m["id"] for m in link.of("shot")] == [ids[0], ids[1], ids[5], ids[4]]
+    shot = link.last("shot")
+    assert shot["index"] == 4 and shot["total"] == 8
+    assert shot["title"] == controller.current.title.fr
+    assert shot["state"] == "pending"
+
+
+async def test_navigation_stops_at_the_ends_without_events(make: Make) -> None:
+    controller, _, rec = await make()
+    controller.previous()
+    controller.select(controller.shots[-1].id)
+    controller.next()
+    assert controller.index == len(controller.shots) - 1
+    assert len(rec.of(events.ShotChanged)) == 1
+
+
+async def test_unknown_shot_is_a_clear_value_error(make: Make) -> None:
+    controller, _, _ = await make()
+    with pytest.raises(ValueError, match=r"no shot 'bonnet_top'.*quick"):
+        controller.select("bonnet_top")
+
+
+# -- the phone joining --------------------------------------------------------------
+
+
+async def test_attach_sends_welcome_then_the_shot_in_the_phone_language(make: Make) -> None:
+    controller, link, _ = await make(hello=HELLO_EN)
+    assert controller.language == "en"
+    assert controller.linked
+    assert [m["type"] for m in link.sent] == ["welcome", "shot"]
+    welcome = link.sent[0]
+    assert welcome["mode"] == "operator" and welcome["language"] == "en"
+    assert welcome["inspection"]["vehicle"] == "Peugeot 308 2019"
+    assert welcome["inspection"]["total"] == 8
+    assert link.sent[1]["title"] == controller.current.title.en
+    assert link.sent[1]["instruction"] == controller.current.instruction.en
+
+
+async def test_other_phone_languages_fall_back_to_the_sellers(make: Make) -> None:
+    controller, link, _ = await make(hello={**HELLO_EN, "language": "de-DE"})
+    assert controller.language == "fr"  # the seller fixture speaks French
+    assert link.last("shot")["title"] == controller.current.title.fr
+
+
+async def test_messages_before_attach_are_dropped_and_the_shot_is_sent_on_attach(
+    make: Make,
+) -> None:
+    controller, link, rec = await make(attach=False)
+    assert not controller.linked
+    controller.torch(True)
+    controller.message("Bonjour")
+    controller.next()  # still emitted for the console
+    assert len(rec.of(events.ShotChanged)) == 1
+    assert link.sent == []
+
+    controller.attach(link, HELLO_FR)
+    assert [m["type"] for m in link.sent] == ["welcome", "shot"]
+    assert link.last("shot")["index"] == 1
+
+
+async def test_controller_shot_wins_over_resume_shot(make: Make) -> None:
+    controller, link, _ = await make(attach=False)
+    controller.attach(link, {**HELLO_FR, "resume_shot": controller.shots[3].id})
+    assert controller.index == 0
+    assert link.last("shot")["id"] == controller.shots[0].id
+
+
+async def test_detach_keeps_state_and_a_second_hello_resyncs(make: Make) -> None:
+    controller, link, _ = await make()
+    controller.next()
+    controller.detach()
+    assert not controller.linked
+    controller.next()
+    assert link.last("shot")["index"] == 1  # nothing sent while detached
+
+    again = FakeLink()
+    controller.attach(again, HELLO_FR)
+    assert again.last("shot")["index"] == 2
+    await controller.handle_message({"v": 1, "type": "hello", **HELLO_EN})
+    assert [m["type"] for m in again.sent] == ["welcome", "shot", "welcome", "shot"]
+    assert again.last("shot")["title"] == controller.current.title.en
+
+
+# -- capture and quality --------------------------------------------------------------
+
+
+async def test_capture_stores_the_still_with_its_verdict(make: Make, store: Store) -> None:
+    controller, link, rec = await make()
+    shot = controller.current
+
+    capture_id = await controller.capture()
+    assert link.last("capture") == {"v": 1, "type": "capture", "id": capture_id}
+    [requested] = rec.of(events.CaptureRequested)
+    assert (requested.capture_id, requested.shot_id) == (capture_id, shot.id)
+
+    capture = await controller.on_photo(
+        capture_id, GOOD, width=1280, height=720, phone_time=1_700_000_000_000
+    )
+    assert capture is not None
+    assert capture.id == capture_id and capture.shot_id == shot.id
+    assert capture.source is CaptureSource.STILL
+    assert capture.quality.verdict is Verdict.OK
+    assert capture.phone_time is not None and capture.phone_time.year == 2023
+    assert store.get_capture(capture_id).sha256 == capture.sha256
+
+    result = link.last("capture_result")
+    assert result == {
+        "v": 1,
+        "type": "capture_result",
+        "id": capture_id,
+        "verdict": "ok",
+        "reasons": [],
+        "stored": True,
+        "retake": False,
+    }
+    [stored] = rec.of(events.CaptureStored)
+    assert stored.capture.id == capture_id
+    assert stored.path == str(store.photo_path(capture.sha256))
+    assert store.photo_path(capture.sha256).read_bytes() == GOOD
+    assert controller.states[shot.id] is ShotState.OK
+    assert controller.index == 0  # nothing moves until the capture is reviewed
+    assert await controller.wait_result(capture_id) == capture
+
+
+async def test_quality_uses_the_requested_shots_thresholds(make: Make) -> None:
+    controller, _, _ = await make()
+    controller.select("vin_windscreen")  # stricter sharpness: this scene only warns
+    capture_id = await controller.capture()
+    controller.select("boot")  # moving on while the still travels changes nothing
+    capture = await controller.on_photo(capture_id, GOOD, width=1280, height=720, phone_time=None)
+    assert capture is not None
+    assert capture.shot_id == "vin_windscreen"
+    assert capture.quality.verdict is Verdict.WARN
+    assert controller.states["vin_windscreen"] is ShotState.WARN
+
+
+async def test_blurred_photo_is_rejected_and_retaken(make: Make, store: Store) -> None:
+    controller, link, rec = await make()
+    shot = controller.current
+
+    first = await take(controller, BLURRED)
+    result = link.last("capture_result")
+    assert result["verdict"] == "reject" and result["retake"] is True and result["stored"]
+    assert any("floue" in reason for reason in result["reasons"])
+    assert controller.states[shot.id] is ShotState.REJECTED
+
+    await controller.retake(first)
+    assert store.get_capture(first).accepted is False
+    assert controller.current.id == shot.id
+    assert link.last("capture_result")["retake"] is True
+    assert rec.of(events.CaptureReviewed)[-1] == events.CaptureReviewed(
+        controller.inspection_id, first, False
+    )
+
+    second = await take(controller, GOOD)
+    assert store.get_capture(second).retake_of == first
+    assert controller.states[shot.id] is ShotState.OK
+
+
+async def test_operator_retake_of_a_good_photo_says_why(make: Make) -> None:
+    controller, link, _ = await make()
+    first = await take(controller)
+    controller.next()
+    await controller.retake(first)
+    assert controller.index == 0  # back to the shot to take again
+    assert link.last("capture_result")["reasons"] == ["Merci de reprendre cette photo"]
+    assert controller.states[controller.current.id] is ShotState.REJECTED
+
+
+async def test_accept_moves_to_the_next_shot_that_needs_a_photo(make: Make) -> None:
+    controller, link, rec = await make()
+    ids = [s.id for s in controller.shots]
+    controller.select(ids[1])
+    await controller.accept(await take(controller))
+    controller.select(ids[0])
+    changes = len(rec.of(events.ShotChanged))
+
+    await controller.accept(await take(controller))
+    assert controller.current.id == ids[2]  # shot 1 is already done
+    assert len(rec.of(events.ShotChanged)) == changes + 1
+    assert link.last("shot")["id"] == ids[2]
+    assert rec.of(events.CaptureReviewed)[-1].accepted is True
+    assert controller.progress.done == 2
+
+
+async def test_accept_without_auto_advance_stays(make: Make) -> None:
+    controller, _, _ = await make(auto_advance=False)
+    await controller.accept(await take(controller))
+    assert controller.index == 0
+    assert controller.states[controller.current.id] is ShotState.OK
+
+
+async def test_accepting_every_required_shot_completes_the_inspection(
+    make: Make, store: Store
+) -> None:
+    controller, link, rec = await make()
+    for _ in controller.shots:
+        assert not controller.complete
+        await controller.accept(await take(controller))
+
+    assert controller.complete
+    assert link.last("done")["text"].startswith("Merci")
+    assert rec.of(events.Completed) == [events.Completed(controller.inspection_id)]
+    assert store.get_inspection(controller.inspection_id).status is InspectionStatus.CAPTURED
+    assert set(controller.states.values()) == {ShotState.OK}
+    assert (controller.progress.done, controller.progress.captured) == (8, 8)
+
+    rejoined = FakeLink()
+    controller.attach(rejoined, HELLO_EN)  # a phone coming back learns it is done
+    assert rejoined.last("done")["text"].startswith("Thank you")
+
+
+async def test_optional_shots_passed_over_are_skipped(
+    make: Make, store: Store, new_inspection: Callable[[str], str]
+) -> None:
+    inspection_id = new_inspection("standard")
+    controller, _, _ = await make(inspection_id)
+    ids = [s.id for s in controller.shots]
+    assert len(ids) >= 24
+    report = QualityReport(Verdict.OK)
+    for shot in controller.shots:  # the photos of an earlier session, straight to the store
+        if shot.required and shot.id not in ("boot", "engine_bay"):
+            store.add_capture(
+                inspection_id,
+                shot.id,
+                GOOD,
+                width=1280,
+                height=720,
+                source=CaptureSource.STILL,
+                quality=report,
+            )
+    await controller.close()
+
+    controller, _, rec = await make(inspection_id)
+    assert controller.current.id == "boot"
+    await controller.accept(await take(controller))
+    assert controller.current.id == "engine_bay"
+    assert controller.states["spare_wheel"] is ShotState.SKIPPED
+    assert controller.states["service_book"] is ShotState.PENDING
+    await controller.accept(await take(controller))
+    assert controller.complete and rec.of(events.Completed)
+    assert controller.states["service_book"] is ShotState.SKIPPED
+
+
+# -- damages and resuming -----------------------------------------------------------------
+
+
+async def test_damage_pairs_are_numbered_and_not_shown_until_selected(make: Make) -> None:
+    controller, link, rec = await make()
+    sent = len(link.sent)
+    pair = await controller.add_damage_pair()
+    assert (pair.wide.id, pair.closeup.id) == ("damage_1_wide", "damage_1_closeup")
+    assert (await controller.add_damage_pair()).wide.id == "damage_2_wide"
+    assert len(controller.shots) == 12
+    assert controller.progress.required == 12
+    assert len(link.sent) == sent and not rec.of(events.ShotChanged)
+
+    controller.select("damage_2_wide")
+    assert link.last("shot")["title"] == "Dommage 2 – vue d'ensemble"
+
+
+async def test_a_new_controller_resumes_at_the_first_missing_shot(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    inspection_id = controller.inspection_id
+    ids = [s.id for s in controller.shots]
+    await controller.accept(await take(controller))
+    await controller.retake(await take(controller, BLURRED))  # shot 1 still needs a photo
+    controller.select(ids[2])
+    await controller.accept(await take(controller))
+    await controller.add_damage_pair()
+    await controller.add_damage_pair()
+    controller.select("damage_2_wide")
+    await take(controller)  # unreviewed but good: it counts
+    await controller.close()
+
+    resumed, link, _ = await make(inspection_id)
+    assert resumed.current.id == ids[1]
+    assert link.last("shot")["id"] == ids[1]
+    assert [s.id for s in resumed.shots][8:] == [
+        "damage_1_wide",
+        "damage_1_closeup",
+        "damage_2_wide",
+        "damage_2_closeup",
+    ]
+    states = resumed.states
+    assert states[ids[0]] is ShotState.OK
+    assert states[ids[1]] is ShotState.REJECTED
+    assert states["damage_2_wide"] is ShotState.OK
+    assert states["damage_1_wide"] is ShotState.PENDING
+    assert resumed.progress.done == 3 and resumed.progress.required == 12
+    assert (await resumed.add_damage_pair()).wide.id == "damage_3_wide"
+
+
+async def test_adding_a_damage_after_completion_reopens_the_walk(make: Make) -> None:
+    controller, link, _ = await make()
+    for _ in controller.shots:
+        await controller.accept(await take(controller))
+    pair = await controller.add_damage_pair()
+    wide, closeup = pair.wide, pair.closeup
+    assert not controller.complete
+    assert controller.current.id == wide.id
+    assert link.last("shot")["id"] == wide.id
+    await controller.accept(await take(controller))
+    assert controller.current.id == closeup.id
+
+
+# -- damages added live ("Add damage") ------------------------------------------------------
+
+
+async def test_add_damage_records_a_damage_to_complete_on_the_current_shots_part(
+    make: Make, store: Store
+) -> None:
+    controller, _, _ = await make()
+    assert controller.current.id == "three_quarter_front_left"
+    pair = await controller.add_damage_pair()
+    (damage,) = store.damages(controller.inspection_id)
+    assert damage == pair.damage
+    assert damage.pair == 1 and damage.to_complete
+    assert damage.part is Part.WING_FRONT_LEFT
+    assert damage.capture_id is None  # no photo yet: the pair number finds them later
+    assert controller.damages == {1: damage}
+
+
+async def test_a_shot_without_an_obvious_part_gives_no_guess(make: Make, store: Store) -> None:
+    controller, _, _ = await make(checklist="standard")
+    controller.select("keys")
+    pair = await controller.add_damage_pair()
+    first = pair.damage
+    assert pair.guess is None
+    assert first.part is FALLBACK_PART and first.to_complete
+    # On a damage's own shot, the guess is that damage's part once someone confirmed it.
+    controller.select("damage_1_closeup")
+    assert (await controller.add_damage_pair()).guess is None
+    await controller.complete_damage(
+        first.id, part=Part.DOOR_REAR_RIGHT, type=DamageType.DENT, severity=Severity.MODERATE
+    )
+    pair = await controller.add_damage_pair()
+    assert pair.guess is pair.damage.part is Part.DOOR_REAR_RIGHT
+    assert [d.pair for d in store.damages(controller.inspection_id)] == [1, 2, 3]
+
+
+async def test_the_closeup_is_linked_when_it_arrives_and_both_photos_are_found(
+    make: Make, store: Store
+) -> None:
+    controller, _, _ = await make()
+    pair = await controller.add_damage_pair()
+    controller.select(pair.wide.id)
+    wide_id = await take(controller)
+    await controller.accept(wide_id)
+    assert controller.current.id == pair.closeup.id
+    blurred_id = await take(controller, BLURRED)  # rejected by quality: not linked
+
+    def stored() -> Damage:
+        (damage,) = store.damages(controller.inspection_id)
+        return damage
+
+    await asyncio.sleep(0.2)
+    assert stored().capture_id is None
+    closeup_id = await take(controller)
+    await eventually(lambda: stored().capture_id == closeup_id)
+    assert stored().to_complete  # linking a photo completes nothing
+
+    photos = damage_photos(stored(), store.captures(controller.inspection_id), controller.checklist)
+    assert photos.number == 1
+    assert photos.wide is not None and photos.wide.id == wide_id
+    assert photos.closeup is not None and photos.closeup.id == closeup_id
+    assert blurred_id not in (photos.wide.id, photos.closeup.id)
+
+
+async def test_a_closeup_taken_after_a_restart_is_still_linked(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    pair = await controller.add_damage_pair()
+    inspection_id = controller.inspection_id
+    await controller.close()  # the console died before the photos were taken
+
+    resumed, _, _ = await make(inspection_id)
+    assert [s.id for s in resumed.shots][-2:] == [pair.wide.id, pair.closeup.id]
+    assert resumed.progress.required == 10  # the recorded pair still needs its photos
+    resumed.select(pair.closeup.id)
+    closeup_id = await take(resumed)
+    await resumed.close()  # waits for the link to land
+    (damage,) = store.damages(inspection_id)
+    assert damage.capture_id == closeup_id
+    assert (await resumed.add_damage_pair()).number == 2  # never a second damage 1
+
+
+async def test_complete_damage_says_what_it_is(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    damage = (await controller.add_damage_pair()).damage
+    done = await controller.complete_damage(
+        damage.id,
+        part=Part.BONNET,
+        type=DamageType.SCRATCH,
+        severity=Severity.SEVERE,
+        note="20 cm",
+    )
+    (stored,) = store.damages(controller.inspection_id)
+    assert stored == done
+    assert (stored.part, stored.type, stored.severity, stored.note) == (
+        Part.BONNET,
+        DamageType.SCRATCH,
+        Severity.SEVERE,
+        "20 cm",
+    )
+    assert not stored.to_complete and stored.pair == 1
+
+
+async def test_add_damage_that_cannot_be_recorded_changes_nothing(make: Make, store: Store) -> None:
+    controller, _, _ = await make()
+    shots = len(controller.shots)
+    store.delete_inspection(controller.inspection_id)  # the record cannot be written now
+    with pytest.raises((StoreError, sqlite3.Error)):
+        await controller.add_damage_pair()
+    assert len(controller.shots) == shots and controller.damages == {}
+
+
+# -- failures and the frame fallback ------------------------------------------------------
+
+
+async def test_no_still_in_time_stores_the_newest_frame(make: Make, store: Store) -> None:
+    controller, link, rec = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    capture_id = await controller.capture()
+
+    capture = await asyncio.wait_for(controller.wait_result(capture_id), 5)
+    assert capture is not None
+    assert capture.id == capture_id
+    assert capture.source is CaptureSource.FRAME
+    assert (capture.width, capture.height) == (1280, 720)
+    assert capture.quality.verdict is Verdict.OK
+    assert link.last("capture_result")["stored"] is True
+    assert rec.of(events.CaptureStored)[0].capture.source is CaptureSource.FRAME
+
+    late = await controller.on_photo(capture_id, GOOD, width=1280, height=720, phone_time=None)
+    assert late is None
+    assert [c.id for c in store.captures(controller.inspection_id)] == [capture_id]
+    assert len(rec.of(events.CaptureStored)) == 1
+
+
+async def test_fallback_uses_the_last_frame_seen_when_the_link_is_gone(make: Make) -> None:
+    controller, link, _ = await make(still_timeout=0.2, hint_interval=100)
+    controller.on_frame(scene(seed=2))
+    controller.detach()
+    capture_id = await controller.capture()
+    assert link.of("capture") == []  # not linked: the request could not even be sent
+    capture = await asyncio.wait_for(controller.wait_result(capture_id), 5)
+    assert capture is not None and capture.source is CaptureSource.FRAME
+
+
+async def test_no_still_and_no_frame_fails_the_capture(make: Make, store: Store) -> None:
+    controller, link, rec = await make(still_timeout=0.2)
+    capture_id = await controller.capture()
+    assert await asyncio.wait_for(controller.wait_result(capture_id), 5) is None
+
+    [failed] = rec.of(events.CaptureFailed)
+    assert failed.capture_id == capture_id
+    result = link.last("capture_result")
+    assert result["id"] == capture_id and result["stored"] is False and result["retake"]
+    assert store.captures(controller.inspection_id) == []
+    assert controller.states[controller.current.id] is ShotState.PENDING
+
+
+async def test_unknown_capture_ids_are_ignored(make: Make, store: Store) -> None:
+    controller, _, rec = await make()
+    assert (
+        await controller.on_photo("feedfacecafe", GOOD, width=1280, height=720, phone_time=None)
+        is None
+    )
+    controller.on_photo_failed("feedfacecafe", "whatever")
+    assert store.captures(controller.inspection_id) == []
+    assert rec.events == []
+    with pytest.raises(ValueError, match="not a capture of this session"):
+        await controller.accept("feedfacecafe")
+
+
+async def test_disk_full_replies_not_stored_and_the_session_goes_on(
+    make: Make, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    controller, link, rec = await make()
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise DiskFull("photo not saved: the disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "add_capture", disk_full)
+        capture_id = await controller.capture()
+        assert (
+            await controller.on_photo(capture_id, GOOD, width=1280, height=720, phone_time=None)
+            is None
+        )
+    result = link.last("capture_result")
+    assert result["stored"] is False and result["retake"] is True
+    assert result["reasons"] == ["Photo non enregistrée, réessayez"]
+    [failed] = rec.of(events.CaptureFailed)
+    assert failed.capture_id == capture_id and "disk is full" in failed.reason
+    assert await controller.wait_result(capture_id) is None
+
+    await controller.accept(await take(controller))  # the next try works
+    assert controller.index == 1
+
+
+async def test_photo_failed_on_the_phone_asks_for_a_retry(make: Make) -> None:
+    controller, link, rec = await make(hello=HELLO_EN)
+    capture_id = await controller.capture()
+    controller.on_photo_failed(capture_id, "sha256 mismatch")
+    assert rec.of(events.CaptureFailed)[0].reason == "sha256 mismatch"
+    assert link.last("capture_result")["reasons"] == ["Photo not saved, retry"]
+    assert not controller.capture_in_flight
+    assert await controller.wait_result(capture_id) is None
+
+
+# -- live hints ------------------------------------------------------------------------
+
+
+async def test_hints_are_sent_only_when_they_change(make: Make) -> None:
+    controller, link, rec = await make()
+    dark = np.full((360, 640, 3), 12, np.uint8)
+    sharp, other = scene(640, 360, seed=1), scene(640, 360, seed=2)
+
+    for frame in (dark, dark, sharp, sharp, sharp, other):
+        await controller.sample(frame)
+
+    assert [(m["code"], bool(m["text"])) for m in link.of("hint")] == [
+        ("too_dark", True),
+        ("moving", True),
+        (None, False),
+        ("moving", True),
+    ]
+    assert link.of("hint")[0]["text"] == "Trop sombre : allumez la lampe"
+    assert [e.code for e in rec.of(events.LiveHint)] == ["too_dark", "moving", None, "moving"]
+    live = controller.live
+    assert live is not None and not live.steady and live.verdict is Verdict.OK
+
+
+async def test_on_frame_is_rate_limited_and_keeps_the_newest_frame(make: Make) -> None:
+    controller, link, _ = await make(hint_interval=60)
+    link.frame = None
+    dark = np.full((360, 640, 3), 12, np.uint8)
+    controller.on_frame(dark)
+    for seed in range(5):
+        controller.on_frame(scene(640, 360, seed=seed))  # within the interval: not analysed
+    await eventually(lambda: controller.live is not None)
+    await asyncio.sleep(0.05)
+    assert [m["code"] for m in link.of("hint")] == ["too_dark"]
+    newest = controller.latest_frame()
+    assert newest is not None and newest.mean() > 50  # the last frame is kept, not the dark
+
+
+# -- self mode and operator tools -----------------------------------------------------
+
+
+async def test_shutter_captures_in_self_mode_only(make: Make) -> None:
+    operator, link, _ = await make()
+    await operator.handle_message({"v": 1, "type": "shutter"})
+    assert link.of("capture") == []
+
+    seller, link, rec = await make(mode="self")
+    assert link.sent[0]["mode"] == "self"
+    await seller.handle_message({"v": 1, "type": "shutter"})
+    await seller.handle_message({"v": 1, "type": "shutter"})  # one at a time
+    assert len(link.of("capture")) == 1
+    assert len(rec.of(events.CaptureRequested)) == 1
+
+
+async def test_operator_tools_send_validated_messages(make: Make) -> None:
+    controller, link, _ = await make()
+    controller.torch(True)
+    controller.pointer(0.25, 0.75)
+    controller.pointer(None, None)
+    controller.message("  Reculez un peu  ")
+    assert link.sent[2:] == [
+        {"v": 1, "type": "torch", "on": True},
+        {"v": 1, "type": "pointer", "x": 0.25, "y": 0.75},
+        {"v": 1, "type": "pointer", "x": None, "y": None},
+        {"v": 1, "type": "message", "text": "Reculez un peu"},
+    ]
+    with pytest.raises(ValueError, match="both x and y"):
+        controller.pointer(0.5, None)
+    with pytest.raises(ValueError, match="within 0-1"):
+        controller.pointer(1.5, 0.5)
+    with pytest.raises(ValueError, match="too long"):
+        controller.message("x" * 501)
+    with pytest.raises(ValueError, match="empty"):
+        controller.message("   ")
+
+
+async def test_a_failing_link_does_not_break_the_session(make: Make) -> None:
+    class BrokenLink(FakeLink):
+        def send(self, text: str) -> None:
+            raise ConnectionError("channel closed")
+
+    controller, _, rec = await make(attach=False)
+    controller.attach(BrokenLink(), HELLO_FR)
+    await controller.accept(await take(controller))
+    assert controller.index == 1 and rec.of(events.CaptureStored)
+
+
+async def test_open_builds_the_controller_off_the_loop(
+    store: Store, new_inspection: Callable[[str], str]
+) -> None:
+    controller = await SessionController.open(store, new_inspection("quick"), mode="self")
+    assert controller.mode == "self" and controller.index == 0
+    with pytest.raises(ValueError, match="mode"):
+        SessionController(store, controller.inspection_id, mode="robot")  # type: ignore[arg-type]

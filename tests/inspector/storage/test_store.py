@@ -1,0 +1,348 @@
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from inspector.domain.models import (
+    CaptureSource,
+    Damage,
+    DamageType,
+    Inspection,
+    InspectionStatus,
+    Part,
+    QualityReport,
+    Region,
+    Severity,
+    Vehicle,
+    Verdict,
+)
+from inspector.storage import store as store_module
+from inspector.storage.store import DiskFull, NotFound, Store, StoreError
+from tests.data import jpeg_bytes, scene
+
+OK = QualityReport(Verdict.OK, metrics={"sharpness": 300.0})
+
+
+def make_inspection(store: Store, inspection_id: str = "insp1") -> Inspection:
+    return store.create_inspection(
+        Inspection(id=inspection_id, checklist="standard", vehicle=Vehicle(make="Renault"))
+    )
+
+
+def add(store: Store, inspection_id: str, data: bytes, shot: str = "front") -> str:
+    c = store.add_capture(
+        inspection_id, shot, data, width=10, height=10, source=CaptureSource.STILL, quality=OK
+    )
+    return c.id
+
+
+def test_schema_is_current_and_wal(store: Store) -> None:
+    assert store.schema_version == store_module.SCHEMA_VERSION
+    mode = sqlite3.connect(store.data_dir / "inspector.db").execute("PRAGMA journal_mode")
+    assert mode.fetchone()[0] == "wal"
+
+
+def test_inspection_round_trip(store: Store) -> None:
+    inspection = make_inspection(store)
+    inspection.notes = "rayure sur l'aile"
+    inspection.status = InspectionStatus.LIVE
+    store.update_inspection(inspection)
+    again = store.get_inspection("insp1")
+    assert again.notes == "rayure sur l'aile"
+    assert again.status is InspectionStatus.LIVE
+    assert again.vehicle.make == "Renault"
+    assert again.created_at.tzinfo is not None
+    assert [i.id for i in store.list_inspections()] == ["insp1"]
+    assert store.find_inspection("ins").id == "insp1"
+
+
+def test_unknown_ids_raise_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        store.get_inspection("nope")
+    with pytest.raises(NotFound):
+        store.delete_inspection("nope")
+    with pytest.raises(NotFound):
+        store.set_status("nope", InspectionStatus.LIVE)
+    with pytest.raises(NotFound, match="cannot add a capture"):
+        add(store, "nope", b"x")
+
+
+def test_ambiguous_prefix_is_refused(store: Store) -> None:
+    make_inspection(store, "abc1")
+    make_inspection(store, "abc2")
+    with pytest.raises(NotFound, match="several"):
+        store.find_inspection("abc")
+    # LIKE wildcards in the prefix are taken literally
+    with pytest.raises(NotFound):
+        store.find_inspection("%")
+
+
+def test_capture_writes_photo_by_hash(store: Store) -> None:
+    make_inspection(store)
+    data = jpeg_bytes(scene(320, 240))
+    capture_id = add(store, "insp1", data)
+    capture = store.get_capture(capture_id)
+    assert capture.sha256 == hashlib.sha256(data).hexdigest()
+    assert store.photo_path(capture.sha256).read_bytes() == data
+    assert store.read_photo(capture.sha256) == data
+    assert capture.quality.metrics["sharpness"] == 300.0
+    store.set_capture_accepted(capture_id, False)
+    assert store.get_capture(capture_id).accepted is False
+
+
+def test_delete_removes_files_not_shared(store: Store) -> None:
+    make_inspection(store, "a")
+    make_inspection(store, "b")
+    shared, own = b"shared photo", b"own photo"
+    add(store, "a", shared)
+    add(store, "a", own)
+    add(store, "b", shared)
+    own_sha = hashlib.sha256(own).hexdigest()
+    store.delete_inspection("a")
+    assert not store.photo_path(own_sha).exists()
+    assert store.photo_path(hashlib.sha256(shared).hexdigest()).exists()
+    assert store.captures("a") == []
+
+
+def test_thumbnail_is_cached_and_small(store: Store) -> None:
+    make_inspection(store)
+    data = jpeg_bytes(scene(1600, 1200))
+    sha = store.get_capture(add(store, "insp1", data)).sha256
+    thumb = store.thumbnail(sha, 200)
+    from PIL import Image
+
+    with Image.open(thumb) as img:
+        assert max(img.size) == 200
+    mtime = thumb.stat().st_mtime_ns
+    assert store.thumbnail(sha, 200) == thumb
+    assert thumb.stat().st_mtime_ns == mtime
+    store.delete_inspection("insp1")
+    assert not thumb.exists()
+
+
+def test_thumbnail_of_corrupt_photo_is_a_clear_error(store: Store) -> None:
+    make_inspection(store)
+    sha = store.get_capture(add(store, "insp1", b"not a jpeg")).sha256
+    with pytest.raises(StoreError, match="cannot be read"):
+        store.thumbnail(sha)
+
+
+def test_damages_round_trip(store: Store) -> None:
+    make_inspection(store)
+    capture_id = add(store, "insp1", b"photo")
+    damage = Damage(
+        id="d1",
+        inspection_id="insp1",
+        capture_id=capture_id,
+        part=Part.DOOR_FRONT_LEFT,
+        type=DamageType.DENT,
+        severity=Severity.MODERATE,
+        region=Region(0.1, 0.2, 0.3, 0.1),
+        note="bosse",
+    )
+    store.add_damage(damage)
+    damage.severity = Severity.SEVERE
+    store.update_damage(damage)
+    (again,) = store.damages("insp1")
+    assert again.severity is Severity.SEVERE
+    assert again.region == Region(0.1, 0.2, 0.3, 0.1)
+    store.delete_damage("d1")
+    assert store.damages("insp1") == []
+
+
+def test_a_damage_keeps_its_photo_pair_and_whether_it_is_to_complete(store: Store) -> None:
+    make_inspection(store)
+    damage = Damage("d1", "insp1", None, Part.ROOF, DamageType.OTHER, Severity.MINOR, pair=2)
+    damage.to_complete = True
+    store.add_damage(damage)
+    assert store.damages("insp1") == [damage]
+    damage.to_complete = False
+    store.update_damage(damage)
+    assert store.damages("insp1") == [damage]
+    with pytest.raises(sqlite3.IntegrityError):  # one damage per photo pair
+        store.add_damage(
+            Damage("d2", "insp1", None, Part.ROOF, DamageType.DENT, Severity.MINOR, pair=2)
+        )
+
+
+def test_disk_full_is_reported_and_leaves_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_inspection(store)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module.os, "fsync", full)
+    with pytest.raises(DiskFull, match="disk is full"):
+        add(store, "insp1", b"a photo")
+    monkeypatch.undo()
+    assert store.captures("insp1") == []
+    assert [p for p in store.photos_dir.rglob("*") if p.is_file()] == []
+
+
+def test_unwritable_photo_folder_is_reported(store: Store) -> None:
+    make_inspection(store)
+    data = b"blocked photo"
+    sha = hashlib.sha256(data).hexdigest()
+    (store.photos_dir / sha[:2]).write_bytes(b"a file where a folder should be")
+    with pytest.raises(StoreError, match="photo not saved"):
+        add(store, "insp1", data)
+    assert store.captures("insp1") == []
+
+
+def test_corrupt_database_is_a_clear_error(data_dir: Path) -> None:
+    (data_dir / "inspector.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open the database"):
+        Store(data_dir)
+
+
+def test_newer_schema_is_refused(data_dir: Path) -> None:
+    Store(data_dir).close()
+    db = sqlite3.connect(data_dir / "inspector.db")
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(StoreError, match="newer version"):
+        Store(data_dir)
+
+
+def test_migrates_a_version_1_database(data_dir: Path) -> None:
+    db = sqlite3.connect(data_dir / "inspector.db")
+    db.executescript(store_module._MIGRATIONS[0] + "PRAGMA user_version=1;")
+    db.execute(
+        "INSERT INTO inspections VALUES ('old','2026-01-01T00:00:00+00:00',"
+        "'2026-01-01T00:00:00+00:00','draft','','','standard',"
+        '\'{"make":"Fiat","model":"","year":null,"plate":"","vin":"",'
+        '"mileage_km":null,"fuel":null,"colour":""}\','
+        '\'{"name":"","phone":"","email":"","language":"fr"}\',\'\',NULL)'
+    )
+    db.commit()
+    db.close()
+    with Store(data_dir) as store:
+        assert store.schema_version == store_module.SCHEMA_VERSION
+        assert store.get_inspection("old").vehicle.make == "Fiat"
+        store.revoke_tokens("old")  # the table added by migration 2 exists
+
+
+def test_migrates_a_version_2_database_with_damages(data_dir: Path) -> None:
+    db = sqlite3.connect(data_dir / "inspector.db")
+    db.executescript(
+        store_module._MIGRATIONS[0] + store_module._MIGRATIONS[1] + "PRAGMA user_version=2;"
+    )
+    db.execute(
+        "INSERT INTO inspections VALUES ('old','2026-01-01T00:00:00+00:00',"
+        "'2026-01-01T00:00:00+00:00','captured','','','standard',"
+        '\'{"make":"Fiat","model":"","year":null,"plate":"","vin":"",'
+        '"mileage_km":null,"fuel":null,"colour":""}\','
+        '\'{"name":"","phone":"","email":"","language":"fr"}\',\'\',NULL)'
+    )
+    db.execute(
+        "INSERT INTO damages VALUES ('d1','old',NULL,'bonnet','dent',2,NULL,'',"
+        "'2026-01-01T00:00:00+00:00')"
+    )
+    db.commit()
+    db.close()
+    with Store(data_dir) as store:
+        assert store.schema_version == store_module.SCHEMA_VERSION
+        (damage,) = store.damages("old")
+        assert damage.part is Part.BONNET and damage.pair is None and not damage.to_complete
+
+
+def test_two_threads_at_once(store: Store) -> None:
+    make_inspection(store)
+    errors: list[BaseException] = []
+
+    def writer(tag: str) -> None:
+        try:
+            for i in range(40):
+                add(store, "insp1", f"{tag}-{i}".encode(), shot=tag)
+                store.captures("insp1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in ("left", "right")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    captures = store.captures("insp1")
+    assert len(captures) == 80
+    assert sorted({c.id for c in captures}) == sorted(c.id for c in captures)
+
+
+def test_sweeps_leftover_temporary_files(data_dir: Path) -> None:
+    Store(data_dir).close()
+    leftover = data_dir / "photos" / "ab" / f"abc.jpg.1234{store_module.TMP_SUFFIX}"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half a photo")
+    Store(data_dir).close()
+    assert not leftover.exists()
+
+
+def test_old_unreferenced_photos_are_swept_young_ones_kept(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        make_inspection(store)
+        kept = store.get_capture(add(store, "insp1", b"referenced")).sha256
+        old_orphan = store.write_photo(b"killed before its row")
+        young_orphan = store.write_photo(b"row about to be written by another process")
+        an_hour_ago = time.time() - store_module.ORPHAN_MIN_AGE_SECONDS - 5
+        for sha in (kept, old_orphan):
+            os.utime(store.photo_path(sha), (an_hour_ago, an_hour_ago))
+    with Store(data_dir) as store:
+        assert store.photo_path(kept).exists()
+        assert not store.photo_path(old_orphan).exists()
+        assert store.photo_path(young_orphan).exists()
+
+
+_WRITER = textwrap.dedent(
+    """
+    import os, sys
+    from inspector.domain.models import CaptureSource, Inspection, QualityReport, Verdict
+    from inspector.storage.store import Store
+    store = Store(sys.argv[1])
+    store.create_inspection(Inspection(id="k", checklist="standard"))
+    print("ready", flush=True)
+    i = 0
+    while True:
+        data = os.urandom(64 * 1024) + str(i).encode()
+        store.add_capture("k", "front", data, width=1, height=1,
+                          source=CaptureSource.STILL, quality=QualityReport(Verdict.OK))
+        i += 1
+    """
+)
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.5])
+def test_killed_writer_never_leaves_a_dangling_row(data_dir: Path, delay: float) -> None:
+    """SIGKILL a process in the middle of writing captures, then check every row."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(data_dir)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"ready"
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    proc.stdout.close()
+    with Store(data_dir) as store:
+        captures = store.captures("k")
+        assert captures, "the writer should have stored something before it was killed"
+        for capture in captures:
+            data = store.photo_path(capture.sha256).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == capture.sha256
+            assert len(data) == capture.size
+        assert not list(store.photos_dir.rglob(f"*{store_module.TMP_SUFFIX}"))

@@ -1,0 +1,323 @@
+"""Photos are never lost to the store itself: a lost database, a delete racing a write,
+a damaged file reused, and ``inspector repair`` afterwards.
+
+Real SQLite, real files, and real processes where two of them share a data folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from inspector.cli.main import main
+from inspector.domain.models import CaptureSource, Inspection, QualityReport, Verdict
+from inspector.storage.store import DB_NAME, Store, StoreError
+from tests.data import jpeg_bytes, scene
+from tests.inspector.os_fixtures import ROOT, checkpoint, corrupt
+from tests.inspector.report.test_report import make_inspection
+
+TWO_HOURS_AGO = time.time() - 2 * 3600
+
+
+def photo_files(data_dir: Path) -> dict[str, bytes]:
+    return {p.stem: p.read_bytes() for p in sorted((data_dir / "photos").glob("??/*.jpg"))}
+
+
+def age_photos(data_dir: Path) -> None:
+    """Make every photo old enough for the orphan sweep."""
+    for path in (data_dir / "photos").glob("??/*.jpg"):
+        os.utime(path, (TWO_HOURS_AGO, TWO_HOURS_AGO))
+
+
+def lose_database(data_dir: Path, how: str) -> None:
+    db = data_dir / DB_NAME
+    for companion in (db.with_name(DB_NAME + "-wal"), db.with_name(DB_NAME + "-shm")):
+        companion.unlink(missing_ok=True)
+    if how == "deleted":
+        db.unlink()
+    else:
+        db.write_bytes(b"")  # truncated by disk trouble
+
+
+def add(store: Store, inspection_id: str, data: bytes, shot: str = "front") -> str:
+    return store.add_capture(
+        inspection_id,
+        shot,
+        data,
+        width=1,
+        height=1,
+        source=CaptureSource.STILL,
+        quality=QualityReport(Verdict.OK),
+    ).sha256
+
+
+# -- item 1: a missing or empty database ------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["deleted", "truncated"])
+def test_a_lost_database_is_refused_and_never_sweeps_the_photos(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    with Store(data_dir) as store:
+        make_inspection(store)
+    before = photo_files(data_dir)
+    age_photos(data_dir)
+    lose_database(data_dir, how)
+
+    for argv in (["list"], ["show", "a1b2"], ["new", "--make", "Fiat"]):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 1, argv
+        assert f"photos/ holds {len(before)} files but the database is missing or empty" in err
+        assert "restore it, or run `inspector repair`" in err
+    with pytest.raises(StoreError, match="database is missing or empty"):
+        Store(data_dir)
+    assert photo_files(data_dir) == before
+    if how == "deleted":
+        assert not (data_dir / DB_NAME).exists()  # not even an empty one was created
+
+
+def test_a_database_restored_from_an_older_backup_keeps_the_newer_photos(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(data_dir) as store:
+        store.create_inspection(Inspection(id="older", checklist="standard"))
+        add(store, "older", jpeg_bytes(scene(64, 48, seed=1)))
+    backup = (data_dir / DB_NAME).read_bytes()  # closed: the WAL is folded in
+    with Store(data_dir) as store:
+        make_inspection(store)  # the work done since the backup
+    before = photo_files(data_dir)
+    age_photos(data_dir)
+    lose_database(data_dir, "deleted")
+    (data_dir / DB_NAME).write_bytes(backup)  # restored from the backup
+
+    Store(data_dir).close()  # opening sweeps old unreferenced photos...
+    assert photo_files(data_dir) == before  # ...but not a whole inspection's worth
+    assert main(["repair"]) == 0
+    assert f"{len(before) - 1} photos had no record" in capsys.readouterr().out
+
+
+def test_read_only_commands_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "not-yet"
+    assert main(["--data-dir", str(folder), "list"]) == 0
+    assert "No inspections yet" in capsys.readouterr().out
+    assert main(["--data-dir", str(folder), "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["--data-dir", str(folder), "show", "abc"]) == 1
+    assert "no inspection 'abc'" in capsys.readouterr().err
+    assert main(["--data-dir", str(folder), "report", "abc", "-o", str(tmp_path / "r.pdf")]) == 1
+    capsys.readouterr()
+    assert not folder.exists()
+
+
+def test_read_only_commands_leave_the_database_as_it_was(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(data_dir) as store:
+        inspection, _, _ = make_inspection(store)
+    db = data_dir / DB_NAME
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    photos = photo_files(data_dir)
+    for argv in (["list"], ["list", "--check"], ["show", inspection.id, "--check", "--json"]):
+        assert main(argv) == 0
+    capsys.readouterr()
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert photo_files(data_dir) == photos
+
+
+def test_repair_keeps_the_photos_of_a_lost_database(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(data_dir) as store:
+        make_inspection(store)
+    before = photo_files(data_dir)
+    age_photos(data_dir)
+    lose_database(data_dir, "deleted")
+
+    assert main(["repair"]) == 0
+    out = capsys.readouterr().out
+    assert "The database was missing: a new one was created." in out
+    assert f"{len(before)} photos had no record: kept in the new inspection" in out
+    assert "cannot tell its vehicle, seller, inspection, shot" in out
+
+    assert main(["list", "--json"]) == 0
+    (recovered,) = json.loads(capsys.readouterr().out)
+    assert recovered["vehicle"]["make"] == "Recovered photos"
+    with Store(data_dir) as store:  # opens (and sweeps) normally again: nothing lost
+        captures = store.captures(recovered["id"])
+    assert {c.sha256 for c in captures} == set(before)
+    assert photo_files(data_dir) == before
+    # The recovered inspection is usable: a report, and a bundle another folder imports.
+    assert (
+        main(
+            ["report", recovered["id"], "-o", str(tmp_path / "recovered.pdf"), "--allow-incomplete"]
+        )
+        == 0
+    )
+    assert main(["export", recovered["id"], "-o", str(tmp_path / "recovered.zip")]) == 0
+    other = tmp_path / "other"
+    assert main(["--data-dir", str(other), "import", str(tmp_path / "recovered.zip")]) == 0
+    capsys.readouterr()
+    # A second repair finds nothing more to do.
+    assert main(["repair"]) == 0
+    assert "Nothing to repair" in capsys.readouterr().out
+
+
+def test_repair_salvages_a_damaged_database(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(data_dir) as store:
+        make_inspection(store)
+        store.create_inspection(Inspection(id="second", checklist="standard"))
+        for i in range(30):
+            add(store, "second", jpeg_bytes(scene(64, 48, seed=100 + i)), shot="rear")
+    before = photo_files(data_dir)
+    db = data_dir / DB_NAME
+    checkpoint(db)
+    # Random bytes over one page holding capture rows (found with SQLite's dbstat).
+    probe = sqlite3.connect(db)
+    page_size = probe.execute("PRAGMA page_size").fetchone()[0]
+    leaves = [
+        n
+        for (n,) in probe.execute(
+            "SELECT pageno FROM dbstat WHERE name='captures' AND pagetype='leaf' ORDER BY pageno"
+        )
+    ]
+    probe.close()
+    assert len(leaves) >= 2
+    corrupt(db, offset=(leaves[1] - 1) * page_size, length=page_size)
+    assert main(["list"]) == 1
+    assert "the database is damaged — see `inspector repair`" in capsys.readouterr().err
+
+    assert main(["repair"]) == 3  # 3: some records could not be read back
+    out = capsys.readouterr().out
+    assert "The database was damaged: set aside as" in out
+    assert "Recovered from it: 2 inspections, " in out
+    assert "Part of the captures could not be read: those records are lost." in out
+    assert "photos had no record: kept in the new inspection" in out
+    aside = [p for p in data_dir.iterdir() if p.name.startswith(f"{DB_NAME}.damaged-")]
+    assert aside, "the damaged database is kept aside"
+    check = sqlite3.connect(db)
+    assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    check.close()
+    with Store(data_dir) as store:
+        assert store.used_photos() == set(before)  # every photo restored or adopted
+        assert store.list_inspections()
+    assert photo_files(data_dir) == before
+    assert main(["list"]) == 0
+
+
+# -- item 2: a delete racing an import (or a capture with identical bytes) ---------
+
+_IMPORTER = textwrap.dedent(
+    """
+    import contextlib, sys
+    from inspector.domain.models import Capture, CaptureSource, Inspection, QualityReport, Verdict
+    from inspector.storage.store import Store
+    store = Store(sys.argv[1])
+    data = open(sys.argv[2], "rb").read()
+    # What import_bundle does: photos first, then the rows, under the photos lock.
+    hold = getattr(store, "writing_photos", contextlib.nullcontext)
+    with hold():
+        sha = store.write_photo(data)
+        print("written", flush=True)
+        sys.stdin.readline()
+        inspection = Inspection(id="imported", checklist="standard")
+        capture = Capture(id="c-imported", inspection_id="imported", shot_id="front",
+                          sha256=sha, width=1, height=1, source=CaptureSource.STILL,
+                          quality=QualityReport(Verdict.OK), size=len(data))
+        store.import_rows(inspection, [capture], [])
+    print("committed", flush=True)
+    """
+)
+
+
+@pytest.mark.timeout(90)
+def test_a_delete_racing_an_import_never_removes_a_photo_a_new_row_uses(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    photo = jpeg_bytes(scene(64, 48, seed=3))
+    with Store(data_dir) as store:
+        store.create_inspection(Inspection(id="old", checklist="standard"))
+        sha = add(store, "old", photo)
+    (tmp_path / "photo.jpg").write_bytes(photo)
+
+    importer = subprocess.Popen(
+        [sys.executable, "-c", _IMPORTER, str(data_dir), str(tmp_path / "photo.jpg")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert importer.stdout is not None and importer.stdin is not None
+    assert importer.stdout.readline().strip() == "written"
+    # Another process deletes the inspection that held the same photo...
+    deleter = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "--data-dir", str(data_dir), "delete", "old"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    reader = sqlite3.connect(data_dir / DB_NAME)
+    deadline = time.monotonic() + 60
+    while reader.execute("SELECT 1 FROM inspections WHERE id='old'").fetchall():
+        assert time.monotonic() < deadline, "the delete never committed"
+        time.sleep(0.05)
+    reader.close()
+    time.sleep(0.5)  # ...and has had time to unlink what it thought unused
+    importer.stdin.write("\n")
+    importer.stdin.flush()
+    assert importer.stdout.readline().strip() == "committed"
+    assert importer.wait(timeout=30) == 0
+    out, err = deleter.communicate(timeout=30)
+    importer.stdin.close()
+    importer.stdout.close()
+    assert deleter.returncode == 0, err
+    assert "Deleted inspection old" in out
+
+    with Store(data_dir) as store:
+        (capture,) = store.captures("imported")
+        assert capture.sha256 == sha
+        assert store.read_photo(sha) == photo, "the imported row points at a deleted photo"
+
+
+def test_reusing_a_photo_file_makes_it_young_for_the_sweep(data_dir: Path) -> None:
+    photo = jpeg_bytes(scene(64, 48, seed=4))
+    with Store(data_dir) as store:
+        store.create_inspection(Inspection(id="k", checklist="standard"))
+        add(store, "k", b"another photo")  # the sweep only runs when some row exists
+        sha = store.write_photo(photo)  # an orphan left by a killed process long ago
+        os.utime(store.photo_path(sha), (TWO_HOURS_AGO, TWO_HOURS_AGO))
+        # A capture with identical bytes reuses the file; before its row is committed,
+        # another process opens the data folder (and sweeps old orphans).
+        assert store.write_photo(photo) == sha
+        Store(data_dir).close()
+        assert store.photo_path(sha).exists(), "the sweep removed a photo being reused"
+        add(store, "k", photo)
+        assert store.read_photo(sha) == photo
+
+
+# -- item 3: a damaged local file is not reused ------------------------------------
+
+
+def test_a_damaged_photo_file_is_replaced_when_the_same_bytes_are_written(store: Store) -> None:
+    photo = jpeg_bytes(scene(64, 48, seed=5))
+    sha = store.write_photo(photo)
+    path = store.photo_path(sha)
+    damaged = bytearray(photo)
+    damaged[len(damaged) // 2] ^= 0xFF  # one byte changed on disk, same size
+    path.write_bytes(bytes(damaged))
+    assert store.write_photo(photo) == sha
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
