@@ -51,6 +51,7 @@ from PIL import Image
 if sys.platform != "win32":  # Windows has no flock: no cross-process photo lock there
     import fcntl
 
+from inspector import atomic
 from inspector.domain.models import (
     Capture,
     CaptureSource,
@@ -71,7 +72,7 @@ from inspector.domain.models import (
 DB_NAME = "inspector.db"
 PHOTOS_DIR = "photos"
 THUMBS_DIR = "thumbs"
-TMP_SUFFIX = ".part"
+TMP_SUFFIX = atomic.TMP_SUFFIX
 ORPHAN_MIN_AGE_SECONDS = 3600.0
 ORPHAN_SWEEP_LIMIT = 20
 """More old unreferenced photos than this is not a few killed writes but a database
@@ -246,32 +247,14 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem allows it
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that it is either whole or absent."""
-    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+    """Write photo bytes whole or not at all; failures worded for the user."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic.write_atomic(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull(f"photo not saved: the disk is full ({path.parent})") from exc
         raise StoreError(f"photo not saved: cannot write {path.parent} ({exc.strerror})") from exc
-    _fsync_dir(path.parent)
 
 
 def _vehicle_to_json(v: Vehicle) -> str:
