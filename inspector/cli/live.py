@@ -9,13 +9,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import segno
 
+from inspector.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, AddCommand, error
 from inspector.cli.terminal import json_text, printable
 from inspector.config import IceServer, ServerSettings, resolve_data_dir
 from inspector.domain.models import InspectionStatus
@@ -25,11 +25,8 @@ from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
 
-# inspector.engine (aiortc, aiohttp) is imported by the commands that run it:
+# inspector.live.engine (aiortc, aiohttp) is imported by the commands that run it:
 # importing it takes seconds, which every other command would pay.
-
-Handler = Callable[[argparse.Namespace], int]
-AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 _QUIET_EVENTS = {"frame", "stats", "hint"}
 
@@ -114,8 +111,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine.start()
     except EngineStartError as exc:
         store.close()
-        print(f"inspector: error: {printable(str(exc))}", file=sys.stderr)
-        return 1
+        error(str(exc))
+        return EXIT_FAILURE
     try:
         if args.new_inspection:
             inspection, _ = create_inspection(
@@ -315,11 +312,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         result = run_demo(data_dir, output, checklist=args.checklist)
     except (TimeoutError, EngineStartError, DemoFailed) as exc:
-        print(f"inspector: error: demo failed: {printable(str(exc))}", file=sys.stderr)
-        return 1
+        error(f"demo failed: {exc}")
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("inspector: demo interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(result))
     else:
@@ -347,6 +344,7 @@ def _server_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(add: AddCommand) -> None:
+    """Add serve, invite, revoke and demo to the ``inspector`` parser."""
     p = add("serve", cmd_serve, "run the phone server headless")
     _server_options(p)
     p.add_argument("--autopilot", action="store_true", help="self-inspection: no operator")

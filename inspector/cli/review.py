@@ -1,23 +1,29 @@
-"""CLI commands for the end of an inspection: report, export, import, verify.
+"""Commands for the end of an inspection: ``report``, ``export``, ``import``, ``verify``.
 
-``inspector.cli`` wires them in with :func:`register`. Handlers follow its
-style: they take the parsed ``argparse.Namespace``, return an exit code, and
-turn every expected failure into one line (a ``CliError``, which ``main``
-prints as ``inspector: error: ...``).
+Every expected failure ends as one line (:func:`~inspector.cli.common.fail`).
+``report`` and ``verify`` only read: they never create a database.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
 
 from inspector.bundle.bundle import BundleError, export_bundle, import_bundle, verify_bundle
-from inspector.cli.terminal import json_text, printable
-from inspector.config import resolve_data_dir
+from inspector.cli.common import (
+    EXIT_ALTERED,
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    AddCommand,
+    error,
+    fail,
+    open_store,
+    print_json,
+)
+from inspector.cli.terminal import printable
 from inspector.domain.checklist import ChecklistError, load_checklist
 from inspector.domain.models import Damage
 from inspector.domain.progress import Progress, progress
@@ -25,55 +31,29 @@ from inspector.report.document import ReportCancelled, build_report
 from inspector.report.i18n import LANGS, damage_ref
 from inspector.storage.store import Store, WriteNotRecorded
 
-Handler = Callable[[argparse.Namespace], int]
-AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
-
-EXIT_FAILURE = 1
-EXIT_ALTERED = 3
-"""``inspector verify``: the bundle was read but is not intact."""
-EXIT_INCOMPLETE = 4
-"""``inspector report``: required photos are missing or damages are to complete, and
-``--allow-incomplete`` was not given."""
-
-
-def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    # Imported here: inspector.cli imports this module to register the commands.
-    from inspector.cli.main import CliError
-
-    raise CliError(message, code)
-
-
-def _store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
-    """The data folder's store; ``readonly`` creates and changes nothing."""
-    try:
-        data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=not readonly)
-        return Store(data_dir, readonly=readonly)
-    except OSError as exc:
-        _fail(f"cannot use the data directory: {exc}")
-
 
 @contextmanager
 def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except BundleError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except ReportCancelled:
-        _fail("cancelled", 130)
+        fail("cancelled", EXIT_INTERRUPTED)
 
 
 def _output(path: str, suffix: str) -> Path:
     out = Path(path).expanduser()
     if out.is_dir():
-        _fail(f"{out} is a folder; give a file name ending in {suffix}")
+        fail(f"{out} is a folder; give a file name ending in {suffix}")
     if out.suffix.lower() != suffix:
-        _fail(f"the output file must end in {suffix}: {out}")
+        fail(f"the output file must end in {suffix}: {out}")
     return out
 
 
 def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) -> None:
     """Refuse (or, if allowed, warn about) an inspection the report cannot grade: required
-    photos missing, or damages still to complete (see :mod:`inspector.grading`)."""
+    photos missing, or damages still to complete (see :mod:`inspector.domain.grading`)."""
     inspection = store.find_inspection(inspection_id)
     damages = store.damages(inspection.id)
     try:
@@ -115,7 +95,7 @@ def _incomplete(
         return
     what = f"inspection {inspection_id} is incomplete: {'; '.join(reasons)}"
     if not allow:
-        _fail(
+        fail(
             f"{what}; no report written (--allow-incomplete writes one marked incomplete)",
             EXIT_INCOMPLETE,
         )
@@ -126,7 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = _output(args.output, ".pdf")
     # Read-only: a report never creates a database. Marking the inspection
     # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
-    with _store(args, readonly=True) as store, _one_line_errors():
+    with open_store(args, readonly=True) as store, _one_line_errors():
         _check_complete(store, args.id, args.allow_incomplete)
         try:
             path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
@@ -143,7 +123,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     out = _output(args.output, ".zip")
-    with _store(args) as store, _one_line_errors():
+    with open_store(args) as store, _one_line_errors():
         path = export_bundle(
             store,
             args.id,
@@ -157,7 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with _store(args) as store, _one_line_errors():
+    with open_store(args) as store, _one_line_errors():
         inspection = import_bundle(store, Path(args.bundle).expanduser())
     print(inspection.id)
     return 0
@@ -168,7 +148,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with _one_line_errors():
         result = verify_bundle(path)
     if args.json:
-        print(json_text(result.to_dict()))
+        print_json(result.to_dict())
     elif result.ok:
         print(
             printable(
@@ -180,12 +160,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for line in result.problems():
             print(printable(line))
     if not result.ok:
-        problems = result.problems()
-        print(
-            f"inspector: error: {printable(path.name)} is NOT intact: {len(problems)} "
-            f"problem{'s' if len(problems) > 1 else ''}",
-            file=sys.stderr,
-        )
+        n = len(result.problems())
+        error(f"{path.name} is NOT intact: {n} problem{'s' if n > 1 else ''}")
         return EXIT_ALTERED
     return 0
 

@@ -215,15 +215,16 @@ def test_console_command_starts_the_ui_package(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from inspector.cli import main as cli
+    from inspector.cli import console
+    from inspector.cli.main import main
 
     calls: list[list[str]] = []
-    original = cli.os.execv
-    cli.os.execv = lambda path, argv: calls.append(list(argv))  # type: ignore[assignment]
+    original = console.os.execv
+    console.os.execv = lambda path, argv: calls.append(list(argv))  # type: ignore[assignment]
     try:
-        cli.main(["--data-dir", str(tmp_path)])  # the patched exec returns
+        main(["--data-dir", str(tmp_path)])  # the patched exec returns
     finally:
-        cli.os.execv = original
+        console.os.execv = original
     assert calls and calls[0][1:] == ["-m", "ui", "--data-dir", str(tmp_path)]
     root = Path(__file__).resolve().parents[2]
     help_run = subprocess.run(

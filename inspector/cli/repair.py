@@ -1,0 +1,28 @@
+"""``inspector repair``: rebuild a lost or damaged database from what the data folder still
+holds, and say what cannot be rebuilt (the work is :mod:`inspector.storage.repair`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from inspector.cli.common import EXIT_ALTERED, AddCommand
+from inspector.cli.terminal import printable
+from inspector.config import resolve_data_dir
+from inspector.storage.repair import repair
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    data_dir = resolve_data_dir(args.data_dir, create=False)
+    report = repair(data_dir)
+    for line in report.lines():
+        print(printable(line))
+    return 0 if report.complete else EXIT_ALTERED
+
+
+def register(add: AddCommand) -> None:
+    """Add repair to the ``inspector`` parser."""
+    add(
+        "repair",
+        cmd_repair,
+        "rebuild a lost or damaged database from what is left, and say what cannot be",
+    )
