@@ -77,7 +77,7 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
         try:
             await live.log.wait(ev.PhoneJoined)
             await phone.wait_for("shot")
-            loop = live.engine._loop
+            loop = live.engine.thread.loop
             assert loop is not None
             # The same work without the lock, for comparison: a capture, accepted.
             baseline = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_loop_stall(3), loop))
