@@ -56,9 +56,9 @@ from inspector.live import events, startup
 from inspector.live.frames import Frame
 from inspector.live.loop import LoopNotRunning, LoopThread
 from inspector.live.owner import DataDirBusy, LiveLock
-from inspector.live.phone_session import Mode, PhoneSession
+from inspector.live.phone_session import PhoneSession
 from inspector.live.server import PhoneServer
-from inspector.live.session import DamagePair, SessionController
+from inspector.live.session import DamagePair, Mode, SessionController
 from inspector.live.startup import EngineStartError
 from inspector.live.timings import (
     ENGINE_START_TIMEOUT,

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,17 +28,15 @@ from inspector.live.frames import Frame, FrameSlot
 from inspector.live.peer import PhonePeer
 from inspector.live.photo_receiver import ReceivedPhoto
 from inspector.live.server import SignalingError
-from inspector.live.session import SessionController
+from inspector.live.session import Mode, SessionController
 from inspector.live.timings import CONTROLLER_FRAME_INTERVAL, FRAME_EVENT_RETRY, OFFER_TIMEOUT
 
 if TYPE_CHECKING:
     from inspector.live.engine import Engine
 
-__all__ = ["Mode", "PhoneSession"]
+__all__ = ["PhoneSession"]
 
 log = logging.getLogger(__name__)
-
-Mode = Literal["operator", "self"]
 
 
 class _Link:

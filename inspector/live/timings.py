@@ -70,7 +70,7 @@ FRAME_EVENT_RETRY = 1.0
 
 #: A requested still not arrived by then is replaced by the newest video frame.
 STILL_TIMEOUT = 8.0
-#: Live quality hints are sent at most this often.
+#: Live hints are sampled at most this often (a phone streams 30 fps).
 HINT_INTERVAL = 0.25
 #: Self-inspection captures once the picture has been steady and good this long ...
 STEADY_SECONDS = 1.0

@@ -50,6 +50,7 @@ from aiortc import (
 from PIL import Image
 
 from inspector.live import protocol
+from inspector.live.timings import HEARTBEAT_INTERVAL
 
 __all__ = [
     "STAMP_BITS",
@@ -489,7 +490,7 @@ class SimulatedPhone:
 
     async def _heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(protocol.HEARTBEAT_INTERVAL)
+            await asyncio.sleep(HEARTBEAT_INTERVAL)
             self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
 
     def still_bytes(self, capture_id: str) -> bytes:
