@@ -200,7 +200,6 @@ class SyntheticCamera(MediaStreamTrack):
         sharp = render_scene(width + 2 * self.margin, height + 2 * self.margin)
         self._variants = {m: _variant(sharp, m) for m in MODES}
         self.mode = mode
-        self.shaking = False
         self.frames_sent = 0
         self.sent_at: dict[int, float] = {}  # frame number -> monotonic time (last 300)
         self._start: float | None = None
@@ -218,12 +217,9 @@ class SyntheticCamera(MediaStreamTrack):
         if due > now:
             await asyncio.sleep(due - now)
         m = self.margin
-        if self.shaking:  # a hand that cannot hold still: a few pixels per frame
-            dx = int(m + m * 0.9 * math.sin(n / 3.0))
-            dy = int(m + m * 0.9 * math.cos(n / 4.0))
-        else:  # a slow drift, well under the motion threshold
-            dx = int(m + m * 0.5 * math.sin(n / 150.0))
-            dy = int(m + m * 0.3 * math.cos(n / 190.0))
+        # A slow drift, well under the motion threshold.
+        dx = int(m + m * 0.5 * math.sin(n / 150.0))
+        dy = int(m + m * 0.3 * math.cos(n / 190.0))
         picture = self._variants[self.mode][dy : dy + self.height, dx : dx + self.width].copy()
         if self.mode == "normal":  # sharp blocks would lift a blurred or dark picture's metrics
             stamp(picture, n)
@@ -262,7 +258,6 @@ class SimulatedPhone:
         self.ws_url = join_url.replace("/j/", "/ws/", 1).replace("http", "ws", 1)
         self.width, self.height, self.fps = width, height, fps
         self._mode = mode
-        self._shaking = False
         self.still_size = still_size
         self.ssl = ssl
         self.language = language
@@ -302,12 +297,6 @@ class SimulatedPhone:
         self._mode = mode
         if self._track is not None:
             self._track.mode = mode
-
-    def set_shaking(self, shaking: bool) -> None:
-        """Make the picture move a lot from frame to frame (or hold it still again)."""
-        self._shaking = shaking
-        if self._track is not None:
-            self._track.shaking = shaking
 
     @property
     def frames_sent(self) -> int:
@@ -401,7 +390,6 @@ class SimulatedPhone:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         self._pc = pc
         self._track = SyntheticCamera(self.width, self.height, self.fps, self._mode)
-        self._track.shaking = self._shaking
         pc.addTrack(self._track)
         channel = pc.createDataChannel(protocol.CHANNEL_LABEL, ordered=True)
         self._channel = channel
