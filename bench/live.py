@@ -605,7 +605,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="live-bench-"))
     store = Store(tmp / "data")
     sink = EventSink()
-    engine = Engine(store, ServerSettings(port=0), sink, autopilot=False, still_timeout=8.0)
+    engine = Engine(store, ServerSettings(port=0), sink, autopilot=False)
     print(f"engine listening on {engine.start()}")
     phone_thread = PhoneThread()
     results: dict[str, Any] = {}

@@ -238,7 +238,6 @@ def run_demo(
             autopilot=True,
             steady_seconds=0.4,
             settle_seconds=0.3,
-            still_timeout=8.0,
         )
         engine.start()
         try:

@@ -25,6 +25,7 @@ import logging
 
 from inspector.domain.models import Capture, QualityReason, Text, Verdict
 from inspector.live.session import SessionController
+from inspector.live.timings import AUTOPILOT_SAMPLE_HZ, SETTLE_SECONDS, STEADY_SECONDS
 from inspector.storage.store import StoreError
 
 __all__ = ["KEPT_AFTER_ATTEMPTS", "Autopilot", "kept_reason"]
@@ -61,9 +62,9 @@ class Autopilot:
         self,
         controller: SessionController,
         *,
-        steady_seconds: float = 1.0,
-        sample_hz: float = 5.0,
-        settle_seconds: float = 1.5,
+        steady_seconds: float = STEADY_SECONDS,
+        sample_hz: float = AUTOPILOT_SAMPLE_HZ,
+        settle_seconds: float = SETTLE_SECONDS,
         max_attempts: int = 3,
     ) -> None:
         if not controller.auto_advance:

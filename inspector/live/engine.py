@@ -3,14 +3,15 @@
 The console (Qt main thread), the CLI and tests drive it through a
 thread-safe API: every command returns a ``concurrent.futures.Future`` and
 runs on the engine's loop; :meth:`Engine.latest_frame` reads the frame slot
-directly. Events (``inspector.events``) go to one callback, called on the
+directly. Events (``inspector.live.events``) go to one callback, called on the
 engine's thread: the console's bridge turns them into Qt signals.
 
-Per inspection the engine keeps a session: the frame slot, the
-:class:`~inspector.session.SessionController` (checklist walk, captures), the
-current :class:`~inspector.peer.PhonePeer` (one per negotiation: a reconnecting
-phone replaces it, the controller and its state stay) and, for
-self-inspection with ``autopilot=True``, an :class:`~inspector.autopilot.Autopilot`.
+The pieces: the loop thread (:mod:`~inspector.live.loop`: deadlines, error
+reporting, death detection), one :class:`~inspector.live.phone_session.PhoneSession`
+per inspection (peer, frames, the checklist walk, the autopilot), the
+start-up steps and background loops (:mod:`~inspector.live.startup`), and the
+timings (:mod:`~inspector.live.timings`). This module is the façade that ties
+them together.
 
 An exception escaping any task on the loop becomes an ``EngineError`` event;
 the engine stays up. The stats loop survives a failing round (reported, then
@@ -22,7 +23,7 @@ and ``running`` becomes False; commands then fail with
 :class:`EngineNotRunning`. ``stop()`` never hangs: every step has a deadline.
 
 One process owns a data folder's live sessions: ``start()`` takes the folder's
-:class:`~inspector.live_lock.LiveLock` (``stop()`` gives it up) and fails with
+:class:`~inspector.live.owner.LiveLock` (``stop()`` gives it up) and fails with
 "already served by process N" when another process holds it. Holding it, the
 engine knows an inspection still marked live is left over from a call that
 ended with a crash: before listening it writes what its spool kept, puts such
@@ -32,7 +33,7 @@ inspection, without the report.
 
 The loop never waits on the database: every store call runs in the executor;
 token checks are answered from memory (:meth:`Invitations.known`); the
-session's writes go through a :class:`~inspector.spool.LiveWriter` whose
+session's writes go through a :class:`~inspector.storage.spool.LiveWriter` whose
 spool takes them while another process holds the database's write lock (the
 engine retries it every ``SPOOL_RETRY`` seconds).
 """
@@ -42,29 +43,33 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import errno
+import inspect
 import logging
-import threading
-import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-
-import numpy as np
-import numpy.typing as npt
+from typing import Any, TypeVar
 
 from inspector.config import ServerSettings
 from inspector.domain.checklist import Shot
 from inspector.domain.models import Damage, DamageType, InspectionStatus, Part, Severity
-from inspector.live import events, protocol
-from inspector.live.autopilot import Autopilot
-from inspector.live.frames import Frame, FrameSlot
+from inspector.live import events, startup
+from inspector.live.frames import Frame
+from inspector.live.loop import LoopNotRunning, LoopThread
 from inspector.live.owner import DataDirBusy, LiveLock
-from inspector.live.peer import PhonePeer
-from inspector.live.photo_receiver import ReceivedPhoto
-from inspector.live.server import PhoneServer, SignalingError
-from inspector.live.session import DamagePair, SessionController
-from inspector.live.tls import lan_addresses, ssl_context
+from inspector.live.phone_session import PhoneSession
+from inspector.live.server import PhoneServer
+from inspector.live.session import DamagePair, Mode, SessionController
+from inspector.live.startup import EngineStartError
+from inspector.live.timings import (
+    ENGINE_START_TIMEOUT,
+    ENGINE_STOP_TIMEOUT,
+    GRACE_SECONDS,
+    HEARTBEAT_TIMEOUT,
+    SETTLE_SECONDS,
+    STEADY_SECONDS,
+    STILL_TIMEOUT,
+    LiveTimings,
+)
 from inspector.live.tokens import Invitations
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
@@ -74,268 +79,10 @@ __all__ = ["Engine", "EngineNotRunning", "EngineStartError"]
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-Mode = Literal["operator", "self"]
 EventCallback = Callable[[events.Event], None]
 
-#: How often a session feeds a frame to its controller (live hints, autopilot).
-CONTROLLER_FRAME_INTERVAL = 0.2
-#: A FrameAvailable nobody read is re-announced after this long.
-FRAME_EVENT_RETRY = 1.0
-STATS_INTERVAL = 1.0
-OFFER_TIMEOUT = 10.0
-#: How often writes kept in the spool (database locked) are tried again.
-SPOOL_RETRY = 1.0
-
-
-class EngineStartError(RuntimeError):
-    """The engine could not start (port taken, certificate, ...); the message says why."""
-
-
-class EngineNotRunning(RuntimeError):
-    pass
-
-
-class _Link:
-    """The :class:`~inspector.session.PhoneLink` of one peer."""
-
-    def __init__(self, peer: PhonePeer, slot: FrameSlot) -> None:
-        self.peer = peer
-        self.slot = slot
-
-    def send(self, text: str) -> bool:
-        return self.peer.send(text)
-
-    def latest_frame(self) -> npt.NDArray[np.uint8] | None:
-        frame = self.slot.latest()
-        return None if frame is None else frame.bgr()
-
-
-class _Session:
-    """One inspection's live state; implements :class:`~inspector.peer.PeerHandler`."""
-
-    def __init__(self, engine: Engine, inspection_id: str, mode: Mode) -> None:
-        self.engine = engine
-        self.inspection_id = inspection_id
-        self.mode: Mode = mode
-        self.slot = FrameSlot()
-        self.controller: SessionController | None = None
-        self.autopilot: Autopilot | None = None
-        self.peer: PhonePeer | None = None
-        self.attached: PhonePeer | None = None  # the peer whose hello the controller has
-        self.left_at: float | None = None
-        self.state = "closed"
-        self._frame_lock = threading.Lock()
-        self._frame_pending_since: float | None = None
-        self._last_controller_frame = 0.0
-        self._converting = False  # a frame on its way to the controller: skip others
-        self._opening: asyncio.Future[SessionController] | None = None
-
-    # -- controller -------------------------------------------------------
-
-    async def ensure_controller(self) -> SessionController:
-        if self.controller is not None:
-            return self.controller
-        if self._opening is None:
-            loop = asyncio.get_running_loop()
-            self._opening = loop.create_future()
-            try:
-                controller = await SessionController.open(
-                    self.engine.store,
-                    self.inspection_id,
-                    mode=self.mode,
-                    emit=self.engine._emit,
-                    still_timeout=self.engine.still_timeout,
-                    auto_advance=self.engine.auto_advance or self.mode == "self",
-                    writer=self.engine.writer,
-                )
-            except BaseException as exc:
-                self._opening.set_exception(exc)
-                self._opening.exception()  # retrieved: nobody else may be waiting
-                self._opening = None
-                raise
-            self.controller = controller
-            self._opening.set_result(controller)
-            return controller
-        return await asyncio.shield(self._opening)
-
-    def set_state(self, state: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.engine._emit(events.ConnectionChanged(self.inspection_id, state))
-
-    # -- frames -------------------------------------------------------------
-
-    def frame_read(self) -> Frame | None:
-        """Any thread: the newest frame; clears the pending FrameAvailable."""
-        with self._frame_lock:
-            self._frame_pending_since = None
-        return self.slot.latest()
-
-    def on_frame(self, peer: PhonePeer, frame: Frame) -> None:
-        if peer is not self.peer:
-            return
-        now = time.monotonic()
-        with self._frame_lock:
-            pending = self._frame_pending_since
-            announce = pending is None or now - pending > FRAME_EVENT_RETRY
-            if announce:
-                self._frame_pending_since = now
-        if announce:
-            self.engine._emit(events.FrameAvailable(self.inspection_id, frame.seq))
-        controller = self.controller
-        if (
-            controller is not None
-            and self.attached is peer
-            and now - self._last_controller_frame >= CONTROLLER_FRAME_INTERVAL
-        ):
-            self._last_controller_frame = now
-            if not self._converting:
-                self._converting = True
-                self.engine._spawn(
-                    self._feed_controller(peer, controller, frame), "frame-to-controller"
-                )
-
-    async def _feed_controller(
-        self, peer: PhonePeer, controller: SessionController, frame: Frame
-    ) -> None:
-        """Convert the frame to BGR in the executor (not on the loop), then hand it over."""
-        try:
-            bgr = await self.engine._run(frame.bgr)
-            if self.controller is controller:
-                controller.on_frame(bgr)
-        except Exception as exc:  # like a failure in the frame handler itself
-            peer.report_frame_error(exc)
-        finally:
-            self._converting = False
-
-    # -- PeerHandler --------------------------------------------------------
-
-    def on_channel_open(self, peer: PhonePeer) -> None:
-        log.debug("%s: data channel open", self.inspection_id)
-
-    async def on_message(self, peer: PhonePeer, message: dict[str, Any]) -> None:
-        if peer is not self.peer:
-            return
-        controller = await self.ensure_controller()
-        if message["type"] == "hello" and self.attached is not peer:
-            self.attached = peer
-            controller.attach(_Link(peer, self.slot), message)
-            self.left_at = None
-            self.set_state("connected")
-            camera = message.get("camera")
-            self.engine._emit(
-                events.PhoneJoined(
-                    self.inspection_id,
-                    str(message.get("user_agent", ""))[:200],
-                    dict(camera) if isinstance(camera, dict) else {},
-                    str(message.get("language", "")),
-                )
-            )
-            await self.engine._mark(self.inspection_id, InspectionStatus.LIVE)
-            await self.start_autopilot()
-            return
-        await controller.handle_message(message)
-
-    async def on_photo(self, peer: PhonePeer, photo: ReceivedPhoto) -> None:
-        controller = await self.ensure_controller()
-        await controller.on_photo(
-            photo.id,
-            photo.data,
-            width=photo.width,
-            height=photo.height,
-            phone_time=photo.phone_time,
-        )
-
-    def on_photo_failed(self, peer: PhonePeer, capture_id: str, reason: str) -> None:
-        if self.controller is not None:
-            self.controller.on_photo_failed(capture_id, reason)
-        else:
-            self.engine._emit(events.CaptureFailed(self.inspection_id, capture_id, reason))
-
-    def on_dead(self, peer: PhonePeer, reason: str) -> None:
-        if peer is not self.peer:
-            return
-        log.info("%s: link lost (%s)", self.inspection_id, reason)
-        self.peer = None
-        self.left_at = time.monotonic()
-        self._detach(peer)
-        self.set_state("reconnecting")
-        self.engine._spawn(peer.close(), "close-peer")
-
-    def _detach(self, peer: PhonePeer) -> None:
-        if self.attached is peer:
-            self.attached = None
-            if self.controller is not None:
-                self.controller.detach()
-
-    # -- negotiation ------------------------------------------------------------
-
-    async def offer(self, sdp: str) -> str:
-        try:
-            await self.ensure_controller()
-        except Exception as exc:
-            log.error("%s: cannot open the session: %s", self.inspection_id, exc)
-            self.engine._emit(
-                events.EngineError(f"cannot open the session: {exc}"[:500], self.inspection_id)
-            )
-            raise SignalingError("this inspection cannot be opened right now") from None
-        peer = PhonePeer(
-            self,
-            self.slot,
-            ice_servers=self.engine.settings.ice_servers,
-            heartbeat_timeout=self.engine.heartbeat_timeout,
-            name=f"peer-{self.inspection_id}",
-        )
-        old, self.peer = self.peer, peer
-        if old is not None:
-            self._detach(old)
-            await old.close()
-        self.set_state("connecting")
-        try:
-            return await asyncio.wait_for(peer.answer(sdp), OFFER_TIMEOUT)
-        except Exception as exc:
-            if self.peer is peer:
-                self.peer = None
-                self.left_at = time.monotonic()
-                self.set_state("reconnecting" if self.attached is None else self.state)
-            await peer.close()
-            raise SignalingError(f"the offer could not be answered: {str(exc)[:120]}") from None
-
-    def last_seen(self) -> float | None:
-        if self.peer is not None and self.peer.dead_reason is None:
-            return time.monotonic()
-        return self.left_at
-
-    async def start_autopilot(self) -> None:
-        if self.mode != "self" or not self.engine.autopilot or self.controller is None:
-            return
-        if self.autopilot is None:
-            self.autopilot = Autopilot(
-                self.controller,
-                steady_seconds=self.engine.steady_seconds,
-                settle_seconds=self.engine.settle_seconds,
-            )
-        await self.autopilot.start()
-
-    async def close_link(self, reason: str) -> None:
-        """The phone is gone for good (bye, end of session): close the peer, keep state."""
-        peer, self.peer = self.peer, None
-        if peer is not None:
-            self._detach(peer)
-            await peer.close()
-        self.left_at = time.monotonic()
-        if self.state != "closed":
-            self.engine._emit(events.PhoneLeft(self.inspection_id, reason))
-        self.set_state("closed")
-
-    async def close(self, reason: str) -> None:
-        if self.autopilot is not None:
-            await self.autopilot.stop()
-            self.autopilot = None
-        await self.close_link(reason)
-        if self.controller is not None:
-            await self.controller.close()
-        await self.engine._settle(self.inspection_id)
+#: A command sent to an engine that is not running (never started, stopped, dead).
+EngineNotRunning = LoopNotRunning
 
 
 class Engine:
@@ -348,58 +95,54 @@ class Engine:
         on_event: EventCallback,
         *,
         autopilot: bool = False,
-        still_timeout: float = 8.0,
-        steady_seconds: float = 1.0,
-        settle_seconds: float = 1.5,
+        still_timeout: float = STILL_TIMEOUT,
+        steady_seconds: float = STEADY_SECONDS,
+        settle_seconds: float = SETTLE_SECONDS,
         auto_advance: bool = True,
-        heartbeat_timeout: float = protocol.HEARTBEAT_TIMEOUT,
-        grace_seconds: float = 10.0,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
+        grace_seconds: float = GRACE_SECONDS,
         assets: Path | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.on_event = on_event
         self.autopilot = autopilot
-        self.still_timeout = still_timeout
-        self.steady_seconds = steady_seconds
-        self.settle_seconds = settle_seconds
+        self.timings = LiveTimings(
+            still_timeout=still_timeout,
+            heartbeat_timeout=heartbeat_timeout,
+            grace_seconds=grace_seconds,
+            steady_seconds=steady_seconds,
+            settle_seconds=settle_seconds,
+        )
         self.auto_advance = auto_advance
-        self.heartbeat_timeout = heartbeat_timeout
-        self.grace_seconds = grace_seconds
         self.assets = assets
         self.invitations = Invitations(store, settings.token_ttl_seconds)
         self.base_url: str | None = None
         self.lan_url: str | None = None
         self.port: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.thread = LoopThread(
+            "engine", on_error=self._on_error, on_death=self._on_death, shutdown=self._astop
+        )
         self._server: PhoneServer | None = None
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: dict[str, PhoneSession] = {}
         self._modes: dict[str, Mode] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._stats_task: asyncio.Task[None] | None = None
-        self._lock = threading.Lock()
+        self._background: list[asyncio.Task[None]] = []  # stats and spool loops
         self._live_lock = LiveLock(store.data_dir)
-        self._spool_task: asyncio.Task[None] | None = None
         #: The session's writes; made once the engine owns the data folder (``start``).
         self.writer: LiveWriter | None = None
-        self._stopping = False
-        #: Why the loop thread ended on its own (None while running or after stop()).
-        self.died: str | None = None
 
     # -- lifecycle (any thread) ---------------------------------------------------
 
     @property
     def running(self) -> bool:
-        return (
-            self._loop is not None
-            and self._thread is not None
-            and self._thread.is_alive()
-            and self.died is None
-        )
+        return self.thread.running
 
-    def start(self, timeout: float = 15.0) -> str:
+    @property
+    def died(self) -> str | None:
+        """Why the loop thread ended on its own (None while running or after stop())."""
+        return self.thread.died
+
+    def start(self, timeout: float = ENGINE_START_TIMEOUT) -> str:
         """Start the loop thread and the server; blocks until listening; returns the base URL."""
         if self.running:
             raise EngineStartError("the engine is already running")
@@ -412,17 +155,8 @@ class Engine:
         except OSError as exc:
             self._live_lock.release()
             raise EngineStartError(f"cannot read the spool: {exc}") from None
-        loop = asyncio.new_event_loop()
-        executor = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="engine-worker")
-        loop.set_default_executor(executor)
-        loop.set_exception_handler(self._on_loop_exception)
-        self._loop, self._executor = loop, executor
-        self._stopping = False
-        self.died = None
-        thread = threading.Thread(target=self._run_loop, args=(loop,), name="engine", daemon=True)
-        self._thread = thread
-        thread.start()
-        future = asyncio.run_coroutine_threadsafe(self._astart(), loop)
+        self.thread.start()
+        future = self.thread.call(self._astart())
         try:
             return future.result(timeout)
         except BaseException as exc:
@@ -434,119 +168,41 @@ class Engine:
                 raise EngineStartError(f"the server did not start within {timeout} s") from None
             raise EngineStartError(f"the server could not start: {exc}") from exc
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = ENGINE_STOP_TIMEOUT) -> None:
         """Close sessions, peers, sockets, the server and the loop; returns within ~timeout."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        if not self.thread.stop(timeout):
             return
-        self._stopping = True
-        deadline = time.monotonic() + timeout
-        if thread.is_alive() and not loop.is_closed():
-            future = asyncio.run_coroutine_threadsafe(self._astop(), loop)
-            try:
-                future.result(max(0.1, timeout * 0.7))
-            except BaseException as exc:  # a step hung or failed: stop regardless
-                log.warning("engine stop was not clean: %r", exc)
-                future.cancel()
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(loop.stop)
-        thread.join(max(0.1, deadline - time.monotonic()))
-        if thread.is_alive():
-            log.warning("the engine thread did not end in time; left as a daemon")
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        self._loop = self._thread = self._executor = None
         self._server = None
         self._live_lock.release()
 
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        ended = "its loop stopped"
-        try:
-            try:
-                loop.run_forever()
-            except BaseException as exc:  # SystemExit, KeyboardInterrupt from a callback
-                ended = f"{type(exc).__name__}: {exc}"
-                log.critical("the engine loop died", exc_info=True)
-            if not self._stopping:
-                # Nobody asked for this: say so before the thread is gone, never silently.
-                self.died = ended
-                self._emit(
-                    events.EngineError(
-                        f"the engine stopped unexpectedly ({ended}); restart it"[:500]
-                    )
-                )
-                try:  # free the port and the peers: a dead engine must not look alive
-                    loop.run_until_complete(asyncio.wait_for(self._astop(), 6.0))
-                except BaseException:
-                    log.exception("cleaning up after the engine loop died")
-            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.wait(pending, timeout=2.0))
-            loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), 2.0))
-        except Exception:
-            log.exception("engine loop shutdown")
-        finally:
-            loop.close()
-
     async def _astart(self) -> str:
-        await self._recover()  # before listening: no phone may join a half-recovered folder
-        s = self.settings
-        ctx = None
-        host = s.host
-        lan_ip = None
-        if s.lan:
-            addresses = lan_addresses()
-            lan_ip = addresses[0] if addresses else None
-            try:
-                ctx = await self._run(ssl_context, self.store.data_dir, addresses)
-            except Exception as exc:
-                raise EngineStartError(f"cannot prepare the TLS certificate: {exc}") from exc
-            if host in ("127.0.0.1", "localhost"):
-                host = "0.0.0.0"
-        server = PhoneServer(
+        # Before listening: no phone may join a half-recovered folder.
+        await startup.recover(self.store, self.thread, self._flush_spool, self._settle, self.emit)
+        listening = await startup.listen(
+            self.settings,
             self.invitations,
             self,
-            ice_servers=s.ice_servers,
-            ssl_context=ctx,
-            secure_cookies=ctx is not None
-            or bool(s.public_url and s.public_url.startswith("https")),
+            data_dir=self.store.data_dir,
+            thread=self.thread,
             assets=self.assets,
-            grace_seconds=self.grace_seconds,
+            grace_seconds=self.timings.grace_seconds,
         )
-        try:
-            port = await server.start(host, s.port)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise EngineStartError(
-                    f"port {s.port} on {host} is already in use; choose another port"
-                ) from None
-            raise EngineStartError(f"cannot listen on {host}:{s.port}: {exc}") from None
-        self._server = server
-        self.port = port
-        scheme = "https" if ctx is not None else "http"
-        url_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        local = f"{scheme}://{url_host}:{port}"
-        self.lan_url = f"{scheme}://{lan_ip}:{port}" if lan_ip else None
-        if s.public_url:
-            self.base_url = s.public_url.rstrip("/")
-        elif self.lan_url:
-            self.base_url = self.lan_url
-        else:
-            self.base_url = local
+        self._server = listening.server
+        self.port = listening.port
+        self.base_url, self.lan_url = listening.base_url, listening.lan_url
         loop = asyncio.get_running_loop()
-        self._stats_task = loop.create_task(self._stats_loop(), name="stats")
-        self._spool_task = loop.create_task(self._spool_loop(), name="spool")
-        self._emit(events.Listening(self.base_url, self.lan_url))
+        self._background = [
+            loop.create_task(
+                startup.stats_loop(lambda: list(self._sessions.values()), self.emit), name="stats"
+            ),
+            loop.create_task(startup.spool_loop(self._flush_spool), name="spool"),
+        ]
+        self.emit(events.Listening(self.base_url, self.lan_url))
         return self.base_url
 
     async def _astop(self) -> None:
-        if self._stats_task is not None:
-            self._stats_task.cancel()
-        if self._spool_task is not None:
-            self._spool_task.cancel()
+        for task in self._background:
+            task.cancel()
         sessions = list(self._sessions.values())
         self._sessions.clear()
         if sessions:
@@ -557,78 +213,48 @@ class Engine:
             await asyncio.wait_for(self._server.close(), 4.0)
         with contextlib.suppress(TimeoutError):  # what is left waits for the next start
             await asyncio.wait_for(self._flush_spool(), 2.0)
-        tasks = [t for t in self._tasks if not t.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=1.0)
+        await self.thread.cancel_spawned(1.0)
 
     # -- plumbing -------------------------------------------------------------------
 
-    def _emit(self, event: events.Event) -> None:
+    def emit(self, event: events.Event) -> None:
+        """Hand an event to the listener; a listener that raises is logged, never fatal."""
         try:
             self.on_event(event)
         except Exception:
             log.exception("the event listener failed on %s", event.name)
 
-    def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        exc = context.get("exception")
-        message = context.get("message", "error in the engine")
-        if exc is not None:
-            message = f"{message}: {type(exc).__name__}: {exc}"
-        log.error("engine: %s", message, exc_info=exc)
-        self._emit(events.EngineError(str(message)[:500]))
+    def _on_error(self, message: str) -> None:
+        self.emit(events.EngineError(message[:500]))
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[Any]) -> None:
-            self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                t.get_loop().call_exception_handler(
-                    {"message": f"task {t.get_name()} failed", "exception": t.exception()}
-                )
-
-        task.add_done_callback(done)
-        return task
-
-    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+    def _on_death(self, why: str) -> None:
+        self.emit(events.EngineError(f"the engine stopped unexpectedly ({why}); restart it"[:500]))
 
     def call(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
         """Run a coroutine on the engine's loop from any thread (e.g. the demo phone)."""
-        return self._submit(coro)
+        return self.thread.call(coro)
 
-    def set_auto_advance(self, inspection_id: str, on: bool) -> concurrent.futures.Future[None]:
-        """Whether accepting a photo moves to the next shot (self-inspection always does)."""
-
-        async def go() -> None:
-            self.auto_advance = on
-            controller = await self._controller(inspection_id)
-            controller.auto_advance = on or self._session(inspection_id).mode == "self"
-
-        return self._submit(go())
-
-    def _submit(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
-        loop = self._loop
-        if loop is None or not self.running:
-            coro.close()
-            failed: concurrent.futures.Future[_T] = concurrent.futures.Future()
-            failed.set_exception(EngineNotRunning("the engine is not running"))
-            return failed
-        return asyncio.run_coroutine_threadsafe(coro, loop)
-
-    def _session(self, inspection_id: str) -> _Session:
+    def _session(self, inspection_id: str) -> PhoneSession:
         session = self._sessions.get(inspection_id)
         if session is None:
             mode = self._modes.get(inspection_id, "self" if self.autopilot else "operator")
-            session = _Session(self, inspection_id, mode)
+            session = PhoneSession(self, inspection_id, mode)
             self._sessions[inspection_id] = session
         return session
 
     async def _controller(self, inspection_id: str) -> SessionController:
         return await self._session(inspection_id).ensure_controller()
+
+    def _command(
+        self, inspection_id: str, act: Callable[[SessionController], _T | Awaitable[_T]]
+    ) -> concurrent.futures.Future[_T]:
+        """Any thread: ``act`` on the inspection's controller (opened if need be), on the loop."""
+
+        async def go() -> _T:
+            result = act(await self._controller(inspection_id))
+            return await result if inspect.isawaitable(result) else result
+
+        return self.call(go())
 
     async def _mark(self, inspection_id: str, status: InspectionStatus) -> None:
         """Invited (from draft) or live (from draft or invited); a failure is reported only."""
@@ -637,85 +263,23 @@ class Engine:
             before = (InspectionStatus.DRAFT, InspectionStatus.INVITED)
         assert self.writer is not None
         try:
-            await self._run(self.writer.mark_status, inspection_id, status, before)
+            await self.thread.run(self.writer.mark_status, inspection_id, status, before)
         except Exception as exc:
             log.warning("%s: cannot mark it %s: %s", inspection_id, status.value, exc)
-            self._emit(events.EngineError(f"cannot mark it {status.value}: {exc}"[:500]))
+            self.emit(events.EngineError(f"cannot mark it {status.value}: {exc}"[:500]))
 
     async def _settle(self, inspection_id: str) -> InspectionStatus | None:
         """No call holds it any more: "live" goes back to what its photos say."""
         assert self.writer is not None
         try:
-            return await self._run(self.writer.settle, inspection_id)
+            return await self.thread.run(self.writer.settle, inspection_id)
         except Exception as exc:
             log.warning("%s: cannot settle its status: %s", inspection_id, exc)
-            self._emit(events.EngineError(f"cannot settle its status: {exc}"[:500]))
+            self.emit(events.EngineError(f"cannot settle its status: {exc}"[:500]))
             return None
 
-    async def _recover(self) -> None:
-        """What a crashed owner of the folder left: the spool, inspections still live."""
-        await self._flush_spool()
-        try:
-            inspections = await self._run(self.store.list_inspections)
-        except Exception as exc:
-            self._emit(events.EngineError(f"cannot look for interrupted calls: {exc}"[:500]))
-            return
-        for inspection in inspections:
-            if inspection.status is InspectionStatus.LIVE:
-                status = await self._settle(inspection.id)
-                if status is not None:
-                    log.warning("%s: a call was interrupted; now %s", inspection.id, status.value)
-                    v = inspection.vehicle
-                    vehicle = " ".join(p for p in (v.title(), v.plate) if p)
-                    self._emit(events.CallInterrupted(inspection.id, status.value, vehicle))
-
     async def _flush_spool(self) -> None:
-        writer = self.writer
-        if writer is None or not writer.pending():
-            return
-        try:
-            result = await self._run(writer.flush)
-        except Exception as exc:
-            log.exception("writing the spool failed")
-            self._emit(events.EngineError(f"writing the spool failed: {exc}"[:500]))
-            return
-        if result.written:
-            log.info("%d spooled write(s) now in the database", result.written)
-        for failure in result.failed:
-            self._emit(events.EngineError(f"a spooled write was refused: {failure}"[:500]))
-
-    async def _spool_loop(self) -> None:
-        while True:
-            await asyncio.sleep(SPOOL_RETRY)
-            await self._flush_spool()
-
-    async def _stats_loop(self) -> None:
-        while True:
-            await asyncio.sleep(STATS_INTERVAL)
-            try:
-                await self._stats_round()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # one bad round must not end the stats for good
-                log.exception("engine: link statistics failed")
-                self._emit(events.EngineError(f"link statistics failed: {exc}"[:500]))
-
-    async def _stats_round(self) -> None:
-        for session in list(self._sessions.values()):
-            peer = session.peer
-            if peer is None or peer.closed:
-                continue
-            st = await peer.stats()
-            self._emit(
-                events.LinkStats(
-                    session.inspection_id,
-                    st.fps,
-                    st.width,
-                    st.height,
-                    st.rtt_ms,
-                    st.bitrate_kbps,
-                )
-            )
+        await startup.flush_spool(self.writer, self.thread, self.emit)
 
     # -- SignalingBackend (loop thread) -------------------------------------------------
 
@@ -740,15 +304,15 @@ class Engine:
         self, inspection_id: str, mode: Mode | None = None
     ) -> concurrent.futures.Future[events.Invite]:
         """Issue a join link (status → invited); the Invite event is emitted too."""
-        return self._submit(self._invite(inspection_id, mode))
+        return self.call(self._invite(inspection_id, mode))
 
     async def _invite(self, inspection_id: str, mode: Mode | None) -> events.Invite:
         if mode is None:
             mode = "self" if self.autopilot else "operator"
         if mode not in ("operator", "self"):
             raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
-        await self._run(self.store.get_inspection, inspection_id)  # NotFound if unknown
-        token, expires_at = await self._run(self.invitations.issue, inspection_id)
+        await self.thread.run(self.store.get_inspection, inspection_id)  # NotFound if unknown
+        token, expires_at = await self.thread.run(self.invitations.issue, inspection_id)
         await self._mark(inspection_id, InspectionStatus.INVITED)
         self._modes[inspection_id] = mode
         session = self._sessions.get(inspection_id)
@@ -756,20 +320,21 @@ class Engine:
             session.mode = mode
         assert self.base_url is not None
         invite = events.Invite(inspection_id, f"{self.base_url}/j/{token}", expires_at.isoformat())
-        self._emit(invite)
+        self.emit(invite)
         return invite
 
     def revoke(self, inspection_id: str) -> concurrent.futures.Future[int]:
         """Revoke every link of the inspection and end its live session."""
-        return self._submit(self._revoke(inspection_id))
+        return self.call(self._revoke(inspection_id))
 
     async def _revoke(self, inspection_id: str) -> int:
-        count = await self._run(self.invitations.revoke, inspection_id)
+        count = await self.thread.run(self.invitations.revoke, inspection_id)
         await self._end(inspection_id, "revoked")
         return count
 
     def end_session(self, inspection_id: str) -> concurrent.futures.Future[None]:
-        return self._submit(self._end(inspection_id, "ended"))
+        """End the inspection's live session (the phone is told; its state is settled)."""
+        return self.call(self._end(inspection_id, "ended"))
 
     async def _end(self, inspection_id: str, reason: str) -> None:
         if self._server is not None:
@@ -778,31 +343,31 @@ class Engine:
         if session is not None:
             await session.close(reason)
 
-    def select_shot(self, inspection_id: str, shot_id: str) -> concurrent.futures.Future[Shot]:
-        async def go() -> Shot:
-            return (await self._controller(inspection_id)).select(shot_id)
+    def set_auto_advance(self, inspection_id: str, on: bool) -> concurrent.futures.Future[None]:
+        """Whether accepting a photo moves to the next shot (self-inspection always does)."""
 
-        return self._submit(go())
+        async def go() -> None:
+            self.auto_advance = on
+            controller = await self._controller(inspection_id)
+            controller.auto_advance = on or self._session(inspection_id).mode == "self"
+
+        return self.call(go())
+
+    def select_shot(self, inspection_id: str, shot_id: str) -> concurrent.futures.Future[Shot]:
+        """Make ``shot_id`` the current shot and show it on the phone."""
+        return self._command(inspection_id, lambda c: c.select(shot_id))
 
     def next_shot(self, inspection_id: str) -> concurrent.futures.Future[Shot]:
-        async def go() -> Shot:
-            return (await self._controller(inspection_id)).next()
-
-        return self._submit(go())
+        """The following shot (stays on the last one)."""
+        return self._command(inspection_id, lambda c: c.next())
 
     def previous_shot(self, inspection_id: str) -> concurrent.futures.Future[Shot]:
-        async def go() -> Shot:
-            return (await self._controller(inspection_id)).previous()
-
-        return self._submit(go())
+        """The preceding shot (stays on the first one)."""
+        return self._command(inspection_id, lambda c: c.previous())
 
     def add_damage_pair(self, inspection_id: str) -> concurrent.futures.Future[DamagePair]:
         """Record a damage (to complete) and add its wide view and close-up to the walk."""
-
-        async def go() -> DamagePair:
-            return await (await self._controller(inspection_id)).add_damage_pair()
-
-        return self._submit(go())
+        return self._command(inspection_id, lambda c: c.add_damage_pair())
 
     def complete_damage(
         self,
@@ -815,54 +380,38 @@ class Engine:
         note: str | None = None,
     ) -> concurrent.futures.Future[Damage]:
         """Say what a damage added live is: part, type, severity (and a note)."""
-
-        async def go() -> Damage:
-            controller = await self._controller(inspection_id)
-            return await controller.complete_damage(
+        return self._command(
+            inspection_id,
+            lambda c: c.complete_damage(
                 damage_id, part=part, type=type, severity=severity, note=note
-            )
-
-        return self._submit(go())
+            ),
+        )
 
     def capture(self, inspection_id: str) -> concurrent.futures.Future[str]:
         """Ask for a still of the current shot; the future gives the capture id."""
-
-        async def go() -> str:
-            return await (await self._controller(inspection_id)).capture()
-
-        return self._submit(go())
+        return self._command(inspection_id, lambda c: c.capture())
 
     def accept(self, inspection_id: str, capture_id: str) -> concurrent.futures.Future[None]:
-        async def go() -> None:
-            await (await self._controller(inspection_id)).accept(capture_id)
-
-        return self._submit(go())
+        """Keep a capture; with auto-advance move on (or finish if nothing is left)."""
+        return self._command(inspection_id, lambda c: c.accept(capture_id))
 
     def retake(self, inspection_id: str, capture_id: str) -> concurrent.futures.Future[None]:
-        async def go() -> None:
-            await (await self._controller(inspection_id)).retake(capture_id)
-
-        return self._submit(go())
+        """Turn a capture down and ask the seller for that shot again, saying why."""
+        return self._command(inspection_id, lambda c: c.retake(capture_id))
 
     def torch(self, inspection_id: str, on: bool) -> concurrent.futures.Future[None]:
-        async def go() -> None:
-            (await self._controller(inspection_id)).torch(on)
-
-        return self._submit(go())
+        """Switch the phone's torch on or off."""
+        return self._command(inspection_id, lambda c: c.torch(on))
 
     def pointer(
         self, inspection_id: str, x: float | None, y: float | None
     ) -> concurrent.futures.Future[None]:
-        async def go() -> None:
-            (await self._controller(inspection_id)).pointer(x, y)
-
-        return self._submit(go())
+        """Point at (x, y), 0-1 over the picture the phone shows; (None, None) hides it."""
+        return self._command(inspection_id, lambda c: c.pointer(x, y))
 
     def message(self, inspection_id: str, text: str) -> concurrent.futures.Future[None]:
-        async def go() -> None:
-            (await self._controller(inspection_id)).message(text)
-
-        return self._submit(go())
+        """Show a short message on the phone."""
+        return self._command(inspection_id, lambda c: c.message(text))
 
     def session_info(self, inspection_id: str) -> concurrent.futures.Future[dict[str, Any]]:
         """Where the walk is: current shot, progress, shot states, link state."""
@@ -883,7 +432,7 @@ class Engine:
                 "mode": session.mode,
             }
 
-        return self._submit(go())
+        return self.call(go())
 
     def latest_frame(self, inspection_id: str) -> Frame | None:
         """Any thread, no waiting: the newest frame of the session (``.bgra()`` to paint)."""

@@ -86,7 +86,3 @@ class FrameSlot:
     def seq(self) -> int:
         with self._lock:
             return self._seq
-
-    def clear(self) -> None:
-        with self._lock:
-            self._frame = None

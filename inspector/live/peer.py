@@ -50,6 +50,7 @@ from inspector.live import protocol
 from inspector.live.frames import Frame, FrameSlot
 from inspector.live.photo_receiver import PhotoError, PhotoReceiver, ReceivedPhoto
 from inspector.live.protocol import ProtocolError
+from inspector.live.timings import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
 
 __all__ = ["PeerHandler", "PeerStats", "PhonePeer", "rtc_configuration"]
 
@@ -110,8 +111,8 @@ class PhonePeer:
         slot: FrameSlot,
         *,
         ice_servers: Sequence[IceServer] = (),
-        heartbeat_interval: float = protocol.HEARTBEAT_INTERVAL,
-        heartbeat_timeout: float = protocol.HEARTBEAT_TIMEOUT,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
         name: str = "peer",
     ) -> None:
         self.handler = handler

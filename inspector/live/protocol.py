@@ -20,12 +20,14 @@ from typing import Any
 from inspector.domain.photo_check import MAX_PHOTO_BYTES as MAX_PHOTO_BYTES
 from inspector.domain.photo_check import MAX_PHOTO_SIDE as MAX_PHOTO_SIDE
 
+# The heartbeat is part of the protocol too; its timings are declared with the others.
+from inspector.live.timings import HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL
+from inspector.live.timings import HEARTBEAT_TIMEOUT as HEARTBEAT_TIMEOUT
+
 VERSION = 1
 CHANNEL_LABEL = "inspect"
 MAX_TEXT_MESSAGE = 64 * 1024
 CHUNK_SIZE = 64 * 1024
-HEARTBEAT_INTERVAL = 1.0
-HEARTBEAT_TIMEOUT = 4.0
 
 
 class ProtocolError(ValueError):

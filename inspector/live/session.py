@@ -66,6 +66,7 @@ from inspector.domain.progress import (
 )
 from inspector.live import damages as live_damage
 from inspector.live import events, protocol
+from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
 from inspector.storage.spool import LiveWriter, reviewed
 from inspector.storage.store import Store, StoreError, new_id
 
@@ -85,8 +86,6 @@ Mode = Literal["operator", "self"]
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
-#: Live hints are sampled at most this often (seconds); a phone streams 30 fps.
-HINT_INTERVAL = 0.25
 #: JPEG quality of a video frame stored as a capture fallback.
 FRAME_JPEG_QUALITY = 92
 
@@ -247,7 +246,7 @@ class SessionController:
         *,
         mode: Mode = "operator",
         emit: Callable[[events.Event], None] = _no_emit,
-        still_timeout: float = 8.0,
+        still_timeout: float = STILL_TIMEOUT,
         auto_advance: bool = True,
         hint_interval: float = HINT_INTERVAL,
         writer: LiveWriter | None = None,

@@ -285,7 +285,7 @@ def test_malformed_messages_are_ignored(
     good = protocol.encode("message", text="still here")
     # Test-only reach into the engine: send raw text on the live data channel.
     live_session = session.engine._sessions[session.inspection_id]
-    loop = session.engine._loop
+    loop = session.engine.thread.loop
     assert loop is not None
 
     async def send_all() -> None:

@@ -286,7 +286,7 @@ async def test_port_taken_and_not_running(store: Store, engine_factory: type[Eng
 
 
 async def test_errors_in_the_loop_become_events_and_the_engine_lives(live: Live) -> None:
-    loop = live.engine._loop
+    loop = live.engine.thread.loop
     assert loop is not None
 
     def boom() -> None:

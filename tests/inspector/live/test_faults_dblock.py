@@ -24,7 +24,7 @@ import pytest
 
 from inspector.domain.models import CaptureSource, InspectionStatus, QualityReport, Verdict
 from inspector.live import events as ev
-from inspector.live import protocol
+from inspector.live.timings import HEARTBEAT_TIMEOUT
 from inspector.storage.spool import SPOOL_DIR, LiveWriter
 from inspector.storage.store import DB_NAME, Store
 from tests.data import jpeg_bytes, scene
@@ -32,7 +32,8 @@ from tests.data import jpeg_bytes, scene
 from ..live_fixtures import TEST_CHECKLIST, make_inspection
 from ..security_fixtures import client, live_engine
 
-HOLD_SECONDS = 8.0  # longer than the store's 5 s busy timeout and the 4 s heartbeat timeout
+HOLD_SECONDS = 8.0  # longer than the store's 5 s busy timeout and the heartbeat timeout
+assert HOLD_SECONDS > HEARTBEAT_TIMEOUT
 
 _HOLDER = """
 import sqlite3, sys, time
@@ -69,7 +70,7 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with live_engine(
-        store, tmp_path, monkeypatch, heartbeat_timeout=protocol.HEARTBEAT_TIMEOUT
+        store, tmp_path, monkeypatch, heartbeat_timeout=HEARTBEAT_TIMEOUT
     ) as live:
         phone = live.phone(still_size=(1600, 1200))
         await phone.start()
@@ -77,7 +78,7 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
         try:
             await live.log.wait(ev.PhoneJoined)
             await phone.wait_for("shot")
-            loop = live.engine._loop
+            loop = live.engine.thread.loop
             assert loop is not None
             # The same work without the lock, for comparison: a capture, accepted.
             baseline = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_loop_stall(3), loop))
@@ -142,7 +143,7 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
                 f"GET static {static_time * 1000:.0f} ms, GET join {join_time * 1000:.0f} ms "
                 "during the lock"
             )
-            # Far below the heartbeat timeout (4 s) and the store's busy timeout (5 s), which
+            # Far below the heartbeat timeout and the store's busy timeout (5 s), which
             # is what the loop used to wait; the rest is this shared machine's scheduling.
             assert worst < 1.0
         finally:

@@ -372,9 +372,9 @@ async def test_a_failing_session_task_is_an_error_event_and_the_engine_serves_on
             raise RuntimeError("session task exploded")
 
         async def spawn() -> None:
-            live.engine._spawn(boom(), "doomed-task")
+            live.engine.thread.spawn(boom(), "doomed-task")
 
-        loop = live.engine._loop
+        loop = live.engine.thread.loop
         assert loop is not None
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(spawn(), loop))
         error = await live.log.wait(ev.EngineError, lambda e: "session task exploded" in e.message)
@@ -480,7 +480,7 @@ async def test_a_dead_engine_loop_is_reported_never_silent(
     start_live: Callable[..., Any], how: str
 ) -> None:
     live = await start_live()
-    loop = live.engine._loop
+    loop = live.engine.thread.loop
     assert loop is not None and live.engine.running
 
     def die() -> None:
@@ -490,7 +490,7 @@ async def test_a_dead_engine_loop_is_reported_never_silent(
     error = await live.log.wait(ev.EngineError, lambda e: "stopped unexpectedly" in e.message)
     assert ("SystemExit" in error.message) == (how == "system_exit")
     deadline = time.monotonic() + 10
-    while live.engine.running or (live.engine._thread and live.engine._thread.is_alive()):
+    while live.engine.running or live.engine.thread.alive:
         assert time.monotonic() < deadline, "the dead engine still looks alive"
         await asyncio.sleep(0.05)
     assert live.engine.died is not None

@@ -93,7 +93,7 @@ async def test_cli_revoke_ends_a_live_session(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("inspector.live.server.TOKEN_RECHECK_SECONDS", 0.3)
+    monkeypatch.setattr("inspector.live.server.app.TOKEN_RECHECK_SECONDS", 0.3)
     async with live_engine(store, tmp_path, monkeypatch) as live:
         phone = live.phone()
         await phone.start()

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from inspector.live import server as server_module
-from inspector.live.ratelimit import ConnectionGate, RequestRate
+from inspector.live.server.files import allow_list
+from inspector.live.server.ratelimit import ConnectionGate, RequestRate
 from inspector.storage.store import Store
 
 from ..security_fixtures import client, serve
@@ -153,7 +154,7 @@ async def test_an_answer_never_read_is_cut_after_the_write_timeout(
 ) -> None:
     async with serve(store, tmp_path, write_timeout=1.0, trusted_proxies=()) as env:
         (env.server.phone_dir / "big.js").write_bytes(b"/*" + b"x" * 8_000_000 + b"*/")
-        env.server.static_names = server_module._allow_list(env.server.phone_dir)
+        env.server.static_names = allow_list(env.server.phone_dir)
         sock = await _connect(env.port, "127.0.0.2")
         try:
             await asyncio.get_running_loop().sock_sendall(sock, _request("/static/big.js"))
@@ -171,7 +172,7 @@ async def test_an_answer_never_read_is_cut_after_the_write_timeout(
 async def test_a_slow_but_steady_reader_is_not_cut(store: Store, tmp_path: Path) -> None:
     async with serve(store, tmp_path, write_timeout=1.0, trusted_proxies=()) as env:
         (env.server.phone_dir / "big.js").write_bytes(b"/*" + b"x" * 100_000 + b"*/")
-        env.server.static_names = server_module._allow_list(env.server.phone_dir)
+        env.server.static_names = allow_list(env.server.phone_dir)
         sock = await _connect(env.port, "127.0.0.2")
         loop = asyncio.get_running_loop()
         try:

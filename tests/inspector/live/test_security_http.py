@@ -17,7 +17,9 @@ from aiohttp import WSServerHandshakeError
 from inspector.config import ServerSettings
 from inspector.live import server as server_module
 from inspector.live.engine import Engine
-from inspector.live.ratelimit import FAILURE_LIMIT, FailureLimiter, RequestRate, address_key
+from inspector.live.server import guards
+from inspector.live.server.ratelimit import FAILURE_LIMIT, FailureLimiter, RequestRate, address_key
+from inspector.live.timings import TOKEN_REFRESH_SECONDS
 from inspector.live.tls import ensure_certificate, ssl_context
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
@@ -344,7 +346,7 @@ async def test_a_valid_link_is_always_admitted_and_a_blocked_guess_costs_no_look
                         assert r.status == 429
                 elapsed = time.monotonic() - started
                 assert store.lookups == lookups  # no database for a blocked guess ...
-                periodic = elapsed / server_module.TOKEN_REFRESH_SECONDS + 1
+                periodic = elapsed / TOKEN_REFRESH_SECONDS + 1
                 assert store.reloads - reloads <= periodic  # ... nor any extra reload
                 async with s.get(f"{env.base}/j/{good}") as r:
                     assert r.status == 200  # the seller's valid link, same address
@@ -354,7 +356,7 @@ async def test_a_valid_link_is_always_admitted_and_a_blocked_guess_costs_no_look
                 # A link made elsewhere (the CLI's own connection) is known at the next reload.
                 with Store(data_dir) as other:
                     late = Invitations(other, 3600).issue(make_inspection(other).id)[0]
-                deadline = time.monotonic() + server_module.TOKEN_REFRESH_SECONDS + 2
+                deadline = time.monotonic() + TOKEN_REFRESH_SECONDS + 2
                 while True:
                     async with s.get(f"{env.base}/j/{late}") as r:
                         if r.status == 200:
@@ -546,7 +548,7 @@ async def test_lan_mode_serves_only_https(
 async def test_tls_handshake_has_a_deadline(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server_module, "TLS_HANDSHAKE_TIMEOUT", 0.5)
+    monkeypatch.setattr(guards, "TLS_HANDSHAKE_TIMEOUT", 0.5)  # read when listening
     ctx = ssl_context(tmp_path / "tls", [])
     async with serve(store, tmp_path, ssl_context=ctx) as env:
         reader, writer = await asyncio.open_connection("127.0.0.1", env.port)

@@ -123,7 +123,7 @@ async def test_one_device_cannot_pile_up_sockets(store: Store, tmp_path: Path) -
                 await ws.receive_json()
                 sockets.append(ws)
             await asyncio.sleep(0.2)
-            holder = next(iter(env.server._holders.values()))
+            holder = next(iter(env.server.signaling._holders.values()))
             assert len(holder.sockets) == MAX_SOCKETS_PER_DEVICE
             first = await asyncio.wait_for(sockets[0].receive_json(), 2)
             assert first == {"type": "bye"}  # the oldest were closed to make room

@@ -12,13 +12,8 @@ from PIL import Image
 
 from inspector.domain import quality
 from inspector.domain.models import QualityThresholds
-from inspector.live.contrib.simphone import (
-    JoinRefused,
-    SimulatedPhone,
-    SyntheticCamera,
-    read_stamp,
-    stamp,
-)
+from inspector.live.contrib.camera import SyntheticCamera, read_stamp, stamp
+from inspector.live.contrib.simphone import JoinRefused, SimulatedPhone
 from inspector.live.server import PhoneServer
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store

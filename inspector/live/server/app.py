@@ -1,0 +1,315 @@
+"""The phone server's routes and lifecycle: join page, signaling, static files.
+
+Routes and headers are those of ``docs/LIVE_LINK.md``. Tokens never reach a
+log: the access log is off, aiohttp's own error logging (which can quote the
+request line) is replaced (:mod:`.guards`), and only ``token_tag`` is ever
+logged.
+
+Failed token checks are rate-limited per address (:mod:`.ratelimit`), but a
+valid token is always admitted (someone else behind the same address may have
+failed). The server never waits on the database: tokens are checked against
+the valid ones kept in memory (:meth:`Invitations.known`), reloaded every
+``TOKEN_REFRESH_SECONDS`` in a worker thread. A token memory does not know
+(one issued by another process a moment ago, or a guess) is looked up in the
+store by a small thread pool of its own, so a flood of guesses cannot take
+the engine's workers; a blocked address gets its 429 without any lookup, and
+lookups in flight count against an address's budget of failures, so
+concurrent guesses cannot overrun it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import ipaddress
+import logging
+import secrets
+import ssl
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from inspector.assets import assets_dir as default_assets_dir
+from inspector.config import IceServer
+from inspector.live.server.files import OVERLAY_STEM, Files, allow_list
+from inspector.live.server.guards import (
+    MAX_CONNECTIONS,
+    MAX_CONNECTIONS_PER_ADDRESS,
+    MAX_REQUEST_BODY,
+    RESERVED_CONNECTIONS,
+    TRUSTED_PROXIES,
+    ConnectionGuard,
+    GuardedSite,
+    no_body,
+    security_headers,
+)
+from inspector.live.server.pages import (
+    ERROR_PAGE,
+    IN_USE_PAGE,
+    INVALID_PAGE,
+    MISSING_PAGE,
+    errors_as_pages,
+    page,
+    too_many,
+)
+from inspector.live.server.ratelimit import ConnectionGate, FailureLimiter, RequestRate, address_key
+from inspector.live.server.signaling import DEVICE_COOKIE, Signaling, SignalingBackend, device_of
+from inspector.live.timings import (
+    CONNECTION_LIFETIME,
+    GRACE_SECONDS,
+    IDLE_TIMEOUT,
+    TOKEN_RECHECK_SECONDS,
+    TOKEN_REFRESH_SECONDS,
+    WRITE_TIMEOUT,
+)
+from inspector.live.tokens import InvalidToken, Invitations
+
+__all__ = ["PhoneServer"]
+
+log = logging.getLogger(__name__)
+
+
+class PhoneServer:
+    """The aiohttp application and its lifecycle (``start``/``close``)."""
+
+    def __init__(
+        self,
+        invitations: Invitations,
+        backend: SignalingBackend,
+        *,
+        ice_servers: Sequence[IceServer] = (),
+        ssl_context: ssl.SSLContext | None = None,
+        secure_cookies: bool | None = None,
+        assets: Path | None = None,
+        grace_seconds: float = GRACE_SECONDS,
+        limiter: FailureLimiter | None = None,
+        requests: RequestRate | None = None,
+        trusted_proxies: Sequence[str] = TRUSTED_PROXIES,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS,
+        max_connections: int = MAX_CONNECTIONS,
+        token_recheck_seconds: float | None = None,
+        write_timeout: float = WRITE_TIMEOUT,
+        connection_lifetime: float = CONNECTION_LIFETIME,
+        reserved_connections: int = RESERVED_CONNECTIONS,
+    ) -> None:
+        self.invitations = invitations
+        self.backend = backend
+        self.https = ssl_context is not None
+        self.secure_cookies = self.https if secure_cookies is None else secure_cookies
+        self.limiter = limiter if limiter is not None else FailureLimiter()
+        self.trusted_proxies = frozenset(address_key(a) for a in trusted_proxies)
+        self.guard = ConnectionGuard(
+            ssl_context=ssl_context,
+            requests=requests if requests is not None else RequestRate(),
+            trusted_proxies=self.trusted_proxies,
+            idle_timeout=idle_timeout,
+            write_timeout=write_timeout,
+            connection_lifetime=connection_lifetime,
+            max_connections_per_address=max_connections_per_address,
+            max_connections=max_connections,
+            reserved_connections=reserved_connections,
+        )
+        self.signaling = Signaling(
+            invitations,
+            backend,
+            ice_servers=ice_servers,
+            grace_seconds=grace_seconds,
+            token_recheck_seconds=(
+                TOKEN_RECHECK_SECONDS if token_recheck_seconds is None else token_recheck_seconds
+            ),
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._refreshing: asyncio.Future[None] | None = None
+        self._lookups: dict[str, int] = {}  # store lookups in flight per address
+        self._token_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        root = Path(assets) if assets is not None else default_assets_dir()
+        self.phone_dir = root / "phone"
+        self.overlays_dir = root / "overlays"
+        self.static_names = allow_list(self.phone_dir)
+        self._files = Files()
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+        self.app = self._make_app()
+
+    @property
+    def gate(self) -> ConnectionGate:
+        """The open connections, per address and in all."""
+        return self.guard.gate
+
+    # -- application --------------------------------------------------------
+
+    def _make_app(self) -> web.Application:
+        app = web.Application(
+            client_max_size=MAX_REQUEST_BODY, middlewares=[errors_as_pages, no_body]
+        )
+        app.router.add_get("/j/{token}", self._join)
+        app.router.add_get("/ws/{token}", self._signaling)
+        app.router.add_get("/static/overlays/{name}", self._overlay)
+        app.router.add_get("/static/{name}", self._static)
+        app.on_response_prepare.append(self._headers)
+        return app
+
+    async def _headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        security_headers(response, self.https)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen; returns the actual port (``port=0`` picks a free one)."""
+        self._token_pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="tokens")
+        await self.refresh_tokens()  # a failure here is a failure to start: say it now
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            site = GuardedSite(runner, self.guard, host, port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = site.bound_port if site.bound_port is not None else port
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._refresh_loop(), name="token-refresh"),
+            loop.create_task(self.guard.watch_loop(), name="connection-watch"),
+        ]
+        return self.port
+
+    async def close(self) -> None:
+        """Close every WebSocket and stop listening."""
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        if self._token_pool is not None:
+            self._token_pool.shutdown(wait=False, cancel_futures=True)
+        await self.signaling.close()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runner.cleanup(), 5.0)
+
+    async def disconnect(self, inspection_id: str) -> None:
+        """Close the phone's sockets of an inspection (revoked, ended) and forget its holder."""
+        await self.signaling.disconnect(inspection_id)
+
+    # -- tokens, off the loop -------------------------------------------------
+
+    async def refresh_tokens(self) -> None:
+        """Reload the valid tokens in a worker thread; concurrent callers share one reload."""
+        if self._refreshing is None or self._refreshing.done():
+            loop = asyncio.get_running_loop()
+            self._refreshing = loop.run_in_executor(self._token_pool, self.invitations.refresh)
+            # Read by whoever waits; retrieved here too so a failure nobody awaited is quiet.
+            self._refreshing.add_done_callback(lambda f: f.cancelled() or f.exception())
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(TOKEN_REFRESH_SECONDS)
+            try:
+                await self.refresh_tokens()
+            except Exception as exc:  # keep serving from what memory knows
+                log.warning("cannot reload the join tokens: %s", exc)
+
+    # -- who is asking ------------------------------------------------------
+
+    def client_key(self, request: web.Request) -> str:
+        """The address limits are counted by (the proxy's client when it is trusted)."""
+        key = address_key(request.remote)
+        if key in self.trusted_proxies:
+            forwarded = request.headers.get("X-Forwarded-For", "")
+            last = forwarded.rsplit(",", 1)[-1].strip()
+            if last:
+                try:
+                    ipaddress.ip_address(last)
+                except ValueError:
+                    return key
+                return address_key(last)
+        return key
+
+    # -- handlers -----------------------------------------------------------
+
+    async def _authorize(self, request: web.Request) -> str | web.Response:
+        """The inspection the token opens, or the refusal to send (404, 429, 503).
+
+        A valid token is always admitted, even from an address blocked for failures:
+        sellers behind a carrier's NAT or a dealership's Wi-Fi share an address with
+        strangers, and a 256-bit token cannot be guessed, so admitting it tells a
+        guesser nothing. A blocked address with any other token gets its 429 from
+        memory alone: no database, no reload.
+        """
+        token = request.match_info["token"]
+        inspection_id = self.invitations.known(token)
+        if inspection_id is not None:
+            return inspection_id
+        key = self.client_key(request)
+        left = self.limiter.blocked(key)
+        if left:
+            return too_many(left)
+        in_flight = self._lookups.get(key, 0)
+        if self.limiter.recent(key) + in_flight >= self.limiter.limit:
+            return too_many(1.0)  # as many guesses on their way as the budget allows
+        self._lookups[key] = in_flight + 1
+        try:  # perhaps issued by another process since the last reload
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._token_pool, self.invitations.check, token)
+        except InvalidToken:
+            if self.limiter.failure(key):
+                log.warning("too many invalid links from %s: refused for a while", key)
+            return page(INVALID_PAGE, 404)
+        except Exception as exc:
+            log.warning("cannot check a link right now: %s", exc)
+            return page(ERROR_PAGE, 503)
+        finally:
+            if self._lookups[key] <= 1:
+                del self._lookups[key]
+            else:
+                self._lookups[key] -= 1
+
+    async def _join(self, request: web.Request) -> web.StreamResponse:
+        inspection_id = await self._authorize(request)
+        if isinstance(inspection_id, web.Response):
+            return inspection_id
+        device = device_of(request)
+        if self.signaling.conflict(inspection_id, device):
+            return page(IN_USE_PAGE, 409)
+        index = self.phone_dir / "index.html"
+        try:
+            body = index.read_bytes()
+        except OSError:
+            log.error("phone page missing: %s", index)
+            return page(MISSING_PAGE, 503)
+        response = web.Response(body=body, content_type="text/html", charset="utf-8")
+        if device is None:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                secrets.token_urlsafe(24),
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=self.secure_cookies,
+            )
+        return response
+
+    async def _static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in self.static_names:
+            raise web.HTTPNotFound()
+        return self._files.response(self.phone_dir, name)
+
+    async def _overlay(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        stem = name[:-4] if name.endswith(".svg") else ""
+        if not OVERLAY_STEM.match(stem):
+            raise web.HTTPNotFound()
+        return self._files.response(self.overlays_dir, name)
+
+    async def _signaling(self, request: web.Request) -> web.StreamResponse:
+        inspection_id = await self._authorize(request)
+        if isinstance(inspection_id, web.Response):
+            return inspection_id
+        device = device_of(request) or f"anon-{secrets.token_urlsafe(12)}"
+        if self.signaling.conflict(inspection_id, device):
+            return page(IN_USE_PAGE, 409)
+        return await self.signaling.serve(request, inspection_id, device)

@@ -1,0 +1,266 @@
+"""The signaling WebSocket (``/ws/{token}``) and the device rule.
+
+The server knows nothing of WebRTC: an offer is handed to a
+:class:`SignalingBackend` (the engine) that answers it. The device rule of
+``docs/LIVE_LINK.md``: one device (its ``device`` cookie) holds an inspection;
+another device is refused (409) while the holder has a socket open, or left
+less than the grace period ago (by the server's or the backend's account). A
+device may hold a few sockets at once (a reloading page), the oldest making
+room. An open socket re-checks its token now and then and before every offer:
+a link revoked or expired ends its session. A phone that keeps sending what
+the protocol refuses is cut after ``MAX_SIGNALING_ERRORS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import WSMsgType, web
+
+from inspector.config import IceServer
+from inspector.live.server.guards import GuardedHandler
+from inspector.live.timings import SIGNALING_PING
+from inspector.live.tokens import Invitations, token_tag
+
+__all__ = [
+    "DEVICE_COOKIE",
+    "MAX_SDP",
+    "MAX_SIGNALING_ERRORS",
+    "MAX_SOCKETS_PER_DEVICE",
+    "MAX_WS_MESSAGE",
+    "Signaling",
+    "SignalingBackend",
+    "SignalingError",
+    "close_ws",
+    "device_of",
+]
+
+log = logging.getLogger(__name__)
+
+DEVICE_COOKIE = "device"
+MAX_SDP = 100_000
+MAX_SIGNALING_ERRORS = 3
+MAX_WS_MESSAGE = 128 * 1024
+MAX_SOCKETS_PER_DEVICE = 4  # signaling sockets one device may hold on an inspection
+_DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class SignalingError(Exception):
+    """An offer the backend refuses; the message goes back to the phone."""
+
+
+class SignalingBackend(Protocol):
+    """What the server needs from the engine."""
+
+    def mode(self, inspection_id: str) -> str:
+        """``"operator"`` or ``"self"``."""
+        ...
+
+    async def offer(self, inspection_id: str, sdp: str, device: str) -> str:
+        """Answer an offer (replacing any previous connection); returns the answer SDP."""
+        ...
+
+    async def bye(self, inspection_id: str, device: str) -> None: ...
+
+    def last_seen(self, inspection_id: str) -> float | None:
+        """Monotonic time the phone was last known connected (now if it is)."""
+        ...
+
+
+@dataclass
+class _Holder:
+    device: str
+    left_at: float = field(default_factory=time.monotonic)
+    # Ordered (oldest first) so the oldest can make room: a dict used as an ordered set.
+    sockets: dict[web.WebSocketResponse, None] = field(default_factory=dict)
+
+
+def device_of(request: web.Request) -> str | None:
+    """The request's device cookie, if it is a well-formed one."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    return value if value and _DEVICE_RE.match(value) else None
+
+
+async def close_ws(ws: web.WebSocketResponse) -> None:
+    """Say bye and close (going away); never raises, never hangs."""
+    with contextlib.suppress(Exception):
+        if not ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json({"type": "bye"})
+            await asyncio.wait_for(ws.close(code=1001, message=b"going away"), 2.0)
+
+
+class Signaling:
+    """The phones' signaling sockets, one holder (device) per inspection."""
+
+    def __init__(
+        self,
+        invitations: Invitations,
+        backend: SignalingBackend,
+        *,
+        ice_servers: Sequence[IceServer],
+        grace_seconds: float,
+        token_recheck_seconds: float,
+    ) -> None:
+        self.invitations = invitations
+        self.backend = backend
+        self.ice_servers = tuple(ice_servers)
+        self.grace_seconds = grace_seconds
+        self.token_recheck_seconds = token_recheck_seconds
+        self._holders: dict[str, _Holder] = {}
+
+    def conflict(self, inspection_id: str, device: str | None) -> bool:
+        """Whether another device holds the inspection right now."""
+        holder = self._holders.get(inspection_id)
+        if holder is None or holder.device == device:
+            return False
+        if holder.sockets:
+            return True
+        last = max(holder.left_at, self.backend.last_seen(inspection_id) or 0.0)
+        return time.monotonic() - last < self.grace_seconds
+
+    async def disconnect(self, inspection_id: str) -> None:
+        """Close the phone's sockets of an inspection (revoked, ended) and forget its holder."""
+        holder = self._holders.pop(inspection_id, None)
+        if holder is not None:
+            for ws in list(holder.sockets):
+                await close_ws(ws)
+
+    async def close(self) -> None:
+        """Close every socket (within about 2 s) and forget every holder."""
+        sockets = [ws for h in self._holders.values() for ws in h.sockets]
+        if sockets:
+            await asyncio.wait([asyncio.ensure_future(close_ws(ws)) for ws in sockets], timeout=2.0)
+        self._holders.clear()
+
+    async def serve(
+        self, request: web.Request, inspection_id: str, device: str
+    ) -> web.WebSocketResponse:
+        """Open the socket of an admitted device (the token checked) and run it to its end."""
+        token = request.match_info["token"]
+        tag = token_tag(token)
+        ws = web.WebSocketResponse(max_msg_size=MAX_WS_MESSAGE, heartbeat=SIGNALING_PING)
+        await ws.prepare(request)
+        if isinstance(request.protocol, GuardedHandler):
+            request.protocol.long_lived = True  # a phone's session, with a valid token
+        holder = self._holders.get(inspection_id)
+        if holder is None or holder.device != device:
+            if holder is not None:  # the previous device is long gone: take over
+                for old in list(holder.sockets):
+                    await close_ws(old)
+            holder = _Holder(device)
+            self._holders[inspection_id] = holder
+        while len(holder.sockets) >= MAX_SOCKETS_PER_DEVICE:  # the oldest make room
+            oldest = next(iter(holder.sockets))
+            holder.sockets.pop(oldest, None)
+            await close_ws(oldest)
+        holder.sockets[ws] = None
+        log.info("phone signaling open (token %s)", tag)
+        try:
+            await self._run(ws, inspection_id, device, token, tag)
+        finally:
+            holder.sockets.pop(ws, None)
+            holder.left_at = time.monotonic()
+            log.info("phone signaling closed (token %s)", tag)
+        return ws
+
+    def _still_valid(self, token: str, inspection_id: str) -> bool:
+        return self.invitations.known(token) == inspection_id
+
+    async def _run(
+        self,
+        ws: web.WebSocketResponse,
+        inspection_id: str,
+        device: str,
+        token: str,
+        tag: str,
+    ) -> None:
+        await ws.send_json(
+            {
+                "type": "config",
+                "ice_servers": [s.to_dict() for s in self.ice_servers],
+                "mode": self.backend.mode(inspection_id),
+            }
+        )
+        errors = 0
+
+        async def refuse(message: str) -> bool:
+            nonlocal errors
+            errors += 1
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json({"type": "error", "message": message})
+            if errors >= MAX_SIGNALING_ERRORS:
+                await ws.close(code=1008, message=b"too many errors")
+                return False
+            return True
+
+        async def revoked() -> None:
+            """The link was revoked (perhaps by another process) or expired: end it."""
+            log.info("link no longer valid: closing its session (token %s)", tag)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json({"type": "error", "message": "this link is not valid"})
+            try:
+                await self.backend.bye(inspection_id, device)
+            finally:
+                await ws.close(code=1008, message=b"link not valid")
+
+        while True:
+            try:
+                msg = await ws.receive(timeout=self.token_recheck_seconds)
+            except TimeoutError:
+                if not self._still_valid(token, inspection_id):
+                    await revoked()
+                    return
+                continue
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return
+            if msg.type == WSMsgType.ERROR:
+                return
+            if msg.type == WSMsgType.BINARY:
+                if not await refuse("binary frames are not accepted"):
+                    return
+                continue
+            if msg.type != WSMsgType.TEXT:
+                continue
+            try:
+                data = json.loads(msg.data)
+            except (ValueError, RecursionError):
+                if not await refuse("not valid JSON"):
+                    return
+                continue
+            kind = data.get("type") if isinstance(data, dict) else None
+            if kind == "offer":
+                sdp = data.get("sdp")
+                if not isinstance(sdp, str) or not sdp or len(sdp) > MAX_SDP:
+                    if not await refuse("the offer is missing or too large"):
+                        return
+                    continue
+                if not self._still_valid(token, inspection_id):
+                    await revoked()
+                    return
+                try:
+                    answer = await self.backend.offer(inspection_id, sdp, device)
+                except SignalingError as exc:
+                    if not await refuse(str(exc)[:200]):
+                        return
+                    continue
+                except Exception:
+                    log.exception("answering an offer failed (token %s)", tag)
+                    if not await refuse("the offer could not be answered"):
+                        return
+                    continue
+                await ws.send_json({"type": "answer", "sdp": answer})
+            elif kind == "bye":
+                await self.backend.bye(inspection_id, device)
+                await ws.close()
+                return
+            elif not await refuse("unknown message type"):
+                return
