@@ -28,8 +28,9 @@ from inspector.config import resolve_data_dir
 from inspector.domain.checklist import ChecklistError, available_checklists, load_checklist
 from inspector.domain.models import Capture, Fuel, Language
 from inspector.domain.progress import progress
+from inspector.storage import NoDatabase, NotFound, StoreError, storage_error
 from inspector.storage.repair import repair
-from inspector.storage.store import NoDatabase, NotFound, Store, StoreError, storage_error
+from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection, inspection_to_dict
 
 EXIT_USAGE = 2

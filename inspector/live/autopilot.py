@@ -25,7 +25,7 @@ import logging
 
 from inspector.domain.models import Capture, QualityReason, Text, Verdict
 from inspector.live.session import SessionController
-from inspector.storage.store import StoreError
+from inspector.storage import StoreError
 
 __all__ = ["KEPT_AFTER_ATTEMPTS", "Autopilot", "kept_reason"]
 
