@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from inspector.config import ServerSettings, resolve_data_dir
-from inspector.storage.store import Store, StoreError
+from inspector.storage import StoreError
+from inspector.storage.store import Store
 from ui import settings
 from ui.bridge import wait_for_tasks
 from ui.main_window import MainWindow

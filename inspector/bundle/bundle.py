@@ -79,8 +79,9 @@ from inspector.domain.models import (
 from inspector.domain.photo_check import MAX_PHOTO_BYTES, BadPhoto, decode_jpeg_size
 from inspector.domain.validation import ValidationError, check_seller, check_text, check_vehicle
 from inspector.report.document import ReportCancelled, build_report
+from inspector.storage import NotFound, StoreError
 from inspector.storage.repair import RECOVERED_SHOT_PREFIX
-from inspector.storage.store import NotFound, Store, StoreError
+from inspector.storage.store import Store
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
 
 __all__ = [

@@ -16,7 +16,8 @@ from typing import Any, NoReturn
 
 from inspector.cli.terminal import json_text, printable
 from inspector.config import resolve_data_dir
-from inspector.storage.store import Store, StoreError, storage_error
+from inspector.storage import StoreError, storage_error
+from inspector.storage.store import Store
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2

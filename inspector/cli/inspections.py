@@ -15,7 +15,8 @@ from inspector.cli.terminal import printable
 from inspector.domain.checklist import ChecklistError, available_checklists, load_checklist
 from inspector.domain.models import Capture, Fuel, Language
 from inspector.domain.progress import progress
-from inspector.storage.store import NoDatabase, NotFound, Store
+from inspector.storage import NoDatabase, NotFound
+from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection, inspection_to_dict
 
 

@@ -29,7 +29,8 @@ from inspector.domain.models import Damage
 from inspector.domain.progress import Progress, progress
 from inspector.report.document import ReportCancelled, build_report
 from inspector.report.i18n import LANGS, damage_ref
-from inspector.storage.store import Store, WriteNotRecorded
+from inspector.storage import WriteNotRecorded
+from inspector.storage.store import Store
 
 
 @contextmanager

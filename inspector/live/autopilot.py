@@ -26,7 +26,7 @@ import logging
 from inspector.domain.models import Capture, QualityReason, Text, Verdict
 from inspector.live.session import SessionController
 from inspector.live.timings import AUTOPILOT_SAMPLE_HZ, SETTLE_SECONDS, STEADY_SECONDS
-from inspector.storage.store import StoreError
+from inspector.storage import StoreError
 
 __all__ = ["KEPT_AFTER_ATTEMPTS", "Autopilot", "kept_reason"]
 

@@ -15,7 +15,9 @@ import dataclasses
 from inspector.domain.checklist import Shot, parse_damage_shot_id
 from inspector.domain.models import Capture, Damage, DamageType, Part, Severity
 from inspector.domain.progress import usable
-from inspector.storage.store import NotFound, Store, new_id
+from inspector.storage import NotFound
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 
 __all__ = [
     "FALLBACK_PART",

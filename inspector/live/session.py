@@ -67,8 +67,10 @@ from inspector.domain.progress import (
 from inspector.live import damages as live_damage
 from inspector.live import events, protocol
 from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
+from inspector.storage import StoreError
+from inspector.storage.rows import new_id
 from inspector.storage.spool import LiveWriter, reviewed
-from inspector.storage.store import Store, StoreError, new_id
+from inspector.storage.store import Store
 
 __all__ = [
     "DamagePair",

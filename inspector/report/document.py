@@ -117,7 +117,8 @@ from inspector.report.theme import (
     table_style,
     utc_offset,
 )
-from inspector.storage.store import NotFound, Store, StoreError
+from inspector.storage import NotFound, StoreError
+from inspector.storage.store import Store
 
 __all__ = ["PHOTO_MAX_PX", "PHOTO_QUALITY", "ReportCancelled", "ReportError", "build_report"]
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from inspector.domain.models import Region
-from inspector.storage.store import Store, StoreError
+from inspector.storage import StoreError
+from inspector.storage.store import Store
 
 __all__ = [
     "CROP_MAX_PX",

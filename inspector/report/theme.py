@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 
 from inspector.assets import asset_path
 from inspector.domain.models import Severity
-from inspector.storage.store import StoreError
+from inspector.storage import StoreError
 
 __all__ = [
     "CONTENT_H",

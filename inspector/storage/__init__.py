@@ -1,1 +1,36 @@
-"""storage."""
+"""Storage: the inspections' records in SQLite and their photos as content-addressed files.
+
+``store.Store`` is the façade the other layers use; the modules behind it are
+``database`` (opening SQLite, transactions), ``schema`` (migrations), ``rows``
+(rows ↔ domain objects), ``photos`` (photo files, thumbnails, the photos lock),
+``spool`` (the live session's writes that must not wait) and ``repair``.
+
+The error family is re-exported here, so a caller catches ``StoreError`` from
+``inspector.storage`` whichever module raised it.
+"""
+
+from inspector.storage.errors import (
+    DatabaseBusy,
+    DatabaseDamaged,
+    DatabaseMissing,
+    DiskFull,
+    NoDatabase,
+    NotFound,
+    ReadOnly,
+    StoreError,
+    WriteNotRecorded,
+    storage_error,
+)
+
+__all__ = [
+    "DatabaseBusy",
+    "DatabaseDamaged",
+    "DatabaseMissing",
+    "DiskFull",
+    "NoDatabase",
+    "NotFound",
+    "ReadOnly",
+    "StoreError",
+    "WriteNotRecorded",
+    "storage_error",
+]

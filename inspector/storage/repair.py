@@ -41,18 +41,12 @@ from inspector.domain.models import (
     Verdict,
 )
 from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
-from inspector.storage.store import (
-    DB_NAME,
-    DatabaseBusy,
-    DatabaseDamaged,
-    Store,
-    StoreError,
-    database_is_blank,
-    file_sha256,
-    new_id,
-    photos_lock,
-    storage_error,
-)
+from inspector.storage.database import DB_NAME
+from inspector.storage.errors import DatabaseBusy, DatabaseDamaged, StoreError, storage_error
+from inspector.storage.photos import file_sha256, photos_lock
+from inspector.storage.rows import new_id
+from inspector.storage.schema import database_is_blank
+from inspector.storage.store import Store
 
 __all__ = ["RECOVERED_SHOT_PREFIX", "RepairReport", "repair"]
 

@@ -38,6 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from inspector.atomic import TMP_SUFFIX
 from inspector.domain.checklist import load_checklist
 from inspector.domain.models import (
     Capture,
@@ -48,14 +49,9 @@ from inspector.domain.models import (
     Text,
 )
 from inspector.domain.progress import progress
-from inspector.storage.store import (
-    TMP_SUFFIX,
-    DatabaseBusy,
-    NotFound,
-    Store,
-    StoreError,
-    write_atomic,
-)
+from inspector.storage.errors import DatabaseBusy, NotFound, StoreError
+from inspector.storage.photos import write_atomic
+from inspector.storage.store import Store
 
 __all__ = [
     "LIVE_BUSY_TIMEOUT",

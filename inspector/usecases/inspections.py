@@ -11,7 +11,8 @@ from typing import Any
 from inspector.domain.checklist import load_checklist
 from inspector.domain.models import Capture, Inspection
 from inspector.domain.validation import check_seller, check_text, check_vehicle
-from inspector.storage.store import Store, new_id
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 
 
 def create_inspection(

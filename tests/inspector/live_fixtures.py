@@ -17,7 +17,8 @@ from inspector.assets import assets_dir
 from inspector.domain import checklist as checklist_module
 from inspector.domain.models import Inspection
 from inspector.live.events import Event
-from inspector.storage.store import Store, new_id
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 
 E = TypeVar("E", bound=Event)
 

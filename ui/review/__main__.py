@@ -10,7 +10,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from inspector.config import resolve_data_dir
-from inspector.storage.store import Store, StoreError
+from inspector.storage import StoreError
+from inspector.storage.store import Store
 from ui import settings
 from ui.bridge import wait_for_tasks
 from ui.review.workspace import ReviewWorkspace

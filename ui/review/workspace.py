@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.models import Damage, Inspection, Part, Region
-from inspector.storage.store import Store, new_id
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 from ui import settings
 from ui.bridge import run_task_with_progress
 from ui.review._qt import alive

@@ -23,8 +23,9 @@ from inspector.bundle.bundle import (
 )
 from inspector.domain.models import Damage, DamageType, Part, Severity
 from inspector.report.document import ReportCancelled
-from inspector.storage import store as store_mod
-from inspector.storage.store import Store, StoreError
+from inspector.storage import StoreError
+from inspector.storage import rows as store_rows
+from inspector.storage.store import Store
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
 from tests.inspector.report.test_report import make_inspection
 
@@ -145,7 +146,7 @@ def test_a_failed_insert_leaves_nothing(
     def boom(*args: Any) -> None:  # fails after the inspection and captures went in
         raise sqlite3.OperationalError("disk on fire")
 
-    monkeypatch.setattr(store_mod, "_insert_damage", boom)
+    monkeypatch.setattr(store_rows, "insert_damage", boom)
     with pytest.raises(StoreError, match="disk on fire"):
         import_bundle(fresh, path)
     assert store_is_empty(fresh)

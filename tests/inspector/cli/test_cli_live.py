@@ -156,7 +156,7 @@ def test_demo_on_a_full_disk_says_so_at_once(
 ) -> None:
     import errno
 
-    from inspector.storage.store import TMP_SUFFIX
+    from inspector.atomic import TMP_SUFFIX
 
     real_fsync = os.fsync
     photos = str(data_dir / "photos")

@@ -19,7 +19,8 @@ import pytest
 
 from inspector.bundle.bundle import export_bundle
 from inspector.cli.main import main
-from inspector.storage.store import DB_NAME, Store
+from inspector.storage.database import DB_NAME
+from inspector.storage.store import Store
 from tests.inspector.os_fixtures import (
     ROOT,
     checkpoint,

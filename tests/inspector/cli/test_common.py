@@ -22,7 +22,7 @@ from inspector.cli.common import (
     open_store,
 )
 from inspector.cli.main import build_parser, main
-from inspector.storage.store import NoDatabase
+from inspector.storage import NoDatabase
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,9 @@ import pytest
 from inspector.domain.models import CaptureSource, InspectionStatus, QualityReport, Verdict
 from inspector.live import events as ev
 from inspector.live.timings import HEARTBEAT_TIMEOUT
+from inspector.storage.database import DB_NAME
 from inspector.storage.spool import SPOOL_DIR, LiveWriter
-from inspector.storage.store import DB_NAME, Store
+from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 
 from ..live_fixtures import TEST_CHECKLIST, make_inspection

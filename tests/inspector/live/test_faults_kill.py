@@ -36,10 +36,12 @@ from typing import IO, Any
 
 import pytest
 
+from inspector.atomic import TMP_SUFFIX
 from inspector.domain.checklist import load_checklist
 from inspector.domain.progress import usable
 from inspector.live.contrib.simphone import SimulatedPhone
-from inspector.storage.store import DB_NAME, TMP_SUFFIX, Store
+from inspector.storage.database import DB_NAME
+from inspector.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKLIST = "quick"

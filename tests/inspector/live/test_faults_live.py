@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from inspector.atomic import TMP_SUFFIX
 from inspector.config import ServerSettings
 from inspector.domain.models import CaptureSource
 from inspector.live import events as ev
@@ -29,7 +30,7 @@ from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.live.engine import Engine, EngineNotRunning
 from inspector.live.peer import PhonePeer
 from inspector.live.session import SessionController
-from inspector.storage.store import TMP_SUFFIX, Store
+from inspector.storage.store import Store
 
 from ..live_fixtures import TEST_CHECKLIST, EventLog, make_inspection, use_live_assets
 

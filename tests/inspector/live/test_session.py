@@ -31,7 +31,8 @@ from inspector.live import events
 from inspector.live.damages import FALLBACK_PART
 from inspector.live.protocol import TO_PHONE, validate
 from inspector.live.session import SessionController, ShotState
-from inspector.storage.store import DiskFull, Store, StoreError
+from inspector.storage import DiskFull, StoreError
+from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
 from tests.data import jpeg_bytes, scene
 

@@ -55,7 +55,8 @@ from inspector.report.theme import (
     PAGE_W,
     register_fonts,
 )
-from inspector.storage.store import NotFound, Store, StoreError
+from inspector.storage import NotFound, StoreError
+from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 
 POLISH = "Łukasz Wiśniewski"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from inspector.atomic import TMP_SUFFIX
 from inspector.domain.models import (
     CaptureSource,
     Damage,
@@ -27,8 +28,10 @@ from inspector.domain.models import (
     Vehicle,
     Verdict,
 )
-from inspector.storage import store as store_module
-from inspector.storage.store import DiskFull, NotFound, Store, StoreError
+from inspector.storage import DiskFull, NotFound, StoreError
+from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS
+from inspector.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 
 OK = QualityReport(Verdict.OK, metrics={"sharpness": 300.0})
@@ -48,7 +51,7 @@ def add(store: Store, inspection_id: str, data: bytes, shot: str = "front") -> s
 
 
 def test_schema_is_current_and_wal(store: Store) -> None:
-    assert store.schema_version == store_module.SCHEMA_VERSION
+    assert store.schema_version == SCHEMA_VERSION
     mode = sqlite3.connect(store.data_dir / "inspector.db").execute("PRAGMA journal_mode")
     assert mode.fetchone()[0] == "wal"
 
@@ -184,7 +187,7 @@ def test_disk_full_is_reported_and_leaves_nothing(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store_module.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(DiskFull, match="disk is full"):
         add(store, "insp1", b"a photo")
     monkeypatch.undo()
@@ -219,7 +222,7 @@ def test_newer_schema_is_refused(data_dir: Path) -> None:
 
 def test_migrates_a_version_1_database(data_dir: Path) -> None:
     db = sqlite3.connect(data_dir / "inspector.db")
-    db.executescript(store_module._MIGRATIONS[0] + "PRAGMA user_version=1;")
+    db.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
     db.execute(
         "INSERT INTO inspections VALUES ('old','2026-01-01T00:00:00+00:00',"
         "'2026-01-01T00:00:00+00:00','draft','','','standard',"
@@ -230,16 +233,14 @@ def test_migrates_a_version_1_database(data_dir: Path) -> None:
     db.commit()
     db.close()
     with Store(data_dir) as store:
-        assert store.schema_version == store_module.SCHEMA_VERSION
+        assert store.schema_version == SCHEMA_VERSION
         assert store.get_inspection("old").vehicle.make == "Fiat"
         store.revoke_tokens("old")  # the table added by migration 2 exists
 
 
 def test_migrates_a_version_2_database_with_damages(data_dir: Path) -> None:
     db = sqlite3.connect(data_dir / "inspector.db")
-    db.executescript(
-        store_module._MIGRATIONS[0] + store_module._MIGRATIONS[1] + "PRAGMA user_version=2;"
-    )
+    db.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version=2;")
     db.execute(
         "INSERT INTO inspections VALUES ('old','2026-01-01T00:00:00+00:00',"
         "'2026-01-01T00:00:00+00:00','captured','','','standard',"
@@ -254,7 +255,7 @@ def test_migrates_a_version_2_database_with_damages(data_dir: Path) -> None:
     db.commit()
     db.close()
     with Store(data_dir) as store:
-        assert store.schema_version == store_module.SCHEMA_VERSION
+        assert store.schema_version == SCHEMA_VERSION
         (damage,) = store.damages("old")
         assert damage.part is Part.BONNET and damage.pair is None and not damage.to_complete
 
@@ -284,7 +285,7 @@ def test_two_threads_at_once(store: Store) -> None:
 
 def test_sweeps_leftover_temporary_files(data_dir: Path) -> None:
     Store(data_dir).close()
-    leftover = data_dir / "photos" / "ab" / f"abc.jpg.1234{store_module.TMP_SUFFIX}"
+    leftover = data_dir / "photos" / "ab" / f"abc.jpg.1234{TMP_SUFFIX}"
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"half a photo")
     Store(data_dir).close()
@@ -297,7 +298,7 @@ def test_old_unreferenced_photos_are_swept_young_ones_kept(data_dir: Path) -> No
         kept = store.get_capture(add(store, "insp1", b"referenced")).sha256
         old_orphan = store.write_photo(b"killed before its row")
         young_orphan = store.write_photo(b"row about to be written by another process")
-        an_hour_ago = time.time() - store_module.ORPHAN_MIN_AGE_SECONDS - 5
+        an_hour_ago = time.time() - ORPHAN_MIN_AGE_SECONDS - 5
         for sha in (kept, old_orphan):
             os.utime(store.photo_path(sha), (an_hour_ago, an_hour_ago))
     with Store(data_dir) as store:
@@ -345,4 +346,4 @@ def test_killed_writer_never_leaves_a_dangling_row(data_dir: Path, delay: float)
             data = store.photo_path(capture.sha256).read_bytes()
             assert hashlib.sha256(data).hexdigest() == capture.sha256
             assert len(data) == capture.size
-        assert not list(store.photos_dir.rglob(f"*{store_module.TMP_SUFFIX}"))
+        assert not list(store.photos_dir.rglob(f"*{TMP_SUFFIX}"))

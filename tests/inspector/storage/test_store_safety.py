@@ -20,7 +20,9 @@ import pytest
 
 from inspector.cli.main import main
 from inspector.domain.models import CaptureSource, Inspection, QualityReport, Verdict
-from inspector.storage.store import DB_NAME, Store, StoreError
+from inspector.storage import StoreError
+from inspector.storage.database import DB_NAME
+from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 from tests.inspector.os_fixtures import ROOT, checkpoint, corrupt
 from tests.inspector.report.test_report import make_inspection

@@ -18,7 +18,8 @@ from inspector.domain.models import (
     Verdict,
 )
 from inspector.domain.validation import check_seller, check_vehicle
-from inspector.storage.store import Store, new_id
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 from ui.bridge import wait_for_tasks
 from ui.review.review_model import ReviewModel

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from inspector.domain.models import Damage, DamageType, Part, Severity
-from inspector.storage.store import Store, new_id
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 from ui.review.review_model import ReviewModel
 from ui.review.vehicle_panel import VehiclePanel
 
