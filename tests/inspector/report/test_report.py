@@ -777,6 +777,24 @@ def test_diagram_labels_never_overlap() -> None:
     assert all(wing[1] <= y <= wing[3] for _, y in placed[1].centres)
 
 
+def test_damage_labels_on_neighbouring_parts_do_not_overlap_in_the_report(
+    store: Store, tmp_path: Path
+) -> None:
+    """Read back from the PDF: the diagram's labels, several per part on adjacent parts."""
+    parts = [Part.WING_FRONT_LEFT] * 3 + [Part.DOOR_FRONT_LEFT, Part.WINDOW_FRONT_LEFT]
+    parts += [Part.MIRROR_LEFT, Part.SILL_LEFT, Part.HEADLIGHT_LEFT, Part.FRONT_BUMPER]
+    damages = [(None, part, Severity.MINOR, None) for part in parts]
+    inspection, _ = standard_inspection(store, damages=damages)
+    reader = PdfReader(build_report(store, inspection.id, tmp_path / "d.pdf", lang="en"))
+    refs = {f"D{k}" for k in range(1, len(parts) + 1)}
+    labels = [r for r in text_runs(reader.pages[1]) if r.text in refs and r.x > MARGIN_X + 100 * mm]
+    assert sorted(r.text for r in labels) == sorted(refs)
+    boxes = [(r.x - 3.5, r.y - 3, r.x + r.width + 3.5, r.y - 3 + PILL_H) for r in labels]
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            assert max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3]) > 0, (a, b)
+
+
 def test_shipped_vehicle_diagram_has_the_body_parts() -> None:
     diagram = load_diagram()
     assert not isinstance(diagram, str), diagram
