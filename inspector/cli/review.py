@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from inspector.bundle.bundle import BundleError, export_bundle, import_bundle, verify_bundle
+from inspector.bundle import BundleError, export_bundle, import_bundle, verify_bundle
 from inspector.cli.terminal import json_text, printable
 from inspector.config import resolve_data_dir
 from inspector.domain.checklist import ChecklistError, load_checklist
