@@ -81,7 +81,7 @@ def _problem(kind: str, text: str, **values: Any) -> PydanticCustomError:
 
 def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
     def check(value: str) -> str:
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             raise _problem("bundle_value", f"is not {what}: {{value}}", value=repr(value[:40]))
         return value
 
