@@ -3,9 +3,10 @@
 svglib turns the SVG into a reportlab drawing and keeps each element's ``id``
 (as ``svgid``). An element belongs to a part when it, or an ancestor group, has
 an id that is a :class:`~inspector.domain.models.Part` value; a part's region is
-the bounding box of its shapes, and its damage labels (D1, D2…) go to the
-centre of that box, moved apart so that no two overlap (a thin leader line
-then points at the part). The drawing is recoloured to the report's look
+the bounding box of its shapes. Its damage labels (D1, D2…) form one block (a
+row on a wide part, a column on a narrow one) at the centre of that box; blocks
+are moved apart so that no two labels overlap, and a block pushed off its part
+gets a leader line pointing at it. The drawing is recoloured to the report's look
 whatever colours the file has: the body in white, parts in light grey, damaged
 parts tinted with their damage's colour. Parts the diagram lacks (interior
 items, usually) are listed beside it by the report. A missing or unusable file
