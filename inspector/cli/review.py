@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from inspector.bundle.bundle import BundleError, export_bundle, import_bundle, verify_bundle
+from inspector.bundle import BundleError, export_bundle, import_bundle, verify_bundle
 from inspector.cli.common import (
     EXIT_ALTERED,
     EXIT_INCOMPLETE,

@@ -1,447 +1,188 @@
 """The vehicle diagram of the report, drawn from ``assets/overlays/vehicle_diagram.svg``.
 
-svglib is not available, so this reads the SVG with ``xml.etree`` and draws its
-geometry itself: ``rect``, ``circle``, ``ellipse``, ``line``, ``polyline``,
-``polygon`` and ``path`` (every command, arcs included), under ``translate``,
-``scale``, ``rotate``, ``skewX/Y`` and ``matrix`` transforms. Text, images,
-``use``, ``defs``, clip paths and masks are ignored; the SVG's own colours too,
-so the diagram matches the report whatever the file says.
-
-An element belongs to a part when it, or an ancestor group, has an ``id`` that
-is a :class:`~inspector.models.Part` value. A damage marker goes to the centre
-of its part's bounding box; parts the diagram lacks (interior items, usually)
-are listed beside it by the report. If the file is missing or unreadable the
-diagram says so instead of failing the whole report.
+svglib turns the SVG into a reportlab drawing and keeps each element's ``id``
+(as ``svgid``). An element belongs to a part when it, or an ancestor group, has
+an id that is a :class:`~inspector.domain.models.Part` value; a part's region is
+the bounding box of its shapes. Its damage labels (D1, D2…) form one block (a
+row on a wide part, a column on a narrow one) at the centre of that box; blocks
+are moved apart so that no two labels overlap, and a block pushed off its part
+gets a leader line pointing at it. The drawing is recoloured to the report's look
+whatever colours the file has: the body in white, parts in light grey, damaged
+parts tinted with their damage's colour. Parts the diagram lacks (interior
+items, usually) are listed beside it by the report. A missing or unusable file
+gives a one-line message in the diagram's place instead of failing the report.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import math
-import re
 import threading
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing, Group, Shape, String, mmult, transformPoint
 from reportlab.lib import colors
 from reportlab.platypus import Flowable
+from svglib.svglib import svg2rlg
 
 from inspector.assets import asset_path
 from inspector.domain.models import Part
 
+__all__ = [
+    "DIAGRAM_FILE",
+    "PILL_H",
+    "Diagram",
+    "DiagramError",
+    "LabelGroup",
+    "Marker",
+    "VehicleDiagram",
+    "draw_pill",
+    "load_diagram",
+    "parse_diagram",
+    "place_labels",
+]
+
 DIAGRAM_FILE = "vehicle_diagram.svg"
 
-Matrix = tuple[float, float, float, float, float, float]  # a b c d e f, SVG order
-Point = tuple[float, float]
-# A subpath is a start point and a list of segments: ("L", p) or ("C", p1, p2, p).
-Segment = tuple[Any, ...]
-Subpath = tuple[Point, list[Segment], bool]
+Box = tuple[float, float, float, float]
+"""x0, y0, x1, y1."""
+Matrix = tuple[float, float, float, float, float, float]
 
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+BODY_FILL = colors.white
+BODY_LINE = colors.HexColor("#5B6670")
+PART_FILL = colors.HexColor("#EEF2F6")
+PART_LINE = colors.HexColor("#8C97A3")
+DAMAGE_FILL_OPACITY = 0.28
+BODY_LINE_W, PART_LINE_W, DAMAGE_LINE_W = 0.9, 0.6, 0.9
+"""Line widths in points on the page, whatever the diagram's scale."""
+
 _PARTS = {p.value: p for p in Part}
-_SKIP = {
-    "defs",
-    "clipPath",
-    "mask",
-    "symbol",
-    "marker",
-    "pattern",
-    "title",
-    "desc",
-    "metadata",
-    "style",
-    "text",
-    "image",
-    "use",
-    "linearGradient",
-    "radialGradient",
-}
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 class DiagramError(ValueError):
     """The SVG cannot be used as a diagram."""
 
 
-def _mul(m: Matrix, n: Matrix) -> Matrix:
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + c * b2,
-        b * a2 + d * b2,
-        a * c2 + c * d2,
-        b * c2 + d * d2,
-        a * e2 + c * f2 + e,
-        b * e2 + d * f2 + f,
-    )
-
-
-def _apply(m: Matrix, p: Point) -> Point:
-    a, b, c, d, e, f = m
-    x, y = p
-    return a * x + c * y + e, b * x + d * y + f
-
-
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-
-def parse_transform(text: str | None) -> Matrix:
-    m = IDENTITY
-    if not text:
-        return m
-    for name, args_text in re.findall(r"([a-zA-Z]+)\s*\(([^)]*)\)", text):
-        args = [float(v) for v in re.findall(_NUM, args_text)]
-        if name == "matrix" and len(args) == 6:
-            t: Matrix = (args[0], args[1], args[2], args[3], args[4], args[5])
-        elif name == "translate" and args:
-            t = (1, 0, 0, 1, args[0], args[1] if len(args) > 1 else 0.0)
-        elif name == "scale" and args:
-            t = (args[0], 0, 0, args[1] if len(args) > 1 else args[0], 0, 0)
-        elif name == "rotate" and args:
-            r = math.radians(args[0])
-            cos, sin = math.cos(r), math.sin(r)
-            t = (cos, sin, -sin, cos, 0, 0)
-            if len(args) == 3:
-                cx, cy = args[1], args[2]
-                t = _mul(_mul((1, 0, 0, 1, cx, cy), t), (1, 0, 0, 1, -cx, -cy))
-        elif name == "skewX" and args:
-            t = (1, 0, math.tan(math.radians(args[0])), 1, 0, 0)
-        elif name == "skewY" and args:
-            t = (1, math.tan(math.radians(args[0])), 0, 1, 0, 0)
-        else:
-            raise DiagramError(f"unsupported transform {name}({args_text})")
-        m = _mul(m, t)
-    return m
-
-
-class _Scanner:
-    """Reads path data; arc flags may be written without separators ("011")."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.pos = text, 0
-
-    def _skip(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n,":
-            self.pos += 1
-
-    def command(self) -> str | None:
-        self._skip()
-        if self.pos < len(self.text) and self.text[self.pos].isalpha():
-            self.pos += 1
-            return self.text[self.pos - 1]
-        return None
-
-    def has_number(self) -> bool:
-        self._skip()
-        return self.pos < len(self.text) and (
-            self.text[self.pos].isdigit() or self.text[self.pos] in "+-."
-        )
-
-    def number(self) -> float:
-        self._skip()
-        match = re.compile(_NUM).match(self.text, self.pos)
-        if match is None:
-            raise DiagramError(f"bad path data near {self.text[self.pos : self.pos + 20]!r}")
-        self.pos = match.end()
-        return float(match.group())
-
-    def flag(self) -> bool:
-        self._skip()
-        if self.pos < len(self.text) and self.text[self.pos] in "01":
-            self.pos += 1
-            return self.text[self.pos - 1] == "1"
-        raise DiagramError(f"bad arc flag near {self.text[self.pos : self.pos + 20]!r}")
-
-    def done(self) -> bool:
-        self._skip()
-        return self.pos >= len(self.text)
-
-
-def _arc_points(
-    p0: Point, rx: float, ry: float, angle: float, large: bool, sweep: bool, p1: Point
-) -> list[Point]:
-    """Points along an SVG elliptical arc (endpoint parameterization), p0 excluded."""
-    if p0 == p1:
-        return []
-    if rx == 0 or ry == 0:
-        return [p1]
-    rx, ry = abs(rx), abs(ry)
-    phi = math.radians(angle)
-    cos, sin = math.cos(phi), math.sin(phi)
-    dx, dy = (p0[0] - p1[0]) / 2, (p0[1] - p1[1]) / 2
-    x1 = cos * dx + sin * dy
-    y1 = -sin * dx + cos * dy
-    scale = x1 * x1 / (rx * rx) + y1 * y1 / (ry * ry)
-    if scale > 1:
-        rx, ry = rx * math.sqrt(scale), ry * math.sqrt(scale)
-    num = rx * rx * ry * ry - rx * rx * y1 * y1 - ry * ry * x1 * x1
-    den = rx * rx * y1 * y1 + ry * ry * x1 * x1
-    coef = math.sqrt(max(num / den, 0)) if den else 0.0
-    if large == sweep:
-        coef = -coef
-    cx1, cy1 = coef * rx * y1 / ry, -coef * ry * x1 / rx
-    cx = cos * cx1 - sin * cy1 + (p0[0] + p1[0]) / 2
-    cy = sin * cx1 + cos * cy1 + (p0[1] + p1[1]) / 2
-
-    def ang(ux: float, uy: float, vx: float, vy: float) -> float:
-        a = math.atan2(ux * vy - uy * vx, ux * vx + uy * vy)
-        return a
-
-    t1 = ang(1, 0, (x1 - cx1) / rx, (y1 - cy1) / ry)
-    dt = ang((x1 - cx1) / rx, (y1 - cy1) / ry, (-x1 - cx1) / rx, (-y1 - cy1) / ry)
-    if not sweep and dt > 0:
-        dt -= 2 * math.pi
-    elif sweep and dt < 0:
-        dt += 2 * math.pi
-    steps = max(4, int(abs(dt) / (math.pi / 16)))
-    points = []
-    for k in range(1, steps + 1):
-        t = t1 + dt * k / steps
-        ex, ey = rx * math.cos(t), ry * math.sin(t)
-        points.append((cos * ex - sin * ey + cx, sin * ex + cos * ey + cy))
-    points[-1] = p1
-    return points
-
-
-def parse_path(d: str) -> list[Subpath]:
-    """SVG path data as absolute subpaths of lines and cubic curves."""
-    s = _Scanner(d)
-    subpaths: list[Subpath] = []
-    start: Point = (0.0, 0.0)
-    cur: Point = (0.0, 0.0)
-    segs: list[Segment] = []
-    closed = False
-    last_ctrl: Point | None = None
-    last_cmd = ""
-    cmd: str | None = None
-
-    def flush() -> None:
-        nonlocal segs, closed
-        if segs:
-            subpaths.append((start, segs, closed))
-        segs, closed = [], False
-
-    while not s.done():
-        new = s.command()
-        if new is not None:
-            cmd = new
-        elif cmd is None:
-            raise DiagramError("path data must start with a command")
-        assert cmd is not None
-        rel = cmd.islower()
-        c = cmd.upper()
-        ox, oy = cur if rel else (0.0, 0.0)
-        if c == "Z":
-            closed = True
-            flush()
-            cur = start
-            last_ctrl, last_cmd = None, "Z"
-            continue
-        if not s.has_number():
-            raise DiagramError(f"path command {cmd} without numbers")
-        if c == "M":
-            flush()
-            cur = (ox + s.number(), oy + s.number())
-            start = cur
-            cmd = "l" if rel else "L"  # further pairs are line-tos
-            last_ctrl = None
-        elif c == "L":
-            cur = (ox + s.number(), oy + s.number())
-            segs.append(("L", cur))
-            last_ctrl = None
-        elif c == "H":
-            cur = (ox + s.number(), cur[1])
-            segs.append(("L", cur))
-            last_ctrl = None
-        elif c == "V":
-            cur = (cur[0], (cur[1] if rel else 0.0) + s.number())
-            segs.append(("L", cur))
-            last_ctrl = None
-        elif c in "CS":
-            if c == "C":
-                p1 = (ox + s.number(), oy + s.number())
-            else:
-                p1 = (
-                    (2 * cur[0] - last_ctrl[0], 2 * cur[1] - last_ctrl[1])
-                    if last_ctrl is not None and last_cmd in "CS"
-                    else cur
-                )
-            p2 = (ox + s.number(), oy + s.number())
-            p = (ox + s.number(), oy + s.number())
-            segs.append(("C", p1, p2, p))
-            last_ctrl, cur = p2, p
-        elif c in "QT":
-            if c == "Q":
-                q = (ox + s.number(), oy + s.number())
-            else:
-                q = (
-                    (2 * cur[0] - last_ctrl[0], 2 * cur[1] - last_ctrl[1])
-                    if last_ctrl is not None and last_cmd in "QT"
-                    else cur
-                )
-            p = (ox + s.number(), oy + s.number())
-            c1 = (cur[0] + 2 / 3 * (q[0] - cur[0]), cur[1] + 2 / 3 * (q[1] - cur[1]))
-            c2 = (p[0] + 2 / 3 * (q[0] - p[0]), p[1] + 2 / 3 * (q[1] - p[1]))
-            segs.append(("C", c1, c2, p))
-            last_ctrl, cur = q, p
-        elif c == "A":
-            rx, ry, angle = s.number(), s.number(), s.number()
-            large, sweep = s.flag(), s.flag()
-            p = (ox + s.number(), oy + s.number())
-            segs.extend(("L", q) for q in _arc_points(cur, rx, ry, angle, large, sweep, p))
-            cur = p
-            last_ctrl = None
-        else:
-            raise DiagramError(f"unknown path command {cmd!r}")
-        last_cmd = c
-    flush()
-    return subpaths
-
-
-def _f(el: ET.Element, name: str, default: float = 0.0) -> float:
-    raw = el.get(name)
-    if raw is None:
-        return default
-    match = re.match(_NUM, raw.strip())
-    if match is None:
-        raise DiagramError(f"<{_tag(el)}> has a bad {name}={raw!r}")
-    return float(match.group())
-
-
-def _tag(el: ET.Element) -> str:
-    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-
-
-def _ellipse(cx: float, cy: float, rx: float, ry: float) -> list[Subpath]:
-    k = 0.5522847498
-    segs: list[Segment] = [
-        ("C", (cx + rx, cy + k * ry), (cx + k * rx, cy + ry), (cx, cy + ry)),
-        ("C", (cx - k * rx, cy + ry), (cx - rx, cy + k * ry), (cx - rx, cy)),
-        ("C", (cx - rx, cy - k * ry), (cx - k * rx, cy - ry), (cx, cy - ry)),
-        ("C", (cx + k * rx, cy - ry), (cx + rx, cy - k * ry), (cx + rx, cy)),
-    ]
-    return [((cx + rx, cy), segs, True)]
-
-
-def _points(text: str | None) -> list[Point]:
-    values = [float(v) for v in re.findall(_NUM, text or "")]
-    return list(zip(values[0::2], values[1::2], strict=False))
-
-
-def shape_subpaths(el: ET.Element) -> list[Subpath]:
-    """The geometry of one SVG shape element in its own user space."""
-    tag = _tag(el)
-    if tag == "rect":
-        x, y, w, h = _f(el, "x"), _f(el, "y"), _f(el, "width"), _f(el, "height")
-        if w <= 0 or h <= 0:
-            return []
-        rx = _f(el, "rx", -1)
-        ry = _f(el, "ry", -1)
-        rx, ry = (ry if rx < 0 else rx), (rx if ry < 0 else ry)
-        rx, ry = min(max(rx, 0), w / 2), min(max(ry, 0), h / 2)
-        if rx == 0 or ry == 0:
-            return [((x, y), [("L", (x + w, y)), ("L", (x + w, y + h)), ("L", (x, y + h))], True)]
-        k = 0.5522847498
-        segs: list[Segment] = [
-            ("L", (x + w - rx, y)),
-            ("C", (x + w - rx + k * rx, y), (x + w, y + ry - k * ry), (x + w, y + ry)),
-            ("L", (x + w, y + h - ry)),
-            ("C", (x + w, y + h - ry + k * ry), (x + w - rx + k * rx, y + h), (x + w - rx, y + h)),
-            ("L", (x + rx, y + h)),
-            ("C", (x + rx - k * rx, y + h), (x, y + h - ry + k * ry), (x, y + h - ry)),
-            ("L", (x, y + ry)),
-            ("C", (x, y + ry - k * ry), (x + rx - k * rx, y), (x + rx, y)),
-        ]
-        return [((x + rx, y), segs, True)]
-    if tag == "circle":
-        r = _f(el, "r")
-        return _ellipse(_f(el, "cx"), _f(el, "cy"), r, r) if r > 0 else []
-    if tag == "ellipse":
-        rx, ry = _f(el, "rx"), _f(el, "ry")
-        return _ellipse(_f(el, "cx"), _f(el, "cy"), rx, ry) if rx > 0 and ry > 0 else []
-    if tag == "line":
-        return [((_f(el, "x1"), _f(el, "y1")), [("L", (_f(el, "x2"), _f(el, "y2")))], False)]
-    if tag in ("polyline", "polygon"):
-        pts = _points(el.get("points"))
-        if len(pts) < 2:
-            return []
-        return [(pts[0], [("L", p) for p in pts[1:]], tag == "polygon")]
-    if tag == "path":
-        return parse_path(el.get("d", ""))
-    return []
-
-
-@dataclass
-class _Shape:
-    subpaths: list[Subpath]  # already in viewBox coordinates
-    part: Part | None
-    closed: bool
-
-
-@dataclass
+@dataclass(frozen=True)
 class Diagram:
-    """The parsed SVG: shapes in viewBox coordinates and each part's bounding box."""
+    """The SVG as a reportlab drawing, its shapes with their part, and each part's region
+    in the drawing's coordinates (points, y upwards)."""
 
-    view: tuple[float, float, float, float]
-    shapes: list[_Shape]
-    boxes: dict[Part, tuple[float, float, float, float]]
+    drawing: Drawing
+    shapes: tuple[tuple[Any, Part | None, bool], ...]
+    """Every shape, the part it belongs to, whether the SVG fills it."""
+    boxes: dict[Part, Box]
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return float(self.drawing.width), float(self.drawing.height)
+
+    def render(self, canv: Any, tints: dict[Part, colors.Color], line_scale: float) -> None:
+        """Draw in the report's colours, ``tints`` colouring damaged parts.
+
+        The shared drawing is restyled in place (every style it has is set each
+        time) and drawn under a lock: cheaper than copying it for each report.
+        """
+        with self._lock:
+            for shape, part, filled in self.shapes:
+                _restyle(shape, part, filled, tints, line_scale)
+            renderPDF.draw(self.drawing, canv, 0, 0)
 
 
-def _hidden(el: ET.Element) -> bool:
-    style = (el.get("style") or "").replace(" ", "")
-    return (
-        el.get("display") == "none"
-        or el.get("visibility") == "hidden"
-        or "display:none" in style
-        or "visibility:hidden" in style
-    )
+def _restyle(
+    shape: Any, part: Part | None, filled: bool, tints: dict[Part, colors.Color], line_scale: float
+) -> None:
+    if isinstance(shape, String):
+        shape.fillColor = BODY_LINE
+        return
+    if part in tints:
+        fill, line, width = tints[part], tints[part], DAMAGE_LINE_W
+    elif part is not None:
+        fill, line, width = PART_FILL, PART_LINE, PART_LINE_W
+    else:
+        fill, line, width = BODY_FILL, BODY_LINE, BODY_LINE_W
+    if filled:  # fill="none" stays unfilled
+        shape.fillColor = fill
+        shape.fillOpacity = DAMAGE_FILL_OPACITY if part in tints else 1
+    if hasattr(shape, "strokeColor"):
+        shape.strokeColor = line
+        shape.strokeWidth = width * line_scale
+        shape.strokeOpacity = 1
+        shape.strokeLineJoin = shape.strokeLineCap = 1  # round
+        shape.strokeDashArray = None
 
 
-def parse_diagram(svg_text: str) -> Diagram:
+def _walk(
+    node: Any, matrix: Matrix, part: Part | None, visit: Callable[[Any, Matrix, Part | None], None]
+) -> None:
+    """Call ``visit(shape, matrix, part)`` for every shape under ``node``."""
+    part = _PARTS.get(getattr(node, "svgid", None) or "", part)
+    if isinstance(node, Group):
+        matrix = mmult(matrix, tuple(node.transform))
+        for child in node.contents:
+            _walk(child, matrix, part, visit)
+    else:
+        visit(node, matrix, part)
+
+
+def _bounds(shape: Shape, matrix: Matrix) -> Box | None:
+    """The shape's bounding box once transformed, or None when it has no extent."""
     try:
-        root = ET.fromstring(svg_text)
+        x0, y0, x1, y1 = shape.getBounds()
+    except (TypeError, ValueError):  # an empty path
+        return None
+    corners = [transformPoint(matrix, (x, y)) for x in (x0, x1) for y in (y0, y1)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _union(a: Box | None, b: Box) -> Box:
+    if a is None:
+        return b
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def parse_diagram(svg: str | bytes) -> Diagram:
+    """The drawing and part regions of an SVG document; DiagramError says why not."""
+    data = svg.encode("utf-8") if isinstance(svg, str) else svg
+    try:  # svglib's own parser recovers from broken XML silently: check it first
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise DiagramError(f"not valid XML: {exc}") from exc
-    if _tag(root) != "svg":
+    if root.tag.rsplit("}", 1)[-1] != "svg":
         raise DiagramError("the root element is not <svg>")
-    vb = [float(v) for v in re.findall(_NUM, root.get("viewBox", ""))]
-    if len(vb) == 4 and vb[2] > 0 and vb[3] > 0:
-        view = (vb[0], vb[1], vb[2], vb[3])
-    else:
-        view = (0.0, 0.0, _f(root, "width", 0), _f(root, "height", 0))
-    if view[2] <= 0 or view[3] <= 0:
+    drawing = svg2rlg(io.BytesIO(data))
+    if drawing is None:
+        raise DiagramError("svglib cannot read it")
+    if not (drawing.width > 0 and drawing.height > 0):
         raise DiagramError("the SVG has no viewBox and no size")
-    shapes: list[_Shape] = []
-    boxes: dict[Part, list[float]] = {}
+    boxes: dict[Part, Box] = {}
+    extent: list[Box] = []
+    shapes: list[tuple[Any, Part | None, bool]] = []
 
-    def walk(el: ET.Element, m: Matrix, part: Part | None) -> None:
-        tag = _tag(el)
-        if tag in _SKIP or _hidden(el):
+    def visit(shape: Any, matrix: Matrix, part: Part | None) -> None:
+        shapes.append((shape, part, getattr(shape, "fillColor", None) is not None))
+        if isinstance(shape, String):  # text is drawn but marks no region
             return
-        m = _mul(m, parse_transform(el.get("transform")))
-        part = _PARTS.get(el.get("id", ""), part)
-        subpaths = shape_subpaths(el)
-        if subpaths:
-            moved: list[Subpath] = []
-            for start, segs, closed in subpaths:
-                new_segs: list[Segment] = [
-                    (seg[0], *(_apply(m, p) for p in seg[1:])) for seg in segs
-                ]
-                moved.append((_apply(m, start), new_segs, closed))
-            shapes.append(_Shape(moved, part, any(c for _, _, c in moved)))
-            if part is not None:
-                box = boxes.setdefault(part, [math.inf, math.inf, -math.inf, -math.inf])
-                for start, segs, _ in moved:
-                    for p in [start] + [s[-1] for s in segs]:
-                        box[0], box[1] = min(box[0], p[0]), min(box[1], p[1])
-                        box[2], box[3] = max(box[2], p[0]), max(box[3], p[1])
-        for child in el:
-            walk(child, m, part)
+        box = _bounds(shape, matrix)
+        if box is None:
+            return
+        extent.append(box)
+        if part is not None:
+            boxes[part] = _union(boxes.get(part), box)
 
-    walk(root, IDENTITY, None)
-    if not shapes:
+    _walk(drawing, _IDENTITY, None, visit)
+    if not extent:
         raise DiagramError("the SVG has no shapes")
-    return Diagram(view, shapes, {p: (b[0], b[1], b[2], b[3]) for p, b in boxes.items()})
+    return Diagram(drawing, tuple(shapes), boxes)
 
 
 _cache_lock = threading.Lock()
@@ -449,18 +190,20 @@ _cache: dict[tuple[str, int], Diagram | str] = {}
 
 
 def load_diagram(path: Path | None = None) -> Diagram | str:
-    """The parsed diagram, or a one-line reason it cannot be used (cached per file)."""
+    """The diagram, or a one-line reason it cannot be used (cached per file and version).
+
+    The cached drawing is shared by every report (see :meth:`Diagram.render`).
+    """
     path = path or asset_path("overlays", DIAGRAM_FILE)
     try:
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns)
+        key = (str(path), path.stat().st_mtime_ns)
     except OSError:
         return f"{path.name} is missing"
     with _cache_lock:
         if key not in _cache:
             try:
-                _cache[key] = parse_diagram(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, DiagramError, ValueError) as exc:
+                _cache[key] = parse_diagram(path.read_bytes())
+            except Exception as exc:  # svglib may raise anything on a file it cannot read
                 _cache[key] = f"{path.name} cannot be used: {exc}"
         return _cache[key]
 
@@ -470,6 +213,10 @@ Marker = tuple[str, Part, colors.Color]
 
 PILL_H = 11.0
 PILL_FONT_SIZE = 7.0
+LABEL_GAP = 1.5
+"""The least room between two labels."""
+_REACH = 48.0
+_STEP = 1.5
 
 
 def draw_pill(canv: Any, cx: float, cy: float, text: str, colour: Any, font: str) -> float:
@@ -483,6 +230,107 @@ def draw_pill(canv: Any, cx: float, cy: float, text: str, colour: Any, font: str
     canv.setFont(font, PILL_FONT_SIZE)
     canv.drawCentredString(cx, cy - PILL_FONT_SIZE * 0.36, text)
     return width
+
+
+@functools.cache
+def _offsets() -> list[tuple[float, float]]:
+    """Moves from an anchor, nearest first; sideways is cheaper (labels read in rows)."""
+    n = int(_REACH / _STEP)
+    moves = [(i * _STEP, j * _STEP) for i in range(-n, n + 1) for j in range(-n, n + 1)]
+    return sorted(moves, key=lambda m: (m[0] ** 2 + (1.5 * m[1]) ** 2, -m[0], m[1]))
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _inside(x: float, y: float, box: Box) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+@dataclass(frozen=True)
+class LabelGroup:
+    """The labels of one part: its centre and region on the flowable, each label's width."""
+
+    x: float
+    y: float
+    region: Box
+    widths: tuple[float, ...]
+
+    def grid(self) -> tuple[int, int, float]:
+        """Columns, rows and column pitch of the block the labels form: a row on a wide
+        part, a column on a narrow one (two columns past three labels)."""
+        pitch = max(self.widths) + LABEL_GAP
+        n = len(self.widths)
+        cols = min(n, 3, max(1, int((self.region[2] - self.region[0]) // pitch)))
+        if cols == 1 and n > 3:
+            cols = 2
+        return cols, math.ceil(n / cols), pitch
+
+    def size(self) -> tuple[float, float]:
+        cols, rows, pitch = self.grid()
+        return cols * pitch - LABEL_GAP, rows * (PILL_H + LABEL_GAP) - LABEL_GAP
+
+
+@dataclass(frozen=True)
+class PlacedGroup:
+    """Where a group's block went (its rectangle) and each of its labels' centres."""
+
+    box: Box
+    centres: list[tuple[float, float]]
+
+    def leader_end(self, x: float, y: float) -> tuple[float, float]:
+        """The point of the block nearest (x, y): where a leader line from there meets it."""
+        return min(max(x, self.box[0]), self.box[2]), min(max(y, self.box[1]), self.box[3])
+
+
+def _free_spot(
+    group: LabelGroup, placed: list[Box], size: tuple[float, float], on_part: bool
+) -> tuple[float, float] | None:
+    """The nearest centre for a group's block that overlaps none placed, or None."""
+    bw, bh = group.size()
+    half_w, half_h = bw / 2 + LABEL_GAP / 2, bh / 2 + LABEL_GAP / 2
+    for dx, dy in _offsets():
+        x = min(max(group.x + dx, bw / 2), size[0] - bw / 2)
+        y = min(max(group.y + dy, bh / 2), size[1] - bh / 2)
+        if on_part and not _inside(x, y, group.region):
+            continue
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if not any(_overlap(box, other) for other in placed):
+            return x, y
+    return None
+
+
+def place_labels(groups: Sequence[LabelGroup], width: float, height: float) -> list[PlacedGroup]:
+    """Blocks of labels, one per part, that overlap no other, inside ``width`` x ``height``.
+
+    Each block goes as near its part's centre as the blocks placed before it
+    allow, on the part itself if there is room there, at least ``LABEL_GAP``
+    from any other. Only when nothing is free within reach (a diagram crowded
+    beyond reading) does a block sit on its part regardless.
+    """
+    placed: list[Box] = []
+    out: list[PlacedGroup] = []
+    for group in groups:
+        cx, cy = (
+            _free_spot(group, placed, (width, height), on_part=True)
+            or _free_spot(group, placed, (width, height), on_part=False)
+            or (group.x, group.y)
+        )
+        bw, bh = group.size()
+        cols, _, pitch = group.grid()
+        left, top = cx - bw / 2, cy + bh / 2
+        centres = []
+        for k in range(len(group.widths)):
+            row, col = divmod(k, cols)
+            in_row = min(cols, len(group.widths) - row * cols)  # a last, shorter row: centred
+            x = left + (col + (cols - in_row) / 2) * pitch + (pitch - LABEL_GAP) / 2
+            centres.append((x, top - row * (PILL_H + LABEL_GAP) - PILL_H / 2))
+        box = (left, cy - bh / 2, left + bw, top)
+        gap = LABEL_GAP / 2
+        placed.append((box[0] - gap, box[1] - gap, box[2] + gap, box[3] + gap))
+        out.append(PlacedGroup(box, centres))
+    return out
 
 
 class VehicleDiagram(Flowable):  # type: ignore[misc]
@@ -503,9 +351,10 @@ class VehicleDiagram(Flowable):  # type: ignore[misc]
         self.markers, self.font, self.bold_font, self.muted = markers, font, bold_font, muted
         self.diagram = load_diagram(path)
         if isinstance(self.diagram, Diagram):
-            _vx, _vy, vw, vh = self.diagram.view
-            self.scale = min(width / vw, height / vh)
-            self.height = vh * self.scale  # shrink-wrap: no empty band under the car
+            dw, dh = self.diagram.size
+            self.scale = min(width / dw, height / dh)
+            self.height = dh * self.scale  # shrink-wrap: no empty band under the car
+            self.offset_x = (width - dw * self.scale) / 2
 
     def has(self, part: Part) -> bool:
         return isinstance(self.diagram, Diagram) and part in self.diagram.boxes
@@ -513,11 +362,15 @@ class VehicleDiagram(Flowable):  # type: ignore[misc]
     def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
         return self.width, self.height
 
-    def _xy(self, p: Point) -> Point:
-        assert isinstance(self.diagram, Diagram)
-        vx, vy, vw, _vh = self.diagram.view
-        ox = (self.width - vw * self.scale) / 2
-        return ox + (p[0] - vx) * self.scale, self.height - (p[1] - vy) * self.scale
+    def _region(self, box: Box) -> Box:
+        """A region of the drawing on this flowable."""
+        x0, y0, x1, y1 = box
+        s, ox = self.scale, self.offset_x
+        return ox + x0 * s, y0 * s, ox + x1 * s, y1 * s
+
+    def _centre(self, box: Box) -> tuple[float, float]:
+        x0, y0, x1, y1 = self._region(box)
+        return (x0 + x1) / 2, (y0 + y1) / 2
 
     def draw(self) -> None:
         canv = self.canv
@@ -532,52 +385,39 @@ class VehicleDiagram(Flowable):  # type: ignore[misc]
             canv.drawCentredString(self.width / 2, self.height / 2, diagram)
             canv.restoreState()
             return
-        worst: dict[Part, colors.Color] = {}
+        tints: dict[Part, colors.Color] = {}
         for _, part, colour in self.markers:
-            worst.setdefault(part, colour)
+            tints.setdefault(part, colour)  # the first damage's colour, as in the list
         canv.saveState()
-        canv.setLineJoin(1)
-        canv.setLineCap(1)
-        for shape in diagram.shapes:
-            path = canv.beginPath()
-            for start, segs, closed in shape.subpaths:
-                path.moveTo(*self._xy(start))
-                for seg in segs:
-                    if seg[0] == "L":
-                        path.lineTo(*self._xy(seg[1]))
-                    else:
-                        path.curveTo(*self._xy(seg[1]), *self._xy(seg[2]), *self._xy(seg[3]))
-                if closed:
-                    path.close()
-            if shape.part is not None and shape.part in worst:
-                canv.setFillColor(worst[shape.part], alpha=0.28)
-                canv.setStrokeColor(worst[shape.part])
-                canv.setLineWidth(0.9)
-            elif shape.part is not None:
-                canv.setFillColor(colors.HexColor("#EEF2F6"))
-                canv.setStrokeColor(colors.HexColor("#8C97A3"))
-                canv.setLineWidth(0.6)
-            else:
-                canv.setFillColor(colors.white)
-                canv.setStrokeColor(colors.HexColor("#5B6670"))
-                canv.setLineWidth(0.9)
-            canv.drawPath(path, stroke=1, fill=1 if shape.closed else 0, fillMode=1)
-        # labelled markers, several on one part side by side, kept inside the drawing
+        canv.translate(self.offset_x, 0)
+        canv.scale(self.scale, self.scale)
+        diagram.render(canv, tints, 1 / self.scale)
+        canv.restoreState()
+
         per_part: dict[Part, list[tuple[str, colors.Color]]] = {}
         for ref, part, colour in self.markers:
-            if part in diagram.boxes:
+            if self.has(part):
                 per_part.setdefault(part, []).append((ref, colour))
-        for part, items in per_part.items():
-            x0, y0, x1, y1 = diagram.boxes[part]
-            cx, cy = self._xy(((x0 + x1) / 2, (y0 + y1) / 2))
-            widths = [canv.stringWidth(ref, self.bold_font, PILL_FONT_SIZE) + 7 for ref, _ in items]
-            cols = min(len(items), 2)
-            pitch = max(widths) + 2
-            for k, (ref, colour) in enumerate(items):
-                row, col = divmod(k, cols)
-                mx = cx + (col - (cols - 1) / 2) * pitch
-                my = cy - row * (PILL_H + 2)
-                mx = min(max(mx, widths[k] / 2), self.width - widths[k] / 2)
-                my = min(max(my, PILL_H / 2), self.height - PILL_H / 2)
-                draw_pill(canv, mx, my, ref, colour, self.bold_font)
+        groups = [
+            LabelGroup(
+                *self._centre(diagram.boxes[part]),
+                self._region(diagram.boxes[part]),
+                tuple(canv.stringWidth(r, self.bold_font, PILL_FONT_SIZE) + 7 for r, _ in items),
+            )
+            for part, items in per_part.items()
+        ]
+        placed = place_labels(groups, self.width, self.height)
+        canv.saveState()
+        canv.setLineWidth(0.6)
+        for group, block, items in zip(groups, placed, per_part.values(), strict=True):
+            bx, by = (block.box[0] + block.box[2]) / 2, (block.box[1] + block.box[3]) / 2
+            if not _inside(bx, by, group.region):  # pushed off its part: point at the part
+                colour = items[0][1]
+                canv.setStrokeColor(colour)
+                canv.setFillColor(colour)
+                canv.line(group.x, group.y, *block.leader_end(group.x, group.y))
+                canv.circle(group.x, group.y, 1.3, stroke=0, fill=1)
+        for block, items in zip(placed, per_part.values(), strict=True):
+            for (ref, colour), (x, y) in zip(items, block.centres, strict=True):
+                draw_pill(canv, x, y, ref, colour, self.bold_font)
         canv.restoreState()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from inspector.bundle.bundle import (
+from inspector.bundle import (
     BundleError,
     Limits,
     export_bundle,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from inspector.bundle.bundle import BundleError, Limits, export_bundle, import_bundle, verify_bundle
+from inspector.bundle import BundleError, Limits, export_bundle, import_bundle, verify_bundle
 from inspector.cli.main import main
 from inspector.domain.models import Inspection, Seller, Vehicle
 from inspector.report.document import build_report

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.bundle.bundle import export_bundle
+from inspector.bundle import export_bundle
 from inspector.cli.main import main
 from inspector.storage.database import DB_NAME
 from inspector.storage.store import Store

@@ -39,10 +39,13 @@ from inspector.domain.models import (
 )
 from inspector.live.damages import complete_damage, link_closeup, new_live_damage
 from inspector.report.diagram import (
+    LABEL_GAP,
+    PILL_H,
+    LabelGroup,
     VehicleDiagram,
     load_diagram,
     parse_diagram,
-    parse_path,
+    place_labels,
 )
 from inspector.report.document import PHOTO_MAX_PX, ReportCancelled, ReportError, build_report
 from inspector.report.i18n import damage_type_name, part_name, severity_name
@@ -721,16 +724,6 @@ def test_no_text_outside_the_page_or_overlapping(
 # -- diagram -------------------------------------------------------------------------
 
 
-def test_svg_path_parser_handles_every_command() -> None:
-    (sub,) = parse_path("M10 10 h 20 v20 H10 z")
-    assert sub[0] == (10, 10) and sub[2] is True
-    assert [s[-1] for s in sub[1]] == [(30, 10), (30, 30), (10, 30)]
-    subs = parse_path("m0,0 c1,1 2,2 3,3 s1,1 2,2 q1-1 2,0 t2,0 a5 5 0 0110 10 l-1-1")
-    ends = [s[-1] for s in subs[0][1]]
-    assert ends[0] == (3, 3) and ends[1] == (5, 5) and ends[2] == (7, 5) and ends[3] == (9, 5)
-    assert ends[-2] == pytest.approx((19, 15)) and ends[-1] == pytest.approx((18, 14))
-
-
 def test_svg_diagram_parts_and_transforms() -> None:
     svg = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 400">
       <path d="M20 20 L180 20 L180 380 L20 380 Z"/>
@@ -743,11 +736,64 @@ def test_svg_diagram_parts_and_transforms() -> None:
       <rect id="boot_lid" x="0" y="0" width="10" height="10" style="display: none"/>
     </svg>"""
     diagram = parse_diagram(svg)
-    assert diagram.view == (0, 0, 200, 400)
-    assert diagram.boxes[Part.BONNET] == pytest.approx((40, 30, 140, 90))
-    assert diagram.boxes[Part.DOOR_FRONT_LEFT] == pytest.approx((10, 170, 30, 240))
-    assert diagram.boxes[Part.WHEEL_FRONT_LEFT] == pytest.approx((-10, 200, 30, 240))
+    k = 0.75  # svglib draws SVG pixels as points, y upwards
+
+    def on_drawing(x0: float, y0: float, x1: float, y1: float) -> tuple[float, ...]:
+        return x0 * k, (400 - y1) * k, x1 * k, (400 - y0) * k
+
+    assert diagram.size == (200 * k, 400 * k)
+    assert diagram.boxes[Part.BONNET] == pytest.approx(on_drawing(40, 30, 140, 90))
+    assert diagram.boxes[Part.DOOR_FRONT_LEFT] == pytest.approx(on_drawing(10, 170, 30, 240))
+    assert diagram.boxes[Part.WHEEL_FRONT_LEFT] == pytest.approx(on_drawing(-10, 200, 30, 240))
     assert Part.ROOF not in diagram.boxes and Part.BOOT_LID not in diagram.boxes
+
+
+def test_diagram_labels_never_overlap() -> None:
+    """Many damages on neighbouring parts: every label inside the diagram, none on another."""
+    width, height = 160.0, 320.0
+    bonnet, wing = (30.0, 100.0, 130.0, 200.0), (10.0, 120.0, 28.0, 200.0)
+    door = (10.0, 60.0, 28.0, 118.0)
+    groups = [
+        LabelGroup(80.0, 150.0, bonnet, (16.0,) * 3),
+        LabelGroup(19.0, 160.0, wing, (16.0, 18.0, 18.0)),
+        LabelGroup(19.0, 89.0, door, (18.0,) * 5),
+        LabelGroup(2.0, 2.0, (0.0, 0.0, 4.0, 4.0), (16.0,)),
+    ]
+    placed = place_labels(groups, width, height)
+    boxes = [
+        (x - w / 2, y - PILL_H / 2, x + w / 2, y + PILL_H / 2)
+        for group, block in zip(groups, placed, strict=True)
+        for (x, y), w in zip(block.centres, group.widths, strict=True)
+    ]
+    for k, a in enumerate(boxes):
+        assert a[0] >= 0 and a[1] >= 0 and a[2] <= width and a[3] <= height
+        for b in boxes[k + 1 :]:
+            apart = max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
+            assert apart >= LABEL_GAP - 1e-9, (a, b)
+    # on a wide part, a row centred on the part
+    assert [y for _, y in placed[0].centres] == [150.0] * 3
+    assert placed[0].centres[1][0] == pytest.approx(80.0)
+    # on a narrow part, a column on the part
+    assert len({x for x, _ in placed[1].centres}) == 1
+    assert all(wing[1] <= y <= wing[3] for _, y in placed[1].centres)
+
+
+def test_damage_labels_on_neighbouring_parts_do_not_overlap_in_the_report(
+    store: Store, tmp_path: Path
+) -> None:
+    """Read back from the PDF: the diagram's labels, several per part on adjacent parts."""
+    parts = [Part.WING_FRONT_LEFT] * 3 + [Part.DOOR_FRONT_LEFT, Part.WINDOW_FRONT_LEFT]
+    parts += [Part.MIRROR_LEFT, Part.SILL_LEFT, Part.HEADLIGHT_LEFT, Part.FRONT_BUMPER]
+    damages = [(None, part, Severity.MINOR, None) for part in parts]
+    inspection, _ = standard_inspection(store, damages=damages)
+    reader = PdfReader(build_report(store, inspection.id, tmp_path / "d.pdf", lang="en"))
+    refs = {f"D{k}" for k in range(1, len(parts) + 1)}
+    labels = [r for r in text_runs(reader.pages[1]) if r.text in refs and r.x > MARGIN_X + 100 * mm]
+    assert sorted(r.text for r in labels) == sorted(refs)
+    boxes = [(r.x - 3.5, r.y - 3, r.x + r.width + 3.5, r.y - 3 + PILL_H) for r in labels]
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            assert max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3]) > 0, (a, b)
 
 
 def test_shipped_vehicle_diagram_has_the_body_parts() -> None:

@@ -1,0 +1,125 @@
+"""Writing a bundle: the photos as they were captured, the report, the sealed manifest.
+
+The zip is written through :func:`inspector.atomic.atomic_path`, so a failure
+or a cancel never leaves a partial bundle. Photos are re-hashed on the way: a
+photo damaged in the data directory stops the export instead of producing a
+bundle whose manifest lies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from inspector.atomic import atomic_path
+from inspector.bundle.layout import MANIFEST, REPORT, BundleError, photo_name
+from inspector.bundle.manifest import manifest_dict
+from inspector.bundle.zipsafety import CHUNK
+from inspector.domain.models import utcnow
+from inspector.report.document import ReportCancelled, build_report
+from inspector.storage import NotFound
+from inspector.storage.store import Store
+
+__all__ = ["export_bundle"]
+
+
+def _zip_info(name: str, when: datetime, compress: int) -> zipfile.ZipInfo:
+    local = when.astimezone()
+    info = zipfile.ZipInfo(name, date_time=local.timetuple()[:6])
+    info.compress_type = compress
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    return info
+
+
+def export_bundle(
+    store: Store,
+    inspection_id: str,
+    out_zip: str | os.PathLike[str],
+    *,
+    report: bool = True,
+    lang: str = "fr",
+    inspector_name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Path:
+    """Write the bundle of one inspection (id or unambiguous prefix) to ``out_zip``.
+
+    ``progress(done, total)`` is called after each photo, the report and the
+    manifest; when ``cancelled()`` turns true :class:`ReportCancelled` is raised
+    and nothing is left at ``out_zip``.
+    """
+    out = Path(out_zip)
+    inspection = store.find_inspection(inspection_id)
+    captures = store.captures(inspection.id)
+    damages = store.damages(inspection.id)
+    shas = list(dict.fromkeys(c.sha256 for c in captures))
+    steps = len(shas) + 2
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        if cancelled is not None and cancelled():
+            raise ReportCancelled("export cancelled")
+        done += 1
+        if progress is not None:
+            progress(done, steps)
+
+    generated = utcnow()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    files: dict[str, dict[str, Any]] = {}
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="inspector-bundle-") as work,
+            atomic_path(out, hidden=True) as tmp,
+            zipfile.ZipFile(tmp, "w", allowZip64=True) as zf,
+        ):
+            for sha in shas:
+                try:
+                    data = store.read_photo(sha)
+                except NotFound as exc:
+                    raise BundleError(f"cannot export {inspection.id}: {exc}") from exc
+                if hashlib.sha256(data).hexdigest() != sha:
+                    raise BundleError(
+                        f"cannot export {inspection.id}: photo {sha[:12]} in the data "
+                        "directory no longer matches its fingerprint (damaged file)"
+                    )
+                name = photo_name(sha)
+                zf.writestr(_zip_info(name, generated, zipfile.ZIP_STORED), data)
+                files[name] = {"sha256": sha, "size": len(data)}
+                step()
+            if report:
+                pdf = build_report(
+                    store,
+                    inspection.id,
+                    Path(work) / REPORT,
+                    lang=lang,
+                    inspector_name=inspector_name,
+                    cancelled=cancelled,
+                )
+                digest = hashlib.sha256()
+                with (
+                    open(pdf, "rb") as src,
+                    zf.open(_zip_info(REPORT, generated, zipfile.ZIP_STORED), "w") as dst,
+                ):
+                    while chunk := src.read(CHUNK):
+                        digest.update(chunk)
+                        dst.write(chunk)
+                files[REPORT] = {"sha256": digest.hexdigest(), "size": pdf.stat().st_size}
+                # Writing the report moved the inspection to "reported": say so.
+                inspection = store.get_inspection(inspection.id)
+            step()
+            manifest = manifest_dict(inspection, captures, damages, files, generated)
+            text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
+            zf.writestr(_zip_info(MANIFEST, generated, zipfile.ZIP_DEFLATED), text)
+            step()
+    except OSError as exc:
+        raise BundleError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return out

@@ -1,0 +1,121 @@
+"""Adding a bundle's inspection to a data directory, defensively.
+
+Bundles arrive from elsewhere and meet the same bar as live input: the whole
+zip is checked first (:mod:`inspector.bundle.verify`: entry names, sizes,
+compression ratios, the manifest's schema and the rules ``inspector new``
+applies, hashes, the photos' image checks), then every shot must be one of the
+checklist's. Photos go through :meth:`Store.write_photo`, named by their hash
+(which also replaces a damaged local copy), and the rows are inserted in a
+single transaction with the photos lock held from the first photo to the
+commit; on failure the photos the import added are removed again. An
+inspection whose id already exists is refused with a clear error rather than
+renamed: the id is printed on every page of the report and in the manifest,
+and a renamed copy would no longer match them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import zipfile
+from pathlib import Path
+
+from inspector.bundle.layout import PHOTO_RE, BundleError
+from inspector.bundle.verify import VerifyResult, scan
+from inspector.bundle.zipsafety import DEFAULT_LIMITS, Limits, TooBig, open_zip, read_small
+from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
+from inspector.domain.models import Inspection
+from inspector.storage import NotFound, StoreError
+from inspector.storage.repair import RECOVERED_SHOT_PREFIX
+from inspector.storage.store import Store
+
+__all__ = ["import_bundle"]
+
+
+def _refuse(result: VerifyResult) -> BundleError:
+    problems = result.problems()
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return BundleError(f"{result.path.name}: refused, {problems[0]}{more}")
+
+
+def _shot_of(checklist: Checklist, shot_id: str) -> bool:
+    """Whether a capture's shot belongs to the checklist (numbered damage shots do)."""
+    try:
+        checklist.shot(shot_id)
+        return True
+    except KeyError:
+        pass
+    # Photos `inspector repair` kept without their record (see inspector.storage.repair).
+    number = shot_id.removeprefix(RECOVERED_SHOT_PREFIX)
+    return number != shot_id and number.isdigit()
+
+
+def import_bundle(
+    store: Store, zip_path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS
+) -> Inspection:
+    """Add the inspection of a verified bundle to ``store`` and return it.
+
+    Everything is checked before anything is written; an inspection id that
+    already exists is refused (see the module notes). On failure the store is
+    left as it was.
+    """
+    path = Path(zip_path)
+    with open_zip(path) as zf:
+        found = scan(zf, path, limits)
+        result, manifest = found.result, found.manifest
+        if not result.ok or manifest is None:
+            raise _refuse(result)
+        inspection = manifest.inspection
+        try:
+            checklist = load_checklist(inspection.checklist)
+        except ChecklistError as exc:
+            raise BundleError(
+                f"{path.name}: inspection {inspection.id} uses checklist "
+                f"{inspection.checklist!r}, which this installation does not have"
+            ) from exc
+        for i, capture in enumerate(manifest.captures):
+            if not _shot_of(checklist, capture.shot_id):
+                raise BundleError(
+                    f"{path.name}: refused, captures[{i}]: shot {capture.shot_id!r} is not "
+                    f"in checklist {checklist.id!r}"
+                )
+        try:
+            store.get_inspection(inspection.id)
+        except NotFound:
+            pass
+        else:
+            raise BundleError(
+                f"{path.name}: inspection {inspection.id} already exists in this data "
+                f"directory; delete it first (inspector delete {inspection.id}) to replace it"
+            )
+
+        added: list[str] = []
+        try:
+            # Held from the first photo to the commit: a delete elsewhere cannot
+            # unlink a file these rows are about to use.
+            with store.writing_photos():
+                for name, (_, size) in manifest.files.items():
+                    match = PHOTO_RE.match(name)
+                    if match is None:
+                        continue
+                    sha = match.group(1)
+                    existed = store.photo_path(sha).exists()
+                    written = store.write_photo(read_small(zf, found.infos[name], size))
+                    if not existed:
+                        added.append(written)
+                    if written != sha:  # the zip changed since it was checked
+                        raise BundleError(f"{path.name}: {name} changed while importing")
+                store.import_rows(inspection, manifest.captures, manifest.damages)
+        except BaseException as exc:
+            store.remove_unused_photos(added)
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise BundleError(
+                    f"{path.name}: cannot import inspection {inspection.id}: an id in the "
+                    f"bundle is already used in this data directory ({exc})"
+                ) from exc
+            if isinstance(exc, (TooBig, zipfile.BadZipFile, EOFError)):
+                raise BundleError(f"{path.name}: changed while importing ({exc})") from exc
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"import not recorded: {exc}") from exc
+            raise
+    return store.get_inspection(inspection.id)

@@ -1,0 +1,37 @@
+"""What an inspection bundle holds, by name, and the one error every bundle step raises.
+
+Layout of ``inspection.zip``::
+
+    manifest.json             what the bundle holds (:mod:`inspector.bundle.manifest`)
+    photos/<sha256>.jpg       every captured photo, original bytes, named by its SHA-256
+    report.pdf                the PDF report (optional)
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "PHOTO_RE",
+    "REPORT",
+    "BundleError",
+    "photo_name",
+]
+
+FORMAT = "vehicle-inspection-bundle"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REPORT = "report.pdf"
+PHOTO_RE = re.compile(r"^photos/([0-9a-f]{64})\.jpg$")
+
+
+class BundleError(Exception):
+    """A bundle cannot be written, read or trusted; ``str()`` says why in one line."""
+
+
+def photo_name(sha256: str) -> str:
+    """The zip entry of a photo."""
+    return f"photos/{sha256}.jpg"

@@ -1,0 +1,188 @@
+"""``manifest.json``: written at export, read back and cross-checked at verify and import.
+
+The manifest holds the bundle format and version, the inspection (vehicle,
+seller, operator, grade...), its checklist id, every capture (shot, time,
+source, resolution, size, SHA-256, quality verdict), every damage, the
+generation time, the software version, and under ``files`` the SHA-256 and size
+of every other file in the zip. Its ``seal`` is the SHA-256 of the manifest's
+own canonical JSON (sorted keys, no spaces, UTF-8) without the seal.
+
+Reading checks the schema (:mod:`inspector.bundle.schema`), then what ties
+records together: files, captures and damages naming each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from inspector import __version__
+from inspector.bundle.layout import FORMAT, FORMAT_VERSION, PHOTO_RE, REPORT, photo_name
+from inspector.bundle.schema import (
+    CaptureRecord,
+    FileRecord,
+    Header,
+    ManifestError,
+    ManifestRecord,
+    validated,
+)
+from inspector.domain.models import Capture, Damage, Inspection
+from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
+
+__all__ = [
+    "Manifest",
+    "ManifestError",
+    "damage_to_dict",
+    "manifest_dict",
+    "parse_manifest",
+    "seal_of",
+]
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def damage_to_dict(d: Damage) -> dict[str, Any]:
+    r = d.region
+    return {
+        "id": d.id,
+        "capture_id": d.capture_id,
+        "part": d.part.value,
+        "type": d.type.value,
+        "severity": int(d.severity),
+        "region": [r.x, r.y, r.w, r.h] if r is not None else None,
+        "note": d.note,
+        "created_at": d.created_at.isoformat(),
+        "pair": d.pair,
+        "to_complete": d.to_complete,
+    }
+
+
+def _canonical(manifest: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != "seal"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def seal_of(manifest: dict[str, Any]) -> str:
+    """The SHA-256 a manifest's ``seal`` must hold."""
+    return hashlib.sha256(_canonical(manifest)).hexdigest()
+
+
+def manifest_dict(
+    inspection: Inspection,
+    captures: Sequence[Capture],
+    damages: Sequence[Damage],
+    files: dict[str, dict[str, Any]],
+    generated: datetime,
+) -> dict[str, Any]:
+    """The sealed manifest of a bundle holding ``files`` (name: sha256, size)."""
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": generated.isoformat(),
+        "software": {"name": "vehicle-inspector", "version": __version__},
+        "checklist": inspection.checklist,
+        "inspection": inspection_to_dict(inspection),
+        "captures": [{**capture_to_dict(c), "file": photo_name(c.sha256)} for c in captures],
+        "damages": [damage_to_dict(d) for d in damages],
+        "files": files,
+    }
+    manifest["seal"] = seal_of(manifest)
+    return manifest
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class Manifest:
+    """A manifest read and checked: the records as domain objects, the files it lists."""
+
+    raw: dict[str, Any]
+    inspection: Inspection
+    captures: list[Capture]
+    damages: list[Damage]
+    files: dict[str, tuple[str, int]]
+    """Name: (SHA-256, size)."""
+    seal_ok: bool
+
+
+def parse_manifest(raw: Any) -> Manifest:
+    """Check a manifest's JSON value; ManifestError names the first problem."""
+    if not isinstance(raw, dict):
+        raise ManifestError("the manifest must be a JSON object")
+    header: Header = validated(Header, raw)
+    if header.format != FORMAT:
+        raise ManifestError(f"not an inspection bundle (format {header.format[:40]!r})")
+    if header.format_version != FORMAT_VERSION:
+        raise ManifestError(
+            f"bundle format version {header.format_version} is not supported (this version "
+            f"reads {FORMAT_VERSION}); please upgrade"
+        )
+    record: ManifestRecord = validated(ManifestRecord, raw)
+    inspection = record.inspection.to_inspection()
+    if record.checklist != inspection.checklist:
+        raise ManifestError("'checklist' does not match the inspection's checklist")
+    files = _files(record.files)
+    captures = _captures(record.captures, inspection.id, files)
+    capture_ids = {c.id for c in captures}
+    damages = []
+    for i, d in enumerate(record.damages):
+        if d.capture_id is not None and d.capture_id not in capture_ids:
+            raise ManifestError(
+                f"damages[{i}]: 'capture_id' {d.capture_id!r} is not a capture of this bundle"
+            )
+        damages.append(d.to_damage(inspection.id))
+    if len({d.id for d in damages}) != len(damages):
+        raise ManifestError("two damages have the same id")
+    pairs = [d.pair for d in damages if d.pair is not None]
+    if len(set(pairs)) != len(pairs):
+        raise ManifestError("two damages have the same photo pair")
+    return Manifest(raw, inspection, captures, damages, files, record.seal == seal_of(raw))
+
+
+def _files(records: dict[str, FileRecord]) -> dict[str, tuple[str, int]]:
+    files = {}
+    for name, entry in records.items():
+        where = f"files[{name[:80]!r}]"
+        match = PHOTO_RE.match(name)
+        if name != REPORT and not match:
+            raise ManifestError(f"{where}: not a file a bundle may hold")
+        if match and match.group(1) != entry.sha256:
+            raise ManifestError(f"{where}: the name does not match its 'sha256'")
+        files[name] = (entry.sha256, entry.size)
+    return files
+
+
+def _captures(
+    records: list[CaptureRecord], inspection_id: str, files: dict[str, tuple[str, int]]
+) -> list[Capture]:
+    captures = []
+    for i, record in enumerate(records):
+        name = photo_name(record.sha256)
+        if record.file != name:
+            raise ManifestError(f"captures[{i}]: 'file' must be {name!r}, not {record.file[:80]!r}")
+        if name not in files:
+            raise ManifestError(f"captures[{i}]: its photo {name} is not listed under 'files'")
+        if files[name][1] != record.size:
+            raise ManifestError(f"captures[{i}]: 'size' differs from the size of {name}")
+        captures.append(record.to_capture(inspection_id))
+    ids = {c.id for c in captures}
+    if len(ids) != len(captures):
+        raise ManifestError("two captures have the same id")
+    for i, c in enumerate(captures):
+        if c.retake_of is not None and c.retake_of not in ids:
+            raise ManifestError(
+                f"captures[{i}]: 'retake_of' {c.retake_of!r} is not a capture of this bundle"
+            )
+    used = {photo_name(c.sha256) for c in captures}
+    unused = sorted(n for n in files if n != REPORT and n not in used)
+    if unused:
+        raise ManifestError(f"'files' lists a photo no capture uses: {unused[0]}")
+    return captures

@@ -1,0 +1,42 @@
+"""What every section of the report reads: the inspection, its plan, the prepared photos.
+
+Built once by :func:`inspector.report.document.build_report`, read-only after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from reportlab.lib.styles import ParagraphStyle
+
+from inspector.domain.checklist import Checklist
+from inspector.domain.models import Capture, Inspection
+from inspector.report.i18n import label
+from inspector.report.photos import Prepared
+from inspector.report.plan import Photo, ReportPlan
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    inspection: Inspection
+    checklist: Checklist | None
+    captures: list[Capture]
+    plan: ReportPlan
+    lang: str
+    inspector_name: str
+    generated: datetime
+    styles: dict[str, ParagraphStyle]
+    prepared: dict[str, Prepared]
+
+    def t(self, key: str, **values: object) -> str:
+        """A label in the report's language."""
+        return label(key, self.lang, **values)
+
+    def image(self, photo: Photo | None) -> tuple[Path, tuple[int, int]] | None:
+        """The prepared JPEG of a photo (path, pixel size), or None when there is none."""
+        prepared = self.prepared.get(photo.capture.sha256) if photo else None
+        return (prepared.path, prepared.size) if prepared else None
