@@ -164,10 +164,6 @@ class Checklist:
             seen.setdefault(shot.category, None)
         return tuple(seen)
 
-    def required_shots(self) -> tuple[Shot, ...]:
-        """The fixed shots an inspection cannot be complete without."""
-        return tuple(s for s in self.shots if s.required)
-
     def to_dict(self) -> dict[str, Any]:
         """The template in its file format (round-trips through :func:`parse_checklist`)."""
         data: dict[str, Any] = {
