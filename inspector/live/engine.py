@@ -68,6 +68,7 @@ from inspector.live.tls import lan_addresses, ssl_context
 from inspector.live.tokens import Invitations
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 
 __all__ = ["Engine", "EngineNotRunning", "EngineStartError"]
 
@@ -631,13 +632,11 @@ class Engine:
         return await self._session(inspection_id).ensure_controller()
 
     async def _mark(self, inspection_id: str, status: InspectionStatus) -> None:
-        """Invited (from draft) or live (from draft or invited); a failure is reported only."""
-        before: tuple[InspectionStatus, ...] = (InspectionStatus.DRAFT,)
-        if status is InspectionStatus.LIVE:
-            before = (InspectionStatus.DRAFT, InspectionStatus.INVITED)
+        """Invited or live (see inspector.usecases.status); a failure is reported only."""
+        change = lifecycle.live if status is InspectionStatus.LIVE else lifecycle.invited
         assert self.writer is not None
         try:
-            await self._run(self.writer.mark_status, inspection_id, status, before)
+            await self._run(change, self.writer, inspection_id)
         except Exception as exc:
             log.warning("%s: cannot mark it %s: %s", inspection_id, status.value, exc)
             self._emit(events.EngineError(f"cannot mark it {status.value}: {exc}"[:500]))
@@ -646,7 +645,7 @@ class Engine:
         """No call holds it any more: "live" goes back to what its photos say."""
         assert self.writer is not None
         try:
-            return await self._run(self.writer.settle, inspection_id)
+            return await self._run(lifecycle.restore_after_interruption, self.writer, inspection_id)
         except Exception as exc:
             log.warning("%s: cannot settle its status: %s", inspection_id, exc)
             self._emit(events.EngineError(f"cannot settle its status: {exc}"[:500]))

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.domain import quality
+from inspector.domain import status as status_rules
 from inspector.domain.checklist import (
     Checklist,
     Shot,
@@ -62,6 +63,7 @@ from inspector.live import damages as live_damage
 from inspector.live import events, protocol
 from inspector.storage.spool import LiveWriter, reviewed
 from inspector.storage.store import Store, StoreError, new_id
+from inspector.usecases import status as lifecycle
 
 __all__ = [
     "DamagePair",
@@ -98,8 +100,6 @@ _DONE = Text(
     fr="Merci ! Toutes les photos sont prises. Vous pouvez fermer cette page.",
     en="Thank you! All the photos are taken. You can close this page.",
 )
-# Statuses an inspection may move on from to "captured"; later ones are never downgraded.
-_BEFORE_CAPTURED = (InspectionStatus.DRAFT, InspectionStatus.INVITED, InspectionStatus.LIVE)
 
 
 class PhoneLink(Protocol):
@@ -802,8 +802,8 @@ class SessionController:
         self._emit(events.Completed(self.inspection_id))
 
     def _mark_captured(self) -> None:
-        self._writer.mark_status(self.inspection_id, InspectionStatus.CAPTURED, _BEFORE_CAPTURED)
-        if self.inspection.status in _BEFORE_CAPTURED:
+        lifecycle.captured(self._writer, self.inspection_id)
+        if self.inspection.status in status_rules.CAPTURED.allowed_from:
             self.inspection.status = InspectionStatus.CAPTURED
 
     # -- live guidance ------------------------------------------------------------

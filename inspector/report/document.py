@@ -59,7 +59,7 @@ from reportlab.platypus import (
 from inspector import __version__
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.grading import OverallGrade, grade_name
-from inspector.domain.models import Capture, CaptureSource, Inspection, InspectionStatus, Region
+from inspector.domain.models import Capture, CaptureSource, Inspection, Region
 from inspector.domain.progress import best_captures, kept_after_attempts, usable
 from inspector.report.diagram import VehicleDiagram
 from inspector.report.flowables import (
@@ -664,7 +664,8 @@ def build_report(
     ``--allow-incomplete``). ``progress(done, total)`` is called as photos are
     prepared and once at the end; ``cancelled()`` is polled between steps and
     pages, and when it turns true :class:`ReportCancelled` is raised and no file
-    is left at ``out_path``.
+    is left at ``out_path``. It only reads the store: a caller that issues the
+    report marks the inspection reported (:func:`inspector.usecases.status.reported`).
     """
     if lang not in LANGS:
         raise ReportError(f"report language must be one of {', '.join(LANGS)}, not {lang!r}")
@@ -728,8 +729,6 @@ def build_report(
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-    # A report now exists: the inspection has reached the end of its life cycle.
-    store.set_status(inspection.id, InspectionStatus.REPORTED)
     if progress is not None:
         progress(total_steps, total_steps)
     return out
