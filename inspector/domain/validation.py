@@ -17,6 +17,30 @@ from inspector.domain.models import Fuel, Language, Seller, Vehicle
 
 T = TypeVar("T")
 
+# Field limits, defined once: the rules below, the console's forms, the use cases
+# and the bundle's checks all use these (in characters unless said otherwise).
+MAKE_MAX = 60
+MODEL_MAX = 60
+COLOUR_MAX = 40
+PLATE_MAX = 16
+VIN_LENGTH = 17
+YEAR_MIN = 1886
+"""The first car."""
+MILEAGE_MAX_KM = 3_000_000
+SELLER_NAME_MAX = 120
+EMAIL_MAX = 254
+"""RFC 5321's longest address."""
+PHONE_MAX = 21
+"""A "+" and 20 digits, spaces, dots, dashes or brackets."""
+PERSON_MAX = 120
+"""An operator's or inspector's name."""
+NOTES_MAX = 4000
+"""An inspection's notes."""
+DAMAGE_NOTE_MAX = 1000
+"""A damage's note."""
+TEXT_MAX = 200
+"""Any other one-line text."""
+
 
 class ValidationError(ValueError):
     """Bad input for one field; ``str()`` is a sentence for the user."""
@@ -42,9 +66,9 @@ _VIN_VALUES = {
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+_VIN_RE = re.compile(rf"[A-HJ-NPR-Z0-9]{{{VIN_LENGTH}}}")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE_RE = re.compile(r"\+?[0-9 ().-]{6,20}")
+_PHONE_RE = re.compile(rf"\+?[0-9 ().-]{{6,{PHONE_MAX - 1}}}")
 
 
 def vin_check_digit(vin: str) -> str:
@@ -59,8 +83,8 @@ def check_vin(raw: str) -> Checked[str]:
     vin = re.sub(r"[\s-]", "", raw).upper()
     if not vin:
         return Checked("")
-    if len(vin) != 17:
-        raise ValidationError("VIN", f"must be 17 characters, got {len(vin)}")
+    if len(vin) != VIN_LENGTH:
+        raise ValidationError("VIN", f"must be {VIN_LENGTH} characters, got {len(vin)}")
     bad = sorted({c for c in vin if c in "IOQ"})
     if bad:
         raise ValidationError(
@@ -92,8 +116,8 @@ def check_mileage(raw: Any) -> int | None:
         ) from None
     if value < 0:
         raise ValidationError("mileage", "cannot be negative")
-    if value > 3_000_000:
-        raise ValidationError("mileage", "is implausibly large (over 3,000,000 km)")
+    if value > MILEAGE_MAX_KM:
+        raise ValidationError("mileage", f"is implausibly large (over {MILEAGE_MAX_KM:,} km)")
     return value
 
 
@@ -105,15 +129,15 @@ def check_year(raw: Any) -> int | None:
     except (TypeError, ValueError):
         raise ValidationError("year", f"must be a year such as 2019, got {raw!r}") from None
     latest = date.today().year + 1
-    if not 1886 <= year <= latest:
-        raise ValidationError("year", f"must be between 1886 and {latest}")
+    if not YEAR_MIN <= year <= latest:
+        raise ValidationError("year", f"must be between {YEAR_MIN} and {latest}")
     return year
 
 
 def check_plate(raw: str) -> str:
     plate = " ".join(raw.upper().split())
-    if len(plate) > 16:
-        raise ValidationError("plate", "is too long (16 characters at most)")
+    if len(plate) > PLATE_MAX:
+        raise ValidationError("plate", f"is too long ({PLATE_MAX} characters at most)")
     if plate and not re.fullmatch(r"[A-Z0-9 -]+", plate):
         raise ValidationError("plate", "may contain only letters, digits, spaces and dashes")
     return plate
@@ -136,7 +160,7 @@ def check_unicode(field_name: str, raw: str) -> str:
     return raw
 
 
-def check_text(field_name: str, raw: str, limit: int = 200, *, multiline: bool = False) -> str:
+def check_text(field_name: str, raw: str, limit: int = TEXT_MAX, *, multiline: bool = False) -> str:
     """Trimmed text without control characters (line breaks only where ``multiline``).
 
     Control characters include terminal escapes (ESC, the 8-bit CSI) and the
@@ -154,7 +178,7 @@ def check_text(field_name: str, raw: str, limit: int = 200, *, multiline: bool =
 
 
 def check_email(raw: str) -> str:
-    email = check_text("e-mail", raw, 254)
+    email = check_text("e-mail", raw, EMAIL_MAX)
     if email and not _EMAIL_RE.fullmatch(email):
         raise ValidationError("e-mail", f"{email!r} is not an e-mail address")
     return email
@@ -198,14 +222,14 @@ def check_vehicle(
     """Build a validated Vehicle from raw user input."""
     checked_vin = check_vin(vin)
     vehicle = Vehicle(
-        make=check_text("make", make, 60),
-        model=check_text("model", model, 60),
+        make=check_text("make", make, MAKE_MAX),
+        model=check_text("model", model, MODEL_MAX),
         year=check_year(year),
         plate=check_plate(plate),
         vin=checked_vin.value,
         mileage_km=check_mileage(mileage),
         fuel=check_fuel(fuel),
-        colour=check_text("colour", colour, 40),
+        colour=check_text("colour", colour, COLOUR_MAX),
     )
     if not vehicle.make and not vehicle.plate and not vehicle.vin:
         raise ValidationError("vehicle", "give at least a make, a plate or a VIN")
@@ -217,7 +241,7 @@ def check_seller(
 ) -> Seller:
     """Build a validated Seller from raw user input."""
     return Seller(
-        name=check_text("seller name", name, 120),
+        name=check_text("seller name", name, SELLER_NAME_MAX),
         phone=check_phone(phone),
         email=check_email(email),
         language=check_language(language),
