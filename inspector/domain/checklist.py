@@ -217,7 +217,7 @@ def load_checklist(name_or_path: str | Path) -> Checklist:
 def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     """Validate decoded template data; *source* names it in error messages."""
     try:
-        template = validate_template(data, source)
+        template = validate_template(data, source, asset_path("overlays"))
     except TemplateError as exc:
         raise ChecklistError(str(exc)) from None
     return Checklist(

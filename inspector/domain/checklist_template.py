@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import fields
+from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -24,11 +25,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from inspector.assets import asset_path
 from inspector.domain.models import Part, QualityThresholds, Text
 
 __all__ = [
@@ -77,11 +78,12 @@ def _shot_id(value: Any) -> str:
     return value
 
 
-def _overlay(value: Any) -> str:
+def _overlay(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str) or not ID_RE.match(value):
         raise _refuse(f"overlay {value!r} must be an overlay name")
-    if not asset_path("overlays", f"{value}.svg").is_file():
-        folder = asset_path("overlays")
+    assert info.context is not None  # validate_template gives the overlays folder
+    folder: Path = info.context["overlays"]
+    if not (folder / f"{value}.svg").is_file():
         raise _refuse(f"unknown overlay {value!r}: no {value}.svg in {folder}")
     return value
 
@@ -282,12 +284,15 @@ class ChecklistTemplate(_Strict):
         return self
 
 
-def validate_template(data: Any, source: str) -> ChecklistTemplate:
-    """Validate decoded template data; TemplateError names ``source``, the shot and the field."""
+def validate_template(data: Any, source: str, overlays: Path) -> ChecklistTemplate:
+    """Validate decoded template data; TemplateError names ``source``, the shot and the field.
+
+    ``overlays`` is the folder the overlays a shot names must be in.
+    """
     if not isinstance(data, dict):
         raise TemplateError(f"{source}: a checklist must be a JSON object")
     try:
-        return ChecklistTemplate.model_validate(data)
+        return ChecklistTemplate.model_validate(data, context={"overlays": overlays})
     except ValidationError as exc:
         raise TemplateError(_explain(exc.errors(include_url=False), data, source)) from None
 
