@@ -1,14 +1,14 @@
 """The checklist during a live call: shots by category, their states, the current one.
 
 ``ShotBoard`` is the Qt-free part: it folds engine events (and the captures
-already stored) into one state per shot. ``ChecklistPanel`` shows a board and
-turns clicks into requests (jump, previous, next, add damage); it never calls
-the engine itself.
+already stored) into the same :class:`~inspector.domain.walk.Walk` the session
+controller keeps, so a shot's state is decided in one place. ``ChecklistPanel``
+shows a board and turns clicks into requests (jump, previous, next, add damage);
+it never calls the engine itself.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -24,17 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.checklist import (
-    Checklist,
-    Shot,
-    category_title,
-    damage_pair,
-    parse_damage_shot_id,
-)
-from inspector.domain.models import Capture, Damage, Verdict
-from inspector.domain.progress import shots_progress
+from inspector.domain.checklist import Checklist, Shot, category_title, parse_damage_shot_id
+from inspector.domain.models import Capture, Damage
+from inspector.domain.walk import ShotState, Walk
 from inspector.live import events as ev
-from inspector.live.session import ShotState
 
 __all__ = ["STATE_LABELS", "ChecklistPanel", "ShotBoard"]
 
@@ -58,116 +51,93 @@ CURRENT_COLOUR = QColor(40, 110, 220)
 
 
 class ShotBoard:
-    """Per-shot state of one inspection, folded from captures and engine events."""
+    """The walk of one inspection as the console sees it: fed by the session's events.
 
-    def __init__(self, checklist: Checklist, inspection_id: str) -> None:
+    Built from what the store holds, it starts where the session controller
+    starts (the first shot still needing a photo); then every move, capture and
+    review the engine reports is folded into its :class:`Walk`.
+    """
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        inspection_id: str,
+        captures: Iterable[Capture] = (),
+        damages: Iterable[Damage] = (),
+    ) -> None:
         self.checklist = checklist
         self.inspection_id = inspection_id
-        self.shots: list[Shot] = list(checklist.shots)
-        self.current: str | None = None
-        self._captures: dict[str, Capture] = {}  # in arrival order
-        self._visited: set[str] = set()
-        self._damages = 0
+        self.walk = Walk(checklist, captures, damages)
 
     # -- inputs -------------------------------------------------------------------------
 
     def seed(self, captures: Iterable[Capture], damages: Iterable[Damage] = ()) -> None:
-        """Captures (and damages added live) already in the store when the page opens.
-
-        A damage added live has its pair of shots even before they are photographed,
-        as in the session controller.
-        """
+        """More captures (and damages added live) already in the store."""
         for damage in damages:
             if damage.pair is not None:
-                self.add_damage_shots(damage.pair)
+                self.walk.add_damage_pairs(damage.pair)
         for capture in captures:
-            self._ensure_shot(capture.shot_id)
-            self._captures[capture.id] = capture
+            self.walk.add_capture(capture)
 
     def apply(self, event: ev.Event) -> bool:
         """Fold one engine event in; True when something shown changed."""
         if getattr(event, "inspection_id", None) != self.inspection_id:
             return False
         if isinstance(event, ev.ShotChanged):
-            self._ensure_shot(event.shot_id)
-            if self.current is not None and self.current != event.shot_id:
-                self._visited.add(self.current)
-            self.current = event.shot_id
+            parsed = parse_damage_shot_id(event.shot_id)
+            if parsed is not None:
+                self.walk.add_damage_pairs(parsed[0])
+            index = self.index_of(event.shot_id)
+            if index < 0:
+                return False  # not a shot of this checklist
+            self.walk.go(index)
             return True
         if isinstance(event, ev.CaptureStored):
-            c = event.capture
-            self._ensure_shot(c.shot_id)
-            self._captures[c.id] = c
+            self.walk.add_capture(event.capture)
             return True
         if isinstance(event, ev.CaptureReviewed):
-            capture = self._captures.get(event.capture_id)
-            if capture is None:
-                return False
-            self._captures[capture.id] = dataclasses.replace(capture, accepted=event.accepted)
+            return self.walk.review(event.capture_id, event.accepted) is not None
+        if isinstance(event, ev.Completed):
+            self.walk.finish()
             return True
         return False
 
     def add_damage_shots(self, n: int) -> None:
         """Show damage number ``n``'s pair (and the ones before it)."""
-        if not self.checklist.damage_shots:
-            return
-        while self._damages < n:
-            self._damages += 1
-            self.shots.extend(damage_pair(self.checklist, self._damages))
-
-    def _ensure_shot(self, shot_id: str) -> None:
-        parsed = parse_damage_shot_id(shot_id)
-        if parsed is not None:
-            self.add_damage_shots(parsed[0])
+        self.walk.add_damage_pairs(n)
 
     # -- outputs -------------------------------------------------------------------------
 
     @property
+    def shots(self) -> list[Shot]:
+        return self.walk.shots
+
+    @property
+    def current(self) -> str:
+        """The id of the shot the seller is asked for."""
+        return self.walk.current.id
+
+    @property
     def damage_count(self) -> int:
-        return self._damages
+        return self.walk.damage_count
 
     def state(self, shot_id: str) -> str:
-        """The newest capture decides, as in the session controller."""
-        newest = None
-        for capture in self._captures.values():
-            if capture.shot_id == shot_id:
-                newest = capture
-        if newest is not None:
-            if newest.accepted is not None:
-                return OK if newest.accepted else REJECTED
-            verdict = newest.quality.verdict
-            return {Verdict.OK: OK, Verdict.WARN: WARN, Verdict.REJECT: REJECTED}[verdict]
-        if shot_id == self.current:
-            return PENDING
-        shot = self.shots[self.index_of(shot_id)] if self.index_of(shot_id) >= 0 else None
-        if shot is not None and not shot.required:
-            # Optional shots passed over count as skipped (the session does the same).
-            current = self.index_of(self.current) if self.current else -1
-            if shot_id in self._visited or self.index_of(shot_id) < current:
-                return SKIPPED
-        return PENDING
+        return self.walk.state(shot_id).value
 
     def states(self) -> dict[str, str]:
-        return {s.id: self.state(s.id) for s in self.shots}
+        return {shot_id: state.value for shot_id, state in self.walk.states().items()}
 
     def progress(self) -> tuple[int, int]:
         """(done, required): required shots with a usable capture, damage shots included."""
-        p = shots_progress(self.shots, self._captures.values())
+        p = self.walk.progress
         return p.done, p.required
 
     def index_of(self, shot_id: str) -> int:
-        for i, shot in enumerate(self.shots):
-            if shot.id == shot_id:
-                return i
-        return -1
-
-    def next_open(self) -> str | None:
-        """The first shot after the current one that still needs a photo."""
-        start = self.index_of(self.current) if self.current else -1
-        for shot in self.shots[start + 1 :]:
-            if self.state(shot.id) in (PENDING, SKIPPED, REJECTED):
-                return shot.id
-        return None
+        """Position of a shot on the board, -1 if it has none."""
+        try:
+            return self.walk.index_of(shot_id)
+        except KeyError:
+            return -1
 
 
 def _dot(colour: QColor, ring: bool = False) -> QIcon:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from inspector.domain.checklist import Checklist, ChecklistError, overlay_path
 from inspector.domain.models import Capture, Damage, Inspection
-from inspector.domain.progress import shots_progress
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.live.frames import Frame
@@ -82,12 +81,6 @@ def read_overlay(name: str) -> bytes | None:
         return overlay_path(name).read_bytes()
     except (ChecklistError, OSError):
         return None
-
-
-def first_open_shot(checklist: Checklist, board: ShotBoard, captures: list[Capture]) -> str:
-    """Where the session controller starts: the first required shot without a usable photo."""
-    missing = shots_progress(board.shots, captures).missing
-    return missing[0].id if missing else board.shots[0].id
 
 
 class LiveSession(QWidget):
@@ -188,9 +181,8 @@ class LiveSession(QWidget):
         self.inspection = inspection
         self.completed = False
         self.connection = ""
-        board = ShotBoard(checklist, inspection.id)
-        board.seed(captures, damages)
-        board.current = first_open_shot(checklist, board, captures)
+        # Starts where the session controller starts; the engine's answer below may move it.
+        board = ShotBoard(checklist, inspection.id, captures, damages)
         self.board = board
         lang = inspection.seller.language.value
         self.checklist.language = "en"
@@ -482,6 +474,7 @@ class LiveSession(QWidget):
 
     def _on_completed(self, event: ev.Completed) -> None:
         self.completed = True
+        self.checklist.apply(event)  # the optional shots left are skipped
         self.status_message.emit(
             "Every required shot has a usable photo: the inspection is captured"
         )
@@ -506,7 +499,7 @@ class LiveSession(QWidget):
 
     def _show_shot(self) -> None:
         board = self.board
-        if board is None or board.current is None:
+        if board is None:
             self.shot_title.clear()
             self.instruction.clear()
             return

@@ -26,6 +26,11 @@ from PySide6.QtWidgets import (
 
 from inspector.domain.models import Fuel
 from inspector.domain.validation import (
+    COLOUR_MAX,
+    MAKE_MAX,
+    MODEL_MAX,
+    NOTES_MAX,
+    SELLER_NAME_MAX,
     ValidationError,
     check_email,
     check_mileage,
@@ -85,7 +90,7 @@ class NewInspectionDialog(QDialog):
                     "make",
                     "Make",
                     "Manufacturer, e.g. Peugeot",
-                    lambda v: check_text("make", v, 60),
+                    lambda v: check_text("make", v, MAKE_MAX),
                     "Peugeot",
                 )
             ),
@@ -94,7 +99,11 @@ class NewInspectionDialog(QDialog):
             "Model",
             self._with_message(
                 line(
-                    "model", "Model", "Model, e.g. 308", lambda v: check_text("model", v, 60), "308"
+                    "model",
+                    "Model",
+                    "Model, e.g. 308",
+                    lambda v: check_text("model", v, MODEL_MAX),
+                    "308",
                 )
             ),
         )
@@ -142,7 +151,9 @@ class NewInspectionDialog(QDialog):
         vehicle.addRow(
             "Colour",
             self._with_message(
-                line("colour", "Colour", "Body colour", lambda v: check_text("colour", v, 40))
+                line(
+                    "colour", "Colour", "Body colour", lambda v: check_text("colour", v, COLOUR_MAX)
+                )
             ),
         )
         self.vehicle_message = QLabel("")
@@ -155,7 +166,10 @@ class NewInspectionDialog(QDialog):
             "Name",
             self._with_message(
                 line(
-                    "name", "Name", "The seller's name", lambda v: check_text("seller name", v, 120)
+                    "name",
+                    "Name",
+                    "The seller's name",
+                    lambda v: check_text("seller name", v, SELLER_NAME_MAX),
                 )
             ),
         )
@@ -194,7 +208,7 @@ class NewInspectionDialog(QDialog):
         self.checklist.setCurrentIndex(max(index, 0))
         self.notes = QLineEdit()
         self.notes.setToolTip("Anything worth knowing before the call")
-        self.notes.setMaxLength(4000)
+        self.notes.setMaxLength(NOTES_MAX)
         other = QFormLayout()
         other.addRow("Checklist", self.checklist)
         other.addRow("Notes", self.notes)

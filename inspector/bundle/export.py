@@ -27,6 +27,7 @@ from inspector.domain.models import utcnow
 from inspector.report.document import ReportCancelled, build_report
 from inspector.storage import NotFound
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 
 __all__ = ["export_bundle"]
 
@@ -113,7 +114,8 @@ def export_bundle(
                         digest.update(chunk)
                         dst.write(chunk)
                 files[REPORT] = {"sha256": digest.hexdigest(), "size": pdf.stat().st_size}
-                # Writing the report moved the inspection to "reported": say so.
+                # A report was issued with the bundle: the manifest says "reported".
+                lifecycle.reported(store, inspection.id)
                 inspection = store.get_inspection(inspection.id)
             step()
             manifest = manifest_dict(inspection, captures, damages, files, generated)

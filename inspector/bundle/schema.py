@@ -190,7 +190,7 @@ class VehicleRecord(_Record):
 
 
 class SellerRecord(_Record):
-    name: str = Field(max_length=rules.NAME_MAX)
+    name: str = Field(max_length=rules.SELLER_NAME_MAX)
     phone: str
     email: str = Field(max_length=rules.EMAIL_MAX)
     language: Annotated[Language, Named]
@@ -211,8 +211,8 @@ class InspectionRecord(_Record):
     vehicle: VehicleRecord
     seller: SellerRecord
     status: Annotated[InspectionStatus, Named]
-    operator: str = Field(max_length=rules.NAME_MAX)
-    inspector: str = Field(max_length=rules.NAME_MAX)
+    operator: str = Field(max_length=rules.PERSON_MAX)
+    inspector: str = Field(max_length=rules.PERSON_MAX)
     notes: str = Field(max_length=rules.NOTES_MAX)
     grade: int | None = Field(ge=min(GRADE_NAMES), le=max(GRADE_NAMES))
     created_at: IsoTime
@@ -221,8 +221,8 @@ class InspectionRecord(_Record):
     @model_validator(mode="after")
     def _rules(self) -> InspectionRecord:
         def check() -> None:
-            rules.check_text("operator", self.operator, rules.NAME_MAX)
-            rules.check_text("inspector", self.inspector, rules.NAME_MAX)
+            rules.check_text("operator", self.operator, rules.PERSON_MAX)
+            rules.check_text("inspector", self.inspector, rules.PERSON_MAX)
             rules.check_text("notes", self.notes.replace("\r", ""), rules.NOTES_MAX, multiline=True)
 
         _like_new(check)

@@ -18,11 +18,11 @@ import segno
 from inspector.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, AddCommand, error
 from inspector.cli.terminal import json_text, printable
 from inspector.config import IceServer, ServerSettings, resolve_data_dir
-from inspector.domain.models import InspectionStatus
 from inspector.live import events
 from inspector.live.tls import lan_addresses
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 from inspector.usecases.inspections import create_inspection
 
 # inspector.live.engine (aiortc, aiohttp) is imported by the commands that run it:
@@ -138,8 +138,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     with Store(resolve_data_dir(args.data_dir)) as store:
         inspection = store.find_inspection(args.id)
         token, expires_at = Invitations(store, settings.token_ttl_seconds).issue(inspection.id)
-        if inspection.status is InspectionStatus.DRAFT:
-            store.set_status(inspection.id, InspectionStatus.INVITED)
+        lifecycle.invited(store, inspection.id)
     if settings.public_url:
         base = settings.public_url
     elif settings.lan:
@@ -298,6 +297,7 @@ def run_demo(
             from inspector.report.document import build_report
 
             build_report(store, inspection.id, report_path, lang="fr")
+            lifecycle.reported(store, inspection.id)
             result["report"] = str(report_path)
     result["seconds"] = round(time.monotonic() - started, 1)
     return result

@@ -31,6 +31,7 @@ from inspector.report.document import ReportCancelled, build_report
 from inspector.report.i18n import LANGS, damage_ref
 from inspector.storage import WriteNotRecorded
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 
 
 @contextmanager
@@ -108,16 +109,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Read-only: a report never creates a database. Marking the inspection
     # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
     with open_store(args, readonly=True) as store, _one_line_errors():
-        _check_complete(store, args.id, args.allow_incomplete)
+        inspection_id = store.find_inspection(args.id).id
+        _check_complete(store, inspection_id, args.allow_incomplete)
+        path = build_report(
+            store, inspection_id, out, lang=args.lang, inspector_name=args.inspector
+        )
         try:
-            path = build_report(store, args.id, out, lang=args.lang, inspector_name=args.inspector)
-        except WriteNotRecorded as exc:  # raised after the PDF was written whole
+            lifecycle.reported(store, inspection_id)
+        except WriteNotRecorded as exc:
             print(
                 f"inspector: warning: the report is written, but the inspection could not be "
                 f"marked reported: {printable(str(exc))}",
                 file=sys.stderr,
             )
-            path = out
     print(path)
     return 0
 
@@ -125,14 +129,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     out = _output(args.output, ".zip")
     with open_store(args) as store, _one_line_errors():
+        inspection_id = store.find_inspection(args.id).id
         path = export_bundle(
             store,
-            args.id,
+            inspection_id,
             out,
             report=not args.no_report,
             lang=args.lang,
             inspector_name=args.inspector,
         )
+        if not args.no_report:  # a report was issued with the bundle
+            lifecycle.reported(store, inspection_id)
     print(path)
     return 0
 

@@ -9,14 +9,25 @@ by the engine, the CLI, the autopilot and the report.
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from inspector.assets import asset_path
+from inspector.domain.checklist_template import (
+    FORMAT_VERSION,
+    ID_RE,
+    NUMBER,
+    ChecklistTemplate,
+    DamageShotTemplate,
+    QualityTemplate,
+    ShotTemplate,
+    TemplateError,
+    TextTemplate,
+    validate_template,
+)
 from inspector.domain.models import Part, QualityThresholds, Text
 
 __all__ = [
@@ -35,9 +46,6 @@ __all__ = [
     "parse_damage_shot_id",
 ]
 
-FORMAT_VERSION = 1
-"""The template format this code reads; bump it when the format changes."""
-
 DAMAGE_CATEGORY = "damage"
 
 CATEGORY_TITLES: dict[str, Text] = {
@@ -52,34 +60,11 @@ CATEGORY_TITLES: dict[str, Text] = {
 }
 """Display names of the usual categories; templates may use others."""
 
-# Ids end up in file names, URLs and the database: keep them plain.
-_ID_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _DAMAGE_ID_RE = re.compile(r"^damage_([1-9][0-9]*)_([a-z0-9]+(?:_[a-z0-9]+)*)$")
-_NUMBER = "{n}"
-
-_QUALITY_DEFAULTS: dict[str, int | float] = {
-    f.name: getattr(QualityThresholds(), f.name) for f in fields(QualityThresholds)
-}
-_TOP_FIELDS = ("format", "id", "title", "description", "shots", "damage_shots")
-_TOP_REQUIRED = ("format", "id", "title", "description", "shots")
-_SHOT_FIELDS = (
-    "id",
-    "category",
-    "title",
-    "instruction",
-    "overlay",
-    "required",
-    "quality",
-    "part",
-)
-_SHOT_REQUIRED = ("id", "category", "title", "instruction", "overlay")
-# A damage shot shows whatever part the damage is on: no "part" of its own.
-_DAMAGE_FIELDS = ("id_suffix", *_SHOT_FIELDS[1:-1])
-_DAMAGE_REQUIRED = ("id_suffix", *_SHOT_REQUIRED[1:])
 
 
-class ChecklistError(ValueError):
+class ChecklistError(TemplateError):
     """A template cannot be used; the message names the file and the shot."""
 
 
@@ -104,17 +89,8 @@ class Shot:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
-        return {
-            "id": self.id,
-            "category": self.category,
-            "title": _text_dict(self.title),
-            "instruction": _text_dict(self.instruction),
-            "overlay": self.overlay,
-            "required": self.required,
-            "quality": asdict(self.quality),
-            "damage": self.damage,
-            "part": self.part.value if self.part is not None else None,
-        }
+        data = _template_of(self).model_dump(mode="json", exclude={"id", "id_suffix", "part"})
+        return {"id": self.id, **data, "damage": self.damage, "part": _part_value(self)}
 
 
 @dataclass(frozen=True)
@@ -164,25 +140,17 @@ class Checklist:
             seen.setdefault(shot.category, None)
         return tuple(seen)
 
-    def required_shots(self) -> tuple[Shot, ...]:
-        """The fixed shots an inspection cannot be complete without."""
-        return tuple(s for s in self.shots if s.required)
-
     def to_dict(self) -> dict[str, Any]:
         """The template in its file format (round-trips through :func:`parse_checklist`)."""
-        data: dict[str, Any] = {
-            "format": FORMAT_VERSION,
-            "id": self.id,
-            "title": _text_dict(self.title),
-            "description": _text_dict(self.description),
-            "shots": [_template_dict(s) for s in self.shots],
-            "damage_shots": [],
-        }
-        for shot in self.damage_shots:
-            entry = _template_dict(shot)
-            del entry["id"]
-            data["damage_shots"].append({"id_suffix": _damage_suffix(shot), **entry})
-        return data
+        template = ChecklistTemplate.model_construct(
+            format=FORMAT_VERSION,
+            id=self.id,
+            title=TextTemplate.of(self.title),
+            description=TextTemplate.of(self.description),
+            shots=[_template_of(s) for s in self.shots],
+            damage_shots=[_template_of(s) for s in self.damage_shots],
+        )
+        return template.model_dump(mode="json", exclude_none=True)
 
 
 def damage_pair(checklist: Checklist, n: int) -> tuple[Shot, Shot]:
@@ -228,7 +196,7 @@ def available_overlays() -> list[str]:
 def overlay_path(name: str) -> Path:
     """The SVG file of an overlay; ChecklistError if there is none."""
     path = asset_path("overlays", f"{name}.svg")
-    if not _ID_RE.match(name) or not path.is_file():
+    if not ID_RE.match(name) or not path.is_file():
         raise ChecklistError(f"unknown overlay {name!r}: no {name}.svg in {asset_path('overlays')}")
     return path
 
@@ -248,47 +216,17 @@ def load_checklist(name_or_path: str | Path) -> Checklist:
 
 def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     """Validate decoded template data; *source* names it in error messages."""
-    if not isinstance(data, dict):
-        raise ChecklistError(f"{source}: a checklist must be a JSON object")
-    _check_fields(data, _TOP_FIELDS, _TOP_REQUIRED, source)
-    version = data["format"]
-    if isinstance(version, bool) or version != FORMAT_VERSION:
-        raise ChecklistError(
-            f"{source}: unsupported format version {version!r} "
-            f"(this version reads format {FORMAT_VERSION})"
-        )
-    checklist_id = data["id"]
-    if not isinstance(checklist_id, str) or not _ID_RE.match(checklist_id):
-        raise ChecklistError(
-            f"{source}: checklist id {checklist_id!r} must be lowercase letters, digits and _"
-        )
-    title = _parse_text(data["title"], "title", source)
-    description = _parse_text(data["description"], "description", source)
-
-    raw_shots = data["shots"]
-    if not isinstance(raw_shots, list) or not raw_shots:
-        raise ChecklistError(f"{source}: 'shots' must be a non-empty list")
-    shots: list[Shot] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(raw_shots):
-        shot = _parse_shot(raw, i, source)
-        if shot.id in seen:
-            raise ChecklistError(f"{source}: shot {shot.id!r}: duplicate shot id {shot.id!r}")
-        seen.add(shot.id)
-        shots.append(shot)
-
-    raw_damage = data.get("damage_shots", [])
-    if not isinstance(raw_damage, list) or len(raw_damage) not in (0, 2):
-        raise ChecklistError(
-            f"{source}: 'damage_shots' must list two shots, the wide view then the close-up"
-        )
-    damage_shots = tuple(_parse_damage_shot(raw, i, source) for i, raw in enumerate(raw_damage))
-    if len(damage_shots) == 2 and damage_shots[0].id == damage_shots[1].id:
-        suffix = _damage_suffix(damage_shots[0])
-        raise ChecklistError(
-            f"{source}: damage shot {suffix!r}: duplicate shot id suffix {suffix!r}"
-        )
-    return Checklist(checklist_id, title, description, tuple(shots), damage_shots)
+    try:
+        template = validate_template(data, source, asset_path("overlays"))
+    except TemplateError as exc:
+        raise ChecklistError(str(exc)) from None
+    return Checklist(
+        template.id,
+        template.title.text(),
+        template.description.text(),
+        tuple(_shot(t) for t in template.shots),
+        tuple(_damage_shot(t) for t in template.damage_shots),
+    )
 
 
 # --- internals -----------------------------------------------------------------
@@ -348,141 +286,48 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _check_fields(
-    data: dict[str, Any], allowed: tuple[str, ...], required: tuple[str, ...], where: str
-) -> None:
-    missing = [k for k in required if k not in data]
-    if missing:
-        names = ", ".join(repr(k) for k in missing)
-        raise ChecklistError(f"{where}: missing field{'s' if len(missing) > 1 else ''} {names}")
-    unknown = sorted(k for k in data if k not in allowed)
-    if unknown:
-        names = ", ".join(repr(k) for k in unknown)
-        raise ChecklistError(
-            f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {names} "
-            f"(allowed: {', '.join(allowed)})"
-        )
+def _shot(t: ShotTemplate) -> Shot:
+    return Shot(
+        id=t.id,
+        category=t.category,
+        title=t.title.text(),
+        instruction=t.instruction.text(),
+        overlay=t.overlay,
+        required=t.required,
+        quality=t.quality.thresholds(),
+        part=t.part,
+    )
 
 
-def _parse_text(raw: Any, field: str, where: str) -> Text:
-    if not isinstance(raw, dict):
-        raise ChecklistError(f"{where}: {field!r} must be an object with 'fr' and 'en' texts")
-    unknown = sorted(str(k) for k in raw if k not in ("fr", "en"))
-    if unknown:
-        raise ChecklistError(f"{where}: {field!r} has unsupported language(s) {unknown}")
-    for lang in ("fr", "en"):
-        value = raw.get(lang)
-        if not isinstance(value, str) or not value.strip():
-            raise ChecklistError(f"{where}: missing translation: {field!r} has no {lang!r} text")
-    return Text(fr=raw["fr"].strip(), en=raw["en"].strip())
+def _damage_shot(t: DamageShotTemplate) -> Shot:
+    return Shot(
+        id=f"damage_{t.id_suffix}",
+        category=t.category,
+        title=t.title.text(),
+        instruction=t.instruction.text(),
+        overlay=t.overlay,
+        required=t.required,
+        quality=t.quality.thresholds(),
+        damage=True,
+    )
 
 
-def _parse_common(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    category = raw["category"]
-    if not isinstance(category, str) or not _ID_RE.match(category):
-        raise ChecklistError(
-            f"{where}: category {category!r} must be lowercase letters, digits and _"
-        )
-    overlay = raw["overlay"]
-    if not isinstance(overlay, str) or not _ID_RE.match(overlay):
-        raise ChecklistError(f"{where}: overlay {overlay!r} must be an overlay name")
-    if not asset_path("overlays", f"{overlay}.svg").is_file():
-        raise ChecklistError(
-            f"{where}: unknown overlay {overlay!r}: no {overlay}.svg in {asset_path('overlays')}"
-        )
-    required = raw.get("required", True)
-    if not isinstance(required, bool):
-        raise ChecklistError(f"{where}: 'required' must be true or false, not {required!r}")
-    return {
-        "category": category,
-        "title": _parse_text(raw["title"], "title", where),
-        "instruction": _parse_text(raw["instruction"], "instruction", where),
-        "overlay": overlay,
-        "required": required,
-        "quality": _parse_quality(raw.get("quality"), where),
+def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
+    common: dict[str, Any] = {
+        "category": shot.category,
+        "title": TextTemplate.of(shot.title),
+        "instruction": TextTemplate.of(shot.instruction),
+        "overlay": shot.overlay,
+        "required": shot.required,
+        "quality": QualityTemplate.of(shot.quality),
     }
+    if shot.damage:
+        return DamageShotTemplate.model_construct(id_suffix=_damage_suffix(shot), **common)
+    return ShotTemplate.model_construct(id=shot.id, part=shot.part, **common)
 
 
-def _parse_shot(raw: Any, index: int, source: str) -> Shot:
-    where = f"{source}: shot #{index + 1}"
-    if not isinstance(raw, dict):
-        raise ChecklistError(f"{where}: a shot must be a JSON object")
-    shot_id = raw.get("id")
-    if isinstance(shot_id, str) and shot_id:
-        where = f"{source}: shot {shot_id!r}"
-    _check_fields(raw, _SHOT_FIELDS, _SHOT_REQUIRED, where)
-    if not isinstance(shot_id, str) or not _ID_RE.match(shot_id):
-        raise ChecklistError(
-            f"{where}: shot id {shot_id!r} must be lowercase letters, digits and _"
-        )
-    if shot_id.startswith("damage_"):
-        raise ChecklistError(f"{where}: ids starting with 'damage_' are kept for damage shots")
-    return Shot(id=shot_id, part=_parse_part(raw.get("part"), where), **_parse_common(raw, where))
-
-
-def _parse_damage_shot(raw: Any, index: int, source: str) -> Shot:
-    where = f"{source}: damage shot #{index + 1}"
-    if not isinstance(raw, dict):
-        raise ChecklistError(f"{where}: a shot must be a JSON object")
-    suffix = raw.get("id_suffix")
-    if isinstance(suffix, str) and suffix:
-        where = f"{source}: damage shot {suffix!r}"
-    _check_fields(raw, _DAMAGE_FIELDS, _DAMAGE_REQUIRED, where)
-    if not isinstance(suffix, str) or not _ID_RE.match(suffix):
-        raise ChecklistError(
-            f"{where}: id_suffix {suffix!r} must be lowercase letters, digits and _"
-        )
-    common = _parse_common(raw, where)
-    for lang in ("fr", "en"):
-        if _NUMBER not in common["title"].get(lang):
-            raise ChecklistError(
-                f"{where}: the {lang!r} title must contain {_NUMBER} (the damage number)"
-            )
-    return Shot(id=f"damage_{suffix}", damage=True, **common)
-
-
-def _parse_part(raw: Any, where: str) -> Part | None:
-    if raw is None:
-        return None
-    try:
-        return Part(raw)
-    except ValueError:
-        raise ChecklistError(
-            f"{where}: unknown part {raw!r} (known: {', '.join(p.value for p in Part)})"
-        ) from None
-
-
-def _parse_quality(raw: Any, where: str) -> QualityThresholds:
-    if raw is None:
-        return QualityThresholds()
-    if not isinstance(raw, dict):
-        raise ChecklistError(f"{where}: bad threshold: 'quality' must be an object")
-    unknown = sorted(str(k) for k in raw if k not in _QUALITY_DEFAULTS)
-    if unknown:
-        raise ChecklistError(
-            f"{where}: bad threshold: unknown quality key(s) {', '.join(map(repr, unknown))} "
-            f"(known: {', '.join(_QUALITY_DEFAULTS)})"
-        )
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ChecklistError(f"{where}: bad threshold: {key!r} must be a number, not {value!r}")
-        if isinstance(_QUALITY_DEFAULTS[key], int):
-            if not float(value).is_integer():
-                raise ChecklistError(
-                    f"{where}: bad threshold: {key!r} must be a whole number, not {value!r}"
-                )
-            values[key] = int(value)
-        else:
-            values[key] = float(value)
-    try:
-        return QualityThresholds(**values)
-    except ValueError as exc:
-        raise ChecklistError(f"{where}: bad threshold: {exc}") from exc
+def _part_value(shot: Shot) -> str | None:
+    return shot.part.value if shot.part is not None else None
 
 
 def _damage_suffix(shot: Shot) -> str:
@@ -491,7 +336,7 @@ def _damage_suffix(shot: Shot) -> str:
 
 def _numbered(template: Shot, n: int) -> Shot:
     def number(text: Text) -> Text:
-        return Text(text.fr.replace(_NUMBER, str(n)), text.en.replace(_NUMBER, str(n)))
+        return Text(text.fr.replace(NUMBER, str(n)), text.en.replace(NUMBER, str(n)))
 
     return replace(
         template,
@@ -499,15 +344,3 @@ def _numbered(template: Shot, n: int) -> Shot:
         title=number(template.title),
         instruction=number(template.instruction),
     )
-
-
-def _text_dict(text: Text) -> dict[str, str]:
-    return {"fr": text.fr, "en": text.en}
-
-
-def _template_dict(shot: Shot) -> dict[str, Any]:
-    data = shot.to_dict()
-    del data["damage"]
-    if data["part"] is None:
-        del data["part"]
-    return data

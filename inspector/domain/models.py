@@ -178,24 +178,17 @@ class QualityReport:
     metrics: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict.value,
-            "reasons": [
-                {"code": r.code, "fr": r.message.fr, "en": r.message.en} for r in self.reasons
-            ],
-            "metrics": dict(self.metrics),
-        }
+        """Its JSON shape (:class:`inspector.domain.views.QualityReportView`)."""
+        from inspector.domain.views import QualityReportView  # the views import this module
+
+        return QualityReportView.of(self).to_json()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QualityReport:
-        return cls(
-            verdict=Verdict(data["verdict"]),
-            reasons=tuple(
-                QualityReason(r["code"], Text(fr=r["fr"], en=r["en"]))
-                for r in data.get("reasons", [])
-            ),
-            metrics={k: float(v) for k, v in data.get("metrics", {}).items()},
-        )
+        """From its JSON shape; a ValueError (pydantic's) says what is wrong."""
+        from inspector.domain.views import QualityReportView
+
+        return QualityReportView.model_validate(data).report()
 
 
 @dataclass
@@ -213,30 +206,17 @@ class Vehicle:
         return " ".join(p for p in (self.make, self.model, str(self.year or "")) if p).strip()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "make": self.make,
-            "model": self.model,
-            "year": self.year,
-            "plate": self.plate,
-            "vin": self.vin,
-            "mileage_km": self.mileage_km,
-            "fuel": self.fuel.value if self.fuel else None,
-            "colour": self.colour,
-        }
+        """Its JSON shape (:class:`inspector.domain.views.VehicleView`)."""
+        from inspector.domain.views import VehicleView  # the views import this module
+
+        return VehicleView.of(self).to_json()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Vehicle:
-        """From our own ``to_dict`` (trusted data; bundles validate before calling this)."""
-        return cls(
-            make=d["make"],
-            model=d["model"],
-            year=d["year"],
-            plate=d["plate"],
-            vin=d["vin"],
-            mileage_km=d["mileage_km"],
-            fuel=Fuel(d["fuel"]) if d["fuel"] else None,
-            colour=d["colour"],
-        )
+        """From its JSON shape (the store's; bundles check the input rules too)."""
+        from inspector.domain.views import VehicleView
+
+        return VehicleView.model_validate(d).vehicle()
 
 
 @dataclass
@@ -247,16 +227,16 @@ class Seller:
     language: Language = Language.FR
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "phone": self.phone,
-            "email": self.email,
-            "language": self.language.value,
-        }
+        """Its JSON shape (:class:`inspector.domain.views.SellerView`)."""
+        from inspector.domain.views import SellerView  # the views import this module
+
+        return SellerView.of(self).to_json()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Seller:
-        return cls(d["name"], d["phone"], d["email"], Language(d["language"]))
+        from inspector.domain.views import SellerView
+
+        return SellerView.model_validate(d).seller()
 
 
 @dataclass

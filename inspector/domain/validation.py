@@ -17,20 +17,29 @@ from inspector.domain.models import Fuel, Language, Seller, Vehicle
 
 T = TypeVar("T")
 
-# Field limits: the one definition the forms, the CLI and the bundle import share.
+# Field limits, defined once: the rules below, the console's forms, the use cases
+# and the bundle's checks all use these (in characters unless said otherwise).
 MAKE_MAX = 60
 MODEL_MAX = 60
 COLOUR_MAX = 40
 PLATE_MAX = 16
 VIN_LENGTH = 17
-NAME_MAX = 120
-"""A person's name: the seller, the operator, the inspector."""
-EMAIL_MAX = 254
-NOTES_MAX = 4000
-"""The inspection's notes."""
-DAMAGE_NOTE_MAX = 1000
 YEAR_MIN = 1886
-MILEAGE_MAX = 3_000_000
+"""The first car."""
+MILEAGE_MAX_KM = 3_000_000
+SELLER_NAME_MAX = 120
+EMAIL_MAX = 254
+"""RFC 5321's longest address."""
+PHONE_MAX = 21
+"""A "+" and 20 digits, spaces, dots, dashes or brackets."""
+PERSON_MAX = 120
+"""An operator's or inspector's name."""
+NOTES_MAX = 4000
+"""An inspection's notes."""
+DAMAGE_NOTE_MAX = 1000
+"""A damage's note."""
+TEXT_MAX = 200
+"""Any other one-line text."""
 
 
 class ValidationError(ValueError):
@@ -57,9 +66,9 @@ _VIN_VALUES = {
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+_VIN_RE = re.compile(rf"[A-HJ-NPR-Z0-9]{{{VIN_LENGTH}}}")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE_RE = re.compile(r"\+?[0-9 ().-]{6,20}")
+_PHONE_RE = re.compile(rf"\+?[0-9 ().-]{{6,{PHONE_MAX - 1}}}")
 
 
 def vin_check_digit(vin: str) -> str:
@@ -107,8 +116,8 @@ def check_mileage(raw: Any) -> int | None:
         ) from None
     if value < 0:
         raise ValidationError("mileage", "cannot be negative")
-    if value > MILEAGE_MAX:
-        raise ValidationError("mileage", f"is implausibly large (over {MILEAGE_MAX:,} km)")
+    if value > MILEAGE_MAX_KM:
+        raise ValidationError("mileage", f"is implausibly large (over {MILEAGE_MAX_KM:,} km)")
     return value
 
 
@@ -151,7 +160,7 @@ def check_unicode(field_name: str, raw: str) -> str:
     return raw
 
 
-def check_text(field_name: str, raw: str, limit: int = 200, *, multiline: bool = False) -> str:
+def check_text(field_name: str, raw: str, limit: int = TEXT_MAX, *, multiline: bool = False) -> str:
     """Trimmed text without control characters (line breaks only where ``multiline``).
 
     Control characters include terminal escapes (ESC, the 8-bit CSI) and the
@@ -232,7 +241,7 @@ def check_seller(
 ) -> Seller:
     """Build a validated Seller from raw user input."""
     return Seller(
-        name=check_text("seller name", name, NAME_MAX),
+        name=check_text("seller name", name, SELLER_NAME_MAX),
         phone=check_phone(phone),
         email=check_email(email),
         language=check_language(language),

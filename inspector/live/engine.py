@@ -73,6 +73,7 @@ from inspector.live.timings import (
 from inspector.live.tokens import Invitations
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 
 __all__ = ["Engine", "EngineNotRunning", "EngineStartError"]
 
@@ -257,13 +258,11 @@ class Engine:
         return self.call(go())
 
     async def _mark(self, inspection_id: str, status: InspectionStatus) -> None:
-        """Invited (from draft) or live (from draft or invited); a failure is reported only."""
-        before: tuple[InspectionStatus, ...] = (InspectionStatus.DRAFT,)
-        if status is InspectionStatus.LIVE:
-            before = (InspectionStatus.DRAFT, InspectionStatus.INVITED)
+        """Invited or live (see inspector.usecases.status); a failure is reported only."""
+        change = lifecycle.live if status is InspectionStatus.LIVE else lifecycle.invited
         assert self.writer is not None
         try:
-            await self.thread.run(self.writer.mark_status, inspection_id, status, before)
+            await self.thread.run(change, self.writer, inspection_id)
         except Exception as exc:
             log.warning("%s: cannot mark it %s: %s", inspection_id, status.value, exc)
             self.emit(events.EngineError(f"cannot mark it {status.value}: {exc}"[:500]))
@@ -272,7 +271,9 @@ class Engine:
         """No call holds it any more: "live" goes back to what its photos say."""
         assert self.writer is not None
         try:
-            return await self.thread.run(self.writer.settle, inspection_id)
+            return await self.thread.run(
+                lifecycle.restore_after_interruption, self.writer, inspection_id
+            )
         except Exception as exc:
             log.warning("%s: cannot settle its status: %s", inspection_id, exc)
             self.emit(events.EngineError(f"cannot settle its status: {exc}"[:500]))

@@ -11,7 +11,7 @@ the file: a second process is told who serves the folder.
 
 Holding the lock also means no other process has a call going on this folder:
 an inspection still marked "live" is the trace of a call a crash interrupted
-(see :meth:`inspector.spool.LiveWriter.settle`).
+(see :func:`inspector.usecases.status.restore_after_interruption`).
 
 POSIX only (``fcntl.flock``); where it is missing (Windows) the lock is not
 taken and a warning is logged.

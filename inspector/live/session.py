@@ -26,7 +26,6 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 import cv2
@@ -34,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.domain import quality
+from inspector.domain import status as status_rules
 from inspector.domain.checklist import (
     Checklist,
     Shot,
@@ -57,13 +57,8 @@ from inspector.domain.models import (
     Text,
     Verdict,
 )
-from inspector.domain.progress import (
-    Progress,
-    best_captures,
-    damage_count,
-    inspection_shots,
-    shots_progress,
-)
+from inspector.domain.progress import Progress
+from inspector.domain.walk import ShotState, Walk
 from inspector.live import damages as live_damage
 from inspector.live import events, protocol
 from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
@@ -71,6 +66,7 @@ from inspector.storage import StoreError
 from inspector.storage.rows import new_id
 from inspector.storage.spool import LiveWriter, reviewed
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 
 __all__ = [
     "DamagePair",
@@ -105,8 +101,6 @@ _DONE = Text(
     fr="Merci ! Toutes les photos sont prises. Vous pouvez fermer cette page.",
     en="Thank you! All the photos are taken. You can close this page.",
 )
-# Statuses an inspection may move on from to "captured"; later ones are never downgraded.
-_BEFORE_CAPTURED = (InspectionStatus.DRAFT, InspectionStatus.INVITED, InspectionStatus.LIVE)
 
 
 class PhoneLink(Protocol):
@@ -119,16 +113,6 @@ class PhoneLink(Protocol):
     def latest_frame(self) -> Frame | None:
         """The newest decoded video frame as a BGR uint8 array, if any."""
         ...
-
-
-class ShotState(StrEnum):
-    """The console's view of a shot; it marks the current one itself."""
-
-    PENDING = "pending"
-    OK = "ok"
-    WARN = "warn"
-    REJECTED = "rejected"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -169,18 +153,6 @@ class _Request:
     shot: Shot
     result: asyncio.Future[Capture | None]
     timer: asyncio.Task[None] | None = None
-
-
-def _state_of(capture: Capture) -> ShotState:
-    if capture.accepted is True:
-        return ShotState.OK
-    if capture.accepted is False:
-        return ShotState.REJECTED
-    return {
-        Verdict.OK: ShotState.OK,
-        Verdict.WARN: ShotState.WARN,
-        Verdict.REJECT: ShotState.REJECTED,
-    }[capture.quality.verdict]
 
 
 def _session_language(value: object) -> str | None:
@@ -269,23 +241,16 @@ class SessionController:
         self.inspection: Inspection = store.get_inspection(inspection_id)
         self.checklist: Checklist = load_checklist(self.inspection.checklist)
         # With the spool's captures and reviews: written late, they are not lost meanwhile.
-        self._captures: list[Capture] = self._writer.overlay(inspection_id, None)
+        captures = self._writer.overlay(inspection_id, None)
         damages = store.damages(inspection_id)
         # Damages added live, by pair number: their record exists before their photos.
         self._damages: dict[int, Damage] = {d.pair: d for d in damages if d.pair is not None}
-        self._shots: list[Shot] = inspection_shots(self.checklist, self._captures, damages)
-        self._damage_count = (
-            damage_count(self._captures, damages) if self.checklist.damage_shots else 0
-        )
+        # Starts at the first shot still needing a photo (see inspector.domain.walk).
+        self._walk = Walk(self.checklist, captures, damages)
         self._damage_lock = asyncio.Lock()  # one pair number, one record, one at a time
         self._damage_tasks: set[asyncio.Task[None]] = set()
-        self._skipped: set[str] = set()
         self._language = _session_language(self.inspection.seller.language) or Language.FR.value
-        self._index = 0
-        pending = self._next_needing(-1)
-        if pending is not None:
-            self._index = pending
-        self._finished = pending is None  # resumed a complete inspection: nothing to ask
+        self._finished = self._walk.complete  # resumed a complete inspection: nothing to ask
 
         self._link: PhoneLink | None = None
         self._pending: dict[str, _Request] = {}
@@ -312,15 +277,15 @@ class SessionController:
 
     @property
     def shots(self) -> list[Shot]:
-        return list(self._shots)
+        return self._walk.shots
 
     @property
     def index(self) -> int:
-        return self._index
+        return self._walk.index
 
     @property
     def current(self) -> Shot:
-        return self._shots[self._index]
+        return self._walk.current
 
     @property
     def language(self) -> str:
@@ -341,24 +306,15 @@ class SessionController:
 
     @property
     def progress(self) -> Progress:
-        return shots_progress(self._shots, self._captures)
+        return self._walk.progress
 
     @property
     def complete(self) -> bool:
-        return self.progress.complete
+        return self._walk.complete
 
     @property
     def states(self) -> dict[str, ShotState]:
-        newest = {c.shot_id: c for c in self._captures}
-        result: dict[str, ShotState] = {}
-        for shot in self._shots:
-            if shot.id in newest:
-                result[shot.id] = _state_of(newest[shot.id])
-            elif shot.id in self._skipped:
-                result[shot.id] = ShotState.SKIPPED
-            else:
-                result[shot.id] = ShotState.PENDING
-        return result
+        return self._walk.states()
 
     @property
     def damages(self) -> dict[int, Damage]:
@@ -367,14 +323,11 @@ class SessionController:
 
     def captures_of(self, shot_id: str) -> list[Capture]:
         """Every capture of a shot this inspection has, oldest first."""
-        return [c for c in self._captures if c.shot_id == shot_id]
+        return [c for c in self._walk.captures if c.shot_id == shot_id]
 
     def latest_capture(self, shot_id: str) -> Capture | None:
         """The newest capture of a shot, whatever its verdict."""
-        for capture in reversed(self._captures):
-            if capture.shot_id == shot_id:
-                return capture
-        return None
+        return self._walk.latest_capture(shot_id)
 
     def latest_frame(self) -> Frame | None:
         """The newest video frame: the link's, else the last one given to :meth:`on_frame`."""
@@ -458,23 +411,21 @@ class SessionController:
 
     def select(self, shot_id: str) -> Shot:
         """Make ``shot_id`` the current shot and show it on the phone."""
-        for i, shot in enumerate(self._shots):
-            if shot.id == shot_id:
-                self._go(i)
-                return shot
-        raise ValueError(
-            f"no shot {shot_id!r} in this inspection (checklist {self.checklist.id!r}, "
-            f"{len(self._shots)} shots)"
-        )
+        try:
+            index = self._walk.index_of(shot_id)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        self._go(index)
+        return self.current
 
     def next(self) -> Shot:
         """The following shot (stays on the last one)."""
-        self._go(min(self._index + 1, len(self._shots) - 1))
+        self._go(min(self.index + 1, len(self._walk.shots) - 1))
         return self.current
 
     def previous(self) -> Shot:
         """The preceding shot (stays on the first one)."""
-        self._go(max(self._index - 1, 0))
+        self._go(max(self.index - 1, 0))
         return self.current
 
     async def add_damage_pair(self) -> DamagePair:
@@ -489,12 +440,12 @@ class SessionController:
         if not self.checklist.damage_shots:
             raise ValueError(f"checklist {self.checklist.id!r} has no damage shots")
         async with self._damage_lock:
-            number = self._damage_count + 1
+            number = self._walk.damage_count + 1
             part = live_damage.guess_part(self.current, self._damages)
             damage = live_damage.new_live_damage(self.inspection_id, number, part)
             await self._run(self._store.add_damage, damage)
             self._damages[number] = damage
-            wide, closeup = self._append_damage_pair(number)
+            wide, closeup = self._walk.add_damage_pairs(number)
         if self._finished and wide.required:
             self._finished = False
             self.select(wide.id)
@@ -570,46 +521,27 @@ class SessionController:
             if linked is not None:
                 self._damages[number] = linked
 
-    def _append_damage_pair(self, n: int) -> tuple[Shot, Shot]:
-        wide, closeup = damage_pair(self.checklist, n)
-        self._shots += [wide, closeup]
-        self._damage_count = n
-        return wide, closeup
-
     def _go(self, index: int) -> None:
-        if index == self._index:
+        if not self._walk.go(index):
             return
-        self._index = index
         self._send_shot()
-        self._emit(events.ShotChanged(self.inspection_id, index, self.current.id, len(self._shots)))
+        total = len(self._walk.shots)
+        self._emit(events.ShotChanged(self.inspection_id, index, self.current.id, total))
 
     def _send_shot(self) -> None:
         shot = self.current
         lang = self._language
         self._send(
             "shot",
-            index=self._index,
-            total=len(self._shots),
+            index=self.index,
+            total=len(self._walk.shots),
             id=shot.id,
             category=shot.category,
             title=shot.title.get(lang),
             instruction=shot.instruction.get(lang),
             overlay=shot.overlay,
-            state=self.states[shot.id].value,
+            state=self._walk.state(shot.id).value,
         )
-
-    def _needs_photo(self, shot: Shot, best: dict[str, Capture]) -> bool:
-        return shot.required and shot.id not in best
-
-    def _next_needing(self, start: int) -> int | None:
-        """Index of the first shot after ``start`` (wrapping) that still needs a photo."""
-        best = best_captures(self._captures)
-        n = len(self._shots)
-        for step in range(1, n + 1):
-            i = (start + step) % n
-            if self._needs_photo(self._shots[i], best):
-                return i
-        return None
 
     # -- capturing ----------------------------------------------------------------
 
@@ -766,7 +698,7 @@ class SessionController:
             log.warning("%s: capture %s not stored: %s", self.inspection_id, request.id, exc)
             self._fail(request, str(exc), _NOT_SAVED)
             return None
-        self._captures.append(capture)
+        self._walk.add_capture(capture)
         reject = report.verdict is Verdict.REJECT
         self._send(
             "capture_result",
@@ -816,12 +748,11 @@ class SessionController:
             if self.complete and not self._finished:
                 await self._finish()
             return
-        following = self._next_needing(self._index)
+        following = self._walk.next_needing(self.index)
         if following is None:
             if not self._finished:
                 await self._finish()
         elif capture.shot_id == self.current.id:
-            self._skip_optional_between(self._index, following)
             self._go(following)
 
     async def retake(self, capture_id: str) -> None:
@@ -847,7 +778,7 @@ class SessionController:
         )
 
     def _reviewed(self, capture_id: str, accepted: bool) -> Capture:
-        for capture in self._captures:
+        for capture in self._walk.captures:
             if capture.id == capture_id:
                 return capture
         verb = "accept" if accepted else "retake"
@@ -855,25 +786,14 @@ class SessionController:
 
     def _replace(self, capture: Capture, **changes: Any) -> None:
         # Replace rather than mutate: the console may still hold the old object.
-        for i, c in enumerate(self._captures):
+        for c in self._walk.captures:
             if c.id == capture.id:
-                self._captures[i] = dataclasses.replace(c, **changes)
-
-    def _skip_optional_between(self, start: int, stop: int) -> None:
-        """Optional shots without a photo that auto-advance passes over count as skipped."""
-        best = best_captures(self._captures)
-        i = (start + 1) % len(self._shots)
-        while i != stop:
-            shot = self._shots[i]
-            if not shot.required and shot.id not in best:
-                self._skipped.add(shot.id)
-            i = (i + 1) % len(self._shots)
+                self._walk.add_capture(dataclasses.replace(c, **changes))
 
     async def _finish(self) -> None:
         """Every required shot has a usable photo: thank the seller, mark the inspection."""
         self._finished = True
-        best = best_captures(self._captures)
-        self._skipped |= {s.id for s in self._shots if not s.required and s.id not in best}
+        self._walk.finish()
         self._send("done", text=_DONE.get(self._language))
         try:
             await self._run(self._mark_captured)
@@ -883,8 +803,8 @@ class SessionController:
         self._emit(events.Completed(self.inspection_id))
 
     def _mark_captured(self) -> None:
-        self._writer.mark_status(self.inspection_id, InspectionStatus.CAPTURED, _BEFORE_CAPTURED)
-        if self.inspection.status in _BEFORE_CAPTURED:
+        lifecycle.captured(self._writer, self.inspection_id)
+        if self.inspection.status in status_rules.CAPTURED.allowed_from:
             self.inspection.status = InspectionStatus.CAPTURED
 
     # -- live guidance ------------------------------------------------------------

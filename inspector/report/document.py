@@ -46,7 +46,7 @@ from reportlab.platypus import (
 from inspector import __version__
 from inspector.atomic import atomic_path
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
-from inspector.domain.models import InspectionStatus, Region
+from inspector.domain.models import Region
 from inspector.report.context import Context
 from inspector.report.i18n import LANGS, label
 from inspector.report.pages import numbered_canvas, page_templates
@@ -114,7 +114,8 @@ def build_report(
     ``--allow-incomplete``). ``progress(done, total)`` is called as photos are
     prepared and once at the end; ``cancelled()`` is polled between steps and
     pages, and when it turns true :class:`ReportCancelled` is raised and no file
-    is left at ``out_path``.
+    is left at ``out_path``. It only reads the store: a caller that issues the
+    report marks the inspection reported (:func:`inspector.usecases.status.reported`).
     """
     if lang not in LANGS:
         raise ReportError(f"report language must be one of {', '.join(LANGS)}, not {lang!r}")
@@ -172,8 +173,6 @@ def build_report(
             checkpoint()
     except OSError as exc:
         raise ReportError(f"cannot write the report {out}: {exc.strerror or exc}") from exc
-    # A report now exists: the inspection has reached the end of its life cycle.
-    store.set_status(inspection.id, InspectionStatus.REPORTED)
     if progress is not None:
         progress(total_steps, total_steps)
     return out

@@ -110,13 +110,16 @@ def insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
 
 
 def update_inspection(db: sqlite3.Connection, i: Inspection) -> int:
-    """Every editable column of ``i`` (not its creation time); how many rows changed."""
+    """Every editable column of ``i``; how many rows changed.
+
+    Not its creation time, nor its status: only ``Store.transition`` moves a status,
+    so an editor holding an old copy can never write an old status back.
+    """
     cur = db.execute(
-        "UPDATE inspections SET updated_at=?, status=?, operator=?, inspector=?, "
+        "UPDATE inspections SET updated_at=?, operator=?, inspector=?, "
         "checklist=?, vehicle=?, seller=?, notes=?, grade=? WHERE id=?",
         (
             iso(i.updated_at),
-            i.status.value,
             i.operator,
             i.inspector,
             i.checklist,

@@ -2,7 +2,7 @@
 
 Another process holding SQLite's write lock (a backup, an admin script,
 ``VACUUM``) must not stall a call: the phone's photo has to be saved now. The
-engine writes captures, review marks and status marks through
+engine writes captures, review marks and status changes through
 :class:`LiveWriter`, in worker threads, with a short busy timeout
 (:data:`LIVE_BUSY_TIMEOUT`, well under the phone link's heartbeat timeout).
 When the database is locked, the write is kept in a *spool* instead:
@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from inspector.atomic import TMP_SUFFIX
-from inspector.domain.checklist import load_checklist
 from inspector.domain.models import (
     Capture,
     CaptureSource,
@@ -48,7 +47,6 @@ from inspector.domain.models import (
     QualityReport,
     Text,
 )
-from inspector.domain.progress import progress
 from inspector.storage.errors import DatabaseBusy, NotFound, StoreError
 from inspector.storage.photos import write_atomic
 from inspector.storage.store import Store
@@ -151,7 +149,7 @@ class LiveWriter:
             size=len(data),
         )
         op = {"op": "capture", "capture": _capture_to_json(capture)}
-        spooled = self._write(op, data)
+        spooled, _ = self._write(op, data)
         return Saved(capture, spooled)
 
     def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
@@ -159,29 +157,31 @@ class LiveWriter:
         op: dict[str, Any] = {"op": "review", "capture_id": capture_id, "accepted": accepted}
         if note is not None:
             op["note"] = {"code": note.code, "fr": note.message.fr, "en": note.message.en}
-        return self._write(op)
+        return self._write(op)[0]
 
-    def mark_status(
+    def transition(
         self,
         inspection_id: str,
-        status: InspectionStatus,
-        only_from: Iterable[InspectionStatus],
+        to: InspectionStatus,
+        *,
+        allowed_from: Iterable[InspectionStatus],
     ) -> bool:
-        """Move the inspection to ``status`` if it is in one of ``only_from``; True if spooled."""
+        """:meth:`Store.transition`, or spooled: True if it moved, or is spooled to move.
+
+        A spooled change is applied when the spool is written, if still legal
+        then (an illegal one goes to ``spool/failed/`` like any refused write).
+        """
         op = {
             "op": "status",
             "inspection_id": inspection_id,
-            "status": status.value,
-            "only_from": [s.value for s in only_from],
+            "status": to.value,
+            "only_from": [s.value for s in allowed_from],
         }
-        return self._write(op)
+        spooled, moved = self._write(op)
+        return spooled or moved is True
 
-    def settle(self, inspection_id: str) -> InspectionStatus | None:
-        """No call holds the inspection any more: "live" goes back to what its photos say.
-
-        Captured when every required shot has a usable photo, else invited.
-        Returns the status it goes to (written or spooled), None when it is not live.
-        """
+    def status(self, inspection_id: str) -> InspectionStatus | None:
+        """The inspection's status once the spooled changes are written; None if it is gone."""
         with self._lock:
             try:
                 inspection = self.store.get_inspection(inspection_id)
@@ -192,11 +192,7 @@ class LiveWriter:
         for op in pending:
             if op["op"] == "status" and status.value in op["only_from"]:
                 status = InspectionStatus(op["status"])
-        if status is not InspectionStatus.LIVE:
-            return None
-        target = self._settled(inspection_id, self.overlay(inspection_id, None))
-        self._write({"op": "settle", "inspection_id": inspection_id})
-        return target
+        return status
 
     # -- the spool -------------------------------------------------------------------
 
@@ -247,22 +243,24 @@ class LiveWriter:
 
     # -- plumbing ----------------------------------------------------------------------
 
-    def _write(self, op: dict[str, Any], data: bytes | None = None) -> bool:
-        """Apply now if nothing waits and the lock is free, else spool; True if spooled."""
+    def _write(self, op: dict[str, Any], data: bytes | None = None) -> tuple[bool, object]:
+        """Apply now if nothing waits and the lock is free, else spool.
+
+        Returns (spooled, what the store answered when applied now).
+        """
         with self._lock:
             if not self._entries:
                 try:
                     with self.store.busy_timeout(self.busy_timeout):
-                        self._apply(op, data)
-                    return False
+                        return False, self._apply(op, data)
                 except Exception as exc:
                     if not is_busy(exc):
                         raise
                     log.warning("database locked: %s kept in the spool", op["op"])
             self._append(op, data)
-            return True
+            return True, None
 
-    def _apply(self, op: dict[str, Any], data: bytes | None) -> None:
+    def _apply(self, op: dict[str, Any], data: bytes | None) -> object:
         store = self.store
         kind = op["op"]
         if kind == "capture":
@@ -287,7 +285,7 @@ class LiveWriter:
             except NotFound:
                 with contextlib.suppress(NotFound):
                     store.get_capture(c.id)
-                    return  # written before a crash took the spool entry's removal with it
+                    return None  # written before a crash took the spool entry's removal with it
                 raise
         elif kind == "review":
             note = op.get("note")
@@ -297,26 +295,21 @@ class LiveWriter:
                 reason = QualityReason(note["code"], Text(fr=note["fr"], en=note["en"]))
                 store.accept_for_review(op["capture_id"], reason)
         elif kind == "status":
-            with contextlib.suppress(NotFound):  # deleted meanwhile: nothing to mark
-                if store.get_inspection(op["inspection_id"]).status.value in op["only_from"]:
-                    store.set_status(op["inspection_id"], InspectionStatus(op["status"]))
+            try:
+                return store.transition(
+                    op["inspection_id"],
+                    InspectionStatus(op["status"]),
+                    allowed_from=[InspectionStatus(s) for s in op["only_from"]],
+                )
+            except NotFound:  # deleted meanwhile: nothing to mark
+                return False
         elif kind == "settle":
-            with contextlib.suppress(NotFound):
-                inspection_id = op["inspection_id"]
-                if store.get_inspection(inspection_id).status is InspectionStatus.LIVE:
-                    target = self._settled(inspection_id, store.captures(inspection_id))
-                    store.set_status(inspection_id, target)
+            # Written by an older version after an interrupted call. The engine writes
+            # the spool when it starts, then restores every inspection still live.
+            return None
         else:
             raise StoreError(f"unknown spooled write {kind!r}")
-
-    def _settled(self, inspection_id: str, captures: list[Capture]) -> InspectionStatus:
-        checklist = self.store.get_inspection(inspection_id).checklist
-        try:
-            damages = self.store.damages(inspection_id)  # a pair recorded live needs photos
-            complete = progress(load_checklist(checklist), captures, damages).complete
-        except ValueError:  # the checklist is gone: the photos cannot say it is complete
-            complete = False
-        return InspectionStatus.CAPTURED if complete else InspectionStatus.INVITED
+        return None
 
     def _load(self) -> None:
         """Find what a previous run left (its temporaries and half-written entries go)."""

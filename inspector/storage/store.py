@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from inspector.domain import status as status_rules
 from inspector.domain.models import (
     Capture,
     CaptureSource,
@@ -231,6 +232,38 @@ class Store:
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no inspection {inspection_id!r}")
+
+    def transition(
+        self,
+        inspection_id: str,
+        to: InspectionStatus,
+        *,
+        allowed_from: Iterable[InspectionStatus],
+    ) -> bool:
+        """Move an inspection to ``to`` if its status is one of ``allowed_from``, atomically.
+
+        One write transaction: the guard and the change cannot be split by another
+        connection. True if it moved; False when it already is at ``to`` or past
+        it (a no-op by design); IllegalTransition for a jump the table of
+        :mod:`inspector.domain.status` refuses; NotFound.
+        """
+        allowed = sorted({InspectionStatus(s).value for s in allowed_from})
+        marks = ",".join("?" * len(allowed))
+        with self._transaction() as db:
+            cur = db.execute(
+                f"UPDATE inspections SET status=?, updated_at=? WHERE id=? AND status IN ({marks})",
+                (to.value, iso(utcnow()), inspection_id, *allowed),
+            )
+            if cur.rowcount:
+                return True
+            row = db.execute(
+                "SELECT status FROM inspections WHERE id=?", (inspection_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"no inspection {inspection_id!r}")
+        current = InspectionStatus(row[0])
+        starts = [InspectionStatus(s) for s in allowed]
+        return status_rules.moves(current, to, starts, inspection_id=inspection_id)
 
     def get_inspection(self, inspection_id: str) -> Inspection:
         found = self._query("SELECT * FROM inspections WHERE id=?", (inspection_id,))

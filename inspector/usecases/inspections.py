@@ -1,7 +1,8 @@
 """Use cases on inspections shared by the CLI, the engine and the console.
 
 Creating one (validated, as every front end must) and the JSON views of
-inspections and captures. Completion lives in :mod:`inspector.domain.progress`.
+inspections and captures (declared in :mod:`inspector.domain.views`, which the
+bundle and the store use too). Completion lives in :mod:`inspector.domain.progress`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from typing import Any
 
 from inspector.domain.checklist import load_checklist
 from inspector.domain.models import Capture, Inspection
-from inspector.domain.validation import check_seller, check_text, check_vehicle
+from inspector.domain.validation import (
+    NOTES_MAX,
+    PERSON_MAX,
+    check_seller,
+    check_text,
+    check_vehicle,
+)
+from inspector.domain.views import CaptureView, InspectionView
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 
@@ -32,8 +40,8 @@ def create_inspection(
         checklist=template.id,
         vehicle=checked.value,
         seller=check_seller(**seller),
-        operator=check_text("operator", operator, 120),
-        notes=check_text("notes", notes, 4000, multiline=True),
+        operator=check_text("operator", operator, PERSON_MAX),
+        notes=check_text("notes", notes, NOTES_MAX, multiline=True),
     )
     store.create_inspection(inspection)
     return inspection, checked.warnings
@@ -42,38 +50,10 @@ def create_inspection(
 def inspection_to_dict(
     inspection: Inspection, captures: list[Capture] | None = None
 ) -> dict[str, Any]:
-    """A JSON-ready view of an inspection (and its captures if given)."""
-    data: dict[str, Any] = {
-        "id": inspection.id,
-        "status": inspection.status.value,
-        "checklist": inspection.checklist,
-        "operator": inspection.operator,
-        "inspector": inspection.inspector,
-        "notes": inspection.notes,
-        "grade": inspection.grade,
-        "created_at": inspection.created_at.isoformat(),
-        "updated_at": inspection.updated_at.isoformat(),
-        "vehicle": inspection.vehicle.to_dict(),
-        "seller": inspection.seller.to_dict(),
-    }
-    if captures is not None:
-        data["captures"] = [capture_to_dict(c) for c in captures]
-    return data
+    """A JSON-ready view of an inspection (and its captures if given): :class:`InspectionView`."""
+    return InspectionView.of(inspection, captures).to_json()
 
 
 def capture_to_dict(c: Capture) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "shot_id": c.shot_id,
-        "sha256": c.sha256,
-        "width": c.width,
-        "height": c.height,
-        "size": c.size,
-        "mime": c.mime,
-        "source": c.source.value,
-        "captured_at": c.captured_at.isoformat(),
-        "phone_time": c.phone_time.isoformat() if c.phone_time else None,
-        "accepted": c.accepted,
-        "retake_of": c.retake_of,
-        "quality": c.quality.to_dict(),
-    }
+    """A JSON-ready view of a capture: :class:`CaptureView`."""
+    return CaptureView.of(c).to_json()

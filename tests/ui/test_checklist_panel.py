@@ -119,3 +119,15 @@ def test_every_control_has_a_tooltip(qtbot: QtBot, quick: Checklist) -> None:
         panel.add_damage_button,
     ):
         assert w.toolTip()
+
+
+def test_board_starts_where_the_session_does_and_follows_completion(quick: Checklist) -> None:
+    first, second = quick.shots[0].id, quick.shots[1].id
+    board = ShotBoard(quick, "insp", [make_capture("c1", first)])
+    assert board.current == second  # the first shot still needing a photo
+    board.apply(ev.ShotChanged("insp", 8, "damage_1_wide", 10))
+    assert board.current == "damage_1_wide" and board.damage_count == 1
+    assert not board.apply(ev.ShotChanged("insp", 0, "not_a_shot", 10))
+    assert board.state("damage_1_closeup") == "pending"
+    assert board.apply(ev.Completed("insp"))
+    assert board.state("damage_1_closeup") == "pending"  # required: never skipped

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.models import Damage, DamageType, Part, Severity
+from inspector.domain.validation import DAMAGE_NOTE_MAX
 from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["DamageDialog", "DamageFields"]
 
-NOTE_LIMIT = 1000
+NOTE_LIMIT = DAMAGE_NOTE_MAX
 
 
 @dataclass(frozen=True)

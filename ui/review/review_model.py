@@ -25,7 +25,14 @@ from inspector.domain.checklist import (
     category_title,
     load_checklist,
 )
-from inspector.domain.models import Capture, Damage, Inspection, QualityThresholds, Text
+from inspector.domain.models import (
+    Capture,
+    Damage,
+    Inspection,
+    InspectionStatus,
+    QualityThresholds,
+    Text,
+)
 from inspector.domain.progress import (
     Progress,
     best_captures,
@@ -303,6 +310,13 @@ class ReviewModel(QObject):
         store = self.store
         self.writer.submit(lambda: store.update_inspection(saved), "the inspection change")
         self.inspection_changed.emit(self.inspection)
+
+    def status_changed(self, status: InspectionStatus) -> None:
+        """The store moved the inspection's status: keep this copy in step, so that a later
+        edit (written whole by ``update_inspection``) does not write the old one back."""
+        if self.inspection is not None and self.inspection.status is not status:
+            self.inspection = dataclasses.replace(self.inspection, status=status)
+            self.inspection_changed.emit(self.inspection)
 
     # -- images (decoded on worker threads) ------------------------------
 

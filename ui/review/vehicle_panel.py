@@ -20,13 +20,19 @@ from PySide6.QtWidgets import (
 from inspector.domain.grading import suggest_grade
 from inspector.domain.models import Fuel, Inspection, Vehicle
 from inspector.domain.progress import inspection_grade
-from inspector.domain.validation import Checked, ValidationError, check_text, check_vehicle
+from inspector.domain.validation import (
+    NOTES_MAX,
+    Checked,
+    ValidationError,
+    check_text,
+    check_vehicle,
+)
 from ui.review.labels import grade_label
 from ui.review.review_model import ReviewModel
 
 __all__ = ["VehiclePanel"]
 
-NOTES_LIMIT = 4000
+NOTES_LIMIT = NOTES_MAX
 _NOTES_DELAY_MS = 800
 
 # (key, label, tooltip, check_vehicle argument, ValidationError.field)

@@ -22,11 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.models import Damage, Inspection, Part, Region
+from inspector.domain import status as status_rules
+from inspector.domain.models import Damage, Inspection, InspectionStatus, Part, Region
+from inspector.storage import StoreError
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 from ui import settings
-from ui.bridge import run_task_with_progress
+from ui.bridge import run_task, run_task_with_progress
 from ui.review._qt import alive
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
@@ -103,7 +106,7 @@ class ReviewWorkspace(QWidget):
             (self.accept_action, self.reject_action),
             (self.add_damage_action, self.edit_damage_action, self.delete_damage_action),
             (self.undo_action, self.redo_action),
-            (self.export_action,),
+            (self.reviewed_action, self.export_action),
         ):
             self.toolbar.addActions(list(group))
             self.toolbar.addSeparator()
@@ -233,10 +236,16 @@ class ReviewWorkspace(QWidget):
             "Redo what was undone",
             action=stack.createRedoAction(self, "Redo"),
         )
+        self.reviewed_action = a(
+            "Mark as reviewed",
+            "Ctrl+Shift+R",
+            "Say the review is finished: the inspection is marked reviewed",
+            self.mark_reviewed,
+        )
         self.export_action = a(
             "Export report…",
             "Ctrl+E",
-            "Build the PDF report of this inspection",
+            "Build the PDF report of this inspection (it is then marked reported)",
             lambda: self.export_report(),
         )
         self.review_actions = [
@@ -252,6 +261,7 @@ class ReviewWorkspace(QWidget):
             self.delete_damage_action,
             self.undo_action,
             self.redo_action,
+            self.reviewed_action,
             self.export_action,
         ]
 
@@ -282,6 +292,12 @@ class ReviewWorkspace(QWidget):
         self.edit_damage_action.setEnabled(selected)
         self.delete_damage_action.setEnabled(selected)
         self.export_action.setEnabled(loaded and self.progress_dialog is None)
+        inspection = self.model.inspection
+        order = status_rules.ORDER
+        self.reviewed_action.setEnabled(
+            inspection is not None
+            and order.index(inspection.status) < order.index(InspectionStatus.REVIEWED)
+        )
         if current is None and self.add_damage_action.isChecked():
             self.add_damage_action.setChecked(False)
 
@@ -440,6 +456,41 @@ class ReviewWorkspace(QWidget):
         dialog.finished.connect(lambda _result: setattr(self, "export_dialog", None))
         dialog.open()
 
+    def mark_reviewed(self) -> None:
+        """The inspector finished the review: mark the inspection reviewed, once the edits
+        made so far are saved. A refusal (a call still going on) is shown as an error."""
+        inspection = self.model.inspection
+        if inspection is None:
+            return
+        self.vehicle_panel.save_notes()
+        store, inspection_id = self.store, inspection.id
+
+        def mark() -> InspectionStatus:
+            lifecycle.reviewed(store, inspection_id)
+            return store.get_inspection(inspection_id).status
+
+        def start() -> None:
+            run_task(mark, self._marked, self._mark_failed)
+
+        if self.model.pending_writes:
+            self._when_saved(start)
+        else:
+            start()
+
+    def _marked(self, status: InspectionStatus) -> None:
+        if not alive(self):
+            return
+        self.model.status_changed(status)
+        self._update_actions()
+        if status is InspectionStatus.REVIEWED:
+            self.status_message.emit("The inspection is marked reviewed")
+        else:
+            self.status_message.emit(f"The inspection is already {status.value}")
+
+    def _mark_failed(self, exc: BaseException) -> None:
+        if alive(self):
+            self._show_error(str(exc))
+
     def _incomplete_warning(self) -> str:
         """Why the report will have no grade (missing photos, damages to complete), or ""."""
         completion = self.model.completion()
@@ -482,11 +533,12 @@ class ReviewWorkspace(QWidget):
         dialog.show()
         inspector_name = inspection.inspector or settings.value("operator/name") or None
         store, inspection_id, out = self.store, inspection.id, path
+        problems: list[str] = []  # written by the worker before its result is delivered
 
         def build(report: Callable[[int, int], None]) -> Path:
             from inspector.report.document import build_report  # reportlab: loaded on first export
 
-            return build_report(
+            built = build_report(
                 store,
                 inspection_id,
                 out,
@@ -495,10 +547,18 @@ class ReviewWorkspace(QWidget):
                 progress=report,
                 cancelled=cancel.is_set,
             )
+            try:
+                lifecycle.reported(store, inspection_id)  # a report was issued
+            except StoreError as exc:
+                problems.append(f"The report is saved, but not marked reported: {exc}")
+            return built
 
         def start() -> None:
             run_task_with_progress(
-                build, self._export_progress, self._export_done, self._export_failed
+                build,
+                self._export_progress,
+                lambda built: self._export_done(built, problems),
+                self._export_failed,
             )
 
         # The report reads the store: let the edits made so far land first.
@@ -543,9 +603,13 @@ class ReviewWorkspace(QWidget):
         self._export_cancel = None
         self._update_actions()
 
-    def _export_done(self, path: Path) -> None:
+    def _export_done(self, path: Path, problems: list[str] | None = None) -> None:
         if not alive(self):
             return
+        if problems:
+            self._show_error(problems[0])
+        else:
+            self.model.status_changed(InspectionStatus.REPORTED)
         self._export_finished()
         self.report_bar.show_saved(Path(path))
         self.status_message.emit(f"Report saved to {path}")

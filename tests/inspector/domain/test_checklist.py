@@ -6,6 +6,7 @@ import copy
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from inspector.domain.checklist import (
     parse_checklist,
     parse_damage_shot_id,
 )
+from inspector.domain.checklist_template import ChecklistTemplate, QualityTemplate
 from inspector.domain.models import Part, QualityThresholds, Text
 
 EXTERIOR_VIEWS = [
@@ -404,6 +406,56 @@ CASES: list[tuple[str, Any, str]] = [
         lambda d: d["damage_shots"][1].update(overlay="nope"),
         r"damage shot 'closeup'.*unknown overlay 'nope'",
     ),
+    (
+        "several missing fields",
+        lambda d: (d["shots"][1].pop("overlay"), d["shots"][1].pop("title")),
+        r"shot 'rear': missing fields 'title', 'overlay'$",
+    ),
+    (
+        "several unknown fields",
+        lambda d: d["shots"][0].update(zz=1, aa=2),
+        r"shot 'front': unknown fields 'aa', 'zz' \(allowed: id, category, title,",
+    ),
+    (
+        "unknown language",
+        lambda d: d["shots"][0]["title"].update(de="Vorne"),
+        r"shot 'front': 'title' has unsupported language\(s\) \['de'\]",
+    ),
+    (
+        "text not an object",
+        lambda d: d["shots"][0].update(title="Front"),
+        r"shot 'front': 'title' must be an object with 'fr' and 'en' texts",
+    ),
+    (
+        "quality not an object",
+        lambda d: d["shots"][0].update(quality=3),
+        r"shot 'front': bad threshold: 'quality' must be an object",
+    ),
+    (
+        "threshold not finite",
+        lambda d: d["shots"][1]["quality"].update(max_glare=float("nan")),
+        r"shot 'rear': bad threshold: 'max_glare' must be a number, not nan",
+    ),
+    (
+        "shot not an object",
+        lambda d: d["shots"].__setitem__(0, 5),
+        r"shot #1: a shot must be a JSON object",
+    ),
+    (
+        "unknown top field",
+        lambda d: d.update(foo=1),
+        r"unknown field 'foo' \(allowed: format, id, title, description, shots, damage_shots\)",
+    ),
+    (
+        "the first problem in reading order",
+        lambda d: (d["shots"][1].update(part="zz"), d["shots"][0].update(overlay="nope")),
+        r"shot 'front': unknown overlay 'nope'",
+    ),
+    (
+        "the file's fields before its shots",
+        lambda d: (d["shots"][0].update(overlay="nope"), d["description"].pop("fr")),
+        r"json: missing translation: 'description' has no 'fr' text",
+    ),
 ]
 
 
@@ -494,3 +546,12 @@ def test_vehicle_diagram_has_a_region_per_exterior_part() -> None:
     missing = [p.value for p in EXTERIOR_PARTS if p.value not in ids]
     assert not missing
     assert len(EXTERIOR_PARTS) >= 30
+
+
+def test_the_template_format_is_declared_once() -> None:
+    """The pydantic models are the format: their defaults are the quality defaults."""
+    assert QualityTemplate().thresholds() == QualityThresholds()
+    assert set(QualityTemplate.model_fields) == {f.name for f in fields(QualityThresholds)}
+    schema = ChecklistTemplate.model_json_schema()
+    assert schema["required"] == ["format", "id", "title", "description", "shots"]
+    assert schema["additionalProperties"] is False

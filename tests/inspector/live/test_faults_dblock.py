@@ -194,7 +194,9 @@ def test_spooled_writes_survive_a_restart_and_keep_their_order(store: Store) -> 
         first, _ = _capture(writer, inspection.id, "front", 1)
         writer.review(first, True)
         second, _ = _capture(writer, inspection.id, "rear", 2)
-        writer.mark_status(inspection.id, InspectionStatus.LIVE, [InspectionStatus.INVITED])
+        writer.transition(
+            inspection.id, InspectionStatus.LIVE, allowed_from=[InspectionStatus.INVITED]
+        )
         assert writer.pending() == 4
         spooled = writer.overlay(inspection.id, None)  # what a controller opened now sees
         assert [(c.id, c.accepted) for c in spooled] == [(first, True), (second, None)]

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from inspector.domain.models import Damage, DamageType, Part, Region, Severity
+from inspector.domain.models import Damage, DamageType, InspectionStatus, Part, Region, Severity
 from inspector.live.damages import new_live_damage
 from inspector.storage.store import Store
 from ui.review.workspace import ReviewWorkspace
@@ -253,3 +253,53 @@ def test_export_dialog_warns_of_damages_to_complete(
     assert "1 damage is still to complete" in text and "no grade" in text
     assert "1 damage to complete" in workspace.vehicle_panel.report_grade.text()
     dialog.reject()
+
+
+def test_mark_as_reviewed_then_export_marks_reported(
+    qtbot: QtBot,
+    store: Store,
+    tmp_path: Path,
+    sample: Sample,
+    make_workspace: Callable[[str], ReviewWorkspace],
+) -> None:
+    store.set_status(sample.inspection_id, InspectionStatus.CAPTURED)
+    workspace = make_workspace(sample.inspection_id)
+    assert "Ctrl+Shift+R" in dict(workspace.shortcut_list())
+    assert workspace.reviewed_action.isEnabled()
+    workspace.activateWindow()
+    workspace.viewer.view.setFocus()
+    qtbot.waitUntil(workspace.viewer.view.hasFocus, timeout=2000)
+    with qtbot.waitSignal(workspace.status_message, timeout=5000) as said:
+        qtbot.keyClick(
+            workspace.viewer.view,
+            Qt.Key.Key_R,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    assert said.args == ["The inspection is marked reviewed"]
+    assert store.get_inspection(sample.inspection_id).status is InspectionStatus.REVIEWED
+    assert "reviewed" in workspace.subtitle.text()
+    assert not workspace.reviewed_action.isEnabled()
+    # A later edit writes the inspection whole: it must not bring the old status back.
+    workspace.model.update_inspection(notes="Revu.")
+    settle(qtbot, workspace.model)
+    assert store.get_inspection(sample.inspection_id).status is InspectionStatus.REVIEWED
+
+    with qtbot.waitSignal(workspace.report_exported, timeout=30000):
+        workspace.export_report(tmp_path / "r.pdf")
+    assert store.get_inspection(sample.inspection_id).status is InspectionStatus.REPORTED
+    assert workspace.model.inspection is not None
+    assert workspace.model.inspection.status is InspectionStatus.REPORTED
+
+
+def test_mark_as_reviewed_during_a_call_says_why_not(
+    qtbot: QtBot,
+    store: Store,
+    sample: Sample,
+    make_workspace: Callable[[str], ReviewWorkspace],
+) -> None:
+    store.set_status(sample.inspection_id, InspectionStatus.LIVE)
+    workspace = make_workspace(sample.inspection_id)
+    workspace.reviewed_action.trigger()
+    qtbot.waitUntil(lambda: workspace.banner.isVisible(), timeout=5000)
+    assert "reviewed: it is live" in workspace.banner.text()
+    assert store.get_inspection(sample.inspection_id).status is InspectionStatus.LIVE

@@ -1,0 +1,99 @@
+"""The named status changes of an inspection: the one way every front end changes it.
+
+Each is one row of the table in :mod:`inspector.domain.status`, applied in one
+atomic step by a :class:`StatusWriter`: the store, or the live engine's
+:class:`~inspector.storage.spool.LiveWriter` (which keeps the change in its
+spool while another process holds the database). Each returns True when the
+inspection moved (or is spooled to), False when it was a no-op by design (the
+status never goes back); an illegal jump raises
+:class:`~inspector.domain.status.IllegalTransition`.
+
+Issuing a report (``inspector report``, ``inspector export`` with its report,
+the console's export) is what marks an inspection reported: writing the PDF
+itself changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from inspector.domain import status as rules
+from inspector.domain.checklist import load_checklist
+from inspector.domain.models import InspectionStatus
+from inspector.domain.progress import progress
+from inspector.storage.spool import LiveWriter
+
+__all__ = [
+    "StatusWriter",
+    "captured",
+    "invited",
+    "live",
+    "reported",
+    "restore_after_interruption",
+    "reviewed",
+]
+
+
+class StatusWriter(Protocol):
+    """What applies a transition atomically (``Store`` and ``LiveWriter`` do)."""
+
+    def transition(
+        self,
+        inspection_id: str,
+        to: InspectionStatus,
+        *,
+        allowed_from: Iterable[InspectionStatus],
+    ) -> bool: ...
+
+
+def _apply(writer: StatusWriter, inspection_id: str, transition: rules.Transition) -> bool:
+    return writer.transition(inspection_id, transition.to, allowed_from=transition.allowed_from)
+
+
+def invited(writer: StatusWriter, inspection_id: str) -> bool:
+    """A join link was issued (a draft becomes invited; later statuses stay)."""
+    return _apply(writer, inspection_id, rules.INVITED)
+
+
+def live(writer: StatusWriter, inspection_id: str) -> bool:
+    """A phone joined the call."""
+    return _apply(writer, inspection_id, rules.LIVE)
+
+
+def captured(writer: StatusWriter, inspection_id: str) -> bool:
+    """Every required shot has a usable photo."""
+    return _apply(writer, inspection_id, rules.CAPTURED)
+
+
+def reviewed(writer: StatusWriter, inspection_id: str) -> bool:
+    """An inspector finished the review ("Mark as reviewed" in the console)."""
+    return _apply(writer, inspection_id, rules.REVIEWED)
+
+
+def reported(writer: StatusWriter, inspection_id: str) -> bool:
+    """A report was issued; it implies the review is finished."""
+    return _apply(writer, inspection_id, rules.REPORTED)
+
+
+def restore_after_interruption(writer: LiveWriter, inspection_id: str) -> InspectionStatus | None:
+    """No call holds the inspection any more: "live" goes back to what its photos say.
+
+    Captured when every required shot has a usable photo (spooled ones
+    included), else invited so the seller can be asked again. Returns that
+    status (written or spooled), None when the inspection is not live (or gone).
+    """
+    if writer.status(inspection_id) is not InspectionStatus.LIVE:
+        return None
+    store = writer.store
+    inspection = store.get_inspection(inspection_id)
+    try:
+        checklist = load_checklist(inspection.checklist)
+    except ValueError:  # the checklist is gone: the photos cannot say it is complete
+        complete = False
+    else:
+        captures = writer.overlay(inspection_id, None)
+        complete = progress(checklist, captures, store.damages(inspection_id)).complete
+    transition = rules.RESTORED_CAPTURED if complete else rules.RESTORED_INVITED
+    _apply(writer, inspection_id, transition)
+    return transition.to
