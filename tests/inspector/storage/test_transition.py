@@ -11,7 +11,10 @@ from inspector.domain import status as rules
 from inspector.domain.models import Inspection
 from inspector.domain.models import InspectionStatus as S
 from inspector.domain.status import IllegalTransition
-from inspector.storage.store import DB_NAME, NotFound, Store, StoreError, new_id
+from inspector.storage import NotFound, StoreError
+from inspector.storage.database import DB_NAME
+from inspector.storage.rows import new_id
+from inspector.storage.store import Store
 
 
 def make(store: Store, status: S = S.DRAFT) -> str:

@@ -21,8 +21,10 @@ from inspector.domain.models import (
 from inspector.domain.models import InspectionStatus as S
 from inspector.domain.status import IllegalTransition
 from inspector.report.document import build_report
+from inspector.storage.database import DB_NAME
+from inspector.storage.rows import new_id
 from inspector.storage.spool import SPOOL_DIR, LiveWriter
-from inspector.storage.store import DB_NAME, Store, new_id
+from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
 from tests.data import jpeg_bytes, scene
 
