@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from inspector.config import ServerSettings, resolve_data_dir
 from inspector.storage.store import Store, StoreError
 from ui import settings
-from ui.bridge import wait_for_tasks
+from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
 
 

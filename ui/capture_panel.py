@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from inspector.domain.models import Text, Verdict
 from inspector.live import events as ev
-from ui.bridge import run_task
+from ui.crossing import run_task
 
 __all__ = ["PHRASES", "CapturePanel", "load_image"]
 

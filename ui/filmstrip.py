@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from inspector.domain.models import Capture, Verdict
 from inspector.storage.store import Store
-from ui.bridge import run_task
 from ui.capture_panel import load_image
+from ui.crossing import run_task
 
 __all__ = ["Filmstrip", "PhotoDialog"]
 

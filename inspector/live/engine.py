@@ -889,3 +889,28 @@ class Engine:
         """Any thread, no waiting: the newest frame of the session (``.bgra()`` to paint)."""
         session = self._sessions.get(inspection_id)
         return None if session is None else session.frame_read()
+
+    # -- options changed from other threads (the console) -----------------------------
+    # Self-contained on purpose: the console never writes the engine's attributes.
+
+    def set_default_auto_advance(self, on: bool) -> None:
+        """Whether sessions opened from now on move on after Accept (any thread, any time).
+
+        ``set_auto_advance`` changes an open session's controller as well.
+        """
+        with self._lock:
+            self.auto_advance = on
+
+    def start_on_any_port(self, timeout: float = 15.0) -> str:
+        """``start()``; when the configured port is taken, start on a free one instead."""
+        import dataclasses
+
+        try:
+            return self.start(timeout)
+        except EngineStartError as exc:
+            if self.settings.port == 0 or "in use" not in str(exc):
+                raise
+            log.warning("%s; using a free port instead", exc)
+            with self._lock:
+                self.settings = dataclasses.replace(self.settings, port=0)
+            return self.start(timeout)

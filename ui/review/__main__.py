@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from inspector.config import resolve_data_dir
 from inspector.storage.store import Store, StoreError
 from ui import settings
-from ui.bridge import wait_for_tasks
+from ui.crossing import wait_for_tasks
 from ui.review.workspace import ReviewWorkspace
 
 

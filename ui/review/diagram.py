@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from inspector.assets import asset_path
 from inspector.domain.models import Damage, Part
 from inspector.report.i18n import damage_ref
-from ui.bridge import run_task
+from ui.crossing import run_task
 from ui.review._qt import alive
 from ui.review.annotations import DamageModel
 from ui.review.labels import (

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from inspector.domain.models import Damage, Inspection, Part, Region
 from inspector.storage.store import Store, new_id
 from ui import settings
-from ui.bridge import run_task_with_progress
+from ui.crossing import run_task_with_progress
 from ui.review._qt import alive
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
