@@ -32,6 +32,7 @@ from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.live.frames import Frame
 from inspector.live.session import DamagePair
 from inspector.storage.store import Store
+from ui import theme
 from ui.capture_panel import CapturePanel
 from ui.checklist_panel import ChecklistPanel, ShotBoard
 from ui.crossing import EngineBridge, run_task, wait
@@ -112,7 +113,7 @@ class LiveSession(QWidget):
         self.vehicle.setStyleSheet("font-weight: bold; font-size: 14pt;")
         self.vehicle.setToolTip("The vehicle being inspected and its seller")
         self.shot_title = QLabel("")
-        self.shot_title.setStyleSheet("font-weight: bold; font-size: 12pt; color: #2a6ed8;")
+        self.shot_title.setStyleSheet(f"font-weight: bold; font-size: 12pt; color: {theme.ACCENT};")
         self.shot_title.setToolTip("The shot the seller is asked for now")
         self.instruction = QLabel("")
         self.instruction.setWordWrap(True)

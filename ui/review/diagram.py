@@ -27,16 +27,11 @@ from PySide6.QtWidgets import (
 from inspector.assets import asset_path
 from inspector.domain.models import Damage, Part
 from inspector.report.i18n import damage_ref
+from ui import theme
 from ui.crossing import run_task
 from ui.review._qt import alive
 from ui.review.annotations import DamageModel
-from ui.review.labels import (
-    SEVERITY_COLOURS,
-    TO_COMPLETE_COLOUR,
-    part_label,
-    severity_label,
-    type_label,
-)
+from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["DIAGRAM_FILE", "DamageMarker", "VehicleDiagram"]
 
@@ -56,8 +51,7 @@ class DamageMarker(QGraphicsItem):
         self.number = number
         self._offset = QPointF(slot * _SPACING, 0)
         # A damage added live and not completed has no severity yet: no severity colour.
-        colour = TO_COMPLETE_COLOUR if damage.to_complete else SEVERITY_COLOURS[damage.severity]
-        self._colour = QColor(colour)
+        self._colour = theme.severity_colour(damage.severity, to_complete=damage.to_complete)
         self._selected = selected
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(2 if selected else 1)
