@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from inspector.config import resolve_data_dir
 from inspector.storage.store import Store, StoreError
 from ui import settings
-from ui.crossing import wait_for_tasks
+from ui.crossing import add_error_sink, wait_for_tasks
 from ui.review.workspace import ReviewWorkspace
 
 
@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.setWindowTitle("Review")
     workspace.title_changed.connect(window.setWindowTitle)
     workspace.status_message.connect(lambda text: window.statusBar().showMessage(text, 10000))
+    add_error_sink(lambda exc: window.statusBar().showMessage(f"Error: {exc}", 10000))
     window.resize(1366, 768)
     window.show()
     if args.screenshot:
