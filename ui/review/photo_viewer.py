@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
-    QFont,
     QImage,
     QMouseEvent,
     QPainter,
@@ -33,7 +31,7 @@ from PySide6.QtWidgets import (
 from inspector.domain.models import Capture, Damage, Region, Verdict
 from inspector.report.i18n import damage_ref
 from ui import theme
-from ui.review._qt import alive
+from ui.review._qt import alive, paint_numbered_disc
 from ui.review.labels import part_label, severity_label, type_label
 from ui.review.review_model import ReviewModel
 
@@ -67,22 +65,9 @@ class _Badge(QGraphicsItem):
         return QRectF(-r, -r, 2 * r, 2 * r)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(
-            QPen(
-                QColor("#ffeb3b") if self._selected else QColor("white"), 3 if self._selected else 2
-            )
-        )
-        painter.setBrush(QBrush(self._colour))
-        painter.drawEllipse(QPointF(0, 0), self.RADIUS, self.RADIUS)
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(12)
-        painter.setFont(font)
-        painter.setPen(QColor("white"))
-        r = self.RADIUS
-        painter.drawText(
-            QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, str(self.number)
+        ring = QColor("#ffeb3b") if self._selected else None  # yellow on any photo
+        paint_numbered_disc(
+            painter, QPointF(0, 0), self.RADIUS, self._colour, self.number, selected_ring=ring
         )
 
 
