@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from inspector.config import resolve_data_dir
 from inspector.storage.store import Store, StoreError
@@ -22,9 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("inspection_id", help="an inspection id or an unambiguous start of it")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and quit")
     args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName(settings.ORGANIZATION)
-    app.setApplicationName(settings.APPLICATION)
+    app = settings.application()
     try:
         store = Store(resolve_data_dir(args.data_dir))
         inspection = store.find_inspection(args.inspection_id)
