@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from inspector.config import ServerSettings, resolve_data_dir
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 from ui import settings
-from ui.bridge import wait_for_tasks
+from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
 
 
@@ -23,9 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--port", type=int, default=8080, help="phone server port (a free one if taken)"
     )
     args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName(settings.ORGANIZATION)
-    app.setApplicationName(settings.APPLICATION)
+    app = settings.application()
     try:
         store = Store(resolve_data_dir(args.data_dir))
     except (StoreError, OSError) as exc:

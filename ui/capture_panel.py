@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from inspector.domain.models import Text, Verdict
 from inspector.live import events as ev
-from ui.bridge import run_task
+from ui import theme
+from ui.crossing import run_task
 
 __all__ = ["PHRASES", "CapturePanel", "load_image"]
 
@@ -44,12 +45,6 @@ PHRASES: tuple[Text, ...] = (
     Text("Essuyez l'objectif de l'appareil photo", "Please wipe the camera lens"),
     Text("Merci, c'est parfait !", "Thank you, that's perfect!"),
 )
-
-VERDICT_TEXT = {
-    Verdict.OK: ("Good photo", "#1e8c46"),
-    Verdict.WARN: ("Usable, with warnings", "#c98a00"),
-    Verdict.REJECT: ("Rejected: retake advised", "#c83232"),
-}
 
 
 def load_image(path: str | Path, size: QSize = THUMB) -> QImage:
@@ -215,7 +210,8 @@ class CapturePanel(QWidget):
     def on_capture_stored(self, event: ev.CaptureStored) -> None:
         capture = event.capture
         self.capture_id = capture.id
-        text, colour = VERDICT_TEXT[capture.quality.verdict]
+        verdict = capture.quality.verdict
+        text, colour = theme.VERDICT_ADVICE[verdict], theme.verdict_colour(verdict).name()
         self.verdict.setText(f"{text} — {capture.width}×{capture.height}")
         self.verdict.setStyleSheet(f"font-weight: bold; color: {colour};")
         reasons = [r.message.get(self._reason_language) for r in capture.quality.reasons]
@@ -233,7 +229,9 @@ class CapturePanel(QWidget):
     def on_capture_failed(self, event: ev.CaptureFailed) -> None:
         self.capture_id = None
         self.verdict.setText("Capture failed")
-        self.verdict.setStyleSheet("font-weight: bold; color: #c83232;")
+        self.verdict.setStyleSheet(
+            f"font-weight: bold; color: {theme.verdict_colour(Verdict.REJECT).name()};"
+        )
         self.reasons.setText(event.reason)
         self._update_review_buttons()
 

@@ -25,29 +25,28 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.checklist import Checklist, Shot, category_title, parse_damage_shot_id
-from inspector.domain.models import Capture, Damage
+from inspector.domain.models import Capture, Damage, Verdict
 from inspector.domain.walk import ShotState, Walk
 from inspector.live import events as ev
+from ui import theme
 
 __all__ = ["STATE_LABELS", "ChecklistPanel", "ShotBoard"]
 
 PENDING, OK, WARN, REJECTED, SKIPPED = (s.value for s in ShotState)
 
+# A shot's state in the words and colours of its photo's verdict (ui.theme).
+_VERDICT_OF = {OK: Verdict.OK, WARN: Verdict.WARN, REJECTED: Verdict.REJECT}
 STATE_LABELS = {
     PENDING: "To do",
-    OK: "Good",
-    WARN: "Usable, with warnings",
-    REJECTED: "Rejected: retake",
+    **{state: theme.VERDICT_ADVICE[v] for state, v in _VERDICT_OF.items()},
     SKIPPED: "Skipped",
 }
 STATE_COLOURS = {
-    PENDING: QColor(150, 150, 150),
-    OK: QColor(40, 160, 80),
-    WARN: QColor(230, 160, 20),
-    REJECTED: QColor(210, 50, 50),
-    SKIPPED: QColor(120, 120, 200),
+    PENDING: theme.qcolor(theme.MUTED),
+    **{state: theme.verdict_colour(v) for state, v in _VERDICT_OF.items()},
+    SKIPPED: theme.qcolor(theme.SKIPPED),
 }
-CURRENT_COLOUR = QColor(40, 110, 220)
+CURRENT_COLOUR = theme.qcolor(theme.ACCENT)
 
 
 class ShotBoard:
@@ -273,7 +272,10 @@ class ChecklistPanel(QWidget):
             item.setIcon(0, (self._current_icons if current else self._icons)[state])
             item.setFont(0, bold if current else normal)
             item.setBackground(
-                0, QBrush(QColor(40, 110, 220, 50)) if current else QBrush(Qt.BrushStyle.NoBrush)
+                0,
+                QBrush(theme.qcolor(theme.ACCENT, 50))
+                if current
+                else QBrush(Qt.BrushStyle.NoBrush),
             )
             label = STATE_LABELS[state] + (" — current shot" if current else "")
             item.setToolTip(0, f"{label}\n{shot.instruction.get(self.language)}")

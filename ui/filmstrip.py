@@ -20,19 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.models import Capture, Verdict
+from inspector.domain.models import Capture
 from inspector.storage.store import Store
-from ui.bridge import run_task
+from ui import theme
 from ui.capture_panel import load_image
+from ui.crossing import run_task
 
 __all__ = ["Filmstrip", "PhotoDialog"]
 
 ICON = QSize(128, 72)
-VERDICT_COLOURS = {
-    Verdict.OK: QColor(40, 160, 80),
-    Verdict.WARN: QColor(230, 160, 20),
-    Verdict.REJECT: QColor(210, 50, 50),
-}
 
 
 def _framed(image: QImage, colour: QColor) -> QIcon:
@@ -60,7 +56,8 @@ class PhotoDialog(QDialog):
         self.image.setToolTip("The photo as received from the phone")
         reasons = ", ".join(r.message.en for r in capture.quality.reasons) or "no remarks"
         info = QLabel(
-            f"{capture.width}×{capture.height} · {capture.quality.verdict.value} · {reasons} · "
+            f"{capture.width}×{capture.height} · {theme.VERDICT_WORDS[capture.quality.verdict]} · "
+            f"{reasons} · "
             f"{capture.captured_at.astimezone().strftime('%H:%M:%S')}"
         )
         info.setToolTip("Size, quality verdict and time of the capture")
@@ -137,13 +134,14 @@ class Filmstrip(QListWidget):
     def _describe(self, item: QListWidgetItem, capture: Capture) -> None:
         review = {True: "accepted", False: "retake asked", None: "not reviewed"}[capture.accepted]
         reasons = "; ".join(r.message.en for r in capture.quality.reasons)
+        verdict = theme.VERDICT_WORDS[capture.quality.verdict].lower()
         item.setToolTip(
-            f"{self.shot_title(capture.shot_id)}\nQuality: {capture.quality.verdict.value}"
+            f"{self.shot_title(capture.shot_id)}\nQuality: {verdict}"
             + (f" ({reasons})" if reasons else "")
             + f"\n{review.capitalize()}"
         )
         if capture.accepted is False:
-            item.setForeground(QColor(150, 150, 150))
+            item.setForeground(theme.qcolor(theme.MUTED))  # set aside
 
     def _item(self, capture_id: str) -> QListWidgetItem | None:
         for i in range(self.count()):
@@ -155,7 +153,7 @@ class Filmstrip(QListWidget):
         item = self._item(capture_id)
         capture = self._captures.get(capture_id)
         if item is not None and capture is not None:
-            item.setIcon(_framed(image, VERDICT_COLOURS[capture.quality.verdict]))
+            item.setIcon(_framed(image, theme.verdict_colour(capture.quality.verdict)))
 
     def _open(self, item: QListWidgetItem) -> None:
         capture_id = item.data(Qt.ItemDataRole.UserRole)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.live import events as ev
-from ui.bridge import run_task
+from ui.crossing import run_task
 
 __all__ = ["InvitePanel", "describe_device", "mailto_url", "qr_image"]
 

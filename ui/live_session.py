@@ -9,7 +9,7 @@ outcome comes back as a queued signal.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -31,10 +31,10 @@ from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.live.frames import Frame
 from inspector.live.session import DamagePair
 from inspector.storage.store import Store
-from ui.bridge import run_task
+from ui import theme
 from ui.capture_panel import CapturePanel
 from ui.checklist_panel import ChecklistPanel, ShotBoard
-from ui.engine_bridge import EngineBridge
+from ui.crossing import EngineBridge, run_task, wait
 from ui.filmstrip import Filmstrip
 from ui.invite_panel import InvitePanel
 from ui.live_view import LiveView
@@ -42,6 +42,8 @@ from ui.review.damage_dialog import DamageDialog
 from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["EngineCommands", "LiveSession", "read_overlay"]
+
+log = logging.getLogger(__name__)
 
 
 class EngineCommands(Protocol):
@@ -62,17 +64,7 @@ class EngineCommands(Protocol):
     def end_session(self, inspection_id: str) -> Future[Any]: ...
     def session_info(self, inspection_id: str) -> Future[dict[str, Any]]: ...
     def latest_frame(self, inspection_id: str) -> Frame | None: ...
-
-
-def run_on_engine(engine: Any, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
-    """Run a coroutine on the engine's loop (the demo phone lives there).
-
-    ``Engine.call`` is the public way; until the engine has it, its internal
-    ``_submit`` does the same thing (run_coroutine_threadsafe on its loop).
-    """
-    call = getattr(engine, "call", None) or engine._submit
-    future: Future[Any] = call(coro)
-    return future
+    def call(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]: ...
 
 
 def read_overlay(name: str) -> bytes | None:
@@ -114,7 +106,7 @@ class LiveSession(QWidget):
         self.vehicle.setStyleSheet("font-weight: bold; font-size: 14pt;")
         self.vehicle.setToolTip("The vehicle being inspected and its seller")
         self.shot_title = QLabel("")
-        self.shot_title.setStyleSheet("font-weight: bold; font-size: 12pt; color: #2a6ed8;")
+        self.shot_title.setStyleSheet(f"font-weight: bold; font-size: 12pt; color: {theme.ACCENT};")
         self.shot_title.setToolTip("The shot the seller is asked for now")
         self.instruction = QLabel("")
         self.instruction.setWordWrap(True)
@@ -349,7 +341,7 @@ class LiveSession(QWidget):
             phone = SimulatedPhone(invite.join_url, **options)
             self.demo_phone = phone
             self.status_message.emit("Demo phone joining…")
-            self._call(run_on_engine(self.engine, phone.start()))
+            self._call(self.engine.call(phone.start()))
 
         self._call(self.engine.invite(self.inspection.id), invited)
 
@@ -357,16 +349,18 @@ class LiveSession(QWidget):
         phone, self.demo_phone = self.demo_phone, None
         if phone is None:
             return None
-        future = run_on_engine(self.engine, phone.stop())
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # never unretrieved
+        future = self.engine.call(phone.stop())
+        self._call(future)
         return future
 
     def shutdown(self) -> None:
         """The window closes: stop the demo phone quickly; the engine ends the call itself."""
         future = self.stop_demo_phone()
         if future is not None:
-            with contextlib.suppress(Exception):
-                future.result(timeout=1.5)
+            try:
+                wait(future, 1.5)
+            except Exception as exc:  # closing anyway; the engine stop ends the phone's call
+                log.warning("the demo phone did not stop cleanly: %r", exc)
         self.live_view.set_source(None)
 
     # -- wiring ---------------------------------------------------------------------------------

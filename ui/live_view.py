@@ -26,7 +26,9 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from inspector.domain.models import Verdict
 from inspector.live.frames import Frame
+from ui import theme
 
 __all__ = ["EMPTY_TEXT", "HINT_TEXT", "LiveView", "fit_rect"]
 
@@ -327,14 +329,15 @@ class LiveView(QWidget):
         conn = self.connection_text()
         if conn:
             colour = {
-                "connected": QColor(30, 130, 70, 210),
+                "connected": theme.verdict_colour(Verdict.OK, 210),
                 "connecting": QColor(160, 120, 20, 210),
                 "reconnecting": QColor(190, 90, 20, 210),
             }.get(self._state, QColor(90, 90, 90, 210))
             self._badge(painter, conn, 10, 10, colour)
         quality = self.quality_text()
         if quality:
-            colour = QColor(30, 130, 70, 210) if self.quality_ok() else QColor(200, 110, 0, 220)
+            ok = self.quality_ok()
+            colour = theme.verdict_colour(Verdict.OK if ok else Verdict.WARN, 210 if ok else 220)
             self._badge(painter, quality, self.width() - 10, 10, colour, right=True)
         if self._frozen:
             self._badge(painter, "Frozen (F)", 10, self.height() - 40, QColor(40, 90, 170, 220))

@@ -3,13 +3,13 @@
 The window owns the engine (its own asyncio thread) and the bridge that brings
 engine events to the main thread. Store reads and writes and the engine's
 start go through ``run_task``; engine commands return futures handed back by
-the bridge. Closing the window ends a live call and stops the engine with a
-deadline, so it never hangs.
+the bridge (both in ``ui.crossing``); failures nobody else handles are shown in
+the status bar. The menus are declared in ``ui.actions``. Closing the window
+ends a live call and stops the engine with a deadline, so it never hangs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from typing import Any
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QWidget,
@@ -29,12 +30,12 @@ from inspector.config import ServerSettings
 from inspector.domain.checklist import available_checklists, load_checklist
 from inspector.domain.progress import progress
 from inspector.live import events
-from inspector.live.engine import Engine, EngineStartError
+from inspector.live.engine import Engine
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
-from ui import settings
-from ui.bridge import run_task
-from ui.engine_bridge import EngineBridge
+from ui import crossing, settings
+from ui.actions import build_menus
+from ui.crossing import EngineBridge, run_task
 from ui.inspections_view import InspectionRow, InspectionsView
 from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
@@ -70,20 +71,15 @@ def load_checklist_titles() -> list[tuple[str, str]]:
     return result
 
 
-def start_engine(engine: Engine) -> str:
-    """Start the engine (worker thread); a taken port falls back to a free one."""
-    try:
-        return engine.start(timeout=15.0)
-    except EngineStartError as exc:
-        if engine.settings.port == 0 or "in use" not in str(exc):
-            raise
-        log.warning("%s; using a free port instead", exc)
-        engine.settings = dataclasses.replace(engine.settings, port=0)
-        return engine.start(timeout=15.0)
-
-
 class MainWindow(QMainWindow):
     """The operator's desk. Owns the store, the engine and the bridge."""
+
+    # One attribute per entry of ui.actions.MENUS (``capture_action``…); these the window uses.
+    new_action: QAction
+    open_action: QAction
+    review_action: QAction
+    delete_action: QAction
+    home_action: QAction
 
     def __init__(
         self,
@@ -124,9 +120,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.home)
         self.pages.addWidget(self.live)
         self.setCentralWidget(self.pages)
-        self._shortcuts: list[QAction] = []
-        self._live_actions: list[QAction] = []
         self._build_menus()
+        crossing.add_error_sink(self._show_error)  # failures no caller handles
         self._connect()
 
         self.data_label = QLabel(f"Data: {store.data_dir}")
@@ -150,7 +145,7 @@ class MainWindow(QMainWindow):
 
         def start() -> str:
             try:
-                return start_engine(engine)
+                return engine.start_on_any_port(timeout=15.0)
             finally:
                 starting.set()
 
@@ -158,184 +153,15 @@ class MainWindow(QMainWindow):
 
     # -- menus and shortcuts --------------------------------------------------------------
 
-    def _action(
-        self,
-        text: str,
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
-        tip: str,
-        slot: Any = None,
-        *,
-        live: bool = False,
-        checkable: bool = False,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            self._shortcuts.append(action)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        if slot is not None:
-            (action.toggled if checkable else action.triggered).connect(slot)
-        if live:
-            self._live_actions.append(action)
-        self.addAction(action)  # shortcuts work whichever page is shown
-        return action
-
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.new_action = self._action(
-            "&New inspection…", "Ctrl+N", "Create an inspection", self.new_inspection
-        )
-        self.open_action = self._action(
-            "&Open inspection",
-            None,
-            "Open the selected inspection's live page (Enter)",
-            self.open_selected,
-        )
-        self.delete_action = self._action(
-            "&Delete inspection…",
-            "Del",
-            "Delete the selected inspection and its photos",
-            self.delete_selected,
-        )
-        self.review_action = self._action(
-            "&Review and report…",
-            "Ctrl+R",
-            "Review the photos, mark damages and export the report of the selected inspection",
-            self.review_selected,
-        )
-        self.home_action = self._action(
-            "&Back to inspections",
-            "Ctrl+W",
-            "Leave the live or review page (ends the call)",
-            self.go_home,
-        )
-        self.refresh_action = self._action(
-            "&Refresh",
-            "F5",
-            "Reload the list of inspections",
-            self.refresh,
-        )
-        self.quit_action = self._action("&Quit", "Ctrl+Q", "Close the console", self.close)
-        for a in (
-            self.new_action,
-            self.open_action,
-            self.review_action,
-            self.delete_action,
-            self.home_action,
-        ):
-            file_menu.addAction(a)
-        file_menu.addSeparator()
-        file_menu.addAction(self.refresh_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        """The menus of ``ui.actions.MENUS``, then what a table does not say."""
+        built = build_menus(self)
+        for name, (action, _spec) in built.items():
+            setattr(self, name, action)
+        self._shortcuts: list[QAction] = [a for a, spec in built.values() if spec.keys]
+        self._live_actions: list[QAction] = [a for a, spec in built.values() if spec.live]
 
-        live = bar.addMenu("&Live")
-        lv = self.live
-        self.demo_action = self._action(
-            "&Demo phone",
-            "Ctrl+Shift+D",
-            "Connect a simulated phone to try without a phone",
-            self.start_demo_phone,
-            live=True,
-        )
-        self.invite_action = self._action(
-            "New &link",
-            "Ctrl+L",
-            "Make a new join link for the seller",
-            lv.request_invite,
-            live=True,
-        )
-        self.capture_action = self._action(
-            "&Capture", "Space", "Take a photo with the seller's phone", lv.capture_now, live=True
-        )
-        self.accept_action = self._action(
-            "&Accept photo", "Return", "Keep the last photo and go on", lv.accept_capture, live=True
-        )
-        self.accept_action.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
-        self.retake_action = self._action(
-            "&Retake photo",
-            "R",
-            "Discard the last photo and take it again",
-            lv.retake_capture,
-            live=True,
-        )
-        self.torch_action = self._action(
-            "&Torch", "T", "Switch the phone's torch on or off", lv.toggle_torch, live=True
-        )
-        self.next_action = self._action(
-            "&Next shot", "PgDown", "Guide the seller to the next shot", lv.next_shot, live=True
-        )
-        self.previous_action = self._action(
-            "&Previous shot",
-            "PgUp",
-            "Guide the seller to the previous shot",
-            lv.previous_shot,
-            live=True,
-        )
-        self.damage_action = self._action(
-            "Add &damage",
-            "Ctrl+D",
-            "Add a damage (wide view and close-up)",
-            lv.add_damage,
-            live=True,
-        )
-        self.freeze_action = self._action(
-            "&Freeze frame", "F", "Hold the current picture on screen", lv.toggle_freeze, live=True
-        )
-        self.overlay_action = self._action(
-            "Framing &overlay",
-            "O",
-            "Show or hide the framing overlay",
-            lv.toggle_overlay,
-            live=True,
-        )
-        self.end_action = self._action(
-            "&End call",
-            "Ctrl+E",
-            "Hang up: close the connection with the phone",
-            self.end_call,
-            live=True,
-        )
-        for a in (self.demo_action, self.invite_action):
-            live.addAction(a)
-        live.addSeparator()
-        for a in (self.capture_action, self.accept_action, self.retake_action, self.torch_action):
-            live.addAction(a)
-        live.addSeparator()
-        for a in (self.next_action, self.previous_action, self.damage_action):
-            live.addAction(a)
-        live.addSeparator()
-        for a in (self.freeze_action, self.overlay_action):
-            live.addAction(a)
-        live.addSeparator()
-        live.addAction(self.end_action)
-
-        prefs = bar.addMenu("&Settings")
-        self.operator_action = self._action(
-            "&Operator name…", None, "Your name, recorded on new inspections", self.ask_operator
-        )
-        self.lan_action = self._action(
-            "&LAN mode (HTTPS on the local network)",
-            None,
-            "Let phones on the local network join (takes effect after a restart)",
-            self._set_lan,
-            checkable=True,
-        )
-        self.lan_action.setChecked(bool(settings.value("server/lan")))
-        self.auto_advance_action = self._action(
-            "&Auto-advance after accept",
-            None,
-            "Go to the next missing shot after Accept",
-            self._set_auto_advance,
-            checkable=True,
-        )
-        self.auto_advance_action.setChecked(bool(settings.value("live/auto_advance")))
-        prefs.addAction(self.operator_action)
-        prefs.addAction(self.lan_action)
-        prefs.addAction(self.auto_advance_action)
+        prefs = self.menuBar().findChild(QMenu, "settings")
         phrase_menu = prefs.addMenu("&Quick phrase language")
         group = QActionGroup(self)
         self.phrase_actions: dict[str, QAction] = {}
@@ -348,22 +174,13 @@ class MainWindow(QMainWindow):
             phrase_menu.addAction(action)
             self.phrase_actions[code] = action
 
-        help_menu = bar.addMenu("&Help")
-        self.shortcuts_action = self._action(
-            "&Keyboard shortcuts",
-            "F1",
-            "List every keyboard shortcut",
-            self.show_shortcuts,
-        )
-        help_menu.addAction(self.shortcuts_action)
-
         # Enter on the table opens; the Accept action's Enter is off on the home page.
-        self.open_shortcut = QShortcut(QKeySequence("Return"), self.home.table)
-        self.open_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.open_shortcut.activated.connect(self.open_selected)
-        self.open_shortcut2 = QShortcut(QKeySequence("Enter"), self.home.table)
-        self.open_shortcut2.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.open_shortcut2.activated.connect(self.open_selected)
+        self.open_shortcuts: list[QShortcut] = []
+        for key in ("Return", "Enter"):
+            shortcut = QShortcut(QKeySequence(key), self.home.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.open_selected)
+            self.open_shortcuts.append(shortcut)
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         """(keys, what) for every shortcut, as the Help lists them."""
@@ -441,7 +258,7 @@ class MainWindow(QMainWindow):
 
     def _set_auto_advance(self, on: bool) -> None:
         settings.set_value("live/auto_advance", bool(on))
-        self.engine.auto_advance = bool(on)  # sessions opened from now on
+        self.engine.set_default_auto_advance(bool(on))  # sessions opened from now on
         if self.live.inspection is not None and self.engine.running:
             self.bridge.call(self.engine.set_auto_advance(self.live.inspection.id, bool(on)))
 
@@ -542,7 +359,7 @@ class MainWindow(QMainWindow):
 
         def delete() -> None:
             if engine.running:
-                engine.revoke(inspection_id).result(5)
+                crossing.wait(engine.revoke(inspection_id), 5)
             store.delete_inspection(inspection_id)
 
         def deleted(_: None) -> None:
@@ -588,14 +405,6 @@ class MainWindow(QMainWindow):
         self._show_page(self.home)
         self.setWindowTitle("Vehicle Inspector")
         self.refresh()
-
-    # -- live -------------------------------------------------------------------------------
-
-    def start_demo_phone(self) -> None:
-        self.live.start_demo_phone()
-
-    def end_call(self) -> None:
-        self.live.end_call()
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -663,6 +472,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        crossing.remove_error_sink(self._show_error)
         self._close_review()
         self.bridge.close()
         self.live.shutdown()

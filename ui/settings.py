@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
 
 ORGANIZATION = "vehicle-inspector"
 APPLICATION = "console"
@@ -15,6 +17,14 @@ DEFAULTS: dict[str, Any] = {
     "live/auto_advance": True,
     "live/phrase_language": "fr",
 }
+
+
+def application() -> QCoreApplication:
+    """The running Qt application (made if need be), named so ``settings()`` finds ours."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    return app
 
 
 def settings() -> QSettings:

@@ -43,8 +43,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import inspect
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -126,6 +128,7 @@ class Engine:
         )
         self._server: PhoneServer | None = None
         self._sessions: dict[str, PhoneSession] = {}
+        self._lock = threading.Lock()  # settings the console changes from its thread
         self._modes: dict[str, Mode] = {}
         self._background: list[asyncio.Task[None]] = []  # stats and spool loops
         self._live_lock = LiveLock(store.data_dir)
@@ -439,3 +442,26 @@ class Engine:
         """Any thread, no waiting: the newest frame of the session (``.bgra()`` to paint)."""
         session = self._sessions.get(inspection_id)
         return None if session is None else session.frame_read()
+
+    # -- options changed from other threads (the console) -----------------------------
+    # Self-contained on purpose: the console never writes the engine's attributes.
+
+    def set_default_auto_advance(self, on: bool) -> None:
+        """Whether sessions opened from now on move on after Accept (any thread, any time).
+
+        ``set_auto_advance`` changes an open session's controller as well.
+        """
+        with self._lock:
+            self.auto_advance = on
+
+    def start_on_any_port(self, timeout: float = 15.0) -> str:
+        """``start()``; when the configured port is taken, start on a free one instead."""
+        try:
+            return self.start(timeout)
+        except EngineStartError as exc:
+            if self.settings.port == 0 or "in use" not in str(exc):
+                raise
+            log.warning("%s; using a free port instead", exc)
+            with self._lock:
+                self.settings = dataclasses.replace(self.settings, port=0)
+            return self.start(timeout)

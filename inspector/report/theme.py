@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from inspector.assets import asset_path
-from inspector.domain.models import Severity
+from inspector.domain import palette
 from inspector.storage import StoreError
 
 __all__ = [
@@ -62,13 +62,9 @@ WARNING = colors.HexColor("#A35F00")
 MISSING = colors.HexColor("#C0392B")
 INCOMPLETE = colors.HexColor("#8E2A20")
 UNRECORDED = colors.HexColor("#6B7680")
-TO_CONFIRM = colors.HexColor("#6A6A6A")
+TO_CONFIRM = colors.HexColor(palette.TO_COMPLETE_COLOUR)
 """A damage still to complete: its severity is a placeholder, so no severity colour."""
-SEVERITY_COLOURS = {
-    Severity.MINOR: colors.HexColor("#D99A00"),
-    Severity.MODERATE: colors.HexColor("#E36C0A"),
-    Severity.SEVERE: colors.HexColor("#C0392B"),
-}
+SEVERITY_COLOURS = {s: colors.HexColor(c) for s, c in palette.SEVERITY_COLOURS.items()}
 GRADE_COLOURS = {
     5: colors.HexColor("#2E8B57"),
     4: colors.HexColor("#5E9E3A"),

@@ -9,7 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from inspector.storage.store import Store
-from ui.bridge import wait_for_tasks
+from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
 
 

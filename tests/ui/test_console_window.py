@@ -165,12 +165,32 @@ def test_settings_are_kept(qtbot: QtBot, make_main_window: Callable[[], MainWind
     assert settings.settings().value("window/geometry") is not None
 
 
+def test_auto_advance_goes_through_the_engine_method(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window asks the engine (any thread) instead of writing ``engine.auto_advance``."""
+    window = make_main_window()
+    engine = window.engine
+    asked: list[bool] = []
+    real = engine.set_default_auto_advance
+
+    def spy(on: bool) -> None:
+        asked.append(on)
+        real(on)
+
+    monkeypatch.setattr(engine, "set_default_auto_advance", spy)
+    window.auto_advance_action.setChecked(False)
+    window.auto_advance_action.setChecked(True)
+    window.auto_advance_action.setChecked(False)
+    assert asked == [False, True, False]
+    assert engine.auto_advance is False
+
+
 def test_a_taken_port_falls_back_to_a_free_one(store: Store) -> None:
     import socket
 
     from inspector.config import ServerSettings
     from inspector.live.engine import Engine
-    from ui.main_window import start_engine
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -178,7 +198,7 @@ def test_a_taken_port_falls_back_to_a_free_one(store: Store) -> None:
         port = taken.getsockname()[1]
         engine = Engine(store, ServerSettings(port=port), lambda e: None)
         try:
-            url = start_engine(engine)
+            url = engine.start_on_any_port(timeout=15.0)  # what the window starts it with
             assert engine.port not in (None, port) and url.endswith(f":{engine.port}")
         finally:
             engine.stop(timeout=3)

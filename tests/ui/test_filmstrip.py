@@ -57,7 +57,7 @@ def test_thumbnails_load_and_a_click_opens_the_photo(
     assert strip.capture_ids() == [c.id for c in captures[:2]]
     qtbot.waitUntil(lambda: strip.icons_loaded() == 2, timeout=5000)
     assert strip.item(0).text() == "Boot"
-    assert "Quality: reject" in strip.item(1).toolTip()
+    assert "Quality: poor" in strip.item(1).toolTip()
     strip.add_capture(captures[2])
     qtbot.waitUntil(lambda: strip.icons_loaded() == 3, timeout=5000)
     strip.set_accepted(captures[2].id, False)

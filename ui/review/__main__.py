@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from inspector.config import resolve_data_dir
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 from ui import settings
-from ui.bridge import wait_for_tasks
+from ui.crossing import add_error_sink, wait_for_tasks
 from ui.review.workspace import ReviewWorkspace
 
 
@@ -23,9 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("inspection_id", help="an inspection id or an unambiguous start of it")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and quit")
     args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName(settings.ORGANIZATION)
-    app.setApplicationName(settings.APPLICATION)
+    app = settings.application()
     try:
         store = Store(resolve_data_dir(args.data_dir))
         inspection = store.find_inspection(args.inspection_id)
@@ -38,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.setWindowTitle("Review")
     workspace.title_changed.connect(window.setWindowTitle)
     workspace.status_message.connect(lambda text: window.statusBar().showMessage(text, 10000))
+    add_error_sink(lambda exc: window.statusBar().showMessage(f"Error: {exc}", 10000))
     window.resize(1366, 768)
     window.show()
     if args.screenshot:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
-
-from inspector.domain.models import Verdict
-
-VERDICT_COLOURS = {Verdict.OK: "#2e9d4a", Verdict.WARN: "#d99100", Verdict.REJECT: "#d0202a"}
-VERDICT_TEXT = {Verdict.OK: "Good", Verdict.WARN: "Fair", Verdict.REJECT: "Poor"}
 
 
 def alive(obj: QObject) -> bool:
@@ -22,3 +18,28 @@ def repolish(widget: QWidget) -> None:
     widget.style().unpolish(widget)
     widget.style().polish(widget)
     widget.update()
+
+
+def paint_numbered_disc(
+    painter: QPainter,
+    centre: QPointF,
+    radius: float,
+    colour: QColor,
+    number: int,
+    *,
+    selected_ring: QColor | None = None,
+    pixel_size: int = 12,
+) -> None:
+    """A damage's number on a disc of its colour: ringed white, or thicker when selected."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    ring = selected_ring if selected_ring is not None else QColor("white")
+    painter.setPen(QPen(ring, 3 if selected_ring is not None else 2))
+    painter.setBrush(colour)
+    painter.drawEllipse(centre, radius, radius)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(pixel_size)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, str(number))

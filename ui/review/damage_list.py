@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,14 +20,9 @@ from PySide6.QtWidgets import (
 
 from inspector.domain.models import Damage
 from inspector.report.i18n import damage_ref
+from ui import theme
 from ui.review.annotations import DamageModel
-from ui.review.labels import (
-    SEVERITY_COLOURS,
-    TO_COMPLETE_COLOUR,
-    part_label,
-    severity_label,
-    type_label,
-)
+from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["DamageListView"]
 
@@ -109,7 +104,7 @@ class DamageListView(QWidget):
         text = f"<b>{n} damage{'s' if n != 1 else ''}</b>" if n else "No damage marked"
         open_ = sum(1 for d in damages if d.to_complete)
         if open_:
-            text += f' · <b style="color: {TO_COMPLETE_COLOUR}">{open_} to complete</b>'
+            text += f' · <b style="color: {theme.TO_COMPLETE_COLOUR}">{open_} to complete</b>'
         self.count.setText(text)
         self._selection_from_model(self.model.selected_id)
 
@@ -118,7 +113,9 @@ class DamageListView(QWidget):
         number.setData(Qt.ItemDataRole.UserRole, damage.id)
         number.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         severity = QTableWidgetItem(severity_label(damage.severity))
-        severity.setForeground(QColor(SEVERITY_COLOURS[damage.severity]))
+        severity.setForeground(
+            theme.severity_colour(damage.severity, to_complete=damage.to_complete)
+        )
         part = QTableWidgetItem(part_label(damage.part))
         kind = QTableWidgetItem(type_label(damage.type))
         if damage.to_complete:
@@ -127,9 +124,8 @@ class DamageListView(QWidget):
             font = kind.font()
             font.setBold(True)
             kind.setFont(font)
-            kind.setForeground(QColor(TO_COMPLETE_COLOUR))
+            kind.setForeground(theme.qcolor(theme.TO_COMPLETE_COLOUR))
             severity.setText("?")
-            severity.setForeground(QColor(TO_COMPLETE_COLOUR))
         if damage.capture_id is None and damage.pair is not None:
             where = f"damage {damage.pair}'s wide view and close-up (close-up not taken yet)"
         elif damage.capture_id is None:

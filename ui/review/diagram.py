@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import (
@@ -27,16 +27,11 @@ from PySide6.QtWidgets import (
 from inspector.assets import asset_path
 from inspector.domain.models import Damage, Part
 from inspector.report.i18n import damage_ref
-from ui.bridge import run_task
-from ui.review._qt import alive
+from ui import theme
+from ui.crossing import run_task
+from ui.review._qt import alive, paint_numbered_disc
 from ui.review.annotations import DamageModel
-from ui.review.labels import (
-    SEVERITY_COLOURS,
-    TO_COMPLETE_COLOUR,
-    part_label,
-    severity_label,
-    type_label,
-)
+from ui.review.labels import part_label, severity_label, type_label
 
 __all__ = ["DIAGRAM_FILE", "DamageMarker", "VehicleDiagram"]
 
@@ -56,8 +51,7 @@ class DamageMarker(QGraphicsItem):
         self.number = number
         self._offset = QPointF(slot * _SPACING, 0)
         # A damage added live and not completed has no severity yet: no severity colour.
-        colour = TO_COMPLETE_COLOUR if damage.to_complete else SEVERITY_COLOURS[damage.severity]
-        self._colour = QColor(colour)
+        self._colour = theme.severity_colour(damage.severity, to_complete=damage.to_complete)
         self._selected = selected
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(2 if selected else 1)
@@ -77,24 +71,15 @@ class DamageMarker(QGraphicsItem):
         return QRectF(self._offset.x() - r, self._offset.y() - r, 2 * r, 2 * r)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(
-            QPen(
-                QColor("#1a1a1a") if self._selected else QColor("white"), 3 if self._selected else 2
-            )
-        )
-        painter.setBrush(self._colour)
-        painter.drawEllipse(self._offset, self.RADIUS, self.RADIUS)
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(11)
-        painter.setFont(font)
-        painter.setPen(QColor("white"))
-        r = self.RADIUS
-        painter.drawText(
-            QRectF(self._offset.x() - r, self._offset.y() - r, 2 * r, 2 * r),
-            Qt.AlignmentFlag.AlignCenter,
-            str(self.number),
+        ring = QColor("#1a1a1a") if self._selected else None  # dark on the light drawing
+        paint_numbered_disc(
+            painter,
+            self._offset,
+            self.RADIUS,
+            self._colour,
+            self.number,
+            selected_ring=ring,
+            pixel_size=11,
         )
 
 

@@ -7,14 +7,6 @@ from inspector.domain.models import DamageType, Part, Severity
 
 _QUALIFIERS = {"front", "rear", "left", "right"}
 
-SEVERITY_COLOURS: dict[Severity, str] = {
-    Severity.MINOR: "#e0b000",
-    Severity.MODERATE: "#e06c00",
-    Severity.SEVERE: "#d0202a",
-}
-#: A damage added live and not completed yet: no severity known, so no severity colour.
-TO_COMPLETE_COLOUR = "#6a6a6a"
-
 
 def part_label(part: Part) -> str:
     """ "wing_front_left" -> "Front left wing"; "boot_lid" -> "Boot lid"."""

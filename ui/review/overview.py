@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from inspector.domain.checklist import Shot
 from inspector.domain.models import Capture
 from inspector.domain.progress import usable
-from ui.review._qt import VERDICT_COLOURS, VERDICT_TEXT, alive, repolish
+from ui import theme
+from ui.review._qt import alive, repolish
 from ui.review.review_model import ReviewModel
 
 __all__ = ["CaptureTile", "OverviewView", "ShotTile"]
@@ -39,8 +40,8 @@ QLabel#category { font-weight: bold; font-size: 11pt; padding-top: 6px; }
 QFrame#captureTile { border: 2px solid transparent; border-radius: 3px; }
 QFrame#captureTile[decision="accepted"] { background: #e3f4e6; }
 QFrame#captureTile[decision="rejected"] { background: #f8dcdc; }
-QFrame#captureTile[current="true"] { border: 2px solid #2a6fdb; }
 """
+_STYLE += f'QFrame#captureTile[current="true"] {{ border: 2px solid {theme.ACCENT}; }}\n'
 
 
 class CaptureTile(QFrame):
@@ -79,8 +80,9 @@ class CaptureTile(QFrame):
     def update_capture(self, capture: Capture) -> None:
         self.capture = capture
         q = capture.quality
-        colour = VERDICT_COLOURS[q.verdict]
-        self.verdict.setText(f"<span style='color:{colour}'>●</span> {VERDICT_TEXT[q.verdict]}")
+        colour = theme.verdict_colour(q.verdict).name()
+        word = theme.VERDICT_WORDS[q.verdict]
+        self.verdict.setText(f"<span style='color:{colour}'>●</span> {word}")
         reasons = "; ".join(r.message.en for r in q.reasons) or "no problem found"
         self.verdict.setToolTip(f"Automatic quality verdict: {reasons}")
         when = capture.captured_at.astimezone().strftime("%H:%M:%S")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
-    QFont,
     QImage,
     QMouseEvent,
     QPainter,
@@ -30,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.models import Capture, Damage, Region
+from inspector.domain.models import Capture, Damage, Region, Verdict
 from inspector.report.i18n import damage_ref
-from ui.review._qt import VERDICT_COLOURS, VERDICT_TEXT, alive
-from ui.review.labels import SEVERITY_COLOURS, part_label, severity_label, type_label
+from ui import theme
+from ui.review._qt import alive, paint_numbered_disc
+from ui.review.labels import part_label, severity_label, type_label
 from ui.review.review_model import ReviewModel
 
 __all__ = ["PhotoView", "PhotoViewer"]
@@ -43,6 +42,9 @@ MAX_ZOOM = 16.0
 FOCUS_MAX_ZOOM = 8.0
 _CLICK_PIXELS = 5  # a press and release closer than this (on screen) drop a point
 _DAMAGE_KEY = 0  # QGraphicsItem.data key holding a damage id
+# The inspector's decision on a photo, in the colours of the quality verdicts.
+_ACCEPTED = theme.verdict_colour(Verdict.OK).name()
+_REJECTED = theme.verdict_colour(Verdict.REJECT).name()
 
 
 class _Badge(QGraphicsItem):
@@ -63,22 +65,9 @@ class _Badge(QGraphicsItem):
         return QRectF(-r, -r, 2 * r, 2 * r)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(
-            QPen(
-                QColor("#ffeb3b") if self._selected else QColor("white"), 3 if self._selected else 2
-            )
-        )
-        painter.setBrush(QBrush(self._colour))
-        painter.drawEllipse(QPointF(0, 0), self.RADIUS, self.RADIUS)
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(12)
-        painter.setFont(font)
-        painter.setPen(QColor("white"))
-        r = self.RADIUS
-        painter.drawText(
-            QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, str(self.number)
+        ring = QColor("#ffeb3b") if self._selected else None  # yellow on any photo
+        paint_numbered_disc(
+            painter, QPointF(0, 0), self.RADIUS, self._colour, self.number, selected_ring=ring
         )
 
 
@@ -136,7 +125,7 @@ class PhotoView(QGraphicsView):
             if damage.region is None:
                 continue
             region, is_selected = damage.region, damage.id == selected
-            colour = QColor(SEVERITY_COLOURS[damage.severity])
+            colour = theme.severity_colour(damage.severity, to_complete=damage.to_complete)
             origin = QPointF(region.x * width, region.y * height)
             if not region.is_point:
                 box = QGraphicsRectItem(
@@ -334,7 +323,7 @@ class PhotoViewer(QWidget):
         self.zoom_label.setToolTip("Zoom: F fits the photo, 1 shows it at 100 %")
         self.zoom_label.setMinimumWidth(60)
         self.hint = QLabel()
-        self.hint.setStyleSheet("color: #2a6fdb; font-weight: bold;")
+        self.hint.setStyleSheet(f"color: {theme.ACCENT}; font-weight: bold;")
         header = QHBoxLayout()
         header.setSpacing(14)
         header.addWidget(self.title, 1)
@@ -464,8 +453,8 @@ class PhotoViewer(QWidget):
         self.position.setText(f"{pos} / {total}")
         self.decision.setText(
             {
-                True: "<span style='color:#2e9d4a'>✓ accepted</span>",
-                False: "<span style='color:#d0202a'>✗ rejected</span>",
+                True: f"<span style='color:{_ACCEPTED}'>✓ accepted</span>",
+                False: f"<span style='color:{_REJECTED}'>✗ rejected</span>",
                 None: "<span style='color:gray'>not reviewed</span>",
             }[capture.accepted]
         )
@@ -481,9 +470,9 @@ class PhotoViewer(QWidget):
         )
         q = capture.quality
         reasons = "; ".join(r.message.en for r in q.reasons)
-        colour = VERDICT_COLOURS[q.verdict]
+        colour = theme.verdict_colour(q.verdict).name()
         self.meta["quality"].setText(
-            f"<span style='color:{colour}'>● {VERDICT_TEXT[q.verdict]}</span>"
+            f"<span style='color:{colour}'>● {theme.VERDICT_WORDS[q.verdict]}</span>"
             + (f" — {reasons}" if reasons else "")
         )
         m = q.metrics

@@ -41,7 +41,7 @@ from inspector.domain.progress import (
     progress,
 )
 from inspector.storage.store import Store
-from ui.bridge import run_task
+from ui.crossing import run_task
 from ui.review.annotations import DamageModel
 from ui.review.writer import StoreWriter
 

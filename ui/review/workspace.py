@@ -29,7 +29,7 @@ from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
 from ui import settings
-from ui.bridge import run_task, run_task_with_progress
+from ui.crossing import run_task, run_task_with_progress
 from ui.review._qt import alive
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView

@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ui.bridge import run_task
+from ui.crossing import run_task
 
 
 class StoreWriter:

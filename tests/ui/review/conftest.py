@@ -21,7 +21,8 @@ from inspector.domain.validation import check_seller, check_vehicle
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
-from ui.bridge import wait_for_tasks
+from ui.crossing import wait_for_tasks
+from ui.review._qt import alive
 from ui.review.review_model import ReviewModel
 from ui.review.workspace import ReviewWorkspace
 
@@ -108,5 +109,7 @@ def make_workspace(qtbot: QtBot, store: Store) -> Iterator[Callable[[str], Revie
     yield factory
     for workspace in made:
         qtbot.waitUntil(lambda w=workspace: not w.model.pending_writes, timeout=5000)
-        workspace.close()
+        # qtbot has closed it and asked for its deletion already; waiting above may run that.
+        if alive(workspace):
+            workspace.close()
     wait_for_tasks()
