@@ -59,11 +59,11 @@ def test_schema_is_current_and_wal(store: Store) -> None:
 def test_inspection_round_trip(store: Store) -> None:
     inspection = make_inspection(store)
     inspection.notes = "rayure sur l'aile"
-    inspection.status = InspectionStatus.LIVE
+    inspection.status = InspectionStatus.LIVE  # a stale or edited copy's status...
     store.update_inspection(inspection)
     again = store.get_inspection("insp1")
     assert again.notes == "rayure sur l'aile"
-    assert again.status is InspectionStatus.LIVE
+    assert again.status is InspectionStatus.DRAFT  # ...is never written: only transition() moves it
     assert again.vehicle.make == "Renault"
     assert again.created_at.tzinfo is not None
     assert [i.id for i in store.list_inspections()] == ["insp1"]
