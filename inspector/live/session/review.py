@@ -1,0 +1,113 @@
+"""The operator's (or autopilot's) decision on each photo: accept, retake, and the end.
+
+An accepted photo moves the walk on when ``auto_advance`` is on; a retake
+goes back to its shot and tells the seller why. When every required shot has
+a usable photo the seller is thanked and the inspection marked captured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from inspector.domain import status as status_rules
+from inspector.domain.models import Capture, InspectionStatus, QualityReason, Text
+from inspector.live import events
+from inspector.live.session.context import DONE, SessionContext
+from inspector.storage import StoreError
+from inspector.storage.spool import reviewed
+from inspector.usecases import status as lifecycle
+
+__all__ = ["Review"]
+
+log = logging.getLogger(__name__)
+
+_OPERATOR_RETAKE = Text(
+    fr="Merci de reprendre cette photo",
+    en="Please take this photo again",
+)
+
+
+class Review:
+    """Accept and retake on one session's captures, and finishing the walk."""
+
+    def __init__(self, ctx: SessionContext, *, auto_advance: bool) -> None:
+        self._ctx = ctx
+        self.auto_advance = auto_advance
+
+    async def accept(self, capture_id: str, *, note: QualityReason | None = None) -> None:
+        """Keep a capture; with auto_advance move on (or finish if nothing is left).
+
+        ``note`` (the autopilot's "kept after N attempts") is added to the
+        capture's quality reasons so the inspector sees why it needs a look.
+        """
+        ctx = self._ctx
+        capture = self._reviewed(capture_id, True)
+        await ctx.run(ctx.writer.review, capture_id, True, note)
+        self._replace(capture, accepted=True, quality=reviewed(capture, True, note).quality)
+        ctx.emit(events.CaptureReviewed(ctx.inspection_id, capture_id, True))
+        if not self.auto_advance:
+            if ctx.walk.complete and not ctx.finished:
+                await self.finish()
+            return
+        following = ctx.walk.next_needing(ctx.walk.index)
+        if following is None:
+            if not ctx.finished:
+                await self.finish()
+        elif capture.shot_id == ctx.current.id:
+            ctx.go(following)
+
+    async def retake(self, capture_id: str) -> None:
+        """Turn a capture down and ask the seller for that shot again, saying why."""
+        ctx = self._ctx
+        capture = self._reviewed(capture_id, False)
+        await ctx.run(ctx.writer.review, capture_id, False)
+        self._replace(capture, accepted=False)
+        ctx.emit(events.CaptureReviewed(ctx.inspection_id, capture_id, False))
+        if not ctx.walk.complete:
+            ctx.finished = False
+        reasons = ctx.reason_texts(capture.quality.reasons) or [ctx.say(_OPERATOR_RETAKE)]
+        if capture.shot_id != ctx.current.id:
+            ctx.select(capture.shot_id)  # "take it again" means now, so go there
+        ctx.send(
+            "capture_result",
+            id=capture_id,
+            verdict=capture.quality.verdict.value,
+            reasons=reasons,
+            stored=True,
+            retake=True,
+        )
+
+    async def finish(self) -> None:
+        """Every required shot has a usable photo: thank the seller, mark the inspection."""
+        ctx = self._ctx
+        ctx.finished = True
+        ctx.walk.finish()
+        ctx.send("done", text=ctx.say(DONE))
+        try:
+            await ctx.run(self._mark_captured)
+        except StoreError as exc:
+            log.warning("%s: cannot mark the inspection captured: %s", ctx.inspection_id, exc)
+            ctx.emit(events.EngineError(str(exc), ctx.inspection_id))
+        ctx.emit(events.Completed(ctx.inspection_id))
+
+    def _mark_captured(self) -> None:
+        ctx = self._ctx
+        lifecycle.captured(ctx.writer, ctx.inspection_id)
+        if ctx.inspection.status in status_rules.CAPTURED.allowed_from:
+            ctx.inspection.status = InspectionStatus.CAPTURED
+
+    def _reviewed(self, capture_id: str, accepted: bool) -> Capture:
+        for capture in self._ctx.walk.captures:
+            if capture.id == capture_id:
+                return capture
+        verb = "accept" if accepted else "retake"
+        raise ValueError(f"cannot {verb} capture {capture_id!r}: not a capture of this session")
+
+    def _replace(self, capture: Capture, **changes: Any) -> None:
+        # Replace rather than mutate: the console may still hold the old object.
+        walk = self._ctx.walk
+        for c in walk.captures:
+            if c.id == capture.id:
+                walk.add_capture(dataclasses.replace(c, **changes))
