@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 class EngineCommands(Protocol):
-    """What the live page asks of the engine (inspector.engine.Engine provides it)."""
+    """What the live page asks of the engine (inspector.live.engine.Engine provides it)."""
 
     def invite(self, inspection_id: str, mode: str = ...) -> Future[Any]: ...
     def select_shot(self, inspection_id: str, shot_id: str) -> Future[Any]: ...

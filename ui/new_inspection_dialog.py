@@ -3,7 +3,7 @@
 Each field is checked when it loses focus and again on OK; a bad value shows
 the rule's own message next to the field and keeps the dialog open. The
 dialog only collects input: the caller creates the inspection (off the UI
-thread) with :func:`inspector.inspections.create_inspection`, which checks again.
+thread) with :func:`inspector.usecases.inspections.create_inspection`, which checks again.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Self-inspection without an operator: capture when the picture is steady and good.
 
 The autopilot stands in for the operator's capture, accept and retake clicks.
-It samples the live video through the :class:`~inspector.session.SessionController`
+It samples the live video through the :class:`~inspector.live.session.SessionController`
 (which also sends the seller the live hints), and captures once the frames
 have been steady and free of reject-level problems for ``steady_seconds`` — or
 at once when the seller presses the shutter. A photo the quality check

@@ -9,7 +9,7 @@ The photo pair of a damage taken during the live call (shots
 the damage list, so its photos are titled by the D-number of the damage(s) of
 that pair: a damage's ``pair`` (recorded by "Add damage", so its photos are
 found whether or not its close-up was linked yet), or else the pair of the
-photo it is marked on (:func:`inspector.inspections.damage_photos`). A pair no
+photo it is marked on (:func:`inspector.domain.progress.damage_photos`). A pair no
 damage belongs to is titled "Unrecorded damage photo (pair n)": a buyer cannot
 take it for a damage of the list.
 

@@ -227,7 +227,7 @@ class ReviewModel(QObject):
         return shots
 
     def completion(self) -> Progress | None:
-        """What the report will count: :func:`inspector.inspections.progress`."""
+        """What the report will count: :func:`inspector.domain.progress.progress`."""
         return (
             progress(self.checklist, self._captures, self.damages.damages())
             if self.checklist
