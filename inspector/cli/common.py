@@ -49,9 +49,9 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     raise CliError(message, code)
 
 
-def error(message: str) -> None:
+def error(message: str, *, prefix: str = "error") -> None:
     """Print ``inspector: error: message`` on stderr, made safe for the terminal."""
-    print(f"inspector: error: {printable(message)}", file=sys.stderr)
+    print(f"inspector: {prefix}: {printable(message)}", file=sys.stderr)
 
 
 def open_store(args: argparse.Namespace, *, readonly: bool = False) -> Store:

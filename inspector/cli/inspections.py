@@ -224,34 +224,43 @@ def cmd_checklists(args: argparse.Namespace) -> int:
 def register(add: AddCommand) -> None:
     """Add new, list, show, delete and checklists to the ``inspector`` parser."""
     p = add("new", cmd_new, "create an inspection and print its id")
-    p.add_argument("--make", default="")
-    p.add_argument("--model", default="")
-    p.add_argument("--year", default=None)
-    p.add_argument("--plate", default="")
-    p.add_argument("--vin", default="")
+    p.add_argument("--make", default="", help="e.g. Peugeot")
+    p.add_argument("--model", default="", help="e.g. 308")
+    p.add_argument("--year", default=None, help="year of first registration, e.g. 2019")
+    p.add_argument("--plate", default="", help="registration plate, e.g. AB-123-CD")
+    p.add_argument("--vin", default="", help="the 17-character vehicle identification number")
     p.add_argument("--mileage", default=None, help="odometer reading in km")
     p.add_argument("--fuel", default=None, help=", ".join(f.value for f in Fuel))
-    p.add_argument("--colour", "--color", default="")
-    p.add_argument("--seller-name", default="")
-    p.add_argument("--seller-phone", default="")
-    p.add_argument("--seller-email", default="")
-    p.add_argument("--seller-lang", default="fr", help=" or ".join(lang.value for lang in Language))
-    p.add_argument("--operator", default="")
-    p.add_argument("--checklist", default="standard", help="checklist template name")
+    p.add_argument("--colour", "--color", default="", help="e.g. grey")
+    p.add_argument("--seller-name", default="", help="the seller's name, as the report prints it")
+    p.add_argument("--seller-phone", default="", help="e.g. +33 6 12 34 56 78")
+    p.add_argument("--seller-email", default="", help="where the join link can be sent")
+    p.add_argument(
+        "--seller-lang",
+        default="fr",
+        help=" or ".join(lang.value for lang in Language)
+        + " (default: %(default)s): the phone page's and the report's language",
+    )
+    p.add_argument("--operator", default="", help="who runs the inspection")
+    p.add_argument(
+        "--checklist",
+        default="standard",
+        help="checklist template (default: %(default)s; see `inspector checklists`)",
+    )
     p.add_argument("--json", action="store_true", help="print the inspection as JSON")
 
     check_help = "check every photo against its SHA-256 (exit 3 if one is missing or altered)"
     p = add("list", cmd_list, "list inspections, newest first")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.add_argument("--check", action="store_true", help=check_help)
 
     p = add("show", cmd_show, "show one inspection and its captures")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the inspection as JSON")
     p.add_argument("--check", action="store_true", help=check_help)
 
     p = add("delete", cmd_delete, "delete an inspection and its photos")
-    p.add_argument("id")
+    p.add_argument("id", help="inspection id (or an unambiguous start of it)")
 
     p = add("checklists", cmd_checklists, "list checklist templates with their shots")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the templates as JSON")

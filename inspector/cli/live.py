@@ -15,10 +15,11 @@ from typing import Any
 
 import segno
 
-from inspector.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, AddCommand, error
+from inspector.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, AddCommand, CliError, error
 from inspector.cli.terminal import json_text, printable
 from inspector.config import IceServer, ServerSettings, resolve_data_dir
 from inspector.live import events
+from inspector.live.owner import running_server
 from inspector.live.tls import lan_addresses
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
@@ -133,20 +134,58 @@ def join_url(base: str, token: str) -> str:
     return f"{base.rstrip('/')}/j/{token}"
 
 
-def cmd_invite(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    with Store(resolve_data_dir(args.data_dir)) as store:
-        inspection = store.find_inspection(args.id)
-        token, expires_at = Invitations(store, settings.token_ttl_seconds).issue(inspection.id)
-        lifecycle.invited(store, inspection.id)
-    if settings.public_url:
-        base = settings.public_url
-    elif settings.lan:
+def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | None]:
+    """Where the join link points, and a warning to print with it (or None).
+
+    The link points at the server running on this data folder (``serve``, the
+    console, ``demo``): its own address, whatever port it took. An address given
+    on the command line wins (a proxy, a server started elsewhere).
+    """
+    running = running_server(data_dir)
+    if args.public_url:
+        if not args.public_url.startswith(("https://", "http://")):
+            raise ValueError("--public-url must start with https:// (or http:// for testing)")
+        return args.public_url.rstrip("/"), None
+    explicit = args.host is not None or args.port is not None
+    if running is not None and running.base_url and not explicit:
+        if args.lan and running.lan_url:
+            return running.lan_url, None
+        return running.base_url, None
+    if not explicit and not args.lan:
+        raise CliError(
+            f"no phone server is running on {data_dir}: start one with `inspector serve` "
+            "(or open the console), then invite again; or give the address phones reach "
+            "with --public-url (or --port)"
+        )
+    port = 8080 if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be between 0 and 65535, got {port}")
+    if args.lan:
         addresses = lan_addresses()
-        base = f"https://{addresses[0] if addresses else '127.0.0.1'}:{settings.port}"
+        base = f"https://{addresses[0] if addresses else '127.0.0.1'}:{port}"
     else:
-        base = f"http://{settings.host}:{settings.port}"
+        base = f"http://{args.host or '127.0.0.1'}:{port}"
+    warning = None
+    if running is None:
+        warning = (
+            f"no phone server is running on this data folder yet: the link works once "
+            f"`inspector serve --port {port}` (same data folder) runs"
+        )
+    return base, warning
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    data_dir = resolve_data_dir(args.data_dir)
+    with Store(data_dir) as store:
+        inspection = store.find_inspection(args.id)
+        base, warning = _invite_base(args, data_dir)
+        token, expires_at = Invitations(store, ServerSettings().token_ttl_seconds).issue(
+            inspection.id
+        )
+        lifecycle.invited(store, inspection.id)
     url = join_url(base, token)
+    if warning:
+        error(warning, prefix="warning")
     if args.json:
         print(
             json.dumps(
@@ -160,11 +199,10 @@ def cmd_invite(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Join link for inspection {inspection.id} (valid until "
-        f"{expires_at.astimezone():%Y-%m-%d %H:%M}):\n{url}\n"
+        f"{expires_at.astimezone():%Y-%m-%d %H:%M %Z}):\n{url}\n"
     )
     if not args.no_qr:
         segno.make(url, error="m").terminal(out=sys.stdout, compact=True)
-    print("The phone server must be running with the same data directory: inspector serve")
     return 0
 
 
@@ -249,7 +287,7 @@ def run_demo(
                     "model": "308",
                     "year": 2019,
                     "plate": "AB-123-CD",
-                    "vin": "VF3LBYHZPKS123456",
+                    "vin": "VF3LBYHZ1KS123456",
                     "mileage": 84500,
                     "fuel": "diesel",
                     "colour": "gris",
@@ -326,11 +364,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _server_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    p.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this computer only)",
+    )
+    p.add_argument(
+        "--port", type=int, default=8080, help="port (default: %(default)s; 0 picks a free one)"
+    )
     p.add_argument("--lan", action="store_true", help="serve HTTPS for phones on this network")
-    p.add_argument("--public-url", default=None, help="public base URL behind a TLS proxy")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--public-url",
+        default=None,
+        help="the public base URL phones use, behind a TLS reverse proxy (e.g. "
+        "https://inspect.example.com)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON lines instead of sentences")
+    _ice_option(p)
+
+
+def _ice_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ice-server",
         action="append",
@@ -347,18 +400,57 @@ def register(add: AddCommand) -> None:
     p = add("serve", cmd_serve, "run the phone server headless")
     _server_options(p)
     p.add_argument("--autopilot", action="store_true", help="self-inspection: no operator")
-    p.add_argument("--new-inspection", action="store_true", help="create one and print its link")
-    p.add_argument("--checklist", default="standard")
+    p.add_argument(
+        "--new-inspection", action="store_true", help="create an inspection and print its link"
+    )
+    p.add_argument(
+        "--checklist",
+        default="standard",
+        help="checklist template of --new-inspection (default: %(default)s)",
+    )
 
-    p = add("invite", cmd_invite, "print an inspection's join link and QR code")
-    p.add_argument("id")
-    _server_options(p)
+    p = add(
+        "invite",
+        cmd_invite,
+        "print an inspection's join link and QR code, for the phone server running on "
+        "this data folder",
+    )
+    p.add_argument("id", help="the inspection (its id, or the start of it)")
+    p.add_argument(
+        "--host",
+        default=None,
+        help="the address phones reach, when the link must not point at the running server",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="the port phones reach (default: the running server's)",
+    )
+    p.add_argument(
+        "--lan",
+        action="store_true",
+        help="the running server's address on this network (it runs with --lan)",
+    )
+    p.add_argument(
+        "--public-url",
+        default=None,
+        help="the public base URL phones use, behind a TLS reverse proxy",
+    )
+    p.add_argument("--json", action="store_true", help="print the link as JSON")
     p.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
 
     p = add("revoke", cmd_revoke, "revoke every join link of an inspection")
-    p.add_argument("id")
+    p.add_argument("id", help="the inspection (its id, or the start of it)")
 
     p = add("demo", cmd_demo, "the whole product headless with a simulated phone")
-    p.add_argument("-o", "--output", default=None, help="where to write the report PDF")
-    p.add_argument("--checklist", default="standard", help="checklist template to walk")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="where to write the report PDF (default: in the data folder)",
+    )
+    p.add_argument(
+        "--checklist", default="standard", help="checklist template to walk (default: %(default)s)"
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")

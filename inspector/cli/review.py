@@ -50,6 +50,8 @@ def _output(path: str, suffix: str) -> Path:
         fail(f"{out} is a folder; give a file name ending in {suffix}")
     if out.suffix.lower() != suffix:
         fail(f"the output file must end in {suffix}: {out}")
+    if not out.parent.is_dir():  # a typo in a path must not quietly create folders
+        fail(f"the folder {out.parent} does not exist; create it first, or choose another")
     return out
 
 
@@ -161,7 +163,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(
             printable(
                 f"OK: {path.name} is intact (inspection {result.inspection_id}, "
-                f"{len(result.verified)} files match the manifest)"
+                f"{_files_match(len(result.verified))} the manifest)"
             )
         )
     else:
@@ -174,12 +176,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _files_match(n: int) -> str:
+    return f"{n} file matches" if n == 1 else f"{n} files match"
+
+
 def register(add: AddCommand) -> None:
     """Add report, export, import and verify to the ``inspector`` parser."""
     p = add("report", cmd_report, "write the PDF report of an inspection")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
-    p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE.pdf", help="the PDF file to write"
+    )
+    p.add_argument(
+        "--lang", choices=LANGS, default="fr", help="report language (default: %(default)s)"
+    )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument(
         "--allow-incomplete",
@@ -190,14 +200,21 @@ def register(add: AddCommand) -> None:
 
     p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.zip")
-    p.add_argument("--lang", choices=LANGS, default="fr", help="language of the report inside")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE.zip", help="the bundle file to write"
+    )
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default="fr",
+        help="language of the report inside (default: %(default)s)",
+    )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument("--no-report", action="store_true", help="leave the PDF report out")
 
     p = add("import", cmd_import, "import an inspection bundle into the data directory")
-    p.add_argument("bundle", metavar="FILE.zip")
+    p.add_argument("bundle", metavar="FILE.zip", help="the bundle to import")
 
     p = add("verify", cmd_verify, "check a bundle: exit 0 if intact, else name each problem")
-    p.add_argument("bundle", metavar="FILE.zip")
+    p.add_argument("bundle", metavar="FILE.zip", help="the bundle to check")
     p.add_argument("--json", action="store_true", help="print the result as JSON")

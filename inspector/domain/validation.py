@@ -9,6 +9,7 @@ warnings rather than errors.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -49,6 +50,41 @@ class ValidationError(ValueError):
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
         self.message = message
+
+
+class InvalidFields(ValidationError):
+    """Several fields are wrong: every one of them (``errors``, in form order).
+
+    A form shows them all at once, so a bad VIN does not hide a negative
+    mileage; ``field`` and ``message`` are the first one's.
+    """
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        flat = [e for error in errors for e in getattr(error, "errors", [error])]
+        ValueError.__init__(self, "; ".join(str(e) for e in flat))
+        self.field, self.message = flat[0].field, flat[0].message
+        self.errors = flat
+
+
+class FieldChecks:
+    """Runs checks, keeping every failure instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def __call__(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as exc:
+            self.errors.append(exc)
+            return None
+
+    def raise_any(self) -> None:
+        """Raise what failed: the one error, or :class:`InvalidFields` for several."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidFields(self.errors)
 
 
 @dataclass
@@ -219,18 +255,21 @@ def check_vehicle(
     fuel: str | None = None,
     colour: str = "",
 ) -> Checked[Vehicle]:
-    """Build a validated Vehicle from raw user input."""
-    checked_vin = check_vin(vin)
-    vehicle = Vehicle(
-        make=check_text("make", make, MAKE_MAX),
-        model=check_text("model", model, MODEL_MAX),
-        year=check_year(year),
-        plate=check_plate(plate),
-        vin=checked_vin.value,
-        mileage_km=check_mileage(mileage),
-        fuel=check_fuel(fuel),
-        colour=check_text("colour", colour, COLOUR_MAX),
-    )
+    """Build a validated Vehicle from raw user input; every bad field is reported."""
+    check = FieldChecks()
+    checked_vin = check(check_vin, vin)
+    values: dict[str, Any] = {
+        "make": check(check_text, "make", make, MAKE_MAX),
+        "model": check(check_text, "model", model, MODEL_MAX),
+        "year": check(check_year, year),
+        "plate": check(check_plate, plate),
+        "mileage_km": check(check_mileage, mileage),
+        "fuel": check(check_fuel, fuel),
+        "colour": check(check_text, "colour", colour, COLOUR_MAX),
+    }
+    check.raise_any()
+    assert checked_vin is not None
+    vehicle = Vehicle(vin=checked_vin.value, **values)
     if not vehicle.make and not vehicle.plate and not vehicle.vin:
         raise ValidationError("vehicle", "give at least a make, a plate or a VIN")
     return Checked(vehicle, checked_vin.warnings)
@@ -239,10 +278,13 @@ def check_vehicle(
 def check_seller(
     *, name: str = "", phone: str = "", email: str = "", language: str = "fr"
 ) -> Seller:
-    """Build a validated Seller from raw user input."""
-    return Seller(
-        name=check_text("seller name", name, SELLER_NAME_MAX),
-        phone=check_phone(phone),
-        email=check_email(email),
-        language=check_language(language),
-    )
+    """Build a validated Seller from raw user input; every bad field is reported."""
+    check = FieldChecks()
+    values: dict[str, Any] = {
+        "name": check(check_text, "seller name", name, SELLER_NAME_MAX),
+        "phone": check(check_phone, phone),
+        "email": check(check_email, email),
+        "language": check(check_language, language),
+    }
+    check.raise_any()
+    return Seller(**values)

@@ -194,6 +194,7 @@ class Engine:
         self._server = listening.server
         self.port = listening.port
         self.base_url, self.lan_url = listening.base_url, listening.lan_url
+        self._live_lock.announce(self.base_url, self.lan_url)
         loop = asyncio.get_running_loop()
         self._background = [
             loop.create_task(

@@ -7,7 +7,11 @@ two phones drive one inspection at once. Anything that runs live sessions
 exclusive lock on ``DATA_DIR/live.lock`` and keeps it while its engine runs.
 The kernel releases it when the process ends, however it ends (a ``SIGKILL``
 included), so a lock never outlives its holder. The holder writes its pid in
-the file: a second process is told who serves the folder.
+the file: a second process is told who serves the folder. Once it listens it
+also writes where phones reach it (:meth:`LiveLock.announce`), so ``inspector
+invite`` prints a link to the server actually running (:func:`running_server`),
+never to a port nobody listens on; a record whose holder died is never read,
+since its lock is free.
 
 Holding the lock also means no other process has a call going on this folder:
 an inspection still marked "live" is the trace of a call a crash interrupted
@@ -20,8 +24,10 @@ taken and a warning is logged.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -31,7 +37,7 @@ try:
 except ImportError:  # pragma: no cover - not on the platforms we test
     fcntl = None
 
-__all__ = ["LOCK_NAME", "DataDirBusy", "LiveLock"]
+__all__ = ["LOCK_NAME", "DataDirBusy", "LiveLock", "RunningServer", "running_server"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,15 @@ LOCK_NAME = "live.lock"
 
 class DataDirBusy(Exception):
     """Another process runs the live sessions of this data folder; the message says which."""
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """The process serving a data folder, and where phones reach it."""
+
+    pid: int | None
+    base_url: str | None  # what join links start with; None until it listens
+    lan_url: str | None
 
 
 class LiveLock:
@@ -81,6 +96,15 @@ class LiveLock:
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
 
+    def announce(self, base_url: str, lan_url: str | None) -> None:
+        """Record where phones reach this holder (after its pid, in the lock file)."""
+        if self._fd is None:
+            return
+        record = json.dumps({"base_url": base_url, "lan_url": lan_url})
+        with contextlib.suppress(OSError):  # information, not the lock
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, f"{os.getpid()}\n{record}\n".encode(), 0)
+
     def release(self) -> None:
         """Give the lock up (closing the file releases it); safe to call twice."""
         fd, self._fd = self._fd, None
@@ -90,9 +114,45 @@ class LiveLock:
             os.close(fd)
 
 
-def _read_pid(fd: int) -> int | None:
+def running_server(data_dir: Path) -> RunningServer | None:
+    """The process running this folder's live sessions, or None when none runs.
+
+    Never creates anything; a lock file left by a process that died is free, so
+    what it says is ignored.
+    """
+    if fcntl is None:  # pragma: no cover
+        return None
     try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else None
+        fd = os.open(Path(data_dir) / LOCK_NAME, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:  # held: someone serves the folder
+            pass
+        else:
+            return None
+        lines = _read(fd).splitlines()
+    finally:
+        os.close(fd)
+    pid = int(lines[0]) if lines and lines[0].strip().isdigit() else None
+    base_url = lan_url = None
+    if len(lines) > 1:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            record = json.loads(lines[1])
+            base_url = str(record["base_url"]) if record.get("base_url") else None
+            lan_url = str(record["lan_url"]) if record.get("lan_url") else None
+    return RunningServer(pid, base_url, lan_url)
+
+
+def _read(fd: int) -> str:
+    try:
+        return os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _read_pid(fd: int) -> int | None:
+    text = _read(fd).split("\n", 1)[0].strip()
+    return int(text) if text.isdigit() else None

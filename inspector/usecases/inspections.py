@@ -14,6 +14,7 @@ from inspector.domain.models import Capture, Inspection
 from inspector.domain.validation import (
     NOTES_MAX,
     PERSON_MAX,
+    FieldChecks,
     check_seller,
     check_text,
     check_vehicle,
@@ -34,14 +35,20 @@ def create_inspection(
 ) -> tuple[Inspection, list[str]]:
     """Validate input, then create a draft inspection; returns it with any warnings."""
     template = load_checklist(checklist)
-    checked = check_vehicle(**vehicle)
+    check = FieldChecks()  # every bad field at once, not the first one only
+    checked = check(check_vehicle, **vehicle)
+    checked_seller = check(check_seller, **seller)
+    checked_operator = check(check_text, "operator", operator, PERSON_MAX)
+    checked_notes = check(check_text, "notes", notes, NOTES_MAX, multiline=True)
+    check.raise_any()
+    assert checked is not None and checked_seller is not None
     inspection = Inspection(
         id=new_id(),
         checklist=template.id,
         vehicle=checked.value,
-        seller=check_seller(**seller),
-        operator=check_text("operator", operator, PERSON_MAX),
-        notes=check_text("notes", notes, NOTES_MAX, multiline=True),
+        seller=checked_seller,
+        operator=checked_operator or "",
+        notes=checked_notes or "",
     )
     store.create_inspection(inspection)
     return inspection, checked.warnings

@@ -10,7 +10,7 @@ status never goes back); an illegal jump raises
 
 Issuing a report (``inspector report``, ``inspector export`` with its report,
 the console's export) is what marks an inspection reported: writing the PDF
-itself changes nothing.
+itself changes nothing, and a report without a single photo marks nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from inspector.domain.checklist import load_checklist
 from inspector.domain.models import InspectionStatus
 from inspector.domain.progress import progress
 from inspector.storage.spool import LiveWriter
+from inspector.storage.store import Store
 
 __all__ = [
     "StatusWriter",
@@ -71,9 +72,15 @@ def reviewed(writer: StatusWriter, inspection_id: str) -> bool:
     return _apply(writer, inspection_id, rules.REVIEWED)
 
 
-def reported(writer: StatusWriter, inspection_id: str) -> bool:
-    """A report was issued; it implies the review is finished."""
-    return _apply(writer, inspection_id, rules.REPORTED)
+def reported(store: Store, inspection_id: str) -> bool:
+    """A report was issued; it implies the review is finished.
+
+    A report of an inspection without a single photo reports nothing: its status
+    stays where it is (False), so the list never shows "reported" for it.
+    """
+    if not store.captures(inspection_id):
+        return False
+    return _apply(store, inspection_id, rules.REPORTED)
 
 
 def restore_after_interruption(writer: LiveWriter, inspection_id: str) -> InspectionStatus | None:

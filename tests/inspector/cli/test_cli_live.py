@@ -132,6 +132,59 @@ def test_invite_prints_link_and_qr_then_revoke(
     assert "--public-url" in capsys.readouterr().err
 
 
+def test_invite_with_no_server_running_says_how_to_start_one(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new", "--make", "Fiat"]) == 0
+    inspection_id = capsys.readouterr().out.strip()
+    assert main(["invite", inspection_id]) == 1
+    err = capsys.readouterr().err
+    assert "no phone server is running" in err and "inspector serve" in err, err
+    with Store(data_dir) as store:  # no link issued: the draft stays a draft
+        assert store.get_inspection(inspection_id).status.value == "draft"
+    # An explicit address is trusted, with a warning that nothing listens there yet.
+    assert main(["invite", inspection_id, "--port", "9000", "--no-qr"]) == 0
+    out, err = capsys.readouterr()
+    assert "http://127.0.0.1:9000/j/" in out
+    assert "warning: no phone server is running" in err and "--port 9000" in err
+
+
+@pytest.mark.timeout(90)
+def test_invite_points_at_the_server_running_on_the_folder(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve --port 0` takes a free port: invite's link must use it, not 8080."""
+    assert main(["new", "--make", "Fiat"]) == 0
+    inspection_id = capsys.readouterr().out.strip()
+    proc = _serve(data_dir)
+    assert proc.stdout is not None
+    try:
+        url = _read_event(proc.stdout, "listening")["url"]
+        assert not url.endswith(":8080")
+        assert main(["invite", inspection_id, "--json"]) == 0
+        link = json.loads(capsys.readouterr().out)
+        assert link["join_url"].startswith(f"{url}/j/")
+
+        async def join() -> int:
+            import aiohttp
+
+            async with aiohttp.ClientSession() as http, http.get(link["join_url"]) as page:
+                return page.status
+
+        assert asyncio.run(join()) == 200  # the link works on the running server
+        proc.send_signal(signal.SIGKILL)  # dies without a word: its record must not be trusted
+        proc.wait(10)
+        assert main(["invite", inspection_id]) == 1
+        assert "no phone server is running" in capsys.readouterr().err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
 @pytest.mark.timeout(120)
 def test_demo_walks_a_checklist_and_writes_a_report(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -82,7 +82,7 @@ def test_every_command_on_a_damaged_database_says_so_in_one_line(
         ["list"],
         ["show", inspection_id],
         ["delete", inspection_id],
-        ["invite", inspection_id, "--no-qr"],
+        ["invite", inspection_id, "--no-qr", "--port", "9000"],
         ["revoke", inspection_id],
         ["report", inspection_id, "-o", str(tmp_path / "r.pdf")],
         ["export", inspection_id, "-o", str(tmp_path / "e.zip")],
@@ -156,7 +156,10 @@ def test_a_lock_held_by_another_process_is_busy_not_a_crash(
     with Store(data_dir) as store:
         inspection, _, _ = make_inspection(store)
     with database_locked(data_dir / DB_NAME):
-        for argv in (["new", "--make", "Fiat"], ["invite", inspection.id, "--no-qr"]):
+        for argv in (
+            ["new", "--make", "Fiat"],
+            ["invite", inspection.id, "--no-qr", "--port", "9000"],
+        ):
             started = time.monotonic()
             code = main(argv)
             _, err = capsys.readouterr()
@@ -218,6 +221,7 @@ def test_a_read_only_data_folder_can_still_be_listed_shown_and_reported(
         assert main([*folder, "show", inspection.id]) == 0
         assert "Peugeot 308" in capsys.readouterr().out
         pdf = tmp_path / "out" / "report.pdf"
+        pdf.parent.mkdir()
         assert main([*folder, "report", inspection.id, "-o", str(pdf), "--allow-incomplete"]) == 0
         out, err = capsys.readouterr()
         assert out.strip() == str(pdf) and pdf.stat().st_size > 10_000

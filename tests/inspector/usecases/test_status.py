@@ -76,6 +76,7 @@ def test_an_inspection_goes_through_its_life(store: Store) -> None:
     assert lifecycle.captured(store, inspection_id)
     assert not lifecycle.live(store, inspection_id)  # another call to retake a photo
     assert lifecycle.reviewed(store, inspection_id)
+    photograph(store, inspection_id)
     assert lifecycle.reported(store, inspection_id)
     assert not lifecycle.reported(store, inspection_id)  # a report issued again
     assert not lifecycle.reviewed(store, inspection_id)  # never downgraded
@@ -85,8 +86,16 @@ def test_an_inspection_goes_through_its_life(store: Store) -> None:
 @pytest.mark.parametrize("start", [S.DRAFT, S.INVITED, S.LIVE, S.CAPTURED, S.REVIEWED])
 def test_a_report_may_be_issued_at_any_time(store: Store, start: S) -> None:
     inspection_id = make(store, start)
+    photograph(store, inspection_id, skip=2)  # incomplete: reported all the same
     assert lifecycle.reported(store, inspection_id)
     assert status_of(store, inspection_id) is S.REPORTED
+
+
+@pytest.mark.parametrize("start", [S.DRAFT, S.INVITED, S.CAPTURED])
+def test_a_report_without_a_single_photo_marks_nothing(store: Store, start: S) -> None:
+    inspection_id = make(store, start)
+    assert not lifecycle.reported(store, inspection_id)
+    assert status_of(store, inspection_id) is start
 
 
 @pytest.mark.parametrize("start", [S.DRAFT, S.LIVE])
@@ -138,7 +147,8 @@ def test_a_spooled_change_still_obeys_the_table_when_written(store: Store) -> No
     writer = LiveWriter(store, busy_timeout=0.1)
     with held_lock(store):
         assert lifecycle.live(writer, inspection_id)  # spooled: it will move if still legal
-    lifecycle.reported(store, inspection_id)  # meanwhile, from another process
+    photograph(store, inspection_id, skip=1)
+    assert lifecycle.reported(store, inspection_id)  # meanwhile, from another process
     result = writer.flush()
     assert (result.written, result.failed) == (1, ())
     assert status_of(store, inspection_id) is S.REPORTED  # no downgrade to live
@@ -191,11 +201,20 @@ def test_cli_report_and_export_issue_a_report(
     assert status_of(store, bare) is S.CAPTURED  # no report in that bundle
 
 
+def test_cli_export_of_an_inspection_without_photos_leaves_its_status(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = make(store, S.INVITED)
+    code, _, err = run_cli(capsys, "export", empty, "-o", str(tmp_path / "e.zip"))
+    assert code == 0, err
+    assert status_of(store, empty) is S.INVITED
+
+
 def test_cli_invite_marks_a_draft_invited_only(
     store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
     draft, live = make(store), make(store, S.LIVE)
     for inspection_id in (draft, live):
-        code, _, err = run_cli(capsys, "invite", inspection_id)
+        code, _, err = run_cli(capsys, "invite", inspection_id, "--port", "9000")
         assert code == 0, err
     assert (status_of(store, draft), status_of(store, live)) == (S.INVITED, S.LIVE)
