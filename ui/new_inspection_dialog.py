@@ -1,7 +1,8 @@
 """New inspection: vehicle and seller fields, checked with the core's validation rules.
 
 Each field is checked when it loses focus and again on OK; a bad value shows
-the rule's own message next to the field and keeps the dialog open. The
+the rule's own message under the field (never squeezing it) and keeps the
+dialog open; OK shows every bad field at once. Placeholders read as examples. The
 dialog only collects input: the caller creates the inspection (off the UI
 thread) with :func:`inspector.usecases.inspections.create_inspection`, which checks again.
 """
@@ -40,6 +41,7 @@ from inspector.domain.validation import (
     check_vin,
     check_year,
 )
+from ui.review._qt import alive
 
 __all__ = ["NewInspectionDialog"]
 
@@ -68,7 +70,12 @@ class NewInspectionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New inspection")
+        self.setMinimumWidth(720)
         self.fields: dict[str, _Field] = {}
+        self.vin_warning = QLabel("")  # the check digit's warning, under the VIN
+        self.vin_warning.setWordWrap(True)
+        self.vin_warning.setStyleSheet(WARNING_STYLE)
+        self.vin_warning.hide()
 
         def line(
             key: str, label: str, tip: str, check: Callable[[str], Any], placeholder: str = ""
@@ -91,7 +98,7 @@ class NewInspectionDialog(QDialog):
                     "Make",
                     "Manufacturer, e.g. Peugeot",
                     lambda v: check_text("make", v, MAKE_MAX),
-                    "Peugeot",
+                    "e.g. Peugeot",
                 )
             ),
         )
@@ -103,20 +110,20 @@ class NewInspectionDialog(QDialog):
                     "Model",
                     "Model, e.g. 308",
                     lambda v: check_text("model", v, MODEL_MAX),
-                    "308",
+                    "e.g. 308",
                 )
             ),
         )
         vehicle.addRow(
             "Year",
             self._with_message(
-                line("year", "Year", "Year of first registration", check_year, "2019")
+                line("year", "Year", "Year of first registration", check_year, "e.g. 2019")
             ),
         )
         vehicle.addRow(
             "Plate",
             self._with_message(
-                line("plate", "Plate", "Registration plate", check_plate, "AB-123-CD")
+                line("plate", "Plate", "Registration plate", check_plate, "e.g. AB-123-CD")
             ),
         )
         vehicle.addRow(
@@ -127,19 +134,20 @@ class NewInspectionDialog(QDialog):
                     "VIN",
                     "Vehicle identification number: 17 characters, no I, O or Q",
                     check_vin,
-                    "17 characters",
+                    "17 characters, e.g. VF3LBYHZ1KS123456",
                 )
             ),
         )
-        self.vin_warning = QLabel("")
-        self.vin_warning.setWordWrap(True)
-        self.vin_warning.setStyleSheet(WARNING_STYLE)
-        self.vin_warning.hide()
-        vehicle.addRow("", self.vin_warning)
         vehicle.addRow(
             "Mileage (km)",
             self._with_message(
-                line("mileage", "Mileage", "Odometer reading in kilometres", check_mileage, "84500")
+                line(
+                    "mileage",
+                    "Mileage",
+                    "Odometer reading in kilometres",
+                    check_mileage,
+                    "e.g. 84500",
+                )
             ),
         )
         self.fuel = QComboBox()
@@ -152,11 +160,16 @@ class NewInspectionDialog(QDialog):
             "Colour",
             self._with_message(
                 line(
-                    "colour", "Colour", "Body colour", lambda v: check_text("colour", v, COLOUR_MAX)
+                    "colour",
+                    "Colour",
+                    "Body colour",
+                    lambda v: check_text("colour", v, COLOUR_MAX),
+                    "e.g. grey",
                 )
             ),
         )
         self.vehicle_message = QLabel("")
+        self.vehicle_message.setWordWrap(True)
         self.vehicle_message.setStyleSheet(ERROR_STYLE)
         self.vehicle_message.hide()
         vehicle.addRow("", self.vehicle_message)
@@ -170,6 +183,7 @@ class NewInspectionDialog(QDialog):
                     "Name",
                     "The seller's name",
                     lambda v: check_text("seller name", v, SELLER_NAME_MAX),
+                    "e.g. Élodie Martin",
                 )
             ),
         )
@@ -181,7 +195,7 @@ class NewInspectionDialog(QDialog):
                     "Phone",
                     "The seller's mobile number (to send the link by SMS)",
                     check_phone,
-                    "+33 6 12 34 56 78",
+                    "e.g. +33 6 12 34 56 78",
                 )
             ),
         )
@@ -189,7 +203,11 @@ class NewInspectionDialog(QDialog):
             "E-mail",
             self._with_message(
                 line(
-                    "email", "E-mail", "The seller's e-mail address (to send the link)", check_email
+                    "email",
+                    "E-mail",
+                    "The seller's e-mail address (to send the link)",
+                    check_email,
+                    "e.g. elodie.martin@example.com",
                 )
             ),
         )
@@ -240,13 +258,16 @@ class NewInspectionDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _with_message(self, editor: QLineEdit) -> QWidget:
-        """The editor with its error message right beside it."""
+        """The editor at its full width, its error message (wrapped, whole) under it."""
         field = self.fields[editor.objectName()]
         box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(editor, 3)
-        row.addWidget(field.message, 2)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(editor)
+        column.addWidget(field.message)
+        if editor.objectName() == "vin":
+            column.addWidget(self.vin_warning)
         return box
 
     # -- checking ---------------------------------------------------------------------
@@ -267,13 +288,25 @@ class NewInspectionDialog(QDialog):
             field.editor.setStyleSheet("border: 1px solid #c83232;")
             if key == "vin":
                 self.vin_warning.hide()
+            self._fit()
             return False
         self._clear_field(key)
         if key == "vin":
             warnings = getattr(result, "warnings", [])
             self.vin_warning.setText("\n".join(warnings))
             self.vin_warning.setVisible(bool(warnings))
+            self._fit()
         return True
+
+    def _fit(self) -> None:
+        """Grow the dialog so every wrapped message shows whole (never cut, never squeezed)."""
+        if not alive(self):  # a field losing focus as the dialog is destroyed
+            return
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def message_for(self, key: str) -> str:
         """The error shown next to a field ("" when it is fine)."""

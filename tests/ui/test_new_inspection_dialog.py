@@ -110,3 +110,37 @@ def test_main_window_creates_an_inspection_through_the_dialog(
     assert window.pages.currentWidget() is window.live
     qtbot.waitUntil(lambda: bool(window.live.invite.join_url), timeout=5000)
     qtbot.waitUntil(lambda: not alive(dialog), timeout=5000)  # not kept, one per inspection
+
+
+def test_every_error_shows_whole_under_its_field_without_squeezing_it(qtbot: QtBot) -> None:
+    dialog = make_dialog(qtbot)
+    vin = dialog.fields["vin"].editor
+    qtbot.waitExposed(dialog)
+    widths = {key: f.editor.width() for key, f in dialog.fields.items()}
+    fill(qtbot, dialog, vin="VF3LBYHZPKS1234", mileage="-5", year="1700")
+    assert not dialog.validate()
+    qtbot.wait(50)  # the layout settles
+    shown = {k for k in dialog.fields if dialog.message_for(k)}
+    assert {"vin", "mileage", "year"} <= shown  # a bad VIN hides nothing else
+    for key in ("vin", "mileage", "year"):
+        field = dialog.fields[key]
+        assert field.editor.width() == widths[key]  # the field keeps its size
+        assert field.editor.width() >= 150
+        message = field.message
+        # Under the field, as wide as it, and tall enough for its wrapped text.
+        assert message.geometry().top() >= field.editor.geometry().bottom()
+        assert message.width() >= field.editor.width() - 1
+        assert message.height() >= message.heightForWidth(message.width())
+    fill(qtbot, dialog, vin="VF3LBYHZPKS123456")
+    dialog.fields["vin"].editor.editingFinished.emit()
+    warning = dialog.vin_warning
+    assert warning.isVisible() and "check digit" in warning.text()
+    assert warning.height() >= warning.heightForWidth(warning.width())  # not cut
+    assert vin.width() == widths["vin"]
+
+
+def test_placeholders_read_as_examples(qtbot: QtBot) -> None:
+    dialog = make_dialog(qtbot)
+    for key, field in dialog.fields.items():
+        text = field.editor.placeholderText()
+        assert not text or "e.g." in text, (key, text)
