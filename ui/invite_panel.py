@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
+import ipaddress
+from datetime import datetime
+from urllib.parse import quote, urlsplit
 
 import segno
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 from inspector.live import events as ev
 from ui.crossing import run_task
 
-__all__ = ["InvitePanel", "describe_device", "mailto_url", "qr_image"]
+__all__ = ["InvitePanel", "describe_device", "is_loopback", "mailto_url", "qr_image"]
 
 QR_SIDE = 132
 
@@ -52,6 +54,25 @@ def mailto_url(email: str, join_url: str, vehicle: str, language: str = "fr") ->
             f"phone, next to the car:\n{join_url}\n\nThank you!"
         )
     return QUrl(f"mailto:{quote(email, safe='@')}?subject={quote(subject)}&body={quote(body)}")
+
+
+def is_loopback(url: str) -> bool:
+    """True when only this computer can open the link (127.0.0.1, localhost, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def local_time(iso: str) -> str:
+    """An ISO time (UTC in the event) as the operator's local wall-clock time."""
+    try:
+        return f"{datetime.fromisoformat(iso).astimezone():%Y-%m-%d %H:%M}"
+    except ValueError:
+        return iso
 
 
 def describe_device(event: ev.PhoneJoined) -> str:
@@ -98,6 +119,7 @@ class InvitePanel(QWidget):
 
     invite_requested = Signal()
     revoke_requested = Signal()
+    lan_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +127,7 @@ class InvitePanel(QWidget):
         self.email = ""
         self.vehicle = ""
         self.language = "fr"
+        self.phone_joined = False
         self.qr = QLabel()
         self.qr.setFixedSize(QR_SIDE, QR_SIDE)
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -124,13 +147,24 @@ class InvitePanel(QWidget):
         self.new_button = QPushButton("New link")
         self.new_button.setToolTip("Make a new join link (the old one stops working)")
         self.new_button.clicked.connect(self.invite_requested)
+        self.unreachable = QLabel(
+            "This link only opens on this computer: a phone cannot reach it. Use LAN "
+            "mode for phones on this network (or start the console behind a public URL)."
+        )
+        self.unreachable.setWordWrap(True)
+        self.unreachable.setStyleSheet("color: #b07800; font-weight: bold;")
+        self.lan_button = QPushButton("Use LAN mode")
+        self.lan_button.setToolTip(
+            "Restart the phone server with HTTPS on the local network and make a new link"
+        )
+        self.lan_button.clicked.connect(self.lan_requested)
         self.lan = QLabel("")
         self.lan.setToolTip("The console's address on the local network (LAN mode)")
         self.lan.setWordWrap(True)
         self.phone = QLabel("Phone: not joined")
         self.phone.setWordWrap(True)
         self.phone.setToolTip("Whether the seller's phone is connected, and which one")
-        for w in (self.copy_button, self.mail_button, self.new_button):
+        for w in (self.copy_button, self.mail_button, self.new_button, self.lan_button):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         buttons = QVBoxLayout()
         buttons.addWidget(self.copy_button)
@@ -143,10 +177,13 @@ class InvitePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.link)
         layout.addWidget(self.expires)
+        layout.addWidget(self.unreachable)
+        layout.addWidget(self.lan_button)
         layout.addLayout(top)
         layout.addWidget(self.lan)
         layout.addWidget(self.phone)
         self.set_lan_url(None)
+        self._show_reach()
         self._update_buttons()
 
     def set_recipient(self, email: str, vehicle: str, language: str) -> None:
@@ -161,18 +198,26 @@ class InvitePanel(QWidget):
         self.join_url = invite.join_url
         self.link.setText(invite.join_url)
         self.link.setCursorPosition(0)
-        self.expires.setText(f"Valid until {invite.expires_at[:16].replace('T', ' ')} UTC")
+        self.expires.setText(f"Valid until {local_time(invite.expires_at)}")
+        self._show_reach()
         self.qr.setText("…")
         url = invite.join_url
         run_task(lambda: qr_image(url), lambda img: self._show_qr(url, img))
         self._update_buttons()
 
+    def _show_reach(self) -> None:
+        loopback = bool(self.join_url) and is_loopback(self.join_url)
+        self.unreachable.setVisible(loopback)
+        self.lan_button.setVisible(loopback)
+
     def on_phone_joined(self, event: ev.PhoneJoined) -> None:
+        self.phone_joined = True
         self.phone.setText(f"Phone joined: {describe_device(event)}")
         self.phone.setStyleSheet("color: #1e8c46; font-weight: bold;")
         self.qr.hide()  # the seller is in: give the room back to the live controls
 
     def on_phone_left(self, event: ev.PhoneLeft) -> None:
+        self.phone_joined = False
         self.phone.setText(f"Phone left ({event.reason})")
         self.phone.setStyleSheet("color: #c83232;")
         self.qr.show()

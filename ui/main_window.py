@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
             lambda e: None if e.inspection_id else self.statusBar().showMessage(e.message, 10000)
         )
         self.bridge.event.connect(self._on_engine_event)
+        self.live.invite.lan_requested.connect(self._use_lan_now)
 
     def _show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
@@ -418,6 +419,38 @@ class MainWindow(QMainWindow):
     def _set_lan(self, on: bool) -> None:
         settings.set_value("server/lan", bool(on))
         self.statusBar().showMessage("LAN mode takes effect when the console restarts", 8000)
+
+    def _use_lan_now(self) -> None:
+        """One click from a loopback link: serve on the local network, make a new link."""
+        if self.live.invite.phone_joined:
+            self.statusBar().showMessage("A phone is connected: end the call first", 8000)
+            return
+        settings.set_value("server/lan", True)
+        self.lan_action.blockSignals(True)
+        self.lan_action.setChecked(True)
+        self.lan_action.blockSignals(False)
+        self.server_label.setText("Server: restarting in LAN mode…")
+        self.live.invite.lan_button.setEnabled(False)
+        engine, starting = self.engine, self._engine_starting
+        starting.clear()
+
+        def restart() -> str:
+            try:
+                return engine.restart_on_lan(timeout=15.0)
+            finally:
+                starting.set()
+
+        def restarted(url: str) -> None:
+            self.live.invite.lan_button.setEnabled(True)
+            self._engine_started(url)
+            if self.live.inspection is not None:
+                self.live.request_invite()  # the old link pointed at loopback
+
+        def failed(exc: BaseException) -> None:
+            self.live.invite.lan_button.setEnabled(True)
+            self._engine_failed(exc)
+
+        run_task(restart, restarted, failed)
 
     def _set_phrase_language(self, code: str) -> None:
         settings.set_value("live/phrase_language", code)

@@ -455,6 +455,18 @@ class Engine:
         with self._lock:
             self.auto_advance = on
 
+    def restart_on_lan(self, timeout: float = 15.0) -> str:
+        """Stop, then serve HTTPS on the local network (any thread but the engine's).
+
+        Phones cannot open a loopback link; the console offers this in one click
+        while no phone is connected. Every open session ends (a phone that was
+        on loopback could only be this computer's own demo phone).
+        """
+        self.stop()
+        with self._lock:
+            self.settings = dataclasses.replace(self.settings, lan=True)
+        return self.start_on_any_port(timeout)
+
     def start_on_any_port(self, timeout: float = 15.0) -> str:
         """``start()``; when the configured port is taken, start on a free one instead."""
         try:

@@ -310,3 +310,37 @@ def test_the_console_says_which_process_serves_its_folder(
         serve.send_signal(signal.SIGINT)
         serve.wait(15)
         serve.stdout.close()
+
+
+def test_a_loopback_link_says_so_and_lan_mode_is_one_click_away(
+    qtbot: QtBot,
+    make_main_window: Callable[[], MainWindow],
+    store: Store,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    from inspector.live.tls import lan_addresses
+    from ui.invite_panel import is_loopback
+
+    inspection, _ = create_inspection(
+        store, checklist="quick", vehicle=vehicle_input, seller=seller_input
+    )
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
+    window.open_inspection(inspection.id)
+    invite = window.live.invite
+    qtbot.waitUntil(lambda: bool(invite.join_url), timeout=10000)
+    assert is_loopback(invite.join_url)
+    assert invite.unreachable.isVisible() and "phone cannot reach it" in invite.unreachable.text()
+    assert invite.lan_button.isVisible()
+    assert "UTC" not in invite.expires.text()  # the operator's own time
+    if not lan_addresses():
+        pytest.skip("this machine has no LAN address to serve on")
+    old = invite.join_url
+    qtbot.mouseClick(invite.lan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: invite.join_url != old, timeout=20000)
+    assert invite.join_url.startswith("https://") and not is_loopback(invite.join_url)
+    assert not invite.unreachable.isVisible() and not invite.lan_button.isVisible()
+    assert window.engine.settings.lan is True and settings.value("server/lan") is True
+    assert window.lan_action.isChecked()
