@@ -174,6 +174,9 @@ class ChecklistPanel(QWidget):
         self.title = QLabel("Checklist")
         self.title.setStyleSheet("font-weight: bold;")
         self.progress = QProgressBar()
+        self.progress.setTextVisible(False)  # text drawn over the fill is cut by it
+        self.progress.setMaximumHeight(8)
+        self.progress_label = QLabel("")
         self.progress.setFormat("%v / %m required shots")
         self.progress.setToolTip("Required shots with a usable photo")
         self.tree = QTreeWidget()
@@ -201,6 +204,7 @@ class ChecklistPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
+        layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.tree, 1)
         layout.addLayout(nav)
@@ -235,6 +239,7 @@ class ChecklistPanel(QWidget):
         if board is None:
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
+            self.progress_label.setText("")
             return
         groups: dict[str, QTreeWidgetItem] = {}
         bold = QFont(self.font())
@@ -278,13 +283,15 @@ class ChecklistPanel(QWidget):
                 else QBrush(Qt.BrushStyle.NoBrush),
             )
             label = STATE_LABELS[state] + (" — current shot" if current else "")
-            item.setToolTip(0, f"{label}\n{shot.instruction.get(self.language)}")
+            # The full title first: a long one is elided in a narrow panel.
+            item.setToolTip(0, f"{item.text(0)}\n{label}\n{shot.instruction.get(self.language)}")
             item.setData(0, Qt.ItemDataRole.AccessibleDescriptionRole, label)
         if board.current in self._items:
             self.tree.scrollToItem(self._items[board.current])
         done, required = board.progress()
         self.progress.setRange(0, max(required, 1))
         self.progress.setValue(done)
+        self.progress_label.setText(f"{done} / {required} required shots")
 
     def item_for(self, shot_id: str) -> QTreeWidgetItem | None:
         return self._items.get(shot_id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,7 +32,13 @@ class InspectionRow:
 
 
 class InspectionsView(QWidget):
-    """Searchable table of inspections; fed rows, never reads the store itself."""
+    """Searchable table of inspections; fed rows, never reads the store itself.
+
+    Empty, it shows what to do first (a big "New inspection" button and how a
+    call goes) instead of a blank table.
+    """
+
+    new_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,15 +60,45 @@ class InspectionsView(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
-        self.empty = QLabel("No inspections yet.")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.new_button = QPushButton("New inspection…")
+        self.new_button.setToolTip("Create an inspection: the vehicle, the seller (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_requested)
+        self.empty = QWidget()
+        self.empty.setObjectName("first_run")
+        hint = QLabel(
+            "<h2>No inspections yet</h2>"
+            "<p>Start with <b>New inspection</b>: the vehicle and the seller.<br>"
+            "The console then shows a join link and a QR code: the seller opens it on "
+            "the phone, next to the car,<br>and you guide them shot by shot while the "
+            "photos arrive here.</p>"
+            "<p>No phone at hand? Open the inspection and use <b>Live ▸ Demo phone</b> "
+            "(Ctrl+Shift+D).</p>"
+        )
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        self.first_new_button = QPushButton("New inspection…")
+        self.first_new_button.setToolTip(self.new_button.toolTip())
+        self.first_new_button.setMinimumSize(260, 56)
+        big = self.first_new_button.font()
+        big.setPointSizeF(big.pointSizeF() * 1.4)
+        big.setBold(True)
+        self.first_new_button.setFont(big)
+        self.first_new_button.setDefault(True)
+        self.first_new_button.clicked.connect(self.new_requested)
+        first = QVBoxLayout(self.empty)
+        first.addStretch(1)
+        first.addWidget(hint)
+        first.addWidget(self.first_new_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        first.addStretch(2)
         layout = QVBoxLayout(self)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.status)
+        filters.addWidget(self.new_button)
         layout.addLayout(filters)
         layout.addWidget(self.table)
         layout.addWidget(self.empty)
+        self.empty.hide()  # until the first rows say whether there is any
 
     def set_rows(self, rows: list[InspectionRow]) -> None:
         self._rows = rows
@@ -81,6 +118,7 @@ class InspectionsView(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, i.id)
                 self.table.setItem(r, c, item)
         self.empty.setVisible(not rows)
+        self.table.setVisible(bool(rows))  # the first-run page instead of an empty grid
         self._apply_filter(self.search.text())
 
     def _apply_filter(self, text: str) -> None:

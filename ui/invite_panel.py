@@ -206,18 +206,21 @@ class InvitePanel(QWidget):
         self._update_buttons()
 
     def _show_reach(self) -> None:
-        loopback = bool(self.join_url) and is_loopback(self.join_url)
+        # Once a phone is in (this computer's demo phone), the warning has done its job.
+        loopback = bool(self.join_url) and is_loopback(self.join_url) and not self.phone_joined
         self.unreachable.setVisible(loopback)
         self.lan_button.setVisible(loopback)
 
     def on_phone_joined(self, event: ev.PhoneJoined) -> None:
         self.phone_joined = True
+        self._show_reach()
         self.phone.setText(f"Phone joined: {describe_device(event)}")
         self.phone.setStyleSheet("color: #1e8c46; font-weight: bold;")
         self.qr.hide()  # the seller is in: give the room back to the live controls
 
     def on_phone_left(self, event: ev.PhoneLeft) -> None:
         self.phone_joined = False
+        self._show_reach()
         self.phone.setText(f"Phone left ({event.reason})")
         self.phone.setStyleSheet("color: #c83232;")
         self.qr.show()

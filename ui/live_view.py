@@ -30,6 +30,14 @@ from inspector.domain.models import Verdict
 from inspector.live.frames import Frame
 from ui import theme
 
+_WAITING = {
+    "new": "Waiting for the seller's phone",
+    "closed": "Waiting for the seller's phone",
+    "disconnected": "Connection lost · waiting for the phone",
+    "failed": "Connection lost · waiting for the phone",
+}
+"""What the badge says while there is no video: what the operator waits for, not a state."""
+
 __all__ = ["EMPTY_TEXT", "HINT_TEXT", "LiveView", "fit_rect"]
 
 EMPTY_TEXT = "Open an inspection and send the link, or use Live › Demo phone to try without a phone"
@@ -175,6 +183,8 @@ class LiveView(QWidget):
     def connection_text(self) -> str:
         if not self._state:
             return ""
+        if self._state in _WAITING:
+            return _WAITING[self._state]
         parts = [self._state.capitalize()]
         if self._stats is not None and self._state == "connected":
             fps, w, h, rtt = self._stats

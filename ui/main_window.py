@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.home.table.doubleClicked.connect(self._open_index)
+        self.home.new_requested.connect(self.new_action.trigger)
         self.home.table.itemSelectionChanged.connect(self._update_actions)
         self.live.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.live.live_changed.connect(lambda _live: self._update_actions())

@@ -344,3 +344,20 @@ def test_a_loopback_link_says_so_and_lan_mode_is_one_click_away(
     assert not invite.unreachable.isVisible() and not invite.lan_button.isVisible()
     assert window.engine.settings.lan is True and settings.value("server/lan") is True
     assert window.lan_action.isChecked()
+
+
+def test_an_empty_home_shows_how_to_start(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow]
+) -> None:
+    window = make_main_window()
+    window.show()
+    home = window.home
+    qtbot.waitUntil(lambda: home.empty.isVisible(), timeout=5000)
+    assert not home.table.isVisible()  # a first-run page, not an empty grid
+    button = home.first_new_button
+    assert button.isVisible() and button.width() >= 260 and button.height() >= 56
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(window, "new_dialog", None) is not None, timeout=5000)
+    assert window.new_dialog.isVisible()
+    window.new_dialog.reject()
+    assert home.new_button.isVisible()  # also there once inspections exist
