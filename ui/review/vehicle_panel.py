@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -106,18 +107,22 @@ class VehiclePanel(QWidget):
         self.grade.setToolTip(
             "Overall grade shown in the report: the suggestion from the damages, or your own"
         )
+        # The whole row's width, so "Suggested (2 – Poor)" is never cut.
         self.grade.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.grade.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.grade.addItem("Suggested", None)
         for grade in range(5, 0, -1):
             self.grade.addItem(grade_label(grade), grade)
         self.grade.activated.connect(self._grade_chosen)
         self.suggestion = QLabel()
+        self.suggestion.setWordWrap(True)
         self.suggestion.setToolTip(
             "Suggested from the damages: 1 point per minor, 3 per moderate, 8 per severe"
         )
-        grade_row = QHBoxLayout()
+        grade_row = QVBoxLayout()  # the suggestion under the choice, not squeezing it
+        grade_row.setContentsMargins(0, 0, 0, 0)
         grade_row.addWidget(self.grade)
-        grade_row.addWidget(self.suggestion, 1)
+        grade_row.addWidget(self.suggestion)
         self.report_grade = QLabel()
         self.report_grade.setWordWrap(True)
         self.report_grade.setToolTip(

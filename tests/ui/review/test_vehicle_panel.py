@@ -77,6 +77,22 @@ def test_grade_is_suggested_editable_and_saved(
     assert store.get_inspection(sample.inspection_id).grade is None
 
 
+def test_the_grade_choice_is_never_cut(qtbot: QtBot, panel: VehiclePanel, sample: Sample) -> None:
+    panel.resize(300, 700)  # as narrow as the review's side tab
+    panel.model.damages.add(
+        Damage(new_id(), sample.inspection_id, None, Part.ROOF, DamageType.DENT, Severity.SEVERE)
+    )
+    qtbot.wait(50)
+    combo = panel.grade
+    text = combo.itemText(0)
+    assert text == "Suggested (2 – Poor)"
+    arrow = 30  # the drop-down button and frame
+    assert combo.width() >= combo.fontMetrics().horizontalAdvance(text) + arrow
+    suggestion = panel.suggestion  # under the choice, wrapped whole
+    assert suggestion.geometry().top() >= combo.geometry().bottom()
+    assert suggestion.height() >= suggestion.heightForWidth(suggestion.width())
+
+
 def test_notes_are_saved_after_typing(
     qtbot: QtBot, panel: VehiclePanel, store: Store, sample: Sample
 ) -> None:
