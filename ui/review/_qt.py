@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 
@@ -43,3 +43,36 @@ def paint_numbered_disc(
     painter.setPen(QColor("white"))
     box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, str(number))
+
+
+def place_beside(window: QWidget, avoid: QRect, margin: int = 16) -> None:
+    """Move a dialog so it does not cover ``avoid`` (global pixels), on the same screen.
+
+    Tries right of it, left, below, then above; the first place that fits the
+    screen wins (else the place that covers the least of it).
+    """
+    screen = QGuiApplication.screenAt(avoid.center()) or QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    size = window.frameGeometry().size()
+    y = min(max(avoid.center().y() - size.height() // 2, area.top()), area.bottom() - size.height())
+    x = min(max(avoid.center().x() - size.width() // 2, area.left()), area.right() - size.width())
+    candidates = [
+        QPoint(avoid.right() + margin, y),
+        QPoint(avoid.left() - margin - size.width(), y),
+        QPoint(x, avoid.bottom() + margin),
+        QPoint(x, avoid.top() - margin - size.height()),
+    ]
+
+    def overlap(point: QPoint) -> int:
+        placed = QRect(point, size)
+        inter = placed.intersected(avoid)
+        outside = (
+            size.width() * size.height()
+            - placed.intersected(area).width() * placed.intersected(area).height()
+        )
+        return (inter.width() * inter.height() if not inter.isEmpty() else 0) + outside
+
+    best = min(candidates, key=overlap)
+    best.setX(min(max(best.x(), area.left()), area.right() - size.width()))
+    best.setY(min(max(best.y(), area.top()), area.bottom() - size.height()))
+    window.move(best)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -174,6 +174,18 @@ class PhotoView(QGraphicsView):
             self.scale(factor, factor)
             self.zoom_changed.emit(self.zoom())
 
+    def region_on_screen(self, region: Region) -> QRect:
+        """Where a region is on the screen (global pixels), a point as a small square."""
+        width, height = self.image_size()
+        w = max(region.w * width, 1.0) if not region.is_point else 1.0
+        h = max(region.h * height, 1.0) if not region.is_point else 1.0
+        scene = QRectF(region.x * width, region.y * height, w, h)
+        view = self.mapFromScene(scene).boundingRect()
+        if region.is_point:
+            view = view.adjusted(-24, -24, 24, 24)  # the marker drawn around it
+        top_left = self.viewport().mapToGlobal(view.topLeft())
+        return QRect(top_left, view.size())
+
     def focus_region(self, region: Region) -> None:
         """Show a damage: its box with some room around it, or its point at least at fit."""
         width, height = self.image_size()
@@ -344,6 +356,8 @@ class PhotoViewer(QWidget):
             caption.setToolTip(tip)
             value = QLabel("–")
             value.setToolTip(tip)
+            if key != "sha256":  # wrap rather than widen the page or clip the figures
+                value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.meta[key] = value
             row, col = (i % 3), (i // 3) * 2

@@ -30,7 +30,7 @@ from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
 from ui import settings
 from ui.crossing import run_task, run_task_with_progress
-from ui.review._qt import alive
+from ui.review._qt import alive, place_beside
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
@@ -378,7 +378,10 @@ class ReviewWorkspace(QWidget):
                 )
             )
 
-        return self._open_dialog(dialog, save)
+        self._open_dialog(dialog, save)
+        if region is not None and capture_id == self.viewer.shown_capture_id:
+            place_beside(dialog, self.viewer.view.region_on_screen(region))  # not over the box
+        return dialog
 
     def edit_damage(self, damage_id: str) -> DamageDialog:
         """Open the damage form on an existing damage; saves the change on OK."""

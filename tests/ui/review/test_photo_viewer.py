@@ -10,7 +10,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from inspector.domain.models import DamageType, Part, Severity
+from inspector.domain.models import DamageType, Part, Region, Severity
 from inspector.storage.store import Store
 from ui.review.photo_viewer import PhotoViewer
 from ui.review.review_model import ReviewModel
@@ -107,6 +107,25 @@ def _press_drag_release(qtbot: QtBot, viewer: PhotoViewer, a: QPointF, b: QPoint
     qtbot.mouseMove(view.viewport(), pos=(start + end) / 2)
     qtbot.mouseMove(view.viewport(), pos=end)
     qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+
+
+def test_the_damage_form_opens_beside_the_box_just_drawn(
+    qtbot: QtBot, sample: Sample, make_workspace: Callable[[str], ReviewWorkspace]
+) -> None:
+    workspace = make_workspace(sample.inspection_id)
+    workspace.resize(1280, 720)
+    viewer = workspace.viewer
+    qtbot.waitUntil(lambda: viewer.shown_capture_id is not None, timeout=5000)
+    workspace.add_damage_action.trigger()
+    _press_drag_release(
+        qtbot, viewer, QPointF(0.4 * PHOTO_W, 0.3 * PHOTO_H), QPointF(0.6 * PHOTO_W, 0.6 * PHOTO_H)
+    )
+    dialog = workspace.damage_dialog
+    assert dialog is not None and dialog.isVisible()
+    box = viewer.view.region_on_screen(Region(0.4, 0.3, 0.2, 0.3))
+    assert box.width() > 20 and box.height() > 20
+    assert not dialog.frameGeometry().intersects(box), (dialog.frameGeometry(), box)
+    dialog.reject()
 
 
 def test_drawing_a_box_creates_a_damage(
