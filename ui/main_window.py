@@ -65,7 +65,7 @@ def load_checklist_titles() -> list[tuple[str, str]]:
     result = []
     for name in available_checklists():
         try:
-            result.append((name, load_checklist(name).title.en))
+            result.append((name, load_checklist(name).title.get("en")))
         except ValueError:
             continue
     return result

@@ -28,7 +28,7 @@ from inspector.domain.checklist import ChecklistError, load_checklist
 from inspector.domain.models import Damage
 from inspector.domain.progress import Progress, progress
 from inspector.report.document import ReportCancelled, build_report
-from inspector.report.i18n import LANGS, damage_ref
+from inspector.report.i18n import damage_ref, report_languages
 from inspector.storage import WriteNotRecorded
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
@@ -179,7 +179,9 @@ def register(add: AddCommand) -> None:
     p = add("report", cmd_report, "write the PDF report of an inspection")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
-    p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    p.add_argument(
+        "--lang", choices=report_languages(), default="fr", help="report language (default fr)"
+    )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument(
         "--allow-incomplete",
@@ -191,7 +193,9 @@ def register(add: AddCommand) -> None:
     p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.zip")
-    p.add_argument("--lang", choices=LANGS, default="fr", help="language of the report inside")
+    p.add_argument(
+        "--lang", choices=report_languages(), default="fr", help="language of the report inside"
+    )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument("--no-report", action="store_true", help="leave the PDF report out")
 

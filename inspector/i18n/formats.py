@@ -1,0 +1,72 @@
+"""Dates, numbers and distances written the way a reader of ``lang`` expects (CLDR, Babel).
+
+Times are shown in the machine's local zone, as an inspector reading the report
+lived them; the zone itself is written out where a time is evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+from inspector.i18n.catalogs import SOURCE_LANGUAGE
+
+NBSP = "\u00a0"
+_NARROW_NBSP = "\u202f"
+
+
+_BRITISH = "en_GB"
+"""The product's English is British ("bonnet", "tyre"): so are its dates (day first, 24 h)."""
+
+
+def locale_of(lang: str) -> Locale:
+    """Babel's locale for a language tag; British English for "en" or an unknown tag."""
+    tag = lang.replace("-", "_")
+    try:
+        return Locale.parse(_BRITISH if tag == SOURCE_LANGUAGE else tag)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(_BRITISH)
+
+
+def _plain(text: str) -> str:
+    # reportlab may break a line at U+202F, and some fonts lack it: a no-break space.
+    return text.replace(_NARROW_NBSP, NBSP)
+
+
+def format_day(value: datetime, lang: str) -> str:
+    """The local date, short numeric form of the locale ("31/12/2026", "12/31/26")."""
+    return _plain(_format_date(value.astimezone(), "short", locale=locale_of(lang)))
+
+
+def format_clock(value: datetime, lang: str, *, seconds: bool = False) -> str:
+    """The local time of day, 24 h or 12 h as the locale writes it."""
+    width = "medium" if seconds else "short"
+    return _plain(_format_time(value.astimezone(), width, locale=locale_of(lang)))
+
+
+def format_moment(value: datetime, lang: str, *, seconds: bool = False) -> str:
+    """The local date and time together, in the locale's order."""
+    width = "medium" if seconds else "short"
+    return _plain(_format_datetime(value.astimezone(), width, locale=locale_of(lang)))
+
+
+def format_number(value: float, lang: str) -> str:
+    """A number with the locale's grouping and decimal signs."""
+    return _plain(format_decimal(value, locale=locale_of(lang)))
+
+
+def format_km(value: float, lang: str) -> str:
+    """A distance in kilometres, e.g. "84 500 km" in French, "84,500 km" in English."""
+    text = format_unit(value, "length-kilometer", "short", locale=locale_of(lang))
+    return _plain(text).replace(" ", NBSP)
+
+
+def colon(lang: str) -> str:
+    """The separator after a label: French typography puts a space before the colon."""
+    return f"{NBSP}: " if locale_of(lang).language == "fr" else ": "
