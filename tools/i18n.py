@@ -53,7 +53,7 @@ def languages() -> list[str]:
 def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
-        write_po(f, catalog, width=100, include_lineno=False)
+        write_po(f, catalog, width=100, include_lineno=False, ignore_obsolete=True)
 
 
 def update() -> None:

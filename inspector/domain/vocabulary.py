@@ -9,10 +9,12 @@ and the phone page all show these words, translated by the one catalog
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from typing import TypeVar
 
 from inspector.domain.models import DamageType, Fuel, Part, Severity, Verdict
 from inspector.i18n import Message
+
+_Key = TypeVar("_Key")
 
 __all__ = [
     "DAMAGE_TYPE_NAMES",
@@ -156,6 +158,6 @@ def grade_name(grade: int, lang: str) -> str:
     return GRADE_NAMES[grade].get(lang)
 
 
-def words(table: Mapping[Enum, Message] | Mapping[int, Message], lang: str) -> dict[str, str]:
+def words(table: Mapping[_Key, Message], lang: str) -> dict[str, str]:
     """A table as ``{value: word}`` in ``lang``, e.g. for the phone page's JSON."""
     return {str(getattr(k, "value", k)): m.get(lang) for k, m in table.items()}

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from inspector.domain.checklist import Checklist, Shot
 from inspector.domain.models import Inspection, Language, QualityReason
 from inspector.domain.walk import Walk
-from inspector.i18n import Localized, Message
+from inspector.i18n import Localized, Message, languages
 from inspector.live import events, protocol
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
@@ -52,11 +52,11 @@ class PhoneLink(Protocol):
 
 
 def session_language(value: object) -> str | None:
-    """'fr' or 'en' from a browser language tag like 'fr-FR', else None."""
+    """A language the catalogs speak from a browser tag ('fr-FR' -> 'fr'), else None."""
     if not isinstance(value, str):
         return None
     primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
-    return primary if primary in (Language.FR, Language.EN) else None
+    return primary if primary in languages() else None
 
 
 class SessionContext:
