@@ -15,7 +15,7 @@ from babel.dates import format_time as _format_time
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from inspector.i18n.catalogs import SOURCE_LANGUAGE
+from inspector.i18n.catalogs import N_, SOURCE_LANGUAGE, gettext
 
 NBSP = "\u00a0"
 _NARROW_NBSP = "\u202f"
@@ -67,6 +67,11 @@ def format_km(value: float, lang: str) -> str:
     return _plain(text).replace(" ", NBSP)
 
 
+# TRANSLATORS: between a label and its value ("Date: 3 May 2026"). French typography
+# wants a no-break space before the colon.
+_COLON = N_(": ")
+
+
 def colon(lang: str) -> str:
-    """The separator after a label: French typography puts a space before the colon."""
-    return f"{NBSP}: " if locale_of(lang).language == "fr" else ": "
+    """The separator after a label, as the language's typography wants it."""
+    return gettext(lang, _COLON)
