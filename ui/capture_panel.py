@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.models import Verdict
-from inspector.i18n import Message
+from inspector.i18n import Message, languages
 from inspector.live import events as ev
 from ui import theme
 from ui.crossing import run_task
@@ -121,8 +121,8 @@ class CapturePanel(QWidget):
         self.torch_button.toggled.connect(self.torch_toggled)
 
         self.phrase_language = QComboBox()
-        self.phrase_language.addItem("FR", "fr")
-        self.phrase_language.addItem("EN", "en")
+        for code in languages():
+            self.phrase_language.addItem(code.upper(), code)
         self.phrase_language.setToolTip("Language of the quick phrases")
         self.phrases = QComboBox()
         self.phrases.setToolTip("Send a ready-made sentence to the seller's screen")

@@ -25,6 +25,7 @@ from inspector.i18n.formats import (
     format_km,
     format_moment,
     format_number,
+    language_name,
     locale_of,
 )
 from inspector.i18n.text import Localized, LocalText, Message, Plural, stored_text
@@ -48,6 +49,7 @@ __all__ = [
     "format_moment",
     "format_number",
     "gettext",
+    "language_name",
     "languages",
     "locale_of",
     "ngettext",

@@ -67,6 +67,13 @@ def format_km(value: float, lang: str) -> str:
     return _plain(text).replace(" ", NBSP)
 
 
+def language_name(lang: str) -> str:
+    """A language named in itself, as a menu lists it: "Français", "English", "Deutsch"."""
+    locale = locale_of(lang) if lang != SOURCE_LANGUAGE else Locale.parse(SOURCE_LANGUAGE)
+    name = locale.get_language_name(locale) or lang
+    return name[:1].upper() + name[1:]
+
+
 # TRANSLATORS: between a label and its value ("Date: 3 May 2026"). French typography
 # wants a no-break space before the colon.
 _COLON = N_(": ")

@@ -12,6 +12,7 @@ from inspector.i18n import (
     format_km,
     format_moment,
     format_number,
+    language_name,
 )
 
 NOON = datetime(2026, 3, 4, 12, 0, 5, tzinfo=UTC)  # the same day in every time zone but a few
@@ -53,3 +54,7 @@ def test_the_colon_follows_each_language_typography() -> None:
     assert colon("fr") == "\u00a0: "
     assert colon("en") == ": "
     assert colon("xx") == ": "  # an unknown language: English
+
+
+def test_languages_are_named_in_themselves() -> None:
+    assert [language_name(x) for x in ("en", "fr", "de")] == ["English", "Français", "Deutsch"]
