@@ -17,9 +17,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 DOMAIN = "inspector"
 SOURCE_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -82,6 +79,10 @@ class Catalogs:
 
 def _compile(path: Path, lang: str) -> _gettext.GNUTranslations:
     """A ``.po`` file as a gettext object (fuzzy entries are left out, as msgfmt does)."""
+    # Babel on first use only: importing it costs a tenth of a second every command pays.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as f:
         catalog = read_po(f, locale=lang, domain=DOMAIN)
     buffer = io.BytesIO()
