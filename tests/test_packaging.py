@@ -13,9 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 _PROBE = """
-import json, inspector.assets as a
+import json, inspector.assets as a, inspector.i18n as i18n
 from inspector.domain.checklist import available_checklists, load_checklist
 print(json.dumps({
+    "locale": str(i18n.LOCALE_DIR),
+    "french": i18n.gettext("fr", "Front bumper"),
     "assets": str(a.assets_dir()),
     "checklists": available_checklists(),
     "overlay": a.asset_path("overlays", load_checklist("standard").shots[0].overlay + ".svg")
@@ -58,3 +60,5 @@ def test_wheel_install_carries_assets(tmp_path: Path) -> None:
     assert result["assets"].startswith(str(target))
     assert "standard" in result["checklists"]
     assert result["overlay"] is True
+    assert result["locale"].startswith(str(target))  # the catalogs travel with the code
+    assert result["french"] == "Pare-chocs avant"

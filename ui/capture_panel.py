@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.models import Text, Verdict
+from inspector.domain.models import Verdict
+from inspector.i18n import Message, languages
 from inspector.live import events as ev
 from ui import theme
 from ui.crossing import run_task
@@ -33,17 +34,17 @@ __all__ = ["PHRASES", "CapturePanel", "load_image"]
 
 THUMB = QSize(192, 108)
 
-PHRASES: tuple[Text, ...] = (
-    Text("Reculez un peu, s'il vous plaît", "Please step back a little"),
-    Text("Approchez-vous un peu", "Please come a little closer"),
-    Text("Tenez le téléphone immobile", "Hold the phone steady"),
-    Text("Tournez le téléphone à l'horizontale", "Turn the phone sideways (landscape)"),
-    Text("Décalez-vous vers la gauche", "Move a little to the left"),
-    Text("Décalez-vous vers la droite", "Move a little to the right"),
-    Text("Baissez un peu le téléphone", "Lower the phone a little"),
-    Text("Ouvrez la portière, s'il vous plaît", "Please open the door"),
-    Text("Essuyez l'objectif de l'appareil photo", "Please wipe the camera lens"),
-    Text("Merci, c'est parfait !", "Thank you, that's perfect!"),
+PHRASES: tuple[Message, ...] = (
+    Message("Please step back a little"),
+    Message("Please come a little closer"),
+    Message("Hold the phone steady"),
+    Message("Turn the phone sideways (landscape)"),
+    Message("Move a little to the left"),
+    Message("Move a little to the right"),
+    Message("Lower the phone a little"),
+    Message("Please open the door"),
+    Message("Please wipe the camera lens"),
+    Message("Thank you, that's perfect!"),
 )
 
 
@@ -120,8 +121,8 @@ class CapturePanel(QWidget):
         self.torch_button.toggled.connect(self.torch_toggled)
 
         self.phrase_language = QComboBox()
-        self.phrase_language.addItem("FR", "fr")
-        self.phrase_language.addItem("EN", "en")
+        for code in languages():
+            self.phrase_language.addItem(code.upper(), code)
         self.phrase_language.setToolTip("Language of the quick phrases")
         self.phrases = QComboBox()
         self.phrases.setToolTip("Send a ready-made sentence to the seller's screen")

@@ -54,7 +54,7 @@ class PhotoDialog(QDialog):
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setMinimumSize(640, 360)
         self.image.setToolTip("The photo as received from the phone")
-        reasons = ", ".join(r.message.en for r in capture.quality.reasons) or "no remarks"
+        reasons = ", ".join(r.message.get("en") for r in capture.quality.reasons) or "no remarks"
         info = QLabel(
             f"{capture.width}×{capture.height} · {theme.VERDICT_WORDS[capture.quality.verdict]} · "
             f"{reasons} · "
@@ -133,7 +133,7 @@ class Filmstrip(QListWidget):
 
     def _describe(self, item: QListWidgetItem, capture: Capture) -> None:
         review = {True: "accepted", False: "retake asked", None: "not reviewed"}[capture.accepted]
-        reasons = "; ".join(r.message.en for r in capture.quality.reasons)
+        reasons = "; ".join(r.message.get("en") for r in capture.quality.reasons)
         verdict = theme.VERDICT_WORDS[capture.quality.verdict].lower()
         item.setToolTip(
             f"{self.shot_title(capture.shot_id)}\nQuality: {verdict}"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.i18n import Message
 from inspector.live import events as ev
 from ui.crossing import run_task
 
@@ -39,20 +40,17 @@ def qr_image(text: str, side: int = QR_SIDE) -> QImage:
     return image
 
 
+_INVITE_SUBJECT = Message("Inspection of your vehicle {vehicle}")
+_INVITE_BODY = Message(
+    "Hello,\n\nFor the remote inspection of your vehicle, open this link on your "
+    "phone, next to the car:\n{join_url}\n\nThank you!"
+)
+
+
 def mailto_url(email: str, join_url: str, vehicle: str, language: str = "fr") -> QUrl:
     """A mailto: link with the join link in a short message in the seller's language."""
-    if language == "fr":
-        subject = f"Inspection de votre véhicule {vehicle}".strip()
-        body = (
-            "Bonjour,\n\nPour l'inspection à distance de votre véhicule, ouvrez ce lien sur "
-            f"votre téléphone, près de la voiture :\n{join_url}\n\nMerci !"
-        )
-    else:
-        subject = f"Inspection of your vehicle {vehicle}".strip()
-        body = (
-            "Hello,\n\nFor the remote inspection of your vehicle, open this link on your "
-            f"phone, next to the car:\n{join_url}\n\nThank you!"
-        )
+    subject = _INVITE_SUBJECT.get(language).format(vehicle=vehicle).strip()
+    body = _INVITE_BODY.get(language).format(join_url=join_url)
     return QUrl(f"mailto:{quote(email, safe='@')}?subject={quote(subject)}&body={quote(body)}")
 
 

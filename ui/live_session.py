@@ -487,7 +487,7 @@ class LiveSession(QWidget):
         if self.board is None:
             return shot_id
         try:
-            return self.board.checklist.shot(shot_id).title.en
+            return self.board.checklist.shot(shot_id).title.get("en")
         except KeyError:
             return shot_id
 
@@ -499,8 +499,8 @@ class LiveSession(QWidget):
             return
         index = board.index_of(board.current)
         shot = board.shots[index]
-        self.shot_title.setText(f"Shot {index + 1} of {len(board.shots)}: {shot.title.en}")
-        self.instruction.setText(shot.instruction.en)
+        self.shot_title.setText(f"Shot {index + 1} of {len(board.shots)}: {shot.title.get('en')}")
+        self.instruction.setText(shot.instruction.get("en"))
         if shot.overlay != self._overlay_name:
             self._overlay_name = shot.overlay
             name = shot.overlay

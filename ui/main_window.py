@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from inspector.config import ServerSettings
 from inspector.domain.checklist import available_checklists, load_checklist
 from inspector.domain.progress import progress
+from inspector.i18n import language_name, languages
 from inspector.live import events
 from inspector.live.engine import Engine
 from inspector.storage.store import Store
@@ -65,7 +66,7 @@ def load_checklist_titles() -> list[tuple[str, str]]:
     result = []
     for name in available_checklists():
         try:
-            result.append((name, load_checklist(name).title.en))
+            result.append((name, load_checklist(name).title.get("en")))
         except ValueError:
             continue
     return result
@@ -165,7 +166,8 @@ class MainWindow(QMainWindow):
         phrase_menu = prefs.addMenu("&Quick phrase language")
         group = QActionGroup(self)
         self.phrase_actions: dict[str, QAction] = {}
-        for code, label in (("fr", "Français"), ("en", "English")):
+        for code in languages():
+            label = language_name(code)
             action = QAction(label, self, checkable=True)
             action.setToolTip(f"Quick phrases in {label}")
             action.setChecked(settings.value("live/phrase_language") == code)

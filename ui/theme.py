@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from inspector.domain import palette
+from inspector.domain import palette, vocabulary
 from inspector.domain.models import Severity, Verdict
 
 __all__ = [
@@ -35,18 +35,11 @@ SKIPPED = "#7878C8"
 #: A damage still to complete (no severity yet), as the report shows it.
 TO_COMPLETE_COLOUR = palette.TO_COMPLETE_COLOUR
 
-#: A photo's quality verdict in one word (review tiles, photo details, filmstrip).
-VERDICT_WORDS: dict[Verdict, str] = {
-    Verdict.OK: "Good",
-    Verdict.WARN: "Fair",
-    Verdict.REJECT: "Poor",
-}
+#: A photo's quality verdict in one word (review tiles, photo details, filmstrip),
+#: from the domain's vocabulary, in the console's language.
+VERDICT_WORDS: dict[Verdict, str] = {v: vocabulary.verdict_name(v, "en") for v in Verdict}
 #: The same verdict as advice to the operator, the moment the photo arrives.
-VERDICT_ADVICE: dict[Verdict, str] = {
-    Verdict.OK: "Good photo",
-    Verdict.WARN: "Usable, with warnings",
-    Verdict.REJECT: "Rejected: retake advised",
-}
+VERDICT_ADVICE: dict[Verdict, str] = {v: vocabulary.verdict_advice(v, "en") for v in Verdict}
 
 
 def qcolor(hex_rgb: str, alpha: int = 255) -> QColor:

@@ -28,7 +28,7 @@ from inspector.domain.checklist import ChecklistError, load_checklist
 from inspector.domain.models import Damage
 from inspector.domain.progress import Progress, progress
 from inspector.report.document import ReportCancelled, build_report
-from inspector.report.i18n import LANGS, damage_ref
+from inspector.report.i18n import damage_ref, report_languages
 from inspector.storage import WriteNotRecorded
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
@@ -188,7 +188,10 @@ def register(add: AddCommand) -> None:
         "-o", "--output", required=True, metavar="FILE.pdf", help="the PDF file to write"
     )
     p.add_argument(
-        "--lang", choices=LANGS, default="fr", help="report language (default: %(default)s)"
+        "--lang",
+        choices=report_languages(),
+        default="fr",
+        help="report language (default: %(default)s)",
     )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument(
@@ -205,7 +208,7 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument(
         "--lang",
-        choices=LANGS,
+        choices=report_languages(),
         default="fr",
         help="language of the report inside (default: %(default)s)",
     )

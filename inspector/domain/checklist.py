@@ -28,7 +28,8 @@ from inspector.domain.checklist_template import (
     TextTemplate,
     validate_template,
 )
-from inspector.domain.models import Part, QualityThresholds, Text
+from inspector.domain.models import Part, QualityThresholds
+from inspector.i18n import Localized, LocalText, Message
 
 __all__ = [
     "CATEGORY_TITLES",
@@ -48,15 +49,15 @@ __all__ = [
 
 DAMAGE_CATEGORY = "damage"
 
-CATEGORY_TITLES: dict[str, Text] = {
-    "exterior": Text("Extérieur", "Exterior"),
-    "wheels": Text("Roues", "Wheels"),
-    "identity": Text("Identification", "Identity"),
-    "interior": Text("Intérieur", "Interior"),
-    "boot": Text("Coffre", "Boot"),
-    "engine": Text("Moteur", "Engine"),
-    "documents": Text("Documents", "Documents"),
-    DAMAGE_CATEGORY: Text("Dommages", "Damage"),
+CATEGORY_TITLES: dict[str, Message] = {
+    "exterior": Message("Exterior"),
+    "wheels": Message("Wheels"),
+    "identity": Message("Identity"),
+    "interior": Message("Interior"),
+    "boot": Message("Boot"),
+    "engine": Message("Engine"),
+    "documents": Message("Documents"),
+    DAMAGE_CATEGORY: Message("Damage"),
 }
 """Display names of the usual categories; templates may use others."""
 
@@ -79,8 +80,8 @@ class Shot:
 
     id: str
     category: str
-    title: Text
-    instruction: Text
+    title: LocalText
+    instruction: LocalText
     overlay: str
     required: bool
     quality: QualityThresholds
@@ -102,8 +103,8 @@ class Checklist:
     """
 
     id: str
-    title: Text
-    description: Text
+    title: LocalText
+    description: LocalText
     shots: tuple[Shot, ...]
     damage_shots: tuple[Shot, ...] = ()
 
@@ -175,10 +176,10 @@ def parse_damage_shot_id(shot_id: str) -> tuple[int, str] | None:
     return int(match.group(1)), match.group(2)
 
 
-def category_title(category: str) -> Text:
+def category_title(category: str) -> Localized:
     """Display name of a category, falling back to the id itself."""
     fallback = category.replace("_", " ").capitalize()
-    return CATEGORY_TITLES.get(category, Text(fallback, fallback))
+    return CATEGORY_TITLES.get(category, LocalText.of({"en": fallback}))
 
 
 def available_checklists() -> list[str]:
@@ -335,8 +336,8 @@ def _damage_suffix(shot: Shot) -> str:
 
 
 def _numbered(template: Shot, n: int) -> Shot:
-    def number(text: Text) -> Text:
-        return Text(text.fr.replace(NUMBER, str(n)), text.en.replace(NUMBER, str(n)))
+    def number(text: LocalText) -> LocalText:
+        return text.map(lambda wording: wording.replace(NUMBER, str(n)))
 
     return replace(
         template,

@@ -30,7 +30,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from inspector.domain.models import Part, QualityThresholds, Text
+from inspector.domain.models import Part, QualityThresholds
+from inspector.i18n import LocalText
 
 __all__ = [
     "FORMAT_VERSION",
@@ -146,12 +147,12 @@ class TextTemplate(_Strict):
     fr: Annotated[str, AfterValidator(_filled)]
     en: Annotated[str, AfterValidator(_filled)]
 
-    def text(self) -> Text:
-        return Text(fr=self.fr, en=self.en)
+    def text(self) -> LocalText:
+        return LocalText.of({"fr": self.fr, "en": self.en})
 
     @classmethod
-    def of(cls, text: Text) -> TextTemplate:
-        return cls.model_construct(fr=text.fr, en=text.en)
+    def of(cls, text: LocalText) -> TextTemplate:
+        return cls.model_construct(fr=text.get("fr"), en=text.get("en"))
 
 
 _DEFAULTS = QualityThresholds()

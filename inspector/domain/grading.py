@@ -44,7 +44,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from inspector.domain.models import Damage, Severity, Text, Verdict
+from inspector.domain.models import Damage, Severity, Verdict
+from inspector.domain.vocabulary import GRADE_NAMES, SEVERITY_NAMES, grade_name
 
 __all__ = [
     "GRADE_NAMES",
@@ -68,20 +69,6 @@ _GRADE_BOUNDS: tuple[tuple[int, int], ...] = ((0, 5), (2, 4), (6, 3), (12, 2))
 
 QUALITY_CAPS: dict[Verdict, int] = {Verdict.WARN: 4, Verdict.REJECT: 3}
 """The best grade a vehicle can have while one of its photos has this verdict."""
-
-GRADE_NAMES: dict[int, Text] = {
-    5: Text("Excellent", "Excellent"),
-    4: Text("Bon", "Good"),
-    3: Text("Correct", "Fair"),
-    2: Text("Médiocre", "Poor"),
-    1: Text("Mauvais", "Bad"),
-}
-
-SEVERITY_NAMES: dict[Severity, Text] = {
-    Severity.MINOR: Text("Mineur", "Minor"),
-    Severity.MODERATE: Text("Modéré", "Moderate"),
-    Severity.SEVERE: Text("Grave", "Severe"),
-}
 
 
 @dataclass(frozen=True)
@@ -150,13 +137,6 @@ def suggest_grade(damages: Iterable[Damage | Severity]) -> int:
     Damages still to complete do not count (see :func:`summarize`).
     """
     return grade_for_penalty(summarize(damages).penalty)
-
-
-def grade_name(grade: int, lang: str) -> str:
-    """ "Excellent", "Good"... in the report's language; ValueError outside 1-5."""
-    if grade not in GRADE_NAMES:
-        raise ValueError(f"grade must be 1 to 5, not {grade!r}")
-    return GRADE_NAMES[grade].get(lang)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from inspector.i18n import Localized
+
 
 def utcnow() -> datetime:
     """Timezone-aware now, so stored times are never ambiguous."""
@@ -119,17 +121,6 @@ class Part(StrEnum):
 
 
 @dataclass(frozen=True)
-class Text:
-    """A sentence in both languages the product speaks."""
-
-    fr: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.fr if lang == Language.FR else self.en
-
-
-@dataclass(frozen=True)
 class QualityThresholds:
     """Per-shot limits for the quality verdict.
 
@@ -166,7 +157,7 @@ class QualityReason:
     """Why a picture is not perfect, said to the seller in their language."""
 
     code: str
-    message: Text
+    message: Localized
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from inspector.domain.models import QualityReason, QualityReport, QualityThresholds, Text, Verdict
+from inspector.domain.models import QualityReason, QualityReport, QualityThresholds, Verdict
+from inspector.i18n import Message
 
 __all__ = [
     "ANALYSIS_SIZE",
@@ -190,30 +191,14 @@ def measure(image: AnyImage) -> dict[str, float]:
 
 # --- verdict ---------------------------------------------------------------------------------
 
-_LOW_RESOLUTION = Text(
-    fr="Photo trop petite : reprenez-la avec l'appareil photo arrière du téléphone",
-    en="Photo too small: take it again with the phone's rear camera",
+_LOW_RESOLUTION = Message("Photo too small: take it again with the phone's rear camera")
+_BLURRY = Message("Blurry photo: hold the phone still")
+_SLIGHTLY_BLURRY = Message(
+    "Photo slightly blurry: hold the phone very still and retake it if you can"
 )
-_BLURRY = Text(
-    fr="Photo floue : tenez le téléphone immobile",
-    en="Blurry photo: hold the phone still",
-)
-_SLIGHTLY_BLURRY = Text(
-    fr="Photo un peu floue : tenez le téléphone bien immobile et reprenez-la si possible",
-    en="Photo slightly blurry: hold the phone very still and retake it if you can",
-)
-_TOO_DARK = Text(
-    fr="Photo trop sombre : allumez la lampe ou approchez-vous de la lumière",
-    en="Photo too dark: switch on the torch or move towards the light",
-)
-_TOO_BRIGHT = Text(
-    fr="Photo trop claire : évitez le soleil en face ou placez-vous à l'ombre",
-    en="Photo too bright: do not face the sun, or stand in the shade",
-)
-_GLARE = Text(
-    fr="Reflet sur la photo : décalez-vous un peu pour le faire disparaître",
-    en="Reflection on the photo: move slightly to the side to get rid of it",
-)
+_TOO_DARK = Message("Photo too dark: switch on the torch or move towards the light")
+_TOO_BRIGHT = Message("Photo too bright: do not face the sun, or stand in the shade")
+_GLARE = Message("Reflection on the photo: move slightly to the side to get rid of it")
 
 
 def _resolution_ok(width: float, height: float, t: QualityThresholds) -> bool:
@@ -360,26 +345,11 @@ def frame_difference(a: AnyImage, b: AnyImage) -> float:
     return float(np.abs(diff).mean())
 
 
-_LIVE_TOO_DARK = Text(
-    fr="Trop sombre : allumez la lampe",
-    en="Too dark: switch on the torch",
-)
-_LIVE_TOO_BRIGHT = Text(
-    fr="Trop de lumière : évitez le soleil en face",
-    en="Too bright: do not face the sun",
-)
-_LIVE_MOVING = Text(
-    fr="Ne bougez plus : tenez le téléphone immobile",
-    en="Hold still: keep the phone steady",
-)
-_LIVE_BLURRY = Text(
-    fr="Image floue : tenez le téléphone immobile ou reculez un peu",
-    en="Blurry: hold the phone still or step back a little",
-)
-_LIVE_GLARE = Text(
-    fr="Reflet : décalez-vous un peu sur le côté",
-    en="Reflection: move a little to the side",
-)
+_LIVE_TOO_DARK = Message("Too dark: switch on the torch")
+_LIVE_TOO_BRIGHT = Message("Too bright: do not face the sun")
+_LIVE_MOVING = Message("Hold still: keep the phone steady")
+_LIVE_BLURRY = Message("Blurry: hold the phone still or step back a little")
+_LIVE_GLARE = Message("Reflection: move a little to the side")
 
 
 def live_hint(

@@ -28,10 +28,10 @@ from inspector.domain.models import (
     QualityReason,
     QualityReport,
     Seller,
-    Text,
     Vehicle,
     Verdict,
 )
+from inspector.i18n import stored_text
 
 __all__ = [
     "CaptureView",
@@ -87,7 +87,11 @@ class SellerView(_View):
 
 
 class QualityReasonView(_View):
-    """A reason with its message in both languages, flat: {"code", "fr", "en"}."""
+    """A reason with its message in French and English, flat: {"code", "fr", "en"}.
+
+    The shape records keep (stores, bundles); read back, a catalog message is
+    recognised again (:func:`inspector.i18n.stored_text`).
+    """
 
     code: str
     fr: str
@@ -95,10 +99,10 @@ class QualityReasonView(_View):
 
     @classmethod
     def of(cls, r: QualityReason) -> QualityReasonView:
-        return cls(code=r.code, fr=r.message.fr, en=r.message.en)
+        return cls(code=r.code, fr=r.message.get("fr"), en=r.message.get("en"))
 
     def reason(self) -> QualityReason:
-        return QualityReason(self.code, Text(fr=self.fr, en=self.en))
+        return QualityReason(self.code, stored_text({"fr": self.fr, "en": self.en}))
 
 
 class QualityReportView(_View):

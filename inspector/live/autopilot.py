@@ -23,7 +23,8 @@ import asyncio
 import contextlib
 import logging
 
-from inspector.domain.models import Capture, QualityReason, Text, Verdict
+from inspector.domain.models import Capture, QualityReason, Verdict
+from inspector.i18n import Message
 from inspector.live.session import SessionController
 from inspector.live.timings import AUTOPILOT_SAMPLE_HZ, SETTLE_SECONDS, STEADY_SECONDS
 from inspector.storage import StoreError
@@ -39,10 +40,7 @@ KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
 def kept_reason(attempts: int) -> QualityReason:
     return QualityReason(
         KEPT_AFTER_ATTEMPTS,
-        Text(
-            fr=f"Gardée après {attempts} essais refusés : à vérifier",
-            en=f"Kept after {attempts} rejected attempts: please check",
-        ),
+        Message("Kept after {attempts} rejected attempts: please check").bind(attempts=attempts),
     )
 
 

@@ -48,7 +48,7 @@ from inspector.atomic import atomic_path
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Region
 from inspector.report.context import Context
-from inspector.report.i18n import LANGS, label
+from inspector.report.i18n import label, report_languages
 from inspector.report.pages import numbered_canvas, page_templates
 from inspector.report.photos import (
     PHOTO_MAX_PX,
@@ -117,8 +117,8 @@ def build_report(
     is left at ``out_path``. It only reads the store: a caller that issues the
     report marks the inspection reported (:func:`inspector.usecases.status.reported`).
     """
-    if lang not in LANGS:
-        raise ReportError(f"report language must be one of {', '.join(LANGS)}, not {lang!r}")
+    if lang not in (langs := report_languages()):
+        raise ReportError(f"report language must be one of {', '.join(langs)}, not {lang!r}")
     out = Path(out_path)
     try:
         register_fonts()

@@ -23,6 +23,7 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 
 from inspector.assets import asset_path
 from inspector.domain import palette
+from inspector.i18n import colon, format_clock, format_day, format_km, format_moment
 from inspector.storage import StoreError
 
 __all__ = [
@@ -194,22 +195,23 @@ def utc_offset(value: datetime) -> str:
 
 
 def fmt_day(value: datetime, lang: str) -> str:
-    return value.astimezone().strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
+    return format_day(value, lang)
+
+
+def fmt_clock(value: datetime, lang: str, *, seconds: bool = False) -> str:
+    return format_clock(value, lang, seconds=seconds)
 
 
 def fmt_dt(value: datetime, lang: str, *, seconds: bool = False, zone: bool = True) -> str:
-    """Local date and time, French or ISO-like order, with the UTC offset if asked."""
+    """Local date and time as the locale writes them, with the UTC offset if asked."""
     local = value.astimezone()
-    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    text = f"{fmt_day(local, lang)} {clock}"
+    text = format_moment(local, lang, seconds=seconds)
     return f"{text} ({utc_offset(local)})" if zone and utc_offset(local) else text
 
 
 def fmt_km(value: int, lang: str) -> str:
-    # No-break spaces: reportlab may break a line at a narrow no-break space (U+202F).
-    grouped = f"{value:,}".replace(",", "\u00a0" if lang == "fr" else ",")
-    return f"{grouped}\u00a0km"
+    return format_km(value, lang)
 
 
 def sep(lang: str) -> str:
-    return " : " if lang == "fr" else ": "
+    return colon(lang)

@@ -36,11 +36,11 @@ from inspector.domain.models import (
     InspectionStatus,
     QualityReason,
     QualityReport,
-    Text,
     Vehicle,
     Verdict,
 )
 from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
+from inspector.i18n import Message
 from inspector.storage.database import DB_NAME
 from inspector.storage.errors import DatabaseBusy, DatabaseDamaged, StoreError, storage_error
 from inspector.storage.photos import file_sha256, photos_lock
@@ -57,10 +57,7 @@ _LOCK_WAIT = 10.0
 _MAX_LISTED = 20
 _RECOVERED_REASON = QualityReason(
     "recovered",
-    Text(
-        "Photo retrouvée sans son enregistrement : prise de vue et qualité inconnues",
-        "Photo recovered without its record: shot and quality unknown",
-    ),
+    Message("Photo recovered without its record: shot and quality unknown"),
 )
 
 

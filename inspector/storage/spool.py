@@ -45,8 +45,8 @@ from inspector.domain.models import (
     InspectionStatus,
     QualityReason,
     QualityReport,
-    Text,
 )
+from inspector.i18n import stored_text
 from inspector.storage.errors import DatabaseBusy, NotFound, StoreError
 from inspector.storage.photos import write_atomic
 from inspector.storage.store import Store
@@ -156,7 +156,11 @@ class LiveWriter:
         """Mark a capture accepted or not (with a quality ``note``); True if spooled."""
         op: dict[str, Any] = {"op": "review", "capture_id": capture_id, "accepted": accepted}
         if note is not None:
-            op["note"] = {"code": note.code, "fr": note.message.fr, "en": note.message.en}
+            op["note"] = {
+                "code": note.code,
+                "fr": note.message.get("fr"),
+                "en": note.message.get("en"),
+            }
         return self._write(op)[0]
 
     def transition(
@@ -292,7 +296,9 @@ class LiveWriter:
             if note is None:
                 store.set_capture_accepted(op["capture_id"], bool(op["accepted"]))
             else:
-                reason = QualityReason(note["code"], Text(fr=note["fr"], en=note["en"]))
+                reason = QualityReason(
+                    note["code"], stored_text({"fr": note["fr"], "en": note["en"]})
+                )
                 store.accept_for_review(op["capture_id"], reason)
         elif kind == "status":
             try:
@@ -386,7 +392,11 @@ def reviewed(capture: Capture, accepted: bool, note: QualityReason | None = None
 
 def _reviewed(capture: Capture, op: dict[str, Any]) -> Capture:
     note = op.get("note")
-    reason = None if note is None else QualityReason(note["code"], Text(note["fr"], note["en"]))
+    reason = (
+        None
+        if note is None
+        else QualityReason(note["code"], stored_text({"fr": note["fr"], "en": note["en"]}))
+    )
     return reviewed(capture, bool(op["accepted"]), reason)
 
 

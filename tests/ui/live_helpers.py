@@ -15,9 +15,9 @@ from inspector.domain.models import (
     CaptureSource,
     QualityReason,
     QualityReport,
-    Text,
     Verdict,
 )
+from inspector.i18n import LocalText
 from inspector.live.frames import FrameSlot
 
 PLACEHOLDER_SVG = (
@@ -75,7 +75,11 @@ def make_capture(
 ) -> Capture:
     reasons = ()
     if verdict is not Verdict.OK:
-        reasons = (QualityReason("blurry", Text("Photo floue", "The photo is blurry")),)
+        reasons = (
+            QualityReason(
+                "blurry", LocalText.of({"fr": "Photo floue", "en": "The photo is blurry"})
+            ),
+        )
     return Capture(
         id=capture_id,
         inspection_id=inspection_id,

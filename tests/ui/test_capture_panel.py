@@ -70,10 +70,10 @@ def test_capture_torch_and_messages(qtbot: QtBot) -> None:
     # A quick phrase in French, then in English.
     with qtbot.waitSignal(panel.message_requested, timeout=1000) as blocker:
         panel.phrases.activated.emit(1)
-    assert blocker.args == [PHRASES[0].fr]
+    assert blocker.args == [PHRASES[0].get("fr")]
     with qtbot.waitSignal(panel.phrase_language_changed, timeout=1000):
         panel.phrase_language.setCurrentIndex(panel.phrase_language.findData("en"))
-    assert panel.phrases.itemText(1) == PHRASES[0].en
+    assert panel.phrases.itemText(1) == PHRASES[0].get("en")
     # Free text: Enter in the field sends it and clears it.
     panel.message.setFocus()
     qtbot.keyClicks(panel.message, "Merci !")

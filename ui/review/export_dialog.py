@@ -30,10 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.i18n import language_name
+from inspector.report.i18n import report_languages
+
 __all__ = ["REPORT_LANGUAGES", "ExportDialog", "ReportSavedBar"]
 
-REPORT_LANGUAGES = {"fr": "Français", "en": "English"}
-"""The report's languages, named in their own language."""
+REPORT_LANGUAGES = {code: language_name(code) for code in report_languages()}
+"""The report's languages (every catalog's), named in their own language."""
 
 
 class ExportDialog(QDialog):

@@ -1,28 +1,29 @@
-"""Display names for parts, damage types and severities in the console (English)."""
+"""Display names for parts, damage types, severities and grades in the console.
+
+The console speaks English; the words are the domain's one vocabulary
+(:mod:`inspector.domain.vocabulary`), the same the report and the phone show.
+"""
 
 from __future__ import annotations
 
-from inspector.domain.grading import GRADE_NAMES, SEVERITY_NAMES
+from inspector.domain import vocabulary
 from inspector.domain.models import DamageType, Part, Severity
 
-_QUALIFIERS = {"front", "rear", "left", "right"}
+CONSOLE_LANGUAGE = "en"
 
 
 def part_label(part: Part) -> str:
-    """ "wing_front_left" -> "Front left wing"; "boot_lid" -> "Boot lid"."""
-    words = part.value.split("_")
-    if len(words) > 1 and words[0] not in _QUALIFIERS and set(words[1:]) <= _QUALIFIERS:
-        words = [*words[1:], words[0]]
-    return " ".join(words).capitalize()
+    """ "wing_front_left" -> "Front left wing", as the report says it."""
+    return vocabulary.part_name(part, CONSOLE_LANGUAGE)
 
 
 def type_label(damage_type: DamageType) -> str:
-    return damage_type.value.capitalize()
+    return vocabulary.damage_type_name(damage_type, CONSOLE_LANGUAGE)
 
 
 def severity_label(severity: Severity) -> str:
-    return SEVERITY_NAMES[Severity(severity)].get("en")
+    return vocabulary.severity_name(severity, CONSOLE_LANGUAGE)
 
 
 def grade_label(grade: int) -> str:
-    return f"{grade} – {GRADE_NAMES[grade].get('en')}"
+    return f"{grade} – {vocabulary.grade_name(grade, CONSOLE_LANGUAGE)}"

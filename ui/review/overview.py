@@ -83,7 +83,7 @@ class CaptureTile(QFrame):
         colour = theme.verdict_colour(q.verdict).name()
         word = theme.VERDICT_WORDS[q.verdict]
         self.verdict.setText(f"<span style='color:{colour}'>●</span> {word}")
-        reasons = "; ".join(r.message.en for r in q.reasons) or "no problem found"
+        reasons = "; ".join(r.message.get("en") for r in q.reasons) or "no problem found"
         self.verdict.setToolTip(f"Automatic quality verdict: {reasons}")
         when = capture.captured_at.astimezone().strftime("%H:%M:%S")
         self.thumb.setToolTip(

@@ -483,7 +483,7 @@ class PhotoViewer(QWidget):
             f"{capture.width} × {capture.height} · {_format_bytes(capture.size)}"
         )
         q = capture.quality
-        reasons = "; ".join(r.message.en for r in q.reasons)
+        reasons = "; ".join(r.message.get("en") for r in q.reasons)
         colour = theme.verdict_colour(q.verdict).name()
         self.meta["quality"].setText(
             f"<span style='color:{colour}'>● {theme.VERDICT_WORDS[q.verdict]}</span>"

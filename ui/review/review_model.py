@@ -31,7 +31,6 @@ from inspector.domain.models import (
     Inspection,
     InspectionStatus,
     QualityThresholds,
-    Text,
 )
 from inspector.domain.progress import (
     Progress,
@@ -40,6 +39,7 @@ from inspector.domain.progress import (
     inspection_shots,
     progress,
 )
+from inspector.i18n import LocalText
 from inspector.storage.store import Store
 from ui.crossing import run_task
 from ui.review.annotations import DamageModel
@@ -203,7 +203,13 @@ class ReviewModel(QObject):
                 pass
         title = shot_id.replace("_", " ").capitalize()
         return Shot(
-            shot_id, "other", Text(title, title), Text("", ""), "", False, QualityThresholds()
+            shot_id,
+            "other",
+            LocalText.of({"en": title}),
+            LocalText.of({"en": ""}),
+            "",
+            False,
+            QualityThresholds(),
         )
 
     def shot_title(self, shot_id: str) -> str:

@@ -33,6 +33,7 @@ from aiohttp import web
 
 from inspector.assets import assets_dir as default_assets_dir
 from inspector.config import IceServer
+from inspector.live.phone_words import phone_strings_json
 from inspector.live.server.files import OVERLAY_STEM, Files, allow_list
 from inspector.live.server.guards import (
     MAX_CONNECTIONS,
@@ -66,7 +67,10 @@ from inspector.live.timings import (
 )
 from inspector.live.tokens import InvalidToken, Invitations
 
-__all__ = ["PhoneServer"]
+__all__ = ["STRINGS_SLOT", "PhoneServer"]
+
+STRINGS_SLOT = b'<script id="phone-strings" type="application/json"></script>'
+"""Where the phone page (index.html) takes its words; the server fills it in."""
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +135,7 @@ class PhoneServer:
         self.static_names = allow_list(self.phone_dir)
         self._files = Files()
         self._runner: web.AppRunner | None = None
+        self._strings: bytes | None = None
         self.port: int | None = None
         self.app = self._make_app()
 
@@ -151,6 +156,13 @@ class PhoneServer:
         app.router.add_get("/static/{name}", self._static)
         app.on_response_prepare.append(self._headers)
         return app
+
+    def _strings_element(self) -> bytes:
+        """The page's words from the catalogs, as the element i18n.js reads (made once)."""
+        if self._strings is None:
+            filled = f'<script id="phone-strings" type="application/json">{phone_strings_json()}'
+            self._strings = filled.encode() + b"</script>"
+        return self._strings
 
     async def _headers(self, request: web.Request, response: web.StreamResponse) -> None:
         security_headers(response, self.https)
@@ -280,6 +292,7 @@ class PhoneServer:
         except OSError:
             log.error("phone page missing: %s", index)
             return page(MISSING_PAGE, 503)
+        body = body.replace(STRINGS_SLOT, self._strings_element())
         response = web.Response(body=body, content_type="text/html", charset="utf-8")
         if device is None:
             response.set_cookie(

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from html import escape
 
 from aiohttp import web
+
+from inspector.i18n import N_, gettext
 
 __all__ = [
     "BAD_REQUEST_PAGE",
@@ -31,44 +34,29 @@ _PAGE = """<!doctype html>
 <title>{title}</title></head>
 <body><h1>{fr}</h1><p lang="en">{en}</p></body></html>
 """
-INVALID_PAGE = _PAGE.format(
-    title="Lien non valide / Link not valid",
-    fr="Ce lien n'est pas valide.",
-    en="This link is not valid.",
+
+
+def _bilingual(title: str, text: str) -> str:
+    """A page in French and English (the server cannot know the seller's language yet)."""
+    return _PAGE.format(
+        title=escape(f"{gettext('fr', title)} / {title}", quote=False),
+        fr=escape(gettext("fr", text), quote=False),
+        en=escape(text, quote=False),
+    )
+
+
+INVALID_PAGE = _bilingual(N_("Link not valid"), N_("This link is not valid."))
+IN_USE_PAGE = _bilingual(
+    N_("Already in use"), N_("This inspection is already open on another phone.")
 )
-IN_USE_PAGE = _PAGE.format(
-    title="Déjà en cours / Already in use",
-    fr="Cette inspection est déjà ouverte sur un autre téléphone.",
-    en="This inspection is already open on another phone.",
+MISSING_PAGE = _bilingual(N_("Unavailable"), N_("The phone page is not installed."))
+TOO_MANY_PAGE = _bilingual(
+    N_("Too many attempts"), N_("Too many attempts. Please try again in a few minutes.")
 )
-MISSING_PAGE = _PAGE.format(
-    title="Indisponible / Unavailable",
-    fr="La page n'est pas installée.",
-    en="The phone page is not installed.",
-)
-TOO_MANY_PAGE = _PAGE.format(
-    title="Trop de tentatives / Too many attempts",
-    fr="Trop de tentatives. Réessayez dans quelques minutes.",
-    en="Too many attempts. Please try again in a few minutes.",
-)
-NO_BODY_PAGE = _PAGE.format(
-    title="Refusé / Refused",
-    fr="Cette requête n'est pas acceptée.",
-    en="This request is not accepted.",
-)
-ERROR_PAGE = _PAGE.format(
-    title="Erreur / Error",
-    fr="Une erreur est survenue. Réessayez.",
-    en="Something went wrong. Please try again.",
-)
-BAD_REQUEST_PAGE = _PAGE.format(
-    title="Requête invalide / Bad request",
-    fr="Requête invalide.",
-    en="Bad request.",
-)
-NOT_FOUND_PAGE = _PAGE.format(
-    title="Introuvable / Not found", fr="Page introuvable.", en="Not found."
-)
+NO_BODY_PAGE = _bilingual(N_("Refused"), N_("This request is not accepted."))
+ERROR_PAGE = _bilingual(N_("Error"), N_("Something went wrong. Please try again."))
+BAD_REQUEST_PAGE = _bilingual(N_("Bad request"), N_("Bad request."))
+NOT_FOUND_PAGE = _bilingual(N_("Not found"), N_("Not found."))
 
 
 def page(html: str, status: int) -> web.Response:

@@ -27,9 +27,9 @@ from inspector.domain.models import (
     CaptureSource,
     QualityReport,
     QualityThresholds,
-    Text,
     Verdict,
 )
+from inspector.i18n import Localized, Message
 from inspector.live import events
 from inspector.live.session.context import Frame, SessionContext
 from inspector.storage import StoreError
@@ -42,12 +42,9 @@ log = logging.getLogger(__name__)
 #: JPEG quality of a video frame stored as a capture fallback.
 FRAME_JPEG_QUALITY = 92
 
-_NOT_SAVED = Text(fr="Photo non enregistrée, réessayez", en="Photo not saved, retry")
-_NO_PHOTO = Text(
-    fr="Aucune photo reçue, réessayez",
-    en="No photo received, please retry",
-)
-_UNREADABLE = Text(fr="Photo illisible, réessayez", en="Unreadable photo, retry")
+_NOT_SAVED = Message("Photo not saved, retry")
+_NO_PHOTO = Message("No photo received, please retry")
+_UNREADABLE = Message("Unreadable photo, retry")
 
 
 @dataclass
@@ -283,7 +280,7 @@ class CapturePath:
             request.result.set_result(capture)
         return capture
 
-    def _fail(self, request: Request, reason: str, said: Text) -> None:
+    def _fail(self, request: Request, reason: str, said: Localized) -> None:
         """Nothing was stored for ``request``: tell the phone and the console."""
         ctx = self._ctx
         ctx.send(

@@ -20,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.domain.checklist import Checklist, Shot
-from inspector.domain.models import Inspection, Language, QualityReason, Text
+from inspector.domain.models import Inspection, Language, QualityReason
 from inspector.domain.walk import Walk
+from inspector.i18n import Localized, Message, languages
 from inspector.live import events, protocol
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
@@ -35,10 +36,7 @@ Mode = Literal["operator", "self"]
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
-DONE = Text(
-    fr="Merci ! Toutes les photos sont prises. Vous pouvez fermer cette page.",
-    en="Thank you! All the photos are taken. You can close this page.",
-)
+DONE = Message("Thank you! All the photos are taken. You can close this page.")
 
 
 class PhoneLink(Protocol):
@@ -54,11 +52,11 @@ class PhoneLink(Protocol):
 
 
 def session_language(value: object) -> str | None:
-    """'fr' or 'en' from a browser language tag like 'fr-FR', else None."""
+    """A language the catalogs speak from a browser tag ('fr-FR' -> 'fr'), else None."""
     if not isinstance(value, str):
         return None
     primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
-    return primary if primary in (Language.FR, Language.EN) else None
+    return primary if primary in languages() else None
 
 
 class SessionContext:
@@ -126,7 +124,7 @@ class SessionContext:
 
     # -- words for the seller -----------------------------------------------------------
 
-    def say(self, text: Text) -> str:
+    def say(self, text: Localized) -> str:
         return text.get(self.language)
 
     def reason_texts(self, reasons: tuple[QualityReason, ...]) -> list[str]:

@@ -12,7 +12,8 @@ import logging
 from typing import Any
 
 from inspector.domain import status as status_rules
-from inspector.domain.models import Capture, InspectionStatus, QualityReason, Text
+from inspector.domain.models import Capture, InspectionStatus, QualityReason
+from inspector.i18n import Message
 from inspector.live import events
 from inspector.live.session.context import DONE, SessionContext
 from inspector.storage import StoreError
@@ -23,10 +24,7 @@ __all__ = ["Review"]
 
 log = logging.getLogger(__name__)
 
-_OPERATOR_RETAKE = Text(
-    fr="Merci de reprendre cette photo",
-    en="Please take this photo again",
-)
+_OPERATOR_RETAKE = Message("Please take this photo again")
 
 
 class Review:

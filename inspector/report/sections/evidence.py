@@ -17,6 +17,7 @@ from inspector.report.context import Context
 from inspector.report.theme import (
     CONTENT_W,
     FONT_MONO,
+    fmt_clock,
     fmt_day,
     fmt_dt,
     para,
@@ -58,7 +59,7 @@ def evidence(ctx: Context) -> list[Flowable]:
             )
             title = f"{title} ({status})" if status else title
         source = t("still" if c.source is CaptureSource.STILL else "frame")
-        when = c.captured_at.astimezone().strftime("%H:%M:%S")
+        when = fmt_clock(c.captured_at, lang, seconds=True)
         data.append(
             [
                 para(title, st["tiny"]),

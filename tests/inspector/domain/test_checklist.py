@@ -27,7 +27,8 @@ from inspector.domain.checklist import (
     parse_damage_shot_id,
 )
 from inspector.domain.checklist_template import ChecklistTemplate, QualityTemplate
-from inspector.domain.models import Part, QualityThresholds, Text
+from inspector.domain.models import Part, QualityThresholds
+from inspector.i18n import LocalText, Message
 
 EXTERIOR_VIEWS = [
     "front",
@@ -81,7 +82,7 @@ def test_both_templates_are_available_and_load() -> None:
     for name in ("standard", "quick"):
         checklist = load_checklist(name)
         assert checklist.id == name
-        assert checklist.title.fr and checklist.title.en
+        assert checklist.title.get("fr") and checklist.title.get("en")
         assert len(checklist.damage_shots) == 2
 
 
@@ -115,14 +116,14 @@ def test_every_shot_has_an_overlay_and_both_languages(name: str) -> None:
     for shot in (*checklist.shots, *checklist.damage_shots):
         assert overlay_path(shot.overlay).is_file(), shot.id
         for text in (shot.title, shot.instruction):
-            assert text.fr.strip() and text.en.strip(), shot.id
-            assert text.fr != text.en or len(text.fr) < 12, shot.id
+            assert text.get("fr").strip() and text.get("en").strip(), shot.id
+            assert text.get("fr") != text.get("en") or len(text.get("fr")) < 12, shot.id
         assert isinstance(shot.quality, QualityThresholds)
 
 
 def test_french_is_written_with_accents() -> None:
     checklist = load_checklist("standard")
-    french = " ".join(s.instruction.fr + " " + s.title.fr for s in checklist.shots)
+    french = " ".join(s.instruction.get("fr") + " " + s.title.get("fr") for s in checklist.shots)
     for word in ("à", "mètres", "Côté", "arrière", "Numéro", "Étiquette", "Sièges"):
         assert word in french
     assert "metres" not in french
@@ -151,8 +152,8 @@ def test_lookup_index_and_categories() -> None:
     assert categories[-1] == "damage"
     assert {"wheels", "identity", "interior", "engine"} <= set(categories)
     assert len(categories) == len(set(categories))
-    assert category_title("wheels") == Text("Roues", "Wheels")
-    assert category_title("custom_thing").en == "Custom thing"
+    assert category_title("wheels") == Message("Wheels")
+    assert category_title("custom_thing").get("en") == "Custom thing"
 
 
 def test_load_is_cached_and_accepts_paths() -> None:
@@ -199,8 +200,8 @@ def test_damage_pair_numbers_ids_and_titles() -> None:
     assert wide.damage and closeup.damage
     assert wide.overlay == "damage_wide" and closeup.overlay == "damage_closeup"
     for shot in (wide, closeup):
-        assert "3" in shot.title.fr and "3" in shot.title.en
-        assert "{n}" not in shot.title.fr + shot.title.en + shot.instruction.fr
+        assert "3" in shot.title.get("fr") and "3" in shot.title.get("en")
+        assert "{n}" not in shot.title.get("fr") + shot.title.get("en") + shot.instruction.get("fr")
     assert closeup.quality.min_sharpness > wide.quality.min_sharpness
     assert damage_pair(checklist, 1)[0].id == "damage_1_wide"
 
@@ -227,7 +228,9 @@ def test_damage_pair_rejects_bad_numbers(n: int) -> None:
 
 def test_damage_pair_needs_damage_shots() -> None:
     shot = load_checklist("quick").shots[0]
-    checklist = Checklist("x", Text("x", "x"), Text("x", "x"), (shot,))
+    checklist = Checklist(
+        "x", LocalText.of({"fr": "x", "en": "x"}), LocalText.of({"fr": "x", "en": "x"}), (shot,)
+    )
     with pytest.raises(ChecklistError, match="no damage shots"):
         damage_pair(checklist, 1)
 
@@ -282,11 +285,11 @@ def test_a_minimal_custom_template_loads(tmp_path: Path) -> None:
 
 def test_an_edited_file_is_reloaded(tmp_path: Path) -> None:
     path = write(tmp_path, minimal())
-    assert load_checklist(path).title.en == "Trial"
+    assert load_checklist(path).title.get("en") == "Trial"
     data = minimal()
     data["title"]["en"] = "Second trial"
     write(tmp_path, data)
-    assert load_checklist(path).title.en == "Second trial"
+    assert load_checklist(path).title.get("en") == "Second trial"
 
 
 def broken(mutate: Any) -> dict[str, Any]:

@@ -18,17 +18,19 @@ from inspector.domain.models import (
     QualityReason,
     QualityReport,
     Seller,
-    Text,
     Vehicle,
     Verdict,
 )
 from inspector.domain.views import CaptureView, InspectionView, QualityReportView, VehicleView
+from inspector.i18n import LocalText
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
 
 VEHICLE = Vehicle("Peugeot", "308", 2019, "AB-123-CD", "VF3LBYHZPKS123456", 84500, Fuel.DIESEL)
 SELLER = Seller("Élodie Martin", "+33 6 12 34 56 78", "elodie@example.fr", Language.FR)
 QUALITY = QualityReport(
-    Verdict.WARN, (QualityReason("blurry", Text("Photo floue", "Blurry photo")),), {"glare": 0.5}
+    Verdict.WARN,
+    (QualityReason("blurry", LocalText.of({"fr": "Photo floue", "en": "Blurry photo"})),),
+    {"glare": 0.5},
 )
 CAPTURE = Capture(
     "c1",

@@ -110,7 +110,7 @@ async def test_always_rejected_photos_end_in_the_sharpest_kept_for_review(
         codes = [r.code for r in kept[0].quality.reasons]
         assert codes[-1] == KEPT_AFTER_ATTEMPTS and len(codes) >= 2  # the measured reasons stay
         reason = next(r for r in kept[0].quality.reasons if r.code == KEPT_AFTER_ATTEMPTS)
-        assert "3" in reason.message.fr and "check" in reason.message.en
+        assert "3" in reason.message.get("fr") and "check" in reason.message.get("en")
         # The in-memory view and the store agree (the console sees what the report shows).
         assert any(
             r.code == KEPT_AFTER_ATTEMPTS

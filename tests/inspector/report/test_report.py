@@ -33,10 +33,10 @@ from inspector.domain.models import (
     Region,
     Seller,
     Severity,
-    Text,
     Vehicle,
     Verdict,
 )
+from inspector.i18n import LocalText
 from inspector.live.damages import complete_damage, link_closeup, new_live_damage
 from inspector.report.diagram import (
     LABEL_GAP,
@@ -432,7 +432,11 @@ def standard_inspection(
     captures: dict[str, Capture] = {}
     for i, shot_id in enumerate(shot_ids):
         verdict, reason = (quality or {}).get(shot_id, (Verdict.OK, ""))
-        reasons = (QualityReason(reason, Text("à vérifier", "to check")),) if reason else ()
+        reasons = (
+            (QualityReason(reason, LocalText.of({"fr": "à vérifier", "en": "to check"})),)
+            if reason
+            else ()
+        )
         captures[shot_id] = store.add_capture(
             inspection.id,
             shot_id,

@@ -12,7 +12,6 @@ from inspector.domain.models import (
     QualityReport,
     Region,
     Severity,
-    Text,
     Verdict,
 )
 from inspector.domain.progress import (
@@ -24,6 +23,7 @@ from inspector.domain.progress import (
     kept_after_attempts,
     progress,
 )
+from inspector.i18n import LocalText
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
 
@@ -84,7 +84,10 @@ def test_progress_names_what_is_missing_and_what_to_check(
         width=640,
         height=480,
         source=CaptureSource.STILL,
-        quality=QualityReport(Verdict.REJECT, (QualityReason(KEPT_AFTER_ATTEMPTS, Text("", "")),)),
+        quality=QualityReport(
+            Verdict.REJECT,
+            (QualityReason(KEPT_AFTER_ATTEMPTS, LocalText.of({"fr": "", "en": ""})),),
+        ),
     )
     store.set_capture_accepted(kept.id, True)
     p = progress(checklist, store.captures(inspection.id))

@@ -14,10 +14,10 @@ from inspector.domain.models import (
     Inspection,
     QualityReason,
     QualityReport,
-    Text,
     Verdict,
 )
 from inspector.domain.validation import check_seller, check_vehicle
+from inspector.i18n import LocalText
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
@@ -52,7 +52,11 @@ def add_photo(
 ) -> str:
     reasons = ()
     if verdict is not Verdict.OK:
-        reasons = (QualityReason("blur", Text("Photo floue", "The photo is blurred")),)
+        reasons = (
+            QualityReason(
+                "blur", LocalText.of({"fr": "Photo floue", "en": "The photo is blurred"})
+            ),
+        )
     capture = store.add_capture(
         inspection_id,
         shot_id,

@@ -1,0 +1,119 @@
+"""The phone page's words, by the keys its script uses (``t("shutter")``), as catalog msgids.
+
+The server sends them with the page in every language the catalogs hold
+(:func:`phone_strings`), with the domain's vocabulary, so the phone speaks the
+same words as the console and the report and needs no build step.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from inspector.domain import vocabulary
+from inspector.i18n import N_, gettext, languages
+
+__all__ = ["PHONE_STRINGS", "phone_strings", "phone_strings_json"]
+
+PHONE_STRINGS: dict[str, str] = {
+    "page_title": N_("Vehicle inspection"),
+    "consent_title": N_("Remote inspection of your vehicle"),
+    "consent_intro": N_(
+        "This page uses your phone's rear camera to show your vehicle live. You will "
+        "be guided photo by photo."
+    ),
+    "consent_who_title": N_("Who sees the video?"),
+    "consent_who": N_("Only the platform's operator, live, during the inspection."),
+    "consent_kept_title": N_("What is kept?"),
+    "consent_kept": N_(
+        "The photos taken during the inspection, with their date and time. The video "
+        "is not recorded."
+    ),
+    "consent_camera": N_("Your phone will ask for access to the camera: tap “Allow”."),
+    "consent_start": N_("Start"),
+    "connecting": N_("Connecting…"),
+    "starting_camera": N_("Opening the camera…"),
+    "reconnecting": N_("Reconnecting…"),
+    "reconnecting_detail": N_("The connection was interrupted. Please stay on this page."),
+    "progress": N_("{n} / {total}"),
+    "torch_on": N_("Switch the torch on"),
+    "torch_off": N_("Switch the torch off"),
+    "shutter": N_("Take the photo"),
+    "capturing": N_("Taking the photo… hold still"),
+    "photo_ok": N_("Photo saved"),
+    "photo_retake": N_("Please take this photo again"),
+    "photo_failed": N_("The photo could not be sent"),
+    "reason_low_resolution": N_("photo too small"),
+    "reason_blurry": N_("blurry photo: hold the phone still"),
+    "reason_slightly_blurry": N_("photo slightly blurry"),
+    "reason_too_dark": N_("photo too dark"),
+    "reason_too_bright": N_("photo too bright"),
+    "reason_glare": N_("reflection on the photo"),
+    "done_title": N_("Thank you!"),
+    "done_text": N_("The inspection is complete. You can close this page."),
+    "error_generic": N_("A technical problem occurred; the inspection goes on."),
+    "denied_title": N_("Camera access denied"),
+    "denied_text": N_("To continue, allow the camera for this site, then tap “Try again”."),
+    "denied_android": N_(
+        "Android (Chrome): tap the icon left of the address, then Permissions → Camera → Allow."
+    ),
+    "denied_ios": N_(
+        "iPhone (Safari): tap “aA” left of the address, then Website Settings → Camera → Allow."
+    ),
+    "retry": N_("Try again"),
+    "nocamera_title": N_("No camera available"),
+    "nocamera_text": N_(
+        "We could not find a camera. If another app is using it (video call, camera "
+        "app), close it and try again."
+    ),
+    "insecure_title": N_("Address not secure"),
+    "insecure_text": N_(
+        "For security, the camera only works on a secure address (https://). Open the"
+        " link exactly as you received it, or ask for a new one."
+    ),
+    "unsupported_title": N_("Browser not supported"),
+    "unsupported_text": N_(
+        "This browser cannot stream live video. Open this link with an up-to-date "
+        "Chrome (Android) or Safari (iPhone)."
+    ),
+    "invalid_title": N_("This link is not valid"),
+    "invalid_text": N_(
+        "It may have expired or been used already. Ask your contact for a new link."
+    ),
+    "in_use_title": N_("Inspection already open"),
+    "in_use_text": N_(
+        "This inspection is open on another device. Close it there, then try again in"
+        " a few seconds."
+    ),
+    "offline_title": N_("Cannot connect"),
+    "offline_text": N_(
+        "Check that your phone is connected to the Internet. Retrying automatically…"
+    ),
+}
+
+
+def phone_strings() -> dict[str, Any]:
+    """Every language's phone words and vocabulary: ``{"languages", "strings", "words"}``."""
+    langs = languages()
+    return {
+        "languages": list(langs),
+        "strings": {
+            lang: {key: gettext(lang, text) for key, text in PHONE_STRINGS.items()}
+            for lang in langs
+        },
+        "words": {
+            lang: {
+                "parts": vocabulary.words(vocabulary.PART_NAMES, lang),
+                "damage_types": vocabulary.words(vocabulary.DAMAGE_TYPE_NAMES, lang),
+                "severities": vocabulary.words(vocabulary.SEVERITY_NAMES, lang),
+                "verdicts": vocabulary.words(vocabulary.VERDICT_NAMES, lang),
+            }
+            for lang in langs
+        },
+    }
+
+
+def phone_strings_json() -> str:
+    """:func:`phone_strings` as JSON safe inside an HTML ``<script>`` element."""
+    text = json.dumps(phone_strings(), ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
