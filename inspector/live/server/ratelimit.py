@@ -35,7 +35,7 @@ FAILURE_WINDOW = 60.0
 BLOCK_SECONDS = 300.0
 #: Addresses remembered at most (oldest forgotten first); bounds memory under a flood.
 MAX_TRACKED = 10_000
-#: HTTP requests one address may make: a burst (a phone page and its files is about 10,
+#: HTTP requests one address may make: a burst (a phone page and its files is about 20,
 #: a few phones behind one NAT a few times that), then this many a second.
 REQUEST_BURST = 60
 REQUEST_RATE = 10.0

@@ -203,6 +203,19 @@ async def test_static_allow_list(env: Env) -> None:
             assert r.status == 200 and r.content_type == "image/svg+xml"
 
 
+async def test_every_phone_module_is_served_as_javascript(env: Env) -> None:
+    """The page's ES modules load only as text/javascript, under script-src 'self'."""
+    modules = sorted(p for p in env.server.phone_dir.glob("*.js") if p.name != "app.js")
+    assert len(modules) > 3  # the real page, split into modules
+    async with device() as s:
+        for path in modules:
+            async with s.get(f"{env.base}/static/{path.name}") as r:
+                assert r.status == 200, path.name
+                assert r.content_type == "text/javascript", path.name
+                assert await r.read() == path.read_bytes()
+                assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -1,0 +1,136 @@
+// What the operator (or the autopilot) shows over the live view: the shot
+// card and its framing overlay, the pointer, toasts, status pills and hints.
+// Rendering only: the state it shows lives in S.
+
+import { t } from "./i18n.js";
+import { $, S } from "./state.js";
+
+const OVERLAY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function renderMode() {
+  $("shutter").hidden = S.mode !== "self";
+}
+
+/** Vehicle and plate from welcome.inspection, on the top bar. */
+export function renderVehicle(info) {
+  $("vehicle").textContent = [info.vehicle, info.plate]
+    .filter((x) => typeof x === "string" && x)
+    .join(" · ")
+    .slice(0, 80);
+}
+
+export function renderShot() {
+  const shot = S.currentShot;
+  if (!shot) return;
+  $("progress").textContent = t("progress", { n: shot.index + 1, total: shot.total });
+  $("shot-title").textContent = shot.title;
+  $("shot-instruction").textContent = shot.instruction;
+  $("topbar").dataset.shotState = shot.state || "";
+  $("topbar").hidden = false;
+  const overlay = $("overlay");
+  if (shot.overlay && OVERLAY_NAME.test(shot.overlay)) {
+    const src = `/static/overlays/${shot.overlay}.svg`;
+    if (overlay.getAttribute("src") !== src) {
+      overlay.hidden = true;
+      overlay.src = src;
+    } else {
+      overlay.hidden = overlay.dataset.failed === "1";
+    }
+  } else {
+    overlay.hidden = true;
+    overlay.removeAttribute("src");
+  }
+}
+
+export function onOverlayLoad() {
+  $("overlay").dataset.failed = "0";
+  $("overlay").hidden = false;
+}
+
+export function onOverlayError() {
+  $("overlay").dataset.failed = "1";
+  $("overlay").hidden = true;
+}
+
+// Place #frame exactly over the picture the video element displays (object-fit).
+export function layoutFrame() {
+  const video = $("camera");
+  const frame = $("frame");
+  const bw = video.clientWidth;
+  const bh = video.clientHeight;
+  const vw = video.videoWidth;
+  const vh = video.videoHeight;
+  let w = bw;
+  let h = bh;
+  if (vw && vh && bw && bh) {
+    const fit = getComputedStyle(video).objectFit;
+    const contain = Math.min(bw / vw, bh / vh);
+    const cover = Math.max(bw / vw, bh / vh);
+    const scale = fit === "cover" ? cover : fit === "fill" ? null : fit === "none" ? 1 : contain;
+    if (scale !== null) {
+      w = vw * scale;
+      h = vh * scale;
+    }
+  }
+  frame.style.width = `${w}px`;
+  frame.style.height = `${h}px`;
+  frame.style.left = `${video.offsetLeft + (bw - w) / 2}px`;
+  frame.style.top = `${video.offsetTop + (bh - h) / 2}px`;
+}
+
+export function renderPointer() {
+  const el = $("pointer");
+  if (!S.pointer) {
+    el.hidden = true;
+    return;
+  }
+  el.style.left = `${S.pointer.x * 100}%`;
+  el.style.top = `${S.pointer.y * 100}%`;
+  el.hidden = false;
+}
+
+/** The autopilot's framing hint ("come closer"); green when it has nothing to say. */
+export function renderHint(msg) {
+  const el = $("hint");
+  const text = msg.text.trim();
+  el.textContent = text;
+  el.classList.toggle("good", msg.code === null);
+  el.hidden = !text;
+}
+
+let toastTimer = null;
+
+export function showToast(text, discreet) {
+  const el = $("toast");
+  S.toastText = text;
+  el.textContent = text;
+  el.classList.toggle("discreet", discreet);
+  el.hidden = !text;
+  clearTimeout(toastTimer);
+  const ms = discreet ? 4000 : Math.min(15000, 5000 + text.length * 60);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, ms);
+}
+
+let statusTimer = null;
+
+export function showStatus(text, kind, ms) {
+  const el = $("status");
+  el.textContent = text;
+  el.className = `pill status ${kind || ""}`;
+  el.hidden = !text;
+  clearTimeout(statusTimer);
+  if (ms) {
+    statusTimer = setTimeout(() => {
+      el.hidden = true;
+    }, ms);
+  }
+}
+
+export function flash() {
+  const el = $("flash");
+  el.classList.remove("on");
+  void el.offsetWidth; // restart the animation
+  el.classList.add("on");
+}

@@ -1,0 +1,128 @@
+// The engine's side of the data channel as the phone handles it: hello on
+// open, heartbeats both ways, and one handler per message type (protocol.js
+// validates every message before it gets here).
+
+import { cameraInfo, renderTorch, setTorch } from "./camera.js";
+import { capture, onCaptureResult } from "./capture.js";
+import { linkLost, send } from "./connection.js";
+import { renderHint, renderMode, renderPointer, renderShot, renderVehicle, showToast } from "./guidance.js";
+import { setLanguage, t, translatePage } from "./i18n.js";
+import { finish } from "./lifecycle.js";
+import * as P from "./protocol.js";
+import { setState } from "./screens.js";
+import { $, nowMs, S } from "./state.js";
+
+const LAST_MESSAGES = 50;
+
+/** The browser's own tag ("fr-FR"); the engine derives fr/en and answers in welcome. */
+function browserLanguage() {
+  const tag = (navigator.languages && navigator.languages[0]) || navigator.language || S.phoneLanguage;
+  return String(tag).slice(0, 16);
+}
+
+export function onChannelOpen() {
+  clearTimeout(S.negotiationTimer);
+  S.negotiationTimer = null;
+  S.attempt = 0;
+  S.everLive = true;
+  S.lastRx = performance.now();
+  send("hello", {
+    user_agent: String(navigator.userAgent || "").slice(0, 512),
+    language: browserLanguage(),
+    camera: cameraInfo(),
+    resume_shot: S.currentShot ? S.currentShot.id : null,
+  });
+  S.lastHeartbeatSent = 0;
+  clearInterval(S.heartbeatTimer);
+  S.heartbeatTimer = setInterval(heartbeatTick, 250);
+  setState("live");
+}
+
+function heartbeatTick() {
+  if (S.state !== "live" || S.muted) return;
+  const now = performance.now();
+  if (now - S.lastHeartbeatSent >= P.HEARTBEAT_INTERVAL_MS) {
+    S.lastHeartbeatSent = now;
+    send("heartbeat", { ts: nowMs() });
+  }
+  if (now - S.lastRx > P.HEARTBEAT_TIMEOUT_MS) linkLost("heartbeat timeout");
+}
+
+export function onChannelMessage(data) {
+  if (S.muted) return; // dropForTest({silent: true}): behave like a dead network
+  S.lastRx = performance.now();
+  let msg;
+  try {
+    msg = P.decode(data, P.TO_PHONE);
+  } catch (exc) {
+    S.invalidMessages += 1;
+    console.warn("ignored message:", exc && exc.message);
+    return;
+  }
+  S.messagesReceived += 1;
+  S.lastMessages.push(msg);
+  if (S.lastMessages.length > LAST_MESSAGES) S.lastMessages.shift();
+  try {
+    HANDLERS[msg.type](msg);
+  } catch (exc) {
+    console.error(`handling ${msg.type} failed:`, exc);
+  }
+}
+
+const HANDLERS = {
+  welcome(msg) {
+    S.welcome = msg;
+    if (msg.mode === "self" || msg.mode === "operator") S.mode = msg.mode;
+    if (msg.language === "fr" || msg.language === "en") {
+      setLanguage(msg.language);
+      translatePage();
+      renderTorch();
+      if (S.currentShot) renderShot();
+    }
+    renderVehicle(msg.inspection || {});
+    renderMode();
+  },
+  shot(msg) {
+    const changed = !S.currentShot || S.currentShot.id !== msg.id;
+    S.currentShot = msg;
+    if (changed) {
+      S.pointer = null;
+      renderPointer();
+      $("retake").hidden = true;
+    }
+    renderShot();
+  },
+  pointer(msg) {
+    S.pointer = msg.x === null || msg.y === null ? null : { x: msg.x, y: msg.y };
+    renderPointer();
+  },
+  torch(msg) {
+    setTorch(msg.on);
+  },
+  message(msg) {
+    showToast(msg.text, false);
+    if (typeof navigator.vibrate === "function") navigator.vibrate(120);
+  },
+  capture(msg) {
+    const id = msg.id;
+    S.captureChain = S.captureChain.then(() => capture(id)).catch(() => {});
+  },
+  capture_result(msg) {
+    onCaptureResult(msg);
+  },
+  hint(msg) {
+    S.hint = msg;
+    renderHint(msg);
+  },
+  heartbeat(msg) {
+    send("heartbeat", { ts: nowMs(), echo: msg.ts });
+  },
+  done(msg) {
+    finish(msg.text);
+  },
+  error(msg) {
+    console.warn(`engine error ${msg.code}: ${msg.message}`);
+    S.errors.push(`${msg.code}: ${msg.message}`.slice(0, 200));
+    showToast(t("error_generic"), true);
+  },
+};

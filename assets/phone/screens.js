@@ -1,0 +1,59 @@
+// Which screen the page shows (consent, the live view with its veil, done,
+// errors) for each state of the page, and what an error screen says.
+
+import { layoutFrame } from "./guidance.js";
+import { t } from "./i18n.js";
+import { $, S } from "./state.js";
+
+export function setState(state) {
+  S.state = state;
+  $("app").dataset.state = state;
+  const liveVisible = ["connecting", "live", "reconnecting"].includes(state);
+  $("live").hidden = !liveVisible;
+  $("screen-consent").hidden = state !== "consent";
+  $("screen-error").hidden = state !== "error";
+  $("screen-done").hidden = state !== "done";
+  const veil = state === "connecting" || state === "reconnecting";
+  $("veil").hidden = !veil;
+  if (state === "connecting") {
+    setVeil(S.stream ? "connecting" : "starting_camera", null);
+  } else if (state === "reconnecting") {
+    setVeil("reconnecting", "reconnecting_detail");
+    $("toast").hidden = true; // stale guidance would compete with the veil
+  }
+  $("topbar").hidden = !S.currentShot;
+  if (liveVisible) requestAnimationFrame(layoutFrame);
+}
+
+export function setVeil(titleKey, detailKey) {
+  $("veil-title").textContent = t(titleKey);
+  $("veil-detail").textContent = detailKey ? t(detailKey) : "";
+}
+
+const ERRORS = {
+  denied: { title: "denied_title", text: "denied_text", help: ["denied_android", "denied_ios"], retry: true },
+  nocamera: { title: "nocamera_title", text: "nocamera_text", retry: true },
+  insecure: { title: "insecure_title", text: "insecure_text" },
+  unsupported: { title: "unsupported_title", text: "unsupported_text" },
+  invalid: { title: "invalid_title", text: "invalid_text" },
+  in_use: { title: "in_use_title", text: "in_use_text", retry: true },
+};
+
+/** Fill the error screen for kind (a key of ERRORS) and show it. */
+export function renderError(kind) {
+  const spec = ERRORS[kind];
+  $("error-title").textContent = t(spec.title);
+  $("error-text").textContent = t(spec.text);
+  const help = $("error-help");
+  help.replaceChildren(
+    ...(spec.help || []).map((key) => {
+      const li = document.createElement("li");
+      li.textContent = t(key);
+      return li;
+    }),
+  );
+  help.hidden = !spec.help;
+  $("retry").hidden = !spec.retry;
+  $("retry").disabled = false;
+  setState("error");
+}

@@ -1,0 +1,50 @@
+// The page's state: one object shared by every module and the test hooks, so
+// that splitting the page into modules changes nothing of what it knows.
+
+export const S = {
+  state: "boot", // consent | connecting | live | reconnecting | done | error
+  token: null,
+  phoneLanguage: "en",
+  mode: null,
+  welcome: null,
+  iceServers: [],
+  stream: null,
+  track: null,
+  ws: null,
+  pc: null,
+  dc: null,
+  sender: null,
+  generation: 0,
+  everLive: false,
+  attempt: 0,
+  reconnects: 0,
+  reconnectTimer: null,
+  negotiationTimer: null,
+  heartbeatTimer: null,
+  lastRx: 0,
+  lastHeartbeatSent: 0,
+  muted: false,
+  currentShot: null,
+  messagesReceived: 0,
+  invalidMessages: 0,
+  lastMessages: [],
+  pointer: null,
+  torchSupported: false,
+  torchOn: false,
+  torchRequested: null,
+  hint: null,
+  toastText: null,
+  captureChain: Promise.resolve(),
+  capturesSent: 0,
+  capturesFailed: 0,
+  lastCaptureSource: null,
+  thumbs: new Map(),
+  wakeLock: null,
+  errorKind: null,
+  errors: [],
+};
+
+export const $ = (id) => document.getElementById(id);
+
+// Phone clock in milliseconds since the epoch (heartbeat ts, photo_begin.phone_time).
+export const nowMs = () => Date.now();
