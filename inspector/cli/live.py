@@ -222,6 +222,18 @@ class DemoFailed(RuntimeError):
     """The demo cannot go on; ``str()`` says why."""
 
 
+_DEMO_VEHICLE = {
+    "make": "Peugeot",
+    "model": "308",
+    "year": 2019,
+    "plate": "AB-123-CD",
+    "vin": "VF3LBYHZ1KS123456",
+    "mileage": 84500,
+    "fuel": "diesel",
+    "colour": "gris",
+}
+
+
 def run_demo(
     data_dir: Path,
     report_path: Path | None,
@@ -236,7 +248,7 @@ def run_demo(
     inspection is not left "live". Raises :class:`DemoFailed` as soon as a
     capture cannot be stored (a full disk does not get better by waiting).
     """
-    from inspector.live.contrib.simphone import SimulatedPhone
+    from inspector.live.contrib.simphone import DemoVehicle, SimulatedPhone
     from inspector.live.engine import Engine
 
     completed = threading.Event()
@@ -282,16 +294,7 @@ def run_demo(
                 store,
                 checklist=checklist,
                 operator="demo",
-                vehicle={
-                    "make": "Peugeot",
-                    "model": "308",
-                    "year": 2019,
-                    "plate": "AB-123-CD",
-                    "vin": "VF3LBYHZ1KS123456",
-                    "mileage": 84500,
-                    "fuel": "diesel",
-                    "colour": "gris",
-                },
+                vehicle=_DEMO_VEHICLE,
                 seller={"name": "Élodie Martin", "language": "fr"},
             )
             invite = engine.invite(inspection.id, "self").result(10)
@@ -301,8 +304,22 @@ def run_demo(
             )
 
             async def phone() -> None:
+                v = inspection.vehicle
                 sim = SimulatedPhone(
-                    invite.join_url, width=1280, height=720, fps=15, still_size=(2000, 1500)
+                    invite.join_url,
+                    width=1280,
+                    height=720,
+                    fps=15,
+                    still_size=(2000, 1500),
+                    # The car the phone films carries the inspection's identity.
+                    vehicle=DemoVehicle(
+                        make=v.make,
+                        model=v.model,
+                        plate=v.plate,
+                        vin=v.vin,
+                        mileage=v.mileage_km or 0,
+                        colour=v.colour,
+                    ),
                 )
                 await sim.start()
                 try:
