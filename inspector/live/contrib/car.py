@@ -1,19 +1,24 @@
 """The demo car seen from outside, drawn from the exterior framing overlays.
 
 The overlay's own outline is the car: its strokes are closed into a
-silhouette, the closed areas inside it become glass (high up), lamps (small)
-or the number plate (a wide box low and centred), wheels are the circles near
-the ground. So the car sits exactly in the outline the seller is asked to fit
-it in, and each of the eight angles shows a different car view.
+silhouette, the closed areas inside it become glass (high up) or lamps (small),
+the most rectangular wide box in the lower half carries the number plate
+(warped to the angle), wheels are the circles near the ground. So the car sits
+exactly in the outline the seller is asked to fit it in, and each of the eight
+angles shows a different car view.
 """
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw
 
-from inspector.live.contrib.canvas import BGR, Canvas, Pixels
-from inspector.live.contrib.outline import Stroke, load_outline
+from inspector.live.contrib.canvas import BGR, Canvas, Pixels, plate_font
+from inspector.live.contrib.outline import VIEW_H, VIEW_W, Stroke, load_outline
 
 __all__ = ["EXTERIOR_VIEWS", "draw_car", "draw_outdoors", "draw_plate"]
 
@@ -113,15 +118,85 @@ def _silhouette(c: Canvas, strokes: tuple[Stroke, ...]) -> Pixels:
     return body
 
 
-def draw_plate(c: Canvas, x: float, y: float, w: float, h: float, plate: str) -> None:
-    """A French-style plate: white, blue bands, black characters, ``w`` x ``h`` units."""
-    c.rect(x, y, w, h, (232, 234, 234))
-    band = w * 0.08
-    c.rect(x, y, band, h, (150, 60, 20))
-    c.rect(x + w - band, y, band, h, (150, 60, 20))
-    c.text("F", x + band / 2, y + h * 0.7, h * 0.3, (230, 230, 230))
-    c.text(plate, x + w / 2, y + h / 2, h * 0.78, (25, 25, 25), box=(w - 2.6 * band, h * 0.8))
-    c.rect(x, y, w, h, (60, 60, 60), line=2)
+def _plate_picture(plate: str, height: int) -> Pixels:
+    """A French-style plate, flat: white, blue bands, black characters (520 x 110 shape)."""
+    w, h = int(height * 520 / 110), height
+    img = Image.new("RGB", (w, h), (234, 234, 232))
+    draw = ImageDraw.Draw(img)
+    band = int(w * 0.08)
+    draw.rectangle((0, 0, band, h), fill=(20, 60, 150))
+    draw.rectangle((w - band, 0, w, h), fill=(20, 60, 150))
+    draw.rectangle((0, 0, w - 1, h - 1), outline=(60, 60, 60), width=max(1, h // 30))
+    size = int(h * 0.78)
+    font = plate_font(size)
+    while size > 6 and font.getlength(plate) > w - 2.6 * band:
+        size -= 1
+        font = plate_font(size)
+    draw.text((w / 2, h / 2), plate, fill=(25, 25, 25), font=font, anchor="mm")
+    draw.text((band / 2, h * 0.72), "F", fill=(235, 235, 235), font=plate_font(h // 3), anchor="mm")
+    return np.asarray(img)[:, :, ::-1].copy()
+
+
+@functools.cache
+def _plate_quad(view: str) -> npt.NDArray[np.float64] | None:
+    """The corners (view units; top left, top right, bottom right, bottom left) of the
+    number plate's box in ``view``'s outline: the most rectangular wide four-sided area
+    in the lower half of the car. Found once per view, at the outline's own scale."""
+    c = Canvas(VIEW_W, VIEW_H, 0)
+    strokes = load_outline(view)
+    lines = _lines(c, strokes, 3)
+    body = _silhouette(c, strokes)
+    inside = cv2.bitwise_and(body, cv2.bitwise_not(cv2.dilate(lines, np.ones((3, 3), np.uint8))))
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(inside, connectivity=4)
+    ys = np.nonzero(body.any(axis=1))[0]
+    if len(ys) == 0:
+        return None
+    top, bottom = int(ys[0]), int(ys[-1])
+    body_area = float(np.count_nonzero(body))
+    best: tuple[float, npt.NDArray[np.float64]] | None = None
+    for idx in range(1, count):
+        area = float(stats[idx, cv2.CC_STAT_AREA])
+        rel = (centroids[idx][1] - top) / max(1, bottom - top)
+        if not (0.0015 * body_area < area < 0.03 * body_area and rel > 0.55):
+            continue
+        x, y, w, h = (int(v) for v in stats[idx, :4])
+        part = np.where(labels[y : y + h, x : x + w] == idx, 255, 0).astype(np.uint8)
+        contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        k = max(contours, key=cv2.contourArea)
+        (_, _), (rw, rh), _ = cv2.minAreaRect(k)
+        aspect = max(rw, rh) / max(1.0, min(rw, rh))
+        fill = area / max(1.0, rw * rh)
+        corners = cv2.approxPolyDP(k, 0.04 * cv2.arcLength(k, True), True)
+        if len(corners) != 4 or fill < 0.85 or not 2.5 <= aspect <= 6.5:
+            continue
+        if best is None or fill > best[0]:
+            pts = corners[:, 0, :].astype(np.float64) + np.array([x, y], np.float64)
+            best = (fill, pts)
+    if best is None:
+        return None
+    pts = best[1]
+    s, d = pts.sum(axis=1), pts[:, 0] - pts[:, 1]
+    return np.array([pts[s.argmin()], pts[d.argmax()], pts[s.argmax()], pts[d.argmin()]])
+
+
+def draw_plate(c: Canvas, quad: npt.NDArray[np.float64], plate: str) -> None:
+    """The plate warped onto ``quad`` (view units), as the camera sees it at that angle."""
+    dst = c.pts(quad).astype(np.float32)
+    x, y, w, h = cv2.boundingRect(dst)
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(c.w, x + w), min(c.h, y + h)
+    if x1 - x0 < 4 or y1 - y0 < 2:
+        return
+    flat = _plate_picture(plate, max(24, int(2 * max(np.ptp(dst[:, 1]), np.ptp(dst[:, 0]) / 4.7))))
+    fh, fw = flat.shape[:2]
+    src = np.array([(0, 0), (fw, 0), (fw, fh), (0, fh)], np.float32)
+    m = cv2.getPerspectiveTransform(src, dst - np.array([x0, y0], np.float32))
+    size = (x1 - x0, y1 - y0)
+    warped = cv2.warpPerspective(flat, m, size, flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.full((fh, fw), 255, np.uint8), m, size, flags=cv2.INTER_LINEAR)
+    roi = c.img[y0:y1, x0:x1]
+    a = mask.astype(np.float32)[:, :, None] / 255
+    roi[:] = (roi * (1 - a) + warped * a).astype(np.uint8)
 
 
 def draw_car(c: Canvas, view: str, paint: BGR, plate: str) -> None:
@@ -167,7 +242,6 @@ def draw_car(c: Canvas, view: str, paint: BGR, plate: str) -> None:
     body_area = float(np.count_nonzero(body))
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1 if count > 1 else np.array([], int)
     rear = view.startswith("rear") or "_rear_" in view
-    plate_box: tuple[float, float, float, float] | None = None
     for idx in order[1:]:  # the biggest area is the bodywork itself
         area = float(stats[idx, cv2.CC_STAT_AREA])
         if area < 0.0015 * body_area:
@@ -181,19 +255,15 @@ def draw_car(c: Canvas, view: str, paint: BGR, plate: str) -> None:
         ).astype(np.uint8)
         if rel < 0.45 and area > 0.01 * body_area:
             _glass(c, region, by, by + bh)
-        elif 2.4 < bw / max(bh, 1) < 7 and fill > 0.6 and rel > 0.55 and area < 0.04 * body_area:
-            plate_box = ((bx - c.ox) / c.s, (by - c.oy) / c.s, bw / c.s, bh / c.s)
         elif area < 0.03 * body_area and 0.2 < rel < 0.75 and fill > 0.3:
             c.paint(region, (50, 50, 205) if rear else (228, 230, 226))
             c.shade(region, 1.1, 0.8, (by - c.oy) / c.s, (by + bh - c.oy) / c.s)
-    if plate_box is None and view in ("front", "rear"):
-        plate_box = (725.0, 610.0 if view == "front" else 515.0, 150.0, 34.0)
     c.paint(lines, tuple(int(v * 0.35) for v in paint))  # type: ignore[arg-type]
     for cx, cy, rx, ry in _wheels(c, strokes, top, bottom):
         _wheel(c, cx, cy, rx, ry)
-    if plate_box is not None:
-        x, y, w, h = plate_box
-        draw_plate(c, x, y, w, h, plate)
+    quad = _plate_quad(view)
+    if quad is not None:
+        draw_plate(c, quad, plate)
 
 
 def _glass(c: Canvas, region: Pixels, y0_px: int, y1_px: int) -> None:

@@ -93,8 +93,10 @@ def _changed_box(a: Pixels, b: Pixels, size: tuple[int, int]) -> tuple[float, fl
         ("vin_windscreen", (190, 315, 1410, 585)),  # the plate's outline
         ("vin_door_jamb", (590, 150, 1010, 750)),  # the label's outline
         ("odometer", (690, 360, 910, 560)),  # the centre display's outline
-        ("front", (700, 580, 900, 680)),  # the number plate, under the grille
-        ("rear", (700, 480, 900, 580)),
+        ("front", (660, 565, 940, 635)),  # the number plate, under the grille
+        ("rear", (660, 505, 940, 580)),
+        ("three_quarter_front_left", (185, 500, 305, 580)),  # the plate, at an angle
+        ("three_quarter_rear_right", (190, 455, 310, 530)),
     ],
 )
 def test_the_vehicles_values_are_written_where_the_outline_frames_them(
