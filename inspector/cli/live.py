@@ -222,18 +222,6 @@ class DemoFailed(RuntimeError):
     """The demo cannot go on; ``str()`` says why."""
 
 
-_DEMO_VEHICLE = {
-    "make": "Peugeot",
-    "model": "308",
-    "year": 2019,
-    "plate": "AB-123-CD",
-    "vin": "VF3LBYHZ1KS123456",
-    "mileage": 84500,
-    "fuel": "diesel",
-    "colour": "gris",
-}
-
-
 def run_demo(
     data_dir: Path,
     report_path: Path | None,
@@ -294,7 +282,16 @@ def run_demo(
                 store,
                 checklist=checklist,
                 operator="demo",
-                vehicle=_DEMO_VEHICLE,
+                vehicle={
+                    "make": "Peugeot",
+                    "model": "308",
+                    "year": 2019,
+                    "plate": "AB-123-CD",
+                    "vin": "VF3LBYHZ1KS123456",
+                    "mileage": 84500,
+                    "fuel": "diesel",
+                    "colour": "gris",
+                },
                 seller={"name": "Élodie Martin", "language": "fr"},
             )
             invite = engine.invite(inspection.id, "self").result(10)
@@ -304,22 +301,14 @@ def run_demo(
             )
 
             async def phone() -> None:
-                v = inspection.vehicle
                 sim = SimulatedPhone(
                     invite.join_url,
                     width=1280,
                     height=720,
                     fps=15,
                     still_size=(2000, 1500),
-                    # The car the phone films carries the inspection's identity.
-                    vehicle=DemoVehicle(
-                        make=v.make,
-                        model=v.model,
-                        plate=v.plate,
-                        vin=v.vin,
-                        mileage=v.mileage_km or 0,
-                        colour=v.colour,
-                    ),
+                    # The car the phone films carries the inspection's plate, VIN, mileage.
+                    vehicle=DemoVehicle.of(inspection.vehicle),
                 )
                 await sim.start()
                 try:

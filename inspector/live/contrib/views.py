@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inspector.domain.models import Vehicle
 from inspector.live.contrib import cabin, closeups
 from inspector.live.contrib.canvas import BGR, Canvas, Pixels
 from inspector.live.contrib.car import EXTERIOR_VIEWS, draw_car, draw_outdoors
@@ -68,6 +69,18 @@ class DemoVehicle:
     vin: str = "VF3LBYHZ1KS123456"
     mileage: int = 84500
     colour: str = ""
+
+    @classmethod
+    def of(cls, vehicle: Vehicle) -> DemoVehicle:
+        """The demo car dressed as an inspection's vehicle (its plate, VIN, mileage, colour)."""
+        return cls(
+            make=vehicle.make,
+            model=vehicle.model,
+            plate=vehicle.plate,
+            vin=vehicle.vin,
+            mileage=vehicle.mileage_km or 0,
+            colour=vehicle.colour,
+        )
 
     @property
     def paint(self) -> BGR:

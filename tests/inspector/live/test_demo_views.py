@@ -18,6 +18,7 @@ import pytest
 from inspector.config import ServerSettings
 from inspector.domain import quality
 from inspector.domain.checklist import Shot, damage_pair, load_checklist
+from inspector.domain.models import Vehicle
 from inspector.live import events as ev
 from inspector.live.contrib.camera import SyntheticCamera
 from inspector.live.contrib.canvas import Canvas
@@ -105,6 +106,26 @@ def test_the_vehicles_values_are_written_where_the_outline_frames_them(
     """Another VIN, plate and mileage change the picture inside the outline, nowhere else."""
     x0, y0, x1, y1 = _changed_box(_render(shot_id, VIDEO), _render(shot_id, VIDEO, OTHER), VIDEO)
     assert box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3], (x0, y0, x1, y1)
+
+
+def test_the_demo_car_takes_the_inspections_identity_and_colour() -> None:
+    vehicle = Vehicle(
+        make="Renault",
+        model="Clio",
+        plate="GH-456-JK",
+        vin="VF1RJA00X12345678",
+        mileage_km=61200,
+        colour="Rouge",
+    )
+    demo = DemoVehicle.of(vehicle)
+    assert (demo.plate, demo.vin, demo.mileage, demo.make) == (
+        "GH-456-JK",
+        "VF1RJA00X12345678",
+        61200,
+        "Renault",
+    )
+    assert demo.paint != DemoVehicle().paint  # a red car, not the default blue
+    assert DemoVehicle.of(Vehicle()).mileage == 0
 
 
 def _glyph_distance(cell: Pixels, box: tuple[int, int, int, int], x: float, ch: str) -> float:
