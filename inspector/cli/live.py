@@ -236,7 +236,7 @@ def run_demo(
     inspection is not left "live". Raises :class:`DemoFailed` as soon as a
     capture cannot be stored (a full disk does not get better by waiting).
     """
-    from inspector.live.contrib.simphone import SimulatedPhone
+    from inspector.live.contrib.simphone import DemoVehicle, SimulatedPhone
     from inspector.live.engine import Engine
 
     completed = threading.Event()
@@ -302,7 +302,13 @@ def run_demo(
 
             async def phone() -> None:
                 sim = SimulatedPhone(
-                    invite.join_url, width=1280, height=720, fps=15, still_size=(2000, 1500)
+                    invite.join_url,
+                    width=1280,
+                    height=720,
+                    fps=15,
+                    still_size=(2000, 1500),
+                    # The car the phone films carries the inspection's plate, VIN, mileage.
+                    vehicle=DemoVehicle.of(inspection.vehicle),
                 )
                 await sim.start()
                 try:

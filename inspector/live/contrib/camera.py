@@ -1,17 +1,22 @@
-"""The simulated phone's camera: a pre-rendered scene, paced, with frame numbers.
+"""The simulated phone's camera: a pre-rendered view, paced, with frame numbers.
 
-Frames are cheap: the scene is rendered once (sharp, blurred and dark
-variants), each frame is a shifted crop of it with the frame number stamped as
-32 black/white blocks in the top rows (:func:`read_stamp` reads it back, so a
-benchmark can measure latency).
+Frames are cheap: each view (:mod:`~inspector.live.contrib.views`) is rendered
+once with its blurred and dark variants; each frame is a shifted crop of the
+current one with the frame number stamped as 32 black/white blocks in the top
+rows (:func:`read_stamp` reads it back, so a benchmark can measure latency).
+:meth:`SyntheticCamera.show` switches to another view (render it first with
+:meth:`SyntheticCamera.prepare` off the event loop).
 """
 
 from __future__ import annotations
 
 import asyncio
 import fractions
+import functools
 import math
+import threading
 import time
+from collections import OrderedDict
 
 import av
 import cv2
@@ -19,11 +24,14 @@ import numpy as np
 import numpy.typing as npt
 from aiortc import MediaStreamTrack
 
+from inspector.live.contrib.views import DemoVehicle, View, render_view
+
 __all__ = [
     "MODES",
     "STAMP_BITS",
     "STAMP_ROWS",
     "SyntheticCamera",
+    "prerender",
     "read_stamp",
     "render_scene",
     "stamp",
@@ -34,66 +42,18 @@ STAMP_BITS = 32
 STAMP_ROWS = 16
 MODES = ("normal", "blurred", "dark")
 _VIDEO_CLOCK = 90000
+_KEPT_VIEWS = 4
 
 
-def render_scene(width: int, height: int, seed: int = 7) -> Pixels:
-    """A sharp vehicle-ish BGR picture: sky, ground, a car body, windows, wheels, a plate."""
-    rng = np.random.default_rng(seed)
-    img = np.empty((height, width, 3), np.uint8)
-    sky = np.linspace(235, 170, height // 2, dtype=np.float32)
-    img[: height // 2] = np.stack([sky, sky * 0.9, sky * 0.75], axis=1)[:, None, :].astype(np.uint8)
-    img[height // 2 :] = (70, 80, 85)
-    s = min(width, height) / 720
-    for _ in range(250):  # texture so the sharpness measure has edges to find
-        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
-        c = tuple(int(v) for v in rng.integers(40, 140, 3))
-        cv2.rectangle(img, (x, y), (x + int(30 * s), y + int(8 * s)), c, -1)
-    cx, cy = width // 2, int(height * 0.58)
-    bw, bh = int(width * 0.36), int(height * 0.14)
-    body = (40, 40, 170)
-    cv2.rectangle(img, (cx - bw, cy - bh), (cx + bw, cy + bh), body, -1)
-    roof = np.array(
-        [
-            (cx - int(bw * 0.6), cy - bh),
-            (cx - int(bw * 0.35), cy - int(bh * 2.3)),
-            (cx + int(bw * 0.4), cy - int(bh * 2.3)),
-            (cx + int(bw * 0.7), cy - bh),
-        ],
-        np.int32,
-    )
-    cv2.fillConvexPoly(img, roof, body)
-    glass = (120, 90, 60)
-    cv2.fillConvexPoly(img, (roof * [1, 1] + [[10, -4], [10, 8], [-10, 8], [-10, -4]]), glass)
-    cv2.line(img, (cx, cy - int(bh * 2.2)), (cx, cy + bh), (20, 20, 90), max(2, int(4 * s)))
-    r = int(bh * 0.9)
-    for wx in (cx - int(bw * 0.65), cx + int(bw * 0.65)):
-        cv2.circle(img, (wx, cy + bh), r, (25, 25, 25), -1)
-        cv2.circle(img, (wx, cy + bh), int(r * 0.5), (170, 170, 170), -1)
-        for k in range(5):
-            a = k * 2 * math.pi / 5
-            end = (wx + int(r * 0.45 * math.cos(a)), cy + bh + int(r * 0.45 * math.sin(a)))
-            cv2.line(img, (wx, cy + bh), end, (60, 60, 60), max(1, int(3 * s)))
-    pw, ph = int(bw * 0.3), int(bh * 0.35)
-    cv2.rectangle(img, (cx - pw, cy - ph // 2), (cx + pw, cy + ph // 2), (245, 245, 245), -1)
-    cv2.putText(
-        img,
-        "AB-123-CD",
-        (cx - int(pw * 0.9), cy + int(ph * 0.3)),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.9 * s,
-        (20, 20, 20),
-        max(1, int(2 * s)),
-        cv2.LINE_AA,
-    )
-    for lx in (cx - int(bw * 0.85), cx + int(bw * 0.7)):
-        cv2.rectangle(
-            img,
-            (lx, cy - int(bh * 0.7)),
-            (lx + int(bw * 0.15), cy - int(bh * 0.3)),
-            (200, 240, 255),
-            -1,
-        )
-    return img
+@functools.lru_cache(maxsize=16)
+def _cached_view(view: View, width: int, height: int, vehicle: DemoVehicle) -> Pixels:
+    """Video-sized views shared by every camera (a load test runs many phones)."""
+    return render_view(view, width, height, vehicle)
+
+
+def render_scene(width: int, height: int) -> Pixels:
+    """The demo car from the front: what the phone shows before it is given a shot."""
+    return render_view(View("front"), width, height)
 
 
 def _variant(sharp: Pixels, mode: str) -> Pixels:
@@ -130,21 +90,73 @@ def read_stamp(frame_bgr: npt.NDArray[np.uint8]) -> int | None:
     return number
 
 
+def prerender(view: View, width: int, height: int, vehicle: DemoVehicle | None = None) -> None:
+    """Render ``view`` for a camera of this size ahead of time (call it off the event loop)."""
+    _cached_view(
+        view, width + 2 * _margin(width), height + 2 * _margin(width), vehicle or DemoVehicle()
+    )
+
+
+def _margin(width: int) -> int:
+    return max(8, width // 40)
+
+
 class SyntheticCamera(MediaStreamTrack):
-    """A paced video track of shifted crops of a pre-rendered scene."""
+    """A paced video track of shifted crops of the view the phone is pointed at."""
 
     kind = "video"
 
-    def __init__(self, width: int, height: int, fps: float, mode: str = "normal") -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        fps: float,
+        mode: str = "normal",
+        *,
+        view: View | None = None,
+        vehicle: DemoVehicle | None = None,
+    ) -> None:
         super().__init__()
         self.width, self.height, self.fps = width, height, fps
-        self.margin = max(8, width // 40)
-        sharp = render_scene(width + 2 * self.margin, height + 2 * self.margin)
-        self._variants = {m: _variant(sharp, m) for m in MODES}
+        self.margin = _margin(width)
+        self.vehicle = vehicle or DemoVehicle()
+        self._prepared: OrderedDict[View, dict[str, Pixels]] = OrderedDict()
+        self._lock = threading.Lock()  # prepare() runs in executor threads
+        self.view = view or View("front")
+        self._variants = self.prepare(self.view)
         self.mode = mode
         self.frames_sent = 0
         self.sent_at: dict[int, float] = {}  # frame number -> monotonic time (last 300)
         self._start: float | None = None
+
+    def prepare(self, view: View) -> dict[str, Pixels]:
+        """Render ``view`` (once; a fraction of a second, so call it off the event loop).
+
+        The blurred and dark variants are made when first asked for. The last
+        few views are kept, so going back and forth costs nothing.
+        """
+        with self._lock:
+            variants = self._prepared.get(view)
+        if variants is None:
+            size = (self.width + 2 * self.margin, self.height + 2 * self.margin)
+            variants = {"normal": _cached_view(view, *size, self.vehicle)}
+        with self._lock:
+            variants = self._prepared.setdefault(view, variants)
+            self._prepared.move_to_end(view)
+            while len(self._prepared) > _KEPT_VIEWS:
+                self._prepared.popitem(last=False)
+        return variants
+
+    def _picture(self) -> Pixels:
+        picture = self._variants.get(self.mode)
+        if picture is None:
+            picture = self._variants[self.mode] = _variant(self._variants["normal"], self.mode)
+        return picture
+
+    def show(self, view: View) -> None:
+        """Point the camera at ``view`` from the next frame on."""
+        self._variants = self.prepare(view)
+        self.view = view
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
@@ -162,7 +174,7 @@ class SyntheticCamera(MediaStreamTrack):
         # A slow drift, well under the motion threshold.
         dx = int(m + m * 0.5 * math.sin(n / 150.0))
         dy = int(m + m * 0.3 * math.cos(n / 190.0))
-        picture = self._variants[self.mode][dy : dy + self.height, dx : dx + self.width].copy()
+        picture = self._picture()[dy : dy + self.height, dx : dx + self.width].copy()
         if self.mode == "normal":  # sharp blocks would lift a blurred or dark picture's metrics
             stamp(picture, n)
         frame = av.VideoFrame.from_ndarray(picture, format="bgr24")

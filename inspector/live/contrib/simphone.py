@@ -9,7 +9,11 @@ picture to blurred or dark. ``capture_behaviour="drop_midway"`` makes it die in
 the middle of the next photo transfer (header and about half the chunks sent,
 then the link dropped without a goodbye); it then goes back to ``"send"``.
 Every message it receives is recorded for tests. Its camera is
-:class:`~inspector.live.contrib.camera.SyntheticCamera`.
+:class:`~inspector.live.contrib.camera.SyntheticCamera`, pointed at the view each
+``shot`` message asks for (:mod:`~inspector.live.contrib.views`: the car from
+every side, the wheels, the VIN, the odometer, the cabin…). The car's identity
+(VIN, plate, mileage) is not sent to phones, so it is given to the phone as
+``vehicle`` (the demo passes its inspection's; the default is the demo car).
 """
 
 from __future__ import annotations
@@ -47,14 +51,17 @@ from inspector.live.contrib.camera import (
     STAMP_BITS,
     STAMP_ROWS,
     SyntheticCamera,
+    prerender,
     read_stamp,
     render_scene,
 )
+from inspector.live.contrib.views import DemoVehicle, View, render_view, view_for_shot
 from inspector.live.timings import HEARTBEAT_INTERVAL
 
 __all__ = [
     "STAMP_BITS",
     "STAMP_ROWS",
+    "DemoVehicle",
     "JoinRefused",
     "SimulatedPhone",
     "read_stamp",
@@ -106,6 +113,7 @@ class SimulatedPhone:
         language: str = "fr",
         user_agent: str = "SimulatedPhone/1.0",
         capture_behaviour: str = "send",
+        vehicle: DemoVehicle | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -123,6 +131,8 @@ class SimulatedPhone:
         self.errors: list[dict[str, Any]] = []
         self.config: dict[str, Any] | None = None
         self.shot_id: str | None = None
+        self.vehicle = vehicle or DemoVehicle()
+        self.view = View("front")  # what the camera is pointed at: the current shot's view
         self.torch = False
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
@@ -136,7 +146,8 @@ class SimulatedPhone:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changed = asyncio.Event()
         self._open = asyncio.Event()
-        self._still_cache: dict[tuple[int, int], bytes] = {}
+        self._still_cache: dict[tuple[tuple[int, int], View], bytes] = {}
+        self._still_jobs: dict[tuple[tuple[int, int], View], asyncio.Future[bytes]] = {}
         self._send_lock = asyncio.Lock()
         self._dropping: asyncio.Task[None] | None = None
 
@@ -244,7 +255,12 @@ class SimulatedPhone:
         ]
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         self._pc = pc
-        self._track = SyntheticCamera(self.width, self.height, self.fps, self._mode)
+        await asyncio.get_running_loop().run_in_executor(
+            None, prerender, self.view, self.width, self.height, self.vehicle
+        )
+        self._track = SyntheticCamera(
+            self.width, self.height, self.fps, self._mode, view=self.view, vehicle=self.vehicle
+        )
         pc.addTrack(self._track)
         channel = pc.createDataChannel(protocol.CHANNEL_LABEL, ordered=True)
         self._channel = channel
@@ -324,6 +340,9 @@ class SimulatedPhone:
             self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=message["ts"])
         elif kind == "shot":
             self.shot_id = message.get("id")
+            overlay = message.get("overlay")
+            self.view = view_for_shot(self.shot_id, overlay if isinstance(overlay, str) else None)
+            self._spawn(self._point_at(self.view))
         elif kind == "torch":
             self.torch = bool(message.get("on"))
         elif kind == "error":
@@ -336,15 +355,41 @@ class SimulatedPhone:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
             self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
 
-    def still_bytes(self, capture_id: str) -> bytes:
-        """The JPEG the phone sends for ``capture_id`` (encoded once per size)."""
-        size = self.still_size
-        base = self._still_cache.get(size)
+    async def _point_at(self, view: View) -> None:
+        """Turn the camera to ``view`` once rendered, then get its still ready."""
+        loop = asyncio.get_running_loop()
+        track = self._track
+        if track is not None:
+            await loop.run_in_executor(None, track.prepare, view)
+            if self.view == view and self._track is track:
+                track.show(view)
+        await asyncio.shield(self._still(view))
+
+    def _still(self, view: View) -> asyncio.Future[bytes]:
+        """The still of ``view`` as JPEG, rendered once in an executor (shared by callers)."""
+        key = (self.still_size, view)
+        job = self._still_jobs.get(key)
+        if job is None or (job.done() and (job.cancelled() or job.exception() is not None)):
+            loop = asyncio.get_running_loop()
+            job = loop.run_in_executor(None, self._still_base, view)
+            self._still_jobs[key] = job
+        return job
+
+    def _still_base(self, view: View) -> bytes:
+        key = (self.still_size, view)
+        base = self._still_cache.get(key)
         if base is None:
-            big = cv2.resize(render_scene(1280, 720), size, interpolation=cv2.INTER_LINEAR)
-            base = _jpeg(np.asarray(big, dtype=np.uint8))
-            self._still_cache[size] = base
-        return _with_comment(base, f"capture {capture_id} shot {self.shot_id}")
+            w, h = self.still_size
+            base = _jpeg(render_view(view, w, h, self.vehicle))
+            self._still_cache[key] = base
+        return base
+
+    def still_bytes(self, capture_id: str) -> bytes:
+        """The JPEG the phone sends for ``capture_id``: the current view, rendered at the
+        still's size (once per size and view)."""
+        return _with_comment(
+            self._still_base(self.view), f"capture {capture_id} shot {self.shot_id}"
+        )
 
     async def _answer_capture(self, capture_id: str) -> None:
         behaviour = self.capture_behaviour
@@ -353,8 +398,8 @@ class SimulatedPhone:
         if behaviour == "fail":
             self.send("photo_failed", id=capture_id, reason="camera busy")
             return
-        loop = asyncio.get_running_loop()
-        data = await loop.run_in_executor(None, self.still_bytes, capture_id)
+        base = await asyncio.shield(self._still(self.view))
+        data = _with_comment(base, f"capture {capture_id} shot {self.shot_id}")
         sha = hashlib.sha256(data).hexdigest()
         if behaviour == "bad_sha":
             sha = hashlib.sha256(b"other").hexdigest()
