@@ -123,6 +123,7 @@ class SimulatedPhone:
         self.errors: list[dict[str, Any]] = []
         self.config: dict[str, Any] | None = None
         self.shot_id: str | None = None
+        self.in_position = True  # taps "I'm in position" when self-inspection asks
         self.torch = False
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
@@ -324,6 +325,9 @@ class SimulatedPhone:
             self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=message["ts"])
         elif kind == "shot":
             self.shot_id = message.get("id")
+        elif kind == "pace":
+            if message.get("step") == "position" and self.in_position:
+                self.send("ready", shot_id=message["shot_id"])  # a seller who reads, then taps
         elif kind == "torch":
             self.torch = bool(message.get("on"))
         elif kind == "error":
