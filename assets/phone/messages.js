@@ -89,6 +89,7 @@ const HANDLERS = {
       S.pointer = null;
       renderPointer();
       $("retake").hidden = true;
+      $("pace").hidden = true; // the engine says what this shot waits for
     }
     renderShot();
   },
@@ -109,6 +110,13 @@ const HANDLERS = {
   },
   capture_result(msg) {
     onCaptureResult(msg);
+  },
+  pace(msg) {
+    if (!S.currentShot || msg.shot_id !== S.currentShot.id) return; // about a shot already left
+    $("pace-text").textContent = msg.text;
+    $("pace").classList.toggle("adjust", msg.step === "adjust");
+    $("ready").hidden = msg.step !== "position";
+    $("pace").hidden = false;
   },
   hint(msg) {
     S.hint = msg;

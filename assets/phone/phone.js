@@ -116,6 +116,9 @@ function boot() {
       }, 1500);
     }
   });
+  $("ready").addEventListener("click", () => {
+    if (S.currentShot && send("ready", { shot_id: S.currentShot.id })) $("ready").hidden = true;
+  });
   $("toast").addEventListener("click", () => {
     $("toast").hidden = true;
   });

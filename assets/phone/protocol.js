@@ -26,7 +26,8 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "hint": {"code": {"kind": "str", "max_len": 32, "nullable": true}, "text": {"kind": "str", "max_len": 200}},
     "heartbeat": {"ts": {"kind": "num"}},
     "done": {"text": {"kind": "str", "max_len": 500}},
-    "error": {"code": {"kind": "str", "max_len": 64}, "message": {"kind": "str", "max_len": 500}}
+    "error": {"code": {"kind": "str", "max_len": 64}, "message": {"kind": "str", "max_len": 500}},
+    "pace": {"step": {"kind": "str", "max_len": 16}, "shot_id": {"kind": "str", "max_len": 64}, "text": {"kind": "str", "max_len": 300}}
   },
   "FROM_PHONE": {
     "hello": {"user_agent": {"kind": "str", "max_len": 512}, "language": {"kind": "str", "max_len": 16}, "camera": {"kind": "obj"}, "resume_shot": {"kind": "str", "required": false, "max_len": 64, "nullable": true}},
@@ -34,7 +35,8 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "photo_end": {"id": {"kind": "str", "max_len": 64}},
     "photo_failed": {"id": {"kind": "str", "max_len": 64}, "reason": {"kind": "str", "max_len": 500}},
     "heartbeat": {"ts": {"kind": "num"}, "echo": {"kind": "num", "required": false, "nullable": true}},
-    "shutter": {}
+    "shutter": {},
+    "ready": {"shot_id": {"kind": "str", "max_len": 64}}
   }
 } /* PROTOCOL-TABLES-END */;
 

@@ -9,6 +9,14 @@ rejects is retaken (the phone has already been told why); any other is
 accepted, which moves the controller to the next shot until the checklist is
 complete. One capture is in flight at a time.
 
+Paced by the seller (``await_seller``, what the engine uses): on each new shot
+the phone shows the instruction and an "I'm in position" button (``pace``
+"position"); only once the seller taps it does the steady rule count. Then a
+**framing check** (``framing``, for the shots outlining the whole car) compares
+the picture with the shot's outline: a picture that does not line up asks the
+seller to adjust (``pace`` "adjust") instead of being saved. The shutter button
+always captures at once, framing or not: the seller keeps the last word.
+
 A seller is never stuck on one shot: after ``max_attempts`` photos of a shot
 rejected by the quality check (say a phone that only delivers low-resolution
 frames), the autopilot keeps the sharpest of them, accepted, with the reason
@@ -44,6 +52,13 @@ def kept_reason(attempts: int) -> QualityReason:
     )
 
 
+POSITION = Message("Read the instruction, go to the spot, then tap “I'm in position”.")
+HOLD = Message("Hold still: the photo is taken as soon as the picture is steady.")
+ADJUST = Message("Line the car up with the white outline: step back or to the side.")
+#: How often the seller is told again to adjust, at most (seconds).
+ADJUST_REPEAT = 3.0
+
+
 def _sharpness(capture: Capture) -> float:
     return float(capture.quality.metrics.get("sharpness", 0.0))
 
@@ -64,6 +79,8 @@ class Autopilot:
         sample_hz: float = AUTOPILOT_SAMPLE_HZ,
         settle_seconds: float = SETTLE_SECONDS,
         max_attempts: int = 3,
+        await_seller: bool = False,
+        framing: bool = False,
     ) -> None:
         if not controller.auto_advance:
             raise ValueError("the autopilot needs a controller with auto_advance=True")
@@ -74,6 +91,10 @@ class Autopilot:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
+        self.await_seller = await_seller
+        self.framing = framing
+        self.framing_refusals = 0  # pictures not saved because they did not line up
+        self._ready_for: str | None = None  # the shot the seller is in position for
         self.kept_for_review: list[str] = []  # capture ids kept after max_attempts
         self.controller = controller
         self.steady_seconds = steady_seconds
@@ -81,7 +102,8 @@ class Autopilot:
         self.settle_seconds = settle_seconds
         self.captures = 0  # requests made, for logs and tests
         self._task: asyncio.Task[None] | None = None
-        self._shutter: asyncio.Event | None = None
+        self._shutter: asyncio.Event | None = None  # set by a press of the shutter
+        self._wake: asyncio.Event | None = None  # set by a press or "I'm in position"
         self._done: asyncio.Event | None = None
         self._error: BaseException | None = None
 
@@ -94,9 +116,11 @@ class Autopilot:
         if self.running:
             return
         self._shutter = asyncio.Event()
+        self._wake = asyncio.Event()
         self._done = asyncio.Event()
         self._error = None
-        self.controller.set_shutter_handler(self._shutter.set)
+        self.controller.set_shutter_handler(self._on_shutter)
+        self.controller.set_ready_handler(self._on_ready)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="autopilot")
 
     async def stop(self) -> None:
@@ -106,6 +130,7 @@ class Autopilot:
             task.cancel()
             await asyncio.wait({task})  # does not raise, unlike awaiting the task
         self.controller.set_shutter_handler(None)
+        self.controller.set_ready_handler(None)
         if self._done is not None:
             self._done.set()
 
@@ -133,21 +158,48 @@ class Autopilot:
         finally:
             self._done.set()
 
+    def _on_ready(self, shot_id: str) -> None:
+        """The seller tapped "I'm in position" (for the shot the phone showed)."""
+        if shot_id == self.controller.current.id:
+            self._ready_for = shot_id
+            if self._wake is not None:
+                self._wake.set()  # at once, not after the sample period
+
+    def _on_shutter(self) -> None:
+        if self._shutter is not None and self._wake is not None:
+            self._shutter.set()
+            self._wake.set()
+
     async def _drive(self, shutter: asyncio.Event) -> None:
         c = self.controller
         loop = asyncio.get_running_loop()
-        shot_id = c.current.id
-        armed_at = loop.time() + self.settle_seconds
+        shot_id: str | None = None
+        linked = False
+        armed_at = 0.0
+        held_for: str | None = None  # the shot "hold still" was said for
         steady_since: float | None = None
+        adjusted_at = -ADJUST_REPEAT
         while not c.complete:
-            if c.current.id != shot_id:  # moved by someone else: settle again
-                shot_id = c.current.id
+            if c.current.id != shot_id or c.linked != linked:  # a new shot, or the phone is back
+                shot_id, linked = c.current.id, c.linked
+                if self._ready_for != shot_id:
+                    self._ready_for = None
+                    held_for = None
+                    if self.await_seller and linked:
+                        c.pace("position", POSITION)
                 armed_at = loop.time() + self.settle_seconds
                 steady_since = None
             if not c.linked or c.capture_in_flight:
                 steady_since = None
                 await self._pause(shutter)
                 continue
+            if self.await_seller and self._ready_for != shot_id and not self._pressed(shutter):
+                await self._pause(shutter)  # waiting for "I'm in position"
+                continue
+            if self.await_seller and held_for != shot_id and self._ready_for == shot_id:
+                held_for = shot_id
+                armed_at = loop.time() + self.settle_seconds
+                c.pace("hold", HOLD)
             sample = await c.sample()
             now = loop.time()
             good = (
@@ -160,23 +212,42 @@ class Autopilot:
                 steady_since = None
             elif steady_since is None:
                 steady_since = now
-            pressed = shutter.is_set()
+            pressed = self._pressed(shutter)
             ready = steady_since is not None and now - steady_since >= self.steady_seconds
+            if ready and not pressed and self.framing:
+                framing = await c.framing()
+                if framing is not None and not framing.framed:
+                    self.framing_refusals += 1
+                    steady_since = None
+                    if now - adjusted_at >= ADJUST_REPEAT:
+                        adjusted_at = now
+                        c.pace("adjust", ADJUST)
+                    await self._pause(shutter)
+                    continue
             if pressed or ready:
                 shutter.clear()
                 await self._capture_once()
                 shutter.clear()  # presses during the capture were for this one
-                shot_id = c.current.id
                 armed_at = loop.time() + self.settle_seconds
                 steady_since = None
                 continue
             await self._pause(shutter)
         log.info("%s: autopilot finished the checklist", c.inspection_id)
 
+    @staticmethod
+    def _pressed(shutter: asyncio.Event) -> bool:
+        """Whether the seller pressed the shutter since the last capture."""
+        return shutter.is_set()
+
     async def _pause(self, shutter: asyncio.Event) -> None:
-        """Sleep one sample period, waking at once if the seller presses the shutter."""
+        """Sleep one sample period, waking at once when the seller presses or is ready."""
+        wake = self._wake
+        assert wake is not None
+        if shutter.is_set():
+            return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(shutter.wait(), self.period)
+            await asyncio.wait_for(wake.wait(), self.period)
+        wake.clear()
 
     async def _capture_once(self) -> None:
         c = self.controller

@@ -260,6 +260,8 @@ class PhoneSession:
                 self.controller,
                 steady_seconds=timings.steady_seconds,
                 settle_seconds=timings.settle_seconds,
+                await_seller=True,  # "I'm in position" on the phone, then the steady rule
+                framing=True,
             )
         await self.autopilot.start()
 

@@ -39,6 +39,7 @@ PHONE_STRINGS: dict[str, str] = {
     "torch_on": N_("Switch the torch on"),
     "torch_off": N_("Switch the torch off"),
     "shutter": N_("Take the photo"),
+    "ready_button": N_("I'm in position"),
     "capturing": N_("Taking the photo… hold still"),
     "photo_ok": N_("Photo saved"),
     "photo_retake": N_("Please take this photo again"),

@@ -86,6 +86,9 @@ TO_PHONE: dict[str, dict[str, Field]] = {
     "heartbeat": {"ts": _f("num")},
     "done": {"text": _f("str", max_len=500)},
     "error": {"code": _f("str", max_len=64), "message": _f("str", max_len=500)},
+    # Self-inspection pacing: "position" (show "I'm in position"), "hold" (steady
+    # now), "adjust" (the picture does not line up with the outline).
+    "pace": {"step": _f("str", max_len=16), "shot_id": _ID, "text": _f("str", max_len=300)},
 }
 
 # Messages the phone sends to the engine.
@@ -109,6 +112,7 @@ FROM_PHONE: dict[str, dict[str, Field]] = {
     "photo_failed": {"id": _ID, "reason": _f("str", max_len=500)},
     "heartbeat": {"ts": _f("num"), "echo": _f("num", required=False, nullable=True)},
     "shutter": {},
+    "ready": {"shot_id": _ID},  # the seller is in position for this shot
 }
 
 

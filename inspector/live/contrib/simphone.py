@@ -133,6 +133,7 @@ class SimulatedPhone:
         self.shot_id: str | None = None
         self.vehicle = vehicle or DemoVehicle()
         self.view = View("front")  # what the camera is pointed at: the current shot's view
+        self.in_position = True  # taps "I'm in position" when self-inspection asks
         self.torch = False
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
@@ -343,6 +344,9 @@ class SimulatedPhone:
             overlay = message.get("overlay")
             self.view = view_for_shot(self.shot_id, overlay if isinstance(overlay, str) else None)
             self._spawn(self._point_at(self.view))
+        elif kind == "pace":
+            if message.get("step") == "position" and self.in_position:
+                self.send("ready", shot_id=message["shot_id"])  # a seller who reads, then taps
         elif kind == "torch":
             self.torch = bool(message.get("on"))
         elif kind == "error":

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from inspector.domain.checklist import Checklist, Shot, load_checklist
+from inspector.domain.framing import FRAMING_OVERLAYS, Framing, framing_score
 from inspector.domain.models import (
     Capture,
     Damage,
@@ -40,6 +41,7 @@ from inspector.domain.models import (
 )
 from inspector.domain.progress import Progress
 from inspector.domain.walk import ShotState, Walk
+from inspector.i18n import Localized
 from inspector.live import events
 from inspector.live.session.capture import CapturePath
 from inspector.live.session.context import (
@@ -115,6 +117,7 @@ class SessionController:
         self._review = Review(self._ctx, auto_advance=auto_advance)
         self._damages = DamagePairs(self._ctx, damages)
         self._shutter_handler: Callable[[], None] | None = None
+        self._ready_handler: Callable[[str], None] | None = None
 
     @classmethod
     async def open(cls, store: Store, inspection_id: str, **kwargs: Any) -> SessionController:
@@ -277,6 +280,9 @@ class SessionController:
                 self._shutter_handler()  # the autopilot keeps one capture in flight
             elif not self._capture.in_flight:
                 await self.capture()
+        elif kind == "ready":
+            if self.mode == "self" and self._ready_handler is not None:
+                self._ready_handler(str(msg.get("shot_id", "")))
         elif kind == "hello":
             if self._ctx.link is not None:
                 self._greet(msg)  # the page restarted on the same link: re-sync it
@@ -286,6 +292,25 @@ class SessionController:
     def set_shutter_handler(self, handler: Callable[[], None] | None) -> None:
         """Route the seller's shutter button to ``handler`` (the autopilot) instead."""
         self._shutter_handler = handler
+
+    def set_ready_handler(self, handler: Callable[[str], None] | None) -> None:
+        """Route the seller's "I'm in position" (with its shot id) to ``handler``."""
+        self._ready_handler = handler
+
+    def pace(self, step: str, text: Localized) -> None:
+        """Tell the seller where self-inspection stands on the current shot."""
+        self._ctx.send("pace", step=step, shot_id=self.current.id, text=self._ctx.say(text))
+
+    async def framing(self) -> Framing | None:
+        """The framing check of the newest frame against the current shot's outline.
+
+        None when the shot's overlay is not a whole-car outline, or without a frame.
+        """
+        overlay = self.current.overlay
+        frame = self.latest_frame()
+        if overlay not in FRAMING_OVERLAYS or frame is None:
+            return None
+        return await self._ctx.run(framing_score, frame, overlay)
 
     # -- navigation --------------------------------------------------------------
 

@@ -177,3 +177,65 @@ async def test_the_autopilot_needs_auto_advance(
         Autopilot(manual)
     with pytest.raises(RuntimeError, match="never started"):
         await Autopilot(controller).finished()
+
+
+def _ready(controller: SessionController) -> dict[str, Any]:
+    return {"v": 1, "type": "ready", "shot_id": controller.current.id}
+
+
+async def test_the_autopilot_waits_until_the_seller_is_in_position(
+    controller: SessionController,
+) -> None:
+    from tests.inspector.domain.test_framing import drawn_outline
+
+    phone = AnsweringPhone(controller)
+    phone.frames = [drawn_outline(controller.current.overlay)]
+    controller.attach(phone, HELLO)
+    pilot = Autopilot(controller, await_seller=True, **FAST)
+    await pilot.start()
+    await eventually(lambda: bool(phone.of("pace")))
+    first = phone.of("pace")[0]
+    assert first["step"] == "position" and first["shot_id"] == controller.current.id
+    assert "en place" in first["text"]  # in the seller's language
+    await asyncio.sleep(0.3)  # steady, good picture: still nothing until the seller says so
+    assert phone.of("capture") == []
+    # A tap meant for another shot (the page was behind) does not count.
+    await controller.handle_message({"v": 1, "type": "ready", "shot_id": "boot"})
+    await asyncio.sleep(0.2)
+    assert phone.of("capture") == []
+
+    await controller.handle_message(_ready(controller))
+    await eventually(lambda: controller.index == 1)
+    assert [m["step"] for m in phone.of("pace")][:2] == ["position", "hold"]
+    assert len(phone.of("capture")) == 1
+    await eventually(lambda: phone.of("pace")[-1]["shot_id"] == controller.current.id)
+    assert phone.of("pace")[-1]["step"] == "position"  # the next shot waits for the seller too
+    await pilot.stop()
+
+
+async def test_a_picture_that_does_not_line_up_is_not_saved(
+    controller: SessionController,
+) -> None:
+    from tests.inspector.domain.test_framing import drawn_outline
+
+    phone = AnsweringPhone(controller)
+    phone.frames = [scene(1280, 720, seed=1)]  # steady and sharp, but not the car's outline
+    controller.attach(phone, HELLO)
+    pilot = Autopilot(controller, await_seller=True, framing=True, **FAST)
+    await pilot.start()
+    await controller.handle_message(_ready(controller))
+    await eventually(lambda: any(m["step"] == "adjust" for m in phone.of("pace")))
+    assert "contour" in [m for m in phone.of("pace") if m["step"] == "adjust"][0]["text"]
+    await asyncio.sleep(0.3)
+    assert phone.of("capture") == [] and pilot.framing_refusals > 0
+
+    phone.frames = [drawn_outline(controller.current.overlay)]  # the seller steps into place
+    await eventually(lambda: controller.index == 1)
+    assert len(phone.of("capture")) == 1
+
+    # The shutter keeps the last word: a picture that does not line up is taken on request.
+    phone.frames = [scene(1280, 720, seed=1)]
+    await controller.handle_message(_ready(controller))
+    await controller.handle_message({"v": 1, "type": "shutter"})
+    await eventually(lambda: controller.index == 2)
+    await pilot.stop()
