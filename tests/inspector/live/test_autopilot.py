@@ -225,7 +225,7 @@ async def test_a_picture_that_does_not_line_up_is_not_saved(
     await pilot.start()
     await controller.handle_message(_ready(controller))
     await eventually(lambda: any(m["step"] == "adjust" for m in phone.of("pace")))
-    assert "contour" in [m for m in phone.of("pace") if m["step"] == "adjust"][0]["text"]
+    assert "contour" in next(m for m in phone.of("pace") if m["step"] == "adjust")["text"]
     await asyncio.sleep(0.3)
     assert phone.of("capture") == [] and pilot.framing_refusals > 0
 
