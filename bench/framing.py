@@ -24,7 +24,9 @@ W, H = 1280, 720
 
 
 def _shifted(image: np.ndarray, dx: float, dy: float, zoom: float) -> np.ndarray:
-    matrix = np.float32([[zoom, 0, (1 - zoom) * W / 2 + dx * W], [0, zoom, (1 - zoom) * H / 2 + dy * H]])
+    matrix = np.float32(
+        [[zoom, 0, (1 - zoom) * W / 2 + dx * W], [0, zoom, (1 - zoom) * H / 2 + dy * H]]
+    )
     return cv2.warpAffine(image, matrix, (W, H), borderMode=cv2.BORDER_REFLECT)
 
 

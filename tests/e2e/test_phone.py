@@ -186,11 +186,9 @@ def test_self_inspection_autopilot_completes_shots(
         if p.page.locator("#ready").is_visible():
             seen["position"] = p.page.locator("#pace-text").inner_text()
             p.page.locator("#ready").click()
-        elif (
-            p.page.locator("#pace.adjust").is_visible() and p.page.locator("#shutter").is_enabled()
-        ):
+        elif p.page.locator("#pace.adjust").is_visible() and shutter.is_enabled():
             seen["adjust"] = p.page.locator("#pace-text").inner_text()
-            p.page.locator("#shutter").click()
+            shutter.click()
 
     deadline = time.monotonic() + 90
     while len(done_shots()) < 3:
