@@ -28,6 +28,7 @@ import numpy.typing as npt
 from inspector.assets import asset_path
 
 __all__ = [
+    "EXTERIOR_OUTLINES",
     "FRAMED_MIN",
     "FRAMING_OVERLAYS",
     "Framing",
@@ -46,19 +47,19 @@ SHIFTS = ((0.18, 0.0), (-0.18, 0.0), (0.0, 0.22), (0.0, -0.22))
 #: The least score of a framed view (see ``bench/framing.py`` for the figures).
 FRAMED_MIN = 0.30
 
-#: The overlays that outline the whole car: the ones a framing check applies to.
-FRAMING_OVERLAYS = frozenset(
-    {
-        "front",
-        "rear",
-        "side_left",
-        "side_right",
-        "three_quarter_front_left",
-        "three_quarter_front_right",
-        "three_quarter_rear_left",
-        "three_quarter_rear_right",
-    }
+#: The overlays that outline the whole car, from its eight sides.
+EXTERIOR_OUTLINES = (
+    "front",
+    "rear",
+    "side_left",
+    "side_right",
+    "three_quarter_front_left",
+    "three_quarter_front_right",
+    "three_quarter_rear_left",
+    "three_quarter_rear_right",
 )
+#: The overlays a framing check applies to.
+FRAMING_OVERLAYS = frozenset(EXTERIOR_OUTLINES)
 
 
 @dataclass(frozen=True)

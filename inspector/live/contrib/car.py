@@ -17,21 +17,13 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
+from inspector.domain.framing import EXTERIOR_OUTLINES
 from inspector.live.contrib.canvas import BGR, Canvas, Pixels, plate_font
 from inspector.live.contrib.outline import VIEW_H, VIEW_W, Stroke, load_outline
 
 __all__ = ["EXTERIOR_VIEWS", "draw_car", "draw_outdoors", "draw_plate"]
 
-EXTERIOR_VIEWS = (
-    "front",
-    "rear",
-    "side_left",
-    "side_right",
-    "three_quarter_front_left",
-    "three_quarter_front_right",
-    "three_quarter_rear_left",
-    "three_quarter_rear_right",
-)
+EXTERIOR_VIEWS = EXTERIOR_OUTLINES  # the car from each side its overlays outline
 _TYRE: BGR = (34, 34, 36)
 _GLASS_TOP: BGR = (92, 74, 60)
 _GLASS_BOTTOM: BGR = (58, 50, 44)
