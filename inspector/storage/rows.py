@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from inspector.domain.models import (
     Capture,
@@ -32,6 +32,7 @@ from inspector.domain.models import (
 from inspector.storage.errors import REPAIR_HINT, DatabaseDamaged
 
 __all__ = [
+    "CaptureDetails",
     "capture_from_row",
     "damage_from_row",
     "damaged_record",
@@ -41,6 +42,7 @@ __all__ = [
     "insert_row",
     "inspection_from_row",
     "iso",
+    "new_capture",
     "new_id",
     "quality_json",
     "update_damage",
@@ -176,6 +178,46 @@ def insert_capture(db: sqlite3.Connection, c: Capture, seq: int) -> None:
             c.retake_of,
         ),
     )
+
+
+class CaptureDetails(TypedDict, total=False):
+    """What describes a new capture besides its photo (``Store.add_capture``, the spool's)."""
+
+    width: Required[int]
+    height: Required[int]
+    source: Required[CaptureSource]
+    quality: Required[QualityReport]
+    phone_time: datetime | None
+    retake_of: str | None
+    mime: str
+    capture_id: str | None
+    """Default: a new id."""
+    captured_at: datetime | None
+    """Default: now (a capture written late, from the spool, keeps the time it was taken)."""
+
+
+def new_capture(
+    inspection_id: str, shot_id: str, sha256: str, size: int, details: CaptureDetails
+) -> Capture:
+    """A capture of the photo ``sha256`` (``size`` bytes), not yet stored."""
+    capture = Capture(
+        id=details.get("capture_id") or new_id(),
+        inspection_id=inspection_id,
+        shot_id=shot_id,
+        sha256=sha256,
+        width=details["width"],
+        height=details["height"],
+        source=details["source"],
+        quality=details["quality"],
+        phone_time=details.get("phone_time"),
+        retake_of=details.get("retake_of"),
+        mime=details.get("mime", "image/jpeg"),
+        size=size,
+    )
+    captured_at = details.get("captured_at")
+    if captured_at is not None:
+        capture.captured_at = captured_at
+    return capture
 
 
 def capture_from_row(row: Row) -> Capture:
