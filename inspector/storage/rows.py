@@ -91,6 +91,19 @@ def damaged_record(kind: str, row: Row | None) -> Iterator[None]:
 # -- inspections --------------------------------------------------------------
 
 
+def _editable(i: Inspection) -> tuple[Any, ...]:
+    """The editable columns' values, in the order both statements below name them."""
+    return (
+        i.operator,
+        i.inspector,
+        i.checklist,
+        json.dumps(i.vehicle.to_dict()),
+        json.dumps(i.seller.to_dict()),
+        i.notes,
+        i.grade,
+    )
+
+
 def insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
     db.execute(
         "INSERT INTO inspections (id, created_at, updated_at, status, operator, inspector, "
@@ -100,13 +113,7 @@ def insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
             iso(i.created_at),
             iso(i.updated_at),
             i.status.value,
-            i.operator,
-            i.inspector,
-            i.checklist,
-            json.dumps(i.vehicle.to_dict()),
-            json.dumps(i.seller.to_dict()),
-            i.notes,
-            i.grade,
+            *_editable(i),
         ),
     )
 
@@ -122,13 +129,7 @@ def update_inspection(db: sqlite3.Connection, i: Inspection) -> int:
         "checklist=?, vehicle=?, seller=?, notes=?, grade=? WHERE id=?",
         (
             iso(i.updated_at),
-            i.operator,
-            i.inspector,
-            i.checklist,
-            json.dumps(i.vehicle.to_dict()),
-            json.dumps(i.seller.to_dict()),
-            i.notes,
-            i.grade,
+            *_editable(i),
             i.id,
         ),
     )
