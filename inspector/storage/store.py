@@ -195,7 +195,8 @@ class Store:
                 try:
                     check = decode[table]
                     if check is not None:
-                        check(row)
+                        with rows.damaged_record(table.removesuffix("s"), row):
+                            check(row)
                 except DatabaseDamaged:
                     skipped += 1
                     continue
@@ -208,6 +209,24 @@ class Store:
                 else:
                     skipped += 1
         return restored, skipped
+
+    def undecodable_records(self) -> list[str]:
+        """The records SQLite reads back but the store cannot decode (``inspector repair``),
+        as "damage <id>"; the reads that name them refuse their whole inspection."""
+        decode = {
+            "inspection": rows.inspection_from_row,
+            "capture": rows.capture_from_row,
+            "damage": rows.damage_from_row,
+        }
+        found: list[str] = []
+        for kind, check in decode.items():
+            for row in self._query(f"SELECT * FROM {kind}s ORDER BY rowid"):
+                try:
+                    with rows.damaged_record(kind, row):
+                        check(row)
+                except DatabaseDamaged:
+                    found.append(f"{kind} {row['id']}")
+        return found
 
     def used_photos(self) -> set[str]:
         """The SHA-256 of every photo some capture points at."""
