@@ -8,8 +8,9 @@ quality verdict, review decisions or damages: those lived only in the database.
 So, with the photos lock held (no photo is written or deleted meanwhile):
 
 1. A damaged database (SQLite cannot read it, ``PRAGMA quick_check`` fails, or
-   a row holds what the store cannot decode, such as an unknown part) is moved aside as ``inspector.db.damaged-<time>`` (with its ``-wal``), and
-   every row that can still be read is copied into a new database. An empty
+   a row holds what the store cannot decode, such as an unknown part) is moved
+   aside as ``inspector.db.damaged-<time>`` (with its ``-wal``), and every row
+   that can still be read (and decoded) is copied into a new database. An empty
    database file is moved aside too; a missing one is simply created.
 2. Photo files no row points at are adopted into one new inspection
    "Recovered photos" (shots ``recovered_1``..``N`` in file-time order), so no

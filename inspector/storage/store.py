@@ -243,15 +243,6 @@ class Store:
                 raise NotFound(f"no inspection {inspection.id!r}")
         return inspection
 
-    def set_status(self, inspection_id: str, status: InspectionStatus) -> None:
-        with self._transaction() as db:
-            cur = db.execute(
-                "UPDATE inspections SET status=?, updated_at=? WHERE id=?",
-                (status.value, iso(utcnow()), inspection_id),
-            )
-            if cur.rowcount == 0:
-                raise NotFound(f"no inspection {inspection_id!r}")
-
     def transition(
         self,
         inspection_id: str,

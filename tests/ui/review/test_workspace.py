@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from inspector.domain.models import Damage, DamageType, InspectionStatus, Part, Region, Severity
 from inspector.live.damages import new_live_damage
 from inspector.storage.store import Store
+from tests.data import force_status
 from ui.review.workspace import ReviewWorkspace
 
 from .conftest import Sample, settle
@@ -262,7 +263,7 @@ def test_mark_as_reviewed_then_export_marks_reported(
     sample: Sample,
     make_workspace: Callable[[str], ReviewWorkspace],
 ) -> None:
-    store.set_status(sample.inspection_id, InspectionStatus.CAPTURED)
+    force_status(store, sample.inspection_id, InspectionStatus.CAPTURED)
     workspace = make_workspace(sample.inspection_id)
     assert "Ctrl+Shift+R" in dict(workspace.shortcut_list())
     assert workspace.reviewed_action.isEnabled()
@@ -297,7 +298,7 @@ def test_mark_as_reviewed_during_a_call_says_why_not(
     sample: Sample,
     make_workspace: Callable[[str], ReviewWorkspace],
 ) -> None:
-    store.set_status(sample.inspection_id, InspectionStatus.LIVE)
+    force_status(store, sample.inspection_id, InspectionStatus.LIVE)
     workspace = make_workspace(sample.inspection_id)
     workspace.reviewed_action.trigger()
     qtbot.waitUntil(lambda: workspace.banner.isVisible(), timeout=5000)
