@@ -60,10 +60,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from bench.live import pct, verdict
 from inspector.config import ServerSettings
 from inspector.domain.checklist import load_checklist
-from inspector.domain.models import InspectionStatus
 from inspector.domain.progress import progress
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
 from inspector.usecases.inspections import create_inspection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,7 +317,7 @@ def prepare(data_dir: Path, n: int) -> tuple[list[str], list[str]]:
                 seller={"name": f"Seller {i + 1}", "language": "fr"},
             )
             token, _ = invitations.issue(inspection.id)
-            store.set_status(inspection.id, InspectionStatus.INVITED)
+            lifecycle.invited(store, inspection.id)  # a join link was issued
             ids.append(inspection.id)
             tokens.append(token)
     return ids, tokens

@@ -1,4 +1,5 @@
-"""Test data, made on the fly: one helper for every test that needs a picture."""
+"""Test data, made on the fly: one helper for every test that needs a picture, and a
+status put by hand."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import io
 import cv2
 import numpy as np
 from PIL import Image
+
+from inspector.domain.models import InspectionStatus
+from inspector.storage.store import Store
 
 
 def scene(width: int = 1280, height: int = 720, seed: int = 1) -> np.ndarray:
@@ -37,3 +41,9 @@ def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def force_status(store: Store, inspection_id: str, status: InspectionStatus) -> None:
+    """Put an inspection in ``status`` whatever it is now (a test's starting point, or what
+    a crash leaves): :meth:`Store.transition` from any status, so no jump is refused."""
+    store.transition(inspection_id, status, allowed_from=list(InspectionStatus))

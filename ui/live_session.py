@@ -10,9 +10,9 @@ outcome comes back as a queued signal.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,43 +28,23 @@ from inspector.domain.checklist import Checklist, ChecklistError, overlay_path
 from inspector.domain.models import Capture, Damage, Inspection
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
-from inspector.live.frames import Frame
 from inspector.live.session import DamagePair
 from inspector.storage.store import Store
 from ui import theme
 from ui.capture_panel import CapturePanel
 from ui.checklist_panel import ChecklistPanel, ShotBoard
 from ui.crossing import EngineBridge, run_task, wait
+from ui.engine_commands import EngineCommands
 from ui.filmstrip import Filmstrip
 from ui.invite_panel import InvitePanel
+from ui.live_damage import LiveDamageForm
 from ui.live_view import LiveView
 from ui.review.damage_dialog import DamageDialog
-from ui.review.labels import part_label, severity_label, type_label
+from ui.review.labels import part_label
 
 __all__ = ["EngineCommands", "LiveSession", "read_overlay"]
 
 log = logging.getLogger(__name__)
-
-
-class EngineCommands(Protocol):
-    """What the live page asks of the engine (inspector.live.engine.Engine provides it)."""
-
-    def invite(self, inspection_id: str, mode: str = ...) -> Future[Any]: ...
-    def select_shot(self, inspection_id: str, shot_id: str) -> Future[Any]: ...
-    def next_shot(self, inspection_id: str) -> Future[Any]: ...
-    def previous_shot(self, inspection_id: str) -> Future[Any]: ...
-    def capture(self, inspection_id: str) -> Future[Any]: ...
-    def accept(self, inspection_id: str, capture_id: str) -> Future[Any]: ...
-    def retake(self, inspection_id: str, capture_id: str) -> Future[Any]: ...
-    def torch(self, inspection_id: str, on: bool) -> Future[Any]: ...
-    def pointer(self, inspection_id: str, x: float, y: float) -> Future[Any]: ...
-    def message(self, inspection_id: str, text: str) -> Future[Any]: ...
-    def add_damage_pair(self, inspection_id: str) -> Future[Any]: ...
-    def complete_damage(self, inspection_id: str, damage_id: str, **fields: Any) -> Future[Any]: ...
-    def end_session(self, inspection_id: str) -> Future[Any]: ...
-    def session_info(self, inspection_id: str) -> Future[dict[str, Any]]: ...
-    def latest_frame(self, inspection_id: str) -> Frame | None: ...
-    def call(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]: ...
 
 
 def read_overlay(name: str) -> bytes | None:
@@ -100,7 +80,8 @@ class LiveSession(QWidget):
         self.completed = False
         self._overlay_name: str | None = None
         self.demo_phone: SimulatedPhone | None = None
-        self.damage_dialog: DamageDialog | None = None
+        self.damage_form = LiveDamageForm(self, engine, self._call)
+        self.damage_form.status_message.connect(self.status_message)
 
         self.vehicle = QLabel("")
         self.vehicle.setStyleSheet("font-weight: bold; font-size: 14pt;")
@@ -275,47 +256,13 @@ class LiveSession(QWidget):
         self.ask_damage(pair)
 
     def ask_damage(self, pair: DamagePair) -> DamageDialog:
-        """The small, non-blocking form of a damage just added; "Later" leaves it to complete."""
-        if self.damage_dialog is not None:
-            self.damage_dialog.reject()  # an unanswered one stays to complete
-        dialog = DamageDialog(
-            self,
-            part=pair.guess,
-            where=f"Damage {pair.number}: the wide view and the close-up to take next",
-            title=f"Damage {pair.number} — what is it?",
-            later=True,
-            ask_part=True,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setModal(False)
-        inspection_id, damage_id, number = pair.damage.inspection_id, pair.damage.id, pair.number
+        """The small, non-blocking form of a damage just added (:class:`LiveDamageForm`)."""
+        return self.damage_form.ask(pair)
 
-        def answered() -> None:
-            f = dialog.fields()
-            future = self.engine.complete_damage(
-                inspection_id,
-                damage_id,
-                part=f.part,
-                type=f.type,
-                severity=f.severity,
-                note=f.note,
-            )
-            said = f"{part_label(f.part)}, {type_label(f.type).lower()}, "
-            said += severity_label(f.severity).lower()
-            self._call(future, lambda _damage: self.status_message.emit(f"Damage {number}: {said}"))
-
-        def closed(result: int) -> None:
-            if self.damage_dialog is dialog:
-                self.damage_dialog = None
-                self.window().activateWindow()  # Space and Enter drive the call again
-            if result != DamageDialog.DialogCode.Accepted:
-                self.status_message.emit(f"Damage {number} is left for the inspector to complete")
-
-        dialog.accepted.connect(answered)
-        dialog.finished.connect(closed)
-        self.damage_dialog = dialog
-        dialog.show()
-        return dialog
+    @property
+    def damage_dialog(self) -> DamageDialog | None:
+        """The damage form open now, if any."""
+        return self.damage_form.dialog
 
     def toggle_freeze(self) -> None:
         self.live_view.set_frozen(not self.live_view.frozen)

@@ -31,6 +31,7 @@ from inspector.bundle.schema import (
     validated,
 )
 from inspector.domain.models import Capture, Damage, Inspection
+from inspector.domain.views import DamageView
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
 
 __all__ = [
@@ -47,19 +48,8 @@ __all__ = [
 
 
 def damage_to_dict(d: Damage) -> dict[str, Any]:
-    r = d.region
-    return {
-        "id": d.id,
-        "capture_id": d.capture_id,
-        "part": d.part.value,
-        "type": d.type.value,
-        "severity": int(d.severity),
-        "region": [r.x, r.y, r.w, r.h] if r is not None else None,
-        "note": d.note,
-        "created_at": d.created_at.isoformat(),
-        "pair": d.pair,
-        "to_complete": d.to_complete,
-    }
+    """A damage as the manifest lists it: :class:`DamageView`."""
+    return DamageView.of(d).to_json()
 
 
 def _canonical(manifest: dict[str, Any]) -> bytes:
@@ -126,7 +116,7 @@ def parse_manifest(raw: Any) -> Manifest:
             f"reads {FORMAT_VERSION}); please upgrade"
         )
     record: ManifestRecord = validated(ManifestRecord, raw)
-    inspection = record.inspection.to_inspection()
+    inspection = record.inspection.inspection()
     if record.checklist != inspection.checklist:
         raise ManifestError("'checklist' does not match the inspection's checklist")
     files = _files(record.files)
@@ -138,7 +128,7 @@ def parse_manifest(raw: Any) -> Manifest:
             raise ManifestError(
                 f"damages[{i}]: 'capture_id' {d.capture_id!r} is not a capture of this bundle"
             )
-        damages.append(d.to_damage(inspection.id))
+        damages.append(d.damage(inspection.id))
     if len({d.id for d in damages}) != len(damages):
         raise ManifestError("two damages have the same id")
     pairs = [d.pair for d in damages if d.pair is not None]
@@ -172,7 +162,7 @@ def _captures(
             raise ManifestError(f"captures[{i}]: its photo {name} is not listed under 'files'")
         if files[name][1] != record.size:
             raise ManifestError(f"captures[{i}]: 'size' differs from the size of {name}")
-        captures.append(record.to_capture(inspection_id))
+        captures.append(record.capture(inspection_id))
     ids = {c.id for c in captures}
     if len(ids) != len(captures):
         raise ManifestError("two captures have the same id")

@@ -1,5 +1,7 @@
 """The schema of ``manifest.json``, declared with pydantic, and its errors in our words.
 
+Each record is the domain's JSON view (:mod:`inspector.domain.views`: the same
+shape, the same conversion back to a domain object) read strictly, with limits.
 Strict mode: no "84500" for a number, no ``true`` for a year. Field limits are
 the domain's (:mod:`inspector.domain.validation`), and each record also passes
 the rules ``inspector new`` applies (no control characters, a VIN of 17
@@ -35,20 +37,21 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from inspector.domain import validation as rules
 from inspector.domain.grading import GRADE_NAMES
 from inspector.domain.models import (
-    Capture,
     CaptureSource,
-    Damage,
     DamageType,
     Fuel,
-    Inspection,
     InspectionStatus,
     Language,
     Part,
-    QualityReport,
     Region,
-    Seller,
-    Severity,
-    Vehicle,
+)
+from inspector.domain.views import (
+    CaptureView,
+    DamageView,
+    InspectionFields,
+    QualityReportView,
+    SellerView,
+    VehicleView,
 )
 
 __all__ = [
@@ -117,12 +120,12 @@ def _region(value: object) -> Region | None:
         raise _problem("bundle_rule_field", "{reason}", reason=str(exc)) from None
 
 
-def _quality(value: object) -> QualityReport:
+def _quality(value: object) -> QualityReportView:
     if not isinstance(value, dict):
         raise _problem("dict_type", "must be an object")
     try:
-        return QualityReport.from_dict(value)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return QualityReportView.model_validate(value)
+    except ValueError as exc:
         raise _problem(
             "bundle_value", "is not a quality verdict ({reason})", reason=str(exc)
         ) from None
@@ -146,17 +149,21 @@ Named = Strict(False)
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(strict=True, frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(strict=True, frozen=True)
 
 
-class VehicleRecord(_Record):
+_STRICT = ConfigDict(strict=True)
+"""The manifest's records are the domain's views (:mod:`inspector.domain.views`), read
+strictly: their shapes and conversions are the views', the limits and rules are added here."""
+
+
+class VehicleRecord(VehicleView):
+    model_config = _STRICT
+
     make: str = Field(max_length=rules.MAKE_MAX)
     model: str = Field(max_length=rules.MODEL_MAX)
-    year: int | None
     plate: str = Field(max_length=rules.PLATE_MAX)
-    vin: str
-    """Its length is the VIN rule's (check_vin), which says it better."""
-    mileage_km: int | None
+    # The VIN's length is the VIN rule's (check_vin), which says it better.
     fuel: Annotated[Fuel, Named] | None
     colour: str = Field(max_length=rules.COLOUR_MAX)
 
@@ -176,22 +183,11 @@ class VehicleRecord(_Record):
         )
         return self
 
-    def to_vehicle(self) -> Vehicle:
-        return Vehicle(
-            make=self.make,
-            model=self.model,
-            year=self.year,
-            plate=self.plate,
-            vin=self.vin,
-            mileage_km=self.mileage_km,
-            fuel=self.fuel,
-            colour=self.colour,
-        )
 
+class SellerRecord(SellerView):
+    model_config = _STRICT
 
-class SellerRecord(_Record):
     name: str = Field(max_length=rules.SELLER_NAME_MAX)
-    phone: str
     email: str = Field(max_length=rules.EMAIL_MAX)
     language: Annotated[Language, Named]
 
@@ -205,7 +201,9 @@ class SellerRecord(_Record):
         return self
 
 
-class InspectionRecord(_Record):
+class InspectionRecord(InspectionFields):
+    model_config = _STRICT
+
     id: Ident
     checklist: ChecklistName
     vehicle: VehicleRecord
@@ -228,24 +226,10 @@ class InspectionRecord(_Record):
         _like_new(check)
         return self
 
-    def to_inspection(self) -> Inspection:
-        s = self.seller
-        return Inspection(
-            id=self.id,
-            checklist=self.checklist,
-            vehicle=self.vehicle.to_vehicle(),
-            seller=Seller(name=s.name, phone=s.phone, email=s.email, language=s.language),
-            status=self.status,
-            operator=self.operator,
-            inspector=self.inspector,
-            notes=self.notes,
-            grade=self.grade,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-        )
 
+class CaptureRecord(CaptureView):
+    model_config = _STRICT
 
-class CaptureRecord(_Record):
     id: Ident
     shot_id: ShotId
     sha256: Sha256
@@ -256,63 +240,30 @@ class CaptureRecord(_Record):
     source: Annotated[CaptureSource, Named]
     captured_at: IsoTime
     phone_time: IsoTime | None
-    accepted: bool | None
+    accepted: bool | None  # required here (the view lets older spool entries leave it out)
     retake_of: Ident | None
-    quality: Annotated[QualityReport, PlainValidator(_quality)]
+    quality: Annotated[QualityReportView, PlainValidator(_quality)]
     file: str = Field(max_length=200)
 
-    def to_capture(self, inspection_id: str) -> Capture:
-        return Capture(
-            id=self.id,
-            inspection_id=inspection_id,
-            shot_id=self.shot_id,
-            sha256=self.sha256,
-            width=self.width,
-            height=self.height,
-            source=self.source,
-            quality=self.quality,
-            captured_at=self.captured_at,
-            phone_time=self.phone_time,
-            accepted=self.accepted,
-            retake_of=self.retake_of,
-            mime=self.mime,
-            size=self.size,
-        )
 
+class DamageRecord(DamageView):
+    model_config = _STRICT
 
-class DamageRecord(_Record):
     id: Ident
     capture_id: Ident | None
     part: Annotated[Part, Named]
     type: Annotated[DamageType, Named]
-    severity: int = Field(ge=min(Severity), le=max(Severity))
     region: Annotated[Region | None, PlainValidator(_region)]
     note: str = Field(max_length=rules.DAMAGE_NOTE_MAX)
     created_at: IsoTime
     # Bundles written before damages knew their photo pair have neither key.
     pair: int | None = Field(default=None, ge=1, le=MAX_PAIR)
-    to_complete: bool = False
 
     @model_validator(mode="after")
     def _rules(self) -> DamageRecord:
         note = self.note.replace("\r", "")
         _like_new(lambda: rules.check_text("note", note, rules.DAMAGE_NOTE_MAX, multiline=True))
         return self
-
-    def to_damage(self, inspection_id: str) -> Damage:
-        return Damage(
-            id=self.id,
-            inspection_id=inspection_id,
-            capture_id=self.capture_id,
-            part=self.part,
-            type=self.type,
-            severity=Severity(self.severity),
-            region=self.region,
-            note=self.note,
-            created_at=self.created_at,
-            pair=self.pair,
-            to_complete=self.to_complete,
-        )
 
 
 class FileRecord(_Record):

@@ -226,7 +226,7 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
         template.title.text(),
         template.description.text(),
         tuple(_shot(t) for t in template.shots),
-        tuple(_damage_shot(t) for t in template.damage_shots),
+        tuple(_shot(t) for t in template.damage_shots),
     )
 
 
@@ -287,30 +287,19 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _shot(t: ShotTemplate) -> Shot:
-    return Shot(
-        id=t.id,
-        category=t.category,
-        title=t.title.text(),
-        instruction=t.instruction.text(),
-        overlay=t.overlay,
-        required=t.required,
-        quality=t.quality.thresholds(),
-        part=t.part,
-    )
-
-
-def _damage_shot(t: DamageShotTemplate) -> Shot:
-    return Shot(
-        id=f"damage_{t.id_suffix}",
-        category=t.category,
-        title=t.title.text(),
-        instruction=t.instruction.text(),
-        overlay=t.overlay,
-        required=t.required,
-        quality=t.quality.thresholds(),
-        damage=True,
-    )
+def _shot(t: ShotTemplate | DamageShotTemplate) -> Shot:
+    """The shot a template describes (a damage shot is named after its ``id_suffix``)."""
+    common: dict[str, Any] = {
+        "category": t.category,
+        "title": t.title.text(),
+        "instruction": t.instruction.text(),
+        "overlay": t.overlay,
+        "required": t.required,
+        "quality": t.quality.thresholds(),
+    }
+    if isinstance(t, DamageShotTemplate):
+        return Shot(id=f"damage_{t.id_suffix}", damage=True, **common)
+    return Shot(id=t.id, part=t.part, **common)
 
 
 def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:

@@ -1,11 +1,13 @@
 """The JSON shapes of the domain objects that cross a boundary, declared once.
 
-``inspector show --json``, the store's JSON columns (vehicle, seller, quality)
-and the bundle's manifest all write and read these shapes, so they cannot
-drift apart. Each view is a pydantic model with ``of`` (from the domain
-object) and a method back to it; ``model_dump(mode="json")`` is the JSON.
-Times are written as ``datetime.isoformat()`` ("+00:00", as they always were).
-Unknown keys are ignored when reading, as before.
+``inspector show --json``, the store's JSON columns (vehicle, seller, quality),
+the live engine's spool and the bundle's manifest all write and read these
+shapes, so they cannot drift apart. Each view is a pydantic model with ``of``
+(from the domain object) and a method back to it; ``model_dump(mode="json")`` is
+the JSON. Times are written as ``datetime.isoformat()`` ("+00:00", as they always
+were). Unknown keys are ignored when reading, as before. The bundle's manifest
+records (:mod:`inspector.bundle.schema`) extend these views with strict types
+and the input rules; the shapes and the conversions stay here.
 
 The dataclasses in :mod:`inspector.domain.models` stay the domain objects; their
 ``to_dict``/``from_dict`` go through these views.
@@ -13,21 +15,34 @@ The dataclasses in :mod:`inspector.domain.models` stay the domain objects; their
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    model_validator,
+)
 
 from inspector.domain.models import (
     Capture,
     CaptureSource,
+    Damage,
+    DamageType,
     Fuel,
     Inspection,
     InspectionStatus,
     Language,
+    Part,
     QualityReason,
     QualityReport,
+    Region,
     Seller,
+    Severity,
     Vehicle,
     Verdict,
 )
@@ -35,6 +50,8 @@ from inspector.i18n import stored_text
 
 __all__ = [
     "CaptureView",
+    "DamageView",
+    "InspectionFields",
     "InspectionView",
     "QualityReasonView",
     "QualityReportView",
@@ -46,12 +63,33 @@ IsoTime = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_ty
 """A time as ``isoformat()`` writes it (pydantic's own JSON would say "Z" for UTC)."""
 
 
+def _region(value: object) -> Region | None:
+    if value is None or isinstance(value, Region):
+        return value
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        raise ValueError("must be four numbers [x, y, w, h]")
+    return Region(*(float(n) for n in value))
+
+
+def _region_list(r: Region | None) -> list[float] | None:
+    return None if r is None else [r.x, r.y, r.w, r.h]
+
+
+RegionJson = Annotated[Region | None, PlainValidator(_region), PlainSerializer(_region_list)]
+"""A region as four numbers ``[x, y, w, h]`` (0-1 of the photo), or null."""
+
+
 class _View(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data (plain str, int, float, bool, None, list, dict)."""
         return self.model_dump(mode="json")
+
+    def _fields_of(self, domain: type) -> dict[str, Any]:
+        """The fields of the ``domain`` dataclass this view holds, as they are."""
+        held = type(self).model_fields
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(domain) if f.name in held}
 
 
 class VehicleView(_View):
@@ -69,7 +107,7 @@ class VehicleView(_View):
         return cls.model_validate(v, from_attributes=True)
 
     def vehicle(self) -> Vehicle:
-        return Vehicle(**dict(self))
+        return Vehicle(**self._fields_of(Vehicle))
 
 
 class SellerView(_View):
@@ -83,7 +121,7 @@ class SellerView(_View):
         return cls.model_validate(s, from_attributes=True)
 
     def seller(self) -> Seller:
-        return Seller(**dict(self))
+        return Seller(**self._fields_of(Seller))
 
 
 class QualityReasonView(_View):
@@ -97,9 +135,16 @@ class QualityReasonView(_View):
     fr: str
     en: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if isinstance(data, QualityReason):
+            return {"code": data.code, "fr": data.message.get("fr"), "en": data.message.get("en")}
+        return data
+
     @classmethod
     def of(cls, r: QualityReason) -> QualityReasonView:
-        return cls(code=r.code, fr=r.message.get("fr"), en=r.message.get("en"))
+        return cls.model_validate(r)
 
     def reason(self) -> QualityReason:
         return QualityReason(self.code, stored_text({"fr": self.fr, "en": self.en}))
@@ -112,11 +157,7 @@ class QualityReportView(_View):
 
     @classmethod
     def of(cls, q: QualityReport) -> QualityReportView:
-        return cls(
-            verdict=q.verdict,
-            reasons=[QualityReasonView.of(r) for r in q.reasons],
-            metrics=dict(q.metrics),
-        )
+        return cls.model_validate(q, from_attributes=True)
 
     def report(self) -> QualityReport:
         return QualityReport(
@@ -125,7 +166,7 @@ class QualityReportView(_View):
 
 
 class CaptureView(_View):
-    """A capture as ``inspector show --json`` and the bundle's manifest list it."""
+    """A capture as ``inspector show --json``, the spool and the bundle's manifest list it."""
 
     id: str
     shot_id: str
@@ -137,49 +178,49 @@ class CaptureView(_View):
     source: CaptureSource
     captured_at: IsoTime
     phone_time: IsoTime | None
-    accepted: bool | None
+    accepted: bool | None = None
+    """Spool entries of earlier versions do not say (a new capture is not reviewed)."""
     retake_of: str | None
     quality: QualityReportView
 
     @classmethod
     def of(cls, c: Capture) -> CaptureView:
-        return cls(
-            id=c.id,
-            shot_id=c.shot_id,
-            sha256=c.sha256,
-            width=c.width,
-            height=c.height,
-            size=c.size,
-            mime=c.mime,
-            source=c.source,
-            captured_at=c.captured_at,
-            phone_time=c.phone_time,
-            accepted=c.accepted,
-            retake_of=c.retake_of,
-            quality=QualityReportView.of(c.quality),
-        )
+        return cls.model_validate(c, from_attributes=True)
 
     def capture(self, inspection_id: str) -> Capture:
+        quality = self.quality.report()
         return Capture(
-            id=self.id,
-            inspection_id=inspection_id,
-            shot_id=self.shot_id,
-            sha256=self.sha256,
-            width=self.width,
-            height=self.height,
-            source=self.source,
-            quality=self.quality.report(),
-            captured_at=self.captured_at,
-            phone_time=self.phone_time,
-            accepted=self.accepted,
-            retake_of=self.retake_of,
-            mime=self.mime,
-            size=self.size,
+            **{**self._fields_of(Capture), "inspection_id": inspection_id, "quality": quality}
         )
 
 
-class InspectionView(_View):
-    """An inspection (with its captures when asked) as the CLI and the bundle show it."""
+class DamageView(_View):
+    """A damage as the bundle's manifest lists it."""
+
+    id: str
+    capture_id: str | None
+    part: Part
+    type: DamageType
+    severity: int = Field(ge=min(Severity), le=max(Severity))
+    region: RegionJson
+    note: str
+    created_at: IsoTime
+    pair: int | None = None
+    to_complete: bool = False
+
+    @classmethod
+    def of(cls, d: Damage) -> DamageView:
+        return cls.model_validate(d, from_attributes=True)
+
+    def damage(self, inspection_id: str) -> Damage:
+        fields = self._fields_of(Damage)
+        return Damage(
+            **{**fields, "inspection_id": inspection_id, "severity": Severity(self.severity)}
+        )
+
+
+class InspectionFields(_View):
+    """An inspection's own fields (the bundle's record of an inspection extends them)."""
 
     id: str
     status: InspectionStatus
@@ -192,39 +233,25 @@ class InspectionView(_View):
     updated_at: IsoTime
     vehicle: VehicleView
     seller: SellerView
+
+    def inspection(self) -> Inspection:
+        fields = self._fields_of(Inspection)
+        return Inspection(
+            **{**fields, "vehicle": self.vehicle.vehicle(), "seller": self.seller.seller()}
+        )
+
+
+class InspectionView(InspectionFields):
+    """An inspection (with its captures when asked) as the CLI shows it."""
+
     captures: list[CaptureView] | None = None
 
     @classmethod
     def of(cls, i: Inspection, captures: list[Capture] | None = None) -> InspectionView:
-        return cls(
-            id=i.id,
-            status=i.status,
-            checklist=i.checklist,
-            operator=i.operator,
-            inspector=i.inspector,
-            notes=i.notes,
-            grade=i.grade,
-            created_at=i.created_at,
-            updated_at=i.updated_at,
-            vehicle=VehicleView.of(i.vehicle),
-            seller=SellerView.of(i.seller),
-            captures=None if captures is None else [CaptureView.of(c) for c in captures],
-        )
+        view = cls.model_validate(i, from_attributes=True)
+        if captures is None:
+            return view
+        return view.model_copy(update={"captures": [CaptureView.of(c) for c in captures]})
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"captures"} if self.captures is None else None)
-
-    def inspection(self) -> Inspection:
-        return Inspection(
-            id=self.id,
-            checklist=self.checklist,
-            vehicle=self.vehicle.vehicle(),
-            seller=self.seller.seller(),
-            status=self.status,
-            operator=self.operator,
-            inspector=self.inspector,
-            notes=self.notes,
-            grade=self.grade,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-        )

@@ -7,9 +7,10 @@ quality verdict, review decisions or damages: those lived only in the database.
 
 So, with the photos lock held (no photo is written or deleted meanwhile):
 
-1. A damaged database (SQLite cannot read it, or ``PRAGMA quick_check`` fails)
-   is moved aside as ``inspector.db.damaged-<time>`` (with its ``-wal``), and
-   every row that can still be read is copied into a new database. An empty
+1. A damaged database (SQLite cannot read it, ``PRAGMA quick_check`` fails, or
+   a row holds what the store cannot decode, such as an unknown part) is moved
+   aside as ``inspector.db.damaged-<time>`` (with its ``-wal``), and every row
+   that can still be read (and decoded) is copied into a new database. An empty
    database file is moved aside too; a missing one is simply created.
 2. Photo files no row points at are adopted into one new inspection
    "Recovered photos" (shots ``recovered_1``..``N`` in file-time order), so no
@@ -72,6 +73,8 @@ class RepairReport:
     restored: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     unreadable_tables: list[str] = field(default_factory=list)
+    undecodable: list[str] = field(default_factory=list)
+    """Records of a database SQLite found sound that the store cannot decode."""
     adopted_into: str | None = None
     adopted: int = 0
     left_alone: list[str] = field(default_factory=list)
@@ -93,6 +96,14 @@ class RepairReport:
         out: list[str] = []
         if self.database == "damaged":
             out.append(f"The database was damaged: set aside as {self.moved_aside}.")
+            if self.undecodable:
+                n = len(self.undecodable)
+                out.append(
+                    f"  {n} record{' could' if n == 1 else 's could'} not be decoded: "
+                    + ", ".join(self.undecodable[:_MAX_LISTED])
+                    + (" …" if n > _MAX_LISTED else "")
+                    + "."
+                )
             parts = [f"{n} {t}" for t, n in self.restored.items() if n]
             out.append("Recovered from it: " + (", ".join(parts) if parts else "nothing") + ".")
             for table in self.unreadable_tables:
@@ -149,6 +160,11 @@ def repair(data_dir: Path) -> RepairReport:
     with photos_lock(data_dir, exclusive=True, timeout=_LOCK_WAIT):
         db_path = data_dir / DB_NAME
         report.database = _diagnose(db_path)
+        if report.database == "sound":
+            with Store(data_dir) as store:  # after its migrations: rows as the store reads them
+                report.undecodable = store.undecodable_records()
+            if report.undecodable:  # unreadable to the store: salvaged as a damaged one is
+                report.database = "damaged"
         salvaged: dict[str, list[dict[str, Any]]] = {}
         if report.database in ("damaged", "empty"):
             report.moved_aside = _move_aside(db_path, report.database)

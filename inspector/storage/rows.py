@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from inspector.domain.models import (
     Capture,
@@ -32,6 +32,7 @@ from inspector.domain.models import (
 from inspector.storage.errors import REPAIR_HINT, DatabaseDamaged
 
 __all__ = [
+    "CaptureDetails",
     "capture_from_row",
     "damage_from_row",
     "damaged_record",
@@ -41,6 +42,7 @@ __all__ = [
     "insert_row",
     "inspection_from_row",
     "iso",
+    "new_capture",
     "new_id",
     "quality_json",
     "update_damage",
@@ -89,6 +91,19 @@ def damaged_record(kind: str, row: Row | None) -> Iterator[None]:
 # -- inspections --------------------------------------------------------------
 
 
+def _editable(i: Inspection) -> tuple[Any, ...]:
+    """The editable columns' values, in the order both statements below name them."""
+    return (
+        i.operator,
+        i.inspector,
+        i.checklist,
+        json.dumps(i.vehicle.to_dict()),
+        json.dumps(i.seller.to_dict()),
+        i.notes,
+        i.grade,
+    )
+
+
 def insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
     db.execute(
         "INSERT INTO inspections (id, created_at, updated_at, status, operator, inspector, "
@@ -98,13 +113,7 @@ def insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
             iso(i.created_at),
             iso(i.updated_at),
             i.status.value,
-            i.operator,
-            i.inspector,
-            i.checklist,
-            json.dumps(i.vehicle.to_dict()),
-            json.dumps(i.seller.to_dict()),
-            i.notes,
-            i.grade,
+            *_editable(i),
         ),
     )
 
@@ -120,13 +129,7 @@ def update_inspection(db: sqlite3.Connection, i: Inspection) -> int:
         "checklist=?, vehicle=?, seller=?, notes=?, grade=? WHERE id=?",
         (
             iso(i.updated_at),
-            i.operator,
-            i.inspector,
-            i.checklist,
-            json.dumps(i.vehicle.to_dict()),
-            json.dumps(i.seller.to_dict()),
-            i.notes,
-            i.grade,
+            *_editable(i),
             i.id,
         ),
     )
@@ -176,6 +179,46 @@ def insert_capture(db: sqlite3.Connection, c: Capture, seq: int) -> None:
             c.retake_of,
         ),
     )
+
+
+class CaptureDetails(TypedDict, total=False):
+    """What describes a new capture besides its photo (``Store.add_capture``, the spool's)."""
+
+    width: Required[int]
+    height: Required[int]
+    source: Required[CaptureSource]
+    quality: Required[QualityReport]
+    phone_time: datetime | None
+    retake_of: str | None
+    mime: str
+    capture_id: str | None
+    """Default: a new id."""
+    captured_at: datetime | None
+    """Default: now (a capture written late, from the spool, keeps the time it was taken)."""
+
+
+def new_capture(
+    inspection_id: str, shot_id: str, sha256: str, size: int, details: CaptureDetails
+) -> Capture:
+    """A capture of the photo ``sha256`` (``size`` bytes), not yet stored."""
+    capture = Capture(
+        id=details.get("capture_id") or new_id(),
+        inspection_id=inspection_id,
+        shot_id=shot_id,
+        sha256=sha256,
+        width=details["width"],
+        height=details["height"],
+        source=details["source"],
+        quality=details["quality"],
+        phone_time=details.get("phone_time"),
+        retake_of=details.get("retake_of"),
+        mime=details.get("mime", "image/jpeg"),
+        size=size,
+    )
+    captured_at = details.get("captured_at")
+    if captured_at is not None:
+        capture.captured_at = captured_at
+    return capture
 
 
 def capture_from_row(row: Row) -> Capture:

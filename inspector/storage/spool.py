@@ -34,21 +34,20 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from inspector.atomic import TMP_SUFFIX
 from inspector.domain.models import (
     Capture,
-    CaptureSource,
     InspectionStatus,
     QualityReason,
     QualityReport,
 )
-from inspector.i18n import stored_text
+from inspector.domain.views import CaptureView, QualityReasonView
 from inspector.storage.errors import DatabaseBusy, NotFound, StoreError
 from inspector.storage.photos import write_atomic
+from inspector.storage.rows import CaptureDetails, new_capture
 from inspector.storage.store import Store
 
 __all__ = [
@@ -120,34 +119,11 @@ class LiveWriter:
     # -- the writes ----------------------------------------------------------------
 
     def add_capture(
-        self,
-        inspection_id: str,
-        shot_id: str,
-        data: bytes,
-        *,
-        width: int,
-        height: int,
-        source: CaptureSource,
-        quality: QualityReport,
-        capture_id: str,
-        phone_time: datetime | None = None,
-        retake_of: str | None = None,
+        self, inspection_id: str, shot_id: str, data: bytes, **details: Unpack[CaptureDetails]
     ) -> Saved:
         """Store a capture, or spool it; raises StoreError if neither could keep it."""
         sha = self.store.write_photo(data)  # outside the lock: writes in parallel, idempotent
-        capture = Capture(
-            id=capture_id,
-            inspection_id=inspection_id,
-            shot_id=shot_id,
-            sha256=sha,
-            width=width,
-            height=height,
-            source=source,
-            quality=quality,
-            phone_time=phone_time,
-            retake_of=retake_of,
-            size=len(data),
-        )
+        capture = new_capture(inspection_id, shot_id, sha, len(data), details)
         op = {"op": "capture", "capture": _capture_to_json(capture)}
         spooled, _ = self._write(op, data)
         return Saved(capture, spooled)
@@ -156,11 +132,7 @@ class LiveWriter:
         """Mark a capture accepted or not (with a quality ``note``); True if spooled."""
         op: dict[str, Any] = {"op": "review", "capture_id": capture_id, "accepted": accepted}
         if note is not None:
-            op["note"] = {
-                "code": note.code,
-                "fr": note.message.get("fr"),
-                "en": note.message.get("en"),
-            }
+            op["note"] = QualityReasonView.of(note).to_json()
         return self._write(op)[0]
 
     def transition(
@@ -272,34 +244,18 @@ class LiveWriter:
             if data is None or hashlib.sha256(data).hexdigest() != c.sha256:
                 raise StoreError(f"the spooled photo of capture {c.id} is damaged")
             try:
-                store.add_capture(
-                    c.inspection_id,
-                    c.shot_id,
-                    data,
-                    width=c.width,
-                    height=c.height,
-                    source=c.source,
-                    quality=c.quality,
-                    phone_time=c.phone_time,
-                    retake_of=c.retake_of,
-                    mime=c.mime,
-                    capture_id=c.id,
-                    captured_at=c.captured_at,
-                )
+                store.put_capture(c, data)
             except NotFound:
                 with contextlib.suppress(NotFound):
                     store.get_capture(c.id)
                     return None  # written before a crash took the spool entry's removal with it
                 raise
         elif kind == "review":
-            note = op.get("note")
+            note = _note(op)
             if note is None:
                 store.set_capture_accepted(op["capture_id"], bool(op["accepted"]))
             else:
-                reason = QualityReason(
-                    note["code"], stored_text({"fr": note["fr"], "en": note["en"]})
-                )
-                store.accept_for_review(op["capture_id"], reason)
+                store.accept_for_review(op["capture_id"], note)
         elif kind == "status":
             try:
                 return store.transition(
@@ -391,46 +347,18 @@ def reviewed(capture: Capture, accepted: bool, note: QualityReason | None = None
 
 
 def _reviewed(capture: Capture, op: dict[str, Any]) -> Capture:
+    return reviewed(capture, bool(op["accepted"]), _note(op))
+
+
+def _note(op: dict[str, Any]) -> QualityReason | None:
+    """The quality note a spooled review adds (:class:`QualityReasonView`'s shape), if any."""
     note = op.get("note")
-    reason = (
-        None
-        if note is None
-        else QualityReason(note["code"], stored_text({"fr": note["fr"], "en": note["en"]}))
-    )
-    return reviewed(capture, bool(op["accepted"]), reason)
+    return None if note is None else QualityReasonView.model_validate(note).reason()
 
 
 def _capture_to_json(c: Capture) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "inspection_id": c.inspection_id,
-        "shot_id": c.shot_id,
-        "sha256": c.sha256,
-        "width": c.width,
-        "height": c.height,
-        "source": c.source.value,
-        "quality": c.quality.to_dict(),
-        "captured_at": c.captured_at.isoformat(),
-        "phone_time": c.phone_time.isoformat() if c.phone_time else None,
-        "retake_of": c.retake_of,
-        "mime": c.mime,
-        "size": c.size,
-    }
+    return {**CaptureView.of(c).to_json(), "inspection_id": c.inspection_id}
 
 
 def _capture_from_json(d: dict[str, Any]) -> Capture:
-    return Capture(
-        id=d["id"],
-        inspection_id=d["inspection_id"],
-        shot_id=d["shot_id"],
-        sha256=d["sha256"],
-        width=int(d["width"]),
-        height=int(d["height"]),
-        source=CaptureSource(d["source"]),
-        quality=QualityReport.from_dict(d["quality"]),
-        captured_at=datetime.fromisoformat(d["captured_at"]),
-        phone_time=datetime.fromisoformat(d["phone_time"]) if d["phone_time"] else None,
-        retake_of=d["retake_of"],
-        mime=d["mime"],
-        size=int(d["size"]),
-    )
+    return CaptureView.model_validate(d).capture(d["inspection_id"])

@@ -17,12 +17,11 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from inspector.domain import status as status_rules
 from inspector.domain.models import (
     Capture,
-    CaptureSource,
     Damage,
     Inspection,
     InspectionStatus,
@@ -38,9 +37,10 @@ from inspector.storage.errors import (
     DiskFull,
     NotFound,
     ReadOnly,
+    StoreError,
 )
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
-from inspector.storage.rows import iso, new_id
+from inspector.storage.rows import CaptureDetails, iso
 
 __all__ = ["Store"]
 
@@ -195,7 +195,8 @@ class Store:
                 try:
                     check = decode[table]
                     if check is not None:
-                        check(row)
+                        with rows.damaged_record(table.removesuffix("s"), row):
+                            check(row)
                 except DatabaseDamaged:
                     skipped += 1
                     continue
@@ -208,6 +209,24 @@ class Store:
                 else:
                     skipped += 1
         return restored, skipped
+
+    def undecodable_records(self) -> list[str]:
+        """The records SQLite reads back but the store cannot decode (``inspector repair``),
+        as "damage <id>"; the reads that name them refuse their whole inspection."""
+        decode = {
+            "inspection": rows.inspection_from_row,
+            "capture": rows.capture_from_row,
+            "damage": rows.damage_from_row,
+        }
+        found: list[str] = []
+        for kind, check in decode.items():
+            for row in self._query(f"SELECT * FROM {kind}s ORDER BY rowid"):
+                try:
+                    with rows.damaged_record(kind, row):
+                        check(row)
+                except DatabaseDamaged:
+                    found.append(f"{kind} {row['id']}")
+        return found
 
     def used_photos(self) -> set[str]:
         """The SHA-256 of every photo some capture points at."""
@@ -223,15 +242,6 @@ class Store:
             if rows.update_inspection(db, inspection) == 0:
                 raise NotFound(f"no inspection {inspection.id!r}")
         return inspection
-
-    def set_status(self, inspection_id: str, status: InspectionStatus) -> None:
-        with self._transaction() as db:
-            cur = db.execute(
-                "UPDATE inspections SET status=?, updated_at=? WHERE id=?",
-                (status.value, iso(utcnow()), inspection_id),
-            )
-            if cur.rowcount == 0:
-                raise NotFound(f"no inspection {inspection_id!r}")
 
     def transition(
         self,
@@ -334,58 +344,41 @@ class Store:
     # -- captures ---------------------------------------------------------
 
     def add_capture(
-        self,
-        inspection_id: str,
-        shot_id: str,
-        data: bytes,
-        *,
-        width: int,
-        height: int,
-        source: CaptureSource,
-        quality: QualityReport,
-        phone_time: datetime | None = None,
-        retake_of: str | None = None,
-        mime: str = "image/jpeg",
-        capture_id: str | None = None,
-        captured_at: datetime | None = None,
+        self, inspection_id: str, shot_id: str, data: bytes, **details: Unpack[CaptureDetails]
     ) -> Capture:
         """Store a photo file, then the row that points at it (photos lock held between).
 
-        ``captured_at`` defaults to now; a capture written late (from the live
-        engine's spool) keeps the time it was taken.
+        ``captured_at`` defaults to now; a new id is made unless ``capture_id`` is given.
         """
         with self.writing_photos():
             sha = self.write_photo(data)
-            capture = Capture(
-                id=capture_id or new_id(),
-                inspection_id=inspection_id,
-                shot_id=shot_id,
-                sha256=sha,
-                width=width,
-                height=height,
-                source=source,
-                quality=quality,
-                phone_time=phone_time,
-                retake_of=retake_of,
-                mime=mime,
-                size=len(data),
-            )
-            if captured_at is not None:
-                capture.captured_at = captured_at
-            try:
-                with self._transaction() as db:
-                    seq = db.execute(
-                        "SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE inspection_id=?",
-                        (inspection_id,),
-                    ).fetchone()[0]
-                    rows.insert_capture(db, capture, seq)
-            except sqlite3.IntegrityError as exc:
-                raise NotFound(
-                    f"cannot add a capture to inspection {inspection_id!r}: {exc}"
-                ) from exc
-            except (DiskFull, DatabaseBusy, DatabaseDamaged, ReadOnly) as exc:
-                raise type(exc)(f"capture not recorded: {exc}") from exc
+            capture = rows.new_capture(inspection_id, shot_id, sha, len(data), details)
+            self._insert_capture(capture)
             return capture
+
+    def put_capture(self, capture: Capture, data: bytes) -> Capture:
+        """Store a capture made earlier as it is (the live engine's spool): file, then row."""
+        with self.writing_photos():
+            if self.write_photo(data) != capture.sha256:
+                raise StoreError(f"the photo of capture {capture.id} does not match its SHA-256")
+            self._insert_capture(capture)
+            return capture
+
+    def _insert_capture(self, capture: Capture) -> None:
+        """The capture's row, numbered after the inspection's last (its photo is written)."""
+        try:
+            with self._transaction() as db:
+                seq = db.execute(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE inspection_id=?",
+                    (capture.inspection_id,),
+                ).fetchone()[0]
+                rows.insert_capture(db, capture, seq)
+        except sqlite3.IntegrityError as exc:
+            raise NotFound(
+                f"cannot add a capture to inspection {capture.inspection_id!r}: {exc}"
+            ) from exc
+        except (DiskFull, DatabaseBusy, DatabaseDamaged, ReadOnly) as exc:
+            raise type(exc)(f"capture not recorded: {exc}") from exc
 
     def captures(self, inspection_id: str) -> list[Capture]:
         found = self._query(

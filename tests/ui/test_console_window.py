@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
+from tests.data import force_status
 from tests.ui.live_helpers import ensure_overlays
 from ui import settings
 from ui.live_view import EMPTY_TEXT
@@ -268,7 +269,7 @@ def test_the_console_says_a_call_was_interrupted(
     from inspector.domain.models import InspectionStatus
 
     inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
-    store.set_status(inspection.id, InspectionStatus.LIVE)  # what a crash mid-call leaves
+    force_status(store, inspection.id, InspectionStatus.LIVE)  # what a crash mid-call leaves
     window = make_main_window()
     window.show()
     qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)

@@ -39,9 +39,10 @@ def live_window(
     )
     window = make_main_window()
     window.resize(1366, 768)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
+    # waitActive is a context manager: called bare it waits for nothing.
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
     qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
     qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
     window.home.table.selectRow(0)
@@ -51,8 +52,8 @@ def live_window(
     assert window.live.inspection.id == inspection.id  # type: ignore[union-attr]
     window.demo_action.trigger()
     qtbot.waitUntil(lambda: window.live.live, timeout=20000)
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
     return window
 
 
@@ -229,8 +230,8 @@ def test_add_damage_records_the_damage_linked_to_both_photos(
         Severity.MODERATE,
     )
 
-    w.activateWindow()
-    qtbot.waitActive(w)
+    with qtbot.waitActive(w):  # the form took the focus: shortcuts need the window active
+        w.activateWindow()
     key(qtbot, w, Qt.Key.Key_Space)  # the wide view
     qtbot.waitUntil(lambda: w.live.filmstrip.count() == 1, timeout=15000)
     key(qtbot, w, Qt.Key.Key_Return)

@@ -15,8 +15,8 @@ def make_view(qtbot: QtBot, width: int = 640, height: int = 480) -> LiveView:
     view = LiveView()
     qtbot.addWidget(view)
     view.resize(width, height)
-    view.show()
-    qtbot.waitExposed(view)
+    with qtbot.waitExposed(view):
+        view.show()
     return view
 
 

@@ -9,6 +9,7 @@ from inspector.domain.models import InspectionStatus
 from inspector.live.damages import new_live_damage
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
+from tests.data import force_status
 from ui.inspections_view import InspectionsView
 from ui.main_window import MainWindow, load_rows
 
@@ -49,7 +50,7 @@ def test_inspections_view_filters(
     assert sorted(hidden) == [False, True]
     view.search.clear()
     assert not any(view.table.isRowHidden(r) for r in range(2))
-    store.set_status(load_rows(store)[0].inspection.id, InspectionStatus.REPORTED)
+    force_status(store, load_rows(store)[0].inspection.id, InspectionStatus.REPORTED)
     view.set_rows(load_rows(store))
     view.status.setCurrentIndex(view.status.findData(InspectionStatus.REPORTED))
     assert [view.table.isRowHidden(r) for r in range(2)].count(True) == 1

@@ -182,6 +182,19 @@ class ReviewModel(QObject):
     def pending_writes(self) -> bool:
         return self.writer.busy
 
+    def when_saved(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the edits made so far are in the store (now if none is pending)."""
+        if not self.writer.busy:
+            fn()
+            return
+        writer = self.writer
+
+        def once() -> None:
+            writer.on_idle.remove(once)
+            fn()
+
+        writer.on_idle.append(once)
+
     # -- captures ---------------------------------------------------------
 
     def captures(self) -> list[Capture]:

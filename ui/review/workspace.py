@@ -1,20 +1,18 @@
-"""The inspector's review of one inspection: photos, damages, vehicle data, report."""
+"""The inspector's review of one inspection: photos, damages, vehicle data (the report
+export is :mod:`ui.review.report_export`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMessageBox,
-    QProgressDialog,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -24,19 +22,18 @@ from PySide6.QtWidgets import (
 
 from inspector.domain import status as status_rules
 from inspector.domain.models import Damage, Inspection, InspectionStatus, Part, Region
-from inspector.storage import StoreError
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
-from ui import settings
-from ui.crossing import run_task, run_task_with_progress
+from ui.crossing import run_task
 from ui.review._qt import alive, place_beside
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
-from ui.review.export_dialog import ExportDialog, ReportSavedBar
+from ui.review.export_dialog import ReportSavedBar
 from ui.review.overview import OverviewView
 from ui.review.photo_viewer import PhotoViewer
+from ui.review.report_export import ReportExport
 from ui.review.review_model import ReviewModel
 from ui.review.vehicle_panel import VehiclePanel
 
@@ -68,13 +65,8 @@ class ReviewWorkspace(QWidget):
         super().__init__(parent)
         self.store = store
         self.inspection_id = inspection_id
-        self.open_reports = open_reports
         self.model = ReviewModel(store, inspection_id)
         self.damage_dialog: DamageDialog | None = None
-        self.export_dialog: ExportDialog | None = None
-        self.progress_dialog: QProgressDialog | None = None
-        self.last_export_error = ""
-        self._export_cancel: threading.Event | None = None
         self._last_part: Part | None = None
 
         self.title = QLabel("Loading…")
@@ -97,6 +89,14 @@ class ReviewWorkspace(QWidget):
         self.damage_list = DamageListView(self.model.damages, self._describe_photo)
         self.diagram = VehicleDiagram(self.model.damages)
         self.vehicle_panel = VehiclePanel(self.model)
+        self.exporter = ReportExport(
+            self,
+            self.model,
+            store,
+            self.report_bar,
+            self.vehicle_panel.save_notes,
+            open_reports=open_reports,
+        )
 
         self._build_actions()
         self.toolbar = QToolBar("Review")
@@ -148,6 +148,10 @@ class ReviewWorkspace(QWidget):
         self.damage_list.open_requested.connect(self.viewer.show_damage)
         self.damage_list.edit_requested.connect(self.edit_damage)
         self.diagram.damage_activated.connect(self.show_damage)
+        self.exporter.busy_changed.connect(self._update_actions)
+        self.exporter.problem.connect(self._show_error)
+        self.exporter.status_message.connect(self.status_message)
+        self.exporter.exported.connect(self.report_exported)
         model = self.model
         model.loaded.connect(self._loaded)
         model.load_failed.connect(self._load_failed)
@@ -291,7 +295,7 @@ class ReviewWorkspace(QWidget):
         self.reject_action.setEnabled(current is not None and current.accepted is not False)
         self.edit_damage_action.setEnabled(selected)
         self.delete_damage_action.setEnabled(selected)
-        self.export_action.setEnabled(loaded and self.progress_dialog is None)
+        self.export_action.setEnabled(loaded and not self.exporter.busy)
         inspection = self.model.inspection
         order = status_rules.ORDER
         self.reviewed_action.setEnabled(
@@ -430,34 +434,12 @@ class ReviewWorkspace(QWidget):
     # -- report -----------------------------------------------------------
 
     def export_report(self, path: Path | None = None, lang: str | None = None) -> None:
-        """Build the PDF with a progress dialog; without a ``path``, ask for it and the language.
+        """Export the report (:meth:`ReportExport.export_report`)."""
+        self.exporter.export_report(path, lang)
 
-        The language defaults to the seller's.
-        """
-        inspection = self.model.inspection
-        if inspection is None or self.progress_dialog is not None:
-            return
-        seller_language = inspection.seller.language.value
-        if path is not None:
-            self._start_export(path, lang or seller_language)
-            return
-        if self.export_dialog is not None:
-            self.export_dialog.raise_()
-            return
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
-        dialog = ExportDialog(
-            self,
-            path=Path(folder) / f"inspection-{plate}.pdf",
-            language=lang or seller_language,
-            seller_language=seller_language,
-            warning=self._incomplete_warning(),
-        )
-        self.export_dialog = dialog
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._start_export(dialog.path(), dialog.language()))
-        dialog.finished.connect(lambda _result: setattr(self, "export_dialog", None))
-        dialog.open()
+    def cancel_export(self) -> None:
+        """Ask a running export to stop."""
+        self.exporter.cancel_export()
 
     def mark_reviewed(self) -> None:
         """The inspector finished the review: mark the inspection reviewed, once the edits
@@ -472,13 +454,7 @@ class ReviewWorkspace(QWidget):
             lifecycle.reviewed(store, inspection_id)
             return store.get_inspection(inspection_id).status
 
-        def start() -> None:
-            run_task(mark, self._marked, self._mark_failed)
-
-        if self.model.pending_writes:
-            self._when_saved(start)
-        else:
-            start()
+        self.model.when_saved(lambda: run_task(mark, self._marked, self._mark_failed))
 
     def _marked(self, status: InspectionStatus) -> None:
         if not alive(self):
@@ -493,153 +469,6 @@ class ReviewWorkspace(QWidget):
     def _mark_failed(self, exc: BaseException) -> None:
         if alive(self):
             self._show_error(str(exc))
-
-    def _incomplete_warning(self) -> str:
-        """Why the report will have no grade (missing photos, damages to complete), or ""."""
-        completion = self.model.completion()
-        reasons = []
-        if completion is not None and not completion.complete:
-            reasons.append(
-                f"{len(completion.missing)} of {completion.required} required photos are missing"
-            )
-        open_ = sum(1 for d in self.model.damages.damages() if d.to_complete)
-        if open_:
-            reasons.append(
-                f"{open_} damage{'s are' if open_ > 1 else ' is'} still to complete "
-                "(type and severity not described)"
-            )
-        if not reasons:
-            return ""
-        return (
-            f"This inspection is incomplete: {'; '.join(reasons)}. The report will say so "
-            "and give no grade."
-        )
-
-    def _start_export(self, path: Path, lang: str) -> None:
-        inspection = self.model.inspection
-        if inspection is None or self.progress_dialog is not None:
-            return
-        self.vehicle_panel.save_notes()
-        self.report_bar.hide()
-        dialog = QProgressDialog("Building the report…", "Cancel", 0, 0, self)
-        dialog.setWindowTitle("Export report")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
-        self._export_cancel = cancel = threading.Event()
-        dialog.canceled.connect(cancel.set)
-        dialog.canceled.connect(lambda: dialog.setLabelText("Cancelling…"))
-        self.last_export_error = ""
-        self._update_actions()
-        dialog.show()
-        inspector_name = inspection.inspector or settings.value("operator/name") or None
-        store, inspection_id, out = self.store, inspection.id, path
-        problems: list[str] = []  # written by the worker before its result is delivered
-
-        def build(report: Callable[[int, int], None]) -> Path:
-            from inspector.report.document import build_report  # reportlab: loaded on first export
-
-            built = build_report(
-                store,
-                inspection_id,
-                out,
-                lang=lang,
-                inspector_name=inspector_name,
-                progress=report,
-                cancelled=cancel.is_set,
-            )
-            try:
-                lifecycle.reported(store, inspection_id)  # a report was issued
-            except StoreError as exc:
-                problems.append(f"The report is saved, but not marked reported: {exc}")
-            return built
-
-        def start() -> None:
-            run_task_with_progress(
-                build,
-                self._export_progress,
-                lambda built: self._export_done(built, problems),
-                self._export_failed,
-            )
-
-        # The report reads the store: let the edits made so far land first.
-        if self.model.pending_writes:
-            self._when_saved(start)
-        else:
-            start()
-
-    def _when_saved(self, fn: Callable[[], None]) -> None:
-        writer = self.model.writer
-
-        def once() -> None:
-            writer.on_idle.remove(once)
-            fn()
-
-        writer.on_idle.append(once)
-
-    def cancel_export(self) -> None:
-        """Ask a running export to stop (as the progress dialog's Cancel button does)."""
-        if self._export_cancel is not None:
-            self._export_cancel.set()
-        if self.progress_dialog is not None:
-            self.progress_dialog.setLabelText("Cancelling…")
-
-    def _export_progress(self, done: int, total: int) -> None:
-        if not alive(self):
-            return
-        dialog = self.progress_dialog
-        if dialog is None or (self._export_cancel and self._export_cancel.is_set()):
-            return
-        dialog.setMaximum(max(total, 1))
-        dialog.setValue(min(done, total))
-        dialog.setLabelText(
-            f"Preparing the photos… {done} of {total}" if done < total else "Writing the PDF…"
-        )
-
-    def _export_finished(self) -> None:
-        if self.progress_dialog is not None:
-            self.progress_dialog.close()
-            self.progress_dialog.deleteLater()
-        self.progress_dialog = None
-        self._export_cancel = None
-        self._update_actions()
-
-    def _export_done(self, path: Path, problems: list[str] | None = None) -> None:
-        if not alive(self):
-            return
-        if problems:
-            self._show_error(problems[0])
-        else:
-            self.model.status_changed(InspectionStatus.REPORTED)
-        self._export_finished()
-        self.report_bar.show_saved(Path(path))
-        self.status_message.emit(f"Report saved to {path}")
-        self.report_exported.emit(Path(path))
-        if self.open_reports:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-    def _export_failed(self, exc: BaseException) -> None:
-        from inspector.report.document import ReportCancelled
-
-        if not alive(self):
-            return
-        self._export_finished()
-        if isinstance(exc, ReportCancelled):
-            self.last_export_error = "cancelled"
-            self.status_message.emit("Report export cancelled")
-            return
-        self.last_export_error = str(exc)
-        self._show_error(f"The report could not be built: {exc}")
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Export report",
-            f"The report could not be built:\n{exc}",
-            parent=self,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     # -- lifecycle --------------------------------------------------------
 

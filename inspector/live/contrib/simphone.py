@@ -416,17 +416,7 @@ class SimulatedPhone:
     async def _send_half_then_drop(self, capture_id: str, data: bytes, sha: str) -> None:
         """Header and about half the chunks, delivered, then the link lost (no photo_end)."""
         async with self._send_lock:
-            w, h = self.still_size
-            self.send(
-                "photo_begin",
-                id=capture_id,
-                size=len(data),
-                sha256=sha,
-                width=w,
-                height=h,
-                mime="image/jpeg",
-                phone_time=time.time(),
-            )
+            self._photo_begin(capture_id, data, sha)
             half = max(protocol.CHUNK_SIZE, len(data) // 2)
             for start in range(0, min(half, len(data) - 1), protocol.CHUNK_SIZE):
                 self.send_raw(data[start : min(start + protocol.CHUNK_SIZE, half)])
@@ -450,16 +440,8 @@ class SimulatedPhone:
     ) -> None:
         """A full photo transfer: header, chunks paced by ``bufferedAmount``, trailer."""
         async with self._send_lock:
-            w, h = self.still_size
-            self.send(
-                "photo_begin",
-                id=capture_id,
-                size=len(data),
-                sha256=sha256 or hashlib.sha256(data).hexdigest(),
-                width=width or w,
-                height=height or h,
-                mime="image/jpeg",
-                phone_time=time.time(),
+            self._photo_begin(
+                capture_id, data, sha256 or hashlib.sha256(data).hexdigest(), width, height
             )
             for start in range(0, len(data), protocol.CHUNK_SIZE):
                 while self._channel is not None and self._channel.bufferedAmount > _MAX_BUFFERED:
@@ -467,6 +449,27 @@ class SimulatedPhone:
                 self.send_raw(data[start : start + protocol.CHUNK_SIZE])
             self.send("photo_end", id=capture_id)
             self.photos_sent.append(capture_id)
+
+    def _photo_begin(
+        self,
+        capture_id: str,
+        data: bytes,
+        sha: str,
+        width: int | None = None,
+        height: int | None = None,
+    ) -> None:
+        """The header of a photo transfer (the still's size unless told otherwise)."""
+        w, h = self.still_size
+        self.send(
+            "photo_begin",
+            id=capture_id,
+            size=len(data),
+            sha256=sha,
+            width=width or w,
+            height=height or h,
+            mime="image/jpeg",
+            phone_time=time.time(),
+        )
 
     # -- for tests ---------------------------------------------------------------------
 

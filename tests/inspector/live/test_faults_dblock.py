@@ -28,7 +28,7 @@ from inspector.live.timings import HEARTBEAT_TIMEOUT
 from inspector.storage.database import DB_NAME
 from inspector.storage.spool import SPOOL_DIR, LiveWriter
 from inspector.storage.store import Store
-from tests.data import jpeg_bytes, scene
+from tests.data import force_status, jpeg_bytes, scene
 
 from ..live_fixtures import TEST_CHECKLIST, make_inspection
 from ..security_fixtures import client, live_engine
@@ -188,7 +188,7 @@ def _capture(writer: LiveWriter, inspection_id: str, shot: str, seed: int) -> tu
 
 def test_spooled_writes_survive_a_restart_and_keep_their_order(store: Store) -> None:
     inspection = make_inspection(store, "quick")
-    store.set_status(inspection.id, InspectionStatus.INVITED)
+    force_status(store, inspection.id, InspectionStatus.INVITED)
     writer = LiveWriter(store, busy_timeout=0.1)
     with held_lock(store):
         first, _ = _capture(writer, inspection.id, "front", 1)

@@ -25,7 +25,7 @@ from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.live.engine import Engine, EngineStartError
 from inspector.live.owner import LOCK_NAME, DataDirBusy, LiveLock
 from inspector.storage.store import Store
-from tests.data import jpeg_bytes, scene
+from tests.data import force_status, jpeg_bytes, scene
 
 from ..live_fixtures import TEST_CHECKLIST, EventLog, make_inspection, use_live_assets
 
@@ -142,8 +142,8 @@ def test_inspections_left_live_go_back_to_what_their_photos_say(
         _add_usable(store, complete.id, shot, 10 + n)
     reviewed = make_inspection(store, TEST_CHECKLIST)
     for inspection in (partial, complete):
-        store.set_status(inspection.id, InspectionStatus.LIVE)  # what a crash leaves
-    store.set_status(reviewed.id, InspectionStatus.REVIEWED)
+        force_status(store, inspection.id, InspectionStatus.LIVE)  # what a crash leaves
+    force_status(store, reviewed.id, InspectionStatus.REVIEWED)
     log = EventLog()
     engine = Engine(store, ServerSettings(port=0), log, assets=root)
     engine.start()

@@ -26,6 +26,7 @@ import pytest
 from inspector.live import server as server_module
 from inspector.live.server.files import allow_list
 from inspector.live.server.ratelimit import ConnectionGate, RequestRate
+from inspector.live.timings import WRITE_TIMEOUT
 from inspector.storage.store import Store
 
 from ..security_fixtures import client, serve
@@ -35,6 +36,15 @@ FLOOD_ADDRESSES = [f"127.0.0.{i}" for i in range(2, 19)]  # 17 addresses
 FLOOD_CONNECTIONS = 520
 FLOOD_SECONDS = 8.0
 GENUINE = "127.0.0.200"
+WORST = 2.5
+"""The slowest a genuine request may be under the flood. Starved, it waits for a stuck
+attacker to be cut (``WRITE_TIMEOUT``, 10 s) or is refused (the code before the guards:
+1 request of 3 answered in 8 s, after 2.9 s); scheduling alone, on a loaded 2-core
+machine running the three processes of this test, reached 1.3 s (the goal, 1 s, is
+measured idle: the FIGURE line)."""
+SAMPLES = 5
+"""Genuine requests over the flood at the least (12-36 idle, 7 under heavy load, 3 starved)."""
+assert WORST < WRITE_TIMEOUT / 2
 
 
 def _request(path: str) -> bytes:
@@ -110,9 +120,9 @@ async def test_a_slow_reader_flood_does_not_starve_a_genuine_client(data_dir: Pa
             f"{len(served)}/{len(times)} served, median {statistics.median(served) * 1000:.0f} ms, "
             f"max {max(served) * 1000:.0f} ms; attacker connections {stats}"
         )
-        assert len(times) >= 12
+        assert len(times) >= SAMPLES
         assert len(served) == len(times), f"{len(times) - len(served)} genuine requests failed"
-        assert max(served) < 1.0
+        assert max(served) < WORST
         assert stats["cut"] > 0  # the server did hang up on stuck attackers
     finally:
         for proc in (flood, server):

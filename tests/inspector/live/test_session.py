@@ -643,7 +643,7 @@ async def test_disk_full_replies_not_stored_and_the_session_goes_on(
         raise DiskFull("photo not saved: the disk is full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "add_capture", disk_full)
+        patch.setattr(store, "put_capture", disk_full)  # how the live writer stores one
         capture_id = await controller.capture()
         assert (
             await controller.on_photo(capture_id, GOOD, width=1280, height=720, phone_time=None)

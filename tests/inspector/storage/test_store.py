@@ -76,7 +76,7 @@ def test_unknown_ids_raise_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.delete_inspection("nope")
     with pytest.raises(NotFound):
-        store.set_status("nope", InspectionStatus.LIVE)
+        store.transition("nope", InspectionStatus.LIVE, allowed_from=[InspectionStatus.DRAFT])
     with pytest.raises(NotFound, match="cannot add a capture"):
         add(store, "nope", b"x")
 

@@ -220,6 +220,92 @@ def test_repair_salvages_a_damaged_database(
     assert main(["list"]) == 0
 
 
+_UNDECODABLE = {
+    "part": "'not_a_part'",
+    "type": "'not_a_type'",
+    "severity": "99",
+    "region": "'[0.1, 0.2'",  # cut JSON
+}
+
+
+def spoil_damage(db: Path, column: str) -> str:
+    """Write a value no damage can have into one damage row, as disk trouble or a
+    foreign tool could: SQLite still reads the row, the store cannot decode it."""
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA ignore_check_constraints=ON")  # severity 99 passes, as with such a tool
+    (damage_id,) = con.execute("SELECT id FROM damages ORDER BY rowid LIMIT 1").fetchone()
+    con.execute(f"UPDATE damages SET {column}={_UNDECODABLE[column]} WHERE id=?", (damage_id,))
+    con.commit()
+    con.close()
+    return str(damage_id)
+
+
+@pytest.mark.parametrize("column", sorted(_UNDECODABLE))
+def test_repair_reports_an_undecodable_damage_in_a_damaged_database(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    with Store(data_dir) as store:
+        inspection, _, damages = make_inspection(store)
+        store.create_inspection(Inspection(id="second", checklist="standard"))
+        for i in range(30):
+            add(store, "second", jpeg_bytes(scene(64, 48, seed=100 + i)), shot="rear")
+    assert len(damages) >= 2
+    db = data_dir / DB_NAME
+    checkpoint(db)
+    spoiled = spoil_damage(db, column)
+    probe = sqlite3.connect(db)
+    page_size = probe.execute("PRAGMA page_size").fetchone()[0]
+    (leaf,) = probe.execute(
+        "SELECT pageno FROM dbstat WHERE name='captures' AND pagetype='leaf' "
+        "ORDER BY pageno DESC LIMIT 1"
+    ).fetchone()
+    probe.close()
+    corrupt(db, offset=(leaf - 1) * page_size, length=page_size)
+
+    assert main(["repair"]) == 3  # reported, not a traceback
+    out = capsys.readouterr().out
+    assert "The database was damaged: set aside as" in out
+    assert "damages could not be decoded or lost the record they belong to" in out
+    with Store(data_dir) as store:
+        kept = store.damages(inspection.id)  # every other damage decodes and is back
+    assert spoiled not in {d.id for d in kept}
+    assert len(kept) == len(damages) - 1
+    assert main(["show", inspection.id]) == 0
+
+
+@pytest.mark.parametrize("column", sorted(_UNDECODABLE))
+def test_repair_sets_aside_a_database_with_an_undecodable_damage(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    with Store(data_dir) as store:
+        inspection, _, damages = make_inspection(store)
+    db = data_dir / DB_NAME
+    spoiled = spoil_damage(db, column)
+    assert main(["show", inspection.id]) == 1
+    assert "see `inspector repair`" in capsys.readouterr().err
+
+    assert main(["repair"]) == 3  # not "Nothing to repair": the record is lost
+    out = capsys.readouterr().out
+    assert "1 record could not be decoded" in out
+    assert "1 damages could not be decoded or lost the record they belong to" in out
+    (aside,) = [
+        p
+        for p in data_dir.iterdir()
+        if p.name.startswith(f"{DB_NAME}.damaged-") and not p.name.endswith(("-wal", "-shm"))
+    ]
+    kept_aside = sqlite3.connect(aside)  # nothing is deleted: the row is in the copy set aside
+    assert kept_aside.execute("SELECT count(*) FROM damages WHERE id=?", (spoiled,)).fetchone() == (
+        1,
+    )
+    kept_aside.close()
+    assert main(["show", inspection.id]) == 0  # the inspection opens again
+    capsys.readouterr()
+    with Store(data_dir) as store:
+        assert len(store.damages(inspection.id)) == len(damages) - 1
+    assert main(["repair"]) == 0
+    assert "Nothing to repair" in capsys.readouterr().out
+
+
 # -- item 2: a delete racing an import (or a capture with identical bytes) ---------
 
 _IMPORTER = textwrap.dedent(

@@ -15,6 +15,7 @@ from inspector.storage import NotFound, StoreError
 from inspector.storage.database import DB_NAME
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from tests.data import force_status
 
 
 def make(store: Store, status: S = S.DRAFT) -> str:
@@ -93,7 +94,7 @@ def test_two_stores_racing_never_lose_a_report(store: Store) -> None:
 
     try:
         for _ in range(rounds):
-            store.set_status(inspection_id, S.LIVE)  # what a call leaves
+            force_status(store, inspection_id, S.LIVE)  # what a call leaves
             threads = [
                 threading.Thread(target=run, args=("restore", first, rules.RESTORED_INVITED)),
                 threading.Thread(target=run, args=("report", second, rules.REPORTED)),

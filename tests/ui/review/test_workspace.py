@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from inspector.domain.models import Damage, DamageType, InspectionStatus, Part, Region, Severity
 from inspector.live.damages import new_live_damage
 from inspector.storage.store import Store
+from tests.data import force_status
 from ui.review.workspace import ReviewWorkspace
 
 from .conftest import Sample, settle
@@ -136,29 +137,29 @@ def test_export_report_with_progress(
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
     workspace = make_workspace(sample.inspection_id)
-    workspace.open_reports = True
+    workspace.exporter.open_reports = True
     _add(workspace, sample, "front", Part.FRONT_BUMPER, Region(0.1, 0.1, 0.2, 0.2))
     reports: list[tuple[int, int, bool]] = []
-    forward = workspace._export_progress
+    forward = workspace.exporter._export_progress
     main_thread = QApplication.instance().thread()
 
     def spy(done: int, total: int) -> None:
         reports.append((done, total, QThread.currentThread() is main_thread))
         forward(done, total)
 
-    workspace._export_progress = spy  # type: ignore[method-assign]
+    workspace.exporter._export_progress = spy  # type: ignore[method-assign]
     out = tmp_path / "out" / "report.pdf"
     with qtbot.waitSignal(workspace.report_exported, timeout=30000) as signal:
         workspace.export_action.setEnabled(True)
         workspace.export_report(out)
-        assert workspace.progress_dialog is not None
+        assert workspace.exporter.progress_dialog is not None
         assert not workspace.export_action.isEnabled()
     assert signal.args == [out]
     assert out.read_bytes().startswith(b"%PDF")
     assert reports and reports[-1][0] == reports[-1][1]
     assert all(on_main for _d, _t, on_main in reports)
     assert opened == [str(out)]
-    assert workspace.progress_dialog is None and workspace.export_action.isEnabled()
+    assert workspace.exporter.progress_dialog is None and workspace.export_action.isEnabled()
 
 
 def test_cancelled_export_leaves_no_file(
@@ -168,8 +169,8 @@ def test_cancelled_export_leaves_no_file(
     out = tmp_path / "cancelled" / "report.pdf"
     workspace.export_report(out)
     workspace.cancel_export()
-    qtbot.waitUntil(lambda: workspace.last_export_error == "cancelled", timeout=30000)
-    assert workspace.progress_dialog is None
+    qtbot.waitUntil(lambda: workspace.exporter.last_export_error == "cancelled", timeout=30000)
+    assert workspace.exporter.progress_dialog is None
     assert not out.exists()
     assert not list(out.parent.glob("*")) if out.parent.exists() else True
     assert workspace.banner.isHidden() or "could not" not in workspace.banner.text()
@@ -197,7 +198,7 @@ def test_export_dialog_chooses_the_language_and_confirms_the_file(
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
     workspace = make_workspace(sample.inspection_id)
     workspace.export_action.trigger()
-    dialog = workspace.export_dialog
+    dialog = workspace.exporter.export_dialog
     assert dialog is not None and dialog.isVisible()
     # The seller's language by default (the sample's seller speaks French), said so.
     assert dialog.language() == "fr" and "seller" in dialog.language_box.currentText()
@@ -230,13 +231,13 @@ def test_export_dialog_can_be_cancelled(
 ) -> None:
     workspace = make_workspace(sample.inspection_id)
     workspace.export_report()
-    dialog = workspace.export_dialog
+    dialog = workspace.exporter.export_dialog
     assert dialog is not None
     dialog.path_edit.setText("")
     assert not dialog.export_button.isEnabled()
     dialog.reject()
-    qtbot.waitUntil(lambda: workspace.export_dialog is None, timeout=2000)
-    assert workspace.progress_dialog is None and not workspace.report_bar.isVisible()
+    qtbot.waitUntil(lambda: workspace.exporter.export_dialog is None, timeout=2000)
+    assert workspace.exporter.progress_dialog is None and not workspace.report_bar.isVisible()
 
 
 def test_export_dialog_warns_of_damages_to_complete(
@@ -246,7 +247,7 @@ def test_export_dialog_warns_of_damages_to_complete(
     store.add_damage(new_live_damage(iid, 1, Part.REAR_BUMPER))
     workspace = make_workspace(iid)
     workspace.export_action.trigger()
-    dialog = workspace.export_dialog
+    dialog = workspace.exporter.export_dialog
     assert dialog is not None and dialog.warning.isVisible()
     text = dialog.warning.text()
     assert "required photos are missing" in text
@@ -262,7 +263,7 @@ def test_mark_as_reviewed_then_export_marks_reported(
     sample: Sample,
     make_workspace: Callable[[str], ReviewWorkspace],
 ) -> None:
-    store.set_status(sample.inspection_id, InspectionStatus.CAPTURED)
+    force_status(store, sample.inspection_id, InspectionStatus.CAPTURED)
     workspace = make_workspace(sample.inspection_id)
     assert "Ctrl+Shift+R" in dict(workspace.shortcut_list())
     assert workspace.reviewed_action.isEnabled()
@@ -297,7 +298,7 @@ def test_mark_as_reviewed_during_a_call_says_why_not(
     sample: Sample,
     make_workspace: Callable[[str], ReviewWorkspace],
 ) -> None:
-    store.set_status(sample.inspection_id, InspectionStatus.LIVE)
+    force_status(store, sample.inspection_id, InspectionStatus.LIVE)
     workspace = make_workspace(sample.inspection_id)
     workspace.reviewed_action.trigger()
     qtbot.waitUntil(lambda: workspace.banner.isVisible(), timeout=5000)

@@ -1,0 +1,229 @@
+"""Exporting the report from the review: the file and language asked, the PDF built
+on a worker thread behind a progress dialog, the inspection then marked reported.
+
+Apart from :class:`ReviewWorkspace` because the export has its own state (the open
+dialogs, the cancel flag, the last error) and its own failure paths; the workspace
+shows what it emits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from inspector.domain.models import InspectionStatus
+from inspector.storage import StoreError
+from inspector.storage.store import Store
+from inspector.usecases import status as lifecycle
+from ui import settings
+from ui.crossing import run_task_with_progress
+from ui.review._qt import alive
+from ui.review.export_dialog import ExportDialog, ReportSavedBar
+from ui.review.review_model import ReviewModel
+
+__all__ = ["ReportExport"]
+
+
+class ReportExport(QObject):
+    """The report export of one review (owned by the workspace, ``parent``)."""
+
+    busy_changed = Signal()  # an export started or ended: the export action follows
+    exported = Signal(object)  # Path of the PDF
+    problem = Signal(str)  # shown in the workspace's banner
+    status_message = Signal(str)
+
+    def __init__(
+        self,
+        parent: QWidget,
+        model: ReviewModel,
+        store: Store,
+        report_bar: ReportSavedBar,
+        save_notes: Callable[[], None],
+        *,
+        open_reports: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self._widget = parent
+        self.model = model
+        self.store = store
+        self.report_bar = report_bar
+        self._save_notes = save_notes
+        self.open_reports = open_reports
+        self.export_dialog: ExportDialog | None = None
+        self.progress_dialog: QProgressDialog | None = None
+        self.last_export_error = ""
+        self._export_cancel: threading.Event | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a report is being built."""
+        return self.progress_dialog is not None
+
+    def export_report(self, path: Path | None = None, lang: str | None = None) -> None:
+        """Build the PDF with a progress dialog; without a ``path``, ask for it and the language.
+
+        The language defaults to the seller's.
+        """
+        inspection = self.model.inspection
+        if inspection is None or self.progress_dialog is not None:
+            return
+        seller_language = inspection.seller.language.value
+        if path is not None:
+            self._start_export(path, lang or seller_language)
+            return
+        if self.export_dialog is not None:
+            self.export_dialog.raise_()
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
+        dialog = ExportDialog(
+            self._widget,
+            path=Path(folder) / f"inspection-{plate}.pdf",
+            language=lang or seller_language,
+            seller_language=seller_language,
+            warning=self._incomplete_warning(),
+        )
+        self.export_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._start_export(dialog.path(), dialog.language()))
+        dialog.finished.connect(lambda _result: setattr(self, "export_dialog", None))
+        dialog.open()
+
+    def _incomplete_warning(self) -> str:
+        """Why the report will have no grade (missing photos, damages to complete), or ""."""
+        completion = self.model.completion()
+        reasons = []
+        if completion is not None and not completion.complete:
+            reasons.append(
+                f"{len(completion.missing)} of {completion.required} required photos are missing"
+            )
+        open_ = sum(1 for d in self.model.damages.damages() if d.to_complete)
+        if open_:
+            reasons.append(
+                f"{open_} damage{'s are' if open_ > 1 else ' is'} still to complete "
+                "(type and severity not described)"
+            )
+        if not reasons:
+            return ""
+        return (
+            f"This inspection is incomplete: {'; '.join(reasons)}. The report will say so "
+            "and give no grade."
+        )
+
+    def _start_export(self, path: Path, lang: str) -> None:
+        inspection = self.model.inspection
+        if inspection is None or self.progress_dialog is not None:
+            return
+        self._save_notes()
+        self.report_bar.hide()
+        dialog = QProgressDialog("Building the report…", "Cancel", 0, 0, self._widget)
+        dialog.setWindowTitle("Export report")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        self.progress_dialog = dialog
+        self._export_cancel = cancel = threading.Event()
+        dialog.canceled.connect(cancel.set)
+        dialog.canceled.connect(lambda: dialog.setLabelText("Cancelling…"))
+        self.last_export_error = ""
+        self.busy_changed.emit()
+        dialog.show()
+        inspector_name = inspection.inspector or settings.value("operator/name") or None
+        store, inspection_id, out = self.store, inspection.id, path
+        problems: list[str] = []  # written by the worker before its result is delivered
+
+        def build(report: Callable[[int, int], None]) -> Path:
+            from inspector.report.document import build_report  # reportlab: loaded on first export
+
+            built = build_report(
+                store,
+                inspection_id,
+                out,
+                lang=lang,
+                inspector_name=inspector_name,
+                progress=report,
+                cancelled=cancel.is_set,
+            )
+            try:
+                lifecycle.reported(store, inspection_id)  # a report was issued
+            except StoreError as exc:
+                problems.append(f"The report is saved, but not marked reported: {exc}")
+            return built
+
+        # The report reads the store: let the edits made so far land first.
+        self.model.when_saved(
+            lambda: run_task_with_progress(
+                build,
+                self._export_progress,
+                lambda built: self._export_done(built, problems),
+                self._export_failed,
+            )
+        )
+
+    def cancel_export(self) -> None:
+        """Ask a running export to stop (as the progress dialog's Cancel button does)."""
+        if self._export_cancel is not None:
+            self._export_cancel.set()
+        if self.progress_dialog is not None:
+            self.progress_dialog.setLabelText("Cancelling…")
+
+    def _export_progress(self, done: int, total: int) -> None:
+        if not alive(self):
+            return
+        dialog = self.progress_dialog
+        if dialog is None or (self._export_cancel and self._export_cancel.is_set()):
+            return
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, total))
+        dialog.setLabelText(
+            f"Preparing the photos… {done} of {total}" if done < total else "Writing the PDF…"
+        )
+
+    def _export_finished(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+        self.progress_dialog = None
+        self._export_cancel = None
+        self.busy_changed.emit()
+
+    def _export_done(self, path: Path, problems: list[str] | None = None) -> None:
+        if not alive(self):
+            return
+        if problems:
+            self.problem.emit(problems[0])
+        else:
+            self.model.status_changed(InspectionStatus.REPORTED)
+        self._export_finished()
+        self.report_bar.show_saved(Path(path))
+        self.status_message.emit(f"Report saved to {path}")
+        self.exported.emit(Path(path))
+        if self.open_reports:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _export_failed(self, exc: BaseException) -> None:
+        from inspector.report.document import ReportCancelled
+
+        if not alive(self):
+            return
+        self._export_finished()
+        if isinstance(exc, ReportCancelled):
+            self.last_export_error = "cancelled"
+            self.status_message.emit("Report export cancelled")
+            return
+        self.last_export_error = str(exc)
+        self.problem.emit(f"The report could not be built: {exc}")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Export report",
+            f"The report could not be built:\n{exc}",
+            parent=self._widget,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
