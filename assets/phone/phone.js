@@ -61,6 +61,9 @@ function exposeTestHooks() {
     get pointer() {
       return S.pointer;
     },
+    get advisorSpeaking() {
+      return S.advisorSpeaking;
+    },
     get torch() {
       return { supported: S.torchSupported, on: S.torchOn, requested: S.torchRequested };
     },

@@ -36,7 +36,7 @@ const ERRORS = {
   insecure: { title: "insecure_title", text: "insecure_text" },
   unsupported: { title: "unsupported_title", text: "unsupported_text" },
   invalid: { title: "invalid_title", text: "invalid_text" },
-  in_use: { title: "in_use_title", text: "in_use_text", retry: true },
+  in_use: { title: "in_use_title", text: "in_use_text", retry: true, takeover: true },
 };
 
 /** Fill the error screen for kind (a key of ERRORS) and show it. */
@@ -54,6 +54,8 @@ export function renderError(kind) {
   );
   help.hidden = !spec.help;
   $("retry").hidden = !spec.retry;
+  // Another device holds the inspection: this one may ask for it (the server asks the advisor).
+  $("takeover").hidden = !spec.takeover;
   $("retry").disabled = false;
   setState("error");
 }

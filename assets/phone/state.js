@@ -29,6 +29,7 @@ export const S = {
   invalidMessages: 0,
   lastMessages: [],
   pointer: null,
+  advisorSpeaking: false,
   torchSupported: false,
   torchOn: false,
   torchRequested: null,
