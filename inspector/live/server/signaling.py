@@ -152,7 +152,7 @@ class Signaling:
         return time.monotonic() - last < self.grace_seconds
 
     def ask_takeover(self, inspection_id: str, device: str) -> str:
-        """This device asks to take the inspection over: ``"asked"``, ``"allowed"`` or ``"declined"``.
+        """This device asks for the inspection: "asked", "allowed" or "declined".
 
         The operator is asked once per request (the waiting page reloads itself and
         asks again: that is the same request), anew after ``TAKEOVER_WAIT`` unanswered.
