@@ -106,9 +106,7 @@ def page_language(request: web.BaseRequest, preferred: str | None = None) -> str
     if preferred in spoken:
         return str(preferred)
     header = request.headers.get("Accept-Language", "")[:256]
-    ranked = sorted(
-        (_quality(part) for part in header.split(",")[:16]), key=lambda tq: -tq[1]
-    )
+    ranked = sorted((_quality(part) for part in header.split(",")[:16]), key=lambda tq: -tq[1])
     for tag, q in ranked:
         if q > 0 and tag in spoken:
             return tag
