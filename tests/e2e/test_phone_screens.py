@@ -46,7 +46,7 @@ def keep(p: Phone, name: str) -> None:
     folder = os.environ.get("SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        p.page.screenshot(path=str(Path(folder) / f"{name}.png"))
+        p.page.screenshot(path=str(Path(folder) / f"{name}.png"), scale="css")
 
 
 def box(p: Phone, selector: str) -> dict[str, float]:
@@ -204,3 +204,22 @@ def test_the_done_screen_thanks_once(
     inside_viewport(p, "#screen-done h1")
     keep(p, "done")
     p.assert_clean()
+
+
+def test_the_refusal_buttons_fit_a_landscape_phone(
+    live: Callable[..., Live], phone: Callable[..., Phone]
+) -> None:
+    session = live(mode="operator")
+    first = phone(locale="fr-FR")
+    first.page.goto(session.join_url)
+    first.start()
+    other = phone(locale="fr-FR", viewport=LANDSCAPE)
+    response = other.page.goto(session.join_url)
+    assert response is not None and response.status == 409
+    styled_like_the_page(other)
+    other.page.locator("#takeover").scroll_into_view_if_needed()
+    inside_viewport(other, "#takeover")
+    retry, takeover = box(other, "#retry"), box(other, "#takeover")
+    assert takeover["y"] >= retry["y"] + retry["height"]  # one under the other, no overlap
+    assert retry["width"] <= 560  # the card's width, not the whole landscape screen
+    keep(other, "refused-in-use-landscape")
