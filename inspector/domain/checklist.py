@@ -87,6 +87,7 @@ class Shot:
     quality: QualityThresholds
     damage: bool = False
     part: Part | None = None
+    orientation: str = "any"  # how to hold the phone: any, landscape, portrait
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
@@ -297,6 +298,7 @@ def _shot(t: ShotTemplate) -> Shot:
         required=t.required,
         quality=t.quality.thresholds(),
         part=t.part,
+        orientation=t.orientation,
     )
 
 
@@ -310,6 +312,7 @@ def _damage_shot(t: DamageShotTemplate) -> Shot:
         required=t.required,
         quality=t.quality.thresholds(),
         damage=True,
+        orientation=t.orientation,
     )
 
 
@@ -320,6 +323,7 @@ def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
         "instruction": TextTemplate.of(shot.instruction),
         "overlay": shot.overlay,
         "required": shot.required,
+        "orientation": shot.orientation,
         "quality": QualityTemplate.of(shot.quality),
     }
     if shot.damage:

@@ -120,6 +120,7 @@ class SessionContext:
             instruction=shot.instruction.get(lang),
             overlay=shot.overlay,
             state=self.walk.state(shot.id).value,
+            orientation=shot.orientation,
         )
 
     # -- words for the seller -----------------------------------------------------------
