@@ -57,6 +57,24 @@ export function renderShot() {
     overlay.hidden = true;
     overlay.removeAttribute("src");
   }
+  renderOrientation();
+}
+
+/** How the phone is held now, from the page's own size (what the seller sees). */
+export function heldAs() {
+  return window.innerWidth > window.innerHeight ? "landscape" : "portrait";
+}
+
+/** Ask the seller to turn the phone when the shot wants it held the other way. */
+export function renderOrientation() {
+  const wanted = S.currentShot ? S.currentShot.orientation : null;
+  const live = ["live", "reconnecting"].includes(S.state);
+  const wrong = live && (wanted === "landscape" || wanted === "portrait") && wanted !== heldAs();
+  S.rotateHint = wrong ? wanted : null;
+  const el = $("rotate");
+  el.hidden = !wrong;
+  el.dataset.want = wrong ? wanted : "";
+  if (wrong) $("rotate-text").textContent = t(`rotate_${wanted}`);
 }
 
 export function onOverlayLoad() {

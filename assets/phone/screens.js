@@ -1,7 +1,7 @@
 // Which screen the page shows (consent, the live view with its veil, done,
 // errors) for each state of the page, and what an error screen says.
 
-import { layoutFrame } from "./guidance.js";
+import { layoutFrame, renderOrientation } from "./guidance.js";
 import { t } from "./i18n.js";
 import { $, S } from "./state.js";
 
@@ -22,6 +22,7 @@ export function setState(state) {
     $("toast").hidden = true; // stale guidance would compete with the veil
   }
   $("topbar").hidden = !S.currentShot;
+  renderOrientation();
   if (liveVisible) requestAnimationFrame(layoutFrame);
 }
 

@@ -30,6 +30,7 @@ export const S = {
   lastMessages: [],
   pointer: null,
   advisorSpeaking: false,
+  rotateHint: null, // "landscape" | "portrait" while the phone is held the wrong way
   torchSupported: false,
   torchOn: false,
   torchRequested: null,

@@ -112,6 +112,8 @@ PHONE_STRINGS: dict[str, str] = {
     ),
     "guided_status": N_("Your advisor can see you and takes the photos"),
     "advisor_says": N_("Your advisor"),
+    "rotate_landscape": N_("Turn your phone sideways"),
+    "rotate_portrait": N_("Hold your phone upright"),
     "offline_title": N_("Cannot connect"),
     "offline_text": N_(
         "Check that your phone is connected to the Internet. Retrying automatically…"

@@ -223,3 +223,65 @@ def test_the_refusal_buttons_fit_a_landscape_phone(
     assert takeover["y"] >= retry["y"] + retry["height"]  # one under the other, no overlap
     assert retry["width"] <= 560  # the card's width, not the whole landscape screen
     keep(other, "refused-in-use-landscape")
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    """The area two boxes share (0 when they do not touch)."""
+    w = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    h = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return max(0.0, w) * max(0.0, h)
+
+
+@pytest.mark.parametrize("viewport", [None, LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_consent_start_button_is_in_sight(
+    live: Callable[..., Live], phone: Callable[..., Phone], viewport: dict[str, int] | None
+) -> None:
+    session = live()
+    p = phone(locale="fr-FR", viewport=viewport)
+    p.page.goto(session.join_url)
+    p.wait_state("consent")
+    inside_viewport(p, "#start")  # without scrolling
+    keep(p, f"consent-{'landscape' if viewport else 'portrait'}")
+    p.start()  # and it works where it is
+    p.assert_clean()
+
+
+def test_a_landscape_shot_asks_to_turn_the_phone_and_keeps_the_outline_clear(
+    live: Callable[..., Live], phone: Callable[..., Phone]
+) -> None:
+    session = live(mode="operator")
+    engine, iid = session.engine, session.inspection_id
+    p = phone(locale="fr-FR")  # held upright
+    p.page.goto(session.join_url)
+    p.start()
+    wait_until(lambda: shot_id(p), 15, "the first shot")
+    assert p.hooks(".currentShot")["orientation"] == "landscape"  # a whole car
+    wait_until(lambda: p.hooks(".rotateHint") == "landscape", 5, "the rotate hint")
+    assert p.page.locator("#rotate").inner_text() == "Tournez votre téléphone à l'horizontale"
+    inside_viewport(p, "#rotate")
+    keep(p, "rotate-hint")
+
+    p.page.set_viewport_size(LANDSCAPE)  # the seller turns the phone
+    wait_until(lambda: p.hooks(".rotateHint") is None, 5, "the hint to go")
+    assert p.page.locator("#rotate").is_hidden()
+    p.page.locator("#overlay").wait_for(state="visible", timeout=5000)
+    p.page.wait_for_timeout(300)  # layoutFrame runs on the next animation frame
+    layout = p.hooks(".layout")
+    frame, topbar, controls = layout["frame"], layout["topbar"], layout["controls"]
+    # The expected boxes: guidance on the left, the picture beside it, controls on the right.
+    assert overlap(frame, topbar) == 0, (frame, topbar)
+    assert overlap(frame, controls) == 0, (frame, controls)
+    assert topbar["x"] + topbar["width"] <= frame["x"]
+    assert frame["x"] + frame["width"] <= controls["x"]
+    assert frame["width"] >= 400 and abs(frame["width"] / frame["height"] - 16 / 9) < 0.02
+    assert box(p, "#overlay") == frame or overlap(box(p, "#overlay"), topbar) == 0
+    for selector in ("#topbar", "#frame"):
+        inside_viewport(p, selector)
+    keep(p, "landscape-live")
+
+    engine.select_shot(iid, "vin_windscreen").result(5)  # any way up: no hint either way
+    wait_until(lambda: shot_id(p) == "vin_windscreen", 10, "the VIN shot")
+    p.page.set_viewport_size({"width": 390, "height": 844})
+    p.page.wait_for_timeout(200)
+    assert p.hooks(".rotateHint") is None and p.page.locator("#rotate").is_hidden()
+    p.assert_clean()
