@@ -74,7 +74,7 @@ export function renderOrientation() {
   const el = $("rotate");
   el.hidden = !wrong;
   el.dataset.want = wrong ? wanted : "";
-  if (wrong) $("rotate-text").textContent = t(`rotate_${wanted}`);
+  if (wrong) $("rotate-text").textContent = t(wanted === "landscape" ? "rotate_landscape" : "rotate_portrait");
 }
 
 export function onOverlayLoad() {
