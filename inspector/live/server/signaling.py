@@ -101,6 +101,7 @@ class _Takeover:
     device: str
     asked_at: float = field(default_factory=time.monotonic)
     allowed: bool | None = None  # the operator's answer, None while waiting
+    answered_at: float = 0.0
 
 
 def device_of(request: web.Request) -> str | None:
@@ -144,8 +145,13 @@ class Signaling:
         if holder is None or holder.device == device:
             return False
         takeover = self._takeovers.get(inspection_id)
-        if takeover is not None and takeover.allowed and takeover.device == device:
-            return False  # the operator let this device take over
+        if (
+            takeover is not None
+            and takeover.allowed
+            and takeover.device == device
+            and time.monotonic() - takeover.answered_at < TAKEOVER_WAIT
+        ):
+            return False  # the operator let this device take over (a while ago at most)
         if holder.sockets:
             return True
         last = max(holder.left_at, self.backend.last_seen(inspection_id) or 0.0)
@@ -159,10 +165,9 @@ class Signaling:
         """
         now = time.monotonic()
         takeover = self._takeovers.get(inspection_id)
-        stale = (
-            takeover is not None
-            and takeover.allowed is None
-            and now - takeover.asked_at > TAKEOVER_WAIT
+        stale = takeover is not None and (
+            now - (takeover.asked_at if takeover.allowed is None else takeover.answered_at)
+            > TAKEOVER_WAIT
         )
         if takeover is None or takeover.device != device or stale:
             takeover = _Takeover(device, now)
@@ -185,6 +190,7 @@ class Signaling:
         if takeover is None or takeover.allowed is not None:
             return False
         takeover.allowed = allow
+        takeover.answered_at = time.monotonic()
         return True
 
     async def disconnect(self, inspection_id: str) -> None:

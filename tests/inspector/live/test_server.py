@@ -10,6 +10,7 @@ import pytest
 from aiohttp import ClientSession, CookieJar, WSMsgType
 
 from inspector.live.server import CSP, DEVICE_COOKIE, MAX_SIGNALING_ERRORS, PhoneServer
+from inspector.live.server import signaling as signaling_module
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
 
@@ -237,6 +238,29 @@ async def test_a_declined_take_over_says_so_then_may_ask_again(env: Env) -> None
         async with b.get(f"{env.base}/j/{token}") as r:  # "Try again"
             assert 'data-refusal="in_use"' in await r.text()
         async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert 'data-refusal="takeover_asked"' in await r.text()
+        assert env.backend.takeovers == [iid, iid]
+        await holder.close()
+
+
+async def test_an_agreement_to_take_over_not_used_in_time_lapses(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signaling_module, "TAKEOVER_WAIT", 0.3)
+    token = env.token()
+    iid = env.inv.known(token)
+    assert iid is not None
+    async with device() as a, device() as b:
+        holder = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await holder.receive_json())["type"] == "config"
+        async with b.get(f"{env.base}/j/{token}"):
+            pass
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert 'data-refusal="takeover_asked"' in await r.text()
+        assert env.server.signaling.answer_takeover(iid, True)
+        await asyncio.sleep(0.4)
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert r.status == 409  # too late: asked anew
             assert 'data-refusal="takeover_asked"' in await r.text()
         assert env.backend.takeovers == [iid, iid]
         await holder.close()
