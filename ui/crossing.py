@@ -199,6 +199,7 @@ class EngineBridge(QObject):
     invite = Signal(object)  # events.Invite
     phone_joined = Signal(object)  # events.PhoneJoined
     phone_left = Signal(object)  # events.PhoneLeft
+    takeover_asked = Signal(object)  # events.TakeoverAsked
     connection_changed = Signal(object)  # events.ConnectionChanged
     stats = Signal(object)  # events.LinkStats
     frame_available = Signal(str, int)  # inspection id, frame seq (coalesced)
@@ -228,6 +229,7 @@ class EngineBridge(QObject):
             ev.Invite: self.invite,
             ev.PhoneJoined: self.phone_joined,
             ev.PhoneLeft: self.phone_left,
+            ev.TakeoverAsked: self.takeover_asked,
             ev.ConnectionChanged: self.connection_changed,
             ev.LinkStats: self.stats,
             ev.ShotChanged: self.shot_changed,

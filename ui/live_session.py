@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -82,6 +83,7 @@ class LiveSession(QWidget):
         self.demo_phone: SimulatedPhone | None = None
         self.damage_form = LiveDamageForm(self, engine, self._call)
         self.damage_form.status_message.connect(self.status_message)
+        self.takeover_prompt: QMessageBox | None = None  # another device asks for the call
 
         self.vehicle = QLabel("")
         self.vehicle.setStyleSheet("font-weight: bold; font-size: 14pt;")
@@ -368,6 +370,7 @@ class LiveSession(QWidget):
         b.connection_changed.connect(self._mine(lambda e: self._set_connection(e.state)))
         b.phone_joined.connect(self._mine(self._on_joined))
         b.phone_left.connect(self._mine(self._on_left))
+        b.takeover_asked.connect(self._mine(self.ask_takeover))
         b.completed.connect(self._mine(self._on_completed))
         b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))
         b.listening.connect(lambda e: self.invite.set_lan_url(e.lan_url))
@@ -412,6 +415,38 @@ class LiveSession(QWidget):
     def _on_left(self, event: ev.PhoneLeft) -> None:
         self.invite.on_phone_left(event)
         self.status_message.emit(f"The seller's phone left ({event.reason})")
+
+    def ask_takeover(self, event: ev.TakeoverAsked) -> QMessageBox:
+        """Another device asks for the inspection: the operator lets it take over, or not.
+
+        Not modal: the call goes on while the question waits; the new device's page
+        waits for the answer and opens by itself when it is yes.
+        """
+        if self.takeover_prompt is not None:
+            self.takeover_prompt.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Another device",
+            "Another device opened the seller's link and asks to take over this inspection "
+            "(the seller may have switched phones).\n\nLet it take over? The phone connected "
+            "now will be disconnected.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        iid = event.inspection_id
+
+        def answered(button: Any) -> None:
+            allow = box.standardButton(button) == QMessageBox.StandardButton.Yes
+            self._call(self.engine.answer_takeover(iid, allow))
+            said = "may take over" if allow else "was refused"
+            self.status_message.emit(f"The other device {said}")
+
+        box.buttonClicked.connect(answered)
+        box.finished.connect(lambda _result: setattr(self, "takeover_prompt", None))
+        self.takeover_prompt = box
+        box.show()
+        return box
 
     def _on_completed(self, event: ev.Completed) -> None:
         self.completed = True

@@ -9,6 +9,23 @@ const OVERLAY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function renderMode() {
   $("shutter").hidden = S.mode !== "self";
+  // Guided by the advisor: the seller is told who watches and who takes the photos.
+  $("guided").hidden = S.mode !== "operator";
+}
+
+const SPEAKING_MS = 4000;
+let speakingTimer = null;
+
+/** The advisor just spoke (a message, the pointer): the status line lights up for a while. */
+export function advisorSpoke(ms = SPEAKING_MS) {
+  if (S.mode !== "operator") return;
+  S.advisorSpeaking = true;
+  $("guided").classList.add("speaking");
+  clearTimeout(speakingTimer);
+  speakingTimer = setTimeout(() => {
+    S.advisorSpeaking = false;
+    $("guided").classList.remove("speaking");
+  }, ms);
 }
 
 /** Vehicle and plate from welcome.inspection, on the top bar. */
@@ -40,6 +57,24 @@ export function renderShot() {
     overlay.hidden = true;
     overlay.removeAttribute("src");
   }
+  renderOrientation();
+}
+
+/** How the phone is held now, from the page's own size (what the seller sees). */
+export function heldAs() {
+  return window.innerWidth > window.innerHeight ? "landscape" : "portrait";
+}
+
+/** Ask the seller to turn the phone when the shot wants it held the other way. */
+export function renderOrientation() {
+  const wanted = S.currentShot ? S.currentShot.orientation : null;
+  const live = ["live", "reconnecting"].includes(S.state);
+  const wrong = live && (wanted === "landscape" || wanted === "portrait") && wanted !== heldAs();
+  S.rotateHint = wrong ? wanted : null;
+  const el = $("rotate");
+  el.hidden = !wrong;
+  el.dataset.want = wrong ? wanted : "";
+  if (wrong) $("rotate-text").textContent = t(wanted === "landscape" ? "rotate_landscape" : "rotate_portrait");
 }
 
 export function onOverlayLoad() {
@@ -100,10 +135,17 @@ export function renderHint(msg) {
 
 let toastTimer = null;
 
-export function showToast(text, discreet) {
+/** A message over the live view; ``from`` names who says it (the advisor). */
+export function showToast(text, discreet, from = null) {
   const el = $("toast");
   S.toastText = text;
   el.textContent = text;
+  if (from) {
+    const who = document.createElement("span");
+    who.className = "from";
+    who.textContent = from;
+    el.prepend(who);
+  }
   el.classList.toggle("discreet", discreet);
   el.hidden = !text;
   clearTimeout(toastTimer);

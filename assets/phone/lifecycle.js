@@ -57,7 +57,9 @@ export function finish(text) {
   S.reconnectTimer = null;
   stopCamera();
   releaseWakeLock();
+  // The engine says what was done; the screen itself thanks and says the page may close.
   $("done-text").textContent = text || "";
+  $("done-text").hidden = !text;
   setState("done");
 }
 

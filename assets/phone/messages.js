@@ -5,7 +5,15 @@
 import { cameraInfo, renderTorch, setTorch } from "./camera.js";
 import { capture, onCaptureResult } from "./capture.js";
 import { linkLost, send } from "./connection.js";
-import { renderHint, renderMode, renderPointer, renderShot, renderVehicle, showToast } from "./guidance.js";
+import {
+  advisorSpoke,
+  renderHint,
+  renderMode,
+  renderPointer,
+  renderShot,
+  renderVehicle,
+  showToast,
+} from "./guidance.js";
 import { setLanguage, t, translatePage } from "./i18n.js";
 import { finish } from "./lifecycle.js";
 import * as P from "./protocol.js";
@@ -96,12 +104,15 @@ const HANDLERS = {
   pointer(msg) {
     S.pointer = msg.x === null || msg.y === null ? null : { x: msg.x, y: msg.y };
     renderPointer();
+    if (S.pointer) advisorSpoke();
   },
   torch(msg) {
     setTorch(msg.on);
   },
   message(msg) {
-    showToast(msg.text, false);
+    const operator = S.mode === "operator";
+    showToast(msg.text, false, operator ? t("advisor_says") : null);
+    if (operator) advisorSpoke(Math.min(15000, 5000 + msg.text.length * 60));
     if (typeof navigator.vibrate === "function") navigator.vibrate(120);
   },
   capture(msg) {

@@ -20,7 +20,7 @@
 
 import { cameraInfo, setTorch } from "./camera.js";
 import { closeSocket, linkLost, onLink, onOnline, send } from "./connection.js";
-import { flash, layoutFrame, onOverlayError, onOverlayLoad } from "./guidance.js";
+import { flash, layoutFrame, onOverlayError, onOverlayLoad, renderOrientation } from "./guidance.js";
 import { detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
 import { onVisibilityChange, retry, showError, start } from "./lifecycle.js";
 import { onChannelMessage, onChannelOpen } from "./messages.js";
@@ -60,6 +60,21 @@ function exposeTestHooks() {
     },
     get pointer() {
       return S.pointer;
+    },
+    get rotateHint() {
+      return S.rotateHint;
+    },
+    get layout() {
+      const boxOf = (id) => {
+        const el = document.getElementById(id);
+        if (!el || el.hidden || el.offsetParent === null) return null;
+        const r = el.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      };
+      return { frame: boxOf("frame"), topbar: boxOf("topbar"), controls: boxOf("controls"), bottom: boxOf("bottom") };
+    },
+    get advisorSpeaking() {
+      return S.advisorSpeaking;
     },
     get torch() {
       return { supported: S.torchSupported, on: S.torchOn, requested: S.torchRequested };
@@ -127,8 +142,12 @@ function boot() {
   const video = $("camera");
   video.addEventListener("loadedmetadata", layoutFrame);
   video.addEventListener("resize", layoutFrame);
-  window.addEventListener("resize", layoutFrame);
-  window.addEventListener("orientationchange", layoutFrame);
+  const relayout = () => {
+    layoutFrame();
+    renderOrientation();
+  };
+  window.addEventListener("resize", relayout);
+  window.addEventListener("orientationchange", relayout);
   document.addEventListener("visibilitychange", onVisibilityChange);
   window.addEventListener("online", onOnline);
   window.addEventListener("pagehide", () => closeSocket(S.state !== "done"));

@@ -17,7 +17,7 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
   "HEARTBEAT_TIMEOUT": 4.0,
   "TO_PHONE": {
     "welcome": {"mode": {"kind": "str", "max_len": 16}, "language": {"kind": "str", "max_len": 8}, "inspection": {"kind": "obj"}},
-    "shot": {"index": {"kind": "int", "min_value": 0}, "total": {"kind": "int", "min_value": 1}, "id": {"kind": "str", "max_len": 64}, "category": {"kind": "str", "max_len": 32}, "title": {"kind": "str", "max_len": 200}, "instruction": {"kind": "str", "max_len": 1000}, "overlay": {"kind": "str", "max_len": 64}, "state": {"kind": "str", "required": false, "max_len": 16}},
+    "shot": {"index": {"kind": "int", "min_value": 0}, "total": {"kind": "int", "min_value": 1}, "id": {"kind": "str", "max_len": 64}, "category": {"kind": "str", "max_len": 32}, "title": {"kind": "str", "max_len": 200}, "instruction": {"kind": "str", "max_len": 1000}, "overlay": {"kind": "str", "max_len": 64}, "state": {"kind": "str", "required": false, "max_len": 16}, "orientation": {"kind": "str", "required": false, "max_len": 16}},
     "pointer": {"x": {"kind": "norm", "nullable": true}, "y": {"kind": "norm", "nullable": true}},
     "torch": {"on": {"kind": "bool"}},
     "message": {"text": {"kind": "str", "max_len": 500}},

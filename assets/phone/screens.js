@@ -1,7 +1,7 @@
 // Which screen the page shows (consent, the live view with its veil, done,
 // errors) for each state of the page, and what an error screen says.
 
-import { layoutFrame } from "./guidance.js";
+import { layoutFrame, renderOrientation } from "./guidance.js";
 import { t } from "./i18n.js";
 import { $, S } from "./state.js";
 
@@ -22,6 +22,7 @@ export function setState(state) {
     $("toast").hidden = true; // stale guidance would compete with the veil
   }
   $("topbar").hidden = !S.currentShot;
+  renderOrientation();
   if (liveVisible) requestAnimationFrame(layoutFrame);
 }
 
@@ -36,7 +37,7 @@ const ERRORS = {
   insecure: { title: "insecure_title", text: "insecure_text" },
   unsupported: { title: "unsupported_title", text: "unsupported_text" },
   invalid: { title: "invalid_title", text: "invalid_text" },
-  in_use: { title: "in_use_title", text: "in_use_text", retry: true },
+  in_use: { title: "in_use_title", text: "in_use_text", retry: true, takeover: true },
 };
 
 /** Fill the error screen for kind (a key of ERRORS) and show it. */
@@ -54,6 +55,8 @@ export function renderError(kind) {
   );
   help.hidden = !spec.help;
   $("retry").hidden = !spec.retry;
+  // Another device holds the inspection: this one may ask for it (the server asks the advisor).
+  $("takeover").hidden = !spec.takeover;
   $("retry").disabled = false;
   setState("error");
 }

@@ -29,6 +29,8 @@ export const S = {
   invalidMessages: 0,
   lastMessages: [],
   pointer: null,
+  advisorSpeaking: false,
+  rotateHint: null, // "landscape" | "portrait" while the phone is held the wrong way
   torchSupported: false,
   torchOn: false,
   torchRequested: null,

@@ -87,6 +87,7 @@ class Shot:
     quality: QualityThresholds
     damage: bool = False
     part: Part | None = None
+    orientation: str = "any"  # how to hold the phone: any, landscape, portrait
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
@@ -296,6 +297,7 @@ def _shot(t: ShotTemplate | DamageShotTemplate) -> Shot:
         "overlay": t.overlay,
         "required": t.required,
         "quality": t.quality.thresholds(),
+        "orientation": t.orientation,
     }
     if isinstance(t, DamageShotTemplate):
         return Shot(id=f"damage_{t.id_suffix}", damage=True, **common)
@@ -309,6 +311,7 @@ def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
         "instruction": TextTemplate.of(shot.instruction),
         "overlay": shot.overlay,
         "required": shot.required,
+        "orientation": shot.orientation,
         "quality": QualityTemplate.of(shot.quality),
     }
     if shot.damage:

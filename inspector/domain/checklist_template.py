@@ -95,6 +95,17 @@ def _required(value: Any) -> bool:
     return value
 
 
+#: How the phone is best held for a shot: "landscape" for a whole car or a wide view (the
+#: car is small held upright), "portrait" for a tall subject, "any" when either will do.
+ORIENTATIONS = ("any", "landscape", "portrait")
+
+
+def _orientation(value: Any) -> str:
+    if value not in ORIENTATIONS:
+        raise _refuse(f"'orientation' must be one of {', '.join(ORIENTATIONS)}, not {value!r}")
+    return str(value)
+
+
 def _part(value: Any) -> Part | None:
     if value is None:
         return None
@@ -215,6 +226,7 @@ class ShotTemplate(_Strict):
     instruction: TextTemplate
     overlay: Annotated[str, BeforeValidator(_overlay)]
     required: Annotated[bool, BeforeValidator(_required)] = True
+    orientation: Annotated[str, BeforeValidator(_orientation)] = "any"
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
     part: Annotated[Part | None, BeforeValidator(_part)] = None
 
@@ -225,6 +237,7 @@ class ShotTemplate(_Strict):
         "category",
         "overlay",
         "required",
+        "orientation",
         "title",
         "instruction",
         "quality",
@@ -240,6 +253,7 @@ class DamageShotTemplate(_Strict):
     instruction: TextTemplate
     overlay: Annotated[str, BeforeValidator(_overlay)]
     required: Annotated[bool, BeforeValidator(_required)] = True
+    orientation: Annotated[str, BeforeValidator(_orientation)] = "any"
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
 
     CHECK_ORDER: ClassVar[Sequence[str]] = (
@@ -247,6 +261,7 @@ class DamageShotTemplate(_Strict):
         "category",
         "overlay",
         "required",
+        "orientation",
         "title",
         "instruction",
         "quality",

@@ -303,6 +303,14 @@ class Engine:
         session = self._sessions.get(inspection_id)
         return None if session is None else session.last_seen()
 
+    def language(self, inspection_id: str) -> str | None:
+        session = self._sessions.get(inspection_id)
+        controller = None if session is None else session.controller
+        return None if controller is None else controller.language
+
+    def takeover_asked(self, inspection_id: str) -> None:
+        self.emit(events.TakeoverAsked(inspection_id))
+
     # -- commands (any thread) -------------------------------------------------------------
 
     def invite(
@@ -336,6 +344,23 @@ class Engine:
         count = await self.thread.run(self.invitations.revoke, inspection_id)
         await self._end(inspection_id, "revoked")
         return count
+
+    def answer_takeover(self, inspection_id: str, allow: bool) -> concurrent.futures.Future[bool]:
+        """The operator's answer to another device asking for the inspection (TakeoverAsked).
+
+        Allowed, that device's waiting page opens the inspection and the current phone
+        is let go; the result is False when no request was waiting.
+        """
+
+        async def go() -> bool:
+            if self._server is None:
+                return False
+            answered = self._server.signaling.answer_takeover(inspection_id, allow)
+            if answered:
+                log.info("%s: take-over %s", inspection_id, "allowed" if allow else "declined")
+            return answered
+
+        return self.call(go())
 
     def end_session(self, inspection_id: str) -> concurrent.futures.Future[None]:
         """End the inspection's live session (the phone is told; its state is settled)."""

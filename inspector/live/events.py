@@ -62,6 +62,15 @@ class PhoneLeft(Event):
 
 
 @dataclass(frozen=True)
+class TakeoverAsked(Event):
+    """Another device opened the link while a phone holds it, and asks for it:
+    the operator answers with ``Engine.answer_takeover``."""
+
+    name = "takeover_asked"
+    inspection_id: str
+
+
+@dataclass(frozen=True)
 class ConnectionChanged(Event):
     name = "connection"
     inspection_id: str

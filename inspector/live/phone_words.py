@@ -51,7 +51,7 @@ PHONE_STRINGS: dict[str, str] = {
     "reason_too_bright": N_("photo too bright"),
     "reason_glare": N_("reflection on the photo"),
     "done_title": N_("Thank you!"),
-    "done_text": N_("The inspection is complete. You can close this page."),
+    "done_text": N_("You can close this page."),
     "error_generic": N_("A technical problem occurred; the inspection goes on."),
     "denied_title": N_("Camera access denied"),
     "denied_text": N_("To continue, allow the camera for this site, then tap “Try again”."),
@@ -84,8 +84,37 @@ PHONE_STRINGS: dict[str, str] = {
     "in_use_title": N_("Inspection already open"),
     "in_use_text": N_(
         "This inspection is open on another device. Close it there, then try again in"
-        " a few seconds."
+        " a few seconds, or use this phone instead (your advisor will confirm)."
     ),
+    "takeover": N_("Use this phone instead"),
+    "takeover_asked_title": N_("Waiting for your advisor"),
+    "takeover_asked_text": N_(
+        "Your advisor has been asked to move the inspection to this phone. This page"
+        " opens by itself once they agree."
+    ),
+    "takeover_declined_title": N_("The inspection stays on the other device"),
+    "takeover_declined_text": N_(
+        "Your advisor kept the inspection on the other device. Continue there, or call"
+        " your advisor."
+    ),
+    "too_many_title": N_("Too many attempts"),
+    "too_many_text": N_(
+        "Too many wrong links were opened from this network. Wait a few minutes, then"
+        " try again; if it keeps happening, ask your advisor for a new link."
+    ),
+    "server_error_title": N_("Something went wrong"),
+    "server_error_text": N_(
+        "The inspection server could not answer. Try again in a moment; if it keeps"
+        " failing, tell your advisor."
+    ),
+    "not_found_title": N_("Page not found"),
+    "not_found_text": N_(
+        "Open the link exactly as you received it, or ask your advisor for a new one."
+    ),
+    "guided_status": N_("Your advisor can see you and takes the photos"),
+    "advisor_says": N_("Your advisor"),
+    "rotate_landscape": N_("Turn your phone sideways"),
+    "rotate_portrait": N_("Hold your phone upright"),
     "offline_title": N_("Cannot connect"),
     "offline_text": N_(
         "Check that your phone is connected to the Internet. Retrying automatically…"

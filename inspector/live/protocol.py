@@ -70,6 +70,7 @@ TO_PHONE: dict[str, dict[str, Field]] = {
         "instruction": _f("str", max_len=1000),
         "overlay": _f("str", max_len=64),
         "state": _f("str", max_len=16, required=False),
+        "orientation": _f("str", max_len=16, required=False),
     },
     "pointer": {"x": _f("norm", nullable=True), "y": _f("norm", nullable=True)},
     "torch": {"on": _f("bool")},

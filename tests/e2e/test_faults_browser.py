@@ -182,3 +182,32 @@ def test_browser_killed_then_another_device_waits_for_the_grace_period(
     wait_until(lambda: shot_id(other) == second, 15, "the same shot on the new device")
     capture_arrives(session)
     other.assert_clean()
+
+
+def open_from_a_message(p: Phone, url: str) -> Any:
+    """Open ``url`` the way a seller does: a tap on a link in another site's page (a
+    messaging app, a mail), a cross-site navigation, not a URL typed in the address bar."""
+    p.page.goto(f'data:text/html,<a id="link" href="{url}">link</a>')
+    with p.page.expect_navigation() as navigation:
+        p.page.locator("#link").click()
+    return navigation.value
+
+
+def test_tab_closed_then_link_reopened_takes_the_session_back_at_once(
+    live: Callable[..., Live], phone: Callable[..., Phone]
+) -> None:
+    """The seller closes the tab and taps the link again in the message at once: the
+    same phone (its device cookie) gets its session back, no "already open" page."""
+    session = live(mode="operator", grace_seconds=30.0)
+    first = phone(locale="fr-FR")
+    second = on_second_shot(session, first)
+    first.page.close(run_before_unload=True)  # the tab closed: pagehide says bye
+
+    again = first.context.new_page()
+    reopened = Phone(first.context, again)
+    response = open_from_a_message(reopened, session.join_url)
+    assert response is not None and response.status == 200
+    reopened.start()
+    wait_until(lambda: shot_id(reopened) == second, 15, "the same shot after reopening")
+    capture_arrives(session)
+    reopened.assert_clean()

@@ -70,6 +70,12 @@ class Backend:
     def last_seen(self, inspection_id: str) -> float | None:
         return None
 
+    def language(self, inspection_id: str) -> str | None:
+        return None
+
+    def takeover_asked(self, inspection_id: str) -> None:
+        return None
+
 
 @dataclass
 class Env:

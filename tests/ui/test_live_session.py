@@ -266,3 +266,44 @@ def test_add_damage_answered_later_stays_to_complete(
     qtbot.waitUntil(lambda: w.live.damage_dialog is None, timeout=5000)
     (damage,) = store.damages(iid)
     assert damage.to_complete and damage.pair == 1 and damage.part is Part.WINDSCREEN
+
+
+def open_link(opener: Any, url: str) -> tuple[int, str]:
+    """GET ``url`` as a browser with its own cookies would: (status, body)."""
+    import urllib.error
+
+    try:
+        with opener.open(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_another_device_asks_to_take_over_and_the_operator_agrees(
+    qtbot: QtBot, live_window: MainWindow
+) -> None:
+    import http.cookiejar
+    import urllib.request
+
+    w = live_window
+    phone = w.live.demo_phone
+    assert phone is not None
+    other = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    status, body = open_link(other, phone.join_url)
+    assert status == 409 and 'data-refusal="in_use"' in body
+    assert w.live.takeover_prompt is None
+    status, body = open_link(other, phone.join_url + "?takeover=1")
+    assert status == 409 and 'data-refusal="takeover_asked"' in body
+    qtbot.waitUntil(lambda: w.live.takeover_prompt is not None, timeout=5000)
+    prompt = w.live.takeover_prompt
+    assert prompt is not None and prompt.isVisible()
+    assert "take over" in prompt.text()
+    qtbot.mouseClick(prompt.button(prompt.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.live.takeover_prompt is None, timeout=5000)
+
+    def let_in() -> bool:
+        return open_link(other, phone.join_url + "?takeover=1")[0] == 200
+
+    qtbot.waitUntil(let_in, timeout=5000)

@@ -46,15 +46,7 @@ from inspector.live.server.guards import (
     no_body,
     security_headers,
 )
-from inspector.live.server.pages import (
-    ERROR_PAGE,
-    IN_USE_PAGE,
-    INVALID_PAGE,
-    MISSING_PAGE,
-    errors_as_pages,
-    page,
-    too_many,
-)
+from inspector.live.server.pages import errors_as_pages, refusal, too_many
 from inspector.live.server.ratelimit import ConnectionGate, FailureLimiter, RequestRate, address_key
 from inspector.live.server.signaling import DEVICE_COOKIE, Signaling, SignalingBackend, device_of
 from inspector.live.timings import (
@@ -258,10 +250,10 @@ class PhoneServer:
         key = self.client_key(request)
         left = self.limiter.blocked(key)
         if left:
-            return too_many(left)
+            return too_many(request, left)
         in_flight = self._lookups.get(key, 0)
         if self.limiter.recent(key) + in_flight >= self.limiter.limit:
-            return too_many(1.0)  # as many guesses on their way as the budget allows
+            return too_many(request, 1.0)  # as many guesses on their way as the budget allows
         self._lookups[key] = in_flight + 1
         try:  # perhaps issued by another process since the last reload
             loop = asyncio.get_running_loop()
@@ -269,10 +261,10 @@ class PhoneServer:
         except InvalidToken:
             if self.limiter.failure(key):
                 log.warning("too many invalid links from %s: refused for a while", key)
-            return page(INVALID_PAGE, 404)
+            return refusal(request, "invalid", 404)
         except Exception as exc:
             log.warning("cannot check a link right now: %s", exc)
-            return page(ERROR_PAGE, 503)
+            return refusal(request, "error", 503)
         finally:
             if self._lookups[key] <= 1:
                 del self._lookups[key]
@@ -284,26 +276,49 @@ class PhoneServer:
         if isinstance(inspection_id, web.Response):
             return inspection_id
         device = device_of(request)
-        if self.signaling.conflict(inspection_id, device):
-            return page(IN_USE_PAGE, 409)
+        new_device = None if device is not None else secrets.token_urlsafe(24)
+        response = self._refused(request, inspection_id, device)
+        if response is None:
+            response = self._page(request)
+        if new_device is not None:  # on a refusal too: the device may ask to take over
+            response.set_cookie(
+                DEVICE_COOKIE,
+                new_device,
+                path="/",
+                httponly=True,
+                # Lax, not Strict: a seller opens the link from a message or a mail (a
+                # cross-site navigation) and must be known as the same phone then.
+                samesite="Lax",
+                secure=self.secure_cookies,
+            )
+        return response
+
+    def _refused(
+        self, request: web.Request, inspection_id: str, device: str | None
+    ) -> web.Response | None:
+        """The 409 page for a device the inspection is not for now (None: let it in)."""
+        if not self.signaling.conflict(inspection_id, device):
+            return None
+        language = self.backend.language(inspection_id)
+        if device is not None and "takeover" in request.query:
+            answer = self.signaling.ask_takeover(inspection_id, device)
+            if answer == "allowed":
+                return None
+            kind = "takeover_asked" if answer == "asked" else "takeover_declined"
+            return refusal(request, kind, 409, language=language)
+        self.signaling.forget_declined(inspection_id, device)
+        return refusal(request, "in_use", 409, language=language)
+
+    def _page(self, request: web.Request) -> web.Response:
+        """The phone page with its words (or the error page if it is not installed)."""
         index = self.phone_dir / "index.html"
         try:
             body = index.read_bytes()
         except OSError:
             log.error("phone page missing: %s", index)
-            return page(MISSING_PAGE, 503)
+            return refusal(request, "error", 503)
         body = body.replace(STRINGS_SLOT, self._strings_element())
-        response = web.Response(body=body, content_type="text/html", charset="utf-8")
-        if device is None:
-            response.set_cookie(
-                DEVICE_COOKIE,
-                secrets.token_urlsafe(24),
-                path="/",
-                httponly=True,
-                samesite="Strict",
-                secure=self.secure_cookies,
-            )
-        return response
+        return web.Response(body=body, content_type="text/html", charset="utf-8")
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -324,5 +339,5 @@ class PhoneServer:
             return inspection_id
         device = device_of(request) or f"anon-{secrets.token_urlsafe(12)}"
         if self.signaling.conflict(inspection_id, device):
-            return page(IN_USE_PAGE, 409)
+            return refusal(request, "in_use", 409, language=self.backend.language(inspection_id))
         return await self.signaling.serve(request, inspection_id, device)

@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from inspector.live.server.pages import BAD_REQUEST_PAGE, ERROR_PAGE, NO_BODY_PAGE, page
+from inspector.live.server.pages import refusal
 from inspector.live.server.ratelimit import ConnectionGate, RequestRate, address_key
 from inspector.live.timings import TLS_HANDSHAKE_TIMEOUT, WATCH_INTERVAL
 
@@ -98,7 +98,7 @@ async def no_body(
     """Nothing is uploaded over HTTP: a request with a body is refused before it is read."""
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.content_length or chunked:
-        response = page(NO_BODY_PAGE, 413)
+        response = refusal(request, "not_found", 413, actions=False)
         response.force_close()
         return response
     return await handler(request)
@@ -254,7 +254,10 @@ class GuardedHandler(RequestHandler):
             log.debug("malformed request refused (HTTP %d)", status)
         if request.writer.output_size > 0:
             raise ConnectionError("response already started: cannot send an error page")
-        response = page(BAD_REQUEST_PAGE if status < 500 else ERROR_PAGE, status)
+        if status < 500:
+            response = refusal(request, "not_found", status, actions=False)
+        else:
+            response = refusal(request, "error", status)
         security_headers(response, self._guard.https)
         response.force_close()
         return response

@@ -4,7 +4,9 @@ The server knows nothing of WebRTC: an offer is handed to a
 :class:`SignalingBackend` (the engine) that answers it. The device rule of
 ``docs/LIVE_LINK.md``: one device (its ``device`` cookie) holds an inspection;
 another device is refused (409) while the holder has a socket open, or left
-less than the grace period ago (by the server's or the backend's account). A
+less than the grace period ago (by the server's or the backend's account),
+unless it asked to take over and the operator agreed (:meth:`Signaling.ask_takeover`,
+:meth:`Signaling.answer_takeover`). A
 device may hold a few sockets at once (a reloading page), the oldest making
 room. An open socket re-checks its token now and then and before every offer:
 a link revoked or expired ends its session. A phone that keeps sending what
@@ -36,6 +38,7 @@ __all__ = [
     "MAX_SIGNALING_ERRORS",
     "MAX_SOCKETS_PER_DEVICE",
     "MAX_WS_MESSAGE",
+    "TAKEOVER_WAIT",
     "Signaling",
     "SignalingBackend",
     "SignalingError",
@@ -50,6 +53,8 @@ MAX_SDP = 100_000
 MAX_SIGNALING_ERRORS = 3
 MAX_WS_MESSAGE = 128 * 1024
 MAX_SOCKETS_PER_DEVICE = 4  # signaling sockets one device may hold on an inspection
+#: Seconds a request to take over waits for the operator's answer before it is asked anew.
+TAKEOVER_WAIT = 120.0
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -74,6 +79,14 @@ class SignalingBackend(Protocol):
         """Monotonic time the phone was last known connected (now if it is)."""
         ...
 
+    def language(self, inspection_id: str) -> str | None:
+        """The language the inspection's session speaks, if it has one (no I/O)."""
+        ...
+
+    def takeover_asked(self, inspection_id: str) -> None:
+        """Another device asks for the inspection: the operator is to answer."""
+        ...
+
 
 @dataclass
 class _Holder:
@@ -81,6 +94,14 @@ class _Holder:
     left_at: float = field(default_factory=time.monotonic)
     # Ordered (oldest first) so the oldest can make room: a dict used as an ordered set.
     sockets: dict[web.WebSocketResponse, None] = field(default_factory=dict)
+
+
+@dataclass
+class _Takeover:
+    device: str
+    asked_at: float = field(default_factory=time.monotonic)
+    allowed: bool | None = None  # the operator's answer, None while waiting
+    answered_at: float = 0.0
 
 
 def device_of(request: web.Request) -> str | None:
@@ -116,19 +137,65 @@ class Signaling:
         self.grace_seconds = grace_seconds
         self.token_recheck_seconds = token_recheck_seconds
         self._holders: dict[str, _Holder] = {}
+        self._takeovers: dict[str, _Takeover] = {}
 
     def conflict(self, inspection_id: str, device: str | None) -> bool:
         """Whether another device holds the inspection right now."""
         holder = self._holders.get(inspection_id)
         if holder is None or holder.device == device:
             return False
+        takeover = self._takeovers.get(inspection_id)
+        if (
+            takeover is not None
+            and takeover.allowed
+            and takeover.device == device
+            and time.monotonic() - takeover.answered_at < TAKEOVER_WAIT
+        ):
+            return False  # the operator let this device take over (a while ago at most)
         if holder.sockets:
             return True
         last = max(holder.left_at, self.backend.last_seen(inspection_id) or 0.0)
         return time.monotonic() - last < self.grace_seconds
 
+    def ask_takeover(self, inspection_id: str, device: str) -> str:
+        """This device asks for the inspection: "asked", "allowed" or "declined".
+
+        The operator is asked once per request (the waiting page reloads itself and
+        asks again: that is the same request), anew after ``TAKEOVER_WAIT`` unanswered.
+        """
+        now = time.monotonic()
+        takeover = self._takeovers.get(inspection_id)
+        stale = takeover is not None and (
+            now - (takeover.asked_at if takeover.allowed is None else takeover.answered_at)
+            > TAKEOVER_WAIT
+        )
+        if takeover is None or takeover.device != device or stale:
+            takeover = _Takeover(device, now)
+            self._takeovers[inspection_id] = takeover
+            log.info("another device asks to take over an inspection")
+            self.backend.takeover_asked(inspection_id)
+        if takeover.allowed is None:
+            return "asked"
+        return "allowed" if takeover.allowed else "declined"
+
+    def forget_declined(self, inspection_id: str, device: str | None) -> None:
+        """The device is back on the plain link: its declined request is over."""
+        takeover = self._takeovers.get(inspection_id)
+        if takeover is not None and takeover.device == device and takeover.allowed is False:
+            del self._takeovers[inspection_id]
+
+    def answer_takeover(self, inspection_id: str, allow: bool) -> bool:
+        """The operator's answer to the pending request; False if none is pending."""
+        takeover = self._takeovers.get(inspection_id)
+        if takeover is None or takeover.allowed is not None:
+            return False
+        takeover.allowed = allow
+        takeover.answered_at = time.monotonic()
+        return True
+
     async def disconnect(self, inspection_id: str) -> None:
         """Close the phone's sockets of an inspection (revoked, ended) and forget its holder."""
+        self._takeovers.pop(inspection_id, None)
         holder = self._holders.pop(inspection_id, None)
         if holder is not None:
             for ws in list(holder.sockets):
@@ -140,6 +207,7 @@ class Signaling:
         if sockets:
             await asyncio.wait([asyncio.ensure_future(close_ws(ws)) for ws in sockets], timeout=2.0)
         self._holders.clear()
+        self._takeovers.clear()
 
     async def serve(
         self, request: web.Request, inspection_id: str, device: str
@@ -158,6 +226,9 @@ class Signaling:
                     await close_ws(old)
             holder = _Holder(device)
             self._holders[inspection_id] = holder
+            takeover = self._takeovers.get(inspection_id)
+            if takeover is not None and takeover.device == device:
+                del self._takeovers[inspection_id]  # done: it holds the inspection now
         while len(holder.sockets) >= MAX_SOCKETS_PER_DEVICE:  # the oldest make room
             oldest = next(iter(holder.sockets))
             holder.sockets.pop(oldest, None)

@@ -36,7 +36,7 @@ Mode = Literal["operator", "self"]
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
-DONE = Message("Thank you! All the photos are taken. You can close this page.")
+DONE = Message("All the photos are taken.")  # the page adds its thanks and "close this page"
 
 
 class PhoneLink(Protocol):
@@ -120,6 +120,7 @@ class SessionContext:
             instruction=shot.instruction.get(lang),
             overlay=shot.overlay,
             state=self.walk.state(shot.id).value,
+            orientation=shot.orientation,
         )
 
     # -- words for the seller -----------------------------------------------------------

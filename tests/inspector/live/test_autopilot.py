@@ -117,7 +117,7 @@ async def test_autopilot_completes_the_quick_checklist_with_one_retake(
     assert [c.accepted for c in retaken] == [False, True]
     assert retaken[1].retake_of == retaken[0].id
     assert all(c.accepted for c in captures if c not in retaken)
-    assert phone.of("done") and phone.of("done")[0]["text"].startswith("Merci")
+    assert phone.of("done") and phone.of("done")[0]["text"] == "Toutes les photos sont prises."
     assert store.get_inspection(controller.inspection_id).status is InspectionStatus.CAPTURED
     assert sum(isinstance(e, events.Completed) for e in recorded) == 1
     assert controller.complete

@@ -16,6 +16,7 @@ from inspector.domain.vocabulary import part_name
 from inspector.live.phone_words import PHONE_STRINGS, phone_strings, phone_strings_json
 from inspector.live.server import PhoneServer
 from inspector.live.server.app import STRINGS_SLOT
+from inspector.live.server.pages import REFUSALS
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
 
@@ -41,9 +42,11 @@ def test_every_key_the_page_asks_for_has_its_words() -> None:
 
 def test_every_phone_string_is_used_by_the_page() -> None:
     script, html = _page_sources()
+    refusals = {key for r in REFUSALS.values() for key in (r.title, r.text)}  # server-written
+    assert refusals <= set(PHONE_STRINGS)
     for key in PHONE_STRINGS:
         dynamic = key.startswith("reason_") and "t(`reason_${" in script
-        assert dynamic or f'"{key}"' in script + html, key
+        assert dynamic or key in refusals or f'"{key}"' in script + html, key
 
 
 def test_the_page_has_a_slot_for_its_words_and_no_copy_of_them() -> None:

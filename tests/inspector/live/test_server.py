@@ -10,6 +10,7 @@ import pytest
 from aiohttp import ClientSession, CookieJar, WSMsgType
 
 from inspector.live.server import CSP, DEVICE_COOKIE, MAX_SIGNALING_ERRORS, PhoneServer
+from inspector.live.server import signaling as signaling_module
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
 
@@ -22,6 +23,8 @@ class Backend:
     def __init__(self) -> None:
         self.offers: list[str] = []
         self.byes = 0
+        self.languages: dict[str, str] = {}
+        self.takeovers: list[str] = []
 
     def mode(self, inspection_id: str) -> str:
         return "operator"
@@ -35,6 +38,12 @@ class Backend:
 
     def last_seen(self, inspection_id: str) -> float | None:
         return None
+
+    def language(self, inspection_id: str) -> str | None:
+        return self.languages.get(inspection_id)
+
+    def takeover_asked(self, inspection_id: str) -> None:
+        self.takeovers.append(inspection_id)
 
 
 class Env:
@@ -79,18 +88,34 @@ async def test_join_page_sets_a_device_cookie(env: Env) -> None:
         assert r.content_type == "text/html"
         assert_security_headers(r.headers)
         cookie = r.cookies[DEVICE_COOKIE]
-        assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
+        assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
         assert not cookie["secure"]  # plain HTTP on loopback
 
 
 @pytest.mark.parametrize("path", ["/j/nope", "/j/" + "A" * 43, "/j/" + "x" * 300])
 async def test_invalid_link_page_gives_no_hint(env: Env, path: str) -> None:
-    async with device() as s, s.get(env.base + path) as r:
+    for accept, words in [("fr-FR,fr;q=0.9", "n'est pas valide"), ("en-GB", "not valid")]:
+        async with device() as s, s.get(env.base + path, headers={"Accept-Language": accept}) as r:
+            assert r.status == 404
+            text = await r.text()
+            assert words in text
+            assert '<link rel="stylesheet" href="/static/phone.css">' in text  # styled as the page
+            assert path[3:] not in text  # the token is never echoed
+            assert 'id="retry"' not in text  # nothing to retry: a new link is needed
+            assert_security_headers(r.headers)
+            assert DEVICE_COOKIE not in r.cookies
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [("de-DE, fr;q=0.8, en;q=0.5", "fr"), ("en-US,en;q=0.9", "en"), ("", "en"), ("x;q=z", "en")],
+)
+async def test_refusals_speak_the_browser_language(env: Env, accept: str, lang: str) -> None:
+    headers = {"Accept-Language": accept} if accept else {}
+    async with device() as s, s.get(f"{env.base}/j/nope", headers=headers) as r:
         assert r.status == 404
-        text = await r.text()
-        assert "not valid" in text and "n'est pas valide" in text
-        assert_security_headers(r.headers)
-        assert DEVICE_COOKIE not in r.cookies
+        assert r.headers["Content-Language"] == lang
+        assert f'<html lang="{lang}">' in await r.text()
 
 
 async def test_expired_and_revoked_links_look_the_same(env: Env, store: Store) -> None:
@@ -118,9 +143,13 @@ async def test_second_device_is_refused_while_the_first_holds_it(env: Env) -> No
             assert r.status == 200
         ws = await a.ws_connect(f"{env.base}/ws/{token}")
         assert (await ws.receive_json())["type"] == "config"
-        async with b.get(f"{env.base}/j/{token}") as r:
+        async with b.get(f"{env.base}/j/{token}", headers={"Accept-Language": "en"}) as r:
             assert r.status == 409
-            assert "already open" in await r.text()
+            text = await r.text()
+            assert "Inspection already open" in text
+            assert 'id="retry" class="big" href="?"' in text
+            assert 'id="takeover" class="big secondary" href="?takeover=1"' in text
+            assert token not in text
             assert_security_headers(r.headers)
         async with b.get(f"{env.base}/ws/{token}") as r:
             assert r.status == 409
@@ -142,6 +171,99 @@ async def test_second_device_is_refused_while_the_first_holds_it(env: Env) -> No
         async with a.get(f"{env.base}/j/{token}") as r:
             assert r.status == 409  # now the first device is the other one
         await ws3.close()
+
+
+async def test_in_use_page_speaks_the_inspection_language(env: Env) -> None:
+    token = env.token()
+    iid = env.inv.known(token)
+    assert iid is not None
+    env.backend.languages[iid] = "fr"  # the session speaks French; this browser English
+    async with device() as a, device() as b:
+        ws = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await ws.receive_json())["type"] == "config"
+        async with b.get(f"{env.base}/j/{token}", headers={"Accept-Language": "en"}) as r:
+            assert r.status == 409
+            assert "Inspection déjà ouverte" in await r.text()
+        await ws.close()
+
+
+async def test_another_device_asks_to_take_over_and_the_operator_agrees(env: Env) -> None:
+    token = env.token()
+    iid = env.inv.known(token)
+    assert iid is not None
+    async with device() as a, device() as b:
+        holder = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await holder.receive_json())["type"] == "config"
+        async with b.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 409
+            assert DEVICE_COOKIE in r.cookies  # known from now on: it may ask to take over
+        for _ in range(3):  # the waiting page reloads itself: still one question
+            async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+                assert r.status == 409
+                text = await r.text()
+                assert 'data-refusal="takeover_asked"' in text
+                assert '<meta http-equiv="refresh" content="3">' in text
+        assert env.backend.takeovers == [iid]
+        async with device() as c, c.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert r.status == 409  # without a device cookie nobody can ask
+            assert 'data-refusal="in_use"' in await r.text()
+        assert env.server.signaling.answer_takeover(iid, True)
+        assert not env.server.signaling.answer_takeover(iid, True)  # answered already
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert r.status == 200
+        ws = await b.ws_connect(f"{env.base}/ws/{token}")
+        assert (await ws.receive_json())["type"] == "config"
+        assert (await holder.receive_json())["type"] == "bye"  # the old phone is let go
+        async with a.get(f"{env.base}/j/{token}") as r:
+            assert r.status == 409  # and is now the other device
+        await ws.close()
+        await holder.close()
+
+
+async def test_a_declined_take_over_says_so_then_may_ask_again(env: Env) -> None:
+    token = env.token()
+    iid = env.inv.known(token)
+    assert iid is not None
+    async with device() as a, device() as b:
+        holder = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await holder.receive_json())["type"] == "config"
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert r.status == 409  # no cookie yet: the plain refusal, with a cookie
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert 'data-refusal="takeover_asked"' in await r.text()
+        assert env.server.signaling.answer_takeover(iid, False)
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert r.status == 409
+            assert 'data-refusal="takeover_declined"' in await r.text()
+        async with b.get(f"{env.base}/j/{token}") as r:  # "Try again"
+            assert 'data-refusal="in_use"' in await r.text()
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert 'data-refusal="takeover_asked"' in await r.text()
+        assert env.backend.takeovers == [iid, iid]
+        await holder.close()
+
+
+async def test_an_agreement_to_take_over_not_used_in_time_lapses(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signaling_module, "TAKEOVER_WAIT", 0.3)
+    token = env.token()
+    iid = env.inv.known(token)
+    assert iid is not None
+    async with device() as a, device() as b:
+        holder = await a.ws_connect(f"{env.base}/ws/{token}")
+        assert (await holder.receive_json())["type"] == "config"
+        async with b.get(f"{env.base}/j/{token}"):
+            pass
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert 'data-refusal="takeover_asked"' in await r.text()
+        assert env.server.signaling.answer_takeover(iid, True)
+        await asyncio.sleep(0.4)
+        async with b.get(f"{env.base}/j/{token}?takeover=1") as r:
+            assert r.status == 409  # too late: asked anew
+            assert 'data-refusal="takeover_asked"' in await r.text()
+        assert env.backend.takeovers == [iid, iid]
+        await holder.close()
 
 
 async def test_signaling_config_offer_answer_bye(env: Env) -> None:

@@ -360,7 +360,7 @@ async def test_accepting_every_required_shot_completes_the_inspection(
         await controller.accept(await take(controller))
 
     assert controller.complete
-    assert link.last("done")["text"].startswith("Merci")
+    assert link.last("done")["text"] == "Toutes les photos sont prises."  # the page thanks
     assert rec.of(events.Completed) == [events.Completed(controller.inspection_id)]
     assert store.get_inspection(controller.inspection_id).status is InspectionStatus.CAPTURED
     assert set(controller.states.values()) == {ShotState.OK}
@@ -368,7 +368,7 @@ async def test_accepting_every_required_shot_completes_the_inspection(
 
     rejoined = FakeLink()
     controller.attach(rejoined, HELLO_EN)  # a phone coming back learns it is done
-    assert rejoined.last("done")["text"].startswith("Thank you")
+    assert rejoined.last("done")["text"] == "All the photos are taken."
 
 
 async def test_optional_shots_passed_over_are_skipped(
