@@ -72,6 +72,9 @@ def test_panel_shows_states_from_events(qtbot: QtBot, quick: Checklist) -> None:
     assert not item.font(0).bold() and panel.item_for(second).font(0).bold()  # type: ignore[union-attr]
     panel.apply(stored(second, "c2", Verdict.OK))
     assert panel.progress.value() == 1 and panel.progress.maximum() == 8
+    # The count is text of its own, not drawn over (and cut by) the bar's fill.
+    assert panel.progress_label.text() == "1 / 8 required shots"
+    assert not panel.progress.isTextVisible()
     # Categories group the shots.
     groups = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
     assert groups[:2] == ["Exterior", "Identity"]

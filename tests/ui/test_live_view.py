@@ -123,6 +123,11 @@ def test_badges_follow_connection_stats_and_hints(qtbot: QtBot) -> None:
     assert view.quality_text() == "Something new"
     view.set_connection("reconnecting")
     assert view.connection_text().startswith("Reconnecting")
+    # Before the seller joins, or after the phone left: what the operator waits for.
+    view.set_connection("closed")
+    assert view.connection_text() == "Waiting for the seller's phone"
+    view.set_connection("failed")
+    assert "waiting for the phone" in view.connection_text()
 
 
 def test_overlay_is_drawn_and_toggles(qtbot: QtBot) -> None:

@@ -94,6 +94,9 @@ def test_next_previous_and_metadata(qtbot: QtBot, viewer: PhotoViewer, sample: S
     assert viewer.position.text() == "3 / 5"
     assert "blurred" in viewer.meta["quality"].text()
     assert viewer.meta["sha256"].text() == model.capture(ids["side_blurred"]).sha256
+    metrics = viewer.meta["metrics"]  # wraps rather than being clipped or widening the page
+    full = metrics.fontMetrics().horizontalAdvance(metrics.text())
+    assert metrics.wordWrap() and metrics.minimumSizeHint().width() < full
     model.step(5)
     qtbot.waitUntil(lambda: viewer.shown_capture_id == ids["rear"], timeout=5000)
     model.step(-1)
