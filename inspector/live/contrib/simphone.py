@@ -73,6 +73,7 @@ CAPTURE_BEHAVIOURS = ("send", "ignore", "fail", "bad_sha", "drop_midway")
 _MAX_BUFFERED = 1024 * 1024
 _FIRST_SHOT_WAIT = 3.0  # seconds start() waits for the first shot after the welcome
 _VIEW_WAIT = 10.0  # and then for the camera to film its view
+_PREFETCH_PIXELS = 3_200_000  # stills up to this size are rendered before the capture asks
 
 
 class JoinRefused(Exception):
@@ -372,14 +373,17 @@ class SimulatedPhone:
             self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
 
     async def _point_at(self, view: View) -> None:
-        """Turn the camera to ``view`` once rendered (its still waits for a capture: most
-        phones in tests never take one, and a 12 MP render costs a second of CPU)."""
+        """Turn the camera to ``view`` once rendered, then get a still of up to 3 MP ready
+        (a larger one waits for a capture: a 12 MP render costs a second of CPU, and most
+        phones in tests never take a photo)."""
         track = self._track
         if track is not None:
             await asyncio.get_running_loop().run_in_executor(None, track.prepare, view)
             if self.view == view and self._track is track:
                 track.show(view)
                 self._filming.set()
+        if self.still_size[0] * self.still_size[1] <= _PREFETCH_PIXELS:
+            await asyncio.shield(self._still(view))
 
     def _still(self, view: View) -> asyncio.Future[bytes]:
         """The still of ``view`` as JPEG, rendered once in an executor (shared by callers)."""
