@@ -29,6 +29,7 @@ from inspector.domain.checklist import Checklist, ChecklistError, overlay_path
 from inspector.domain.models import Capture, Damage, Inspection
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
+from inspector.live.contrib.views import DemoVehicle
 from inspector.live.session import DamagePair
 from inspector.storage.store import Store
 from ui import theme
@@ -284,6 +285,8 @@ class LiveSession(QWidget):
         self.stop_demo_phone()
         options = {"still_size": (2000, 1500), "user_agent": "Demo phone (simulated)"}
         options.update(phone_options)
+        if self.inspection is not None:  # the demo car is this inspection's: plate, VIN, km
+            options.setdefault("vehicle", DemoVehicle.of(self.inspection.vehicle))
 
         def invited(invite: ev.Invite) -> None:
             self.invite.set_invite(invite)

@@ -227,7 +227,7 @@ def run_demo(
     report_path: Path | None,
     *,
     checklist: str = "standard",
-    timeout: float = 90.0,
+    timeout: float = 180.0,  # a paced walk on a loaded machine takes 35-75 s
 ) -> dict[str, Any]:
     """The whole product headless: inspection, server, simulated phone, autopilot, report.
 

@@ -52,6 +52,14 @@ def live_window(
     assert window.live.inspection.id == inspection.id  # type: ignore[union-attr]
     window.demo_action.trigger()
     qtbot.waitUntil(lambda: window.live.live, timeout=20000)
+    phone = window.live.demo_phone
+    assert phone is not None
+    # Just after joining, the phone turns to the first shot's view, which looks like motion
+    # to the next live hint (sampled every 0.25 s): begin once it films that shot and the
+    # hints have had time to see the picture steady again.
+    qtbot.waitUntil(lambda: phone.filming, timeout=20000)
+    qtbot.wait(1500)
+    qtbot.waitUntil(window.live.live_view.quality_ok, timeout=20000)
     with qtbot.waitActive(window):
         window.activateWindow()
     return window

@@ -71,6 +71,9 @@ __all__ = [
 Pixels = npt.NDArray[np.uint8]
 CAPTURE_BEHAVIOURS = ("send", "ignore", "fail", "bad_sha", "drop_midway")
 _MAX_BUFFERED = 1024 * 1024
+_FIRST_SHOT_WAIT = 3.0  # seconds start() waits for the first shot after the welcome
+_VIEW_WAIT = 10.0  # and then for the camera to film its view
+_PREFETCH_PIXELS = 3_200_000  # stills up to this size are rendered before the capture asks
 
 
 class JoinRefused(Exception):
@@ -147,6 +150,7 @@ class SimulatedPhone:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changed = asyncio.Event()
         self._open = asyncio.Event()
+        self._filming = asyncio.Event()  # the camera shows the current shot's view
         self._still_cache: dict[tuple[tuple[int, int], View], bytes] = {}
         self._still_jobs: dict[tuple[tuple[int, int], View], asyncio.Future[bytes]] = {}
         self._send_lock = asyncio.Lock()
@@ -174,12 +178,18 @@ class SimulatedPhone:
         return self._track
 
     @property
+    def filming(self) -> bool:
+        """Whether the camera shows the view of the shot the engine asked for last."""
+        return self._track is not None and self._track.view == self.view
+
+    @property
     def buffered(self) -> int:
         """Bytes sent on the data channel but not yet on the wire (0 without a channel)."""
         return int(self._channel.bufferedAmount) if self._channel is not None else 0
 
     async def start(self, timeout: float = 10.0) -> None:
-        """Fetch the page, open signaling and connect; returns when the channel is open."""
+        """Fetch the page, open signaling and connect; returns when the channel is open
+        and the camera films the engine's current shot (if one comes within 3 s)."""
         try:
             if self._http is None:
                 self._http = ClientSession(cookie_jar=CookieJar(unsafe=True))
@@ -280,6 +290,11 @@ class SimulatedPhone:
         seen = len(self.messages)
         await self._open.wait()
         await self.wait_for("welcome", after=seen, timeout=3600)  # bounded by the caller
+        # The shot follows the welcome: return once the camera films it, so a caller does
+        # not see the picture change (and look like motion) just after joining.
+        with contextlib.suppress(TimeoutError):
+            await self.wait_for("shot", after=seen, timeout=_FIRST_SHOT_WAIT)
+            await asyncio.wait_for(self._filming.wait(), _VIEW_WAIT)
 
     async def _next_signal(self, ws: ClientWebSocketResponse) -> dict[str, Any]:
         msg = await ws.receive()
@@ -343,6 +358,8 @@ class SimulatedPhone:
             self.shot_id = message.get("id")
             overlay = message.get("overlay")
             self.view = view_for_shot(self.shot_id, overlay if isinstance(overlay, str) else None)
+            if self._track is None or self._track.view != self.view:
+                self._filming.clear()
             self._spawn(self._point_at(self.view))
         elif kind == "pace":
             if message.get("step") == "position" and self.in_position:
@@ -360,14 +377,17 @@ class SimulatedPhone:
             self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
 
     async def _point_at(self, view: View) -> None:
-        """Turn the camera to ``view`` once rendered, then get its still ready."""
-        loop = asyncio.get_running_loop()
+        """Turn the camera to ``view`` once rendered, then get a still of up to 3 MP ready
+        (a larger one waits for a capture: a 12 MP render costs a second of CPU, and most
+        phones in tests never take a photo)."""
         track = self._track
         if track is not None:
-            await loop.run_in_executor(None, track.prepare, view)
+            await asyncio.get_running_loop().run_in_executor(None, track.prepare, view)
             if self.view == view and self._track is track:
                 track.show(view)
-        await asyncio.shield(self._still(view))
+                self._filming.set()
+        if self.still_size[0] * self.still_size[1] <= _PREFETCH_PIXELS:
+            await asyncio.shield(self._still(view))
 
     def _still(self, view: View) -> asyncio.Future[bytes]:
         """The still of ``view`` as JPEG, rendered once in an executor (shared by callers)."""
