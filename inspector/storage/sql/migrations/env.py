@@ -1,4 +1,4 @@
-"""Alembic's environment: runs on the connection ``storage.sql.upgrade`` hands it.
+"""Alembic's environment: runs on the connection ``storage.sql.revisions.upgrade`` hands it.
 
 There is no alembic.ini and no URL here: the caller opens the connection (and its
 transaction), so the whole upgrade commits once or not at all.

@@ -20,7 +20,7 @@ from inspector.storage.errors import StoreError
 from inspector.storage.schema import SCHEMA_VERSION, migrate
 from inspector.storage.sql import head, make_engine, metadata, revision_of, upgrade
 from inspector.storage.sql.legacy import REVISIONS
-from inspector.storage.sql.upgrade import alembic_config
+from inspector.storage.sql.revisions import alembic_config
 
 from .schema_view import check_texts, column_types, describe
 
