@@ -2,8 +2,10 @@
 
 ``initdb`` + ``pg_ctl`` in a temporary folder, listening on a Unix socket in that
 folder only (no TCP port to collide with another run), fsync off (the data is
-thrown away). As root the server runs as the ``postgres`` user the Debian package
-creates: PostgreSQL refuses to run as root. Each test gets a database of its own.
+thrown away). A server whose test run was killed (no teardown) is stopped and
+removed by the next run: each folder names the pid of its run. As root the server
+runs as the ``postgres`` user the Debian package creates: PostgreSQL refuses to run
+as root. Each test gets a database of its own.
 
 Missing binaries skip the tests with the reason, except under ``CI=true``, where
 they fail: CI installs ``postgresql`` (.ci/run), so missing means broken.
@@ -30,6 +32,7 @@ from inspector.storage.sql import make_engine
 __all__ = ["PostgresServer", "pg_url", "postgres"]
 
 _BIN_GLOB = "/usr/lib/postgresql/*/bin"
+_PREFIX = "inspector-pg-"
 
 
 def _bin_dir() -> Path | None:
@@ -86,6 +89,34 @@ def _run(argv: list[str], user: str | None, timeout: float) -> None:
         raise RuntimeError(f"{Path(argv[0]).name} failed: {exc.stderr or exc.stdout}") from exc
 
 
+def _stop_orphans(bin_dir: Path, run_as: str | None) -> None:
+    """Servers left by a killed test run (its pid gone): stopped, their folder removed."""
+    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            os.kill(int((root / "owner.pid").read_text()), 0)
+            continue  # its run is still going
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not ours to judge
+        if (root / "data" / "postmaster.pid").exists():
+            with contextlib.suppress(Exception):
+                _run(
+                    [
+                        str(bin_dir / "pg_ctl"),
+                        "-D",
+                        str(root / "data"),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "stop",
+                    ],
+                    run_as,
+                    timeout=60,
+                )
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     bin_dir = _bin_dir()
@@ -99,7 +130,9 @@ def postgres() -> Iterator[PostgresServer]:
         except KeyError:
             _unavailable("running as root and there is no 'postgres' user to run the server")
         run_as = "postgres"
-    root = Path(tempfile.mkdtemp(prefix="inspector-pg-"))
+    _stop_orphans(bin_dir, run_as)
+    root = Path(tempfile.mkdtemp(prefix=_PREFIX))
+    (root / "owner.pid").write_text(str(os.getpid()))
     data = root / "data"
     if run_as is not None:
         shutil.chown(root, run_as)

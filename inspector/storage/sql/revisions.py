@@ -6,7 +6,8 @@ version table yet: it is stamped with the revision matching its ``user_version``
 schema 3 in place with every row kept. Stamp and upgrade run in one transaction:
 an interrupted upgrade leaves the database as it was. A database holding tables
 this program did not make, or written by a newer program, is refused with a
-:class:`StoreError` worded for the user.
+:class:`StoreError` worded for the user, as is a database that cannot be reached
+or that refuses a statement.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from inspector.storage.sql.legacy import REVISIONS
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "head", "revision_of", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_LOCK = 0x1A5_0013
+"""The PostgreSQL advisory lock key that serializes upgrades of one database."""
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
@@ -49,19 +52,29 @@ def revision_of(connection: sa.Connection) -> str | None:
 
 
 def upgrade(engine: sa.Engine, target: str = "head") -> str:
-    """Migrate the database of ``engine`` to ``target``; the revision it ends at."""
-    with engine.begin() as connection:
-        config = alembic_config(connection)
-        current = revision_of(connection)
-        if current is None:
-            _adopt(connection, config)
-        elif not _known(config, current):
-            raise _newer(f"revision {current}")
-        try:
-            command.upgrade(config, target)
-        except CommandError as exc:
-            raise StoreError(f"cannot migrate the database: {exc}") from exc
-        ending = revision_of(connection)
+    """Migrate the database of ``engine`` to ``target``; the revision it ends at.
+
+    Several processes may upgrade one database at once: on PostgreSQL they queue on
+    an advisory lock, on SQLite on ``BEGIN IMMEDIATE``; the later ones find it done.
+    """
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+            config = alembic_config(connection)
+            current = revision_of(connection)
+            if current is None:
+                _adopt(connection, config)
+            elif not _known(config, current):
+                raise _newer(f"revision {current}")
+            try:
+                command.upgrade(config, target)
+            except CommandError as exc:
+                raise StoreError(f"cannot migrate the database: {exc}") from exc
+            ending = revision_of(connection)
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot migrate the database: {reason}") from exc
     return ending or ""
 
 

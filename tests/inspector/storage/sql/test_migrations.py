@@ -7,6 +7,8 @@ metadata, the revisions and an adopted database must all agree with it.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,6 +233,55 @@ def test_newer_or_foreign_databases_are_refused(tmp_path: Path) -> None:
     sqlite3.connect(foreign, isolation_level=None).execute("CREATE TABLE orders (id INTEGER)")
     with pytest.raises(StoreError, match=r"tables this program did not make \(orders\)"):
         upgrade(sqlite_engine(foreign))
+
+
+_UPGRADER = """
+import sys
+from inspector.storage.sql import make_engine, upgrade
+engine = make_engine(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+print(upgrade(engine), flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_concurrent_upgrades_of_one_database_all_succeed(backend: sa.Engine) -> None:
+    """Processes starting at once on one database: one migrates, the others wait and find
+    it done (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE)."""
+    url = backend.url.render_as_string(hide_password=False)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _UPGRADER, url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for p in procs:  # all imported and connected-to-be: then all go at once
+            assert p.stdout is not None and p.stdout.readline() == "ready\n"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outcomes = [p.communicate(timeout=90) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert [(out.strip(), err) for out, err in outcomes] == [(head(), "")] * 3
+    assert differences(backend) == []
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    for url in (f"sqlite:///{missing}/inspector.db", f"postgresql://nobody@/x?host={missing}"):
+        engine = make_engine(url, poolclass=sa.NullPool)
+        with pytest.raises(StoreError, match=r"^cannot migrate the database: [^\n]+$"):
+            upgrade(engine)
 
 
 def test_todays_store_opens_a_database_alembic_made(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from inspector.storage.errors import StoreError
 from inspector.storage.sql import head, make_engine, upgrade
 from inspector.storage.store import Store
 
@@ -92,7 +93,9 @@ def test_a_failed_upgrade_leaves_the_database_as_it_was(round1: Path) -> None:
     db.execute("ALTER TABLE damages ADD COLUMN to_complete INTEGER")
     before = db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
     db.close()
-    with pytest.raises(sa.exc.OperationalError, match="duplicate column name: to_complete"):
+    with pytest.raises(
+        StoreError, match=r"^cannot migrate the database: duplicate column name: to_complete$"
+    ):
         upgrade(make_engine(f"sqlite:///{round1}", poolclass=sa.NullPool))
     db = sqlite3.connect(round1)
     assert db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall() == before
