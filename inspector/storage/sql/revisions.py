@@ -34,7 +34,8 @@ _LOCK = 0x1A5_0013
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     """Alembic's configuration, built here: the user needs no alembic.ini."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Config values go through configparser: a "%" in the install path must be doubled.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.attributes["connection"] = connection
     return config
 
