@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 _PROBE = """
 import json, inspector.assets as a, inspector.i18n as i18n
 from inspector.domain.checklist import available_checklists, load_checklist
+from inspector.storage.sql.revisions import MIGRATIONS_DIR, head
 print(json.dumps({
+    "migrations": str(MIGRATIONS_DIR), "schema_head": head(),
     "locale": str(i18n.LOCALE_DIR),
     "french": i18n.gettext("fr", "Front bumper"),
     "assets": str(a.assets_dir()),
@@ -62,3 +64,6 @@ def test_wheel_install_carries_assets(tmp_path: Path) -> None:
     assert result["overlay"] is True
     assert result["locale"].startswith(str(target))  # the catalogs travel with the code
     assert result["french"] == "Pare-chocs avant"
+    # The Alembic revisions travel with the code too (no alembic.ini needed).
+    assert result["migrations"].startswith(str(target))
+    assert result["schema_head"] == "0003"

@@ -1,0 +1,105 @@
+"""The records' schema as SQLAlchemy Core metadata, one for SQLite and PostgreSQL.
+
+It is the schema ``storage.schema``'s migrations make today (``user_version`` 3),
+column for column, so the Alembic revisions and this metadata can be checked
+against a database the current code made. What the rows module stores is kept as
+it is on both backends: times are ISO 8601 text with their UTC offset, nested
+values are JSON text (``json.dumps``), ids are text. Only two things differ by
+dialect, each where SQLite has no better type: flags are ``BOOLEAN`` on
+PostgreSQL (``INTEGER`` 0/1 on SQLite, as today), and a photo's byte size is
+``BIGINT`` on PostgreSQL (SQLite's ``INTEGER`` is 64-bit already).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from inspector.storage.sql.columns import NO, ByteSize, Flag
+
+__all__ = ["TABLES", "captures", "damages", "inspections", "metadata", "tokens"]
+
+metadata = sa.MetaData()
+
+Text = sa.Text
+Integer = sa.Integer
+
+
+def _inspection_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("inspections.id", ondelete="CASCADE")
+
+
+inspections = sa.Table(
+    "inspections",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("updated_at", Text, nullable=False),
+    sa.Column("status", Text, nullable=False),
+    sa.Column("operator", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("inspector", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("checklist", Text, nullable=False),
+    sa.Column("vehicle", Text, nullable=False),  # JSON
+    sa.Column("seller", Text, nullable=False),  # JSON
+    sa.Column("notes", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("grade", Integer),
+)
+
+captures = sa.Table(
+    "captures",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("seq", Integer, nullable=False),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column("shot_id", Text, nullable=False),
+    sa.Column("sha256", Text, nullable=False),
+    sa.Column("mime", Text, nullable=False),
+    sa.Column("size", ByteSize, nullable=False),
+    sa.Column("width", Integer, nullable=False),
+    sa.Column("height", Integer, nullable=False),
+    sa.Column("source", Text, nullable=False),
+    sa.Column("captured_at", Text, nullable=False),
+    sa.Column("phone_time", Text),
+    sa.Column("quality", Text, nullable=False),  # JSON
+    sa.Column("accepted", Flag),  # NULL: not decided yet
+    sa.Column("retake_of", Text),
+    sa.Index("captures_by_inspection", "inspection_id", "seq"),
+    sa.Index("captures_by_sha", "sha256"),
+)
+
+damages = sa.Table(
+    "damages",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column("capture_id", Text, sa.ForeignKey("captures.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("part", Text, nullable=False),
+    sa.Column("type", Text, nullable=False),
+    sa.Column("severity", Integer, sa.CheckConstraint("severity BETWEEN 1 AND 3"), nullable=False),
+    sa.Column("region", Text),  # JSON [x, y, w, h]
+    sa.Column("note", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("pair", Integer, sa.CheckConstraint("pair IS NULL OR pair >= 1")),
+    sa.Column("to_complete", Flag, nullable=False, server_default=NO),
+    sa.Index("damages_by_inspection", "inspection_id"),
+    sa.Index(
+        "damages_by_pair",
+        "inspection_id",
+        "pair",
+        unique=True,
+        sqlite_where=sa.text("pair IS NOT NULL"),
+        postgresql_where=sa.text("pair IS NOT NULL"),
+    ),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token_hash", Text, primary_key=True),  # SHA-256 of the link's token
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("expires_at", Text, nullable=False),
+    sa.Column("revoked", Flag, nullable=False, server_default=NO),
+    sa.Index("tokens_by_inspection", "inspection_id"),
+)
+
+TABLES = (inspections, captures, damages, tokens)
