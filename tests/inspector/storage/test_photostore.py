@@ -186,17 +186,21 @@ def test_a_30_mb_photo_goes_through_multipart(store: PhotoStore) -> None:
 
 def test_the_sweep_waits_for_the_grace_period(store: PhotoStore) -> None:
     old = store.put(jpeg_like(1000))
-    time.sleep(2.2)
+    time.sleep(3.0)
     young = store.put(jpeg_like(1000))
     used = store.put(jpeg_like(1000))
-    # Nothing goes while every unused photo is younger than the grace period...
-    assert store.sweep(lambda: {used}, grace_seconds=3600) == 0
-    # ...nor on a database that uses nothing (an emptied database would lose everything)...
-    assert store.sweep(set, grace_seconds=0) == 0
-    assert {p.sha256 for p in store.list()} == {old, young, used}
-    # ...then only the unused photo older than the grace period goes.
-    assert store.sweep(lambda: {used}, grace_seconds=1.5) == 1
+    # Only the unused photo older than the grace period goes (S3 times are to the
+    # second: "young" is at most about a second old here, "old" at least three)...
+    assert store.sweep(lambda: {used}, grace_seconds=2.0) == 1
     assert {p.sha256 for p in store.list()} == {young, used}
+    assert not store.exists(old)
+    # ...nothing while every unused photo is younger than the grace period...
+    assert store.sweep(lambda: {used}, grace_seconds=3600) == 0
+    # ...nor on a database that uses nothing (an emptied database would lose everything).
+    assert store.sweep(set, grace_seconds=0) == 0
+    assert {p.sha256 for p in store.list()} == {young, used}
+    assert store.sweep(lambda: {used}, grace_seconds=0) == 1
+    assert {p.sha256 for p in store.list()} == {used}
 
 
 def test_remove_unused_keeps_what_a_row_uses(store: PhotoStore) -> None:
