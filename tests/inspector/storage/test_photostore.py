@@ -96,6 +96,17 @@ def test_photo_store_for_picks_the_backend(tmp_path: Path) -> None:
             photo_store_for(bad)
 
 
+def test_boto3_is_loaded_only_for_an_s3_store(tmp_path: Path) -> None:
+    """A console on a local folder does not pay for importing boto3 (about half a second)."""
+    probe = (
+        "import sys; from inspector.storage.photostore import photo_store_for; "
+        f"photo_store_for({str(tmp_path)!r}).put(b'x'); "
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules; "
+        "photo_store_for('s3://bucket/p'); assert 'boto3' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, timeout=30)
+
+
 def test_put_get_exists_round_trip(store: PhotoStore) -> None:
     data = jpeg_like(200_000)
     name = sha(data)
