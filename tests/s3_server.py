@@ -66,6 +66,7 @@ class SeaweedS3:
         self.folder = Path(folder)
         self.proc: subprocess.Popen[bytes] | None = None
         self.endpoint = ""
+        self.grpc_ports: tuple[int, ...] = ()
 
     def env(self) -> dict[str, str]:
         """The standard variables pointing boto3 (and so the product) at this server."""
@@ -125,6 +126,7 @@ class SeaweedS3:
         config.write_text(json.dumps(identities))
         master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
         self.endpoint = f"http://127.0.0.1:{s3}"
+        self.grpc_ports = (master_grpc, volume_grpc, filer_grpc, s3_grpc)
         log = open(self.folder / "weed.log", "ab")  # noqa: SIM115 (the process keeps it)
         self.proc = subprocess.Popen(
             [
@@ -187,16 +189,23 @@ class SeaweedS3:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=3)  # its data is thrown away: no need for a slow shutdown
-        except subprocess.TimeoutExpired:
+        if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=3)  # its data is thrown away: no need for a slow shutdown
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+        self._remove_sockets()
+
+    def _remove_sockets(self) -> None:
+        """weed leaves ``/tmp/seaweedfs-<part>-grpc-<port>.sock`` behind (a fixed folder)."""
+        for port in self.grpc_ports:
+            for part in ("master", "volume", "filer", "s3"):
+                with contextlib.suppress(OSError):
+                    Path(f"/tmp/seaweedfs-{part}-grpc-{port}.sock").unlink()
 
 
 @contextlib.contextmanager
