@@ -3,13 +3,17 @@
 ``store.Store`` is the façade the other layers use; the modules behind it are
 ``database`` (opening SQLite, transactions), ``schema`` (migrations), ``rows``
 (rows ↔ domain objects), ``photos`` (photo files, thumbnails, the photos lock),
-``spool`` (the live session's writes that must not wait) and ``repair``.
+``spool`` (the live session's writes that must not wait) and ``repair``;
+``photostore`` (a folder or S3, not used by the Store yet).
 
 The error family is re-exported here, so a caller catches ``StoreError`` from
 ``inspector.storage`` whichever module raised it.
 """
 
 from inspector.storage.errors import (
+    BucketMissing,
+    ChecksumMismatch,
+    CredentialsRefused,
     DatabaseBusy,
     DatabaseDamaged,
     DatabaseMissing,
@@ -18,11 +22,15 @@ from inspector.storage.errors import (
     NotFound,
     ReadOnly,
     StoreError,
+    StoreUnreachable,
     WriteNotRecorded,
     storage_error,
 )
 
 __all__ = [
+    "BucketMissing",
+    "ChecksumMismatch",
+    "CredentialsRefused",
     "DatabaseBusy",
     "DatabaseDamaged",
     "DatabaseMissing",
@@ -31,6 +39,7 @@ __all__ = [
     "NotFound",
     "ReadOnly",
     "StoreError",
+    "StoreUnreachable",
     "WriteNotRecorded",
     "storage_error",
 ]

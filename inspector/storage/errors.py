@@ -12,6 +12,9 @@ from pathlib import Path
 
 __all__ = [
     "REPAIR_HINT",
+    "BucketMissing",
+    "ChecksumMismatch",
+    "CredentialsRefused",
     "DatabaseBusy",
     "DatabaseDamaged",
     "DatabaseMissing",
@@ -20,6 +23,7 @@ __all__ = [
     "NotFound",
     "ReadOnly",
     "StoreError",
+    "StoreUnreachable",
     "WriteNotRecorded",
     "missing_database",
     "storage_error",
@@ -62,6 +66,22 @@ class NoDatabase(StoreError):
 
 class WriteNotRecorded(StoreError):
     """A deliberate write through a read-only store failed; what was read stays valid."""
+
+
+class StoreUnreachable(StoreError):
+    """The object store (or database server) does not answer: try again later."""
+
+
+class CredentialsRefused(StoreError):
+    """The object store refuses the access key, the secret or the permission."""
+
+
+class BucketMissing(StoreError):
+    """The object store answers but the configured bucket does not exist."""
+
+
+class ChecksumMismatch(StoreError):
+    """Bytes that do not hash to their name: refused on upload, or altered when read."""
 
 
 def storage_error(exc: sqlite3.Error, data_dir: Path | None = None) -> StoreError:

@@ -1,0 +1,95 @@
+"""The photo store of today: a folder holding ``photos/ab/<sha256>.jpg``.
+
+Everything goes through :class:`inspector.storage.photos.PhotoFiles` (temp file,
+fsync, rename, then fsync of the folder; the cross-process photos lock), so a
+folder written through this store and one written by the :class:`Store` are the
+same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from inspector.storage.errors import ChecksumMismatch, NotFound, StoreError
+from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
+from inspector.storage.photostore.base import StoredPhoto, check_sha256, sha256_of_name
+
+__all__ = ["REMOVE_WAIT_SECONDS", "LocalPhotoStore"]
+
+REMOVE_WAIT_SECONDS = 5.0
+"""How long a delete waits for writers in other processes before leaving it to the sweep."""
+
+
+class LocalPhotoStore:
+    """Photos in ``root/photos/`` (``root`` is a data folder, or any folder)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.files = PhotoFiles(self.root)
+
+    @property
+    def url(self) -> str:
+        return str(self.root)
+
+    def __repr__(self) -> str:
+        return f"LocalPhotoStore({self.url!r})"
+
+    def put(self, data: bytes, sha256: str | None = None) -> str:
+        if sha256 is not None and hashlib.sha256(data).hexdigest() != check_sha256(sha256):
+            raise ChecksumMismatch(
+                f"photo {sha256[:12]} not saved: its bytes do not match their SHA-256"
+            )
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"photo not saved: cannot create {self.root} ({exc.strerror})"
+            ) from exc
+        return self.files.write(data)
+
+    def get(self, sha256: str) -> bytes:
+        return self.files.read(check_sha256(sha256))
+
+    def exists(self, sha256: str) -> bool:
+        return self.files.state(check_sha256(sha256)) == "ok"
+
+    def size(self, sha256: str) -> int:
+        path = self.files.path(check_sha256(sha256))
+        try:
+            return path.stat().st_size
+        except FileNotFoundError as exc:
+            raise NotFound(f"photo {sha256[:12]} is missing from {self.files.photos_dir}") from exc
+
+    def list(self) -> Iterator[StoredPhoto]:
+        try:
+            paths = sorted(self.files.photos_dir.glob("??/*.jpg"))
+        except OSError:
+            return
+        for path in paths:
+            sha = sha256_of_name(path.relative_to(self.root).as_posix())
+            if sha is None:
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # removed meanwhile
+            yield StoredPhoto(sha, st.st_size, st.st_mtime)
+
+    def remove_unused(self, shas: Iterable[str], used_of: Callable[[set[str]], set[str]]) -> int:
+        if not self.root.is_dir():
+            return 0
+        wanted = {check_sha256(sha) for sha in shas}
+        return self.files.remove_unused(wanted, used_of, REMOVE_WAIT_SECONDS)
+
+    def sweep(
+        self, used: Callable[[], set[str]], grace_seconds: float = ORPHAN_MIN_AGE_SECONDS
+    ) -> int:
+        if not self.root.is_dir():
+            return 0
+        self.files.sweep_temporaries()
+        return self.files.sweep_orphans(used, grace_seconds)
+
+    def close(self) -> None:
+        pass
