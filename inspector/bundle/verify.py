@@ -28,6 +28,7 @@ from inspector.bundle.zipsafety import (
     DEFAULT_LIMITS,
     Limits,
     TooBig,
+    harmless_folder,
     open_zip,
     read_entry,
     read_small,
@@ -119,6 +120,8 @@ def _entries(zf: zipfile.ZipFile, scan: Scan, limits: Limits) -> bool:
     declared_total = 0
     for info in infos:
         name = info.filename
+        if harmless_folder(info):
+            continue
         reason = unsafe_reason(info) or size_problem(info, limits)
         if name in scan.infos:
             reason = "appears twice in the zip"

@@ -66,6 +66,21 @@ class TooBig(Exception):
     """An entry holds more bytes than it was allowed."""
 
 
+def harmless_folder(info: zipfile.ZipInfo) -> bool:
+    """The empty ``photos/`` entry a zip tool adds when a bundle is unzipped and zipped again.
+
+    It holds nothing and nothing is ever extracted from a bundle, so it is
+    skipped rather than reported as tampering.
+    """
+    mode = info.external_attr >> 16
+    return (
+        info.filename == "photos/"
+        and info.is_dir()
+        and info.file_size == 0
+        and not stat.S_ISLNK(mode)
+    )
+
+
 def unsafe_reason(info: zipfile.ZipInfo) -> str | None:
     """Why an entry name or kind is not acceptable, or None."""
     name = info.filename

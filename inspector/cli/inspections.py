@@ -239,7 +239,8 @@ def register(add: AddCommand) -> None:
         "--seller-lang",
         default="fr",
         help=" or ".join(lang.value for lang in Language)
-        + " (default: %(default)s): the phone page's and the report's language",
+        + " (default: %(default)s): the report's and the invitation e-mail's language "
+        "(the phone page speaks the phone's own language)",
     )
     p.add_argument("--operator", default="", help="who runs the inspection")
     p.add_argument(

@@ -4,6 +4,7 @@ place where an expected failure becomes one line on stderr instead of a tracebac
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -84,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.data_dir = None
         handler: Handler = getattr(args, "handler", console.cmd_console)
         return handler(args)
+    except BrokenPipeError:
+        # The reader went away (`inspector list | head`): nothing to say about it, and
+        # Python must not complain either when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except ONE_LINE_ERRORS as exc:
         error(error_text(exc))
         return exc.code if isinstance(exc, CliError) else EXIT_FAILURE

@@ -113,9 +113,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     with open_store(args, readonly=True) as store, _one_line_errors():
         inspection_id = store.find_inspection(args.id).id
         _check_complete(store, inspection_id, args.allow_incomplete)
-        path = build_report(
-            store, inspection_id, out, lang=args.lang, inspector_name=args.inspector
-        )
+        lang = args.lang or store.get_inspection(inspection_id).seller.language.value
+        path = build_report(store, inspection_id, out, lang=lang, inspector_name=args.inspector)
         try:
             lifecycle.reported(store, inspection_id)
         except WriteNotRecorded as exc:
@@ -137,7 +136,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             inspection_id,
             out,
             report=not args.no_report,
-            lang=args.lang,
+            lang=args.lang or store.get_inspection(inspection_id).seller.language.value,
             inspector_name=args.inspector,
         )
         if not args.no_report:  # a report was issued with the bundle
@@ -190,8 +189,8 @@ def register(add: AddCommand) -> None:
     p.add_argument(
         "--lang",
         choices=report_languages(),
-        default="fr",
-        help="report language (default: %(default)s)",
+        default=None,
+        help="report language (default: the seller's)",
     )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument(
@@ -209,8 +208,8 @@ def register(add: AddCommand) -> None:
     p.add_argument(
         "--lang",
         choices=report_languages(),
-        default="fr",
-        help="language of the report inside (default: %(default)s)",
+        default=None,
+        help="language of the report inside (default: the seller's)",
     )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument("--no-report", action="store_true", help="leave the PDF report out")

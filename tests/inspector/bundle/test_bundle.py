@@ -272,6 +272,21 @@ def test_unsafe_entry_names(
     assert not (tmp_path / "evil.jpg").exists() and not Path("/tmp/evil.jpg").exists()
 
 
+def test_a_bundle_unzipped_and_zipped_again_is_still_intact(
+    exported: tuple[Store, str, Path], tmp_path: Path, fresh: Store
+) -> None:
+    """`unzip b.zip && zip -r b2.zip .` adds an empty ``photos/`` folder entry: not tampering."""
+    _, inspection_id, path = exported
+    rezipped = tmp_path / "rezipped.zip"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(rezipped, "w") as dst:
+        dst.mkdir("photos")
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+    result = verify_bundle(rezipped)
+    assert result.ok, result.problems()
+    assert import_bundle(fresh, rezipped).id == inspection_id
+
+
 def test_symlink_entry(exported: tuple[Store, str, Path], tmp_path: Path, fresh: Store) -> None:
     _, _, path = exported
     files = entries(path)

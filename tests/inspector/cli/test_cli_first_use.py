@@ -52,7 +52,7 @@ def test_defaults_are_shown_and_invite_does_not_listen(
 ) -> None:
     for argv, expected in (
         (["serve", "--help"], "default: 8080"),
-        (["report", "--help"], "default: fr"),
+        (["report", "--help"], "default: the seller's"),
         (["console", "--help"], "--port"),
     ):
         with pytest.raises(SystemExit):
@@ -159,3 +159,33 @@ def test_display_missing_is_detected_before_qt_aborts(tmp_path: Path) -> None:
         "inspector: error: no display available; the console needs one — every other "
         "command works headless (`inspector --help`)"
     )
+
+
+def test_a_reader_that_goes_away_is_not_an_error(data_dir: Path, tmp_path: Path) -> None:
+    """`inspector list --json | head`: the closed pipe is the reader's choice."""
+    with Store(data_dir) as store:
+        from inspector.usecases.inspections import create_inspection
+
+        for i in range(300):
+            create_inspection(store, vehicle={"make": f"Fiat {i}"}, seller={})
+    err = tmp_path / "err.txt"
+    command = (
+        f"{shlex.quote(sys.executable)} -m inspector --data-dir {shlex.quote(str(data_dir))} "
+        f"list --json 2>{shlex.quote(str(err))} | head -c 10 >/dev/null"
+    )
+    subprocess.run(["bash", "-c", command], cwd=ROOT, check=True, timeout=60)
+    assert err.read_text() == ""
+
+
+def test_the_report_speaks_the_sellers_language_by_default(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    for lang, word in (("en", "Incomplete"), ("fr", "Incomplet")):
+        inspection_id = run(capsys, "new", "--make", "Fiat", "--seller-lang", lang)[1].strip()
+        pdf = tmp_path / f"{lang}.pdf"
+        code, _, err = run(capsys, "report", inspection_id, "-o", str(pdf), "--allow-incomplete")
+        assert code == 0, err
+        text = PdfReader(pdf).pages[0].extract_text()
+        assert word in text and (lang == "fr" or "Incomplet " not in text), text[:300]
