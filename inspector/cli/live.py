@@ -74,14 +74,23 @@ def _describe(data: dict[str, Any]) -> str:
     return f"{name}: {details}"
 
 
-def _settings(args: argparse.Namespace) -> ServerSettings:
-    if not 0 <= args.port <= 65535:
-        raise ValueError(f"port must be between 0 and 65535, got {args.port}")
-    if args.public_url and not args.public_url.startswith(("https://", "http://")):
+def _checked_port(port: int) -> int:
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be between 0 and 65535, got {port}")
+    return port
+
+
+def _checked_public_url(url: str | None) -> str | None:
+    if url and not url.startswith(("https://", "http://")):
         raise ValueError("--public-url must start with https:// (or http:// for testing)")
+    return url
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    _checked_public_url(args.public_url)
     return ServerSettings(
         host=args.host,
-        port=args.port,
+        port=_checked_port(args.port),
         lan=args.lan,
         public_url=args.public_url,
         ice_servers=tuple(IceServer.parse(spec) for spec in args.ice_server),
@@ -141,11 +150,9 @@ def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | N
     console, ``demo``): its own address, whatever port it took. An address given
     on the command line wins (a proxy, a server started elsewhere).
     """
-    running = running_server(data_dir)
-    if args.public_url:
-        if not args.public_url.startswith(("https://", "http://")):
-            raise ValueError("--public-url must start with https:// (or http:// for testing)")
+    if _checked_public_url(args.public_url):
         return args.public_url.rstrip("/"), None
+    running = running_server(data_dir)
     explicit = args.host is not None or args.port is not None
     if running is not None and running.base_url and not explicit:
         if args.lan and running.lan_url:
@@ -157,9 +164,7 @@ def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | N
             "(or open the console), then invite again; or give the address phones reach "
             "with --public-url (or --port)"
         )
-    port = 8080 if args.port is None else args.port
-    if not 0 <= port <= 65535:
-        raise ValueError(f"port must be between 0 and 65535, got {port}")
+    port = _checked_port(8080 if args.port is None else args.port)
     if args.lan:
         addresses = lan_addresses()
         base = f"https://{addresses[0] if addresses else '127.0.0.1'}:{port}"
