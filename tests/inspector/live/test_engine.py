@@ -311,3 +311,18 @@ def test_no_ice_servers_means_no_outside_stun() -> None:
     (server,) = rtc_configuration((turn,)).iceServers
     assert server.urls == ["turn:turn.example:3478"]
     assert (server.username, server.credential) == ("u", "p")
+
+
+async def test_the_seller_language_is_known_before_the_phone_joins(live: Live) -> None:
+    """The pages refusing a second device speak the seller's language from the first
+    request on, not only once the call has started (a French seller saw English)."""
+    from inspector.domain.models import Inspection, Language, Seller
+    from inspector.storage.rows import new_id
+
+    assert live.engine.language(live.inspection_id) == "fr"  # the default seller's
+    english = live.store.create_inspection(
+        Inspection(id=new_id(), checklist=TEST_CHECKLIST, seller=Seller(language=Language.EN))
+    )
+    assert live.engine.language(english.id) is None  # not invited: nothing to go by
+    await call(live.engine.invite(english.id))
+    assert live.engine.language(english.id) == "en"
