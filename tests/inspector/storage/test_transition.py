@@ -1,19 +1,23 @@
-"""Store.transition: the guard and the change in one write transaction."""
+"""Store.transition: the guard and the change in one write transaction, on every backend."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from inspector.domain import status as rules
 from inspector.domain.models import Inspection
 from inspector.domain.models import InspectionStatus as S
 from inspector.domain.status import IllegalTransition
-from inspector.storage import NotFound, StoreError
+from inspector.storage import DatabaseBusy, NotFound
 from inspector.storage.database import DB_NAME
 from inspector.storage.rows import new_id
+from inspector.storage.sql import make_engine
 from inspector.storage.store import Store
 from tests.data import force_status
 
@@ -55,35 +59,56 @@ def test_an_unknown_inspection_is_not_found(store: Store) -> None:
         store.transition("nope", S.INVITED, allowed_from=[S.DRAFT])
 
 
-def test_a_read_only_store_writes_it_deliberately(store: Store) -> None:
+def test_a_read_only_store_writes_it_deliberately(store: Store, database_url: str | None) -> None:
     inspection_id = make(store, S.CAPTURED)
-    with Store(store.data_dir, readonly=True) as readonly:
+    with Store(store.data_dir, readonly=True, database_url=database_url) as readonly:
         assert readonly.transition(inspection_id, S.REPORTED, allowed_from=[S.CAPTURED])
     assert row_status(store, inspection_id) is S.REPORTED
 
 
-def test_a_locked_database_is_a_store_error_not_a_half_change(store: Store) -> None:
-    inspection_id = make(store)
-    other = sqlite3.connect(store.data_dir / DB_NAME, isolation_level=None, timeout=0)
-    try:
+@contextlib.contextmanager
+def write_lock_held(store: Store, database_url: str | None) -> Iterator[None]:
+    """Another connection holds the lock writers need (reads go on), as a backup would."""
+    if database_url is None:
+        other = sqlite3.connect(store.data_dir / DB_NAME, isolation_level=None, timeout=0)
         other.execute("BEGIN EXCLUSIVE")
-        with store.busy_timeout(0.05), pytest.raises(StoreError):
-            store.transition(inspection_id, S.INVITED, allowed_from=[S.DRAFT])
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    engine = make_engine(database_url, poolclass=sa.NullPool)
+    try:
+        with engine.begin() as c:
+            c.exec_driver_sql("LOCK TABLE inspections IN EXCLUSIVE MODE")
+            yield
     finally:
-        other.execute("ROLLBACK")
-        other.close()
+        engine.dispose()
+
+
+def test_a_locked_database_is_a_store_error_not_a_half_change(
+    store: Store, database_url: str | None
+) -> None:
+    inspection_id = make(store)
+    with write_lock_held(store, database_url):
+        with store.busy_timeout(0.05), pytest.raises(DatabaseBusy, match="busy"):
+            store.transition(inspection_id, S.INVITED, allowed_from=[S.DRAFT])
+        assert row_status(store, inspection_id) is S.DRAFT  # reads go on meanwhile
     assert row_status(store, inspection_id) is S.DRAFT
+    assert store.transition(inspection_id, S.INVITED, allowed_from=[S.DRAFT])
 
 
 @pytest.mark.timeout(60)
-def test_two_stores_racing_never_lose_a_report(store: Store) -> None:
+def test_two_stores_racing_never_lose_a_report(store: Store, database_url: str | None) -> None:
     """A restore (live -> invited) racing a report: whichever comes first, it ends reported.
 
     Read-then-write guards could interleave as "read live, report, write invited"
     and lose the report; the one-statement guard cannot.
     """
     inspection_id = make(store)
-    first, second = Store(store.data_dir), Store(store.data_dir)
+    first = Store(store.data_dir, database_url=database_url)
+    second = Store(store.data_dir, database_url=database_url)
     results: dict[str, list[bool]] = {"restore": [], "report": []}
     barrier = threading.Barrier(2)  # both start each round together
     rounds = 40
