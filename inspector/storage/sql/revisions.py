@@ -74,9 +74,11 @@ def upgrade(engine: sa.Engine, target: str = "head") -> str:
                 raise StoreError(f"cannot migrate the database: {exc}") from exc
             ending = revision_of(connection)
     except sa.exc.DBAPIError as exc:
+        # The kind of failure (damaged, busy, unreachable, refused…) is kept, and said.
+        error = storage_error(exc)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        # The kind of failure (busy, unreachable, refused…) is kept for the callers.
-        raise type(storage_error(exc))(f"cannot migrate the database: {reason}") from exc
+        said = reason if type(error) is StoreError else str(error)
+        raise type(error)(f"cannot migrate the database: {said}") from exc
     return ending or ""
 
 
