@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resolve_data_dir(args.data_dir), database_url=resolve_database_url(args.database_url)
         )
     except (StoreError, OSError) as exc:
-        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the data directory:\n{exc}")
+        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the inspections:\n{exc}")
         return 1
     server = ServerSettings(port=args.port, lan=bool(settings.value("server/lan")))
     window = MainWindow(store, server_settings=server)

@@ -118,6 +118,7 @@ class Database:
         self.readonly = readonly
         self._files = files
         self._where = str(self.data_dir) if self.sqlite else shown_url(self.url)
+        where = f"in {self._where}" if self.sqlite else self._where
         self._lock: contextlib.AbstractContextManager[Any] = (
             threading.RLock() if self.sqlite else contextlib.nullcontext()
         )
@@ -134,7 +135,7 @@ class Database:
                 self.engine = self._open_server(allow_empty)
         except _DRIVER_ERRORS as exc:
             error = storage_error(exc, self.data_dir)
-            raise type(error)(f"cannot open the database in {self._where}: {error}") from exc
+            raise type(error)(f"cannot open the database {where}: {error}") from exc
         except OSError as exc:
             raise StoreError(f"cannot use the data directory {self.data_dir}: {exc}") from exc
 

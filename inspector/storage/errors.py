@@ -134,7 +134,7 @@ _PG_STATES: tuple[tuple[str, type[StoreError], str], ...] = (
     ("25006", ReadOnly, "the database is read-only"),
     ("42501", CredentialsRefused, "the database server refuses this user the permission"),
     ("28", CredentialsRefused, "the database server refuses the user or password"),
-    ("3D000", StoreError, "the database server has no such database"),
+    ("3D000", StoreError, "the database server has no such database: create it, or fix the URL"),
     ("08", StoreUnreachable, "cannot reach the database server, try again later"),
     ("57P", StoreUnreachable, "the database server is shutting down or starting, try later"),
     ("XX00", DatabaseDamaged, "the database server reports damaged data"),
@@ -151,7 +151,7 @@ _PG_CONNECT: tuple[tuple[str, type[StoreError], str], ...] = (
     (
         r"database \S+ does not exist",
         StoreError,
-        "the database server has no such database (create it, or fix the URL)",
+        "the database server has no such database: create it, or fix the URL",
     ),
 )
 

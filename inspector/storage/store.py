@@ -46,6 +46,7 @@ from inspector.storage.errors import (
 )
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
 from inspector.storage.rows import CaptureDetails, iso
+from inspector.storage.sql.engine import shown_url
 from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
 
 __all__ = ["Store"]
@@ -103,7 +104,7 @@ class Store:
     @property
     def database_url(self) -> str:
         """Where the records are, the password hidden (for messages)."""
-        return self._db.url.render_as_string(hide_password=True)
+        return shown_url(self._db.url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,6 +12,7 @@ timeout so an unreachable server is an error, not a hang.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -39,8 +40,11 @@ def database_url(url: str | URL) -> URL:
 
 
 def shown_url(url: str | URL) -> str:
-    """The URL as messages show it: the password hidden."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL as messages show it: as a user writes it (no driver name, no
+    %-escapes), the password hidden."""
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=parsed.get_backend_name())
+    return unquote(parsed.render_as_string(hide_password=True))
 
 
 def make_engine(url: str | URL, **options: Any) -> Engine:

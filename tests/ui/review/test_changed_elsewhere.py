@@ -26,13 +26,10 @@ def store(data_dir: Path, database_url: str | None) -> Iterator[Store]:
 
 
 @pytest.fixture
-def elsewhere(store: Store, tmp_path: Path) -> Iterator[Store]:
+def elsewhere(store: Store, tmp_path: Path, database_url: str | None) -> Iterator[Store]:
     """The other reviewer's store: the same database, its own working folder."""
-    url = None if store.is_sqlite else store._db.url.render_as_string(hide_password=False)
-    other = Store(
-        tmp_path / "elsewhere",
-        database_url=url or f"sqlite:///{store.data_dir / 'inspector.db'}",
-    )
+    url = database_url or f"sqlite:///{store.data_dir / 'inspector.db'}"
+    other = Store(tmp_path / "elsewhere", database_url=url)
     yield other
     other.close()
 
