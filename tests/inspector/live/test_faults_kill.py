@@ -66,9 +66,7 @@ def environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
 class Server:
     """``inspector serve --json`` as a subprocess; its events arrive on a queue."""
 
-    def __init__(
-        self, data_dir: Path, database_url: str | None, port: int, *extra: str
-    ) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None, port: int, *extra: str) -> None:
         self.proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "inspector", "serve", "--port", str(port), "--json"),

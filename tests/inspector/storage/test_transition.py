@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
-from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from inspector.domain import status as rules
 from inspector.domain.models import Inspection
 from inspector.domain.models import InspectionStatus as S
 from inspector.domain.status import IllegalTransition
 from inspector.storage import DatabaseBusy, NotFound
-from inspector.storage.database import DB_NAME
 from inspector.storage.rows import new_id
-from inspector.storage.sql import make_engine
 from inspector.storage.store import Store
 from tests.data import force_status
+from tests.inspector.db_locks import write_lock_held
 
 
 def make(store: Store, status: S = S.DRAFT) -> str:
@@ -66,32 +61,11 @@ def test_a_read_only_store_writes_it_deliberately(store: Store, database_url: st
     assert row_status(store, inspection_id) is S.REPORTED
 
 
-@contextlib.contextmanager
-def write_lock_held(store: Store, database_url: str | None) -> Iterator[None]:
-    """Another connection holds the lock writers need (reads go on), as a backup would."""
-    if database_url is None:
-        other = sqlite3.connect(store.data_dir / DB_NAME, isolation_level=None, timeout=0)
-        other.execute("BEGIN EXCLUSIVE")
-        try:
-            yield
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
-        return
-    engine = make_engine(database_url, poolclass=sa.NullPool)
-    try:
-        with engine.begin() as c:
-            c.exec_driver_sql("LOCK TABLE inspections IN EXCLUSIVE MODE")
-            yield
-    finally:
-        engine.dispose()
-
-
 def test_a_locked_database_is_a_store_error_not_a_half_change(
     store: Store, database_url: str | None
 ) -> None:
     inspection_id = make(store)
-    with write_lock_held(store, database_url):
+    with write_lock_held(store.data_dir, database_url):
         with store.busy_timeout(0.05), pytest.raises(DatabaseBusy, match="busy"):
             store.transition(inspection_id, S.INVITED, allowed_from=[S.DRAFT])
         assert row_status(store, inspection_id) is S.DRAFT  # reads go on meanwhile
