@@ -61,7 +61,7 @@ def upgrade(engine: sa.Engine, target: str = "head") -> str:
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK)))
             config = alembic_config(connection)
             current = revision_of(connection)
             if current is None:
