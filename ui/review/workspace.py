@@ -340,6 +340,7 @@ class ReviewWorkspace(QWidget):
     def _changed_elsewhere(self, message: str) -> None:
         """A save was refused: someone else changed the inspection. Offer to reload it
         (one question at a time, however many saves were refused)."""
+        self.status_message.emit(message)  # which change, in the status bar
         box = self.changed_box
         if box is not None and box.isVisible():
             return
@@ -353,7 +354,7 @@ class ReviewWorkspace(QWidget):
         )
         box.setInformativeText(
             "Your last change was not saved. Reloading shows the inspection as it is "
-            f"now; make your change again there.\n\n{message}"
+            "now; make your change again there."
         )
         box.button(buttons.Yes).setText("Reload")
         box.button(buttons.No).setText("Not now")
