@@ -33,7 +33,7 @@ from inspector.domain.models import (
 )
 from inspector.storage import ChangedElsewhere, Conflict, DiskFull, NotFound, StoreError
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS
-from inspector.storage.sql import head, make_engine
+from inspector.storage.sql import head, make_engine, upgrade
 from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 from tests.inspector.storage.sql.handwritten import MIGRATIONS
@@ -470,3 +470,14 @@ def test_concurrent_updates_from_two_stores_lose_nothing(
     finally:
         for s in stores:
             s.close()
+
+
+def test_a_read_only_store_never_migrates_a_server_database(data_dir: Path, pg_url: str) -> None:
+    engine = make_engine(pg_url, poolclass=sa.NullPool)
+    upgrade(engine, "0003")  # what the version before row versions left
+    engine.dispose()
+    with pytest.raises(StoreError, match="made by an older version: open it once with a command"):
+        Store(data_dir, database_url=pg_url, readonly=True)
+    Store(data_dir, database_url=pg_url).close()  # a command that writes upgrades it
+    with Store(data_dir, database_url=pg_url, readonly=True) as store:
+        assert store.schema_revision == head()
