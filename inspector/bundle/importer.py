@@ -16,7 +16,6 @@ and a renamed copy would no longer match them.
 from __future__ import annotations
 
 import os
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from inspector.bundle.verify import VerifyResult, scan
 from inspector.bundle.zipsafety import DEFAULT_LIMITS, Limits, TooBig, open_zip, read_small
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Inspection
-from inspector.storage import NotFound, StoreError
+from inspector.storage import Conflict, NotFound
 from inspector.storage.repair import RECOVERED_SHOT_PREFIX
 from inspector.storage.store import Store
 
@@ -108,14 +107,12 @@ def import_bundle(
                 store.import_rows(inspection, manifest.captures, manifest.damages)
         except BaseException as exc:
             store.remove_unused_photos(added)
-            if isinstance(exc, sqlite3.IntegrityError):
+            if isinstance(exc, Conflict):
                 raise BundleError(
                     f"{path.name}: cannot import inspection {inspection.id}: an id in the "
                     f"bundle is already used in this data directory ({exc})"
                 ) from exc
             if isinstance(exc, (TooBig, zipfile.BadZipFile, EOFError)):
                 raise BundleError(f"{path.name}: changed while importing ({exc})") from exc
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"import not recorded: {exc}") from exc
             raise
     return store.get_inspection(inspection.id)

@@ -14,8 +14,10 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+import sqlalchemy as sa
+
 from inspector.cli.terminal import json_text, printable
-from inspector.config import resolve_data_dir
+from inspector.config import resolve_data_dir, resolve_database_url
 from inspector.storage import StoreError, storage_error
 from inspector.storage.store import Store
 
@@ -54,11 +56,16 @@ def error(message: str, *, prefix: str = "error") -> None:
     print(f"inspector: {prefix}: {printable(message)}", file=sys.stderr)
 
 
+def database_url_of(args: argparse.Namespace) -> str | None:
+    """``--database-url``, else ``$INSPECTOR_DATABASE_URL``; None: the data folder's SQLite."""
+    return resolve_database_url(getattr(args, "database_url", None))
+
+
 def open_store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
     """The data folder's store; ``readonly`` creates and changes nothing."""
     try:
         data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=not readonly)
-        return Store(data_dir, readonly=readonly)
+        return Store(data_dir, readonly=readonly, database_url=database_url_of(args))
     except OSError as exc:
         fail(f"cannot use the data directory: {exc}")
 
@@ -68,7 +75,7 @@ def print_json(data: Any) -> None:
     print(json_text(data))
 
 
-ONE_LINE_ERRORS = (ValueError, StoreError, CliError, sqlite3.Error, OSError)
+ONE_LINE_ERRORS = (ValueError, StoreError, CliError, sqlite3.Error, sa.exc.DBAPIError, OSError)
 """What ``main`` prints as one line (:func:`error_text`) instead of a traceback."""
 
 
@@ -76,7 +83,7 @@ def error_text(exc: Exception) -> str:
     """An expected failure in words a user can act on (a full disk says so)."""
     if isinstance(exc, (ValueError, StoreError, CliError)):
         return str(exc)  # already worded for the user
-    if isinstance(exc, sqlite3.Error):  # one that slipped past the store
+    if isinstance(exc, (sqlite3.Error, sa.exc.DBAPIError)):  # one that slipped past the store
         return str(storage_error(exc))
     if not isinstance(exc, OSError):
         return str(exc)

@@ -46,6 +46,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     argv = [sys.executable, "-m", "ui"]
     if args.data_dir:
         argv += ["--data-dir", str(args.data_dir)]
+    if getattr(args, "database_url", None):
+        argv += ["--database-url", str(args.database_url)]
     port = getattr(args, "port", None)
     if port is not None:
         argv += ["--port", str(port)]

@@ -1,5 +1,9 @@
 """``inspector repair``: rebuild what can be rebuilt after a database was lost or damaged.
 
+SQLite only: it reads the database file itself, page by page. A PostgreSQL database
+is refused with a message saying so: the server's own tools (backups, ``pg_dump``,
+``amcheck``) look after it.
+
 A photo file alone tells its bytes and fingerprint (its name), its size in
 pixels, and roughly when it was written (the file's time). It cannot tell the
 vehicle, the seller, the inspection it belonged to, the shot it shows, its
@@ -30,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from inspector.domain.models import (
     Capture,
     CaptureSource,
@@ -42,11 +48,12 @@ from inspector.domain.models import (
 )
 from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
 from inspector.i18n import Message
-from inspector.storage.database import DB_NAME
+from inspector.storage.database import DB_NAME, sqlite_is_blank
 from inspector.storage.errors import DatabaseBusy, DatabaseDamaged, StoreError, storage_error
 from inspector.storage.photos import file_sha256, photos_lock
 from inspector.storage.rows import new_id
-from inspector.storage.schema import database_is_blank
+from inspector.storage.sql.engine import database_url as parse_url
+from inspector.storage.sql.engine import shown_url
 from inspector.storage.store import Store
 
 __all__ = ["RECOVERED_SHOT_PREFIX", "RepairReport", "repair"]
@@ -151,17 +158,23 @@ def _listed(what: str, items: list[str]) -> list[str]:
     return out
 
 
-def repair(data_dir: Path) -> RepairReport:
-    """Rebuild what can be rebuilt in ``data_dir``; see the module notes."""
+def repair(data_dir: Path, database_url: str | None = None) -> RepairReport:
+    """Rebuild what can be rebuilt in ``data_dir``; see the module notes.
+
+    ``database_url``: an SQLite file other than ``data_dir/inspector.db``; a
+    PostgreSQL URL is refused (StoreError): repair works on SQLite files only.
+    """
     data_dir = Path(data_dir)
+    db_path = _sqlite_file(data_dir, database_url)
     if not data_dir.is_dir():
         raise StoreError(f"there is no data folder {data_dir}")
     report = RepairReport(data_dir)
+    url = None if database_url is None else f"sqlite:///{db_path}"
     with photos_lock(data_dir, exclusive=True, timeout=_LOCK_WAIT):
-        db_path = data_dir / DB_NAME
         report.database = _diagnose(db_path)
         if report.database == "sound":
-            with Store(data_dir) as store:  # after its migrations: rows as the store reads them
+            # After its migrations: rows as the store reads them.
+            with Store(data_dir, database_url=url) as store:
                 report.undecodable = store.undecodable_records()
             if report.undecodable:  # unreadable to the store: salvaged as a damaged one is
                 report.database = "damaged"
@@ -170,7 +183,7 @@ def repair(data_dir: Path) -> RepairReport:
             report.moved_aside = _move_aside(db_path, report.database)
         if report.database == "damaged" and report.moved_aside is not None:
             salvaged = _salvage(report.moved_aside, report)
-        with Store(data_dir, allow_empty=True) as store:
+        with Store(data_dir, allow_empty=True, database_url=url) as store:
             for table in _TABLES:
                 if table in salvaged:
                     done, skipped = store.restore_rows(table, salvaged[table])
@@ -178,6 +191,22 @@ def repair(data_dir: Path) -> RepairReport:
             _adopt_orphans(store, report)
             _check_records(store, report)
     return report
+
+
+def _sqlite_file(data_dir: Path, database_url: str | None) -> Path:
+    if database_url is None:
+        return data_dir / DB_NAME
+    try:
+        url = parse_url(database_url)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"not a database URL: {database_url!r}") from exc
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise StoreError(
+            f"`inspector repair` works on an SQLite database file only, not on "
+            f"{shown_url(url)}: on a database server, restore from its backups and check "
+            "it with the server's own tools"
+        )
+    return Path(url.database)
 
 
 def _diagnose(db_path: Path) -> str:
@@ -188,7 +217,7 @@ def _diagnose(db_path: Path) -> str:
     except sqlite3.Error as exc:
         return _damaged_or_raise(exc)
     try:
-        if database_is_blank(db):
+        if sqlite_is_blank(db):
             return "empty"
         result = db.execute("PRAGMA quick_check").fetchall()
         return "sound" if result == [("ok",)] else "damaged"

@@ -1,9 +1,10 @@
 """The store of one data directory: the façade every other layer uses.
 
-SQLite keeps the records (:mod:`.database`, :mod:`.schema`, :mod:`.rows`);
-photos are files named by their content (:mod:`.photos`), each written whole
-*before* the row that points at it is committed, under a lock that keeps other
-processes from unlinking it meanwhile. Opening the store sweeps up stray
+The records are kept in SQLite (the folder's ``inspector.db``) or PostgreSQL,
+through SQLAlchemy Core (:mod:`.database`, :mod:`.rows`, :mod:`.sql`); photos are
+files named by their content (:mod:`.photos`), each written whole *before* the row
+that points at it is committed, under a lock that keeps other processes from
+unlinking it meanwhile. Opening the store sweeps up stray
 temporary files, and photo files no row has pointed at for an hour.
 
 Failures come out as the :mod:`.errors` family (:class:`StoreError`), worded
@@ -13,11 +14,14 @@ for the user.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 
 from inspector.domain import status as status_rules
 from inspector.domain.models import (
@@ -32,6 +36,7 @@ from inspector.domain.models import (
 from inspector.storage import rows
 from inspector.storage.database import Database
 from inspector.storage.errors import (
+    Conflict,
     DatabaseBusy,
     DatabaseDamaged,
     DiskFull,
@@ -41,12 +46,18 @@ from inspector.storage.errors import (
 )
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
 from inspector.storage.rows import CaptureDetails, iso
+from inspector.storage.sql.engine import shown_url
+from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
 
 __all__ = ["Store"]
 
 
 class Store:
     """The inspections, captures and damages of one data directory.
+
+    ``database_url``: where the records are (``sqlite:///…`` or ``postgresql://…``);
+    None means ``sqlite:///<data_dir>/inspector.db``. ``data_dir`` is the local
+    working folder on every backend (spool, locks, thumbnails).
 
     ``readonly``: read through a read-only connection; never create the
     folder or the database, never migrate or sweep. A write asked of such a
@@ -57,14 +68,19 @@ class Store:
     """
 
     def __init__(
-        self, data_dir: Path, *, readonly: bool = False, allow_empty: bool = False
+        self,
+        data_dir: Path,
+        *,
+        readonly: bool = False,
+        allow_empty: bool = False,
+        database_url: str | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.readonly = readonly
         self._files = PhotoFiles(self.data_dir)
         self.photos_dir = self._files.photos_dir
         self.thumbs_dir = self._files.thumbs_dir
-        self._db = Database(self._files, readonly=readonly, allow_empty=allow_empty)
+        self._db = Database(self._files, database_url, readonly=readonly, allow_empty=allow_empty)
         if readonly or allow_empty:
             return
         try:
@@ -86,10 +102,22 @@ class Store:
     # -- the database -----------------------------------------------------
 
     @property
-    def schema_version(self) -> int:
-        return int(self._query("PRAGMA user_version")[0][0])
+    def database_url(self) -> str:
+        """Where the records are, the password hidden (for messages)."""
+        return shown_url(self._db.url)
 
-    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    @property
+    def is_sqlite(self) -> bool:
+        return self._db.sqlite
+
+    @property
+    def schema_revision(self) -> str:
+        """The Alembic revision the database is at."""
+        version: sa.ColumnClause[str] = sa.column("version_num")
+        found = self._query(sa.select(version).select_from(sa.table("alembic_version")))
+        return str(found[0]["version_num"])
+
+    def _transaction(self) -> contextlib.AbstractContextManager[sa.Connection]:
         return self._db.transaction()
 
     def busy_timeout(self, seconds: float) -> contextlib.AbstractContextManager[None]:
@@ -101,8 +129,8 @@ class Store:
         """
         return self._db.busy_timeout(seconds)
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        return self._db.query(sql, params)
+    def _query(self, statement: sa.Executable) -> list[RowMapping]:
+        return self._db.query(statement)
 
     def _require_writable(self) -> None:
         if self.readonly:
@@ -142,13 +170,8 @@ class Store:
         return self._files.remove_unused(shas, self._used_of, wait)
 
     def _used_of(self, shas: set[str]) -> set[str]:
-        marks = ",".join("?" * len(shas))
-        return {
-            r[0]
-            for r in self._query(
-                f"SELECT DISTINCT sha256 FROM captures WHERE sha256 IN ({marks})", tuple(shas)
-            )
-        }
+        sha = captures.c.sha256
+        return {r["sha256"] for r in self._query(sa.select(sha).distinct().where(sha.in_(shas)))}
 
     # -- inspections ------------------------------------------------------
 
@@ -187,9 +210,10 @@ class Store:
         }
         if table not in decode:
             raise ValueError(f"not a table of the store: {table!r}")
+        target = next(t for t in TABLES if t.name == table)
+        columns = [c.name for c in target.columns]
         restored = skipped = 0
         with self._transaction() as db:
-            columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
             for raw in salvaged:
                 row = {c: raw[c] for c in columns if c in raw}
                 try:
@@ -200,10 +224,10 @@ class Store:
                 except DatabaseDamaged:
                     skipped += 1
                     continue
-                if rows.insert_row(db, table, row) or (
+                if rows.insert_row(db, target, row) or (
                     table == "damages"
                     and row.get("capture_id") is not None
-                    and rows.insert_row(db, table, {**row, "capture_id": None})
+                    and rows.insert_row(db, target, {**row, "capture_id": None})
                 ):
                     restored += 1
                 else:
@@ -211,16 +235,16 @@ class Store:
         return restored, skipped
 
     def undecodable_records(self) -> list[str]:
-        """The records SQLite reads back but the store cannot decode (``inspector repair``),
-        as "damage <id>"; the reads that name them refuse their whole inspection."""
+        """The records the database reads back but the store cannot decode (``inspector
+        repair``), as "damage <id>"; the reads that name them refuse their whole inspection."""
         decode = {
-            "inspection": rows.inspection_from_row,
-            "capture": rows.capture_from_row,
-            "damage": rows.damage_from_row,
+            "inspection": (inspections, rows.inspection_from_row),
+            "capture": (captures, rows.capture_from_row),
+            "damage": (damages, rows.damage_from_row),
         }
         found: list[str] = []
-        for kind, check in decode.items():
-            for row in self._query(f"SELECT * FROM {kind}s ORDER BY rowid"):
+        for kind, (table, check) in decode.items():
+            for row in self._query(sa.select(table).order_by(self._db.insertion_order(table))):
                 try:
                     with rows.damaged_record(kind, row):
                         check(row)
@@ -230,17 +254,25 @@ class Store:
 
     def used_photos(self) -> set[str]:
         """The SHA-256 of every photo some capture points at."""
-        return {r[0] for r in self._query("SELECT DISTINCT sha256 FROM captures")}
+        return {r["sha256"] for r in self._query(sa.select(captures.c.sha256).distinct())}
 
     def photo_in_use(self, sha256: str) -> bool:
         """Whether any capture points at this photo file."""
-        return bool(self._query("SELECT 1 FROM captures WHERE sha256=? LIMIT 1", (sha256,)))
+        return bool(
+            self._query(sa.select(captures.c.id).where(captures.c.sha256 == sha256).limit(1))
+        )
 
     def update_inspection(self, inspection: Inspection) -> Inspection:
-        inspection.updated_at = utcnow()
+        """Write the editable fields of ``inspection`` (not its status); returns it, at its
+        new ``version`` and ``updated_at``.
+
+        ChangedElsewhere if the record is no longer at the version ``inspection`` was
+        read at (someone else saved it meanwhile): nothing is written.
+        """
+        updated_at = utcnow()
         with self._transaction() as db:
-            if rows.update_inspection(db, inspection) == 0:
-                raise NotFound(f"no inspection {inspection.id!r}")
+            version = rows.update_inspection(db, replace(inspection, updated_at=updated_at))
+        inspection.updated_at, inspection.version = updated_at, version
         return inspection
 
     def transition(
@@ -258,25 +290,25 @@ class Store:
         :mod:`inspector.domain.status` refuses; NotFound.
         """
         allowed = sorted({InspectionStatus(s).value for s in allowed_from})
-        marks = ",".join("?" * len(allowed))
         with self._transaction() as db:
-            cur = db.execute(
-                f"UPDATE inspections SET status=?, updated_at=? WHERE id=? AND status IN ({marks})",
-                (to.value, iso(utcnow()), inspection_id, *allowed),
+            moved = db.execute(
+                inspections.update()
+                .where(inspections.c.id == inspection_id, inspections.c.status.in_(allowed))
+                .values(status=to.value, updated_at=iso(utcnow()))
             )
-            if cur.rowcount:
+            if moved.rowcount:
                 return True
-            row = db.execute(
-                "SELECT status FROM inspections WHERE id=?", (inspection_id,)
-            ).fetchone()
-        if row is None:
+            status = db.execute(
+                sa.select(inspections.c.status).where(inspections.c.id == inspection_id)
+            ).scalar()
+        if status is None:
             raise NotFound(f"no inspection {inspection_id!r}")
-        current = InspectionStatus(row[0])
+        current = InspectionStatus(status)
         starts = [InspectionStatus(s) for s in allowed]
         return status_rules.moves(current, to, starts, inspection_id=inspection_id)
 
     def get_inspection(self, inspection_id: str) -> Inspection:
-        found = self._query("SELECT * FROM inspections WHERE id=?", (inspection_id,))
+        found = self._query(sa.select(inspections).where(inspections.c.id == inspection_id))
         if not found:
             raise NotFound(f"no inspection {inspection_id!r}")
         return rows.inspection_from_row(found[0])
@@ -287,7 +319,7 @@ class Store:
             raise NotFound("no inspection id given")
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found = self._query(
-            "SELECT * FROM inspections WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (pattern,)
+            sa.select(inspections).where(inspections.c.id.like(pattern, escape="\\")).limit(2)
         )
         if not found:
             raise NotFound(f"no inspection {prefix!r}")
@@ -296,21 +328,20 @@ class Store:
         return rows.inspection_from_row(found[0])
 
     def list_inspections(self) -> list[Inspection]:
-        found = self._query("SELECT * FROM inspections ORDER BY created_at DESC")
+        found = self._query(sa.select(inspections).order_by(inspections.c.created_at.desc()))
         return [rows.inspection_from_row(r) for r in found]
 
     def delete_inspection(self, inspection_id: str) -> None:
         """Delete an inspection, its rows, and photo files no one else uses."""
         self._require_writable()
         with self._transaction() as db:
-            shas = {
-                r[0]
-                for r in db.execute(
-                    "SELECT sha256 FROM captures WHERE inspection_id=?", (inspection_id,)
-                )
-            }
-            cur = db.execute("DELETE FROM inspections WHERE id=?", (inspection_id,))
-            if cur.rowcount == 0:
+            shas = set(
+                db.execute(
+                    sa.select(captures.c.sha256).where(captures.c.inspection_id == inspection_id)
+                ).scalars()
+            )
+            gone = db.execute(inspections.delete().where(inspections.c.id == inspection_id))
+            if gone.rowcount == 0:
                 raise NotFound(f"no inspection {inspection_id!r}")
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
@@ -366,37 +397,50 @@ class Store:
 
     def _insert_capture(self, capture: Capture) -> None:
         """The capture's row, numbered after the inspection's last (its photo is written)."""
+        inspection_id = capture.inspection_id
         try:
             with self._transaction() as db:
+                # Locks the inspection's row (PostgreSQL): captures are numbered one at a time.
+                found = db.execute(
+                    sa.select(inspections.c.id)
+                    .where(inspections.c.id == inspection_id)
+                    .with_for_update()
+                ).first()
+                if found is None:
+                    raise NotFound(
+                        f"cannot add a capture to inspection {inspection_id!r}: it does not exist"
+                    )
                 seq = db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE inspection_id=?",
-                    (capture.inspection_id,),
-                ).fetchone()[0]
+                    sa.select(sa.func.coalesce(sa.func.max(captures.c.seq), 0) + 1).where(
+                        captures.c.inspection_id == inspection_id
+                    )
+                ).scalar_one()
                 rows.insert_capture(db, capture, seq)
-        except sqlite3.IntegrityError as exc:
-            raise NotFound(
-                f"cannot add a capture to inspection {capture.inspection_id!r}: {exc}"
-            ) from exc
+        except Conflict as exc:
+            raise NotFound(f"cannot add a capture to inspection {inspection_id!r}: {exc}") from exc
         except (DiskFull, DatabaseBusy, DatabaseDamaged, ReadOnly) as exc:
             raise type(exc)(f"capture not recorded: {exc}") from exc
 
     def captures(self, inspection_id: str) -> list[Capture]:
         found = self._query(
-            "SELECT * FROM captures WHERE inspection_id=? ORDER BY seq", (inspection_id,)
+            sa.select(captures)
+            .where(captures.c.inspection_id == inspection_id)
+            .order_by(captures.c.seq, self._db.insertion_order(captures))
         )
         return [rows.capture_from_row(r) for r in found]
 
     def get_capture(self, capture_id: str) -> Capture:
-        found = self._query("SELECT * FROM captures WHERE id=?", (capture_id,))
+        found = self._query(sa.select(captures).where(captures.c.id == capture_id))
         if not found:
             raise NotFound(f"no capture {capture_id!r}")
         return rows.capture_from_row(found[0])
 
     def set_capture_accepted(self, capture_id: str, accepted: bool | None) -> None:
         with self._transaction() as db:
-            value = None if accepted is None else int(accepted)
-            cur = db.execute("UPDATE captures SET accepted=? WHERE id=?", (value, capture_id))
-            if cur.rowcount == 0:
+            done = db.execute(
+                captures.update().where(captures.c.id == capture_id).values(accepted=accepted)
+            )
+            if done.rowcount == 0:
                 raise NotFound(f"no capture {capture_id!r}")
 
     def accept_for_review(self, capture_id: str, reason: QualityReason) -> Capture:
@@ -405,20 +449,21 @@ class Store:
         The verdict is left as measured: the photo is kept so the walk can go
         on, and the reason tells the inspector why it needs a look.
         """
+        this = captures.c.id == capture_id
         with self._transaction() as db:
-            found = db.execute("SELECT * FROM captures WHERE id=?", (capture_id,)).fetchall()
-            if not found:
+            found = db.execute(sa.select(captures).where(this).with_for_update()).mappings().first()
+            if found is None:
                 raise NotFound(f"no capture {capture_id!r}")
-            report = rows.capture_from_row(found[0]).quality
+            capture = rows.capture_from_row(found)
+            report = capture.quality
             if all(r.code != reason.code for r in report.reasons):
                 report = QualityReport(report.verdict, (*report.reasons, reason), report.metrics)
             db.execute(
-                "UPDATE captures SET accepted=1, quality=? WHERE id=?",
-                (rows.quality_json(report), capture_id),
+                captures.update()
+                .where(this)
+                .values(accepted=True, quality=rows.quality_json(report))
             )
-            return rows.capture_from_row(
-                db.execute("SELECT * FROM captures WHERE id=?", (capture_id,)).fetchone()
-            )
+        return replace(capture, accepted=True, quality=report)
 
     # -- damages ----------------------------------------------------------
 
@@ -428,21 +473,26 @@ class Store:
         return damage
 
     def update_damage(self, damage: Damage) -> Damage:
+        """Write ``damage``; returns it at its new ``version``.
+
+        ChangedElsewhere if the record is no longer at the version ``damage`` was read
+        at (someone else saved it meanwhile): nothing is written.
+        """
         with self._transaction() as db:
-            if rows.update_damage(db, damage) == 0:
-                raise NotFound(f"no damage {damage.id!r}")
+            damage.version = rows.update_damage(db, damage)
         return damage
 
     def delete_damage(self, damage_id: str) -> None:
         with self._transaction() as db:
-            cur = db.execute("DELETE FROM damages WHERE id=?", (damage_id,))
-            if cur.rowcount == 0:
+            gone = db.execute(damages.delete().where(damages.c.id == damage_id))
+            if gone.rowcount == 0:
                 raise NotFound(f"no damage {damage_id!r}")
 
     def damages(self, inspection_id: str) -> list[Damage]:
         found = self._query(
-            "SELECT * FROM damages WHERE inspection_id=? ORDER BY created_at, rowid",
-            (inspection_id,),
+            sa.select(damages)
+            .where(damages.c.inspection_id == inspection_id)
+            .order_by(damages.c.created_at, self._db.insertion_order(damages))
         )
         with rows.damaged_record("damage", found[0] if found else None):
             return [rows.damage_from_row(r) for r in found]
@@ -452,35 +502,41 @@ class Store:
     def add_token(self, token_hash: str, inspection_id: str, expires_at: datetime) -> None:
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO tokens VALUES (?,?,?,?,0)",
-                (token_hash, inspection_id, iso(utcnow()), iso(expires_at)),
+                tokens.insert().values(
+                    token_hash=token_hash,
+                    inspection_id=inspection_id,
+                    created_at=iso(utcnow()),
+                    expires_at=iso(expires_at),
+                    revoked=False,
+                )
             )
 
     def token_record(self, token_hash: str) -> tuple[str, datetime, bool] | None:
         """(inspection id, expiry, revoked) for a token hash, or None."""
-        found = self._query(
-            "SELECT inspection_id, expires_at, revoked FROM tokens WHERE token_hash=?",
-            (token_hash,),
-        )
+        found = self._query(sa.select(tokens).where(tokens.c.token_hash == token_hash))
         if not found:
             return None
         r = found[0]
-        return r[0], datetime.fromisoformat(r[1]), bool(r[2])
+        return r["inspection_id"], datetime.fromisoformat(r["expires_at"]), bool(r["revoked"])
 
     def valid_tokens(self) -> list[tuple[str, str, datetime]]:
         """(token hash, inspection id, expiry) of every token neither revoked nor expired."""
         # Expiries are UTC ISO strings (same offset, same layout): they sort as times.
         found = self._query(
-            "SELECT token_hash, inspection_id, expires_at FROM tokens "
-            "WHERE revoked=0 AND expires_at > ?",
-            (iso(utcnow()),),
+            sa.select(tokens).where(
+                tokens.c.revoked == sa.false(), tokens.c.expires_at > iso(utcnow())
+            )
         )
-        return [(r[0], r[1], datetime.fromisoformat(r[2])) for r in found]
+        return [
+            (r["token_hash"], r["inspection_id"], datetime.fromisoformat(r["expires_at"]))
+            for r in found
+        ]
 
     def revoke_tokens(self, inspection_id: str) -> int:
         with self._transaction() as db:
-            cur = db.execute(
-                "UPDATE tokens SET revoked=1 WHERE inspection_id=? AND revoked=0",
-                (inspection_id,),
+            done = db.execute(
+                tokens.update()
+                .where(tokens.c.inspection_id == inspection_id, tokens.c.revoked == sa.false())
+                .values(revoked=True)
             )
-            return cur.rowcount
+            return int(done.rowcount)

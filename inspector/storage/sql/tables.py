@@ -1,13 +1,15 @@
 """The records' schema as SQLAlchemy Core metadata, one for SQLite and PostgreSQL.
 
-It is the schema ``storage.schema``'s migrations make today (``user_version`` 3),
-column for column, so the Alembic revisions and this metadata can be checked
-against a database the current code made. What the rows module stores is kept as
-it is on both backends: times are ISO 8601 text with their UTC offset, nested
-values are JSON text (``json.dumps``), ids are text. Only two things differ by
-dialect, each where SQLite has no better type: flags are ``BOOLEAN`` on
-PostgreSQL (``INTEGER`` 0/1 on SQLite, as today), and a photo's byte size is
-``BIGINT`` on PostgreSQL (SQLite's ``INTEGER`` is 64-bit already).
+It is what the Alembic revisions make (the newest, :func:`revisions.head`), checked
+by a test against a migrated database on both backends; up to revision 0003 it was
+the schema the hand-written ``user_version`` migrations of earlier versions made.
+Inspections and damages carry a row ``version``, bumped by every update that
+checks it. What the rows module stores is kept as it is on both backends: times
+are ISO 8601 text with their UTC offset, nested values are JSON text
+(``json.dumps``), ids are text. Only two things differ by dialect, each where
+SQLite has no better type: flags are ``BOOLEAN`` on PostgreSQL (``INTEGER`` 0/1
+on SQLite), and a photo's byte size is ``BIGINT`` on PostgreSQL (SQLite's
+``INTEGER`` is 64-bit already).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ inspections = sa.Table(
     sa.Column("seller", Text, nullable=False),  # JSON
     sa.Column("notes", Text, nullable=False, server_default=sa.text("''")),
     sa.Column("grade", Integer),
+    sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
 )
 
 captures = sa.Table(
@@ -80,6 +83,7 @@ damages = sa.Table(
     sa.Column("created_at", Text, nullable=False),
     sa.Column("pair", Integer, sa.CheckConstraint("pair IS NULL OR pair >= 1")),
     sa.Column("to_complete", Flag, nullable=False, server_default=NO),
+    sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
     sa.Index("damages_by_inspection", "inspection_id"),
     sa.Index(
         "damages_by_pair",

@@ -2,6 +2,8 @@
 a damaged file reused, and ``inspector repair`` afterwards.
 
 Real SQLite, real files, and real processes where two of them share a data folder.
+What is about the SQLite file (a lost or damaged one, repair) runs on SQLite; the rest
+also on a real PostgreSQL (``database_url``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from inspector.cli.main import main
 from inspector.domain.models import CaptureSource, Inspection, QualityReport, Verdict
-from inspector.storage import StoreError
+from inspector.storage import DatabaseMissing, StoreError
 from inspector.storage.database import DB_NAME
+from inspector.storage.sql import make_engine
 from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 from tests.inspector.os_fixtures import ROOT, checkpoint, corrupt
@@ -109,18 +113,56 @@ def test_a_database_restored_from_an_older_backup_keeps_the_newer_photos(
 
 
 def test_read_only_commands_create_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database_url: str | None
 ) -> None:
     folder = tmp_path / "not-yet"
-    assert main(["--data-dir", str(folder), "list"]) == 0
+    where = ["--data-dir", str(folder)]
+    if database_url is not None:
+        where += ["--database-url", database_url]
+    assert main([*where, "list"]) == 0
     assert "No inspections yet" in capsys.readouterr().out
-    assert main(["--data-dir", str(folder), "list", "--json"]) == 0
+    assert main([*where, "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
-    assert main(["--data-dir", str(folder), "show", "abc"]) == 1
+    assert main([*where, "show", "abc"]) == 1
     assert "no inspection 'abc'" in capsys.readouterr().err
-    assert main(["--data-dir", str(folder), "report", "abc", "-o", str(tmp_path / "r.pdf")]) == 1
+    assert main([*where, "report", "abc", "-o", str(tmp_path / "r.pdf")]) == 1
     capsys.readouterr()
     assert not folder.exists()
+    if database_url is not None:  # nor a schema on the server
+        engine = make_engine(database_url, poolclass=sa.NullPool)
+        with engine.connect() as c:
+            assert sa.inspect(c).get_table_names() == []
+        engine.dispose()
+
+
+def test_photos_with_an_empty_server_database_are_refused(
+    data_dir: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Photos in the folder, a server database without any schema: not their database
+    (a wrong URL, or a database restored empty). Nothing is created, nothing swept."""
+    with Store(data_dir) as store:
+        make_inspection(store)
+    before = photo_files(data_dir)
+    age_photos(data_dir)
+    for readonly in (False, True):
+        with pytest.raises(DatabaseMissing, match=r"photos/ holds \d+ files but the database"):
+            Store(data_dir, database_url=pg_url, readonly=readonly)
+    assert main(["--database-url", pg_url, "list"]) == 1
+    assert "is empty — use the database that holds their records" in capsys.readouterr().err
+    assert photo_files(data_dir) == before
+    engine = make_engine(pg_url, poolclass=sa.NullPool)
+    with engine.connect() as c:
+        assert sa.inspect(c).get_table_names() == []
+    engine.dispose()
+
+
+def test_repair_refuses_a_database_server(
+    data_dir: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--database-url", pg_url, "repair"]) == 1
+    err = capsys.readouterr().err
+    assert "`inspector repair` works on an SQLite database file only" in err
+    assert "restore from its backups" in err and "Traceback" not in err
 
 
 def test_read_only_commands_leave_the_database_as_it_was(
@@ -313,7 +355,7 @@ _IMPORTER = textwrap.dedent(
     import contextlib, sys
     from inspector.domain.models import Capture, CaptureSource, Inspection, QualityReport, Verdict
     from inspector.storage.store import Store
-    store = Store(sys.argv[1])
+    store = Store(sys.argv[1], database_url=sys.argv[3] or None)
     data = open(sys.argv[2], "rb").read()
     # What import_bundle does: photos first, then the rows, under the photos lock.
     hold = getattr(store, "writing_photos", contextlib.nullcontext)
@@ -333,16 +375,19 @@ _IMPORTER = textwrap.dedent(
 
 @pytest.mark.timeout(90)
 def test_a_delete_racing_an_import_never_removes_a_photo_a_new_row_uses(
-    data_dir: Path, tmp_path: Path
+    data_dir: Path, tmp_path: Path, database_url: str | None
 ) -> None:
     photo = jpeg_bytes(scene(64, 48, seed=3))
-    with Store(data_dir) as store:
+    with Store(data_dir, database_url=database_url) as store:
         store.create_inspection(Inspection(id="old", checklist="standard"))
         sha = add(store, "old", photo)
     (tmp_path / "photo.jpg").write_bytes(photo)
 
     importer = subprocess.Popen(
-        [sys.executable, "-c", _IMPORTER, str(data_dir), str(tmp_path / "photo.jpg")],
+        [
+            *(sys.executable, "-c", _IMPORTER),
+            *(str(data_dir), str(tmp_path / "photo.jpg"), database_url or ""),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -351,16 +396,19 @@ def test_a_delete_racing_an_import_never_removes_a_photo_a_new_row_uses(
     assert importer.stdout is not None and importer.stdin is not None
     assert importer.stdout.readline().strip() == "written"
     # Another process deletes the inspection that held the same photo...
+    where = ["--data-dir", str(data_dir)]
+    if database_url is not None:
+        where += ["--database-url", database_url]
     deleter = subprocess.Popen(
-        [sys.executable, "-m", "inspector", "--data-dir", str(data_dir), "delete", "old"],
+        [sys.executable, "-m", "inspector", *where, "delete", "old"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
     )
-    reader = sqlite3.connect(data_dir / DB_NAME)
+    reader = Store(data_dir, database_url=database_url, readonly=True)
     deadline = time.monotonic() + 60
-    while reader.execute("SELECT 1 FROM inspections WHERE id='old'").fetchall():
+    while [i for i in reader.list_inspections() if i.id == "old"]:
         assert time.monotonic() < deadline, "the delete never committed"
         time.sleep(0.05)
     reader.close()
@@ -375,15 +423,17 @@ def test_a_delete_racing_an_import_never_removes_a_photo_a_new_row_uses(
     assert deleter.returncode == 0, err
     assert "Deleted inspection old" in out
 
-    with Store(data_dir) as store:
+    with Store(data_dir, database_url=database_url) as store:
         (capture,) = store.captures("imported")
         assert capture.sha256 == sha
         assert store.read_photo(sha) == photo, "the imported row points at a deleted photo"
 
 
-def test_reusing_a_photo_file_makes_it_young_for_the_sweep(data_dir: Path) -> None:
+def test_reusing_a_photo_file_makes_it_young_for_the_sweep(
+    data_dir: Path, database_url: str | None
+) -> None:
     photo = jpeg_bytes(scene(64, 48, seed=4))
-    with Store(data_dir) as store:
+    with Store(data_dir, database_url=database_url) as store:
         store.create_inspection(Inspection(id="k", checklist="standard"))
         add(store, "k", b"another photo")  # the sweep only runs when some row exists
         sha = store.write_photo(photo)  # an orphan left by a killed process long ago
@@ -391,7 +441,7 @@ def test_reusing_a_photo_file_makes_it_young_for_the_sweep(data_dir: Path) -> No
         # A capture with identical bytes reuses the file; before its row is committed,
         # another process opens the data folder (and sweeps old orphans).
         assert store.write_photo(photo) == sha
-        Store(data_dir).close()
+        Store(data_dir, database_url=database_url).close()
         assert store.photo_path(sha).exists(), "the sweep removed a photo being reused"
         add(store, "k", photo)
         assert store.read_photo(sha) == photo
