@@ -15,6 +15,7 @@ from platformdirs import user_data_dir
 
 APP_NAME = "vehicle-inspector"
 DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
+PHOTO_STORE_ENV = "INSPECTOR_PHOTO_STORE"
 
 
 def resolve_data_dir(
@@ -32,6 +33,13 @@ def resolve_data_dir(
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resolve_photo_store(explicit: str | None = None) -> str | None:
+    """Where photos are kept: an explicit ``--photo-store``, else ``INSPECTOR_PHOTO_STORE``
+    (a folder or ``s3://bucket/prefix``), else None: the data directory's own ``photos/``."""
+    found = explicit or os.environ.get(PHOTO_STORE_ENV, "")
+    return found.strip() or None
 
 
 @dataclass(frozen=True)

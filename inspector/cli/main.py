@@ -17,6 +17,7 @@ from inspector.cli.common import (
     ONE_LINE_ERRORS,
     CliError,
     Handler,
+    add_photo_store_option,
     error,
     error_text,
 )
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="where inspections are kept (default: $INSPECTOR_DATA_DIR or the user data folder)",
     )
+    add_photo_store_option(common)
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Remote vehicle inspection. With no command, opens the console.",
@@ -83,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
         if not hasattr(args, "data_dir"):
             args.data_dir = None
+        if not hasattr(args, "photo_store"):
+            args.photo_store = None
         handler: Handler = getattr(args, "handler", console.cmd_console)
         return handler(args)
     except BrokenPipeError:

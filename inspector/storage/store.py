@@ -21,7 +21,7 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
@@ -443,15 +443,16 @@ class Store:
                     k: t for k, t in self._recent.items() if now - t < RECENT_PUT_SECONDS
                 }
 
-    def _photo_kept(self, sha256: str, data: bytes) -> None:
-        """After a row using the photo is committed: make sure the photo is still there.
+    def recheck_photo(self, sha256: str, data: Callable[[], bytes]) -> None:
+        """After the rows using a photo are committed: make sure it is still there.
 
         Object storage has no lock: a delete racing this write (in the instant
         between its own age check and its delete) could have taken the photo
-        this row now uses. Then it is stored again. A folder's lock rules that out.
+        these rows now use; then it is stored again from ``data()``. A folder's
+        lock rules that out: nothing to check there.
         """
         if not self._locked and not self.photos.exists(sha256):
-            self.photos.put(data, sha256)
+            self.photos.put(data(), sha256)
             self._remember_put(sha256)
 
     def photo_state(self, sha256: str, *, deep: bool = False) -> PhotoState:
@@ -491,7 +492,7 @@ class Store:
             sha = self.write_photo(data)
             capture = rows.new_capture(inspection_id, shot_id, sha, len(data), details)
             self._insert_capture(capture)
-        self._photo_kept(sha, data)
+        self.recheck_photo(sha, lambda: data)
         return capture
 
     def put_capture(self, capture: Capture, data: bytes) -> Capture:
@@ -500,7 +501,7 @@ class Store:
             if self.write_photo(data) != capture.sha256:
                 raise StoreError(f"the photo of capture {capture.id} does not match its SHA-256")
             self._insert_capture(capture)
-        self._photo_kept(capture.sha256, data)
+        self.recheck_photo(capture.sha256, lambda: data)
         return capture
 
     def _insert_capture(self, capture: Capture) -> None:

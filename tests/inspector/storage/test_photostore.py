@@ -31,25 +31,10 @@ from inspector.storage.errors import (
 )
 from inspector.storage.photostore import LocalPhotoStore, PhotoStore, photo_store_for
 from inspector.storage.photostore.s3 import MULTIPART_THRESHOLD, PART_SIZE, S3PhotoStore
-from tests.s3_server import BUCKET, MISSING_BUCKET, SeaweedS3, free_ports, seaweed_s3
+from tests.s3_server import BUCKET, MISSING_BUCKET, free_ports
 
 ROOT = Path(__file__).resolve().parents[3]
 BIG = 30 << 20
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    with seaweed_s3(tmp_path_factory.mktemp("seaweedfs")) as server:
-        yield server
-
-
-@pytest.fixture
-def s3_env(s3_server: SeaweedS3, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    for name, value in s3_server.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return s3_server.env()
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -57,8 +42,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty store's address: a folder, or a prefix of its own in the bucket."""
     if request.param == "local":
         return str(tmp_path / "store")
-    request.getfixturevalue("s3_env")
-    return f"s3://{BUCKET}/test-{secrets.token_hex(6)}"
+    return str(request.getfixturevalue("s3_url"))
 
 
 @pytest.fixture
