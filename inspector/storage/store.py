@@ -104,7 +104,7 @@ class Store:
         self._recent: dict[str, float] = {}
         self._recent_lock = threading.Lock()
         try:
-            if not (readonly or allow_empty) and local is None:
+            if not allow_empty and local is None:
                 self._refuse_a_lost_database()
             self._db = Database(files, readonly=readonly, allow_empty=allow_empty)
         except BaseException:
@@ -119,15 +119,20 @@ class Store:
             raise
 
     def _refuse_a_lost_database(self) -> None:
-        """No new database beside object storage that already holds photos.
+        """No missing (or empty) database beside object storage that holds photos.
 
         The database that used them was lost (or belongs to another desk): a
         new one would soon have its first capture, and the sweep would then
         take up to ``ORPHAN_SWEEP_LIMIT`` of those photos. The folder store's
         twin is :class:`Database`'s refusal (photos/ holds files).
         """
-        if (self.data_dir / DB_NAME).exists():
-            return
+        try:
+            if (self.data_dir / DB_NAME).stat().st_size > 0:
+                return
+        except FileNotFoundError:
+            pass  # missing (a truncated one is empty)
+        except OSError:
+            return  # the database's own opening says what is wrong
         if next(iter(self.photos.list()), None) is not None:
             raise DatabaseMissing(
                 f"the photo store {self.photos.url} holds photos but there is no database in "
