@@ -12,6 +12,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from inspector.storage.store import Store
+from tests.s3_fixtures import photo_store, s3_env, s3_server, s3_url
+
+__all__ = ["photo_store", "s3_env", "s3_server", "s3_url"]
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import sqlite3
 import threading
 import time
@@ -60,6 +61,11 @@ from inspector.storage.rows import CaptureDetails, iso
 
 __all__ = ["Store"]
 
+log = logging.getLogger(__name__)
+
+
+_ONE_BY_ONE = 10
+"""Above this many photos, :meth:`Store.photo_states` lists object storage once."""
 
 RECENT_PUT_SECONDS = ORPHAN_MIN_AGE_SECONDS / 4
 """A photo this store uploaded to object storage that recently is not uploaded again
@@ -396,7 +402,10 @@ class Store:
                 raise NotFound(f"no inspection {inspection_id!r}")
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
-        self.remove_unused_photos(shas)
+        try:
+            self.remove_unused_photos(shas)
+        except StoreError as exc:  # the rows are gone: their photos are orphans now
+            log.warning("photos of inspection %s left to a later sweep: %s", inspection_id, exc)
 
     # -- photos -----------------------------------------------------------
 
@@ -463,6 +472,15 @@ class Store:
     def photo_state(self, sha256: str, *, deep: bool = False) -> PhotoState:
         """The photo's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
         return self.photos.state(sha256, deep=deep)
+
+    def photo_states(self, shas: Iterable[str], *, deep: bool = False) -> dict[str, PhotoState]:
+        """:meth:`photo_state` of each photo; on object storage many are found with
+        one listing rather than a request each (unless ``deep``: each is read)."""
+        wanted = list(dict.fromkeys(shas))
+        if deep or self._locked or len(wanted) <= _ONE_BY_ONE:
+            return {sha: self.photos.state(sha, deep=deep) for sha in wanted}
+        stored = {p.sha256 for p in self.photos.list()}
+        return {sha: "ok" if sha in stored else "missing" for sha in wanted}
 
     def read_photo(self, sha256: str) -> bytes:
         return self.photos.get(sha256)

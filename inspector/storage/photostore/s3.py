@@ -258,7 +258,7 @@ class S3PhotoStore:
         with self._ready_lock:
             if self._ready.is_set():
                 return
-            what = f"photo store {self._url}"
+            what = f"cannot use {self._url}"
             try:
                 self._client.head_bucket(Bucket=self.bucket)
             except botocore.exceptions.ClientError as exc:

@@ -494,6 +494,12 @@ def test_s3_read_only_commands_change_nothing(
     assert main(["--photo-store", s3_url, "show", inspection.id, "--check", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert {c["photo"] for c in shown["captures"]} == {"ok"}
+    with Store(data_dir, photo_store=s3_url, readonly=True) as store:
+        gone = next(iter(photos))
+        store.photos._client.delete_object(Bucket=store.photos.bucket, Key=store.photos.key(gone))  # type: ignore[attr-defined]
+    assert main(["--photo-store", s3_url, "list"]) == 0  # one listing of the bucket
+    assert "1 missing" in capsys.readouterr().out
+    photos.pop(gone)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     with Store(data_dir, photo_store=s3_url, readonly=True) as store:
         assert s3_photos(store) == photos

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.s3_server import BUCKET, SeaweedS3, seaweed_s3
+if TYPE_CHECKING:  # boto3 is imported only by the tests that start the server
+    from tests.s3_server import SeaweedS3
 
 __all__ = ["photo_store", "s3_env", "s3_server", "s3_url"]
 
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    from tests.s3_server import seaweed_s3
+
     with seaweed_s3(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
 
@@ -40,6 +44,8 @@ def s3_env(s3_server: SeaweedS3, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
 @pytest.fixture
 def s3_url(s3_env: dict[str, str]) -> str:
     """A fresh, empty prefix of its own in the session's bucket."""
+    from tests.s3_server import BUCKET
+
     return f"s3://{BUCKET}/test-{secrets.token_hex(6)}"
 
 
