@@ -19,6 +19,7 @@ from platformdirs import user_data_dir
 APP_NAME = "vehicle-inspector"
 DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
 DATABASE_URL_ENV = "INSPECTOR_DATABASE_URL"
+PHOTO_STORE_ENV = "INSPECTOR_PHOTO_STORE"
 
 
 def resolve_data_dir(
@@ -42,6 +43,13 @@ def resolve_database_url(explicit: str | None = None) -> str | None:
     """The records' database URL (``sqlite:///…``, ``postgresql://…``); None: the data
     directory's own SQLite file."""
     return explicit or os.environ.get(DATABASE_URL_ENV) or None
+
+
+def resolve_photo_store(explicit: str | None = None) -> str | None:
+    """Where photos are kept: an explicit ``--photo-store``, else ``INSPECTOR_PHOTO_STORE``
+    (a folder or ``s3://bucket/prefix``), else None: the data directory's own ``photos/``."""
+    found = explicit or os.environ.get(PHOTO_STORE_ENV, "")
+    return found.strip() or None
 
 
 @dataclass(frozen=True)

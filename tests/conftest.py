@@ -15,8 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from inspector.storage.store import Store
 from tests.inspector.postgres_fixtures import pg_url, postgres
+from tests.s3_fixtures import photo_store, s3_env, s3_server, s3_url
 
-__all__ = ["pg_url", "postgres"]  # fixtures every test may ask for
+__all__ = ["pg_url", "photo_store", "postgres", "s3_env", "s3_server", "s3_url"]  # fixtures
 
 BACKENDS = ["sqlite", "postgresql"]
 

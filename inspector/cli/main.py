@@ -17,6 +17,7 @@ from inspector.cli.common import (
     ONE_LINE_ERRORS,
     CliError,
     Handler,
+    add_photo_store_option,
     error,
     error_text,
 )
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $INSPECTOR_DATABASE_URL, else inspector.db in the data folder, which "
         "stays the local working folder)",
     )
+    add_photo_store_option(common)
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Remote vehicle inspection. With no command, opens the console.",
@@ -89,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_arguments(arguments)
         parser = build_parser()
         args = parser.parse_args(arguments)
-        for name in ("data_dir", "database_url"):
+        for name in ("data_dir", "database_url", "photo_store"):
             if not hasattr(args, name):
                 setattr(args, name, None)
         handler: Handler = getattr(args, "handler", console.cmd_console)

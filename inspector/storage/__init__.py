@@ -1,12 +1,12 @@
-"""Storage: the inspections' records in SQLite or PostgreSQL, and their photos as
-content-addressed files.
+"""Storage: the inspections' records in SQLite or PostgreSQL, and their photos by content
+(a folder or S3).
 
 ``store.Store`` is the façade the other layers use; the modules behind it are
 ``database`` (opening the database, transactions), ``sql`` (the schema as SQLAlchemy
 Core tables, Alembic migrations, engines), ``rows`` (rows ↔ domain objects),
-``photos`` (photo files, thumbnails, the photos lock), ``spool`` (the live session's
-writes that must not wait) and ``repair`` (SQLite only); ``photostore`` (a folder or
-S3, not used by the Store yet).
+``photostore`` (where the photo bytes are: a folder or S3), ``photos`` (photo files,
+the photos lock), ``photocache`` (thumbnails and local copies), ``spool`` (the live
+session's writes that must not wait) and ``repair`` (SQLite only).
 
 The error family is re-exported here, so a caller catches ``StoreError`` from
 ``inspector.storage`` whichever module raised it.

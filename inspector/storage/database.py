@@ -60,7 +60,14 @@ from inspector.storage.sql.engine import (
     shown_url,
 )
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "DB_NAME", "Database", "is_postgresql", "sqlite_is_blank"]
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "DB_NAME",
+    "Database",
+    "is_postgresql",
+    "sqlite_file",
+    "sqlite_is_blank",
+]
 
 DB_NAME = "inspector.db"
 _DRIVER_ERRORS = (sa.exc.DBAPIError, sqlite3.Error)
@@ -75,6 +82,12 @@ def sqlite_is_blank(db: sqlite3.Connection) -> bool:
 def is_postgresql(url: str | None) -> bool:
     """Whether ``url`` names a PostgreSQL database (None: the folder's SQLite file)."""
     return url is not None and database_url(url).get_backend_name() == "postgresql"
+
+
+def sqlite_file(url: str | None, data_dir: Path) -> Path | None:
+    """The SQLite file the store of ``data_dir`` would use for ``url``; None on a server."""
+    parsed = _parse(url, data_dir)
+    return Path(parsed.database or "") if parsed.get_backend_name() == "sqlite" else None
 
 
 def _parse(url: str | None, data_dir: Path) -> URL:

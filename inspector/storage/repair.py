@@ -28,6 +28,7 @@ process still holding the old database would go on writing to the copy set aside
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,8 +50,15 @@ from inspector.domain.models import (
 from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
 from inspector.i18n import Message
 from inspector.storage.database import DB_NAME, sqlite_is_blank
-from inspector.storage.errors import DatabaseBusy, DatabaseDamaged, StoreError, storage_error
-from inspector.storage.photos import file_sha256, photos_lock
+from inspector.storage.errors import (
+    ChecksumMismatch,
+    DatabaseBusy,
+    DatabaseDamaged,
+    NotFound,
+    StoreError,
+    storage_error,
+)
+from inspector.storage.photos import photos_lock
 from inspector.storage.rows import new_id
 from inspector.storage.sql.engine import database_url as parse_url
 from inspector.storage.sql.engine import shown_url
@@ -158,8 +166,11 @@ def _listed(what: str, items: list[str]) -> list[str]:
     return out
 
 
-def repair(data_dir: Path, database_url: str | None = None) -> RepairReport:
-    """Rebuild what can be rebuilt in ``data_dir``; see the module notes.
+def repair(
+    data_dir: Path, database_url: str | None = None, photo_store: str | Path | None = None
+) -> RepairReport:
+    """Rebuild what can be rebuilt in ``data_dir`` (its photos in ``photo_store``, by
+    default its own ``photos/``); see the module notes.
 
     ``database_url``: an SQLite file other than ``data_dir/inspector.db``; a
     PostgreSQL URL is refused (StoreError): repair works on SQLite files only.
@@ -174,7 +185,7 @@ def repair(data_dir: Path, database_url: str | None = None) -> RepairReport:
         report.database = _diagnose(db_path)
         if report.database == "sound":
             # After its migrations: rows as the store reads them.
-            with Store(data_dir, database_url=url) as store:
+            with Store(data_dir, database_url=url, photo_store=photo_store) as store:
                 report.undecodable = store.undecodable_records()
             if report.undecodable:  # unreadable to the store: salvaged as a damaged one is
                 report.database = "damaged"
@@ -183,7 +194,7 @@ def repair(data_dir: Path, database_url: str | None = None) -> RepairReport:
             report.moved_aside = _move_aside(db_path, report.database)
         if report.database == "damaged" and report.moved_aside is not None:
             salvaged = _salvage(report.moved_aside, report)
-        with Store(data_dir, allow_empty=True, database_url=url) as store:
+        with Store(data_dir, allow_empty=True, database_url=url, photo_store=photo_store) as store:
             for table in _TABLES:
                 if table in salvaged:
                     done, skipped = store.restore_rows(table, salvaged[table])
@@ -310,22 +321,25 @@ def _read_table(db: sqlite3.Connection, table: str) -> tuple[list[dict[str, Any]
 def _adopt_orphans(store: Store, report: RepairReport) -> None:
     used = store.used_photos()
     found: list[tuple[float, str, int, int, int]] = []
-    for path in sorted(store.photos_dir.glob("??/*.jpg")):
-        sha = path.stem
+    for photo in sorted(store.list_photos(), key=lambda p: p.sha256):
+        sha = photo.sha256
         if sha in used:
             continue
-        shown = str(path.relative_to(store.data_dir))
-        if file_sha256(path) != sha:
+        shown = _shown(store, sha)
+        try:
+            data = store.read_photo(sha)
+            if hashlib.sha256(data).hexdigest() != sha:
+                raise ChecksumMismatch("altered")
+            width, height = decode_jpeg_size(data)
+        except ChecksumMismatch:
             report.left_alone.append(f"{shown} (its content does not match its name)")
             continue
-        try:
-            data = path.read_bytes()
-            width, height = decode_jpeg_size(data)
-            mtime = path.stat().st_mtime
-        except (OSError, BadPhoto) as exc:
+        except NotFound:
+            continue  # removed meanwhile
+        except (OSError, StoreError, BadPhoto) as exc:
             report.left_alone.append(f"{shown} ({exc})")
             continue
-        found.append((mtime, sha, width, height, len(data)))
+        found.append((photo.modified, sha, width, height, len(data)))
     if not found:
         return
     found.sort()
@@ -359,6 +373,17 @@ def _adopt_orphans(store: Store, report: RepairReport) -> None:
     ]
     store.import_rows(inspection, captures, [])
     report.adopted_into, report.adopted = inspection.id, len(captures)
+
+
+def _shown(store: Store, sha: str) -> str:
+    """Where a photo is, for the report: relative to the data folder when it is in it."""
+    path = store.photos.local_path(sha)
+    if path is None:
+        return f"{store.photos.url}/photos/{sha[:2]}/{sha}.jpg"
+    try:
+        return str(path.relative_to(store.data_dir))
+    except ValueError:
+        return str(path)
 
 
 def _check_records(store: Store, report: RepairReport) -> None:

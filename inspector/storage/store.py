@@ -2,10 +2,14 @@
 
 The records are kept in SQLite (the folder's ``inspector.db``) or PostgreSQL,
 through SQLAlchemy Core (:mod:`.database`, :mod:`.rows`, :mod:`.sql`); photos are
-files named by their content (:mod:`.photos`), each written whole *before* the row
-that points at it is committed, under a lock that keeps other processes from
-unlinking it meanwhile. Opening the store sweeps up stray
-temporary files, and photo files no row has pointed at for an hour.
+kept by their content in a :class:`PhotoStore` — the data folder's ``photos/``
+(:mod:`.photos`) unless another folder or S3-compatible storage is given — each
+stored whole *before* the row that points at it is committed, and checked to be
+still there right after. Nothing deletes a photo a row is about to point at: on a
+folder a lock keeps other processes from it, on object storage a photo stored
+within the grace period is never deleted. Opening the store sweeps up stray
+temporary files, and photos no row has pointed at for an hour. Thumbnails and
+local copies of remote photos are a cache (:mod:`.photocache`).
 
 Failures come out as the :mod:`.errors` family (:class:`StoreError`), worded
 for the user.
@@ -14,7 +18,11 @@ for the user.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -34,22 +42,42 @@ from inspector.domain.models import (
     utcnow,
 )
 from inspector.storage import rows
-from inspector.storage.database import Database
+from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
     Conflict,
     DatabaseBusy,
     DatabaseDamaged,
+    DatabaseMissing,
     DiskFull,
     NotFound,
     ReadOnly,
     StoreError,
 )
+from inspector.storage.photocache import PhotoCache
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
+from inspector.storage.photostore import (
+    LocalPhotoStore,
+    PhotoState,
+    PhotoStore,
+    StoredPhoto,
+    photo_store_for,
+)
 from inspector.storage.rows import CaptureDetails, iso
 from inspector.storage.sql.engine import shown_url
 from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
 
 __all__ = ["Store"]
+
+log = logging.getLogger(__name__)
+
+
+_ONE_BY_ONE = 10
+"""Above this many photos, :meth:`Store.photo_states` lists object storage once."""
+
+RECENT_PUT_SECONDS = ORPHAN_MIN_AGE_SECONDS / 4
+"""A photo this store uploaded to object storage that recently is not uploaded again
+(the live engine stores a capture's photo, then its row with the photo once more):
+well inside the grace period, so no sweep can have taken it."""
 
 
 class Store:
@@ -65,6 +93,11 @@ class Store:
     the existing database read-write for that one transaction and raises
     :class:`WriteNotRecorded` if it cannot. ``allow_empty`` is for ``inspector
     repair`` only: open even when photos exist without a database.
+
+    ``photo_store``: where the photos are — None for the data folder's own
+    ``photos/``, a folder, ``s3://bucket/prefix`` (see
+    :func:`~inspector.storage.photostore.photo_store_for`), or a
+    :class:`PhotoStore` the caller keeps and closes.
     """
 
     def __init__(
@@ -74,24 +107,67 @@ class Store:
         readonly: bool = False,
         allow_empty: bool = False,
         database_url: str | None = None,
+        photo_store: str | Path | PhotoStore | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.readonly = readonly
-        self._files = PhotoFiles(self.data_dir)
-        self.photos_dir = self._files.photos_dir
-        self.thumbs_dir = self._files.thumbs_dir
-        self._db = Database(self._files, database_url, readonly=readonly, allow_empty=allow_empty)
+        files = PhotoFiles(self.data_dir)
+        self.photos, self._owns_photos = _open_photo_store(self.data_dir, files, photo_store)
+        local = self.photos if isinstance(self.photos, LocalPhotoStore) else None
+        self.photos_dir: Path | None = local.files.photos_dir if local else None
+        """The local folder of the photos; None when they are in object storage."""
+        self._locked = local is not None  # writers and deletes share a lock (a folder)
+        self._cache = PhotoCache(self.data_dir)
+        self.thumbs_dir = self._cache.thumbs_dir
+        self._recent: dict[str, float] = {}
+        self._recent_lock = threading.Lock()
+        try:
+            db_file = sqlite_file(database_url, self.data_dir)
+            if not allow_empty and local is None and db_file is not None:
+                self._refuse_a_lost_database(db_file)
+            self._db = Database(files, database_url, readonly=readonly, allow_empty=allow_empty)
+        except BaseException:
+            self._close_photos()
+            raise
         if readonly or allow_empty:
             return
         try:
-            self._files.sweep_temporaries()
             self.sweep_orphans()
         except BaseException:
-            self._db.close()
+            self.close()
             raise
 
+    def _refuse_a_lost_database(self, db_file: Path) -> None:
+        """No missing (or empty) database beside object storage that holds photos.
+
+        The database that used them was lost (or belongs to another desk): a
+        new one would soon have its first capture, and the sweep would then
+        take up to ``ORPHAN_SWEEP_LIMIT`` of those photos. The folder store's
+        twin is :class:`Database`'s refusal (photos/ holds files).
+        """
+        try:
+            if db_file.stat().st_size > 0:
+                return
+        except FileNotFoundError:
+            pass  # missing (a truncated one is empty)
+        except OSError:
+            return  # the database's own opening says what is wrong
+        if next(iter(self.photos.list()), None) is not None:
+            raise DatabaseMissing(
+                f"the photo store {self.photos.url} holds photos but there is no database "
+                f"{db_file} — restore it, run `inspector repair` to keep them in a new "
+                "one, or give this data folder a photo store of its own (another s3:// prefix)"
+            )
+
+    def _close_photos(self) -> None:
+        if self._owns_photos:
+            self.photos.close()
+
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            self._close_photos()
 
     def __enter__(self) -> Store:
         return self
@@ -141,33 +217,42 @@ class Store:
     def writing_photos(self) -> contextlib.AbstractContextManager[None]:
         """Hold while writing photos and committing the rows that use them.
 
-        No process unlinks a photo file meanwhile (deletes and sweeps wait or
-        leave the file to a later sweep).
+        No process deletes a photo meanwhile: on a folder deletes and sweeps
+        wait for the lock (or leave the file to a later sweep); on object
+        storage nothing stored within the grace period is deleted.
         """
         self._require_writable()
-        return self._files.writing()
+        return self.photos.writing()
 
     def sweep_orphans(self, min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS) -> int:
-        """Delete photo files no capture points at and older than ``min_age_seconds``.
+        """Delete photos no capture points at and older than ``min_age_seconds``.
 
-        They are what a process killed between the file and its row, or a row
+        They are what a process killed between the photo and its row, or a row
         refused by a full disk, leaves behind. Never runs on a database without
         any capture (an emptied database would lose every photo), nor when more
         than ``ORPHAN_SWEEP_LIMIT`` photos would go (a database restored from an
-        older backup), nor while another process writes or deletes photos.
-        Returns how many were removed.
+        older backup), nor (on a folder) while another process writes or deletes
+        photos. Also clears temporary files and unfinished uploads of killed
+        writers. Returns how many were removed.
         """
         self._require_writable()
-        return self._files.sweep_orphans(self.used_photos, min_age_seconds)
+        return self.photos.sweep(self.used_photos, min_age_seconds)
 
-    def remove_unused_photos(self, shas: Iterable[str], wait: float = 5.0) -> int:
-        """Unlink those of ``shas`` no row uses, checked under the exclusive lock.
+    def remove_unused_photos(self, shas: Iterable[str]) -> int:
+        """Delete those of ``shas`` no row uses (rows checked right before deleting).
 
-        If the lock is not free within ``wait`` seconds the files are left for
-        a later sweep. Returns how many were removed.
+        On a folder, under the exclusive lock: if it is not free within 5
+        seconds the files are left for a later sweep. On object storage, a photo
+        stored within the grace period is left for the sweep. Their cached
+        thumbnails go either way. Returns how many were removed.
         """
         self._require_writable()
-        return self._files.remove_unused(shas, self._used_of, wait)
+        wanted = set(shas)
+        if not wanted:
+            return 0
+        removed = self.photos.remove_unused(wanted, self._used_of)
+        self._cache.forget(wanted - self._used_of(wanted))
+        return removed
 
     def _used_of(self, shas: set[str]) -> set[str]:
         sha = captures.c.sha256
@@ -345,32 +430,105 @@ class Store:
                 raise NotFound(f"no inspection {inspection_id!r}")
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
-        self.remove_unused_photos(shas)
+        try:
+            self.remove_unused_photos(shas)
+        except StoreError as exc:  # the rows are gone: their photos are orphans now
+            log.warning("photos of inspection %s left to a later sweep: %s", inspection_id, exc)
 
     # -- photos -----------------------------------------------------------
 
     def photo_path(self, sha256: str) -> Path:
-        return self._files.path(sha256)
+        """The photo's file in a folder store (which may not exist); StoreError on object
+        storage, which has no such file (:meth:`photo_file` gives a local copy)."""
+        path = self.photos.local_path(sha256)
+        if path is None:
+            raise StoreError(f"photo {sha256[:12]} is in {self.photos.url}, not in a folder")
+        return path
+
+    def photo_file(self, sha256: str, data: bytes | None = None) -> Path:
+        """A local file holding the photo's bytes, to decode: its own file in a folder
+        store; on object storage a cached copy (made from ``data`` when the caller has
+        the bytes, else downloaded and checked). Slow the first time: worker threads."""
+        path = self.photos.local_path(sha256)
+        if path is not None:
+            return path
+        return self._cache.copy(sha256, lambda: self.photos.get(sha256), data)
 
     def write_photo(self, data: bytes) -> str:
-        """Store photo bytes by their SHA-256 and return it; idempotent.
+        """Store photo bytes by their SHA-256 and return it, once durable; idempotent.
 
         A file already there is hashed: a damaged one is replaced (atomically),
-        a good one gets a fresh time so that a sweep sees it as young.
+        a good one gets a fresh time so that a sweep sees it as young; on object
+        storage the photo is stored again (its time refreshed) unless this store
+        did so within ``RECENT_PUT_SECONDS``.
         """
         self._require_writable()
-        return self._files.write(data)
+        if self._locked:
+            return self.photos.put(data)
+        sha = hashlib.sha256(data).hexdigest()
+        if not self._put_recently(sha):
+            self.photos.put(data, sha)
+            self._remember_put(sha)
+        return sha
 
-    def photo_state(self, sha256: str, *, deep: bool = False) -> str:
-        """The photo file's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
-        return self._files.state(sha256, deep=deep)
+    def _put_recently(self, sha256: str) -> bool:
+        with self._recent_lock:
+            when = self._recent.get(sha256)
+        return when is not None and time.monotonic() - when < RECENT_PUT_SECONDS
+
+    def _remember_put(self, sha256: str) -> None:
+        now = time.monotonic()
+        with self._recent_lock:
+            self._recent[sha256] = now
+            if len(self._recent) > 4096:
+                self._recent = {
+                    k: t for k, t in self._recent.items() if now - t < RECENT_PUT_SECONDS
+                }
+
+    def recheck_photo(self, sha256: str, data: Callable[[], bytes]) -> None:
+        """After the rows using a photo are committed: make sure it is still there.
+
+        Object storage has no lock: a delete racing this write (in the instant
+        between its own age check and its delete) could have taken the photo
+        these rows now use; then it is stored again from ``data()``. A folder's
+        lock rules that out: nothing to check there.
+        """
+        if not self._locked and not self.photos.exists(sha256):
+            self.photos.put(data(), sha256)
+            self._remember_put(sha256)
+
+    def photo_state(self, sha256: str, *, deep: bool = False) -> PhotoState:
+        """The photo's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
+        return self.photos.state(sha256, deep=deep)
+
+    def photo_states(self, shas: Iterable[str], *, deep: bool = False) -> dict[str, PhotoState]:
+        """:meth:`photo_state` of each photo; on object storage many are found with
+        one listing rather than a request each (unless ``deep``: each is read)."""
+        wanted = list(dict.fromkeys(shas))
+        if deep or self._locked or len(wanted) <= _ONE_BY_ONE:
+            return {sha: self.photos.state(sha, deep=deep) for sha in wanted}
+        stored = {p.sha256 for p in self.photos.list()}
+        return {sha: "ok" if sha in stored else "missing" for sha in wanted}
 
     def read_photo(self, sha256: str) -> bytes:
-        return self._files.read(sha256)
+        return self.photos.get(sha256)
+
+    def list_photos(self) -> Iterator[StoredPhoto]:
+        """Every photo the photo store holds, whether rows use it or not."""
+        return self.photos.list()
 
     def thumbnail(self, sha256: str, size: int = 256) -> Path:
-        """A cached JPEG thumbnail whose longest side is ``size`` pixels."""
-        return self._files.thumbnail(sha256, size)
+        """A cached JPEG thumbnail whose longest side is ``size`` pixels (a local file,
+        made from the photo once, whichever store holds it)."""
+        local = self.photos.local_path(sha256)
+
+        def source() -> Path | bytes:
+            if local is not None:
+                return local
+            copy = self._cache.cached_copy(sha256)
+            return copy if copy is not None else self.photos.get(sha256)
+
+        return self._cache.thumbnail(sha256, size, source)
 
     # -- captures ---------------------------------------------------------
 
@@ -385,7 +543,8 @@ class Store:
             sha = self.write_photo(data)
             capture = rows.new_capture(inspection_id, shot_id, sha, len(data), details)
             self._insert_capture(capture)
-            return capture
+        self.recheck_photo(sha, lambda: data)
+        return capture
 
     def put_capture(self, capture: Capture, data: bytes) -> Capture:
         """Store a capture made earlier as it is (the live engine's spool): file, then row."""
@@ -393,7 +552,8 @@ class Store:
             if self.write_photo(data) != capture.sha256:
                 raise StoreError(f"the photo of capture {capture.id} does not match its SHA-256")
             self._insert_capture(capture)
-            return capture
+        self.recheck_photo(capture.sha256, lambda: data)
+        return capture
 
     def _insert_capture(self, capture: Capture) -> None:
         """The capture's row, numbered after the inspection's last (its photo is written)."""
@@ -540,3 +700,24 @@ class Store:
                 .values(revoked=True)
             )
             return int(done.rowcount)
+
+
+def _open_photo_store(
+    data_dir: Path, files: PhotoFiles, given: str | Path | PhotoStore | None
+) -> tuple[PhotoStore, bool]:
+    """The store's photo store, and whether the store owns it (closes it)."""
+    if given is None:
+        return LocalPhotoStore(data_dir, files), True
+    if isinstance(given, (str, Path)):
+        found = photo_store_for(given)
+        if isinstance(found, LocalPhotoStore) and _same_folder(found.root, data_dir):
+            return LocalPhotoStore(data_dir, files), True  # the default, said explicitly
+        return found, True
+    return given, False
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False

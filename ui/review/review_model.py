@@ -384,5 +384,5 @@ class ReviewModel(QObject):
                 self._photos.popitem(last=False)
             on_done(image)
 
-        path = self.store.photo_path(sha256)
-        run_task(lambda: read_image(path), remember, on_error)
+        store = self.store  # a local file: the photo's own, or a copy of one in object storage
+        run_task(lambda: read_image(store.photo_file(sha256)), remember, on_error)

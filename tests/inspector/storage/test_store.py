@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,17 @@ from tests.data import jpeg_bytes, scene
 from tests.inspector.storage.sql.handwritten import MIGRATIONS
 
 OK = QualityReport(Verdict.OK, metrics={"sharpness": 300.0})
+
+
+@pytest.fixture
+def pstore(data_dir: Path, photo_store: str | None) -> Iterator[Store]:
+    """A store whose photos are in its data folder, or in S3 (the tests run on both)."""
+    with Store(data_dir, photo_store=photo_store) as s:
+        yield s
+
+
+def has_photo(store: Store, sha: str) -> bool:
+    return store.photo_state(sha) == "ok"
 
 
 def make_inspection(store: Store, inspection_id: str = "insp1") -> Inspection:
@@ -97,20 +110,28 @@ def test_ambiguous_prefix_is_refused(store: Store) -> None:
         store.find_inspection("%")
 
 
-def test_capture_writes_photo_by_hash(store: Store) -> None:
+def test_capture_writes_photo_by_hash(pstore: Store) -> None:
+    store = pstore
     make_inspection(store)
     data = jpeg_bytes(scene(320, 240))
     capture_id = add(store, "insp1", data)
     capture = store.get_capture(capture_id)
     assert capture.sha256 == hashlib.sha256(data).hexdigest()
-    assert store.photo_path(capture.sha256).read_bytes() == data
     assert store.read_photo(capture.sha256) == data
+    assert store.photo_file(capture.sha256).read_bytes() == data
+    if store.photos_dir is not None:
+        assert store.photo_path(capture.sha256).read_bytes() == data
+    else:  # in S3: no file of the store's own, a cached copy in the data folder
+        assert [p.name for p in store.data_dir.rglob("*.jpg")] == [f"{capture.sha256}.jpg"]
+        with pytest.raises(StoreError, match="not in a folder"):
+            store.photo_path(capture.sha256)
     assert capture.quality.metrics["sharpness"] == 300.0
     store.set_capture_accepted(capture_id, False)
     assert store.get_capture(capture_id).accepted is False
 
 
-def test_delete_removes_files_not_shared(store: Store) -> None:
+def test_delete_removes_files_not_shared(pstore: Store) -> None:
+    store = pstore
     make_inspection(store, "a")
     make_inspection(store, "b")
     shared, own = b"shared photo", b"own photo"
@@ -119,16 +140,23 @@ def test_delete_removes_files_not_shared(store: Store) -> None:
     add(store, "b", shared)
     own_sha = hashlib.sha256(own).hexdigest()
     store.delete_inspection("a")
-    assert not store.photo_path(own_sha).exists()
-    assert store.photo_path(hashlib.sha256(shared).hexdigest()).exists()
+    if store.photos_dir is None:
+        # S3 has no lock: a photo stored within the grace period may be another
+        # process's write about to be committed. The sweep takes it after that.
+        assert has_photo(store, own_sha)
+        assert store.sweep_orphans(min_age_seconds=0) == 1
+    assert not has_photo(store, own_sha)
+    assert has_photo(store, hashlib.sha256(shared).hexdigest())
     assert store.captures("a") == []
 
 
-def test_thumbnail_is_cached_and_small(store: Store) -> None:
+def test_thumbnail_is_cached_and_small(pstore: Store) -> None:
+    store = pstore
     make_inspection(store)
     data = jpeg_bytes(scene(1600, 1200))
     sha = store.get_capture(add(store, "insp1", data)).sha256
     thumb = store.thumbnail(sha, 200)
+    assert thumb.parent == store.data_dir / "thumbs"  # made locally whichever store
     from PIL import Image
 
     with Image.open(thumb) as img:
@@ -140,7 +168,22 @@ def test_thumbnail_is_cached_and_small(store: Store) -> None:
     assert not thumb.exists()
 
 
-def test_thumbnail_of_corrupt_photo_is_a_clear_error(store: Store) -> None:
+def test_thumbnails_are_a_cache(pstore: Store) -> None:
+    """Deleted, they are made again from the photo store."""
+    store = pstore
+    make_inspection(store)
+    data = jpeg_bytes(scene(800, 600))
+    sha = store.get_capture(add(store, "insp1", data)).sha256
+    thumb = store.thumbnail(sha, 128)
+    store.photo_file(sha)
+    for cached in ("thumbs", "cache"):
+        shutil.rmtree(store.data_dir / cached, ignore_errors=True)
+    assert store.thumbnail(sha, 128) == thumb and thumb.is_file()
+    assert store.photo_file(sha).read_bytes() == data
+
+
+def test_thumbnail_of_corrupt_photo_is_a_clear_error(pstore: Store) -> None:
+    store = pstore
     make_inspection(store)
     sha = store.get_capture(add(store, "insp1", b"not a jpeg")).sha256
     with pytest.raises(StoreError, match="cannot be read"):
@@ -278,7 +321,8 @@ def test_migrates_a_version_2_database_with_damages(data_dir: Path) -> None:
         assert damage.part is Part.BONNET and damage.pair is None and not damage.to_complete
 
 
-def test_two_threads_at_once(store: Store) -> None:
+def test_two_threads_at_once(pstore: Store) -> None:
+    store = pstore
     make_inspection(store)
     errors: list[BaseException] = []
 
@@ -299,6 +343,7 @@ def test_two_threads_at_once(store: Store) -> None:
     captures = store.captures("insp1")
     assert len(captures) == 80
     assert sorted({c.id for c in captures}) == sorted(c.id for c in captures)
+    assert all(store.read_photo(c.sha256) for c in captures[::10])
 
 
 def test_sweeps_leftover_temporary_files(data_dir: Path, database_url: str | None) -> None:
@@ -327,48 +372,87 @@ def test_old_unreferenced_photos_are_swept_young_ones_kept(
         assert store.photo_path(young_orphan).exists()
 
 
+def test_unused_photos_are_swept_after_the_grace_period(pstore: Store) -> None:
+    """On both stores, by the photos' real times (S3's are the server's, to the second)."""
+    store = pstore
+    make_inspection(store)
+    kept = store.get_capture(add(store, "insp1", b"referenced")).sha256
+    old_orphan = Store(store.data_dir, photo_store=store.photos.url).write_photo(b"killed")
+    time.sleep(3.0)
+    young_orphan = store.write_photo(b"row about to be written by another process")
+    assert store.sweep_orphans(min_age_seconds=2.0) == 1
+    assert has_photo(store, kept) and has_photo(store, young_orphan)
+    assert not has_photo(store, old_orphan)
+    # The sweep's safety: never on a database without any capture.
+    store.delete_inspection("insp1")
+    assert store.sweep_orphans(min_age_seconds=0) == 0
+    assert has_photo(store, young_orphan)
+
+
 _WRITER = textwrap.dedent(
     """
     import os, sys
     from inspector.domain.models import CaptureSource, Inspection, QualityReport, Verdict
     from inspector.storage.store import Store
-    store = Store(sys.argv[1], database_url=sys.argv[2] or None)
+    store = Store(sys.argv[1], database_url=sys.argv[2] or None, photo_store=sys.argv[3] or None)
     store.create_inspection(Inspection(id="k", checklist="standard"))
     print("ready", flush=True)
     i = 0
+    size = int(sys.argv[4])
     while True:
-        data = os.urandom(64 * 1024) + str(i).encode()
+        data = os.urandom(size) + str(i).encode()
         store.add_capture("k", "front", data, width=1, height=1,
                           source=CaptureSource.STILL, quality=QualityReport(Verdict.OK))
         i += 1
+        print(i, flush=True)
     """
 )
 
 
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.5])
 def test_killed_writer_never_leaves_a_dangling_row(
-    data_dir: Path, database_url: str | None, delay: float
+    data_dir: Path, database_url: str | None, photo_store: str | None, delay: float
 ) -> None:
-    """SIGKILL a process in the middle of writing captures, then check every row."""
+    """SIGKILL a process in the middle of writing captures, then check every row.
+
+    On S3 the photos are 2 MB, so that the kill most often lands in an upload.
+    """
+    size = 64 * 1024 if photo_store is None else 2 << 20
     proc = subprocess.Popen(
-        [sys.executable, "-c", _WRITER, str(data_dir), database_url or ""],
+        [
+            sys.executable,
+            "-c",
+            _WRITER,
+            str(data_dir),
+            database_url or "",
+            photo_store or "",
+            str(size),
+        ],
         stdout=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[3],
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == b"ready"
+    assert proc.stdout.readline().strip() == b"1"  # one capture stored: then kill at random
     time.sleep(delay)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     proc.stdout.close()
-    with Store(data_dir, database_url=database_url) as store:
+    with Store(data_dir, database_url=database_url, photo_store=photo_store) as store:
         captures = store.captures("k")
         assert captures, "the writer should have stored something before it was killed"
         for capture in captures:
-            data = store.photo_path(capture.sha256).read_bytes()
+            data = store.read_photo(capture.sha256)
             assert hashlib.sha256(data).hexdigest() == capture.sha256
             assert len(data) == capture.size
-        assert not list(store.photos_dir.rglob(f"*{TMP_SUFFIX}"))
+        if store.photos_dir is not None:
+            assert not list(store.photos_dir.rglob(f"*{TMP_SUFFIX}"))
+        # Whatever else is stored is whole: at most the photo whose row never came.
+        stored = list(store.list_photos())
+        assert len(stored) - len(captures) in (0, 1)
+        for photo in stored:
+            assert hashlib.sha256(store.read_photo(photo.sha256)).hexdigest() == photo.sha256
 
 
 # -- row versions: two editors never overwrite each other silently -------------------
