@@ -12,6 +12,7 @@ Invitation links are not copied: they point at the desk that made them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
                 for sha in dict.fromkeys(c.sha256 for c in captures):
                     _copy_photo(source, target, sha, report)
                 target.import_rows(inspection, captures, source.damages(inspection.id))
+            for sha in dict.fromkeys(c.sha256 for c in captures):  # no lock on a bucket
+                target.recheck_photo(sha, functools.partial(source.read_photo, sha))
         except _SourcePhotoBad as exc:
             report.not_copied.append(f"inspection {inspection.id}: {exc}")
             continue
