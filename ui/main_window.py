@@ -50,14 +50,13 @@ STOP_TIMEOUT_S = 3.0
 def load_rows(store: Store) -> list[InspectionRow]:
     """Read the inspections table's content (runs on a worker thread)."""
     rows = []
-    for inspection in store.list_inspections():
+    for record in store.records():
         try:
-            checklist = load_checklist(inspection.checklist)
-            captures = store.captures(inspection.id)
-            prog = str(progress(checklist, captures, store.damages(inspection.id)))
+            checklist = load_checklist(record.inspection.checklist)
+            prog = str(progress(checklist, record.captures, record.damages))
         except ValueError:
             prog = "?"
-        rows.append(InspectionRow(inspection, prog))
+        rows.append(InspectionRow(record.inspection, prog))
     return rows
 
 
