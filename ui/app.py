@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             photo_store=resolve_photo_store(args.photo_store),
         )
     except (StoreError, OSError) as exc:
-        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the store:\n{exc}")
+        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the inspections:\n{exc}")
         return 1
     server = ServerSettings(port=args.port, lan=bool(settings.value("server/lan")))
     window = MainWindow(store, server_settings=server)

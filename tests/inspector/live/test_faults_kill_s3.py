@@ -58,7 +58,7 @@ def test_sigkill_mid_upload_to_s3_leaves_no_row_without_its_object(
     monkeypatch.setenv("INSPECTOR_PHOTO_STORE", s3_url)
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", relay.url)  # the server's way to the bucket
-        server = Server(data_dir, port, "--new-inspection")
+        server = Server(data_dir, None, port, "--new-inspection")
         try:
             server.next("listening", 60)
             invitation = server.next("invite", 30)
@@ -89,7 +89,7 @@ def test_sigkill_mid_upload_to_s3_leaves_no_row_without_its_object(
         assert not list((data_dir / "photos").rglob("*.jpg"))  # all of it in the bucket
 
     # A restarted server, straight to the bucket this time, goes on with the walk.
-    server = Server(data_dir, port)
+    server = Server(data_dir, None, port)
     try:
         server.next("listening", 60)
         assert status_of(data_dir, inspection_id) == "invited"
