@@ -25,6 +25,7 @@ from inspector.bundle.manifest import manifest_dict
 from inspector.bundle.zipsafety import CHUNK
 from inspector.domain.models import utcnow
 from inspector.report.document import ReportCancelled, build_report
+from inspector.seal import Sealer
 from inspector.storage import NotFound
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
@@ -50,6 +51,7 @@ def export_bundle(
     inspector_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    sealer: Sealer | None = None,
 ) -> Path:
     """Write the bundle of one inspection (id or unambiguous prefix) to ``out_zip``.
 
@@ -104,6 +106,7 @@ def export_bundle(
                     lang=lang,
                     inspector_name=inspector_name,
                     cancelled=cancelled,
+                    sealer=sealer,
                 )
                 digest = hashlib.sha256()
                 with (

@@ -16,6 +16,7 @@ from inspector.domain.models import Capture, Inspection
 from inspector.report.i18n import label
 from inspector.report.photos import Prepared
 from inspector.report.plan import Photo, ReportPlan
+from inspector.seal import SealIdentity
 
 __all__ = ["Context"]
 
@@ -31,6 +32,8 @@ class Context:
     generated: datetime
     styles: dict[str, ParagraphStyle]
     prepared: dict[str, Prepared]
+    seal: SealIdentity | None = None
+    """Who seals the PDF (the signatures page names the certificate), if anyone."""
 
     def t(self, key: str, **values: object) -> str:
         """A label in the report's language."""

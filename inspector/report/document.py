@@ -11,7 +11,12 @@ Pages, as a professional condition report, one module each under
 3. the damages, each with its close-up (large) beside its wide shot;
 4. the remaining photos as a contact sheet, three by three, titled by shot;
 5. an evidence appendix: the technical details (resolution, source, the
-   SHA-256 of every photo), times, software version, how to verify the bundle.
+   SHA-256 of every photo), times, software version, how to verify the bundle;
+6. the signatures page: the seller's confirmation and the platform's seal, and
+   plainly what kind of signature each is.
+
+The finished PDF is sealed (:mod:`inspector.seal`): a PAdES signature over the
+whole file, by this installation's key unless the caller gives a company's.
 
 What is said (damage identifiers D1, D2…, photo titles, completion, grade)
 is decided in :mod:`inspector.report.plan`; the photos are prepared by
@@ -62,6 +67,7 @@ from inspector.report.sections.contact_sheet import contact_sheet
 from inspector.report.sections.cover import cover
 from inspector.report.sections.damages import damage_pages
 from inspector.report.sections.evidence import evidence
+from inspector.report.sections.signatures import signatures
 from inspector.report.sections.summary import summary
 from inspector.report.theme import (
     MARGIN_BOTTOM,
@@ -71,6 +77,7 @@ from inspector.report.theme import (
     register_fonts,
     styles,
 )
+from inspector.seal import Sealer, SealError, installation_identity
 from inspector.storage import NotFound, StoreError
 from inspector.storage.store import Store
 
@@ -106,8 +113,12 @@ def build_report(
     inspector_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    sealer: Sealer | None = None,
 ) -> Path:
     """Write the PDF report of one inspection (id or unambiguous prefix); return its path.
+
+    The PDF is sealed by ``sealer``, by default with this installation's key (made on
+    first use in the store's data folder).
 
     An incomplete inspection gets an honest report ("Incomplete", no grade);
     refusing one is the caller's choice (the CLI does without
@@ -125,6 +136,10 @@ def build_report(
     except FontError as exc:
         raise ReportError(str(exc)) from exc
     rl_config.useA85 = 0
+    try:
+        sealer = sealer or Sealer(installation_identity(store.data_dir))
+    except SealError as exc:
+        raise ReportError(str(exc)) from exc
     inspection = store.find_inspection(inspection_id)
     captures = store.captures(inspection.id)
     damages = store.damages(inspection.id)
@@ -168,8 +183,15 @@ def build_report(
                 generated=datetime.now().astimezone(),
                 styles=styles(),
                 prepared=prepared,
+                seal=sealer.identity,
             )
-            _build_pdf(ctx, tmp, checkpoint)
+            unsealed = Path(work) / "unsealed.pdf"
+            _build_pdf(ctx, unsealed, checkpoint)
+            checkpoint()
+            try:
+                sealer.seal(unsealed, tmp)
+            except SealError as exc:
+                raise ReportError(str(exc)) from exc
             checkpoint()
     except OSError as exc:
         raise ReportError(f"cannot write the report {out}: {exc.strerror or exc}") from exc
@@ -214,6 +236,7 @@ def _build_pdf(ctx: Context, path: Path, checkpoint: Callable[[], None]) -> None
     if contact:
         story += contact if damages else [PageBreak(), *contact]
     # The appendix starts on a fresh page only when little room is left: no near-blank
-    # page after the last row of photos.
+    # page after the last row of photos. The signatures close the report, on their page.
     story += [CondPageBreak(90 * mm) if contact else PageBreak(), *evidence(ctx)]
+    story += [PageBreak(), *signatures(ctx)]
     doc.build(story, canvasmaker=numbered_canvas(ctx.lang))
