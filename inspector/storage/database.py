@@ -39,6 +39,7 @@ from inspector.storage.errors import (
 )
 from inspector.storage.photos import PhotoFiles
 from inspector.storage.schema import SCHEMA_VERSION, database_is_blank, migrate, newer_schema
+from inspector.storage.signatures import ensure_table as signature_table
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "DB_NAME", "Database"]
 
@@ -92,6 +93,7 @@ class Database:
             db.execute("PRAGMA synchronous=FULL")
             db.execute(_BUSY_PRAGMA)
             migrate(db)
+            signature_table(db)
         except BaseException:
             db.close()
             raise

@@ -29,7 +29,8 @@ from inspector.domain.models import (
     QualityReport,
     utcnow,
 )
-from inspector.storage import rows
+from inspector.domain.signature import SellerRemark, SellerSignature
+from inspector.storage import rows, signatures
 from inspector.storage.database import Database
 from inspector.storage.errors import (
     DatabaseBusy,
@@ -448,6 +449,41 @@ class Store:
             return [rows.damage_from_row(r) for r in found]
 
     # -- invitation tokens (only their SHA-256 is stored) ------------------
+
+    # -- the seller's confirmation ------------------------------------------------
+
+    def add_signature(self, signature: SellerSignature, png: bytes) -> SellerSignature:
+        """Keep a signature: its PNG file first (content-addressed), then its row."""
+        self._require_writable()
+        signature.png_sha256 = signatures.write_png(self.data_dir, png)
+        with self._transaction() as db:
+            signatures.insert_signature(db, signature)
+        return signature
+
+    def add_remark(self, remark: SellerRemark) -> SellerRemark:
+        with self._transaction() as db:
+            signatures.insert_remark(db, remark)
+        return remark
+
+    def signatures(self, inspection_id: str) -> list[SellerSignature]:
+        """The seller's signatures of an inspection, oldest first."""
+        return signatures.signatures(self._query, inspection_id)
+
+    def remarks(self, inspection_id: str) -> list[SellerRemark]:
+        return signatures.remarks(self._query, inspection_id)
+
+    def signature_png(self, sha256: str) -> bytes:
+        """A signature image, checked against its name."""
+        import hashlib
+
+        path = signatures.png_path(self.data_dir, sha256)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise NotFound(f"signature image {sha256[:12]} is missing ({path})") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DatabaseDamaged(f"signature image {sha256[:12]} was altered ({path})")
+        return data
 
     def add_token(self, token_hash: str, inspection_id: str, expires_at: datetime) -> None:
         with self._transaction() as db:

@@ -40,10 +40,12 @@ from inspector.domain.models import (
     Severity,
 )
 from inspector.domain.progress import Progress
+from inspector.domain.signature import Summary
 from inspector.domain.walk import ShotState, Walk
 from inspector.i18n import Localized
 from inspector.live import events
 from inspector.live.session.capture import CapturePath
+from inspector.live.session.confirmation import Confirmation
 from inspector.live.session.context import (
     DONE,
     Frame,
@@ -114,7 +116,11 @@ class SessionController:
         self._capture = CapturePath(
             self._ctx, still_timeout=still_timeout, latest_frame=self._guidance.latest_frame
         )
-        self._review = Review(self._ctx, auto_advance=auto_advance)
+        self._confirmation = Confirmation(self._ctx)
+        # The walk done, the seller is shown the summary to confirm and sign.
+        self._review = Review(
+            self._ctx, auto_advance=auto_advance, after_finish=self._confirmation.request
+        )
         self._damages = DamagePairs(self._ctx, damages)
         self._shutter_handler: Callable[[], None] | None = None
         self._ready_handler: Callable[[str], None] | None = None
@@ -237,6 +243,7 @@ class SessionController:
 
     def _greet(self, hello: dict[str, Any]) -> None:
         ctx = self._ctx
+        self._confirmation.user_agent = str(hello.get("user_agent", ""))[:512]
         ctx.language = (
             session_language(hello.get("language"))
             or session_language(ctx.inspection.seller.language)
@@ -269,6 +276,9 @@ class SessionController:
         ctx.send_shot()
         if ctx.finished:
             ctx.send("done", text=ctx.say(DONE))
+            if self._confirmation.summary is not None:  # a reload: show it again
+                summary = self._confirmation.summary
+                ctx.send("summary", text=summary.text, sha256=summary.sha256, damages=[])
 
     async def handle_message(self, msg: dict[str, Any]) -> None:
         """A validated FROM_PHONE message other than photo transfer and heartbeat."""
@@ -286,8 +296,21 @@ class SessionController:
         elif kind == "hello":
             if self._ctx.link is not None:
                 self._greet(msg)  # the page restarted on the same link: re-sync it
+        elif kind == "signature":
+            await self._confirmation.on_signature(msg)
+        elif kind == "remark":
+            await self._confirmation.on_remark(msg)
         else:
             log.debug("%s: message %r not for the session", self.inspection_id, kind)
+
+    async def request_signature(self) -> Summary:
+        """Show the seller the summary to confirm and sign (again, after a change)."""
+        return await self._confirmation.request()
+
+    @property
+    def summary(self) -> Summary | None:
+        """The summary last shown to the seller, if any."""
+        return self._confirmation.summary
 
     def set_shutter_handler(self, handler: Callable[[], None] | None) -> None:
         """Route the seller's shutter button to ``handler`` (the autopilot) instead."""
