@@ -13,12 +13,24 @@ from reportlab.lib.styles import ParagraphStyle
 
 from inspector.domain.checklist import Checklist
 from inspector.domain.models import Capture, Inspection
+from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.report.i18n import label
 from inspector.report.photos import Prepared
 from inspector.report.plan import Photo, ReportPlan
 from inspector.seal import SealIdentity
 
-__all__ = ["Context"]
+__all__ = ["Context", "SellerConfirmation"]
+
+
+@dataclass(frozen=True)
+class SellerConfirmation:
+    """The seller's latest signature as the report shows it."""
+
+    signature: SellerSignature
+    png: Path | None
+    """The drawing, checked against its SHA-256 and copied for the PDF."""
+    superseded: bool
+    remarks: list[SellerRemark]
 
 
 @dataclass
@@ -32,6 +44,7 @@ class Context:
     generated: datetime
     styles: dict[str, ParagraphStyle]
     prepared: dict[str, Prepared]
+    seller: SellerConfirmation | None = None
     seal: SealIdentity | None = None
     """Who seals the PDF (the signatures page names the certificate), if anyone."""
 

@@ -51,8 +51,9 @@ from reportlab.platypus import (
 from inspector import __version__
 from inspector.atomic import atomic_path
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
-from inspector.domain.models import Region
-from inspector.report.context import Context
+from inspector.domain.models import Capture, Damage, Inspection, Region
+from inspector.domain.signature import make_summary
+from inspector.report.context import Context, SellerConfirmation
 from inspector.report.i18n import label, report_languages
 from inspector.report.pages import numbered_canvas, page_templates
 from inspector.report.photos import (
@@ -183,6 +184,7 @@ def build_report(
                 generated=datetime.now().astimezone(),
                 styles=styles(),
                 prepared=prepared,
+                seller=_seller(store, inspection, captures, damages, Path(work)),
                 seal=sealer.identity,
             )
             unsealed = Path(work) / "unsealed.pdf"
@@ -198,6 +200,28 @@ def build_report(
     if progress is not None:
         progress(total_steps, total_steps)
     return out
+
+
+def _seller(
+    store: Store,
+    inspection: Inspection,
+    captures: list[Capture],
+    damages: list[Damage],
+    work: Path,
+) -> SellerConfirmation | None:
+    """The latest signature, superseded or not; its drawing copied (checked) for the PDF."""
+    signatures = store.signatures(inspection.id)
+    if not signatures:
+        return None
+    sig = signatures[-1]
+    now = make_summary(inspection, captures, damages, sig.language or "fr")
+    path = work / f"signature-{sig.png_sha256}.png"
+    png: Path | None = path
+    try:
+        path.write_bytes(store.signature_png(sig.png_sha256))
+    except StoreError:
+        png = None  # the page says the signature was recorded; the drawing is missing
+    return SellerConfirmation(sig, png, sig.superseded(now), store.remarks(inspection.id))
 
 
 def _checkpoint(cancelled: Callable[[], bool] | None) -> Callable[[], None]:

@@ -106,6 +106,18 @@ LABELS: dict[str, Message] = {
     "signatures": Message("Signatures"),
     "seller_signature": Message("The seller's confirmation"),
     "not_signed": Message("The seller has not signed this report."),
+    "signature_superseded": Message(
+        "Superseded: the inspection changed after the seller signed (a damage or the "
+        "vehicle). The summary below is what the seller approved; a new signature can be "
+        "requested."
+    ),
+    "signed_by": Message("Signed by"),
+    "signed_at_server": Message("Signed at (server)"),
+    "signed_at_phone": Message("Phone's clock"),
+    "signed_device": Message("Device"),
+    "summary_hash": Message("Summary SHA-256"),
+    "summary_seen": Message("The summary the seller approved, word for word:"),
+    "seller_remarks": Message("Remarks from the seller"),
     "platform_seal": Message("The platform's seal"),
     "seal_text": Message(
         "This PDF is sealed with an electronic seal (PAdES) covering the whole file: any "
