@@ -210,6 +210,8 @@ class EngineBridge(QObject):
     capture_reviewed = Signal(object)  # events.CaptureReviewed
     hint = Signal(object)  # events.LiveHint
     completed = Signal(object)  # events.Completed
+    # events.SignatureRequested, SellerSigned, SellerRemarked: the seller's confirmation
+    seller_confirmation = Signal(object)
     error = Signal(object)  # events.EngineError
     event = Signal(object)  # every event, after its own signal (logs, tests)
 
@@ -239,6 +241,9 @@ class EngineBridge(QObject):
             ev.CaptureReviewed: self.capture_reviewed,
             ev.LiveHint: self.hint,
             ev.Completed: self.completed,
+            ev.SignatureRequested: self.seller_confirmation,
+            ev.SellerSigned: self.seller_confirmation,
+            ev.SellerRemarked: self.seller_confirmation,
             ev.EngineError: self.error,
         }
 
