@@ -59,6 +59,9 @@ def read_overlay(name: str) -> bytes | None:
         return None
 
 
+_IDENTITY_NAMES = {"vin": "VIN", "odometer": "Mileage", "plate": "Plate"}
+
+
 class LiveSession(QWidget):
     """One inspection's live call."""
 
@@ -105,6 +108,16 @@ class LiveSession(QWidget):
             "The seller confirms the summary on the phone by signing it, or says what is not right"
         )
         self.signature.hide()
+        # What the OCR read in the VIN, odometer and plate photos, beside what was typed.
+        self.identity = QLabel("")
+        self.identity.setWordWrap(True)
+        self.identity.setObjectName("identity-read")
+        self.identity.setToolTip(
+            "Read from the photos by the OCR: a mismatch with the entry is flagged while the "
+            "seller is still at the car (ask for a retake, or correct the entry)"
+        )
+        self.identity.hide()
+        self.identity_readings: dict[str, ev.IdentityRead] = {}
         self.ask_signature = QPushButton("Ask the seller to sign")
         self.ask_signature.setToolTip(
             "Show the seller the summary (vehicle, photos, damages) to confirm and sign; "
@@ -128,6 +141,7 @@ class LiveSession(QWidget):
         signature_row.addWidget(self.signature, 1)
         signature_row.addWidget(self.ask_signature)
         header.addLayout(signature_row)
+        header.addWidget(self.identity)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
@@ -180,6 +194,8 @@ class LiveSession(QWidget):
         self.connection = ""
         self.signature.hide()
         self.signature.setText("")
+        self.identity.hide()
+        self.identity_readings = {}
         # Starts where the session controller starts; the engine's answer below may move it.
         board = ShotBoard(checklist, inspection.id, captures, damages)
         self.board = board
@@ -399,6 +415,7 @@ class LiveSession(QWidget):
         b.takeover_asked.connect(self._mine(self.ask_takeover))
         b.completed.connect(self._mine(self._on_completed))
         b.seller_confirmation.connect(self._mine(self.on_seller_confirmation))
+        b.identity_read.connect(self._mine(self.on_identity_read))
         b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))
         b.listening.connect(lambda e: self.invite.set_lan_url(e.lan_url))
 
@@ -481,6 +498,36 @@ class LiveSession(QWidget):
         self.status_message.emit(
             "Every required shot has a usable photo: the inspection is captured"
         )
+
+    def on_identity_read(self, event: ev.IdentityRead) -> None:
+        """The entered value beside the one read; a mismatch in red, a filled entry said."""
+        self.identity_readings[event.kind] = event
+        lines = []
+        for kind in ("vin", "odometer", "plate"):
+            e = self.identity_readings.get(kind)
+            if e is None:
+                continue
+            name = _IDENTITY_NAMES[kind]
+            read = e.text if e.text is not None else "nothing readable"
+            line = f"{name} read from photo: {read} ({e.confidence:.0%})"
+            if e.details:
+                line += f" · {e.details}"
+            if e.filled:
+                line += " · entered from the photo"
+            elif e.mismatch:
+                line = (
+                    f"<b style='color:#c62828'>⚠ {line} ≠ entered {e.entered}: ask for a "
+                    "retake or correct the entry</b>"
+                )
+            elif e.entered and e.text is not None:
+                line += " · matches the entry"
+            lines.append(line)
+        self.identity.setText("<br>".join(lines))
+        self.identity.show()
+        if event.mismatch:
+            self.status_message.emit(
+                f"{_IDENTITY_NAMES[event.kind]} read from the photo does not match the entry"
+            )
 
     def request_signature(self) -> None:
         """Show the seller the summary to confirm and sign."""

@@ -174,6 +174,28 @@ class Completed(Event):
 
 
 @dataclass(frozen=True)
+class IdentityRead(Event):
+    """The OCR read a VIN, mileage or plate in an accepted photo, beside what was typed.
+
+    ``mismatch``: the VIN or plate differs, or the mileage by more than 1 %; the
+    operator can ask for a retake or correct the entry while the seller is there.
+    ``filled``: the mileage was empty and now holds this reading ("read from photo").
+    """
+
+    name = "identity_read"
+    inspection_id: str
+    capture_id: str
+    kind: str
+    text: str | None
+    confidence: float
+    entered: str
+    mismatch: bool
+    filled: bool = False
+    details: str = ""
+    """For a VIN: maker, country, model years (vininfo); for a plate: its format."""
+
+
+@dataclass(frozen=True)
 class SignatureRequested(Event):
     """The summary is on the seller's phone: waiting for the seller's signature."""
 

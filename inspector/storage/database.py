@@ -38,6 +38,7 @@ from inspector.storage.errors import (
     storage_error,
 )
 from inspector.storage.photos import PhotoFiles
+from inspector.storage.readings import ensure_table as readings_table
 from inspector.storage.schema import SCHEMA_VERSION, database_is_blank, migrate, newer_schema
 from inspector.storage.signatures import ensure_table as signature_table
 
@@ -94,6 +95,7 @@ class Database:
             db.execute(_BUSY_PRAGMA)
             migrate(db)
             signature_table(db)
+            readings_table(db)
         except BaseException:
             db.close()
             raise

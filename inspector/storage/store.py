@@ -30,7 +30,7 @@ from inspector.domain.models import (
     utcnow,
 )
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage import rows, signatures
+from inspector.storage import readings, rows, signatures
 from inspector.storage.database import Database
 from inspector.storage.errors import (
     DatabaseBusy,
@@ -41,6 +41,7 @@ from inspector.storage.errors import (
     StoreError,
 )
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
+from inspector.storage.readings import StoredReading
 from inspector.storage.rows import CaptureDetails, iso
 
 __all__ = ["Store"]
@@ -484,6 +485,17 @@ class Store:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DatabaseDamaged(f"signature image {sha256[:12]} was altered ({path})")
         return data
+
+    # -- identity read from the photos ------------------------------------------
+
+    def add_reading(self, reading: StoredReading) -> StoredReading:
+        """Keep what the OCR read in a photo (a new reading of it replaces the old)."""
+        with self._transaction() as db:
+            readings.insert_reading(db, reading)
+        return reading
+
+    def readings(self, inspection_id: str) -> list[StoredReading]:
+        return readings.readings(self._query, inspection_id)
 
     def add_token(self, token_hash: str, inspection_id: str, expires_at: datetime) -> None:
         with self._transaction() as db:

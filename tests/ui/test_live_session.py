@@ -340,3 +340,31 @@ def test_the_seller_signs_or_remarks_and_the_console_says_so(
     qtbot.waitUntil(lambda: live.signature.text().startswith("Signed at "), timeout=10000)
     assert live.signature.text().endswith(" by Chloé Dubois")
     assert len(store.signatures(live.inspection_id or "")) == 1
+
+
+def test_identity_readings_show_beside_the_entry(qtbot: QtBot, live_window: MainWindow) -> None:
+    from inspector.live import events as ev
+
+    live = live_window.live
+    iid = live.inspection_id or ""
+    live.on_identity_read(
+        ev.IdentityRead(
+            iid,
+            "c1",
+            "vin",
+            "WVWA7JVU7C3HZUGUE",
+            0.99,
+            "VF3LBYHZPKS123456",
+            True,
+            details="Volkswagen, Germany, 2012",
+        )
+    )
+    live.on_identity_read(
+        ev.IdentityRead(iid, "c2", "plate", "AB-123-CD", 0.97, "AB-123-CD", False)
+    )
+    text = live.identity.text()
+    assert live.identity.isVisible()
+    assert (
+        "⚠ VIN read from photo: WVWA7JVU7C3HZUGUE" in text and "≠ entered VF3LBYHZPKS123456" in text
+    )
+    assert "Plate read from photo: AB-123-CD (97%) · matches the entry" in text

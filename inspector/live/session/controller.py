@@ -56,6 +56,7 @@ from inspector.live.session.context import (
 )
 from inspector.live.session.damage_pairs import DamagePair, DamagePairs
 from inspector.live.session.guidance import LiveGuidance, LiveSample
+from inspector.live.session.identity import IdentityReader
 from inspector.live.session.review import Review
 from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
 from inspector.storage.spool import LiveWriter
@@ -117,6 +118,7 @@ class SessionController:
             self._ctx, still_timeout=still_timeout, latest_frame=self._guidance.latest_frame
         )
         self._confirmation = Confirmation(self._ctx)
+        self._identity = IdentityReader(self._ctx)
         # The walk done, the seller is shown the summary to confirm and sign.
         self._review = Review(
             self._ctx, auto_advance=auto_advance, after_finish=self._confirmation.request
@@ -408,8 +410,14 @@ class SessionController:
     # -- review (see .review) ---------------------------------------------------------
 
     async def accept(self, capture_id: str, *, note: QualityReason | None = None) -> None:
-        """Keep a capture; with auto_advance move on (or finish if nothing is left)."""
+        """Keep a capture; with auto_advance move on (or finish if nothing is left).
+
+        A VIN, odometer or plate photo is then read in the background (IdentityRead).
+        """
         await self._review.accept(capture_id, note=note)
+        capture = next((c for c in self._ctx.walk.captures if c.id == capture_id), None)
+        if capture is not None:
+            self._identity.schedule(capture)
 
     async def retake(self, capture_id: str) -> None:
         """Turn a capture down and ask the seller for that shot again, saying why."""
@@ -440,7 +448,11 @@ class SessionController:
     async def close(self) -> None:
         """Stop timers and sampling; pending requests settle as failed (None)."""
         sampling = self._guidance.stop()
-        tasks: list[asyncio.Task[Any]] = [*self._capture.timers(), *sampling]
+        tasks: list[asyncio.Task[Any]] = [
+            *self._capture.timers(),
+            *sampling,
+            *self._identity.tasks(),  # a reading still running is not waited for
+        ]
         for task in tasks:
             task.cancel()
         for task in tasks:

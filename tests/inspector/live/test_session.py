@@ -890,3 +890,37 @@ async def test_this_is_not_right(make: Make, store: Store) -> None:
         "La rayure est sur l'aile."
     ]
     assert "envoyée" in link.last("signed")["text"]
+
+
+# -- the car's identity read live ------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_identity_photos_are_read_and_a_mismatch_flagged(
+    make: Make, store: Store, new_inspection: Callable[[str], str]
+) -> None:
+    from tests.ocr_images import sample
+
+    inspection_id = new_inspection("quick")
+    inspection = store.get_inspection(inspection_id)
+    inspection.vehicle = dataclasses.replace(inspection.vehicle, mileage_km=None)
+    store.update_inspection(inspection)
+    controller, _, rec = await make(inspection_id, auto_advance=False)
+
+    vin = sample("vin", "sharp", 5, size=(1280, 960))  # not the VIN typed: a mismatch
+    controller.select("vin_windscreen")
+    await controller.accept(await take(controller, jpeg_bytes(vin.image)))
+    odo = sample("odometer", "sharp", 5, size=(1280, 960))
+    controller.select("odometer")
+    await controller.accept(await take(controller, jpeg_bytes(odo.image)))
+    await eventually(lambda: len(rec.of(events.IdentityRead)) == 2, timeout=200)
+
+    read = {e.kind: e for e in rec.of(events.IdentityRead)}
+    assert read["vin"].text == vin.truth and read["vin"].entered == "VF3LBYHZPKS123456"
+    assert read["vin"].mismatch and read["vin"].details  # maker, country, years
+    assert read["odometer"].text == odo.truth and read["odometer"].filled
+    assert not read["odometer"].mismatch  # nothing was typed: filled, not contradicted
+    assert store.get_inspection(inspection_id).vehicle.mileage_km == int(odo.truth)
+    kept = {r.kind: r for r in store.readings(inspection_id)}
+    assert kept["odometer"].filled and kept["vin"].text == vin.truth
