@@ -5,7 +5,7 @@ Built once by :func:`inspector.report.document.build_report`, read-only after.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from inspector.report.i18n import label
 from inspector.report.photos import Prepared
 from inspector.report.plan import Photo, ReportPlan
 from inspector.seal import SealIdentity
+from inspector.storage.readings import StoredReading
 
 __all__ = ["Context", "SellerConfirmation"]
 
@@ -45,6 +46,8 @@ class Context:
     styles: dict[str, ParagraphStyle]
     prepared: dict[str, Prepared]
     seller: SellerConfirmation | None = None
+    readings: list[StoredReading] = field(default_factory=list)
+    """What the OCR read in the VIN, odometer and plate photos."""
     seal: SealIdentity | None = None
     """Who seals the PDF (the signatures page names the certificate), if anyone."""
 

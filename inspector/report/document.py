@@ -185,6 +185,7 @@ def build_report(
                 styles=styles(),
                 prepared=prepared,
                 seller=_seller(store, inspection, captures, damages, Path(work)),
+                readings=store.readings(inspection.id),
                 seal=sealer.identity,
             )
             unsealed = Path(work) / "unsealed.pdf"

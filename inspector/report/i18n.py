@@ -102,6 +102,20 @@ LABELS: dict[str, Message] = {
     "frame": Message("video frame"),
     "generated": Message("Report generated"),
     "software": Message("Software"),
+    # identity read from the photos
+    "identity_read": Message("Identity read from the photos"),
+    "identity_read_text": Message(
+        "The VIN, the mileage and the plate as entered, and as the OCR read them in the "
+        "photos (with its confidence). A mismatch deserves a look at the photo."
+    ),
+    "col_field": Message("Field"),
+    "col_entered": Message("Entered"),
+    "col_read": Message("Read from photo"),
+    "col_check": Message("Check"),
+    "nothing_read": Message("nothing readable"),
+    "read_from_photo": Message("read from photo"),
+    "mismatch": Message("Mismatch"),
+    "matches": Message("Matches"),
     # the signatures page
     "signatures": Message("Signatures"),
     "seller_signature": Message("The seller's confirmation"),

@@ -73,3 +73,45 @@ def test_signed_then_superseded(store: Store, tmp_path: Path) -> None:
     store.update_damage(dataclasses.replace(damages[0], severity=Severity.SEVERE))
     out = build_report(store, inspection.id, tmp_path / "after.pdf", lang="en")
     assert "Superseded: the inspection changed after the seller signed" in last_page(out)
+
+
+def test_identity_read_from_the_photos(store: Store, tmp_path: Path) -> None:
+    from inspector.storage.readings import StoredReading
+
+    inspection, captures, _ = make_inspection(store)
+    vin_photo = captures["vin_windscreen"]
+    odo_photo = captures["odometer"]
+    store.add_reading(StoredReading(vin_photo.id, inspection.id, "vin", "WVWA7JVU7C3HZUGUE", 0.98))
+    store.add_reading(StoredReading(odo_photo.id, inspection.id, "odometer", "84500", 0.99))
+    out = build_report(store, inspection.id, tmp_path / "r.pdf", lang="en")
+    text = " ".join((p.extract_text() or "") for p in PdfReader(out).pages)
+    assert "Identity read from the photos" in text
+    assert "WVWA7JVU7C3HZUGUE (98%)" in text and "Mismatch" in text
+    assert "Matches" in text  # 84,500 km typed and read
+
+    inspection.vehicle = dataclasses.replace(inspection.vehicle, mileage_km=84500)
+    store.add_reading(
+        StoredReading(odo_photo.id, inspection.id, "odometer", "84500", 0.99, filled=True)
+    )
+    out = build_report(store, inspection.id, tmp_path / "filled.pdf", lang="en")
+    assert "84,500 km (read from photo)" in (PdfReader(out).pages[0].extract_text() or "")
+
+
+def test_the_bundle_manifest_carries_readings_and_signatures(store: Store, tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    from inspector.bundle import export_bundle, verify_bundle
+    from inspector.storage.readings import StoredReading
+
+    inspection, captures, _ = make_inspection(store)
+    store.add_reading(
+        StoredReading(captures["odometer"].id, inspection.id, "odometer", "84500", 0.99)
+    )
+    signature = sign(store, inspection.id)
+    out = export_bundle(store, inspection.id, tmp_path / "b.zip", lang="en")
+    assert verify_bundle(out).ok
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["identity_readings"][0]["text"] == "84500"
+    assert manifest["seller_signatures"][0]["summary_sha256"] == signature.summary_sha256
