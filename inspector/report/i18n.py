@@ -108,6 +108,10 @@ LABELS: dict[str, Message] = {
         "The VIN, the mileage and the plate as entered, and as the OCR read them in the "
         "photos (with its confidence). A mismatch deserves a look at the photo."
     ),
+    "vin_decoded": Message("The VIN entered decodes as: {maker}, {country}, model year {years}."),
+    "vin_check_digit_warning": Message(
+        "Its check digit does not match (usual outside North America)."
+    ),
     "col_field": Message("Field"),
     "col_entered": Message("Entered"),
     "col_read": Message("Read from photo"),

@@ -11,7 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from inspector import __version__
-from inspector.domain.identity import Kind, mismatch
+from inspector.domain.identity import Kind, decode_vin, mismatch
 from inspector.domain.models import CaptureSource
 from inspector.domain.progress import best_captures, usable
 from inspector.report.context import Context
@@ -34,10 +34,11 @@ __all__ = ["evidence", "identity"]
 def identity(ctx: Context) -> list[Flowable]:
     """Entered beside read from the photos (the latest reading of each kind), mismatches
     flagged; nothing when no identity photo was read."""
-    if not ctx.readings:
-        return []
     st, t, lang = ctx.styles, ctx.t, ctx.lang
     v = ctx.inspection.vehicle
+    decoded = _vin_line(ctx)
+    if not ctx.readings:
+        return [para(t("identity_read"), st["h2"]), decoded, Spacer(1, 3 * mm)] if decoded else []
     latest = {r.kind: r for r in ctx.readings}
     rows: list[list[Any]] = [
         [para(t(k), st["th"]) for k in ("col_field", "col_entered", "col_read", "col_check")]
@@ -79,8 +80,27 @@ def identity(ctx: Context) -> list[Flowable]:
         para(t("identity_read"), st["h2"]),
         para(t("identity_read_text"), st["small"]),
         table,
+        *([decoded] if decoded else []),
         Spacer(1, 4 * mm),
     ]
+
+
+def _vin_line(ctx: Context) -> Flowable | None:
+    """What the entered VIN says (vininfo, offline): maker, country, model years."""
+    vin = ctx.inspection.vehicle.vin
+    if len(vin) != 17:
+        return None
+    info = decode_vin(vin)
+    years = "/".join(str(y) for y in info.years) or "—"
+    text = ctx.t(
+        "vin_decoded",
+        maker=info.manufacturer or "—",
+        country=info.country or "—",
+        years=years,
+    )
+    if info.warnings:
+        text += " " + ctx.t("vin_check_digit_warning")
+    return para(text, ctx.styles["small"])
 
 
 def evidence(ctx: Context) -> list[Flowable]:

@@ -88,6 +88,7 @@ def test_identity_read_from_the_photos(store: Store, tmp_path: Path) -> None:
     assert "Identity read from the photos" in text
     assert "WVWA7JVU7C3HZUGUE (98%)" in text and "Mismatch" in text
     assert "Matches" in text  # 84,500 km typed and read
+    assert "The VIN entered decodes as: Peugeot, France, model year 2019" in text
 
     inspection.vehicle = dataclasses.replace(inspection.vehicle, mileage_km=84500)
     store.add_reading(
