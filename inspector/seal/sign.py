@@ -9,7 +9,6 @@ also carries a timestamp token from that authority (B-T).
 from __future__ import annotations
 
 import io
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -80,15 +80,18 @@ def seal_pdf(src: Path, dst: Path, identity: SealIdentity, *, tsa_url: str | Non
     )
     pdf_signer = signers.PdfSigner(meta, signer=_signer(identity), timestamper=timestamper)
     data = Path(src).read_bytes()
-    logging.getLogger("pyhanko").setLevel(logging.ERROR)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
-        with open(dst, "wb") as out:
-            pdf_signer.sign_pdf(writer, output=out)
-            out.flush()
-            os.fsync(out.fileno())
+        out = io.BytesIO()
+        pdf_signer.sign_pdf(writer, output=out)
+    except TimestampRequestError as exc:  # an OSError too: not the disk's fault
+        raise SealError(f"cannot seal the PDF (timestamp authority {tsa_url}): {exc}") from exc
     except OSError:
         raise
-    except Exception as exc:  # pyHanko's own errors, a TSA that failed
+    except Exception as exc:  # pyHanko's own errors
         where = f" (timestamp authority {tsa_url})" if tsa_url else ""
         raise SealError(f"cannot seal the PDF{where}: {exc}") from exc
+    with open(dst, "wb") as f:
+        f.write(out.getvalue())
+        f.flush()
+        os.fsync(f.fileno())

@@ -250,3 +250,75 @@ def test_two_first_uses_agree_on_one_key(tmp_path: Path) -> None:
     prints = {installation_identity(data).fingerprint for _ in range(2)}
     assert len(prints) == 1
     assert [p.name for p in (data / "seal").iterdir()] == ["installation.pem"]
+
+
+def test_a_timestamp_from_a_tsa_on_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--tsa-url: the seal carries an RFC 3161 token (a TSA served here, pyHanko's dummy)."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import tsp
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # dummy: RSA only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
+    now = datetime.datetime.now(datetime.UTC)
+    tsa_cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(tsa_key, hashes.SHA256())
+    )
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(tsa_cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            tsa_key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+    )
+
+    class Tsa(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tsa)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsa"
+        identity = installation_identity(tmp_path / "data")
+        seal_pdf(plain_pdf(tmp_path / "p.pdf"), tmp_path / "s.pdf", identity, tsa_url=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    result = check_pdf((tmp_path / "s.pdf").read_bytes())
+    assert result.ok, result.problems
+    assert result.timestamped is not None
+    assert abs((now - result.timestamped).total_seconds()) < 300
+
+    with pytest.raises(SealError, match=r"timestamp authority http://127\.0\.0\.1:9/"):
+        seal_pdf(tmp_path / "p.pdf", tmp_path / "x.pdf", identity, tsa_url="http://127.0.0.1:9/")
