@@ -20,8 +20,10 @@ from inspector.config import resolve_data_dir
 from inspector.seal import (
     Sealer,
     SealError,
+    SealKeyUnwritable,
     company_identity,
     installation_identity,
+    one_time_identity,
     pkcs12_identity,
 )
 from inspector.seal.identity import PASSWORD_ENV
@@ -114,7 +116,16 @@ def sealer_from_args(args: argparse.Namespace, data_dir: Path) -> Sealer:
         elif cert:
             identity = company_identity(Path(cert), Path(key))
         else:
-            identity = installation_identity(data_dir)
+            try:
+                identity = installation_identity(data_dir)
+            except SealKeyUnwritable as exc:
+                identity = one_time_identity()
+                print(
+                    f"inspector: warning: {printable(str(exc))}; the report is sealed with a "
+                    f"one-time certificate (SHA-256 {identity.fingerprint}), not this "
+                    "installation's",
+                    file=sys.stderr,
+                )
     except SealError as exc:
         fail(str(exc))
     return Sealer(identity, tsa_url=tsa)

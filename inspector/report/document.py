@@ -78,7 +78,14 @@ from inspector.report.theme import (
     register_fonts,
     styles,
 )
-from inspector.seal import Sealer, SealError, installation_identity
+from inspector.seal import (
+    Sealer,
+    SealError,
+    SealIdentity,
+    SealKeyUnwritable,
+    installation_identity,
+    one_time_identity,
+)
 from inspector.storage import NotFound, StoreError
 from inspector.storage.store import Store
 
@@ -138,7 +145,7 @@ def build_report(
         raise ReportError(str(exc)) from exc
     rl_config.useA85 = 0
     try:
-        sealer = sealer or Sealer(installation_identity(store.data_dir))
+        sealer = sealer or Sealer(_installation_or_one_time(store.data_dir))
     except SealError as exc:
         raise ReportError(str(exc)) from exc
     inspection = store.find_inspection(inspection_id)
@@ -201,6 +208,14 @@ def build_report(
     if progress is not None:
         progress(total_steps, total_steps)
     return out
+
+
+def _installation_or_one_time(data_dir: Path) -> SealIdentity:
+    """This installation's seal; a one-time one when it has none and cannot make it."""
+    try:
+        return installation_identity(data_dir)
+    except SealKeyUnwritable:
+        return one_time_identity()
 
 
 def _seller(

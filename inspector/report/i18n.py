@@ -149,6 +149,11 @@ LABELS: dict[str, Message] = {
         "the platform publishes."
     ),
     "seal_company": Message("This certificate is the issuing company's own."),
+    "seal_one_time": Message(
+        "This certificate was made for this report alone (the data folder it was issued "
+        "from could not be written): the seal shows that the file is unchanged, not which "
+        "installation issued it."
+    ),
     "signature_kind_title": Message("What kind of signature this is"),
     "signature_kind": Message(
         "The seller's signature is a simple electronic signature: drawn on the phone and "

@@ -17,8 +17,10 @@ from inspector.seal.check import SealCheck, check_pdf
 from inspector.seal.identity import (
     SealError,
     SealIdentity,
+    SealKeyUnwritable,
     company_identity,
     installation_identity,
+    one_time_identity,
     pkcs12_identity,
 )
 from inspector.seal.sign import Sealer, seal_pdf
@@ -27,10 +29,12 @@ __all__ = [
     "SealCheck",
     "SealError",
     "SealIdentity",
+    "SealKeyUnwritable",
     "Sealer",
     "check_pdf",
     "company_identity",
     "installation_identity",
+    "one_time_identity",
     "pkcs12_identity",
     "seal_pdf",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import os
 import secrets
 import socket
@@ -30,8 +31,10 @@ __all__ = [
     "PASSWORD_ENV",
     "SealError",
     "SealIdentity",
+    "SealKeyUnwritable",
     "company_identity",
     "installation_identity",
+    "one_time_identity",
     "pkcs12_identity",
 ]
 
@@ -54,6 +57,10 @@ class SealError(Exception):
     """A seal cannot be made or read; ``str()`` says why in one line."""
 
 
+class SealKeyUnwritable(SealError):
+    """This installation has no seal key yet and its data folder cannot be written."""
+
+
 @dataclass(frozen=True)
 class SealIdentity:
     """The key that seals and the certificates that go with it (the signer's first)."""
@@ -63,6 +70,8 @@ class SealIdentity:
     chain: tuple[x509.Certificate, ...] = ()
     installation: bool = False
     """True for this installation's self-signed certificate."""
+    one_time: bool = False
+    """A certificate made for one report only (the data folder could not be written)."""
 
     @property
     def subject(self) -> str:
@@ -88,12 +97,12 @@ def _key_usage() -> x509.KeyUsage:
     )
 
 
-def _new_installation_pem() -> bytes:
+def _new_installation_pem(organization: str = ORGANIZATION) -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, f"Inspection seal {secrets.token_hex(4)}"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, socket.gethostname()[:64] or "-"),
         ]
     )
@@ -149,8 +158,16 @@ def installation_identity(data_dir: Path) -> SealIdentity:
     path = Path(data_dir) / INSTALLATION_FILE
     try:
         if not path.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _create_exclusive(path, _new_installation_pem())
+            try:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                _create_exclusive(path, _new_installation_pem())
+            except OSError as exc:
+                if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                    raise SealKeyUnwritable(
+                        f"cannot make the installation's seal key in {path.parent}: "
+                        f"{exc.strerror or exc}"
+                    ) from exc
+                raise
         _owner_only(path)
         data = path.read_bytes()
     except OSError as exc:
@@ -160,6 +177,17 @@ def installation_identity(data_dir: Path) -> SealIdentity:
     key = _load_key(data, None, str(path))
     certs = _load_certs(data, str(path))
     return _identity(key, certs, str(path), installation=True)
+
+
+def one_time_identity() -> SealIdentity:
+    """A key and self-signed certificate made in memory for one report, kept nowhere.
+
+    For a data folder that cannot be written (an archive): the seal still shows the
+    file unchanged, but names no lasting certificate.
+    """
+    pem = _new_installation_pem("vehicle-inspector one-time seal (self-signed)")
+    key = _load_key(pem, None, "one-time seal")
+    return _identity(key, _load_certs(pem, "one-time seal"), "one-time seal", installation=False)
 
 
 def _load_key(data: bytes, password: bytes | None, where: str) -> PrivateKey:
@@ -206,7 +234,7 @@ def _identity(
             f"to {cert.not_valid_after_utc:%Y-%m-%d}, not today"
         )
     chain = tuple(c for c in certs if c is not cert)
-    return SealIdentity(key, cert, chain, installation)
+    return SealIdentity(key, cert, chain, installation, one_time=where == "one-time seal")
 
 
 def _spki(public_key: object) -> bytes:

@@ -330,13 +330,19 @@ def test_the_seller_signs_or_remarks_and_the_console_says_so(
     phone = live.demo_phone
     assert phone is not None
 
-    phone.send("remark", sha256=summary["sha256"], text="Le pare-choc est neuf.")
+    async def remark() -> None:  # the demo phone lives on the engine's loop
+        phone.send("remark", sha256=summary["sha256"], text="Le pare-choc est neuf.")
+
+    async def sign() -> None:
+        phone.sign(summary["sha256"])
+
+    live.engine.call(remark()).result(5)
     qtbot.waitUntil(
         lambda: live.signature.text() == "Remark from the seller: Le pare-choc est neuf.",
         timeout=10000,
     )
     phone.signer_name = "Chloé Dubois"
-    phone.sign(summary["sha256"])
+    live.engine.call(sign()).result(5)
     qtbot.waitUntil(lambda: live.signature.text().startswith("Signed at "), timeout=10000)
     assert live.signature.text().endswith(" by Chloé Dubois")
     assert len(store.signatures(live.inspection_id or "")) == 1

@@ -24,6 +24,7 @@ from inspector.report.theme import (
     sep,
     table_style,
 )
+from inspector.seal import SealIdentity
 
 __all__ = ["signatures"]
 
@@ -41,10 +42,7 @@ def signatures(ctx: Context) -> list[Flowable]:
                     para(t("seal_text"), st["small"]),
                     para(f"{t('seal_certificate')}{sep(ctx.lang)}{seal.subject}", st["small"]),
                     para(f"SHA-256: {seal.fingerprint}", st["mono"]),
-                    para(
-                        t("seal_self_signed" if seal.installation else "seal_company"),
-                        st["small"],
-                    ),
+                    para(t(_seal_kind(seal)), st["small"]),
                     para("inspector verify report.pdf", st["code"]),
                 ]
             )
@@ -55,6 +53,12 @@ def signatures(ctx: Context) -> list[Flowable]:
         para(t("signature_kind"), st["small"]),
     ]
     return story
+
+
+def _seal_kind(seal: SealIdentity) -> str:
+    if seal.one_time:
+        return "seal_one_time"
+    return "seal_self_signed" if seal.installation else "seal_company"
 
 
 def seller_block(ctx: Context) -> list[Flowable]:
