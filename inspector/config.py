@@ -2,7 +2,10 @@
 
 The data directory is, in order of precedence: an explicit ``--data-dir``,
 the ``INSPECTOR_DATA_DIR`` environment variable, then the user data directory
-that platformdirs gives for this OS.
+that platformdirs gives for this OS. The records are in that folder's SQLite
+file unless a database URL is given: ``--database-url``, else the
+``INSPECTOR_DATABASE_URL`` environment variable (the data directory stays the
+local working folder then).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from platformdirs import user_data_dir
 
 APP_NAME = "vehicle-inspector"
 DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
+DATABASE_URL_ENV = "INSPECTOR_DATABASE_URL"
+PHOTO_STORE_ENV = "INSPECTOR_PHOTO_STORE"
 
 
 def resolve_data_dir(
@@ -32,6 +37,19 @@ def resolve_data_dir(
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resolve_database_url(explicit: str | None = None) -> str | None:
+    """The records' database URL (``sqlite:///…``, ``postgresql://…``); None: the data
+    directory's own SQLite file."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or None
+
+
+def resolve_photo_store(explicit: str | None = None) -> str | None:
+    """Where photos are kept: an explicit ``--photo-store``, else ``INSPECTOR_PHOTO_STORE``
+    (a folder or ``s3://bucket/prefix``), else None: the data directory's own ``photos/``."""
+    found = explicit or os.environ.get(PHOTO_STORE_ENV, "")
+    return found.strip() or None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Shared fixtures: a fresh data directory and store per test, sample input."""
+"""Shared fixtures: a fresh data directory and store per test, sample input, and the
+database backends a storage test runs on (``database_url``: the folder's SQLite, or a
+new database on the session's real PostgreSQL server)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,12 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from inspector.storage.store import Store
+from tests.inspector.postgres_fixtures import pg_url, postgres
+from tests.s3_fixtures import photo_store, s3_env, s3_server, s3_url
+
+__all__ = ["pg_url", "photo_store", "postgres", "s3_env", "s3_server", "s3_url"]  # fixtures
+
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture
@@ -21,6 +29,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("INSPECTOR_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """Where a storage test keeps its records: None (the data folder's SQLite file) or
+    the URL of a new, empty PostgreSQL database (dropped after the test)."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QMessageBox
 
-from inspector.config import ServerSettings, resolve_data_dir
+from inspector.config import (
+    ServerSettings,
+    resolve_data_dir,
+    resolve_database_url,
+    resolve_photo_store,
+)
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 from ui import settings
@@ -18,15 +23,26 @@ from ui.main_window import MainWindow
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inspector console")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--photo-store", default=None, metavar="URL")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="the records' database (default: $INSPECTOR_DATABASE_URL, else the data folder's)",
+    )
     parser.add_argument(
         "--port", type=int, default=8080, help="phone server port (a free one if taken)"
     )
     args = parser.parse_args(argv)
     app = settings.application()
     try:
-        store = Store(resolve_data_dir(args.data_dir))
+        store = Store(
+            resolve_data_dir(args.data_dir),
+            database_url=resolve_database_url(args.database_url),
+            photo_store=resolve_photo_store(args.photo_store),
+        )
     except (StoreError, OSError) as exc:
-        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the data directory:\n{exc}")
+        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the store:\n{exc}")
         return 1
     server = ServerSettings(port=args.port, lan=bool(settings.value("server/lan")))
     window = MainWindow(store, server_settings=server)

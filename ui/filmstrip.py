@@ -66,7 +66,7 @@ class PhotoDialog(QDialog):
         layout.addWidget(info)
         sha = capture.sha256
         run_task(
-            lambda: load_image(store.photo_path(sha), QSize(1100, 620)),
+            lambda: load_image(store.photo_file(sha), QSize(1100, 620)),
             lambda img: self.image.setPixmap(QPixmap.fromImage(img)),
             lambda exc: self.image.setText(f"Cannot show the photo: {exc}"),
         )

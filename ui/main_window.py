@@ -125,7 +125,8 @@ class MainWindow(QMainWindow):
         crossing.add_error_sink(self._show_error)  # failures no caller handles
         self._connect()
 
-        self.data_label = QLabel(f"Data: {store.data_dir}")
+        photos = "" if store.photos_dir is not None else f" · photos: {store.photos.url}"
+        self.data_label = QLabel(f"Data: {store.data_dir}{photos}")
         self.data_label.setToolTip("Where inspections and photos are kept")
         self.server_label = QLabel("Server: starting…")
         self.server_label.setToolTip("The address phones connect to")

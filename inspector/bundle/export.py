@@ -26,7 +26,7 @@ from inspector.bundle.zipsafety import CHUNK
 from inspector.domain.models import utcnow
 from inspector.report.document import ReportCancelled, build_report
 from inspector.seal import Sealer
-from inspector.storage import NotFound
+from inspector.storage import ChecksumMismatch, NotFound
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
 
@@ -107,7 +107,7 @@ def export_bundle(
             for sha in shas:
                 try:
                     data = store.read_photo(sha)
-                except NotFound as exc:
+                except (NotFound, ChecksumMismatch) as exc:
                     raise BundleError(f"cannot export {inspection.id}: {exc}") from exc
                 if hashlib.sha256(data).hexdigest() != sha:
                     raise BundleError(

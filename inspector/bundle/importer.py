@@ -7,7 +7,8 @@ applies, hashes, the photos' image checks), then every shot must be one of the
 checklist's. Photos go through :meth:`Store.write_photo`, named by their hash
 (which also replaces a damaged local copy), and the rows are inserted in a
 single transaction with the photos lock held from the first photo to the
-commit; on failure the photos the import added are removed again. An
+commit (each photo is checked to be still there afterwards: object storage has
+no lock); on failure the photos the import added are removed again. An
 inspection whose id already exists is refused with a clear error rather than
 renamed: the id is printed on every page of the report and in the manifest,
 and a renamed copy would no longer match them.
@@ -15,8 +16,8 @@ and a renamed copy would no longer match them.
 
 from __future__ import annotations
 
+import functools
 import os
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from inspector.bundle.verify import VerifyResult, scan
 from inspector.bundle.zipsafety import DEFAULT_LIMITS, Limits, TooBig, open_zip, read_small
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Inspection
-from inspector.storage import NotFound, StoreError
+from inspector.storage import Conflict, NotFound
 from inspector.storage.repair import RECOVERED_SHOT_PREFIX
 from inspector.storage.store import Store
 
@@ -90,32 +91,35 @@ def import_bundle(
             )
 
         added: list[str] = []
+        photos: dict[str, tuple[str, int]] = {}
         try:
             # Held from the first photo to the commit: a delete elsewhere cannot
-            # unlink a file these rows are about to use.
+            # remove a photo these rows are about to use.
             with store.writing_photos():
                 for name, (_, size) in manifest.files.items():
                     match = PHOTO_RE.match(name)
                     if match is None:
                         continue
                     sha = match.group(1)
-                    existed = store.photo_path(sha).exists()
+                    existed = store.photo_state(sha) == "ok"
                     written = store.write_photo(read_small(zf, found.infos[name], size))
                     if not existed:
                         added.append(written)
                     if written != sha:  # the zip changed since it was checked
                         raise BundleError(f"{path.name}: {name} changed while importing")
+                    photos[sha] = (name, size)
                 store.import_rows(inspection, manifest.captures, manifest.damages)
         except BaseException as exc:
             store.remove_unused_photos(added)
-            if isinstance(exc, sqlite3.IntegrityError):
+            if isinstance(exc, Conflict):
                 raise BundleError(
                     f"{path.name}: cannot import inspection {inspection.id}: an id in the "
                     f"bundle is already used in this data directory ({exc})"
                 ) from exc
             if isinstance(exc, (TooBig, zipfile.BadZipFile, EOFError)):
                 raise BundleError(f"{path.name}: changed while importing ({exc})") from exc
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"import not recorded: {exc}") from exc
             raise
+        for sha, (name, size) in photos.items():
+            info = found.infos[name]
+            store.recheck_photo(sha, functools.partial(read_small, zf, info, size))
     return store.get_inspection(inspection.id)

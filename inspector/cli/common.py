@@ -13,10 +13,17 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
+
+import sqlalchemy as sa
 
 from inspector.cli.terminal import json_text, printable
-from inspector.config import resolve_data_dir
+from inspector.config import (
+    PHOTO_STORE_ENV,
+    resolve_data_dir,
+    resolve_database_url,
+    resolve_photo_store,
+)
 from inspector.seal import (
     Sealer,
     SealError,
@@ -65,13 +72,49 @@ def error(message: str, *, prefix: str = "error") -> None:
     print(f"inspector: {prefix}: {printable(message)}", file=sys.stderr)
 
 
+def database_url_of(args: argparse.Namespace) -> str | None:
+    """``--database-url``, else ``$INSPECTOR_DATABASE_URL``; None: the data folder's SQLite."""
+    return resolve_database_url(getattr(args, "database_url", None))
+
+
+class StoreOptions(TypedDict):
+    """Where a command's store keeps records and photos, as ``Store`` takes them."""
+
+    database_url: str | None
+    photo_store: str | None
+
+
+def store_options(args: argparse.Namespace) -> StoreOptions:
+    """The ``--database-url`` and ``--photo-store`` a command was given (or the environment's)."""
+    return StoreOptions(database_url=database_url_of(args), photo_store=photo_store_of(args))
+
+
 def open_store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
     """The data folder's store; ``readonly`` creates and changes nothing."""
     try:
         data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=not readonly)
-        return Store(data_dir, readonly=readonly)
+        return Store(data_dir, readonly=readonly, **store_options(args))
     except OSError as exc:
         fail(f"cannot use the data directory: {exc}")
+
+
+def add_photo_store_option(parser: argparse.ArgumentParser) -> None:
+    """``--photo-store``, beside ``--data-dir`` on every command."""
+    parser.add_argument(
+        "--photo-store",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help=(
+            "where photos are kept: a folder or s3://bucket/prefix (S3 endpoint, region and "
+            "keys from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; "
+            f"default: ${PHOTO_STORE_ENV} or the data directory's photos/)"
+        ),
+    )
+
+
+def photo_store_of(args: argparse.Namespace) -> str | None:
+    """The photo store a command was given (``--photo-store`` or the environment)."""
+    return resolve_photo_store(getattr(args, "photo_store", None))
 
 
 def print_json(data: Any) -> None:
@@ -131,7 +174,15 @@ def sealer_from_args(args: argparse.Namespace, data_dir: Path) -> Sealer:
     return Sealer(identity, tsa_url=tsa)
 
 
-ONE_LINE_ERRORS = (ValueError, StoreError, CliError, sqlite3.Error, OSError, SealError)
+ONE_LINE_ERRORS = (
+    ValueError,
+    StoreError,
+    CliError,
+    sqlite3.Error,
+    sa.exc.DBAPIError,
+    OSError,
+    SealError,
+)
 """What ``main`` prints as one line (:func:`error_text`) instead of a traceback."""
 
 
@@ -139,7 +190,7 @@ def error_text(exc: Exception) -> str:
     """An expected failure in words a user can act on (a full disk says so)."""
     if isinstance(exc, (ValueError, StoreError, CliError, SealError)):
         return str(exc)  # already worded for the user
-    if isinstance(exc, sqlite3.Error):  # one that slipped past the store
+    if isinstance(exc, (sqlite3.Error, sa.exc.DBAPIError)):  # one that slipped past the store
         return str(storage_error(exc))
     if not isinstance(exc, OSError):
         return str(exc)

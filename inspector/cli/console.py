@@ -46,6 +46,11 @@ def cmd_console(args: argparse.Namespace) -> int:
     argv = [sys.executable, "-m", "ui"]
     if args.data_dir:
         argv += ["--data-dir", str(args.data_dir)]
+    if getattr(args, "database_url", None):
+        argv += ["--database-url", str(args.database_url)]
+    photo_store = getattr(args, "photo_store", None)
+    if photo_store:  # INSPECTOR_PHOTO_STORE reaches the console through the environment
+        argv += ["--photo-store", str(photo_store)]
     port = getattr(args, "port", None)
     if port is not None:
         argv += ["--port", str(port)]

@@ -22,11 +22,7 @@ from inspector.usecases.inspections import create_inspection, inspection_to_dict
 
 def _photo_states(store: Store, captures: list[Capture], deep: bool) -> dict[str, str]:
     """Each photo's state: "ok", "missing" or "altered" (``deep``: checked by SHA-256)."""
-    states: dict[str, str] = {}
-    for c in captures:
-        if c.sha256 not in states:
-            states[c.sha256] = store.photo_state(c.sha256, deep=deep)
-    return states
+    return dict(store.photo_states((c.sha256 for c in captures), deep=deep))
 
 
 def _photos_summary(captures: list[Capture], states: dict[str, str]) -> str:

@@ -15,7 +15,14 @@ from typing import Any
 
 import segno
 
-from inspector.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, AddCommand, CliError, error
+from inspector.cli.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    AddCommand,
+    CliError,
+    error,
+    store_options,
+)
 from inspector.cli.terminal import json_text, printable
 from inspector.config import IceServer, ServerSettings, resolve_data_dir
 from inspector.live import events
@@ -114,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from inspector.live.engine import Engine, EngineStartError
 
     settings = _settings(args)
-    store = Store(resolve_data_dir(args.data_dir))
+    store = Store(resolve_data_dir(args.data_dir), **store_options(args))
     printer = _Printer(args.json)
     engine = Engine(store, settings, printer, autopilot=args.autopilot)
     try:
@@ -181,7 +188,7 @@ def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | N
 
 def cmd_invite(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
-    with Store(data_dir) as store:
+    with Store(data_dir, **store_options(args)) as store:
         inspection = store.find_inspection(args.id)
         base, warning = _invite_base(args, data_dir)
         token, expires_at = Invitations(store, ServerSettings().token_ttl_seconds).issue(
@@ -212,7 +219,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    with Store(resolve_data_dir(args.data_dir)) as store:
+    with Store(resolve_data_dir(args.data_dir), **store_options(args)) as store:
         inspection = store.find_inspection(args.id)
         count = store.revoke_tokens(inspection.id)
     print(f"Revoked {count} link(s) of inspection {inspection.id}")
@@ -233,6 +240,8 @@ def run_demo(
     *,
     checklist: str = "standard",
     timeout: float = 180.0,  # a paced walk on a loaded machine takes 35-75 s
+    database_url: str | None = None,
+    photo_store: str | None = None,
 ) -> dict[str, Any]:
     """The whole product headless: inspection, server, simulated phone, autopilot, report.
 
@@ -276,7 +285,7 @@ def run_demo(
                 storage_failed.set()
 
     started = time.monotonic()
-    with Store(data_dir) as store:
+    with Store(data_dir, database_url=database_url, photo_store=photo_store) as store:
         engine = Engine(
             store,
             ServerSettings(port=0),
@@ -364,7 +373,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from inspector.live.engine import EngineStartError
 
     try:
-        result = run_demo(data_dir, output, checklist=args.checklist)
+        result = run_demo(data_dir, output, checklist=args.checklist, **store_options(args))
     except (TimeoutError, EngineStartError, DemoFailed) as exc:
         error(f"demo failed: {exc}")
         return EXIT_FAILURE

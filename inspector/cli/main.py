@@ -17,6 +17,7 @@ from inspector.cli.common import (
     ONE_LINE_ERRORS,
     CliError,
     Handler,
+    add_photo_store_option,
     error,
     error_text,
 )
@@ -34,6 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="where inspections are kept (default: $INSPECTOR_DATA_DIR or the user data folder)",
     )
+    common.add_argument(
+        "--database-url",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="keep the records in this database, sqlite:///FILE or postgresql://USER@HOST/DB "
+        "(default: $INSPECTOR_DATABASE_URL, else inspector.db in the data folder, which "
+        "stays the local working folder)",
+    )
+    add_photo_store_option(common)
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Remote vehicle inspection. With no command, opens the console.",
@@ -81,8 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_arguments(arguments)
         parser = build_parser()
         args = parser.parse_args(arguments)
-        if not hasattr(args, "data_dir"):
-            args.data_dir = None
+        for name in ("data_dir", "database_url", "photo_store"):
+            if not hasattr(args, name):
+                setattr(args, name, None)
         handler: Handler = getattr(args, "handler", console.cmd_console)
         return handler(args)
     except BrokenPipeError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from inspector.cli.common import EXIT_ALTERED, AddCommand
+from inspector.cli.common import EXIT_ALTERED, AddCommand, database_url_of, photo_store_of
 from inspector.cli.terminal import printable
 from inspector.config import resolve_data_dir
 from inspector.storage.repair import repair
@@ -13,7 +13,7 @@ from inspector.storage.repair import repair
 
 def cmd_repair(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir, create=False)
-    report = repair(data_dir)
+    report = repair(data_dir, database_url_of(args), photo_store_of(args))
     for line in report.lines():
         print(printable(line))
     return 0 if report.complete else EXIT_ALTERED
@@ -24,5 +24,5 @@ def register(add: AddCommand) -> None:
     add(
         "repair",
         cmd_repair,
-        "rebuild a lost or damaged database from what is left, and say what cannot be",
+        "rebuild a lost or damaged SQLite database from what is left, and say what cannot be",
     )

@@ -230,8 +230,22 @@ class Seller:
         return SellerView.model_validate(d).seller()
 
 
+ROW_VERSION = 1
+"""The row version a new inspection or damage is stored with. The store bumps it at
+every update and refuses an update made from a copy read at an older version (someone
+else changed the record meanwhile). It is bookkeeping, not content: two copies that
+differ only by their version compare equal."""
+
+
 @dataclass
 class Inspection:
+    """One vehicle's inspection.
+
+    ``version`` is the stored row's version this copy was read at (see
+    :data:`ROW_VERSION`); the status is not part of it: only the store's atomic
+    transitions move a status.
+    """
+
     id: str
     checklist: str
     vehicle: Vehicle = field(default_factory=Vehicle)
@@ -243,6 +257,7 @@ class Inspection:
     grade: int | None = None
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
+    version: int = field(default=ROW_VERSION, compare=False)
 
 
 @dataclass
@@ -294,7 +309,7 @@ class Damage:
     live call (shots "damage_<n>_wide" / "damage_<n>_closeup"), so both photos
     are found even before they are taken. ``to_complete`` marks a damage whose
     part, type and severity are only first guesses (added live with "Add
-    damage") until someone confirms them.
+    damage") until someone confirms them. ``version``: see :data:`ROW_VERSION`.
     """
 
     id: str
@@ -308,3 +323,4 @@ class Damage:
     created_at: datetime = field(default_factory=utcnow)
     pair: int | None = None
     to_complete: bool = False
+    version: int = field(default=ROW_VERSION, compare=False)

@@ -131,6 +131,7 @@ class Engine:
         self._sessions: dict[str, PhoneSession] = {}
         self._lock = threading.Lock()  # settings the console changes from its thread
         self._modes: dict[str, Mode] = {}
+        self._languages: dict[str, str] = {}  # the seller's, known from the invitation
         self._background: list[asyncio.Task[None]] = []  # stats and spool loops
         self._live_lock = LiveLock(store.data_dir)
         #: The session's writes; made once the engine owns the data folder (``start``).
@@ -307,7 +308,9 @@ class Engine:
     def language(self, inspection_id: str) -> str | None:
         session = self._sessions.get(inspection_id)
         controller = None if session is None else session.controller
-        return None if controller is None else controller.language
+        if controller is None:  # no call yet: the language the seller was invited in
+            return self._languages.get(inspection_id)
+        return controller.language
 
     def takeover_asked(self, inspection_id: str) -> None:
         self.emit(events.TakeoverAsked(inspection_id))
@@ -325,7 +328,8 @@ class Engine:
             mode = "self" if self.autopilot else "operator"
         if mode not in ("operator", "self"):
             raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
-        await self.thread.run(self.store.get_inspection, inspection_id)  # NotFound if unknown
+        inspection = await self.thread.run(self.store.get_inspection, inspection_id)
+        self._languages[inspection_id] = inspection.seller.language.value
         token, expires_at = await self.thread.run(self.invitations.issue, inspection_id)
         await self._mark(inspection_id, InspectionStatus.INVITED)
         self._modes[inspection_id] = mode

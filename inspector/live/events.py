@@ -117,7 +117,10 @@ class CaptureRequested(Event):
 @dataclass(frozen=True)
 class CaptureStored(Event):
     """The capture is durable: in the store, or (``spooled``) in the engine's spool
-    while another process holds the database's lock (it reaches the store later)."""
+    while another process holds the database's lock (it reaches the store later).
+
+    ``path``: a local file of the photo, to show it (its file in a folder store, a
+    cached copy when the photos are in object storage; "" if none could be kept)."""
 
     name = "capture"
     inspection_id: str

@@ -22,7 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from inspector.domain.models import Region
-from inspector.storage import StoreError
+from inspector.storage import ChecksumMismatch, StoreError
 from inspector.storage.store import Store
 
 __all__ = [
@@ -142,7 +142,10 @@ def prepare_photos(
 
         def submit_next() -> None:
             sha = queue.pop(0)
-            data = store.read_photo(sha)
+            try:
+                data = store.read_photo(sha)
+            except ChecksumMismatch as exc:  # object storage checks the bytes as it reads
+                raise PhotoError(str(exc)) from exc
             pending[pool.submit(prepare_photo, data, sha, folder, crops.get(sha, []))] = sha
 
         try:

@@ -1,6 +1,6 @@
-"""Photo files named by their content: ``photos/ab/<sha256>.jpg``, their thumbnails,
-and the cross-process lock that keeps a file from being removed while a row is
-about to point at it.
+"""Photo files named by their content: ``photos/ab/<sha256>.jpg``, and the
+cross-process lock that keeps a file from being removed while a row is about to
+point at it (thumbnails are :mod:`.photocache`'s).
 
 A photo is written atomically (:mod:`inspector.atomic`) *before* the row that
 points at it is committed, so a process killed at any instant never leaves a row
@@ -19,15 +19,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import io
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-
-from PIL import Image
+from typing import Literal
 
 if sys.platform != "win32":  # Windows has no flock: no cross-process photo lock there
     import fcntl
@@ -194,7 +192,7 @@ class PhotoFiles:
                     self._remove_thumbnails(sha)
         return sha
 
-    def state(self, sha256: str, *, deep: bool = False) -> str:
+    def state(self, sha256: str, *, deep: bool = False) -> Literal["ok", "missing", "altered"]:
         """The photo file's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
         path = self.path(sha256)
         if deep:
@@ -207,25 +205,6 @@ class PhotoFiles:
             return self.path(sha256).read_bytes()
         except FileNotFoundError as exc:
             raise NotFound(f"photo {sha256[:12]} is missing from {self.photos_dir}") from exc
-
-    def thumbnail(self, sha256: str, size: int = 256) -> Path:
-        """A cached JPEG thumbnail whose longest side is ``size`` pixels."""
-        thumb = self.thumbs_dir / f"{sha256}_{size}.jpg"
-        if thumb.exists():
-            return thumb
-        try:
-            with Image.open(self.path(sha256)) as source:
-                source.draft("RGB", (size, size))  # decode at reduced size: far faster
-                img = source.convert("RGB")
-                img.thumbnail((size, size), Image.Resampling.LANCZOS)
-                out = io.BytesIO()
-                img.save(out, "JPEG", quality=85)
-        except FileNotFoundError as exc:
-            raise NotFound(f"photo {sha256[:12]} is missing") from exc
-        except (OSError, Image.DecompressionBombError) as exc:
-            raise StoreError(f"photo {sha256[:12]} cannot be read: {exc}") from exc
-        write_atomic(thumb, out.getvalue())
-        return thumb
 
     def _remove(self, sha256: str) -> None:
         with contextlib.suppress(OSError):

@@ -1,5 +1,9 @@
 """``inspector repair``: rebuild what can be rebuilt after a database was lost or damaged.
 
+SQLite only: it reads the database file itself, page by page. A PostgreSQL database
+is refused with a message saying so: the server's own tools (backups, ``pg_dump``,
+``amcheck``) look after it.
+
 A photo file alone tells its bytes and fingerprint (its name), its size in
 pixels, and roughly when it was written (the file's time). It cannot tell the
 vehicle, the seller, the inspection it belonged to, the shot it shows, its
@@ -24,11 +28,14 @@ process still holding the old database would go on writing to the copy set aside
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from inspector.domain.models import (
     Capture,
@@ -42,11 +49,19 @@ from inspector.domain.models import (
 )
 from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
 from inspector.i18n import Message
-from inspector.storage.database import DB_NAME
-from inspector.storage.errors import DatabaseBusy, DatabaseDamaged, StoreError, storage_error
-from inspector.storage.photos import file_sha256, photos_lock
+from inspector.storage.database import DB_NAME, sqlite_is_blank
+from inspector.storage.errors import (
+    ChecksumMismatch,
+    DatabaseBusy,
+    DatabaseDamaged,
+    NotFound,
+    StoreError,
+    storage_error,
+)
+from inspector.storage.photos import photos_lock
 from inspector.storage.rows import new_id
-from inspector.storage.schema import database_is_blank
+from inspector.storage.sql.engine import database_url as parse_url
+from inspector.storage.sql.engine import shown_url
 from inspector.storage.store import Store
 
 __all__ = ["RECOVERED_SHOT_PREFIX", "RepairReport", "repair"]
@@ -151,17 +166,26 @@ def _listed(what: str, items: list[str]) -> list[str]:
     return out
 
 
-def repair(data_dir: Path) -> RepairReport:
-    """Rebuild what can be rebuilt in ``data_dir``; see the module notes."""
+def repair(
+    data_dir: Path, database_url: str | None = None, photo_store: str | Path | None = None
+) -> RepairReport:
+    """Rebuild what can be rebuilt in ``data_dir`` (its photos in ``photo_store``, by
+    default its own ``photos/``); see the module notes.
+
+    ``database_url``: an SQLite file other than ``data_dir/inspector.db``; a
+    PostgreSQL URL is refused (StoreError): repair works on SQLite files only.
+    """
     data_dir = Path(data_dir)
+    db_path = _sqlite_file(data_dir, database_url)
     if not data_dir.is_dir():
         raise StoreError(f"there is no data folder {data_dir}")
     report = RepairReport(data_dir)
+    url = None if database_url is None else f"sqlite:///{db_path}"
     with photos_lock(data_dir, exclusive=True, timeout=_LOCK_WAIT):
-        db_path = data_dir / DB_NAME
         report.database = _diagnose(db_path)
         if report.database == "sound":
-            with Store(data_dir) as store:  # after its migrations: rows as the store reads them
+            # After its migrations: rows as the store reads them.
+            with Store(data_dir, database_url=url, photo_store=photo_store) as store:
                 report.undecodable = store.undecodable_records()
             if report.undecodable:  # unreadable to the store: salvaged as a damaged one is
                 report.database = "damaged"
@@ -170,7 +194,7 @@ def repair(data_dir: Path) -> RepairReport:
             report.moved_aside = _move_aside(db_path, report.database)
         if report.database == "damaged" and report.moved_aside is not None:
             salvaged = _salvage(report.moved_aside, report)
-        with Store(data_dir, allow_empty=True) as store:
+        with Store(data_dir, allow_empty=True, database_url=url, photo_store=photo_store) as store:
             for table in _TABLES:
                 if table in salvaged:
                     done, skipped = store.restore_rows(table, salvaged[table])
@@ -178,6 +202,22 @@ def repair(data_dir: Path) -> RepairReport:
             _adopt_orphans(store, report)
             _check_records(store, report)
     return report
+
+
+def _sqlite_file(data_dir: Path, database_url: str | None) -> Path:
+    if database_url is None:
+        return data_dir / DB_NAME
+    try:
+        url = parse_url(database_url)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"not a database URL: {database_url!r}") from exc
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise StoreError(
+            f"`inspector repair` works on an SQLite database file only, not on "
+            f"{shown_url(url)}: on a database server, restore from its backups and check "
+            "it with the server's own tools"
+        )
+    return Path(url.database)
 
 
 def _diagnose(db_path: Path) -> str:
@@ -188,7 +228,7 @@ def _diagnose(db_path: Path) -> str:
     except sqlite3.Error as exc:
         return _damaged_or_raise(exc)
     try:
-        if database_is_blank(db):
+        if sqlite_is_blank(db):
             return "empty"
         result = db.execute("PRAGMA quick_check").fetchall()
         return "sound" if result == [("ok",)] else "damaged"
@@ -281,22 +321,25 @@ def _read_table(db: sqlite3.Connection, table: str) -> tuple[list[dict[str, Any]
 def _adopt_orphans(store: Store, report: RepairReport) -> None:
     used = store.used_photos()
     found: list[tuple[float, str, int, int, int]] = []
-    for path in sorted(store.photos_dir.glob("??/*.jpg")):
-        sha = path.stem
+    for photo in sorted(store.list_photos(), key=lambda p: p.sha256):
+        sha = photo.sha256
         if sha in used:
             continue
-        shown = str(path.relative_to(store.data_dir))
-        if file_sha256(path) != sha:
+        shown = _shown(store, sha)
+        try:
+            data = store.read_photo(sha)
+            if hashlib.sha256(data).hexdigest() != sha:
+                raise ChecksumMismatch("altered")
+            width, height = decode_jpeg_size(data)
+        except ChecksumMismatch:
             report.left_alone.append(f"{shown} (its content does not match its name)")
             continue
-        try:
-            data = path.read_bytes()
-            width, height = decode_jpeg_size(data)
-            mtime = path.stat().st_mtime
-        except (OSError, BadPhoto) as exc:
+        except NotFound:
+            continue  # removed meanwhile
+        except (OSError, StoreError, BadPhoto) as exc:
             report.left_alone.append(f"{shown} ({exc})")
             continue
-        found.append((mtime, sha, width, height, len(data)))
+        found.append((photo.modified, sha, width, height, len(data)))
     if not found:
         return
     found.sort()
@@ -330,6 +373,17 @@ def _adopt_orphans(store: Store, report: RepairReport) -> None:
     ]
     store.import_rows(inspection, captures, [])
     report.adopted_into, report.adopted = inspection.id, len(captures)
+
+
+def _shown(store: Store, sha: str) -> str:
+    """Where a photo is, for the report: relative to the data folder when it is in it."""
+    path = store.photos.local_path(sha)
+    if path is None:
+        return f"{store.photos.url}/photos/{sha[:2]}/{sha}.jpg"
+    try:
+        return str(path.relative_to(store.data_dir))
+    except ValueError:
+        return str(path)
 
 
 def _check_records(store: Store, report: RepairReport) -> None:

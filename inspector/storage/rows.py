@@ -1,8 +1,13 @@
-"""Rows ↔ domain objects: how an inspection, a capture and a damage are kept in SQLite.
+"""Rows ↔ domain objects: how an inspection, a capture and a damage are kept, as
+SQLAlchemy Core statements on :mod:`inspector.storage.sql.tables` (SQLite or PostgreSQL).
 
 Nested values (vehicle, seller, quality report, region) are JSON, times ISO 8601.
-A row SQLite reads back but we cannot decode is a damaged database too: it comes
-out as :class:`DatabaseDamaged` naming the record, never as a traceback.
+A row the database reads back but we cannot decode is a damaged database too: it
+comes out as :class:`DatabaseDamaged` naming the record, never as a traceback.
+
+Inspections and damages carry a row version: an update names the version its copy
+was read at and bumps it, in the same statement, so a change made elsewhere
+meanwhile is never overwritten (:class:`ChangedElsewhere`).
 """
 
 from __future__ import annotations
@@ -10,12 +15,14 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, Required, TypedDict
 
+import sqlalchemy as sa
+
 from inspector.domain.models import (
+    ROW_VERSION,
     Capture,
     CaptureSource,
     Damage,
@@ -29,7 +36,8 @@ from inspector.domain.models import (
     Severity,
     Vehicle,
 )
-from inspector.storage.errors import REPAIR_HINT, DatabaseDamaged
+from inspector.storage.errors import REPAIR_HINT, ChangedElsewhere, DatabaseDamaged, NotFound
+from inspector.storage.sql.tables import captures, damages, inspections
 
 __all__ = [
     "CaptureDetails",
@@ -49,8 +57,8 @@ __all__ = [
     "update_inspection",
 ]
 
-Row = sqlite3.Row | Mapping[str, Any]
-"""A row read back, or a plain dict of salvaged columns (``restore_rows``)."""
+Row = Mapping[Any, Any]
+"""A row read back (``RowMapping``), or a plain dict of salvaged columns (``restore_rows``)."""
 
 
 def new_id() -> str:
@@ -74,9 +82,14 @@ def _region_json(r: Region | None) -> str | None:
     return json.dumps([r.x, r.y, r.w, r.h]) if r else None
 
 
+def _version(row: Row) -> int:
+    # A read-only store may read a database migrated before row versions existed.
+    return int(row.get("version", ROW_VERSION))
+
+
 @contextlib.contextmanager
 def damaged_record(kind: str, row: Row | None) -> Iterator[None]:
-    """A row SQLite reads back but we cannot decode is a damaged database too."""
+    """A row the database reads back but we cannot decode is a damaged database too."""
     try:
         yield
     except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -88,52 +101,71 @@ def damaged_record(kind: str, row: Row | None) -> Iterator[None]:
         ) from exc
 
 
+def _checked_update(
+    db: sa.Connection, table: sa.Table, kind: str, ident: str, read_at: int, values: Row
+) -> int:
+    """Update one row if it is still at version ``read_at``; the version it is at now.
+
+    NotFound if it is gone, ChangedElsewhere if someone else changed it since.
+    """
+    done = db.execute(
+        table.update()
+        .where(table.c.id == ident, table.c.version == read_at)
+        .values(**values, version=table.c.version + 1)
+    )
+    if done.rowcount == 1:
+        return read_at + 1
+    if db.execute(sa.select(table.c.id).where(table.c.id == ident)).first() is None:
+        raise NotFound(f"no {kind} {ident!r}")
+    raise ChangedElsewhere(
+        f"this {kind} was changed by someone else since it was read: reload it, then "
+        "make the change again"
+    )
+
+
 # -- inspections --------------------------------------------------------------
 
 
-def _editable(i: Inspection) -> tuple[Any, ...]:
-    """The editable columns' values, in the order both statements below name them."""
-    return (
-        i.operator,
-        i.inspector,
-        i.checklist,
-        json.dumps(i.vehicle.to_dict()),
-        json.dumps(i.seller.to_dict()),
-        i.notes,
-        i.grade,
-    )
+def _editable(i: Inspection) -> dict[str, Any]:
+    """The editable columns: what an update writes (never the status, nor the creation)."""
+    return {
+        "operator": i.operator,
+        "inspector": i.inspector,
+        "checklist": i.checklist,
+        "vehicle": json.dumps(i.vehicle.to_dict()),
+        "seller": json.dumps(i.seller.to_dict()),
+        "notes": i.notes,
+        "grade": i.grade,
+    }
 
 
-def insert_inspection(db: sqlite3.Connection, i: Inspection) -> None:
+def insert_inspection(db: sa.Connection, i: Inspection) -> None:
     db.execute(
-        "INSERT INTO inspections (id, created_at, updated_at, status, operator, inspector, "
-        "checklist, vehicle, seller, notes, grade) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            i.id,
-            iso(i.created_at),
-            iso(i.updated_at),
-            i.status.value,
-            *_editable(i),
-        ),
+        inspections.insert().values(
+            id=i.id,
+            created_at=iso(i.created_at),
+            updated_at=iso(i.updated_at),
+            status=i.status.value,
+            version=i.version,
+            **_editable(i),
+        )
     )
 
 
-def update_inspection(db: sqlite3.Connection, i: Inspection) -> int:
-    """Every editable column of ``i``; how many rows changed.
+def update_inspection(db: sa.Connection, i: Inspection) -> int:
+    """Every editable column of ``i``, if the row is still at ``i.version``; the new version.
 
     Not its creation time, nor its status: only ``Store.transition`` moves a status,
     so an editor holding an old copy can never write an old status back.
     """
-    cur = db.execute(
-        "UPDATE inspections SET updated_at=?, operator=?, inspector=?, "
-        "checklist=?, vehicle=?, seller=?, notes=?, grade=? WHERE id=?",
-        (
-            iso(i.updated_at),
-            *_editable(i),
-            i.id,
-        ),
+    return _checked_update(
+        db,
+        inspections,
+        "inspection",
+        i.id,
+        i.version,
+        {"updated_at": iso(i.updated_at), **_editable(i)},
     )
-    return cur.rowcount
 
 
 def inspection_from_row(row: Row) -> Inspection:
@@ -150,34 +182,32 @@ def inspection_from_row(row: Row) -> Inspection:
             grade=row["grade"],
             created_at=datetime.fromisoformat(row["created_at"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
+            version=_version(row),
         )
 
 
 # -- captures -----------------------------------------------------------------
 
 
-def insert_capture(db: sqlite3.Connection, c: Capture, seq: int) -> None:
+def insert_capture(db: sa.Connection, c: Capture, seq: int) -> None:
     db.execute(
-        "INSERT INTO captures (id, seq, inspection_id, shot_id, sha256, mime, size, width, "
-        "height, source, captured_at, phone_time, quality, accepted, retake_of) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            c.id,
-            seq,
-            c.inspection_id,
-            c.shot_id,
-            c.sha256,
-            c.mime,
-            c.size,
-            c.width,
-            c.height,
-            c.source.value,
-            iso(c.captured_at),
-            iso(c.phone_time),
-            quality_json(c.quality),
-            None if c.accepted is None else int(c.accepted),
-            c.retake_of,
-        ),
+        captures.insert().values(
+            id=c.id,
+            seq=seq,
+            inspection_id=c.inspection_id,
+            shot_id=c.shot_id,
+            sha256=c.sha256,
+            mime=c.mime,
+            size=c.size,
+            width=c.width,
+            height=c.height,
+            source=c.source.value,
+            captured_at=iso(c.captured_at),
+            phone_time=iso(c.phone_time),
+            quality=quality_json(c.quality),
+            accepted=c.accepted,
+            retake_of=c.retake_of,
+        )
     )
 
 
@@ -245,44 +275,35 @@ def capture_from_row(row: Row) -> Capture:
 # -- damages ------------------------------------------------------------------
 
 
-def insert_damage(db: sqlite3.Connection, d: Damage) -> None:
+def _damage_values(d: Damage) -> dict[str, Any]:
+    """The editable columns of a damage."""
+    return {
+        "capture_id": d.capture_id,
+        "part": d.part.value,
+        "type": d.type.value,
+        "severity": int(d.severity),
+        "region": _region_json(d.region),
+        "note": d.note,
+        "pair": d.pair,
+        "to_complete": d.to_complete,
+    }
+
+
+def insert_damage(db: sa.Connection, d: Damage) -> None:
     db.execute(
-        "INSERT INTO damages (id, inspection_id, capture_id, part, type, severity, region, "
-        "note, created_at, pair, to_complete) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            d.id,
-            d.inspection_id,
-            d.capture_id,
-            d.part.value,
-            d.type.value,
-            int(d.severity),
-            _region_json(d.region),
-            d.note,
-            iso(d.created_at),
-            d.pair,
-            int(d.to_complete),
-        ),
+        damages.insert().values(
+            id=d.id,
+            inspection_id=d.inspection_id,
+            created_at=iso(d.created_at),
+            version=d.version,
+            **_damage_values(d),
+        )
     )
 
 
-def update_damage(db: sqlite3.Connection, d: Damage) -> int:
-    """Every editable column of ``d``; how many rows changed."""
-    cur = db.execute(
-        "UPDATE damages SET capture_id=?, part=?, type=?, severity=?, region=?, note=?, "
-        "pair=?, to_complete=? WHERE id=?",
-        (
-            d.capture_id,
-            d.part.value,
-            d.type.value,
-            int(d.severity),
-            _region_json(d.region),
-            d.note,
-            d.pair,
-            int(d.to_complete),
-            d.id,
-        ),
-    )
-    return cur.rowcount
+def update_damage(db: sa.Connection, d: Damage) -> int:
+    """Every editable column of ``d``, if the row is still at ``d.version``; the new version."""
+    return _checked_update(db, damages, "damage", d.id, d.version, _damage_values(d))
 
 
 def damage_from_row(r: Row) -> Damage:
@@ -299,24 +320,20 @@ def damage_from_row(r: Row) -> Damage:
         created_at=datetime.fromisoformat(r["created_at"]),
         pair=r["pair"],
         to_complete=bool(r["to_complete"]),
+        version=_version(r),
     )
 
 
 # -- salvage ------------------------------------------------------------------
 
 
-def insert_row(db: sqlite3.Connection, table: str, row: dict[str, Any]) -> bool:
+def insert_row(db: sa.Connection, table: sa.Table, row: dict[str, Any]) -> bool:
     """Insert one row as given, in a savepoint; False if a constraint refuses it."""
-    names = ",".join(row)
-    db.execute("SAVEPOINT restore_row")
+    savepoint = db.begin_nested()
     try:
-        db.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({','.join('?' * len(row))})",
-            tuple(row.values()),
-        )
-    except sqlite3.IntegrityError:
-        db.execute("ROLLBACK TO restore_row")
+        db.execute(table.insert().values(**row))
+    except sa.exc.IntegrityError:
+        savepoint.rollback()
         return False
-    finally:
-        db.execute("RELEASE restore_row")
+    savepoint.commit()
     return True

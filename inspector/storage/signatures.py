@@ -1,29 +1,28 @@
-"""The seller's signatures and remarks: one small table of their own, and the PNG files.
+"""The seller's signatures and remarks (table ``seller_statements``), and the PNG files.
 
-The table is created on its own (``CREATE TABLE IF NOT EXISTS`` when the store opens
-read-write), outside the numbered migrations of :mod:`.schema`, because those are
-being moved to Alembic (issue 13): it becomes a revision when that lands. A database
-opened read-only without it simply has no signatures. Signature images are PNG files
-named by their SHA-256 under ``DATA_DIR/signatures/``, written whole before their row,
-as photos are.
+Signature images are PNG files named by their SHA-256 under
+``DATA_DIR/signatures/ab/<sha256>.png``, written whole before their row, as photos are
+(on the local data folder, whatever the photo store: they are a few kB).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+
 from inspector.atomic import write_atomic
 from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.storage.rows import iso
+from inspector.storage.sql.tables import seller_statements as table
 
 __all__ = [
-    "TABLE_SQL",
-    "ensure_table",
     "insert_remark",
     "insert_signature",
     "png_path",
@@ -32,36 +31,8 @@ __all__ = [
     "write_png",
 ]
 
-TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS seller_statements (
-    id TEXT PRIMARY KEY,
-    inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL CHECK (kind IN ('signature', 'remark')),
-    at TEXT NOT NULL,
-    summary_sha256 TEXT NOT NULL,
-    summary_text TEXT NOT NULL DEFAULT '',
-    png_sha256 TEXT,
-    name TEXT NOT NULL DEFAULT '',
-    language TEXT NOT NULL DEFAULT '',
-    user_agent TEXT NOT NULL DEFAULT '',
-    phone_time TEXT,
-    strokes TEXT,
-    remark TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS seller_statements_by_inspection
-    ON seller_statements(inspection_id, at);
-"""
-
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def ensure_table(db: sqlite3.Connection) -> None:
-    """Create the table if this database has none yet (idempotent, one transaction)."""
-    if db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='seller_statements'"
-    ).fetchone():
-        return
-    db.executescript(f"BEGIN IMMEDIATE;{TABLE_SQL}COMMIT;")
+Query = Callable[[sa.Executable], list[RowMapping]]
 
 
 def png_path(data_dir: Path, sha256: str) -> Path:
@@ -83,44 +54,43 @@ def write_png(data_dir: Path, data: bytes) -> str:
     return sha
 
 
-def insert_signature(db: sqlite3.Connection, s: SellerSignature) -> None:
+def insert_signature(db: sa.Connection, s: SellerSignature) -> None:
     db.execute(
-        "INSERT INTO seller_statements (id, inspection_id, kind, at, summary_sha256, "
-        "summary_text, png_sha256, name, language, user_agent, phone_time, strokes) "
-        "VALUES (?, ?, 'signature', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            s.id,
-            s.inspection_id,
-            iso(s.signed_at),
-            s.summary_sha256,
-            s.summary_text,
-            s.png_sha256,
-            s.name,
-            s.language,
-            s.user_agent,
-            iso(s.phone_time),
-            json.dumps(s.strokes, separators=(",", ":")),
-        ),
-    )
-
-
-def insert_remark(db: sqlite3.Connection, r: SellerRemark) -> None:
-    db.execute(
-        "INSERT INTO seller_statements (id, inspection_id, kind, at, summary_sha256, remark) "
-        "VALUES (?, ?, 'remark', ?, ?, ?)",
-        (r.id, r.inspection_id, iso(r.at), r.summary_sha256, r.text),
-    )
-
-
-def _rows(db_query: Any, inspection_id: str, kind: str) -> list[sqlite3.Row]:
-    exists = db_query("SELECT 1 FROM sqlite_master WHERE type='table' AND name='seller_statements'")
-    if not exists:  # a read-only store on a database no newer program has opened
-        return []
-    return list(
-        db_query(
-            "SELECT * FROM seller_statements WHERE inspection_id=? AND kind=? ORDER BY at",
-            (inspection_id, kind),
+        table.insert().values(
+            id=s.id,
+            inspection_id=s.inspection_id,
+            kind="signature",
+            at=iso(s.signed_at),
+            summary_sha256=s.summary_sha256,
+            summary_text=s.summary_text,
+            png_sha256=s.png_sha256,
+            name=s.name,
+            language=s.language,
+            user_agent=s.user_agent,
+            phone_time=iso(s.phone_time),
+            strokes=json.dumps(s.strokes, separators=(",", ":")),
         )
+    )
+
+
+def insert_remark(db: sa.Connection, r: SellerRemark) -> None:
+    db.execute(
+        table.insert().values(
+            id=r.id,
+            inspection_id=r.inspection_id,
+            kind="remark",
+            at=iso(r.at),
+            summary_sha256=r.summary_sha256,
+            remark=r.text,
+        )
+    )
+
+
+def _rows(query: Query, inspection_id: str, kind: str) -> list[RowMapping]:
+    return query(
+        sa.select(table)
+        .where(table.c.inspection_id == inspection_id, table.c.kind == kind)
+        .order_by(table.c.at, table.c.id)
     )
 
 
@@ -128,7 +98,7 @@ def _time(text: str | None) -> Any:
     return datetime.fromisoformat(text) if text else None
 
 
-def signatures(db_query: Any, inspection_id: str) -> list[SellerSignature]:
+def signatures(query: Query, inspection_id: str) -> list[SellerSignature]:
     """The inspection's signatures, oldest first."""
     return [
         SellerSignature(
@@ -144,11 +114,11 @@ def signatures(db_query: Any, inspection_id: str) -> list[SellerSignature]:
             signed_at=_time(r["at"]),
             id=r["id"],
         )
-        for r in _rows(db_query, inspection_id, "signature")
+        for r in _rows(query, inspection_id, "signature")
     ]
 
 
-def remarks(db_query: Any, inspection_id: str) -> list[SellerRemark]:
+def remarks(query: Query, inspection_id: str) -> list[SellerRemark]:
     """The seller's remarks ("this is not right"), oldest first."""
     return [
         SellerRemark(
@@ -158,5 +128,5 @@ def remarks(db_query: Any, inspection_id: str) -> list[SellerRemark]:
             at=_time(r["at"]),
             id=r["id"],
         )
-        for r in _rows(db_query, inspection_id, "remark")
+        for r in _rows(query, inspection_id, "remark")
     ]

@@ -1,7 +1,8 @@
 """The live engine's writes, which never wait long for the database.
 
-Another process holding SQLite's write lock (a backup, an admin script,
-``VACUUM``) must not stall a call: the phone's photo has to be saved now. The
+Another process holding the database's write lock (SQLite's, or a PostgreSQL
+table or row lock: a backup, an admin script, ``VACUUM``) must not stall a call:
+the phone's photo has to be saved now. The
 engine writes captures, review marks and status changes through
 :class:`LiveWriter`, in worker threads, with a short busy timeout
 (:data:`LIVE_BUSY_TIMEOUT`, well under the phone link's heartbeat timeout).

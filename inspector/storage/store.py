@@ -1,10 +1,15 @@
 """The store of one data directory: the façade every other layer uses.
 
-SQLite keeps the records (:mod:`.database`, :mod:`.schema`, :mod:`.rows`);
-photos are files named by their content (:mod:`.photos`), each written whole
-*before* the row that points at it is committed, under a lock that keeps other
-processes from unlinking it meanwhile. Opening the store sweeps up stray
-temporary files, and photo files no row has pointed at for an hour.
+The records are kept in SQLite (the folder's ``inspector.db``) or PostgreSQL,
+through SQLAlchemy Core (:mod:`.database`, :mod:`.rows`, :mod:`.sql`); photos are
+kept by their content in a :class:`PhotoStore` — the data folder's ``photos/``
+(:mod:`.photos`) unless another folder or S3-compatible storage is given — each
+stored whole *before* the row that points at it is committed, and checked to be
+still there right after. Nothing deletes a photo a row is about to point at: on a
+folder a lock keeps other processes from it, on object storage a photo stored
+within the grace period is never deleted. Opening the store sweeps up stray
+temporary files, and photos no row has pointed at for an hour. Thumbnails and
+local copies of remote photos are a cache (:mod:`.photocache`).
 
 Failures come out as the :mod:`.errors` family (:class:`StoreError`), worded
 for the user.
@@ -13,11 +18,18 @@ for the user.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
-from collections.abc import Iterable
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 
 from inspector.domain import status as status_rules
 from inspector.domain.models import (
@@ -31,24 +43,51 @@ from inspector.domain.models import (
 )
 from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.storage import readings, rows, signatures
-from inspector.storage.database import Database
+from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
+    Conflict,
     DatabaseBusy,
     DatabaseDamaged,
+    DatabaseMissing,
     DiskFull,
     NotFound,
     ReadOnly,
     StoreError,
 )
+from inspector.storage.photocache import PhotoCache
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
+from inspector.storage.photostore import (
+    LocalPhotoStore,
+    PhotoState,
+    PhotoStore,
+    StoredPhoto,
+    photo_store_for,
+)
 from inspector.storage.readings import StoredReading
 from inspector.storage.rows import CaptureDetails, iso
+from inspector.storage.sql.engine import shown_url
+from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
 
 __all__ = ["Store"]
+
+log = logging.getLogger(__name__)
+
+
+_ONE_BY_ONE = 10
+"""Above this many photos, :meth:`Store.photo_states` lists object storage once."""
+
+RECENT_PUT_SECONDS = ORPHAN_MIN_AGE_SECONDS / 4
+"""A photo this store uploaded to object storage that recently is not uploaded again
+(the live engine stores a capture's photo, then its row with the photo once more):
+well inside the grace period, so no sweep can have taken it."""
 
 
 class Store:
     """The inspections, captures and damages of one data directory.
+
+    ``database_url``: where the records are (``sqlite:///…`` or ``postgresql://…``);
+    None means ``sqlite:///<data_dir>/inspector.db``. ``data_dir`` is the local
+    working folder on every backend (spool, locks, thumbnails).
 
     ``readonly``: read through a read-only connection; never create the
     folder or the database, never migrate or sweep. A write asked of such a
@@ -56,28 +95,81 @@ class Store:
     the existing database read-write for that one transaction and raises
     :class:`WriteNotRecorded` if it cannot. ``allow_empty`` is for ``inspector
     repair`` only: open even when photos exist without a database.
+
+    ``photo_store``: where the photos are — None for the data folder's own
+    ``photos/``, a folder, ``s3://bucket/prefix`` (see
+    :func:`~inspector.storage.photostore.photo_store_for`), or a
+    :class:`PhotoStore` the caller keeps and closes.
     """
 
     def __init__(
-        self, data_dir: Path, *, readonly: bool = False, allow_empty: bool = False
+        self,
+        data_dir: Path,
+        *,
+        readonly: bool = False,
+        allow_empty: bool = False,
+        database_url: str | None = None,
+        photo_store: str | Path | PhotoStore | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.readonly = readonly
-        self._files = PhotoFiles(self.data_dir)
-        self.photos_dir = self._files.photos_dir
-        self.thumbs_dir = self._files.thumbs_dir
-        self._db = Database(self._files, readonly=readonly, allow_empty=allow_empty)
+        files = PhotoFiles(self.data_dir)
+        self.photos, self._owns_photos = _open_photo_store(self.data_dir, files, photo_store)
+        local = self.photos if isinstance(self.photos, LocalPhotoStore) else None
+        self.photos_dir: Path | None = local.files.photos_dir if local else None
+        """The local folder of the photos; None when they are in object storage."""
+        self._locked = local is not None  # writers and deletes share a lock (a folder)
+        self._cache = PhotoCache(self.data_dir)
+        self.thumbs_dir = self._cache.thumbs_dir
+        self._recent: dict[str, float] = {}
+        self._recent_lock = threading.Lock()
+        try:
+            db_file = sqlite_file(database_url, self.data_dir)
+            if not allow_empty and local is None and db_file is not None:
+                self._refuse_a_lost_database(db_file)
+            self._db = Database(files, database_url, readonly=readonly, allow_empty=allow_empty)
+        except BaseException:
+            self._close_photos()
+            raise
         if readonly or allow_empty:
             return
         try:
-            self._files.sweep_temporaries()
             self.sweep_orphans()
         except BaseException:
-            self._db.close()
+            self.close()
             raise
 
+    def _refuse_a_lost_database(self, db_file: Path) -> None:
+        """No missing (or empty) database beside object storage that holds photos.
+
+        The database that used them was lost (or belongs to another desk): a
+        new one would soon have its first capture, and the sweep would then
+        take up to ``ORPHAN_SWEEP_LIMIT`` of those photos. The folder store's
+        twin is :class:`Database`'s refusal (photos/ holds files).
+        """
+        try:
+            if db_file.stat().st_size > 0:
+                return
+        except FileNotFoundError:
+            pass  # missing (a truncated one is empty)
+        except OSError:
+            return  # the database's own opening says what is wrong
+        if next(iter(self.photos.list()), None) is not None:
+            raise DatabaseMissing(
+                f"the photo store {self.photos.url} holds photos but there is no database "
+                f"{db_file} — restore it, run `inspector repair` to keep them in a new "
+                "one, or give this data folder a photo store of its own (another s3:// prefix)"
+            )
+
+    def _close_photos(self) -> None:
+        if self._owns_photos:
+            self.photos.close()
+
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            self._close_photos()
 
     def __enter__(self) -> Store:
         return self
@@ -88,10 +180,22 @@ class Store:
     # -- the database -----------------------------------------------------
 
     @property
-    def schema_version(self) -> int:
-        return int(self._query("PRAGMA user_version")[0][0])
+    def database_url(self) -> str:
+        """Where the records are, the password hidden (for messages)."""
+        return shown_url(self._db.url)
 
-    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    @property
+    def is_sqlite(self) -> bool:
+        return self._db.sqlite
+
+    @property
+    def schema_revision(self) -> str:
+        """The Alembic revision the database is at."""
+        version: sa.ColumnClause[str] = sa.column("version_num")
+        found = self._query(sa.select(version).select_from(sa.table("alembic_version")))
+        return str(found[0]["version_num"])
+
+    def _transaction(self) -> contextlib.AbstractContextManager[sa.Connection]:
         return self._db.transaction()
 
     def busy_timeout(self, seconds: float) -> contextlib.AbstractContextManager[None]:
@@ -103,8 +207,8 @@ class Store:
         """
         return self._db.busy_timeout(seconds)
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        return self._db.query(sql, params)
+    def _query(self, statement: sa.Executable) -> list[RowMapping]:
+        return self._db.query(statement)
 
     def _require_writable(self) -> None:
         if self.readonly:
@@ -115,42 +219,46 @@ class Store:
     def writing_photos(self) -> contextlib.AbstractContextManager[None]:
         """Hold while writing photos and committing the rows that use them.
 
-        No process unlinks a photo file meanwhile (deletes and sweeps wait or
-        leave the file to a later sweep).
+        No process deletes a photo meanwhile: on a folder deletes and sweeps
+        wait for the lock (or leave the file to a later sweep); on object
+        storage nothing stored within the grace period is deleted.
         """
         self._require_writable()
-        return self._files.writing()
+        return self.photos.writing()
 
     def sweep_orphans(self, min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS) -> int:
-        """Delete photo files no capture points at and older than ``min_age_seconds``.
+        """Delete photos no capture points at and older than ``min_age_seconds``.
 
-        They are what a process killed between the file and its row, or a row
+        They are what a process killed between the photo and its row, or a row
         refused by a full disk, leaves behind. Never runs on a database without
         any capture (an emptied database would lose every photo), nor when more
         than ``ORPHAN_SWEEP_LIMIT`` photos would go (a database restored from an
-        older backup), nor while another process writes or deletes photos.
-        Returns how many were removed.
+        older backup), nor (on a folder) while another process writes or deletes
+        photos. Also clears temporary files and unfinished uploads of killed
+        writers. Returns how many were removed.
         """
         self._require_writable()
-        return self._files.sweep_orphans(self.used_photos, min_age_seconds)
+        return self.photos.sweep(self.used_photos, min_age_seconds)
 
-    def remove_unused_photos(self, shas: Iterable[str], wait: float = 5.0) -> int:
-        """Unlink those of ``shas`` no row uses, checked under the exclusive lock.
+    def remove_unused_photos(self, shas: Iterable[str]) -> int:
+        """Delete those of ``shas`` no row uses (rows checked right before deleting).
 
-        If the lock is not free within ``wait`` seconds the files are left for
-        a later sweep. Returns how many were removed.
+        On a folder, under the exclusive lock: if it is not free within 5
+        seconds the files are left for a later sweep. On object storage, a photo
+        stored within the grace period is left for the sweep. Their cached
+        thumbnails go either way. Returns how many were removed.
         """
         self._require_writable()
-        return self._files.remove_unused(shas, self._used_of, wait)
+        wanted = set(shas)
+        if not wanted:
+            return 0
+        removed = self.photos.remove_unused(wanted, self._used_of)
+        self._cache.forget(wanted - self._used_of(wanted))
+        return removed
 
     def _used_of(self, shas: set[str]) -> set[str]:
-        marks = ",".join("?" * len(shas))
-        return {
-            r[0]
-            for r in self._query(
-                f"SELECT DISTINCT sha256 FROM captures WHERE sha256 IN ({marks})", tuple(shas)
-            )
-        }
+        sha = captures.c.sha256
+        return {r["sha256"] for r in self._query(sa.select(sha).distinct().where(sha.in_(shas)))}
 
     # -- inspections ------------------------------------------------------
 
@@ -189,9 +297,10 @@ class Store:
         }
         if table not in decode:
             raise ValueError(f"not a table of the store: {table!r}")
+        target = next(t for t in TABLES if t.name == table)
+        columns = [c.name for c in target.columns]
         restored = skipped = 0
         with self._transaction() as db:
-            columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
             for raw in salvaged:
                 row = {c: raw[c] for c in columns if c in raw}
                 try:
@@ -202,10 +311,10 @@ class Store:
                 except DatabaseDamaged:
                     skipped += 1
                     continue
-                if rows.insert_row(db, table, row) or (
+                if rows.insert_row(db, target, row) or (
                     table == "damages"
                     and row.get("capture_id") is not None
-                    and rows.insert_row(db, table, {**row, "capture_id": None})
+                    and rows.insert_row(db, target, {**row, "capture_id": None})
                 ):
                     restored += 1
                 else:
@@ -213,16 +322,16 @@ class Store:
         return restored, skipped
 
     def undecodable_records(self) -> list[str]:
-        """The records SQLite reads back but the store cannot decode (``inspector repair``),
-        as "damage <id>"; the reads that name them refuse their whole inspection."""
+        """The records the database reads back but the store cannot decode (``inspector
+        repair``), as "damage <id>"; the reads that name them refuse their whole inspection."""
         decode = {
-            "inspection": rows.inspection_from_row,
-            "capture": rows.capture_from_row,
-            "damage": rows.damage_from_row,
+            "inspection": (inspections, rows.inspection_from_row),
+            "capture": (captures, rows.capture_from_row),
+            "damage": (damages, rows.damage_from_row),
         }
         found: list[str] = []
-        for kind, check in decode.items():
-            for row in self._query(f"SELECT * FROM {kind}s ORDER BY rowid"):
+        for kind, (table, check) in decode.items():
+            for row in self._query(sa.select(table).order_by(self._db.insertion_order(table))):
                 try:
                     with rows.damaged_record(kind, row):
                         check(row)
@@ -232,17 +341,25 @@ class Store:
 
     def used_photos(self) -> set[str]:
         """The SHA-256 of every photo some capture points at."""
-        return {r[0] for r in self._query("SELECT DISTINCT sha256 FROM captures")}
+        return {r["sha256"] for r in self._query(sa.select(captures.c.sha256).distinct())}
 
     def photo_in_use(self, sha256: str) -> bool:
         """Whether any capture points at this photo file."""
-        return bool(self._query("SELECT 1 FROM captures WHERE sha256=? LIMIT 1", (sha256,)))
+        return bool(
+            self._query(sa.select(captures.c.id).where(captures.c.sha256 == sha256).limit(1))
+        )
 
     def update_inspection(self, inspection: Inspection) -> Inspection:
-        inspection.updated_at = utcnow()
+        """Write the editable fields of ``inspection`` (not its status); returns it, at its
+        new ``version`` and ``updated_at``.
+
+        ChangedElsewhere if the record is no longer at the version ``inspection`` was
+        read at (someone else saved it meanwhile): nothing is written.
+        """
+        updated_at = utcnow()
         with self._transaction() as db:
-            if rows.update_inspection(db, inspection) == 0:
-                raise NotFound(f"no inspection {inspection.id!r}")
+            version = rows.update_inspection(db, replace(inspection, updated_at=updated_at))
+        inspection.updated_at, inspection.version = updated_at, version
         return inspection
 
     def transition(
@@ -260,25 +377,25 @@ class Store:
         :mod:`inspector.domain.status` refuses; NotFound.
         """
         allowed = sorted({InspectionStatus(s).value for s in allowed_from})
-        marks = ",".join("?" * len(allowed))
         with self._transaction() as db:
-            cur = db.execute(
-                f"UPDATE inspections SET status=?, updated_at=? WHERE id=? AND status IN ({marks})",
-                (to.value, iso(utcnow()), inspection_id, *allowed),
+            moved = db.execute(
+                inspections.update()
+                .where(inspections.c.id == inspection_id, inspections.c.status.in_(allowed))
+                .values(status=to.value, updated_at=iso(utcnow()))
             )
-            if cur.rowcount:
+            if moved.rowcount:
                 return True
-            row = db.execute(
-                "SELECT status FROM inspections WHERE id=?", (inspection_id,)
-            ).fetchone()
-        if row is None:
+            status = db.execute(
+                sa.select(inspections.c.status).where(inspections.c.id == inspection_id)
+            ).scalar()
+        if status is None:
             raise NotFound(f"no inspection {inspection_id!r}")
-        current = InspectionStatus(row[0])
+        current = InspectionStatus(status)
         starts = [InspectionStatus(s) for s in allowed]
         return status_rules.moves(current, to, starts, inspection_id=inspection_id)
 
     def get_inspection(self, inspection_id: str) -> Inspection:
-        found = self._query("SELECT * FROM inspections WHERE id=?", (inspection_id,))
+        found = self._query(sa.select(inspections).where(inspections.c.id == inspection_id))
         if not found:
             raise NotFound(f"no inspection {inspection_id!r}")
         return rows.inspection_from_row(found[0])
@@ -289,7 +406,7 @@ class Store:
             raise NotFound("no inspection id given")
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found = self._query(
-            "SELECT * FROM inspections WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (pattern,)
+            sa.select(inspections).where(inspections.c.id.like(pattern, escape="\\")).limit(2)
         )
         if not found:
             raise NotFound(f"no inspection {prefix!r}")
@@ -298,50 +415,122 @@ class Store:
         return rows.inspection_from_row(found[0])
 
     def list_inspections(self) -> list[Inspection]:
-        found = self._query("SELECT * FROM inspections ORDER BY created_at DESC")
+        found = self._query(sa.select(inspections).order_by(inspections.c.created_at.desc()))
         return [rows.inspection_from_row(r) for r in found]
 
     def delete_inspection(self, inspection_id: str) -> None:
         """Delete an inspection, its rows, and photo files no one else uses."""
         self._require_writable()
         with self._transaction() as db:
-            shas = {
-                r[0]
-                for r in db.execute(
-                    "SELECT sha256 FROM captures WHERE inspection_id=?", (inspection_id,)
-                )
-            }
-            cur = db.execute("DELETE FROM inspections WHERE id=?", (inspection_id,))
-            if cur.rowcount == 0:
+            shas = set(
+                db.execute(
+                    sa.select(captures.c.sha256).where(captures.c.inspection_id == inspection_id)
+                ).scalars()
+            )
+            gone = db.execute(inspections.delete().where(inspections.c.id == inspection_id))
+            if gone.rowcount == 0:
                 raise NotFound(f"no inspection {inspection_id!r}")
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
-        self.remove_unused_photos(shas)
+        try:
+            self.remove_unused_photos(shas)
+        except StoreError as exc:  # the rows are gone: their photos are orphans now
+            log.warning("photos of inspection %s left to a later sweep: %s", inspection_id, exc)
 
     # -- photos -----------------------------------------------------------
 
     def photo_path(self, sha256: str) -> Path:
-        return self._files.path(sha256)
+        """The photo's file in a folder store (which may not exist); StoreError on object
+        storage, which has no such file (:meth:`photo_file` gives a local copy)."""
+        path = self.photos.local_path(sha256)
+        if path is None:
+            raise StoreError(f"photo {sha256[:12]} is in {self.photos.url}, not in a folder")
+        return path
+
+    def photo_file(self, sha256: str, data: bytes | None = None) -> Path:
+        """A local file holding the photo's bytes, to decode: its own file in a folder
+        store; on object storage a cached copy (made from ``data`` when the caller has
+        the bytes, else downloaded and checked). Slow the first time: worker threads."""
+        path = self.photos.local_path(sha256)
+        if path is not None:
+            return path
+        return self._cache.copy(sha256, lambda: self.photos.get(sha256), data)
 
     def write_photo(self, data: bytes) -> str:
-        """Store photo bytes by their SHA-256 and return it; idempotent.
+        """Store photo bytes by their SHA-256 and return it, once durable; idempotent.
 
         A file already there is hashed: a damaged one is replaced (atomically),
-        a good one gets a fresh time so that a sweep sees it as young.
+        a good one gets a fresh time so that a sweep sees it as young; on object
+        storage the photo is stored again (its time refreshed) unless this store
+        did so within ``RECENT_PUT_SECONDS``.
         """
         self._require_writable()
-        return self._files.write(data)
+        if self._locked:
+            return self.photos.put(data)
+        sha = hashlib.sha256(data).hexdigest()
+        if not self._put_recently(sha):
+            self.photos.put(data, sha)
+            self._remember_put(sha)
+        return sha
 
-    def photo_state(self, sha256: str, *, deep: bool = False) -> str:
-        """The photo file's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
-        return self._files.state(sha256, deep=deep)
+    def _put_recently(self, sha256: str) -> bool:
+        with self._recent_lock:
+            when = self._recent.get(sha256)
+        return when is not None and time.monotonic() - when < RECENT_PUT_SECONDS
+
+    def _remember_put(self, sha256: str) -> None:
+        now = time.monotonic()
+        with self._recent_lock:
+            self._recent[sha256] = now
+            if len(self._recent) > 4096:
+                self._recent = {
+                    k: t for k, t in self._recent.items() if now - t < RECENT_PUT_SECONDS
+                }
+
+    def recheck_photo(self, sha256: str, data: Callable[[], bytes]) -> None:
+        """After the rows using a photo are committed: make sure it is still there.
+
+        Object storage has no lock: a delete racing this write (in the instant
+        between its own age check and its delete) could have taken the photo
+        these rows now use; then it is stored again from ``data()``. A folder's
+        lock rules that out: nothing to check there.
+        """
+        if not self._locked and not self.photos.exists(sha256):
+            self.photos.put(data(), sha256)
+            self._remember_put(sha256)
+
+    def photo_state(self, sha256: str, *, deep: bool = False) -> PhotoState:
+        """The photo's state: "ok", "missing" or "altered" (``deep``: by its SHA-256)."""
+        return self.photos.state(sha256, deep=deep)
+
+    def photo_states(self, shas: Iterable[str], *, deep: bool = False) -> dict[str, PhotoState]:
+        """:meth:`photo_state` of each photo; on object storage many are found with
+        one listing rather than a request each (unless ``deep``: each is read)."""
+        wanted = list(dict.fromkeys(shas))
+        if deep or self._locked or len(wanted) <= _ONE_BY_ONE:
+            return {sha: self.photos.state(sha, deep=deep) for sha in wanted}
+        stored = {p.sha256 for p in self.photos.list()}
+        return {sha: "ok" if sha in stored else "missing" for sha in wanted}
 
     def read_photo(self, sha256: str) -> bytes:
-        return self._files.read(sha256)
+        return self.photos.get(sha256)
+
+    def list_photos(self) -> Iterator[StoredPhoto]:
+        """Every photo the photo store holds, whether rows use it or not."""
+        return self.photos.list()
 
     def thumbnail(self, sha256: str, size: int = 256) -> Path:
-        """A cached JPEG thumbnail whose longest side is ``size`` pixels."""
-        return self._files.thumbnail(sha256, size)
+        """A cached JPEG thumbnail whose longest side is ``size`` pixels (a local file,
+        made from the photo once, whichever store holds it)."""
+        local = self.photos.local_path(sha256)
+
+        def source() -> Path | bytes:
+            if local is not None:
+                return local
+            copy = self._cache.cached_copy(sha256)
+            return copy if copy is not None else self.photos.get(sha256)
+
+        return self._cache.thumbnail(sha256, size, source)
 
     # -- captures ---------------------------------------------------------
 
@@ -356,7 +545,8 @@ class Store:
             sha = self.write_photo(data)
             capture = rows.new_capture(inspection_id, shot_id, sha, len(data), details)
             self._insert_capture(capture)
-            return capture
+        self.recheck_photo(sha, lambda: data)
+        return capture
 
     def put_capture(self, capture: Capture, data: bytes) -> Capture:
         """Store a capture made earlier as it is (the live engine's spool): file, then row."""
@@ -364,41 +554,55 @@ class Store:
             if self.write_photo(data) != capture.sha256:
                 raise StoreError(f"the photo of capture {capture.id} does not match its SHA-256")
             self._insert_capture(capture)
-            return capture
+        self.recheck_photo(capture.sha256, lambda: data)
+        return capture
 
     def _insert_capture(self, capture: Capture) -> None:
         """The capture's row, numbered after the inspection's last (its photo is written)."""
+        inspection_id = capture.inspection_id
         try:
             with self._transaction() as db:
+                # Locks the inspection's row (PostgreSQL): captures are numbered one at a time.
+                found = db.execute(
+                    sa.select(inspections.c.id)
+                    .where(inspections.c.id == inspection_id)
+                    .with_for_update()
+                ).first()
+                if found is None:
+                    raise NotFound(
+                        f"cannot add a capture to inspection {inspection_id!r}: it does not exist"
+                    )
                 seq = db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE inspection_id=?",
-                    (capture.inspection_id,),
-                ).fetchone()[0]
+                    sa.select(sa.func.coalesce(sa.func.max(captures.c.seq), 0) + 1).where(
+                        captures.c.inspection_id == inspection_id
+                    )
+                ).scalar_one()
                 rows.insert_capture(db, capture, seq)
-        except sqlite3.IntegrityError as exc:
-            raise NotFound(
-                f"cannot add a capture to inspection {capture.inspection_id!r}: {exc}"
-            ) from exc
+        except Conflict as exc:
+            raise NotFound(f"cannot add a capture to inspection {inspection_id!r}: {exc}") from exc
         except (DiskFull, DatabaseBusy, DatabaseDamaged, ReadOnly) as exc:
             raise type(exc)(f"capture not recorded: {exc}") from exc
 
     def captures(self, inspection_id: str) -> list[Capture]:
         found = self._query(
-            "SELECT * FROM captures WHERE inspection_id=? ORDER BY seq", (inspection_id,)
+            sa.select(captures)
+            .where(captures.c.inspection_id == inspection_id)
+            .order_by(captures.c.seq, self._db.insertion_order(captures))
         )
         return [rows.capture_from_row(r) for r in found]
 
     def get_capture(self, capture_id: str) -> Capture:
-        found = self._query("SELECT * FROM captures WHERE id=?", (capture_id,))
+        found = self._query(sa.select(captures).where(captures.c.id == capture_id))
         if not found:
             raise NotFound(f"no capture {capture_id!r}")
         return rows.capture_from_row(found[0])
 
     def set_capture_accepted(self, capture_id: str, accepted: bool | None) -> None:
         with self._transaction() as db:
-            value = None if accepted is None else int(accepted)
-            cur = db.execute("UPDATE captures SET accepted=? WHERE id=?", (value, capture_id))
-            if cur.rowcount == 0:
+            done = db.execute(
+                captures.update().where(captures.c.id == capture_id).values(accepted=accepted)
+            )
+            if done.rowcount == 0:
                 raise NotFound(f"no capture {capture_id!r}")
 
     def accept_for_review(self, capture_id: str, reason: QualityReason) -> Capture:
@@ -407,20 +611,21 @@ class Store:
         The verdict is left as measured: the photo is kept so the walk can go
         on, and the reason tells the inspector why it needs a look.
         """
+        this = captures.c.id == capture_id
         with self._transaction() as db:
-            found = db.execute("SELECT * FROM captures WHERE id=?", (capture_id,)).fetchall()
-            if not found:
+            found = db.execute(sa.select(captures).where(this).with_for_update()).mappings().first()
+            if found is None:
                 raise NotFound(f"no capture {capture_id!r}")
-            report = rows.capture_from_row(found[0]).quality
+            capture = rows.capture_from_row(found)
+            report = capture.quality
             if all(r.code != reason.code for r in report.reasons):
                 report = QualityReport(report.verdict, (*report.reasons, reason), report.metrics)
             db.execute(
-                "UPDATE captures SET accepted=1, quality=? WHERE id=?",
-                (rows.quality_json(report), capture_id),
+                captures.update()
+                .where(this)
+                .values(accepted=True, quality=rows.quality_json(report))
             )
-            return rows.capture_from_row(
-                db.execute("SELECT * FROM captures WHERE id=?", (capture_id,)).fetchone()
-            )
+        return replace(capture, accepted=True, quality=report)
 
     # -- damages ----------------------------------------------------------
 
@@ -430,26 +635,29 @@ class Store:
         return damage
 
     def update_damage(self, damage: Damage) -> Damage:
+        """Write ``damage``; returns it at its new ``version``.
+
+        ChangedElsewhere if the record is no longer at the version ``damage`` was read
+        at (someone else saved it meanwhile): nothing is written.
+        """
         with self._transaction() as db:
-            if rows.update_damage(db, damage) == 0:
-                raise NotFound(f"no damage {damage.id!r}")
+            damage.version = rows.update_damage(db, damage)
         return damage
 
     def delete_damage(self, damage_id: str) -> None:
         with self._transaction() as db:
-            cur = db.execute("DELETE FROM damages WHERE id=?", (damage_id,))
-            if cur.rowcount == 0:
+            gone = db.execute(damages.delete().where(damages.c.id == damage_id))
+            if gone.rowcount == 0:
                 raise NotFound(f"no damage {damage_id!r}")
 
     def damages(self, inspection_id: str) -> list[Damage]:
         found = self._query(
-            "SELECT * FROM damages WHERE inspection_id=? ORDER BY created_at, rowid",
-            (inspection_id,),
+            sa.select(damages)
+            .where(damages.c.inspection_id == inspection_id)
+            .order_by(damages.c.created_at, self._db.insertion_order(damages))
         )
         with rows.damaged_record("damage", found[0] if found else None):
             return [rows.damage_from_row(r) for r in found]
-
-    # -- invitation tokens (only their SHA-256 is stored) ------------------
 
     # -- the seller's confirmation ------------------------------------------------
 
@@ -475,8 +683,6 @@ class Store:
 
     def signature_png(self, sha256: str) -> bytes:
         """A signature image, checked against its name."""
-        import hashlib
-
         path = signatures.png_path(self.data_dir, sha256)
         try:
             data = path.read_bytes()
@@ -497,38 +703,67 @@ class Store:
     def readings(self, inspection_id: str) -> list[StoredReading]:
         return readings.readings(self._query, inspection_id)
 
+    # -- invitation tokens (only their SHA-256 is stored) ------------------
+
     def add_token(self, token_hash: str, inspection_id: str, expires_at: datetime) -> None:
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO tokens VALUES (?,?,?,?,0)",
-                (token_hash, inspection_id, iso(utcnow()), iso(expires_at)),
+                tokens.insert().values(
+                    token_hash=token_hash,
+                    inspection_id=inspection_id,
+                    created_at=iso(utcnow()),
+                    expires_at=iso(expires_at),
+                    revoked=False,
+                )
             )
 
     def token_record(self, token_hash: str) -> tuple[str, datetime, bool] | None:
         """(inspection id, expiry, revoked) for a token hash, or None."""
-        found = self._query(
-            "SELECT inspection_id, expires_at, revoked FROM tokens WHERE token_hash=?",
-            (token_hash,),
-        )
+        found = self._query(sa.select(tokens).where(tokens.c.token_hash == token_hash))
         if not found:
             return None
         r = found[0]
-        return r[0], datetime.fromisoformat(r[1]), bool(r[2])
+        return r["inspection_id"], datetime.fromisoformat(r["expires_at"]), bool(r["revoked"])
 
     def valid_tokens(self) -> list[tuple[str, str, datetime]]:
         """(token hash, inspection id, expiry) of every token neither revoked nor expired."""
         # Expiries are UTC ISO strings (same offset, same layout): they sort as times.
         found = self._query(
-            "SELECT token_hash, inspection_id, expires_at FROM tokens "
-            "WHERE revoked=0 AND expires_at > ?",
-            (iso(utcnow()),),
+            sa.select(tokens).where(
+                tokens.c.revoked == sa.false(), tokens.c.expires_at > iso(utcnow())
+            )
         )
-        return [(r[0], r[1], datetime.fromisoformat(r[2])) for r in found]
+        return [
+            (r["token_hash"], r["inspection_id"], datetime.fromisoformat(r["expires_at"]))
+            for r in found
+        ]
 
     def revoke_tokens(self, inspection_id: str) -> int:
         with self._transaction() as db:
-            cur = db.execute(
-                "UPDATE tokens SET revoked=1 WHERE inspection_id=? AND revoked=0",
-                (inspection_id,),
+            done = db.execute(
+                tokens.update()
+                .where(tokens.c.inspection_id == inspection_id, tokens.c.revoked == sa.false())
+                .values(revoked=True)
             )
-            return cur.rowcount
+            return int(done.rowcount)
+
+
+def _open_photo_store(
+    data_dir: Path, files: PhotoFiles, given: str | Path | PhotoStore | None
+) -> tuple[PhotoStore, bool]:
+    """The store's photo store, and whether the store owns it (closes it)."""
+    if given is None:
+        return LocalPhotoStore(data_dir, files), True
+    if isinstance(given, (str, Path)):
+        found = photo_store_for(given)
+        if isinstance(found, LocalPhotoStore) and _same_folder(found.root, data_dir):
+            return LocalPhotoStore(data_dir, files), True  # the default, said explicitly
+        return found, True
+    return given, False
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False

@@ -5,7 +5,9 @@ folder only (no TCP port to collide with another run), fsync off (the data is
 thrown away). A server whose test run was killed (no teardown) is stopped and
 removed by the next run: each folder names the pid of its run. As root the server
 runs as the ``postgres`` user the Debian package creates: PostgreSQL refuses to run
-as root. Each test gets a database of its own.
+as root. Each test gets a database of its own. Connections are trusted, except the
+user :data:`PASSWORD_USER`, who must give :data:`PASSWORD` (tests of refused
+credentials).
 
 Missing binaries skip the tests with the reason, except under ``CI=true``, where
 they fail: CI installs ``postgresql`` (.ci/run), so missing means broken.
@@ -23,16 +25,19 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
 from inspector.storage.sql import make_engine
 
-__all__ = ["PostgresServer", "pg_url", "postgres"]
+__all__ = ["PASSWORD", "PASSWORD_USER", "PostgresServer", "pg_url", "postgres"]
 
 _BIN_GLOB = "/usr/lib/postgresql/*/bin"
 _PREFIX = "inspector-pg-"
+PASSWORD_USER = "inspector_pw"
+PASSWORD = "right horse battery staple"
 
 
 def _bin_dir() -> Path | None:
@@ -60,8 +65,20 @@ class PostgresServer:
     def socket_dir(self) -> Path:
         return self.root
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://{self.user}@/{database}?host={self.socket_dir}"
+    def url(self, database: str = "postgres", user: str | None = None) -> str:
+        return f"postgresql+psycopg://{user or self.user}@/{database}?host={self.socket_dir}"
+
+    def password_url(self, database: str, password: str) -> str:
+        """The URL of :data:`PASSWORD_USER` (created, owning ``database``) with ``password``."""
+        self._admin(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PASSWORD_USER}')"
+            f" THEN CREATE ROLE {PASSWORD_USER} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
+        )
+        self._admin(f'ALTER DATABASE "{database}" OWNER TO {PASSWORD_USER}')
+        return (
+            f"postgresql://{PASSWORD_USER}:{quote(password, safe='')}@/{database}"
+            f"?host={self.socket_dir}"
+        )
 
     def create_database(self) -> str:
         name = f"t_{uuid.uuid4().hex[:12]}"
@@ -154,6 +171,8 @@ def postgres() -> Iterator[PostgresServer]:
             run_as,
             timeout=120,
         )
+        hba = data / "pg_hba.conf"  # first match wins: the password rule goes first
+        hba.write_text(f"local all {PASSWORD_USER} scram-sha-256\n" + hba.read_text())
         options = f"-k {root} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
         _run(
             [

@@ -244,9 +244,13 @@ def test_console_command_starts_the_ui_package(tmp_path: Path) -> None:
     console.os.execv = lambda path, argv: calls.append(list(argv))  # type: ignore[assignment]
     try:
         main(["--data-dir", str(tmp_path)])  # the patched exec returns
+        main(["--data-dir", str(tmp_path), "--database-url", "postgresql://u@db/x"])
+        main(["--data-dir", str(tmp_path), "--photo-store", "s3://bucket/desk", "console"])
     finally:
         console.os.execv = original
     assert calls and calls[0][1:] == ["-m", "ui", "--data-dir", str(tmp_path)]
+    assert calls[1][-2:] == ["--database-url", "postgresql://u@db/x"]
+    assert calls[2][3:] == ["--data-dir", str(tmp_path), "--photo-store", "s3://bucket/desk"]
     root = Path(__file__).resolve().parents[2]
     help_run = subprocess.run(
         [sys.executable, "-m", "ui", "--help"],
@@ -256,7 +260,8 @@ def test_console_command_starts_the_ui_package(tmp_path: Path) -> None:
         timeout=30,
     )
     assert help_run.returncode == 0
-    assert "--data-dir" in help_run.stdout
+    assert "--data-dir" in help_run.stdout and "--database-url" in help_run.stdout
+    assert "--photo-store" in help_run.stdout
 
 
 def test_the_console_says_a_call_was_interrupted(

@@ -1,7 +1,11 @@
-"""Filmstrip: thumbnails made off the UI thread; a click opens the photo larger."""
+"""Filmstrip: thumbnails made off the UI thread; a click opens the photo larger.
+
+On both photo stores: the data folder's, and S3 (a real SeaweedFS).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,12 @@ from inspector.usecases.inspections import create_inspection
 from tests.data import jpeg_bytes, scene
 from tests.ui.live_helpers import ensure_overlays
 from ui.filmstrip import Filmstrip
+
+
+@pytest.fixture
+def store(data_dir: Path, photo_store: str | None) -> Iterator[Store]:
+    with Store(data_dir, photo_store=photo_store) as s:
+        yield s
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""``python -m ui.review [--data-dir D] INSPECTION_ID`` opens the review of one inspection alone."""
+"""``python -m ui.review [--data-dir D] [--database-url URL] INSPECTION_ID`` opens the review
+of one inspection alone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow
 
-from inspector.config import resolve_data_dir
+from inspector.config import resolve_data_dir, resolve_database_url, resolve_photo_store
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 from ui import settings
@@ -20,12 +21,18 @@ from ui.review.workspace import ReviewWorkspace
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ui.review")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--database-url", default=None, metavar="URL")
+    parser.add_argument("--photo-store", default=None, metavar="URL")
     parser.add_argument("inspection_id", help="an inspection id or an unambiguous start of it")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and quit")
     args = parser.parse_args(argv)
     app = settings.application()
     try:
-        store = Store(resolve_data_dir(args.data_dir))
+        store = Store(
+            resolve_data_dir(args.data_dir),
+            database_url=resolve_database_url(args.database_url),
+            photo_store=resolve_photo_store(args.photo_store),
+        )
         inspection = store.find_inspection(args.inspection_id)
     except (StoreError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,7 +6,9 @@ viewer and the vehicle diagram subscribe to it. Changes go through
 ``QUndoCommand``s on the review's ``QUndoStack``; each command writes the
 same change to the store through the ``StoreWriter``, so undo and redo
 restore the store exactly (a deleted damage comes back with its id and
-creation time, hence at its old place).
+creation time, hence at its old place). Each update names the damage's row
+version (:class:`RowVersions`): one changed elsewhere meanwhile is refused, not
+overwritten.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from inspector.domain.models import Damage
 from inspector.storage.store import Store
 from ui.review.labels import part_label
-from ui.review.writer import StoreWriter
+from ui.review.writer import RowVersions, StoreWriter
 
 __all__ = [
     "AddDamageCommand",
@@ -31,6 +33,10 @@ __all__ = [
 
 def _copy(damage: Damage) -> Damage:
     return dataclasses.replace(damage)
+
+
+def _key(damage_id: str) -> tuple[str, str]:
+    return ("damage", damage_id)
 
 
 class DamageModel(QObject):
@@ -52,10 +58,13 @@ class DamageModel(QObject):
         writer: StoreWriter,
         undo_stack: QUndoStack,
         parent: QObject | None = None,
+        *,
+        versions: RowVersions | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._writer = writer
+        self._versions = versions if versions is not None else RowVersions()
         self.undo_stack = undo_stack
         self._damages: list[Damage] = []
         self._selected: str | None = None
@@ -95,6 +104,8 @@ class DamageModel(QObject):
     def load(self, damages: list[Damage]) -> None:
         """Replace the content with what the store holds (no write, no undo step)."""
         self._damages = sorted((_copy(d) for d in damages), key=lambda d: d.created_at)
+        for damage in self._damages:
+            self._versions.set(_key(damage.id), damage.version)
         self._selected = None
         self.reset.emit()
         self.selection_changed.emit(None)
@@ -128,7 +139,13 @@ class DamageModel(QObject):
                 break
         self._damages.insert(index, damage)
         stored = _copy(damage)
-        self._writer.submit(lambda: self._store.add_damage(stored), "the new damage")
+        store, versions = self._store, self._versions
+
+        def add() -> None:
+            store.add_damage(stored)
+            versions.set(_key(stored.id), stored.version)
+
+        self._writer.submit(add, "the new damage")
         self.added.emit(_copy(damage), index)
         self.select(damage.id)
 
@@ -136,14 +153,26 @@ class DamageModel(QObject):
         index = self.index(damage.id)
         self._damages[index] = _copy(damage)
         stored = _copy(damage)
-        self._writer.submit(lambda: self._store.update_damage(stored), "the damage change")
+        store, versions = self._store, self._versions
+
+        def update() -> None:
+            stored.version = versions.get(_key(stored.id), stored.version)
+            versions.set(_key(stored.id), store.update_damage(stored).version)
+
+        self._writer.submit(update, "the damage change")
         self.changed.emit(_copy(damage))
         self.select(damage.id)
 
     def _remove(self, damage_id: str) -> None:
         index = self.index(damage_id)
         del self._damages[index]
-        self._writer.submit(lambda: self._store.delete_damage(damage_id), "the deletion")
+        store, versions = self._store, self._versions
+
+        def delete() -> None:
+            store.delete_damage(damage_id)
+            versions.forget(_key(damage_id))
+
+        self._writer.submit(delete, "the deletion")
         if self._selected == damage_id:
             self.select(None)
         self.removed.emit(damage_id, index)

@@ -4,6 +4,10 @@
 looked at (the *current* capture), and changes captures and the inspection
 through the same ordered ``StoreWriter`` as the damages. Views receive the
 model and connect to its signals; it never touches a widget.
+
+Several people may review one inspection (a shared database): a save of the
+inspection or a damage that someone else changed meanwhile is refused by the
+store, and ``changed_elsewhere`` asks the view to offer a reload.
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ from inspector.i18n import LocalText
 from inspector.storage.store import Store
 from ui.crossing import run_task
 from ui.review.annotations import DamageModel
-from ui.review.writer import StoreWriter
+from ui.review.writer import RowVersions, StoreWriter
 
 __all__ = ["ReviewData", "ReviewModel", "SetAcceptedCommand", "load_review"]
 
 THUMB_SIZE = 160
 _PHOTO_CACHE = 4
+_INSPECTION = "inspection"  # its key in the row versions
 
 
 @dataclass
@@ -119,6 +124,7 @@ class ReviewModel(QObject):
     capture_changed = Signal(object)  # Capture (its accepted flag changed)
     current_changed = Signal(object)  # Capture or None
     error = Signal(str)
+    changed_elsewhere = Signal(str)  # a save refused: someone else changed the record
 
     def __init__(self, store: Store, inspection_id: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -127,9 +133,13 @@ class ReviewModel(QObject):
         self.undo_stack = QUndoStack(self)
         self.writer = StoreWriter()
         self.writer.on_failed.append(self._write_failed)
+        self.writer.on_changed_elsewhere.append(self.changed_elsewhere.emit)
         self.writer.on_idle.append(self._writes_done)
         self._reload_when_idle = False
-        self.damages = DamageModel(store, self.writer, self.undo_stack, self)
+        self.versions = RowVersions()
+        self.damages = DamageModel(
+            store, self.writer, self.undo_stack, self, versions=self.versions
+        )
         self.inspection: Inspection | None = None
         self.checklist: Checklist | None = None
         self.checklist_error = ""
@@ -149,10 +159,19 @@ class ReviewModel(QObject):
             self._reload_when_idle = True
             return
         store, inspection_id = self.store, self.inspection_id
-        run_task(lambda: load_review(store, inspection_id), self._on_loaded, self._on_load_error)
+        started = self.writer.submitted
+        run_task(
+            lambda: load_review(store, inspection_id),
+            lambda data: self._on_loaded(data, started),
+            self._on_load_error,
+        )
 
-    def _on_loaded(self, data: ReviewData) -> None:
+    def _on_loaded(self, data: ReviewData, started: int) -> None:
+        if self.writer.submitted != started:  # an edit was made while reading: read again
+            self.load()
+            return
         current = self._current
+        self.versions.set(_INSPECTION, data.inspection.version)
         self.inspection = data.inspection
         self.checklist = data.checklist
         self.checklist_error = data.checklist_error
@@ -326,8 +345,13 @@ class ReviewModel(QObject):
             raise RuntimeError("the inspection is not loaded yet")
         self.inspection = dataclasses.replace(self.inspection, **changes)
         saved = dataclasses.replace(self.inspection)
-        store = self.store
-        self.writer.submit(lambda: store.update_inspection(saved), "the inspection change")
+        store, versions = self.store, self.versions
+
+        def save() -> None:
+            saved.version = versions.get(_INSPECTION, saved.version)
+            versions.set(_INSPECTION, store.update_inspection(saved).version)
+
+        self.writer.submit(save, "the inspection change")
         self.inspection_changed.emit(self.inspection)
 
     def status_changed(self, status: InspectionStatus) -> None:
@@ -360,5 +384,5 @@ class ReviewModel(QObject):
                 self._photos.popitem(last=False)
             on_done(image)
 
-        path = self.store.photo_path(sha256)
-        run_task(lambda: read_image(path), remember, on_error)
+        store = self.store  # a local file: the photo's own, or a copy of one in object storage
+        run_task(lambda: read_image(store.photo_file(sha256)), remember, on_error)

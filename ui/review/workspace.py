@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -37,7 +38,9 @@ from ui.review.report_export import ReportExport
 from ui.review.review_model import ReviewModel
 from ui.review.vehicle_panel import VehiclePanel
 
-__all__ = ["ReviewWorkspace"]
+__all__ = ["CHANGED_ELSEWHERE", "ReviewWorkspace"]
+
+CHANGED_ELSEWHERE = "This inspection was changed by someone else. Reload?"
 
 
 class ReviewWorkspace(QWidget):
@@ -67,6 +70,7 @@ class ReviewWorkspace(QWidget):
         self.inspection_id = inspection_id
         self.model = ReviewModel(store, inspection_id)
         self.damage_dialog: DamageDialog | None = None
+        self.changed_box: QMessageBox | None = None  # "changed by someone else. Reload?"
         self._last_part: Part | None = None
 
         self.title = QLabel("Loading…")
@@ -156,6 +160,7 @@ class ReviewWorkspace(QWidget):
         model.loaded.connect(self._loaded)
         model.load_failed.connect(self._load_failed)
         model.error.connect(self._show_error)
+        model.changed_elsewhere.connect(self._changed_elsewhere)
         model.inspection_changed.connect(self._inspection_changed)
         model.current_changed.connect(self._update_actions)
         model.capture_changed.connect(self._update_actions)
@@ -331,6 +336,41 @@ class ReviewWorkspace(QWidget):
         self.banner.setText(message)
         self.banner.show()
         self.status_message.emit(message)
+
+    def _changed_elsewhere(self, message: str) -> None:
+        """A save was refused: someone else changed the inspection. Offer to reload it
+        (one question at a time, however many saves were refused)."""
+        self.status_message.emit(message)  # which change, in the status bar
+        box = self.changed_box
+        if box is not None and box.isVisible():
+            return
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Changed elsewhere",
+            CHANGED_ELSEWHERE,
+            buttons.Yes | buttons.No,
+            self,
+        )
+        box.setInformativeText(
+            "Your last change was not saved. Reloading shows the inspection as it is "
+            "now; make your change again there."
+        )
+        box.button(buttons.Yes).setText("Reload")
+        box.button(buttons.No).setText("Not now")
+        box.setDefaultButton(buttons.Yes)
+        box.finished.connect(self._changed_elsewhere_answer)
+        box.open()
+        self.changed_box = box
+
+    def _changed_elsewhere_answer(self, result: int) -> None:
+        if result == QMessageBox.StandardButton.Yes:
+            self.model.load()
+        else:
+            self._show_error(
+                "Not saved: this inspection was changed by someone else. Your changes "
+                "are refused until it is reloaded (the next one asks again)."
+            )
 
     def _describe_photo(self, capture_id: str) -> str:
         try:

@@ -260,11 +260,11 @@ class CapturePath:
                 )
             )
             capture = saved.capture
-            path = str(ctx.store.photo_path(capture.sha256))
         except StoreError as exc:
             log.warning("%s: capture %s not stored: %s", ctx.inspection_id, request.id, exc)
             self._fail(request, str(exc), _NOT_SAVED)
             return None
+        path = await self._local_file(capture.sha256, data)
         ctx.walk.add_capture(capture)
         reject = report.verdict is Verdict.REJECT
         ctx.send(
@@ -279,6 +279,22 @@ class CapturePath:
         if not request.result.done():
             request.result.set_result(capture)
         return capture
+
+    async def _local_file(self, sha256: str, data: bytes) -> str:
+        """A file of the stored photo for the console's preview ("" if none can be made).
+
+        The photo's own file in a folder store; with object storage a local copy
+        made from the bytes at hand (the capture is stored already: failing to
+        keep that copy only costs the preview).
+        """
+        store = self._ctx.store
+        if store.photos_dir is not None:
+            return str(store.photo_path(sha256))
+        try:
+            return str(await self._ctx.run(store.photo_file, sha256, data))
+        except (StoreError, OSError) as exc:
+            log.warning("photo %s stored, but no local copy for the preview: %s", sha256[:12], exc)
+            return ""
 
     def _fail(self, request: Request, reason: str, said: Localized) -> None:
         """Nothing was stored for ``request``: tell the phone and the console."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 from dataclasses import dataclass
 
 from inspector.domain.checklist import Shot, damage_pair, parse_damage_shot_id
@@ -139,7 +138,7 @@ class DamagePairs:
                 return
             try:
                 linked = await ctx.run(live_damage.link_closeup, ctx.store, damage, capture)
-            except (StoreError, sqlite3.Error) as exc:
+            except StoreError as exc:
                 # The pair number still finds the photo (progress.damage_photos).
                 log.warning(
                     "%s: damage %s not linked to %s: %s",

@@ -1,8 +1,8 @@
 """Where photo bytes live: a local folder or S3-compatible object storage.
 
-Not used by the :class:`Store` yet (it writes through
-:mod:`inspector.storage.photos`); this is the interface the shared store will
-take. boto3 is imported only when an ``s3://`` store is asked for.
+The :class:`~inspector.storage.store.Store` keeps every photo through one of
+these (by default the data folder's own ``photos/``). boto3 is imported only
+when an ``s3://`` store is asked for.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from inspector.storage.errors import StoreError
-from inspector.storage.photostore.base import PhotoStore, StoredPhoto
+from inspector.storage.photostore.base import PhotoState, PhotoStore, StoredPhoto
 from inspector.storage.photostore.local import LocalPhotoStore
 
-__all__ = ["LocalPhotoStore", "PhotoStore", "StoredPhoto", "photo_store_for"]
+__all__ = ["LocalPhotoStore", "PhotoState", "PhotoStore", "StoredPhoto", "photo_store_for"]
 
 
 def photo_store_for(url: str | Path) -> PhotoStore:

@@ -5,14 +5,22 @@ photo is durable, so the row that points at it can be committed after it: a
 process killed at any instant leaves at worst a whole photo no row uses, which
 the sweep removes once it is older than a grace period (so an upload in flight,
 or one whose row is about to be committed, is never swept).
+
+Writers hold :meth:`PhotoStore.writing` from the first ``put`` to the commit of
+the rows that use the photos. On a folder that is a cross-process lock which
+deletes wait for; object storage has none, so there a delete never takes a
+photo stored (or stored again) within the grace period, and re-checks the rows
+right before it deletes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
 
 from inspector.storage.errors import StoreError
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, ORPHAN_SWEEP_LIMIT
@@ -20,12 +28,15 @@ from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, ORPHAN_SWEEP_LIMIT
 __all__ = [
     "ORPHAN_MIN_AGE_SECONDS",
     "ORPHAN_SWEEP_LIMIT",
+    "PhotoState",
     "PhotoStore",
     "StoredPhoto",
     "check_sha256",
     "photo_name",
     "sha256_of_name",
 ]
+
+PhotoState = Literal["ok", "missing", "altered"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"(?:^|/)photos/([0-9a-f]{2})/([0-9a-f]{64})\.jpg$")
@@ -90,6 +101,18 @@ class PhotoStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def state(self, sha256: str, *, deep: bool = False) -> PhotoState:
+        """ "ok" or "missing"; ``deep`` reads the bytes and says "altered" if they changed."""
+        ...
+
+    def local_path(self, sha256: str) -> Path | None:
+        """The file holding the photo when the store is a folder (it may not exist); else None."""
+        ...
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Hold from the first ``put`` to the commit of the rows that use the photos."""
+        ...
+
     def size(self, sha256: str) -> int:
         """The photo's size in bytes (:class:`NotFound` if there is none)."""
         ...
@@ -99,7 +122,12 @@ class PhotoStore(Protocol):
         ...
 
     def remove_unused(self, shas: Iterable[str], used_of: Callable[[set[str]], set[str]]) -> int:
-        """Delete those of ``shas`` that ``used_of`` says no row uses; how many went."""
+        """Delete those of ``shas`` that ``used_of`` says no row uses; how many went.
+
+        ``used_of`` is asked right before deleting. A folder waits a little for
+        writers in other processes, else leaves the photos to the sweep; object
+        storage leaves to the sweep every photo stored within the grace period.
+        """
         ...
 
     def sweep(

@@ -8,13 +8,19 @@ same thing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from inspector.storage.errors import ChecksumMismatch, NotFound, StoreError
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
-from inspector.storage.photostore.base import StoredPhoto, check_sha256, sha256_of_name
+from inspector.storage.photostore.base import (
+    PhotoState,
+    StoredPhoto,
+    check_sha256,
+    sha256_of_name,
+)
 
 __all__ = ["REMOVE_WAIT_SECONDS", "LocalPhotoStore"]
 
@@ -23,11 +29,15 @@ REMOVE_WAIT_SECONDS = 5.0
 
 
 class LocalPhotoStore:
-    """Photos in ``root/photos/`` (``root`` is a data folder, or any folder)."""
+    """Photos in ``root/photos/`` (``root`` is a data folder, or any folder).
 
-    def __init__(self, root: Path) -> None:
+    ``files``, when given, is the data folder's own :class:`PhotoFiles` (the
+    :class:`Store` shares it with its database, which counts the photos).
+    """
+
+    def __init__(self, root: Path, files: PhotoFiles | None = None) -> None:
         self.root = Path(root)
-        self.files = PhotoFiles(self.root)
+        self.files = files if files is not None else PhotoFiles(self.root)
 
     @property
     def url(self) -> str:
@@ -54,6 +64,16 @@ class LocalPhotoStore:
 
     def exists(self, sha256: str) -> bool:
         return self.files.state(check_sha256(sha256)) == "ok"
+
+    def state(self, sha256: str, *, deep: bool = False) -> PhotoState:
+        return self.files.state(check_sha256(sha256), deep=deep)
+
+    def local_path(self, sha256: str) -> Path:
+        return self.files.path(sha256)
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """The photos lock held shared: deletes and sweeps in any process wait."""
+        return self.files.writing()
 
     def size(self, sha256: str) -> int:
         path = self.files.path(check_sha256(sha256))

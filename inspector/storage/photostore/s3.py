@@ -12,22 +12,28 @@ completion) has answered 200: then it is durable, so the row that points at it
 can be committed. A killed upload leaves nothing visible (at worst an unfinished
 multipart upload, which the sweep aborts after the grace period).
 
-There is no cross-process lock on a bucket: the sweep deletes an orphan only if
-it is still older than the grace period just before the delete (a photo stored
-again meanwhile has a fresh time). Every boto3 failure comes out as a one-line
-:class:`StoreError`.
+There is no cross-process lock on a bucket. Instead every writer stores its
+photos (again, if they are there: the PUT refreshes their time) right before
+committing the rows that use them, and nothing deletes a photo stored within the
+grace period: both the sweep and :meth:`S3PhotoStore.remove_unused` read each
+candidate's age (``LastModified`` against the server's own clock, so a skewed
+client clock changes nothing) just before the delete, then ask the database
+once more which are used, then delete. Every boto3 failure comes out as a
+one-line :class:`StoreError`.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +53,7 @@ from inspector.storage.errors import (
 from inspector.storage.photostore.base import (
     ORPHAN_MIN_AGE_SECONDS,
     ORPHAN_SWEEP_LIMIT,
+    PhotoState,
     StoredPhoto,
     check_sha256,
     photo_name,
@@ -101,13 +108,29 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def _server_age(head: dict[str, Any]) -> float:
+    """Seconds since an object was last stored, by the server's clock (its ``Date``)."""
+    modified: float = head["LastModified"].timestamp()
+    date = head.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        now = email.utils.parsedate_to_datetime(date).timestamp() if date else time.time()
+    except (TypeError, ValueError):
+        now = time.time()
+    return now - modified
+
+
 class S3PhotoStore:
-    """Photos as objects ``<prefix>/photos/ab/<sha256>.jpg`` in one bucket."""
+    """Photos as objects ``<prefix>/photos/ab/<sha256>.jpg`` in one bucket.
+
+    ``grace_seconds``: a photo stored (or stored again) more recently is never
+    deleted, whatever the rows say (see the module notes).
+    """
 
     def __init__(
         self,
         url: str,
         *,
+        grace_seconds: float = ORPHAN_MIN_AGE_SECONDS,
         endpoint_url: str | None = None,
         region: str | None = None,
         access_key: str | None = None,
@@ -117,6 +140,7 @@ class S3PhotoStore:
         attempts: int = 3,
     ) -> None:
         self.bucket, self.prefix = parse_s3_url(url)
+        self.grace_seconds = grace_seconds
         self._url = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
         env = os.environ
         self.endpoint_url = (
@@ -234,7 +258,7 @@ class S3PhotoStore:
         with self._ready_lock:
             if self._ready.is_set():
                 return
-            what = f"photo store {self._url}"
+            what = f"cannot use {self._url}"
             try:
                 self._client.head_bucket(Bucket=self.bucket)
             except botocore.exceptions.ClientError as exc:
@@ -349,6 +373,29 @@ class S3PhotoStore:
     def exists(self, sha256: str) -> bool:
         return self._head(sha256) is not None
 
+    def state(self, sha256: str, *, deep: bool = False) -> PhotoState:
+        if not deep:
+            return "ok" if self.exists(sha256) else "missing"
+        try:
+            self.get(check_sha256(sha256))
+        except NotFound:
+            return "missing"
+        except ChecksumMismatch:
+            return "altered"
+        return "ok"
+
+    def local_path(self, sha256: str) -> Path | None:
+        return None
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to hold: deletes leave every photo stored within the grace period."""
+        return contextlib.nullcontext()
+
+    def _age(self, sha256: str) -> float | None:
+        """Seconds since the photo was last stored (server clock), or None if there is none."""
+        head = self._head(sha256)
+        return None if head is None else _server_age(head)
+
     def size(self, sha256: str) -> int:
         head = self._head(sha256)
         if head is None:
@@ -388,9 +435,18 @@ class S3PhotoStore:
 
     def remove_unused(self, shas: Iterable[str], used_of: Callable[[set[str]], set[str]]) -> int:
         wanted = {check_sha256(sha) for sha in shas}
-        if not wanted:
+        old = self._older_than_grace(wanted, self.grace_seconds)
+        if not old:
             return 0
-        return self._delete(wanted - used_of(wanted))
+        return self._delete(old - used_of(old))  # the rows, asked right before deleting
+
+    def _older_than_grace(self, shas: Iterable[str], grace_seconds: float) -> set[str]:
+        """Those of ``shas`` stored at least ``grace_seconds`` ago, read from the server now."""
+        return {
+            sha
+            for sha in sorted(shas)
+            if (age := self._age(sha)) is not None and age >= grace_seconds
+        }
 
     def sweep(
         self, used: Callable[[], set[str]], grace_seconds: float = ORPHAN_MIN_AGE_SECONDS
@@ -406,12 +462,11 @@ class S3PhotoStore:
         ]
         if len(old) > ORPHAN_SWEEP_LIMIT:
             return 0  # records were lost, not uploads
-        still_old = []
-        for sha in old:  # stored again since the listing: young again, and maybe used
-            head = self._head(sha)
-            if head is not None and time.time() - head["LastModified"].timestamp() >= grace_seconds:
-                still_old.append(sha)
-        return self._delete(still_old)
+        # Stored again since the listing: young again, and maybe about to be used.
+        still_old = self._older_than_grace(old, grace_seconds)
+        if not still_old:
+            return 0
+        return self._delete(still_old - used())  # the rows, asked right before deleting
 
     def _abort_stale_uploads(self, grace_seconds: float) -> None:
         """Abort multipart uploads a killed process never finished (hidden, but they take space)."""

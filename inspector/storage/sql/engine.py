@@ -1,21 +1,34 @@
-"""An SQLAlchemy engine for a database URL, set up as the store sets up SQLite.
+"""An SQLAlchemy engine for a database URL, set up as the store needs it.
 
-SQLite gets what ``storage.database`` gives its own connection: foreign keys on,
-``synchronous=FULL``, a busy timeout, and real transactions (``BEGIN IMMEDIATE``
-sent by us, so DDL runs inside them too and a migration applies whole or not at
-all). ``postgresql://`` URLs use the psycopg 3 driver.
+SQLite: foreign keys on, ``synchronous=FULL``, a busy timeout, and real
+transactions sent by us (the driver's own are off): ``BEGIN IMMEDIATE`` by
+default, so a write takes the lock before reading what it changes and DDL runs
+inside the transaction (a migration applies whole or not at all); a connection
+with the execution option ``sqlite_begin="DEFERRED"`` reads without taking the
+write lock. ``postgresql://`` URLs use the psycopg 3 driver, with a connect
+timeout so an unreachable server is an error, not a hang.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from inspector.storage.database import BUSY_TIMEOUT_SECONDS
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "CONNECT_TIMEOUT_SECONDS",
+    "database_url",
+    "make_engine",
+    "shown_url",
+]
 
-__all__ = ["database_url", "make_engine"]
+#: How long a call waits for another connection's write lock before "database is busy".
+BUSY_TIMEOUT_SECONDS = 5.0
+#: How long connecting to a database server may take before it counts as unreachable.
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def database_url(url: str | URL) -> URL:
@@ -26,9 +39,20 @@ def database_url(url: str | URL) -> URL:
     return parsed
 
 
+def shown_url(url: str | URL) -> str:
+    """The URL as messages show it: as a user writes it (no driver name, no
+    %-escapes), the password hidden."""
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=parsed.get_backend_name())
+    return unquote(parsed.render_as_string(hide_password=True))
+
+
 def make_engine(url: str | URL, **options: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///…`` or ``postgresql://…``)."""
     parsed = database_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     engine = sa.create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
@@ -48,4 +72,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+        raise ValueError(f"not an SQLite transaction mode: {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}")

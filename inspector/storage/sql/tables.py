@@ -1,13 +1,15 @@
 """The records' schema as SQLAlchemy Core metadata, one for SQLite and PostgreSQL.
 
-It is the schema ``storage.schema``'s migrations make today (``user_version`` 3),
-column for column, so the Alembic revisions and this metadata can be checked
-against a database the current code made. What the rows module stores is kept as
-it is on both backends: times are ISO 8601 text with their UTC offset, nested
-values are JSON text (``json.dumps``), ids are text. Only two things differ by
-dialect, each where SQLite has no better type: flags are ``BOOLEAN`` on
-PostgreSQL (``INTEGER`` 0/1 on SQLite, as today), and a photo's byte size is
-``BIGINT`` on PostgreSQL (SQLite's ``INTEGER`` is 64-bit already).
+It is what the Alembic revisions make (the newest, :func:`revisions.head`), checked
+by a test against a migrated database on both backends; up to revision 0003 it was
+the schema the hand-written ``user_version`` migrations of earlier versions made.
+Inspections and damages carry a row ``version``, bumped by every update that
+checks it. What the rows module stores is kept as it is on both backends: times
+are ISO 8601 text with their UTC offset, nested values are JSON text
+(``json.dumps``), ids are text. Only two things differ by dialect, each where
+SQLite has no better type: flags are ``BOOLEAN`` on PostgreSQL (``INTEGER`` 0/1
+on SQLite), and a photo's byte size is ``BIGINT`` on PostgreSQL (SQLite's
+``INTEGER`` is 64-bit already).
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ import sqlalchemy as sa
 
 from inspector.storage.sql.columns import NO, ByteSize, Flag
 
-__all__ = ["TABLES", "captures", "damages", "inspections", "metadata", "tokens"]
+__all__ = [
+    "TABLES",
+    "captures",
+    "damages",
+    "inspections",
+    "metadata",
+    "photo_readings",
+    "seller_statements",
+    "tokens",
+]
 
 metadata = sa.MetaData()
 
@@ -42,6 +53,7 @@ inspections = sa.Table(
     sa.Column("seller", Text, nullable=False),  # JSON
     sa.Column("notes", Text, nullable=False, server_default=sa.text("''")),
     sa.Column("grade", Integer),
+    sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
 )
 
 captures = sa.Table(
@@ -80,6 +92,7 @@ damages = sa.Table(
     sa.Column("created_at", Text, nullable=False),
     sa.Column("pair", Integer, sa.CheckConstraint("pair IS NULL OR pair >= 1")),
     sa.Column("to_complete", Flag, nullable=False, server_default=NO),
+    sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
     sa.Index("damages_by_inspection", "inspection_id"),
     sa.Index(
         "damages_by_pair",
@@ -102,4 +115,54 @@ tokens = sa.Table(
     sa.Index("tokens_by_inspection", "inspection_id"),
 )
 
-TABLES = (inspections, captures, damages, tokens)
+# The seller's signatures and remarks on the summary (issue 16): kind "signature"
+# (the exact text signed, its SHA-256, the PNG's SHA-256, times, device, name, strokes
+# as JSON) or "remark" (the seller's words).
+seller_statements = sa.Table(
+    "seller_statements",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column(
+        "kind",
+        Text,
+        sa.CheckConstraint("kind IN ('signature', 'remark')", name="seller_statement_kind"),
+        nullable=False,
+    ),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("summary_sha256", Text, nullable=False),
+    sa.Column("summary_text", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("png_sha256", Text),
+    sa.Column("name", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("language", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("user_agent", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("phone_time", Text),
+    sa.Column("strokes", Text),  # JSON [[[x, y, t], ...], ...]
+    sa.Column("remark", Text, nullable=False, server_default=sa.text("''")),
+    sa.Index("seller_statements_by_inspection", "inspection_id", "at"),
+)
+
+# What the OCR read in a VIN, odometer or plate photo (issue 16); ``filled``: the
+# reading filled an empty mileage ("read from photo").
+photo_readings = sa.Table(
+    "photo_readings",
+    metadata,
+    sa.Column(
+        "capture_id", Text, sa.ForeignKey("captures.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column(
+        "kind",
+        Text,
+        sa.CheckConstraint("kind IN ('vin', 'odometer', 'plate')", name="photo_reading_kind"),
+        nullable=False,
+    ),
+    sa.Column("text", Text),
+    sa.Column("confidence", sa.REAL, nullable=False),  # REAL on both backends
+    sa.Column("plate_format", Text),
+    sa.Column("filled", Flag, nullable=False, server_default=NO),
+    sa.Column("at", Text, nullable=False),
+    sa.Index("photo_readings_by_inspection", "inspection_id"),
+)
+
+TABLES = (inspections, captures, damages, tokens, seller_statements, photo_readings)

@@ -316,3 +316,59 @@ def test_no_ice_servers_means_no_outside_stun() -> None:
     (server,) = rtc_configuration((turn,)).iceServers
     assert server.urls == ["turn:turn.example:3478"]
     assert (server.username, server.credential) == ("u", "p")
+
+
+async def test_the_seller_language_is_known_before_the_phone_joins(live: Live) -> None:
+    """The pages refusing a second device speak the seller's language from the first
+    request on, not only once the call has started (a French seller saw English)."""
+    from inspector.domain.models import Inspection, Language, Seller
+    from inspector.storage.rows import new_id
+
+    assert live.engine.language(live.inspection_id) == "fr"  # the default seller's
+    english = live.store.create_inspection(
+        Inspection(id=new_id(), checklist=TEST_CHECKLIST, seller=Seller(language=Language.EN))
+    )
+    assert live.engine.language(english.id) is None  # not invited: nothing to go by
+    await call(live.engine.invite(english.id))
+    assert live.engine.language(english.id) == "en"
+
+
+async def test_a_still_of_the_session_is_stored_in_s3(
+    data_dir: Path, s3_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The photo goes to the bucket; the console's preview is a local copy of it."""
+    root = use_live_assets(tmp_path, monkeypatch)
+    log = EventLog()
+    with Store(data_dir, photo_store=s3_url) as store:
+        engine = Engine(
+            store,
+            ServerSettings(port=0),
+            log,
+            assets=root,
+            still_timeout=1.0,
+            heartbeat_timeout=1.5,
+        )
+        engine.start()
+        try:
+            inspection = make_inspection(store, TEST_CHECKLIST)
+            invite = await asyncio.wrap_future(engine.invite(inspection.id))
+            phone = SimulatedPhone(
+                invite.join_url, width=320, height=240, fps=15, still_size=(800, 600)
+            )
+            await phone.start()
+            try:
+                capture_id = await call(engine.capture(inspection.id))
+                stored = await log.wait(ev.CaptureStored, lambda e: e.capture.id == capture_id)
+                sent = phone.still_bytes(str(capture_id))
+                assert Path(stored.path).read_bytes() == sent
+                assert Path(stored.path).is_relative_to(data_dir / "cache")
+                sha = stored.capture.sha256
+                assert [p.sha256 for p in store.list_photos()] == [sha]
+                assert store.read_photo(sha) == sent
+                assert not list((data_dir / "photos").rglob("*.jpg"))
+                result = await phone.wait_for("capture_result")
+                assert result["id"] == capture_id and result["stored"] is True
+            finally:
+                await phone.stop()
+        finally:
+            engine.stop(timeout=5)

@@ -1,7 +1,8 @@
 """The database's write lock held by another process while a phone is in a call.
 
-A real process holds ``BEGIN EXCLUSIVE`` on ``inspector.db`` for longer than SQLite's
-busy timeout (a backup, an admin script, ``VACUUM``). Meanwhile the engine's loop must
+A real process holds the write lock (``BEGIN EXCLUSIVE`` on ``inspector.db``; on a real
+PostgreSQL, ``LOCK TABLE … IN EXCLUSIVE MODE``) for longer than the store's busy timeout
+(a backup, an admin script, ``VACUUM``). Meanwhile the engine's loop must
 not stall, the phone link must stay up, a capture must be durable (the spool) and
 the phone told "saved", and everything must reach the database once the lock is free.
 The spool's own rules (order, restart, damaged entries) are checked against a real
@@ -11,9 +12,7 @@ lock held by a second connection.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import sqlite3
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from inspector.storage.database import DB_NAME
 from inspector.storage.spool import SPOOL_DIR, LiveWriter
 from inspector.storage.store import Store
 from tests.data import force_status, jpeg_bytes, scene
+from tests.inspector.db_locks import LOCK_TABLES, write_lock_held
 
 from ..live_fixtures import TEST_CHECKLIST, make_inspection
 from ..security_fixtures import client, live_engine
@@ -36,15 +36,28 @@ from ..security_fixtures import client, live_engine
 HOLD_SECONDS = 8.0  # longer than the store's 5 s busy timeout and the heartbeat timeout
 assert HOLD_SECONDS > HEARTBEAT_TIMEOUT
 
-_HOLDER = """
+_HOLDER = f"""
 import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
-db.execute("BEGIN EXCLUSIVE")
+if sys.argv[1].startswith("postgresql"):
+    from inspector.storage.sql import make_engine
+    db = make_engine(sys.argv[1]).connect()
+    db.exec_driver_sql("{LOCK_TABLES}")
+else:
+    db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+    db.execute("BEGIN EXCLUSIVE")
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
-db.execute("COMMIT")
+db.commit() if sys.argv[1].startswith("postgresql") else db.execute("COMMIT")
 print("released", flush=True)
 """
+
+
+@pytest.fixture
+def store(data_dir: Path, database_url: str | None) -> Iterator[Store]:
+    """On SQLite and on a real PostgreSQL."""
+    s = Store(data_dir, database_url=database_url)
+    yield s
+    s.close()
 
 
 async def _loop_stall(seconds: float, tick: float = 0.02) -> float:
@@ -68,7 +81,7 @@ async def _get(url: str, source: str = "127.0.0.5") -> tuple[int, float]:
 
 @pytest.mark.timeout(90)
 async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_nothing(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None
 ) -> None:
     async with live_engine(
         store, tmp_path, monkeypatch, heartbeat_timeout=HEARTBEAT_TIMEOUT
@@ -90,8 +103,9 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
             stall = asyncio.wrap_future(
                 asyncio.run_coroutine_threadsafe(_loop_stall(HOLD_SECONDS + 1), loop)
             )
+            where = database_url or str(store.data_dir / DB_NAME)
             holder = subprocess.Popen(
-                [sys.executable, "-c", _HOLDER, str(store.data_dir / DB_NAME), str(HOLD_SECONDS)],
+                [sys.executable, "-c", _HOLDER, where, str(HOLD_SECONDS)],
                 stdout=subprocess.PIPE,
                 text=True,
             )
@@ -121,7 +135,8 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
             worst = await stall
             deadline = time.monotonic() + 5
             while True:
-                with Store(store.data_dir) as other:  # another connection: what is on disk
+                # Another connection: what is stored.
+                with Store(store.data_dir, database_url=database_url) as other:
                     rows = {c.id: c for c in other.captures(live.inspection_id)}
                 if capture_id in rows or time.monotonic() > deadline:
                     break
@@ -160,17 +175,6 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
 # -- the spool's rules, against a lock held by a second connection ----------------------------
 
 
-@contextlib.contextmanager
-def held_lock(store: Store) -> Iterator[None]:
-    other = sqlite3.connect(store.data_dir / DB_NAME, isolation_level=None, timeout=0)
-    try:
-        other.execute("BEGIN EXCLUSIVE")
-        yield
-        other.execute("COMMIT")
-    finally:
-        other.close()
-
-
 def _capture(writer: LiveWriter, inspection_id: str, shot: str, seed: int) -> tuple[str, bytes]:
     data = jpeg_bytes(scene(320, 240, seed=seed))
     saved = writer.add_capture(
@@ -186,11 +190,13 @@ def _capture(writer: LiveWriter, inspection_id: str, shot: str, seed: int) -> tu
     return saved.capture.id, data
 
 
-def test_spooled_writes_survive_a_restart_and_keep_their_order(store: Store) -> None:
+def test_spooled_writes_survive_a_restart_and_keep_their_order(
+    store: Store, database_url: str | None
+) -> None:
     inspection = make_inspection(store, "quick")
     force_status(store, inspection.id, InspectionStatus.INVITED)
     writer = LiveWriter(store, busy_timeout=0.1)
-    with held_lock(store):
+    with write_lock_held(store.data_dir, database_url):
         first, _ = _capture(writer, inspection.id, "front", 1)
         writer.review(first, True)
         second, _ = _capture(writer, inspection.id, "rear", 2)
@@ -219,10 +225,12 @@ def test_spooled_writes_survive_a_restart_and_keep_their_order(store: Store) -> 
     assert [c.id for c in store.captures(inspection.id)] == [first, second, third]
 
 
-def test_a_damaged_spool_entry_is_set_aside_and_the_others_go_on(store: Store) -> None:
+def test_a_damaged_spool_entry_is_set_aside_and_the_others_go_on(
+    store: Store, database_url: str | None
+) -> None:
     inspection = make_inspection(store, "quick")
     writer = LiveWriter(store, busy_timeout=0.1)
-    with held_lock(store):
+    with write_lock_held(store.data_dir, database_url):
         bad, _ = _capture(writer, inspection.id, "front", 1)
         good, _ = _capture(writer, inspection.id, "rear", 2)
     photo = next((store.data_dir / SPOOL_DIR).glob("*.jpg"))

@@ -6,14 +6,15 @@ in transit). After each kill, on the same data directory:
 
 * every capture the server acknowledged (its ``capture`` event was printed) is
   in the database and its file is whole (the SHA-256 of the bytes is its name);
-* no row points at a missing or partial file; the database passes
+* no row points at a missing or partial file; an SQLite database passes
   ``PRAGMA integrity_check`` and ``foreign_key_check``;
 * a restarted server and a new link resume the walk at the first shot still
   missing a usable photo, and the walk goes on (a new capture is stored);
 * the inspection the killed call left "live" is put back to "invited" by the
   restarted server before it listens, which says so (``call_interrupted``).
 
-Set ``FAULTS_SEED`` to replay a run; the seed is printed.
+On SQLite and on a real PostgreSQL (``database_url``). Set ``FAULTS_SEED`` to replay a
+run; the seed is printed.
 """
 
 from __future__ import annotations
@@ -54,10 +55,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)}
+    env.pop("INSPECTOR_DATABASE_URL", None)
+    if database_url is not None:
+        env["INSPECTOR_DATABASE_URL"] = database_url
+    return env
+
+
 class Server:
     """``inspector serve --json`` as a subprocess; its events arrive on a queue."""
 
-    def __init__(self, data_dir: Path, port: int, *extra: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None, port: int, *extra: str) -> None:
         self.proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "inspector", "serve", "--port", str(port), "--json"),
@@ -67,7 +76,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+            env=environment(data_dir, database_url),
         )
         self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
@@ -123,31 +132,34 @@ class Server:
                 stream.close()
 
 
-def invite(data_dir: Path, inspection_id: str, port: int) -> str:
+def invite(data_dir: Path, database_url: str | None, inspection_id: str, port: int) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "inspector", "invite", inspection_id, "--port", str(port), "--json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "INSPECTOR_DATA_DIR": str(data_dir)},
+        env=environment(data_dir, database_url),
         check=True,
     )
     return str(json.loads(out.stdout)["join_url"])
 
 
-def status_of(data_dir: Path, inspection_id: str) -> str:
-    with sqlite3.connect(f"file:{data_dir / DB_NAME}?mode=ro", uri=True) as db:
-        row = db.execute("SELECT status FROM inspections WHERE id=?", (inspection_id,)).fetchone()
-    return str(row[0])
+def status_of(data_dir: Path, database_url: str | None, inspection_id: str) -> str:
+    with Store(data_dir, database_url=database_url, readonly=True) as store:
+        return store.get_inspection(inspection_id).status.value
 
 
-def check_after_kill(data_dir: Path, inspection_id: str, acked: list[dict[str, Any]]) -> str:
+def check_after_kill(
+    data_dir: Path, database_url: str | None, inspection_id: str, acked: list[dict[str, Any]]
+) -> str:
     """The promises after a kill; returns the shot the walk must resume at."""
-    with sqlite3.connect(data_dir / DB_NAME) as db:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    with Store(data_dir) as store:  # opening sweeps the killed writes' temporaries
+    if database_url is None:  # PostgreSQL keeps its own (its keys are checked on insert)
+        with sqlite3.connect(data_dir / DB_NAME) as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Opening sweeps the killed writes' temporaries.
+    with Store(data_dir, database_url=database_url) as store:
         assert not list(store.photos_dir.rglob(f"*{TMP_SUFFIX}"))
         rows = {c.id: c for c in store.captures(inspection_id)}
         for event in acked:
@@ -214,7 +226,7 @@ async def run_round(
 
 @pytest.mark.timeout(300)  # three server starts and calls: 70-90 s on a loaded 2-core machine
 def test_sigkill_mid_session_and_mid_capture_loses_nothing_acknowledged(
-    data_dir: Path,
+    data_dir: Path, database_url: str | None
 ) -> None:
     seed = int(os.environ.get("FAULTS_SEED", time.time_ns() % 1_000_000))
     print(f"\nFAULTS_SEED={seed}")
@@ -224,7 +236,9 @@ def test_sigkill_mid_session_and_mid_capture_loses_nothing_acknowledged(
     resume_at: str | None = None
     inspection_id = ""
     for number, kill_when in enumerate(["in_transit", "random", "continue"]):
-        server = Server(data_dir, port, *(["--new-inspection"] if number == 0 else []))
+        server = Server(
+            data_dir, database_url, port, *(["--new-inspection"] if number == 0 else [])
+        )
         try:
             server.next("listening", 30)
             if number == 0:
@@ -237,20 +251,23 @@ def test_sigkill_mid_session_and_mid_capture_loses_nothing_acknowledged(
                     if e["event"] == "call_interrupted"
                 ]
                 assert interrupted == [(inspection_id, "invited")], "the kill was not reported"
-                assert status_of(data_dir, inspection_id) == "invited", "still live after restart"
-                join_url = invite(data_dir, inspection_id, port)
+                assert status_of(data_dir, database_url, inspection_id) == "invited", (
+                    "still live after restart"
+                )
+                join_url = invite(data_dir, database_url, inspection_id, port)
             asyncio.run(run_round(server, join_url, resume_at, kill_when, rng))
             if kill_when == "continue":
                 server.proc.send_signal(signal.SIGINT)
                 assert server.proc.wait(15) == 0
             acked += server.acknowledged()
             if kill_when != "continue":
-                assert status_of(data_dir, inspection_id) == "live"  # what the kill leaves
+                # What the kill leaves:
+                assert status_of(data_dir, database_url, inspection_id) == "live"
             print(
                 f"round {number} ({kill_when}): {len(server.acknowledged())} acknowledged, "
                 f"last events {server.names()[-4:]}"
             )
         finally:
             server.close()
-        resume_at = check_after_kill(data_dir, inspection_id, acked)
+        resume_at = check_after_kill(data_dir, database_url, inspection_id, acked)
     assert len(acked) >= 2

@@ -1,8 +1,7 @@
-"""Store.transition: the guard and the change in one write transaction."""
+"""Store.transition: the guard and the change in one write transaction, on every backend."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
@@ -11,11 +10,11 @@ from inspector.domain import status as rules
 from inspector.domain.models import Inspection
 from inspector.domain.models import InspectionStatus as S
 from inspector.domain.status import IllegalTransition
-from inspector.storage import NotFound, StoreError
-from inspector.storage.database import DB_NAME
+from inspector.storage import DatabaseBusy, NotFound
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from tests.data import force_status
+from tests.inspector.db_locks import write_lock_held
 
 
 def make(store: Store, status: S = S.DRAFT) -> str:
@@ -55,35 +54,35 @@ def test_an_unknown_inspection_is_not_found(store: Store) -> None:
         store.transition("nope", S.INVITED, allowed_from=[S.DRAFT])
 
 
-def test_a_read_only_store_writes_it_deliberately(store: Store) -> None:
+def test_a_read_only_store_writes_it_deliberately(store: Store, database_url: str | None) -> None:
     inspection_id = make(store, S.CAPTURED)
-    with Store(store.data_dir, readonly=True) as readonly:
+    with Store(store.data_dir, readonly=True, database_url=database_url) as readonly:
         assert readonly.transition(inspection_id, S.REPORTED, allowed_from=[S.CAPTURED])
     assert row_status(store, inspection_id) is S.REPORTED
 
 
-def test_a_locked_database_is_a_store_error_not_a_half_change(store: Store) -> None:
+def test_a_locked_database_is_a_store_error_not_a_half_change(
+    store: Store, database_url: str | None
+) -> None:
     inspection_id = make(store)
-    other = sqlite3.connect(store.data_dir / DB_NAME, isolation_level=None, timeout=0)
-    try:
-        other.execute("BEGIN EXCLUSIVE")
-        with store.busy_timeout(0.05), pytest.raises(StoreError):
+    with write_lock_held(store.data_dir, database_url):
+        with store.busy_timeout(0.05), pytest.raises(DatabaseBusy, match="busy"):
             store.transition(inspection_id, S.INVITED, allowed_from=[S.DRAFT])
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+        assert row_status(store, inspection_id) is S.DRAFT  # reads go on meanwhile
     assert row_status(store, inspection_id) is S.DRAFT
+    assert store.transition(inspection_id, S.INVITED, allowed_from=[S.DRAFT])
 
 
 @pytest.mark.timeout(60)
-def test_two_stores_racing_never_lose_a_report(store: Store) -> None:
+def test_two_stores_racing_never_lose_a_report(store: Store, database_url: str | None) -> None:
     """A restore (live -> invited) racing a report: whichever comes first, it ends reported.
 
     Read-then-write guards could interleave as "read live, report, write invited"
     and lose the report; the one-statement guard cannot.
     """
     inspection_id = make(store)
-    first, second = Store(store.data_dir), Store(store.data_dir)
+    first = Store(store.data_dir, database_url=database_url)
+    second = Store(store.data_dir, database_url=database_url)
     results: dict[str, list[bool]] = {"restore": [], "report": []}
     barrier = threading.Barrier(2)  # both start each round together
     rounds = 40

@@ -1,7 +1,8 @@
-"""The Alembic migrations build today's schema on SQLite and on a real PostgreSQL.
+"""The Alembic migrations build the schema on SQLite and on a real PostgreSQL.
 
-"Today's schema" is what ``storage.schema``'s ``user_version`` migrations make: the
-metadata, the revisions and an adopted database must all agree with it.
+The metadata and the revisions agree on both backends; up to revision 0003 they make
+what the hand-written ``user_version`` migrations of earlier versions made
+(:mod:`.handwritten`), so a database those made is adopted and upgraded in place.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from inspector.storage.errors import StoreError
-from inspector.storage.schema import SCHEMA_VERSION, migrate
 from inspector.storage.sql import head, make_engine, metadata, revision_of, upgrade
 from inspector.storage.sql.legacy import REVISIONS
-from inspector.storage.sql.revisions import alembic_config
+from inspector.storage.sql.revisions import alembic_config, behind
 
+from .handwritten import SCHEMA_VERSION, handwritten_database
 from .schema_view import check_texts, column_types, describe
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -45,14 +46,6 @@ def sqlite_engine(path: Path) -> sa.Engine:
     return make_engine(f"sqlite:///{path}", poolclass=sa.NullPool)
 
 
-def todays_database(path: Path) -> Path:
-    """A database made by today's hand-written migrations, as the store makes it."""
-    db = sqlite3.connect(path, isolation_level=None)
-    migrate(db)
-    db.close()
-    return path
-
-
 def differences(engine: sa.Engine) -> list[object]:
     """What Alembic's autogenerate would change to reach the metadata (types included)."""
     with engine.connect() as conn:
@@ -64,7 +57,10 @@ def differences(engine: sa.Engine) -> list[object]:
 
 def test_revisions_mirror_the_user_version_migrations() -> None:
     assert sorted(REVISIONS) == list(range(1, SCHEMA_VERSION + 1))
-    assert REVISIONS[SCHEMA_VERSION] == head()
+    assert REVISIONS[SCHEMA_VERSION] == "0003"
+    # 0004 (row versions) is the first revision with no hand-written twin; 0005 (the
+    # seller's signatures and the readings of identity photos) the newest.
+    assert head() == "0005"
 
 
 @pytest.mark.timeout(120)
@@ -100,16 +96,25 @@ def test_sqlite_and_postgresql_get_the_same_schema(tmp_path: Path, pg_url: str) 
         pg.dispose()
 
 
-def test_migrations_make_todays_schema_on_sqlite(tmp_path: Path) -> None:
-    today = sqlite_engine(todays_database(tmp_path / "today.db"))
-    alembic = sqlite_engine(tmp_path / "alembic.db")
+def test_revisions_make_the_handwritten_schema_on_sqlite(tmp_path: Path) -> None:
+    for version, revision in REVISIONS.items():
+        old = sqlite_engine(handwritten_database(tmp_path / f"old{version}.db", version))
+        alembic = sqlite_engine(tmp_path / f"alembic{version}.db")
+        upgrade(alembic, revision)
+        assert describe(alembic) == describe(old)
+        assert column_types(alembic) == column_types(old)
+        assert check_texts(alembic) == {**check_texts(old), "alembic_version": []}
+        assert user_version(tmp_path / f"alembic{version}.db") == version
     upgrade(alembic)
-    assert describe(alembic) == describe(today)
-    assert column_types(alembic) == column_types(today)
-    assert check_texts(alembic) == {**check_texts(today), "alembic_version": []}
-    assert sqlite3.connect(tmp_path / "alembic.db").execute("PRAGMA user_version").fetchone()[
-        0
-    ] == (SCHEMA_VERSION)
+    assert user_version(tmp_path / f"alembic{version}.db") == 5  # head: 0005
+
+
+def user_version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        db.close()
 
 
 @pytest.mark.timeout(120)
@@ -205,18 +210,26 @@ def test_downgrade_to_nothing_and_back(backend: sa.Engine) -> None:
 # -- adopting a database today's code made --------------------------------------------
 
 
-def test_todays_database_is_stamped_unchanged(tmp_path: Path) -> None:
-    path = todays_database(tmp_path / "inspector.db")
+def test_a_handwritten_database_is_stamped_unchanged_then_upgraded(tmp_path: Path) -> None:
+    path = handwritten_database(tmp_path / "inspector.db")
     before = sqlite3.connect(path).execute("SELECT type, name, sql FROM sqlite_master").fetchall()
     engine = sqlite_engine(path)
-    assert upgrade(engine) == REVISIONS[SCHEMA_VERSION]
+    with engine.connect() as c:
+        assert behind(c)
+    assert upgrade(engine, REVISIONS[SCHEMA_VERSION]) == "0003"
     after = sqlite3.connect(path).execute("SELECT type, name, sql FROM sqlite_master").fetchall()
     assert [r for r in after if r[1] != "alembic_version" and "alembic" not in r[1]] == before
+    assert upgrade(engine) == head()
+    fresh = sqlite_engine(tmp_path / "fresh.db")
+    upgrade(fresh)
+    assert describe(engine) == describe(fresh)  # key columns aside (SQLite let TEXT keys be NULL)
+    with engine.connect() as c:
+        assert not behind(c)
     assert upgrade(engine) == head()  # again: nothing to do
 
 
 def test_newer_or_foreign_databases_are_refused(tmp_path: Path) -> None:
-    newer = todays_database(tmp_path / "newer.db")
+    newer = handwritten_database(tmp_path / "newer.db")
     sqlite3.connect(newer, isolation_level=None).execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match=r"newer version \(schema 99"):
         upgrade(sqlite_engine(newer))
@@ -284,10 +297,10 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
             upgrade(engine)
 
 
-def test_todays_store_opens_a_database_alembic_made(
+def test_the_store_opens_a_database_alembic_made(
     tmp_path: Path, vehicle_input: dict[str, object], seller_input: dict[str, object]
 ) -> None:
-    """While both paths exist, an Alembic-made SQLite database is an ordinary store."""
+    """A database migrated by Alembic alone (say by an operations team) is an ordinary store."""
     from inspector.domain.models import (
         CaptureSource,
         Damage,
@@ -304,7 +317,7 @@ def test_todays_store_opens_a_database_alembic_made(
     upgrade(sqlite_engine(tmp_path / "inspector.db"))
     store = Store(tmp_path)
     try:
-        assert store.schema_version == SCHEMA_VERSION
+        assert store.schema_revision == head()
         inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
         image = scene(64, 48)
         capture = store.add_capture(

@@ -6,6 +6,7 @@ says how): two inspections, one deleted, captures, damages and tokens.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -19,7 +20,6 @@ from inspector.storage.sql import head, make_engine, upgrade
 from inspector.storage.store import Store
 
 from .schema_view import check_texts, column_types, describe
-from .test_migrations import todays_database
 
 FIXTURE = Path(__file__).with_name("data") / "round1.db"
 TABLES = ("inspections", "captures", "damages", "tokens")
@@ -34,6 +34,15 @@ def rows(path: Path) -> dict[str, list[dict[str, Any]]]:
         }
     finally:
         db.close()
+
+
+def with_new_columns(before: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Every row, every value as it was; the columns added since hold their defaults."""
+    new_columns = {
+        "inspections": {"version": 1},
+        "damages": {"pair": None, "to_complete": 0, "version": 1},
+    }
+    return {t: [{**r, **new_columns.get(t, {})} for r in before[t]] for t in TABLES}
 
 
 @pytest.fixture
@@ -52,37 +61,59 @@ def test_round1_fixture_upgrades_keeping_every_row(round1: Path, tmp_path: Path)
     engine = make_engine(f"sqlite:///{round1}", poolclass=sa.NullPool)
     assert upgrade(engine) == head()
     after = rows(round1)
-    # Every row, every value kept; the new columns hold their defaults.
-    new_columns = {"damages": {"pair": None, "to_complete": 0}}
-    assert after == {t: [{**r, **new_columns.get(t, {})} for r in before[t]] for t in TABLES}
-    # The same schema today's code gives a new database (and the same version number).
-    today = make_engine(f"sqlite:///{todays_database(tmp_path / 'today.db')}")
+    assert after == with_new_columns(before)
+    # The same schema a new database gets (and the same version number).
+    today = make_engine(f"sqlite:///{tmp_path / 'today.db'}")
+    upgrade(today)
     assert describe(engine) == describe(today)
     assert column_types(engine) == column_types(today)
-    assert check_texts(engine) == {**check_texts(today), "alembic_version": []}
-    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert check_texts(engine) == check_texts(today)
+    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 5  # head: 0005
     assert sqlite3.connect(round1).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert sqlite3.connect(round1).execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-def test_upgraded_round1_database_works_with_todays_store(round1: Path) -> None:
-    upgrade(make_engine(f"sqlite:///{round1}", poolclass=sa.NullPool))
+def test_the_store_upgrades_a_round1_database_in_place(round1: Path) -> None:
+    """What a user meets: the new program opens the round-1 folder, every row is kept."""
+    before = rows(round1)
     store = Store(round1.parent)
     try:
+        assert store.schema_revision == head()
         (inspection,) = store.list_inspections()
-        assert inspection.vehicle.plate == "AB-123-CD"
+        assert inspection.vehicle.plate == "AB-123-CD" and inspection.version == 1
         assert inspection.seller.name == "Élodie Martin"
         captures = store.captures(inspection.id)
         assert [c.shot_id for c in captures] == ["front", "front", "rear"]
         assert captures[1].retake_of == captures[0].id and captures[1].accepted is True
         damages = store.damages(inspection.id)
-        assert [(d.id, d.pair, d.to_complete) for d in damages] == [
-            ("d1", None, False),
-            ("d2", None, False),
+        assert [(d.id, d.pair, d.to_complete, d.version) for d in damages] == [
+            ("d1", None, False, 1),
+            ("d2", None, False, 1),
         ]
         assert damages[0].region is not None and damages[0].note == "rayure légère"
+        revoked = {h: store.token_record(h * 64) for h in "abcd"}
+        assert {h: r[2] for h, r in revoked.items() if r is not None} == {
+            "a": True,
+            "b": True,
+            "c": False,  # "d" went with its deleted inspection
+        }
     finally:
         store.close()
+    assert rows(round1) == with_new_columns(before)
+
+
+def test_a_read_only_store_reads_a_round1_database_leaving_the_file_as_it_was(
+    round1: Path,
+) -> None:
+    """`inspector list` right after upgrading the program: read through an upgraded
+    private copy, the file untouched until something writes."""
+    before = hashlib.sha256(round1.read_bytes()).hexdigest()
+    with Store(round1.parent, readonly=True) as store:
+        (inspection,) = store.list_inspections()
+        assert [d.id for d in store.damages(inspection.id)] == ["d1", "d2"]
+        assert store.schema_revision == head()
+    assert hashlib.sha256(round1.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in round1.parent.iterdir()) == ["inspector.db"]
 
 
 def test_a_failed_upgrade_leaves_the_database_as_it_was(round1: Path) -> None:

@@ -1,17 +1,14 @@
-"""The database schema: numbered migrations recorded in ``PRAGMA user_version``.
+"""The hand-written ``user_version`` migrations the store ran before Alembic, frozen.
 
-A migration is appended, never edited: a database at version *n* runs the
-scripts after *n*, each in one transaction, so an interrupted upgrade leaves
-the previous version intact. A database written by a newer program is refused.
+Copied as they were (``inspector/storage/schema.py`` until revision 0004 replaced
+them), so the tests can make a database exactly as an earlier version of the program
+did, at any of its schema versions, and check that Alembic adopts and upgrades it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-
-from inspector.storage.errors import StoreError
-
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "database_is_blank", "migrate", "newer_schema"]
+from pathlib import Path
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -82,31 +79,15 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def database_is_blank(db: sqlite3.Connection) -> bool:
-    """A database with no schema at all: just created, or truncated to nothing."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    return bool(version == 0 and not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall())
-
-
-def newer_schema(version: int) -> StoreError:
-    """Refusal to touch a database a newer program wrote."""
-    return StoreError(
-        f"the database was written by a newer version (schema {version}, "
-        f"this program knows {SCHEMA_VERSION}); please upgrade"
-    )
-
-
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring ``db`` to :data:`SCHEMA_VERSION`, one whole migration at a time."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise newer_schema(version)
-    for number in range(version, SCHEMA_VERSION):
-        # One script, one transaction: a migration applies whole or not at all.
-        script = f"BEGIN IMMEDIATE;{MIGRATIONS[number]}PRAGMA user_version={number + 1};COMMIT;"
-        try:
-            db.executescript(script)
-        except sqlite3.Error:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+def handwritten_database(path: Path, version: int = SCHEMA_VERSION) -> Path:
+    """A database made by the hand-written migrations up to ``version``, as the old store
+    made it (each migration in one transaction, then ``user_version``)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        for number in range(version):
+            db.executescript(
+                f"BEGIN IMMEDIATE;{MIGRATIONS[number]}PRAGMA user_version={number + 1};COMMIT;"
+            )
+    finally:
+        db.close()
+    return path
