@@ -268,19 +268,43 @@ class Store:
         return inspection
 
     def import_rows(
-        self, inspection: Inspection, captures: list[Capture], damages: list[Damage]
+        self,
+        inspection: Inspection,
+        captures: list[Capture],
+        damages: list[Damage],
+        *,
+        statements: Iterable[tuple[SellerSignature, bytes] | SellerRemark] = (),
+        identity_readings: Iterable[StoredReading] = (),
     ) -> None:
-        """Every row of an inspection from elsewhere (a bundle), in one transaction.
+        """Every row of an inspection from elsewhere (a bundle, another store), in one
+        transaction; with ``statements`` (signatures with their PNG bytes, remarks) and
+        ``identity_readings`` when they come along (``inspector migrate``).
 
         Unlike ``add_capture`` this keeps capture times and review flags as
-        given. The photos must already be written (``write_photo``).
+        given. The photos must already be written (``write_photo``); signature images
+        are written here, before the transaction.
         """
+        kept: list[SellerSignature | SellerRemark] = []
+        for statement in statements:
+            if isinstance(statement, tuple):
+                signature, png = statement
+                signature.png_sha256 = signatures.write_png(self.data_dir, png)
+                kept.append(signature)
+            else:
+                kept.append(statement)
         with self._transaction() as db:
             rows.insert_inspection(db, inspection)
             for seq, capture in enumerate(captures, start=1):
                 rows.insert_capture(db, capture, seq)
             for damage in damages:
                 rows.insert_damage(db, damage)
+            for item in kept:
+                if isinstance(item, SellerSignature):
+                    signatures.insert_signature(db, item)
+                else:
+                    signatures.insert_remark(db, item)
+            for reading in identity_readings:
+                readings.insert_reading(db, reading)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
         """Insert rows salvaged from a damaged database (``inspector repair``), as they were.
