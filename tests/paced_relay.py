@@ -86,8 +86,21 @@ class PacedRelay:
 
     def close(self) -> None:
         self._closed = True
+        with contextlib.suppress(OSError):  # wakes the accept() (a close alone would not)
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._lock:
             for sock in self._sockets:
                 with contextlib.suppress(OSError):
                     sock.close()
+
+    def cut(self) -> None:
+        """The server gone from the network: connections dropped, new ones refused."""
+        self.close()
+
+    def resume(self) -> None:
+        """The server back, at the same address."""
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._sockets = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True, name="relay-accept").start()

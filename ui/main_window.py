@@ -50,14 +50,13 @@ STOP_TIMEOUT_S = 3.0
 def load_rows(store: Store) -> list[InspectionRow]:
     """Read the inspections table's content (runs on a worker thread)."""
     rows = []
-    for inspection in store.list_inspections():
+    for record in store.records():
         try:
-            checklist = load_checklist(inspection.checklist)
-            captures = store.captures(inspection.id)
-            prog = str(progress(checklist, captures, store.damages(inspection.id)))
+            checklist = load_checklist(record.inspection.checklist)
+            prog = str(progress(checklist, record.captures, record.damages))
         except ValueError:
             prog = "?"
-        rows.append(InspectionRow(inspection, prog))
+        rows.append(InspectionRow(record.inspection, prog))
     return rows
 
 
@@ -130,6 +129,10 @@ class MainWindow(QMainWindow):
         self.data_label.setToolTip("Where inspections and photos are kept")
         self.server_label = QLabel("Server: starting…")
         self.server_label.setToolTip("The address phones connect to")
+        self.store_label = QLabel()
+        self.store_label.setStyleSheet("color: #b3261e; font-weight: bold")
+        self.store_label.hide()  # shown while the store does not take the live writes
+        self.statusBar().addPermanentWidget(self.store_label)
         self.statusBar().addPermanentWidget(self.server_label)
         self.statusBar().addPermanentWidget(self.data_label)
 
@@ -477,6 +480,24 @@ class MainWindow(QMainWindow):
     def _on_engine_event(self, event: events.Event) -> None:
         if isinstance(event, events.CallInterrupted):
             self._call_interrupted(event)
+        elif isinstance(event, events.StoreState):
+            self._store_state(event)
+
+    def _store_state(self, event: events.StoreState) -> None:
+        """The store does not answer: say so for as long as it lasts; nothing is lost."""
+        if event.available:
+            self.store_label.hide()
+            self.statusBar().showMessage(
+                "The store is back: every capture kept meanwhile is saved", 10000
+            )
+            return
+        waiting = f"{event.pending} write{'s' if event.pending != 1 else ''}"
+        self.store_label.setText(f"Store unavailable — {waiting} kept on this desk, retrying")
+        self.store_label.setToolTip(
+            f"{event.reason}\n\nCaptures are saved on this computer and reach the store "
+            "by themselves when it answers again. Keep the console open."
+        )
+        self.store_label.show()
 
     def _call_interrupted(self, event: events.CallInterrupted) -> None:
         """At start-up: a call a crash left "live" was put back; say so, do not block."""

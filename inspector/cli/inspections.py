@@ -81,19 +81,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         store = None
     if store is not None:
         with store:
-            for inspection in store.list_inspections():
-                captures = store.captures(inspection.id)
-                states = _photo_states(store, captures, args.check)
+            records = store.records()
+            every = [c for r in records for c in r.captures]
+            all_states = _photo_states(store, every, args.check)  # one listing on S3
+            for inspection, captures, damages in (
+                (r.inspection, r.captures, r.damages) for r in records
+            ):
+                states = {c.sha256: all_states[c.sha256] for c in captures}
                 present = [c for c in captures if states[c.sha256] == "ok"]
                 problems += len(captures) - len(present)
                 try:
-                    prog = str(
-                        progress(
-                            load_checklist(inspection.checklist),
-                            present,
-                            store.damages(inspection.id),
-                        )
-                    )
+                    prog = str(progress(load_checklist(inspection.checklist), present, damages))
                 except ChecklistError:
                     prog = "?"
                 rows.append((inspection, prog, captures, states))

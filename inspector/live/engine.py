@@ -132,6 +132,7 @@ class Engine:
         self._lock = threading.Lock()  # settings the console changes from its thread
         self._modes: dict[str, Mode] = {}
         self._languages: dict[str, str] = {}  # the seller's, known from the invitation
+        self._store_state = events.StoreState(True, 0)  # the last said
         self._background: list[asyncio.Task[None]] = []  # stats and spool loops
         self._live_lock = LiveLock(store.data_dir)
         #: The session's writes; made once the engine owns the data folder (``start``).
@@ -230,6 +231,21 @@ class Engine:
             self.on_event(event)
         except Exception:
             log.exception("the event listener failed on %s", event.name)
+        if isinstance(event, events.CaptureStored) and event.spooled:
+            self._say_store_state()
+
+    def _say_store_state(self) -> None:
+        """A StoreState event when the store stops or starts taking the live writes."""
+        writer = self.writer
+        if writer is None:
+            return
+        pending = writer.pending()
+        state = events.StoreState(
+            pending == 0, pending, "" if not pending else writer.unavailable or ""
+        )
+        if state != self._store_state:
+            self._store_state = state
+            self.emit(state)
 
     def _on_error(self, message: str) -> None:
         self.emit(events.EngineError(message[:500]))
@@ -287,6 +303,7 @@ class Engine:
 
     async def _flush_spool(self) -> None:
         await startup.flush_spool(self.writer, self.thread, self.emit)
+        self._say_store_state()
 
     # -- SignalingBackend (loop thread) -------------------------------------------------
 

@@ -238,6 +238,18 @@ class CallInterrupted(Event):
 
 
 @dataclass(frozen=True)
+class StoreState(Event):
+    """Whether the store takes the live writes now. While it does not (its database or
+    object store does not answer, or another process holds the lock), captures and
+    marks wait in this desk's spool, are saved for the phone, and are retried."""
+
+    name = "store_state"
+    available: bool
+    pending: int  # writes waiting in the spool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class EngineError(Event):
     name = "error"
     message: str

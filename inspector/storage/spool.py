@@ -6,7 +6,9 @@ the phone's photo has to be saved now. The
 engine writes captures, review marks and status changes through
 :class:`LiveWriter`, in worker threads, with a short busy timeout
 (:data:`LIVE_BUSY_TIMEOUT`, well under the phone link's heartbeat timeout).
-When the database is locked, the write is kept in a *spool* instead:
+When the database is locked, or the database or object store does not answer
+(a team's PostgreSQL or S3 down, restarting, the network cut), the write is
+kept in a *spool* instead:
 ``DATA_DIR/spool/``, one numbered JSON file per write, and beside a capture's
 JSON the photo's bytes, each written atomically and fsynced before the JSON
 that names them. A capture in the spool is durable: the phone is told
@@ -46,7 +48,7 @@ from inspector.domain.models import (
     QualityReport,
 )
 from inspector.domain.views import CaptureView, QualityReasonView
-from inspector.storage.errors import DatabaseBusy, NotFound, StoreError
+from inspector.storage.errors import DatabaseBusy, NotFound, StoreError, StoreUnreachable
 from inspector.storage.photos import write_atomic
 from inspector.storage.rows import CaptureDetails, new_capture
 from inspector.storage.store import Store
@@ -70,12 +72,14 @@ LIVE_BUSY_TIMEOUT = 1.0
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether a store failure is another connection holding the lock (worth a retry)."""
+    """Whether a store failure will likely pass by itself (worth keeping and retrying):
+    another connection holding the lock, or a database or object store that does not
+    answer (down, restarting, the network cut)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, DatabaseBusy):
+        if isinstance(current, DatabaseBusy | StoreUnreachable):
             return True
         if isinstance(current, sqlite3.OperationalError):
             code = getattr(current, "sqlite_errorcode", None)
@@ -115,6 +119,8 @@ class LiveWriter:
         self._lock = threading.Lock()
         self._entries: deque[str] = deque()  # JSON file names, oldest first
         self._next = 1
+        self.unavailable: str | None = None
+        """Why the store refused the last write kept in the spool (None once written)."""
         self._load()
 
     # -- the writes ----------------------------------------------------------------
@@ -123,10 +129,18 @@ class LiveWriter:
         self, inspection_id: str, shot_id: str, data: bytes, **details: Unpack[CaptureDetails]
     ) -> Saved:
         """Store a capture, or spool it; raises StoreError if neither could keep it."""
-        sha = self.store.write_photo(data)  # outside the lock: writes in parallel, idempotent
+        try:
+            sha = self.store.write_photo(data)  # outside the lock: in parallel, idempotent
+        except StoreError as exc:
+            if not is_busy(exc):
+                raise
+            sha, stored = hashlib.sha256(data).hexdigest(), False  # the spool keeps the bytes
+            self._kept(exc, "capture")
+        else:
+            stored = True
         capture = new_capture(inspection_id, shot_id, sha, len(data), details)
         op = {"op": "capture", "capture": _capture_to_json(capture)}
-        spooled, _ = self._write(op, data)
+        spooled, _ = self._write(op, data, try_now=stored)
         return Saved(capture, spooled)
 
     def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
@@ -190,6 +204,7 @@ class LiveWriter:
                         self._apply(op, data)
                 except Exception as exc:
                     if is_busy(exc):
+                        self.unavailable = str(exc)
                         break
                     failed.append(f"{name}: {exc}")
                     log.error("spooled write %s refused by the store: %s", name, exc)
@@ -198,6 +213,8 @@ class LiveWriter:
                     self._remove(name)
                     written += 1
                 self._entries.popleft()
+            if not self._entries:
+                self.unavailable = None
             return FlushResult(written, len(self._entries), tuple(failed))
 
     def overlay(self, inspection_id: str, captures: list[Capture] | None) -> list[Capture]:
@@ -220,22 +237,28 @@ class LiveWriter:
 
     # -- plumbing ----------------------------------------------------------------------
 
-    def _write(self, op: dict[str, Any], data: bytes | None = None) -> tuple[bool, object]:
-        """Apply now if nothing waits and the lock is free, else spool.
+    def _write(
+        self, op: dict[str, Any], data: bytes | None = None, *, try_now: bool = True
+    ) -> tuple[bool, object]:
+        """Apply now if nothing waits and the store answers, else spool.
 
         Returns (spooled, what the store answered when applied now).
         """
         with self._lock:
-            if not self._entries:
+            if try_now and not self._entries:
                 try:
                     with self.store.busy_timeout(self.busy_timeout):
                         return False, self._apply(op, data)
                 except Exception as exc:
                     if not is_busy(exc):
                         raise
-                    log.warning("database locked: %s kept in the spool", op["op"])
+                    self._kept(exc, op["op"])
             self._append(op, data)
             return True, None
+
+    def _kept(self, exc: BaseException, what: str) -> None:
+        self.unavailable = str(exc)
+        log.warning("store unavailable (%s): %s kept in the spool", exc, what)
 
     def _apply(self, op: dict[str, Any], data: bytes | None) -> object:
         store = self.store

@@ -14,6 +14,7 @@ at the desk that made them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
                     statements=_statements(source, inspection.id),
                     identity_readings=source.readings(inspection.id),
                 )
+            for sha in dict.fromkeys(c.sha256 for c in captures):  # no lock on a bucket
+                target.recheck_photo(sha, functools.partial(source.read_photo, sha))
         except _SourcePhotoBad as exc:
             report.not_copied.append(f"inspection {inspection.id}: {exc}")
             continue

@@ -134,18 +134,27 @@ def _stop_orphans(bin_dir: Path, run_as: str | None) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
+class Unavailable(Exception):
+    """PostgreSQL cannot be started here (not installed, no user to run it as)."""
+
+
+@contextlib.contextmanager
+def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
+    """A server in a temporary folder, stopped and removed at the end.
+
+    ``durable``: with fsync (what a deployment runs; for benchmarks). Tests run without.
+    """
     bin_dir = _bin_dir()
     if bin_dir is None:
-        _unavailable(f"no initdb/pg_ctl under {_BIN_GLOB}")
-        raise AssertionError  # unreachable: _unavailable skips or fails
+        raise Unavailable(f"no initdb/pg_ctl under {_BIN_GLOB}")
     run_as: str | None = None
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            _unavailable("running as root and there is no 'postgres' user to run the server")
+            raise Unavailable(
+                "running as root and there is no 'postgres' user to run the server"
+            ) from None
         run_as = "postgres"
     _stop_orphans(bin_dir, run_as)
     root = Path(tempfile.mkdtemp(prefix=_PREFIX))
@@ -173,7 +182,9 @@ def postgres() -> Iterator[PostgresServer]:
         )
         hba = data / "pg_hba.conf"  # first match wins: the password rule goes first
         hba.write_text(f"local all {PASSWORD_USER} scram-sha-256\n" + hba.read_text())
-        options = f"-k {root} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+        options = f"-k {root} -c listen_addresses=''"
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off"
         _run(
             [
                 str(bin_dir / "pg_ctl"),
@@ -201,6 +212,15 @@ def postgres() -> Iterator[PostgresServer]:
                     timeout=60,
                 )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    try:
+        with postgres_server() as server:
+            yield server
+    except Unavailable as exc:
+        _unavailable(str(exc))
 
 
 @pytest.fixture

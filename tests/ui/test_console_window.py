@@ -367,3 +367,22 @@ def test_an_empty_home_shows_how_to_start(
     assert window.new_dialog.isVisible()
     window.new_dialog.reject()
     assert home.new_button.isVisible()  # also there once inspections exist
+
+
+def test_the_console_says_while_the_store_is_unavailable(
+    qtbot: QtBot, make_main_window: Callable[[], MainWindow]
+) -> None:
+    """The engine's StoreState, through the bridge, as the engine sends it."""
+    from inspector.live import events
+
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
+    reason = "the photo store http://s3 does not answer"
+    window.bridge.on_event(events.StoreState(False, 3, reason))
+    qtbot.waitUntil(window.store_label.isVisible, timeout=5000)
+    assert window.store_label.text() == "Store unavailable — 3 writes kept on this desk, retrying"
+    assert reason in window.store_label.toolTip()
+    window.bridge.on_event(events.StoreState(True, 0))
+    qtbot.waitUntil(lambda: not window.store_label.isVisible(), timeout=5000)
+    assert "The store is back" in window.statusBar().currentMessage()

@@ -565,3 +565,19 @@ def test_a_read_only_store_never_migrates_a_server_database(data_dir: Path, pg_u
     Store(data_dir, database_url=pg_url).close()  # a command that writes upgrades it
     with Store(data_dir, database_url=pg_url, readonly=True) as store:
         assert store.schema_revision == head()
+
+
+def test_records_read_every_inspection_with_its_captures_and_damages(store: Store) -> None:
+    """The listings' three queries give what the per-inspection reads give."""
+    make_inspection(store, "a")
+    make_inspection(store, "b")
+    make_inspection(store, "empty")
+    for n in range(3):
+        add(store, "a" if n % 2 else "b", f"photo {n}".encode(), shot=f"shot{n}")
+    store.add_damage(Damage("d1", "b", None, Part.ROOF, DamageType.DENT, Severity.MINOR))
+    records = store.records()
+    assert [r.inspection for r in records] == store.list_inspections()
+    for r in records:
+        assert r.captures == store.captures(r.inspection.id)
+        assert r.damages == store.damages(r.inspection.id)
+    assert [len(r.captures) for r in records if r.inspection.id == "empty"] == [0]

@@ -1,0 +1,118 @@
+"""The object store stops answering in the middle of a call (a real SeaweedFS behind a
+relay the test cuts): captures and marks are kept in the desk's spool, the phone is told
+"saved", the console is told the store is unavailable, and everything reaches the store
+once it answers again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from inspector.config import ServerSettings
+from inspector.domain.models import CaptureSource, QualityReport, Verdict
+from inspector.live import events as ev
+from inspector.live.engine import Engine
+from inspector.storage.spool import LiveWriter
+from inspector.storage.store import Store
+from tests.data import jpeg_bytes, scene
+from tests.paced_relay import PacedRelay
+
+from ..live_fixtures import TEST_CHECKLIST, EventLog, make_inspection, use_live_assets
+
+OK = QualityReport(Verdict.OK)
+
+
+@pytest.fixture
+def relay(s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[PacedRelay]:
+    """The store's only way to the S3 server; ``cut()`` and ``resume()`` it."""
+    endpoint = urlsplit(s3_env["AWS_ENDPOINT_URL"])
+    relay = PacedRelay(
+        (endpoint.hostname or "127.0.0.1", endpoint.port or 80),
+        bytes_per_second=1 << 30,
+        after_bytes=1 << 40,
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", relay.url)
+    yield relay
+    relay.close()
+
+
+@pytest.mark.timeout(120)
+def test_writes_wait_in_the_spool_while_s3_is_down(
+    data_dir: Path, s3_url: str, relay: PacedRelay
+) -> None:
+    with Store(data_dir, photo_store=s3_url) as store:
+        inspection = make_inspection(store, TEST_CHECKLIST)
+        writer = LiveWriter(store)
+        photo = jpeg_bytes(scene(320, 240, seed=3))
+        details = {"width": 320, "height": 240, "source": CaptureSource.STILL, "quality": OK}
+        first = writer.add_capture(inspection.id, "front", photo, **details)  # type: ignore[arg-type]
+        assert not first.spooled and writer.unavailable is None
+
+        relay.cut()
+        kept = writer.add_capture(  # type: ignore[misc]
+            inspection.id, "rear", jpeg_bytes(scene(320, 240, seed=4)), **details
+        )
+        assert kept.spooled  # durable on this desk: the phone is told "saved"
+        assert writer.unavailable is not None and "does not answer" in writer.unavailable
+        assert writer.review(kept.capture.id, True)  # a mark waits behind its capture
+        assert writer.pending() == 2
+        result = writer.flush()  # still down: nothing lost, nothing set aside
+        assert (result.written, result.left, result.failed) == (0, 2, ())
+
+        relay.resume()
+        result = writer.flush()
+        assert (result.written, result.left, result.failed) == (2, 0, ())
+        assert writer.unavailable is None
+        stored = {c.id: c for c in store.captures(inspection.id)}
+        assert stored[kept.capture.id].accepted is True
+        assert store.photo_state(kept.capture.sha256, deep=True) == "ok"
+
+
+@pytest.mark.timeout(180)
+async def test_the_console_hears_the_store_is_down_and_back_during_a_call(
+    data_dir: Path,
+    s3_url: str,
+    relay: PacedRelay,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inspector.live.contrib.simphone import SimulatedPhone
+
+    root = use_live_assets(tmp_path, monkeypatch)
+    log = EventLog()
+    with Store(data_dir, photo_store=s3_url) as store:
+        engine = Engine(store, ServerSettings(port=0), log, assets=root, still_timeout=2.0)
+        engine.start()
+        try:
+            inspection = make_inspection(store, TEST_CHECKLIST)
+            invite = await asyncio.wrap_future(engine.invite(inspection.id))
+            phone = SimulatedPhone(
+                invite.join_url, width=320, height=240, fps=15, still_size=(800, 600)
+            )
+            await phone.start()
+            try:
+                await log.wait(ev.ConnectionChanged, lambda e: e.state == "connected")
+                relay.cut()
+                capture_id = await asyncio.wrap_future(engine.capture(inspection.id))
+                stored = await log.wait(ev.CaptureStored, lambda e: e.capture.id == capture_id)
+                assert stored.spooled
+                down = await log.wait(ev.StoreState, lambda e: not e.available)
+                assert down.pending >= 1 and "does not answer" in down.reason
+                result = await phone.wait_for(
+                    "capture_result", where=lambda m: m["id"] == capture_id
+                )
+                assert result["stored"] is True  # the phone was told "saved"
+                relay.resume()
+                started = time.monotonic()
+                await log.wait(ev.StoreState, lambda e: e.available, timeout=60)
+                assert time.monotonic() - started < 60
+                assert any(c.id == capture_id for c in store.captures(inspection.id))
+            finally:
+                await phone.stop()
+        finally:
+            engine.stop(timeout=5)
