@@ -210,6 +210,9 @@ class EngineBridge(QObject):
     capture_reviewed = Signal(object)  # events.CaptureReviewed
     hint = Signal(object)  # events.LiveHint
     completed = Signal(object)  # events.Completed
+    # events.SignatureRequested, SellerSigned, SellerRemarked: the seller's confirmation
+    seller_confirmation = Signal(object)
+    identity_read = Signal(object)  # events.IdentityRead
     error = Signal(object)  # events.EngineError
     event = Signal(object)  # every event, after its own signal (logs, tests)
 
@@ -239,6 +242,10 @@ class EngineBridge(QObject):
             ev.CaptureReviewed: self.capture_reviewed,
             ev.LiveHint: self.hint,
             ev.Completed: self.completed,
+            ev.IdentityRead: self.identity_read,
+            ev.SignatureRequested: self.seller_confirmation,
+            ev.SellerSigned: self.seller_confirmation,
+            ev.SellerRemarked: self.seller_confirmation,
             ev.EngineError: self.error,
         }
 

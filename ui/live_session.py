@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -55,6 +57,9 @@ def read_overlay(name: str) -> bytes | None:
         return overlay_path(name).read_bytes()
     except (ChecklistError, OSError):
         return None
+
+
+_IDENTITY_NAMES = {"vin": "VIN", "odometer": "Mileage", "plate": "Plate"}
 
 
 class LiveSession(QWidget):
@@ -95,6 +100,31 @@ class LiveSession(QWidget):
         self.instruction = QLabel("")
         self.instruction.setWordWrap(True)
         self.instruction.setToolTip("What the seller reads on the phone for this shot")
+        # The seller's confirmation: waiting, signed at 14:32, or the seller's remark.
+        self.signature = QLabel("")
+        self.signature.setWordWrap(True)
+        self.signature.setObjectName("seller-signature")
+        self.signature.setToolTip(
+            "The seller confirms the summary on the phone by signing it, or says what is not right"
+        )
+        self.signature.hide()
+        # What the OCR read in the VIN, odometer and plate photos, beside what was typed.
+        self.identity = QLabel("")
+        self.identity.setWordWrap(True)
+        self.identity.setObjectName("identity-read")
+        self.identity.setToolTip(
+            "Read from the photos by the OCR: a mismatch with the entry is flagged while the "
+            "seller is still at the car (ask for a retake, or correct the entry)"
+        )
+        self.identity.hide()
+        self.identity_readings: dict[str, ev.IdentityRead] = {}
+        self.ask_signature = QPushButton("Ask the seller to sign")
+        self.ask_signature.setToolTip(
+            "Show the seller the summary (vehicle, photos, damages) to confirm and sign; "
+            "again after a change"
+        )
+        self.ask_signature.setEnabled(False)
+        self.ask_signature.clicked.connect(self.request_signature)
         self.live_view = LiveView()
         self.checklist = ChecklistPanel()
         self.capture = CapturePanel(phrase_language=phrase_language)
@@ -107,6 +137,11 @@ class LiveSession(QWidget):
         header.addWidget(self.vehicle)
         header.addWidget(self.shot_title)
         header.addWidget(self.instruction)
+        signature_row = QHBoxLayout()
+        signature_row.addWidget(self.signature, 1)
+        signature_row.addWidget(self.ask_signature)
+        header.addLayout(signature_row)
+        header.addWidget(self.identity)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
@@ -157,6 +192,10 @@ class LiveSession(QWidget):
         self.inspection = inspection
         self.completed = False
         self.connection = ""
+        self.signature.hide()
+        self.signature.setText("")
+        self.identity.hide()
+        self.identity_readings = {}
         # Starts where the session controller starts; the engine's answer below may move it.
         board = ShotBoard(checklist, inspection.id, captures, damages)
         self.board = board
@@ -375,6 +414,8 @@ class LiveSession(QWidget):
         b.phone_left.connect(self._mine(self._on_left))
         b.takeover_asked.connect(self._mine(self.ask_takeover))
         b.completed.connect(self._mine(self._on_completed))
+        b.seller_confirmation.connect(self._mine(self.on_seller_confirmation))
+        b.identity_read.connect(self._mine(self.on_identity_read))
         b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))
         b.listening.connect(lambda e: self.invite.set_lan_url(e.lan_url))
 
@@ -458,11 +499,65 @@ class LiveSession(QWidget):
             "Every required shot has a usable photo: the inspection is captured"
         )
 
+    def on_identity_read(self, event: ev.IdentityRead) -> None:
+        """The entered value beside the one read; a mismatch in red, a filled entry said."""
+        self.identity_readings[event.kind] = event
+        lines = []
+        for kind in ("vin", "odometer", "plate"):
+            e = self.identity_readings.get(kind)
+            if e is None:
+                continue
+            name = _IDENTITY_NAMES[kind]
+            read = e.text if e.text is not None else "nothing readable"
+            line = f"{name} read from photo: {read} ({e.confidence:.0%})"
+            if e.details:
+                line += f" · {e.details}"
+            if e.filled:
+                line += " · entered from the photo"
+            elif e.mismatch:
+                line = (
+                    f"<b style='color:#c62828'>⚠ {line} ≠ entered {e.entered}: ask for a "
+                    "retake or correct the entry</b>"
+                )
+            elif e.entered and e.text is not None:
+                line += " · matches the entry"
+            lines.append(line)
+        self.identity.setText("<br>".join(lines))
+        self.identity.show()
+        if event.mismatch:
+            self.status_message.emit(
+                f"{_IDENTITY_NAMES[event.kind]} read from the photo does not match the entry"
+            )
+
+    def request_signature(self) -> None:
+        """Show the seller the summary to confirm and sign."""
+        if self.inspection is not None:
+            self._call(self.engine.request_signature(self.inspection.id))
+
+    def on_seller_confirmation(self, event: ev.Event) -> None:
+        """Waiting for the seller's signature / signed at 14:32 / remark from the seller."""
+        if isinstance(event, ev.SignatureRequested):
+            text, colour = "Waiting for the seller's signature…", theme.ACCENT
+        elif isinstance(event, ev.SellerSigned):
+            when = datetime.fromisoformat(event.signed_at).astimezone().strftime("%H:%M")
+            who = f" by {event.seller_name}" if event.seller_name else ""
+            text, colour = f"Signed at {when}{who}", "#2e7d32"
+            self.status_message.emit(f"The seller signed the summary at {when}")
+        elif isinstance(event, ev.SellerRemarked):
+            text, colour = f"Remark from the seller: {event.text}", "#b26a00"
+            self.status_message.emit("The seller says something is not right")
+        else:
+            return
+        self.signature.setText(text)
+        self.signature.setStyleSheet(f"font-weight: bold; color: {colour};")
+        self.signature.show()
+
     def _set_connection(self, state: str) -> None:
         was_live = self.live
         self.connection = state
         self.live_view.set_connection(state)
         self.capture.set_live(self.live)
+        self.ask_signature.setEnabled(self.live)
         if state == "closed":
             self.capture.set_torch(False)
         if was_live != self.live:

@@ -51,6 +51,14 @@ export function retry() {
 
 export function finish(text) {
   S.state = "done";
+  if (S.summary && !S.signed) {
+    // The seller still has the summary to sign: the link stays until the answer comes.
+    S.doneText = text;
+    $("done-text").textContent = text || "";
+    $("done-text").hidden = !text;
+    setState("done");
+    return;
+  }
   teardownPeer();
   closeSocket(true);
   clearTimeout(S.reconnectTimer);

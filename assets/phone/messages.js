@@ -19,6 +19,7 @@ import { finish } from "./lifecycle.js";
 import * as P from "./protocol.js";
 import { setState } from "./screens.js";
 import { $, nowMs, S } from "./state.js";
+import { onSigned, showSummary } from "./summary.js";
 
 const LAST_MESSAGES = 50;
 
@@ -138,6 +139,12 @@ const HANDLERS = {
   },
   done(msg) {
     finish(msg.text);
+  },
+  summary(msg) {
+    showSummary(msg);
+  },
+  signed(msg) {
+    onSigned(msg, finish);
   },
   error(msg) {
     console.warn(`engine error ${msg.code}: ${msg.message}`);

@@ -12,10 +12,11 @@
 //   messages.js    hello, heartbeats and the engine's messages, one handler each
 //   capture.js     a capture: still → chunks on the channel → the verdict shown
 //   lifecycle.js   start, error screens and retry, the end, the wake lock
+//   summary.js     the seller's confirmation: the summary, the signature pad, a remark
 //   i18n.js        the page's strings; protocol.js  the data channel's messages
 //
 // Import order (no cycles): state ← guidance ← screens; camera; connection ←
-// capture, lifecycle ← messages ← phone. The link calls up into messages.js
+// capture, lifecycle ← messages ← phone; connection ← summary ← messages. The link calls up into messages.js
 // and lifecycle.js only through the handlers boot gives it (onLink).
 
 import { cameraInfo, setTorch } from "./camera.js";
@@ -26,6 +27,7 @@ import { onVisibilityChange, retry, showError, start } from "./lifecycle.js";
 import { onChannelMessage, onChannelOpen } from "./messages.js";
 import { setState } from "./screens.js";
 import { $, S } from "./state.js";
+import { clearPad, openRemark, sendRemark, sign } from "./summary.js";
 
 export { jpegSize } from "./camera.js";
 
@@ -94,6 +96,9 @@ function exposeTestHooks() {
     get errors() {
       return S.errors.slice();
     },
+    get summary() {
+      return { shown: Boolean(S.summary), signed: S.signed };
+    },
     get camera() {
       return S.track ? cameraInfo() : null;
     },
@@ -117,6 +122,10 @@ function boot() {
   exposeTestHooks();
   onLink({ open: onChannelOpen, message: onChannelMessage, refused: showError });
   $("start").addEventListener("click", start);
+  $("sign").addEventListener("click", sign);
+  $("sign-clear").addEventListener("click", clearPad);
+  $("not-right").addEventListener("click", openRemark);
+  $("remark-send").addEventListener("click", sendRemark);
   $("retry").addEventListener("click", retry);
   $("torch").addEventListener("click", () => setTorch(!S.torchOn));
   $("shutter").addEventListener("click", () => {

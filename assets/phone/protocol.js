@@ -27,7 +27,9 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "heartbeat": {"ts": {"kind": "num"}},
     "done": {"text": {"kind": "str", "max_len": 500}},
     "error": {"code": {"kind": "str", "max_len": 64}, "message": {"kind": "str", "max_len": 500}},
-    "pace": {"step": {"kind": "str", "max_len": 16}, "shot_id": {"kind": "str", "max_len": 64}, "text": {"kind": "str", "max_len": 300}}
+    "pace": {"step": {"kind": "str", "max_len": 16}, "shot_id": {"kind": "str", "max_len": 64}, "text": {"kind": "str", "max_len": 300}},
+    "summary": {"text": {"kind": "str", "max_len": 8000}, "sha256": {"kind": "sha256"}, "damages": {"kind": "list"}},
+    "signed": {"ok": {"kind": "bool"}, "text": {"kind": "str", "max_len": 500}}
   },
   "FROM_PHONE": {
     "hello": {"user_agent": {"kind": "str", "max_len": 512}, "language": {"kind": "str", "max_len": 16}, "camera": {"kind": "obj"}, "resume_shot": {"kind": "str", "required": false, "max_len": 64, "nullable": true}},
@@ -36,7 +38,9 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "photo_failed": {"id": {"kind": "str", "max_len": 64}, "reason": {"kind": "str", "max_len": 500}},
     "heartbeat": {"ts": {"kind": "num"}, "echo": {"kind": "num", "required": false, "nullable": true}},
     "shutter": {},
-    "ready": {"shot_id": {"kind": "str", "max_len": 64}}
+    "ready": {"shot_id": {"kind": "str", "max_len": 64}},
+    "signature": {"sha256": {"kind": "sha256"}, "name": {"kind": "str", "max_len": 120}, "png": {"kind": "str", "max_len": 48000}, "strokes": {"kind": "list"}, "phone_time": {"kind": "num", "required": false, "nullable": true}},
+    "remark": {"sha256": {"kind": "sha256"}, "text": {"kind": "str", "max_len": 1000}}
   }
 } /* PROTOCOL-TABLES-END */;
 

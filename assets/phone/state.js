@@ -44,6 +44,9 @@ export const S = {
   wakeLock: null,
   errorKind: null,
   errors: [],
+  summary: null, // the summary message shown for signing, until signed
+  signed: false,
+  doneText: null,
 };
 
 export const $ = (id) => document.getElementById(id);

@@ -25,6 +25,7 @@ from inspector.bundle.manifest import manifest_dict
 from inspector.bundle.zipsafety import CHUNK
 from inspector.domain.models import utcnow
 from inspector.report.document import ReportCancelled, build_report
+from inspector.seal import Sealer
 from inspector.storage import ChecksumMismatch, NotFound
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
@@ -40,6 +41,26 @@ def _zip_info(name: str, when: datetime, compress: int) -> zipfile.ZipInfo:
     return info
 
 
+def _extras(store: Store, inspection_id: str) -> dict[str, Any]:
+    """The identity read from the photos and the seller's signatures (not imported back)."""
+    return {
+        "identity_readings": [r.to_dict() for r in store.readings(inspection_id)],
+        "seller_signatures": [
+            {
+                "name": s.name,
+                "signed_at": s.signed_at.isoformat(),
+                "phone_time": s.phone_time.isoformat() if s.phone_time else None,
+                "user_agent": s.user_agent,
+                "language": s.language,
+                "summary_text": s.summary_text,
+                "summary_sha256": s.summary_sha256,
+                "png_sha256": s.png_sha256,
+            }
+            for s in store.signatures(inspection_id)
+        ],
+    }
+
+
 def export_bundle(
     store: Store,
     inspection_id: str,
@@ -50,6 +71,7 @@ def export_bundle(
     inspector_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    sealer: Sealer | None = None,
 ) -> Path:
     """Write the bundle of one inspection (id or unambiguous prefix) to ``out_zip``.
 
@@ -104,6 +126,7 @@ def export_bundle(
                     lang=lang,
                     inspector_name=inspector_name,
                     cancelled=cancelled,
+                    sealer=sealer,
                 )
                 digest = hashlib.sha256()
                 with (
@@ -118,7 +141,9 @@ def export_bundle(
                 lifecycle.reported(store, inspection.id)
                 inspection = store.get_inspection(inspection.id)
             step()
-            manifest = manifest_dict(inspection, captures, damages, files, generated)
+            manifest = manifest_dict(
+                inspection, captures, damages, files, generated, _extras(store, inspection.id)
+            )
             text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
             zf.writestr(_zip_info(MANIFEST, generated, zipfile.ZIP_DEFLATED), text)
             step()

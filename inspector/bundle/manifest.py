@@ -70,8 +70,13 @@ def manifest_dict(
     damages: Sequence[Damage],
     files: dict[str, dict[str, Any]],
     generated: datetime,
+    extras: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The sealed manifest of a bundle holding ``files`` (name: sha256, size)."""
+    """The sealed manifest of a bundle holding ``files`` (name: sha256, size).
+
+    ``extras``: records a reader of this format version may ignore (the identity read
+    from the photos, the seller's signatures), sealed with the rest.
+    """
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -82,6 +87,7 @@ def manifest_dict(
         "captures": [{**capture_to_dict(c), "file": photo_name(c.sha256)} for c in captures],
         "damages": [damage_to_dict(d) for d in damages],
         "files": files,
+        **(extras or {}),
     }
     manifest["seal"] = seal_of(manifest)
     return manifest

@@ -2,10 +2,12 @@
 
 What verification proves: the seal catches any edit of the manifest made
 without recomputing it, and the file hashes catch any altered, missing or
-added file. It is not a signature: someone who rewrites the manifest *and*
-recomputes the seal is not caught by the bundle alone. The report, though,
-prints the full SHA-256 of every photo, so a buyer holding the PDF can check
-that the photos are the ones the report was made from.
+added file. The manifest's seal is not a signature: someone who rewrites the manifest
+*and* recomputes the seal is not caught by the manifest alone. The report is
+signed, though: its PAdES seal (:mod:`inspector.seal`) is checked too, and
+names the certificate that made it; the report prints the full SHA-256 of every
+photo, so a buyer holding the PDF can check that the photos are the ones the
+report was made from.
 
 Every photo must also pass the live path's image checks (decodable JPEG,
 size, decompression-bomb limit, scan count, EXIF): a bundle brings nothing a
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspector.bundle.layout import MANIFEST, PHOTO_RE
+from inspector.bundle.layout import MANIFEST, PHOTO_RE, REPORT
 from inspector.bundle.manifest import Manifest, ManifestError, parse_manifest
 from inspector.bundle.zipsafety import (
     DEFAULT_LIMITS,
@@ -36,6 +38,7 @@ from inspector.bundle.zipsafety import (
     unsafe_reason,
 )
 from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
+from inspector.seal import SealCheck, check_pdf
 
 __all__ = ["Scan", "VerifyResult", "scan", "verify_bundle"]
 
@@ -54,11 +57,18 @@ class VerifyResult:
     manifest_errors: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     inspection_id: str | None = None
+    seal: SealCheck | None = None
+    """The report's seal, checked when the bundle holds a report."""
 
     @property
     def ok(self) -> bool:
         return not (
-            self.altered or self.missing or self.extra or self.unreadable or self.manifest_errors
+            self.altered
+            or self.missing
+            or self.extra
+            or self.unreadable
+            or self.manifest_errors
+            or (self.seal is not None and not self.seal.ok)
         )
 
     def problems(self) -> list[str]:
@@ -73,6 +83,8 @@ class VerifyResult:
             for name in names:
                 why = self.details.get(name)
                 lines.append(f"{kind}: {name}" + (f" ({why})" if why else ""))
+        if self.seal is not None:
+            lines += [f"{REPORT}: {problem}" for problem in self.seal.problems]
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +98,7 @@ class VerifyResult:
             "extra": self.extra,
             "unreadable": self.unreadable,
             "manifest_errors": self.manifest_errors,
+            "report_seal": self.seal.to_dict() if self.seal is not None else None,
             "problems": self.problems(),
         }
 
@@ -183,7 +196,7 @@ def _files(zf: zipfile.ZipFile, scan: Scan, manifest: Manifest, limits: Limits) 
             if name not in result.extra:  # present but refused above
                 result.missing.append(name)
             continue
-        photo = io.BytesIO() if PHOTO_RE.match(name) else None
+        photo = io.BytesIO() if PHOTO_RE.match(name) or name == REPORT else None
         try:
             actual_sha, actual_size = read_entry(
                 zf, entry, min(size, limits.entry_cap(name)), photo
@@ -202,11 +215,16 @@ def _files(zf: zipfile.ZipFile, scan: Scan, manifest: Manifest, limits: Limits) 
         elif actual_sha != sha:
             result.altered.append(name)
             result.details[name] = "content differs from its SHA-256 in the manifest"
+        elif name == REPORT:
+            # Matches the manifest: now the report's own seal, whatever the manifest says.
+            result.verified.append(name)
         elif photo is not None and (why := _photo_problem(photo.getvalue())) is not None:
             result.unreadable.append(name)
             result.details[name] = why
         else:
             result.verified.append(name)
+        if name == REPORT and photo is not None:
+            result.seal = check_pdf(photo.getvalue())
     for name in scan.infos:
         if name != MANIFEST and name not in manifest.files:
             result.extra.append(name)

@@ -12,6 +12,7 @@ import errno
 import sqlite3
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypedDict
 
 import sqlalchemy as sa
@@ -23,6 +24,16 @@ from inspector.config import (
     resolve_database_url,
     resolve_photo_store,
 )
+from inspector.seal import (
+    Sealer,
+    SealError,
+    SealKeyUnwritable,
+    company_identity,
+    installation_identity,
+    one_time_identity,
+    pkcs12_identity,
+)
+from inspector.seal.identity import PASSWORD_ENV
 from inspector.storage import StoreError, storage_error
 from inspector.storage.store import Store
 
@@ -111,13 +122,73 @@ def print_json(data: Any) -> None:
     print(json_text(data))
 
 
-ONE_LINE_ERRORS = (ValueError, StoreError, CliError, sqlite3.Error, sa.exc.DBAPIError, OSError)
+def add_seal_options(p: argparse.ArgumentParser) -> None:
+    """The options choosing who seals a report (default: this installation's key)."""
+    g = p.add_argument_group(
+        "seal",
+        "The PDF is sealed (PAdES) by this installation's key and self-signed certificate, "
+        f"made on first use in the data folder, unless a company's is given. Passwords come "
+        f"from ${PASSWORD_ENV}.",
+    )
+    g.add_argument("--signing-cert", metavar="CERT.pem", help="the company's certificate")
+    g.add_argument("--signing-key", metavar="KEY.pem", help="its private key")
+    g.add_argument(
+        "--signing-pkcs12", metavar="FILE.p12", help="the company's key and certificate in one file"
+    )
+    g.add_argument(
+        "--tsa-url",
+        metavar="URL",
+        help="timestamp the seal through this RFC 3161 authority (off by default; needs the "
+        "network)",
+    )
+
+
+def sealer_from_args(args: argparse.Namespace, data_dir: Path) -> Sealer:
+    """The sealer the options ask for; a missing half of a pair is a usage error."""
+    cert, key, p12 = args.signing_cert, args.signing_key, args.signing_pkcs12
+    if p12 and (cert or key):
+        fail("give either --signing-pkcs12 or --signing-cert with --signing-key, not both", 2)
+    if bool(cert) != bool(key):
+        fail("--signing-cert and --signing-key go together", 2)
+    tsa = args.tsa_url
+    if tsa is not None and not tsa.startswith(("http://", "https://")):
+        fail(f"--tsa-url must be an http:// or https:// address, not {tsa!r}", 2)
+    try:
+        if p12:
+            identity = pkcs12_identity(Path(p12))
+        elif cert:
+            identity = company_identity(Path(cert), Path(key))
+        else:
+            try:
+                identity = installation_identity(data_dir)
+            except SealKeyUnwritable as exc:
+                identity = one_time_identity()
+                print(
+                    f"inspector: warning: {printable(str(exc))}; the report is sealed with a "
+                    f"one-time certificate (SHA-256 {identity.fingerprint}), not this "
+                    "installation's",
+                    file=sys.stderr,
+                )
+    except SealError as exc:
+        fail(str(exc))
+    return Sealer(identity, tsa_url=tsa)
+
+
+ONE_LINE_ERRORS = (
+    ValueError,
+    StoreError,
+    CliError,
+    sqlite3.Error,
+    sa.exc.DBAPIError,
+    OSError,
+    SealError,
+)
 """What ``main`` prints as one line (:func:`error_text`) instead of a traceback."""
 
 
 def error_text(exc: Exception) -> str:
     """An expected failure in words a user can act on (a full disk says so)."""
-    if isinstance(exc, (ValueError, StoreError, CliError)):
+    if isinstance(exc, (ValueError, StoreError, CliError, SealError)):
         return str(exc)  # already worded for the user
     if isinstance(exc, (sqlite3.Error, sa.exc.DBAPIError)):  # one that slipped past the store
         return str(storage_error(exc))

@@ -254,6 +254,7 @@ def run_demo(
     from inspector.live.engine import Engine
 
     completed = threading.Event()
+    signed = threading.Event()
     captures: list[events.CaptureStored] = []
     failures: list[str] = []
     storage_failed = threading.Event()
@@ -274,6 +275,9 @@ def run_demo(
             )
         elif isinstance(event, events.Completed):
             completed.set()
+        elif isinstance(event, events.SellerSigned):
+            print(f"  signed by the seller ({printable(event.seller_name)})", flush=True)
+            signed.set()
         elif isinstance(event, events.EngineError):
             print(f"  engine error: {printable(event.message)}", file=sys.stderr, flush=True)
             if "disk is full" in event.message:
@@ -323,17 +327,19 @@ def run_demo(
                     still_size=(2000, 1500),
                     # The car the phone films carries the inspection's plate, VIN, mileage.
                     vehicle=DemoVehicle.of(inspection.vehicle),
+                    signer_name="Élodie Martin",  # signs the summary with a synthetic stroke
                 )
                 await sim.start()
                 try:
                     deadline = time.monotonic() + timeout
-                    while not completed.is_set():
+                    while not (completed.is_set() and signed.is_set()):
                         if storage_failed.is_set():
                             raise DemoFailed(failures[-1])
                         if time.monotonic() > deadline:
                             last = f" (last failure: {failures[-1]})" if failures else ""
                             raise TimeoutError(
-                                f"the checklist was not completed within {timeout:g} s{last}"
+                                f"the checklist was not completed and signed within "
+                                f"{timeout:g} s{last}"
                             )
                         await asyncio.sleep(0.1)
                 finally:

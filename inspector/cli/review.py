@@ -17,11 +17,14 @@ from inspector.cli.common import (
     EXIT_ALTERED,
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
+    EXIT_USAGE,
     AddCommand,
+    add_seal_options,
     error,
     fail,
     open_store,
     print_json,
+    sealer_from_args,
 )
 from inspector.cli.terminal import printable
 from inspector.domain.checklist import ChecklistError, load_checklist
@@ -29,6 +32,7 @@ from inspector.domain.models import Damage
 from inspector.domain.progress import Progress, progress
 from inspector.report.document import ReportCancelled, build_report
 from inspector.report.i18n import damage_ref, report_languages
+from inspector.seal import SealCheck, check_pdf
 from inspector.storage import WriteNotRecorded
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
@@ -114,7 +118,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         inspection_id = store.find_inspection(args.id).id
         _check_complete(store, inspection_id, args.allow_incomplete)
         lang = args.lang or store.get_inspection(inspection_id).seller.language.value
-        path = build_report(store, inspection_id, out, lang=lang, inspector_name=args.inspector)
+        sealer = sealer_from_args(args, store.data_dir)
+        path = build_report(
+            store, inspection_id, out, lang=lang, inspector_name=args.inspector, sealer=sealer
+        )
         try:
             lifecycle.reported(store, inspection_id)
         except WriteNotRecorded as exc:
@@ -131,6 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = _output(args.output, ".zip")
     with open_store(args) as store, _one_line_errors():
         inspection_id = store.find_inspection(args.id).id
+        sealer = None if args.no_report else sealer_from_args(args, store.data_dir)
         path = export_bundle(
             store,
             inspection_id,
@@ -138,6 +146,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             report=not args.no_report,
             lang=args.lang or store.get_inspection(inspection_id).seller.language.value,
             inspector_name=args.inspector,
+            sealer=sealer,
         )
         if not args.no_report:  # a report was issued with the bundle
             lifecycle.reported(store, inspection_id)
@@ -154,8 +163,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     path = Path(args.bundle).expanduser()
+    if _is_pdf(path):
+        return _verify_pdf(path, args)
     with _one_line_errors():
         result = verify_bundle(path)
+    if args.certificate and result.seal is not None:
+        _expect(result.seal, args.certificate)
     if args.json:
         print_json(result.to_dict())
     elif result.ok:
@@ -165,6 +178,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 f"{_files_match(len(result.verified))} the manifest)"
             )
         )
+        if result.seal is not None:
+            print(printable(f"report.pdf: {_seal_line(result.seal)}"))
     else:
         for line in result.problems():
             print(printable(line))
@@ -173,6 +188,73 @@ def cmd_verify(args: argparse.Namespace) -> int:
         error(f"{path.name} is NOT intact: {n} problem{'s' if n > 1 else ''}")
         return EXIT_ALTERED
     return 0
+
+
+def _is_pdf(path: Path) -> bool:
+    """A PDF by its first bytes (or its name, when it cannot be read: the error says why)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(5) == b"%PDF-"
+    except OSError:
+        return path.suffix.lower() == ".pdf"
+
+
+MAX_PDF_BYTES = 512 * 1024 * 1024
+
+
+def _verify_pdf(path: Path, args: argparse.Namespace) -> int:
+    """``inspector verify FILE.pdf``: the report's seal, intact and whole."""
+    try:
+        if path.stat().st_size > MAX_PDF_BYTES:
+            fail(f"{path.name} is larger than {MAX_PDF_BYTES // 2**20} MiB: not a report")
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    result = check_pdf(data)
+    if args.certificate:
+        _expect(result, args.certificate)
+    if args.json:
+        print_json({"path": str(path), **result.to_dict()})
+    elif result.ok:
+        print(printable(f"OK: {path.name}: {_seal_line(result)}"))
+    else:
+        for line in result.problems:
+            print(printable(f"{path.name}: {line}"))
+    if not result.ok:
+        n = len(result.problems)
+        error(f"{path.name} is NOT intact: {n} problem{'s' if n > 1 else ''}")
+        return EXIT_ALTERED
+    return 0
+
+
+def _expect(result: SealCheck, fingerprint: str) -> None:
+    """Add a problem unless the seal was made by the certificate of that SHA-256."""
+    wanted = fingerprint.lower().replace(":", "")
+    if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
+        fail("--certificate takes a certificate's SHA-256 (64 hex digits)", EXIT_USAGE)
+    if result.fingerprint is not None and result.fingerprint != wanted:
+        result.problems.append(
+            f"sealed by another certificate (SHA-256 {result.fingerprint}), not {wanted}"
+        )
+
+
+def _seal_line(seal: SealCheck) -> str:
+    """What an intact seal proves, in one line."""
+    when = f" on {seal.signed_at:%Y-%m-%d %H:%M %Z}" if seal.signed_at else ""
+    stamp = (
+        f", timestamped by an authority at {seal.timestamped:%Y-%m-%d %H:%M %Z}"
+        if seal.timestamped
+        else ""
+    )
+    kind = (
+        "self-signed: compare this fingerprint with the one the platform publishes"
+        if seal.self_signed
+        else "issued by " + "a certificate authority (not checked here)"
+    )
+    return (
+        f"sealed{when}{stamp}, unchanged since, the seal covers the whole file; by "
+        f"{seal.signer} (certificate SHA-256 {seal.fingerprint}; {kind})"
+    )
 
 
 def _files_match(n: int) -> str:
@@ -193,6 +275,7 @@ def register(add: AddCommand) -> None:
         help="report language (default: the seller's)",
     )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
+    add_seal_options(p)
     p.add_argument(
         "--allow-incomplete",
         action="store_true",
@@ -213,10 +296,22 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("--inspector", default=None, help="inspector name to print in the report")
     p.add_argument("--no-report", action="store_true", help="leave the PDF report out")
+    add_seal_options(p)
 
     p = add("import", cmd_import, "import an inspection bundle into the data directory")
     p.add_argument("bundle", metavar="FILE.zip", help="the bundle to import")
 
-    p = add("verify", cmd_verify, "check a bundle: exit 0 if intact, else name each problem")
-    p.add_argument("bundle", metavar="FILE.zip", help="the bundle to check")
+    p = add(
+        "verify",
+        cmd_verify,
+        "check a bundle or a report's seal: exit 0 if intact, else name each problem",
+    )
+    p.add_argument(
+        "bundle", metavar="FILE", help="the bundle (.zip) or the sealed report (.pdf) to check"
+    )
+    p.add_argument(
+        "--certificate",
+        metavar="SHA256",
+        help="also require the report to be sealed by the certificate of this fingerprint",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -54,6 +54,7 @@ from typing import Any, TypeVar
 from inspector.config import ServerSettings
 from inspector.domain.checklist import Shot
 from inspector.domain.models import Damage, DamageType, InspectionStatus, Part, Severity
+from inspector.domain.signature import Summary
 from inspector.live import events, startup
 from inspector.live.frames import Frame
 from inspector.live.loop import LoopNotRunning, LoopThread
@@ -437,6 +438,10 @@ class Engine:
                 damage_id, part=part, type=type, severity=severity, note=note
             ),
         )
+
+    def request_signature(self, inspection_id: str) -> concurrent.futures.Future[Summary]:
+        """Show the seller the summary to confirm and sign (again after a change)."""
+        return self._command(inspection_id, lambda c: c.request_signature())
 
     def capture(self, inspection_id: str) -> concurrent.futures.Future[str]:
         """Ask for a still of the current shot; the future gives the capture id."""

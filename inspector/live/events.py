@@ -177,6 +177,56 @@ class Completed(Event):
 
 
 @dataclass(frozen=True)
+class IdentityRead(Event):
+    """The OCR read a VIN, mileage or plate in an accepted photo, beside what was typed.
+
+    ``mismatch``: the VIN or plate differs, or the mileage by more than 1 %; the
+    operator can ask for a retake or correct the entry while the seller is there.
+    ``filled``: the mileage was empty and now holds this reading ("read from photo").
+    """
+
+    name = "identity_read"
+    inspection_id: str
+    capture_id: str
+    kind: str
+    text: str | None
+    confidence: float
+    entered: str
+    mismatch: bool
+    filled: bool = False
+    details: str = ""
+    """For a VIN: maker, country, model years (vininfo); for a plate: its format."""
+
+
+@dataclass(frozen=True)
+class SignatureRequested(Event):
+    """The summary is on the seller's phone: waiting for the seller's signature."""
+
+    name = "signature_requested"
+    inspection_id: str
+    summary_sha256: str
+
+
+@dataclass(frozen=True)
+class SellerSigned(Event):
+    name = "seller_signed"
+    inspection_id: str
+    signed_at: str
+    """ISO 8601, the server's time."""
+    seller_name: str
+    summary_sha256: str
+
+
+@dataclass(frozen=True)
+class SellerRemarked(Event):
+    """ "This is not right": the seller's remark on the summary."""
+
+    name = "seller_remark"
+    inspection_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class CallInterrupted(Event):
     """At start: the inspection was still "live" from a call no process holds any more
     (a crash, a kill); it went back to ``status`` (what its photos say)."""

@@ -115,6 +115,21 @@ PHONE_STRINGS: dict[str, str] = {
     "advisor_says": N_("Your advisor"),
     "rotate_landscape": N_("Turn your phone sideways"),
     "rotate_portrait": N_("Hold your phone upright"),
+    "summary_title": N_("Please check and sign"),
+    "summary_intro": N_(
+        "Here is what the inspection recorded. If it is right, enter your name and sign "
+        "with your finger."
+    ),
+    "signer_name": N_("Your name"),
+    "sign_here": N_("Sign in the white box:"),
+    "sign_clear": N_("Clear"),
+    "sign_button": N_("I confirm and sign"),
+    "sign_empty": N_("Please sign in the white box first."),
+    "name_empty": N_("Please enter your name."),
+    "signing": N_("Sending your signature…"),
+    "not_right": N_("This is not right"),
+    "remark_send": N_("Send my remark"),
+    "remark_empty": N_("Please say what is not right."),
     "offline_title": N_("Cannot connect"),
     "offline_text": N_(
         "Check that your phone is connected to the Internet. Retrying automatically…"

@@ -90,6 +90,15 @@ TO_PHONE: dict[str, dict[str, Field]] = {
     # Self-inspection pacing: "position" (show "I'm in position"), "hold" (steady
     # now), "adjust" (the picture does not line up with the outline).
     "pace": {"step": _f("str", max_len=16), "shot_id": _ID, "text": _f("str", max_len=300)},
+    # The seller's confirmation: the exact text to approve (its SHA-256 comes back with
+    # the signature) and each damage's line with a small photo (data: URL, optional).
+    "summary": {
+        "text": _f("str", max_len=8000),
+        "sha256": _f("sha256"),
+        "damages": _f("list"),
+    },
+    # The answer to a signature or a remark: kept (ok) or why not.
+    "signed": {"ok": _f("bool"), "text": _f("str", max_len=500)},
 }
 
 # Messages the phone sends to the engine.
@@ -114,6 +123,17 @@ FROM_PHONE: dict[str, dict[str, Field]] = {
     "heartbeat": {"ts": _f("num"), "echo": _f("num", required=False, nullable=True)},
     "shutter": {},
     "ready": {"shot_id": _ID},  # the seller is in position for this shot
+    # The seller signs the summary of this SHA-256: the drawing as a PNG data: URL and
+    # its strokes (signature_pad's point groups), the name typed, the phone's clock.
+    "signature": {
+        "sha256": _f("sha256"),
+        "name": _f("str", max_len=120),
+        "png": _f("str", max_len=48000),
+        "strokes": _f("list"),
+        "phone_time": _f("num", required=False, nullable=True),
+    },
+    # "This is not right": the seller's remark on the summary, for the operator.
+    "remark": {"sha256": _f("sha256"), "text": _f("str", max_len=1000)},
 }
 
 

@@ -5,7 +5,7 @@ Built once by :func:`inspector.report.document.build_report`, read-only after.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -13,11 +13,25 @@ from reportlab.lib.styles import ParagraphStyle
 
 from inspector.domain.checklist import Checklist
 from inspector.domain.models import Capture, Inspection
+from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.report.i18n import label
 from inspector.report.photos import Prepared
 from inspector.report.plan import Photo, ReportPlan
+from inspector.seal import SealIdentity
+from inspector.storage.readings import StoredReading
 
-__all__ = ["Context"]
+__all__ = ["Context", "SellerConfirmation"]
+
+
+@dataclass(frozen=True)
+class SellerConfirmation:
+    """The seller's latest signature as the report shows it."""
+
+    signature: SellerSignature
+    png: Path | None
+    """The drawing, checked against its SHA-256 and copied for the PDF."""
+    superseded: bool
+    remarks: list[SellerRemark]
 
 
 @dataclass
@@ -31,6 +45,11 @@ class Context:
     generated: datetime
     styles: dict[str, ParagraphStyle]
     prepared: dict[str, Prepared]
+    seller: SellerConfirmation | None = None
+    readings: list[StoredReading] = field(default_factory=list)
+    """What the OCR read in the VIN, odometer and plate photos."""
+    seal: SealIdentity | None = None
+    """Who seals the PDF (the signatures page names the certificate), if anyone."""
 
     def t(self, key: str, **values: object) -> str:
         """A label in the report's language."""

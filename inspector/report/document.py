@@ -11,7 +11,12 @@ Pages, as a professional condition report, one module each under
 3. the damages, each with its close-up (large) beside its wide shot;
 4. the remaining photos as a contact sheet, three by three, titled by shot;
 5. an evidence appendix: the technical details (resolution, source, the
-   SHA-256 of every photo), times, software version, how to verify the bundle.
+   SHA-256 of every photo), times, software version, how to verify the bundle;
+6. the signatures page: the seller's confirmation and the platform's seal, and
+   plainly what kind of signature each is.
+
+The finished PDF is sealed (:mod:`inspector.seal`): a PAdES signature over the
+whole file, by this installation's key unless the caller gives a company's.
 
 What is said (damage identifiers D1, D2…, photo titles, completion, grade)
 is decided in :mod:`inspector.report.plan`; the photos are prepared by
@@ -46,8 +51,9 @@ from reportlab.platypus import (
 from inspector import __version__
 from inspector.atomic import atomic_path
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
-from inspector.domain.models import Region
-from inspector.report.context import Context
+from inspector.domain.models import Capture, Damage, Inspection, Region
+from inspector.domain.signature import make_summary
+from inspector.report.context import Context, SellerConfirmation
 from inspector.report.i18n import label, report_languages
 from inspector.report.pages import numbered_canvas, page_templates
 from inspector.report.photos import (
@@ -62,6 +68,7 @@ from inspector.report.sections.contact_sheet import contact_sheet
 from inspector.report.sections.cover import cover
 from inspector.report.sections.damages import damage_pages
 from inspector.report.sections.evidence import evidence
+from inspector.report.sections.signatures import signatures
 from inspector.report.sections.summary import summary
 from inspector.report.theme import (
     MARGIN_BOTTOM,
@@ -70,6 +77,14 @@ from inspector.report.theme import (
     FontError,
     register_fonts,
     styles,
+)
+from inspector.seal import (
+    Sealer,
+    SealError,
+    SealIdentity,
+    SealKeyUnwritable,
+    installation_identity,
+    one_time_identity,
 )
 from inspector.storage import NotFound, StoreError
 from inspector.storage.store import Store
@@ -106,8 +121,12 @@ def build_report(
     inspector_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    sealer: Sealer | None = None,
 ) -> Path:
     """Write the PDF report of one inspection (id or unambiguous prefix); return its path.
+
+    The PDF is sealed by ``sealer``, by default with this installation's key (made on
+    first use in the store's data folder).
 
     An incomplete inspection gets an honest report ("Incomplete", no grade);
     refusing one is the caller's choice (the CLI does without
@@ -125,6 +144,10 @@ def build_report(
     except FontError as exc:
         raise ReportError(str(exc)) from exc
     rl_config.useA85 = 0
+    try:
+        sealer = sealer or Sealer(_installation_or_one_time(store.data_dir))
+    except SealError as exc:
+        raise ReportError(str(exc)) from exc
     inspection = store.find_inspection(inspection_id)
     captures = store.captures(inspection.id)
     damages = store.damages(inspection.id)
@@ -168,14 +191,53 @@ def build_report(
                 generated=datetime.now().astimezone(),
                 styles=styles(),
                 prepared=prepared,
+                seller=_seller(store, inspection, captures, damages, Path(work)),
+                readings=store.readings(inspection.id),
+                seal=sealer.identity,
             )
-            _build_pdf(ctx, tmp, checkpoint)
+            unsealed = Path(work) / "unsealed.pdf"
+            _build_pdf(ctx, unsealed, checkpoint)
+            checkpoint()
+            try:
+                sealer.seal(unsealed, tmp)
+            except SealError as exc:
+                raise ReportError(str(exc)) from exc
             checkpoint()
     except OSError as exc:
         raise ReportError(f"cannot write the report {out}: {exc.strerror or exc}") from exc
     if progress is not None:
         progress(total_steps, total_steps)
     return out
+
+
+def _installation_or_one_time(data_dir: Path) -> SealIdentity:
+    """This installation's seal; a one-time one when it has none and cannot make it."""
+    try:
+        return installation_identity(data_dir)
+    except SealKeyUnwritable:
+        return one_time_identity()
+
+
+def _seller(
+    store: Store,
+    inspection: Inspection,
+    captures: list[Capture],
+    damages: list[Damage],
+    work: Path,
+) -> SellerConfirmation | None:
+    """The latest signature, superseded or not; its drawing copied (checked) for the PDF."""
+    signatures = store.signatures(inspection.id)
+    if not signatures:
+        return None
+    sig = signatures[-1]
+    now = make_summary(inspection, captures, damages, sig.language or "fr")
+    path = work / f"signature-{sig.png_sha256}.png"
+    png: Path | None = path
+    try:
+        path.write_bytes(store.signature_png(sig.png_sha256))
+    except StoreError:
+        png = None  # the page says the signature was recorded; the drawing is missing
+    return SellerConfirmation(sig, png, sig.superseded(now), store.remarks(inspection.id))
 
 
 def _checkpoint(cancelled: Callable[[], bool] | None) -> Callable[[], None]:
@@ -214,6 +276,7 @@ def _build_pdf(ctx: Context, path: Path, checkpoint: Callable[[], None]) -> None
     if contact:
         story += contact if damages else [PageBreak(), *contact]
     # The appendix starts on a fresh page only when little room is left: no near-blank
-    # page after the last row of photos.
+    # page after the last row of photos. The signatures close the report, on their page.
     story += [CondPageBreak(90 * mm) if contact else PageBreak(), *evidence(ctx)]
+    story += [PageBreak(), *signatures(ctx)]
     doc.build(story, canvasmaker=numbered_canvas(ctx.lang))

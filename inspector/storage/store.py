@@ -41,7 +41,8 @@ from inspector.domain.models import (
     QualityReport,
     utcnow,
 )
-from inspector.storage import rows
+from inspector.domain.signature import SellerRemark, SellerSignature
+from inspector.storage import readings, rows, signatures
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
     Conflict,
@@ -62,6 +63,7 @@ from inspector.storage.photostore import (
     StoredPhoto,
     photo_store_for,
 )
+from inspector.storage.readings import StoredReading
 from inspector.storage.rows import CaptureDetails, iso
 from inspector.storage.sql.engine import shown_url
 from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
@@ -276,19 +278,43 @@ class Store:
         return inspection
 
     def import_rows(
-        self, inspection: Inspection, captures: list[Capture], damages: list[Damage]
+        self,
+        inspection: Inspection,
+        captures: list[Capture],
+        damages: list[Damage],
+        *,
+        statements: Iterable[tuple[SellerSignature, bytes] | SellerRemark] = (),
+        identity_readings: Iterable[StoredReading] = (),
     ) -> None:
-        """Every row of an inspection from elsewhere (a bundle), in one transaction.
+        """Every row of an inspection from elsewhere (a bundle, another store), in one
+        transaction; with ``statements`` (signatures with their PNG bytes, remarks) and
+        ``identity_readings`` when they come along (``inspector migrate``).
 
         Unlike ``add_capture`` this keeps capture times and review flags as
-        given. The photos must already be written (``write_photo``).
+        given. The photos must already be written (``write_photo``); signature images
+        are written here, before the transaction.
         """
+        kept: list[SellerSignature | SellerRemark] = []
+        for statement in statements:
+            if isinstance(statement, tuple):
+                signature, png = statement
+                signature.png_sha256 = signatures.write_png(self.data_dir, png)
+                kept.append(signature)
+            else:
+                kept.append(statement)
         with self._transaction() as db:
             rows.insert_inspection(db, inspection)
             for seq, capture in enumerate(captures, start=1):
                 rows.insert_capture(db, capture, seq)
             for damage in damages:
                 rows.insert_damage(db, damage)
+            for item in kept:
+                if isinstance(item, SellerSignature):
+                    signatures.insert_signature(db, item)
+                else:
+                    signatures.insert_remark(db, item)
+            for reading in identity_readings:
+                readings.insert_reading(db, reading)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
         """Insert rows salvaged from a damaged database (``inspector repair``), as they were.
@@ -685,6 +711,50 @@ class Store:
         )
         with rows.damaged_record("damage", found[0] if found else None):
             return [rows.damage_from_row(r) for r in found]
+
+    # -- the seller's confirmation ------------------------------------------------
+
+    def add_signature(self, signature: SellerSignature, png: bytes) -> SellerSignature:
+        """Keep a signature: its PNG file first (content-addressed), then its row."""
+        self._require_writable()
+        signature.png_sha256 = signatures.write_png(self.data_dir, png)
+        with self._transaction() as db:
+            signatures.insert_signature(db, signature)
+        return signature
+
+    def add_remark(self, remark: SellerRemark) -> SellerRemark:
+        with self._transaction() as db:
+            signatures.insert_remark(db, remark)
+        return remark
+
+    def signatures(self, inspection_id: str) -> list[SellerSignature]:
+        """The seller's signatures of an inspection, oldest first."""
+        return signatures.signatures(self._query, inspection_id)
+
+    def remarks(self, inspection_id: str) -> list[SellerRemark]:
+        return signatures.remarks(self._query, inspection_id)
+
+    def signature_png(self, sha256: str) -> bytes:
+        """A signature image, checked against its name."""
+        path = signatures.png_path(self.data_dir, sha256)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise NotFound(f"signature image {sha256[:12]} is missing ({path})") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DatabaseDamaged(f"signature image {sha256[:12]} was altered ({path})")
+        return data
+
+    # -- identity read from the photos ------------------------------------------
+
+    def add_reading(self, reading: StoredReading) -> StoredReading:
+        """Keep what the OCR read in a photo (a new reading of it replaces the old)."""
+        with self._transaction() as db:
+            readings.insert_reading(db, reading)
+        return reading
+
+    def readings(self, inspection_id: str) -> list[StoredReading]:
+        return readings.readings(self._query, inspection_id)
 
     # -- invitation tokens (only their SHA-256 is stored) ------------------
 

@@ -7,7 +7,9 @@ rows go in one transaction. So an interrupted run leaves nothing half-copied
 (at worst objects no row uses yet, which the next run reuses or the sweep
 removes), and running it again copies only what is not there yet.
 
-Invitation links are not copied: they point at the desk that made them.
+The seller's signatures (their drawings included) and remarks, and the identity read
+from the photos, go with their inspection. Invitation links are not copied: they point
+at the desk that made them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.storage.errors import NotFound, StoreError
 from inspector.storage.store import Store
 
@@ -71,7 +74,13 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
             with target.writing_photos():  # no sweep takes them before their rows are in
                 for sha in dict.fromkeys(c.sha256 for c in captures):
                     _copy_photo(source, target, sha, report)
-                target.import_rows(inspection, captures, source.damages(inspection.id))
+                target.import_rows(
+                    inspection,
+                    captures,
+                    source.damages(inspection.id),
+                    statements=_statements(source, inspection.id),
+                    identity_readings=source.readings(inspection.id),
+                )
             for sha in dict.fromkeys(c.sha256 for c in captures):  # no lock on a bucket
                 target.recheck_photo(sha, functools.partial(source.read_photo, sha))
         except _SourcePhotoBad as exc:
@@ -81,6 +90,20 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
     if progress is not None:
         progress(len(inspections), len(inspections), "")
     return report
+
+
+def _statements(
+    source: Store, inspection_id: str
+) -> list[tuple[SellerSignature, bytes] | SellerRemark]:
+    """The seller's signatures (with their drawings, checked) and remarks."""
+    found: list[tuple[SellerSignature, bytes] | SellerRemark] = []
+    for signature in source.signatures(inspection_id):
+        try:
+            found.append((signature, source.signature_png(signature.png_sha256)))
+        except StoreError as exc:
+            raise _SourcePhotoBad(f"the seller's signature image: {exc}") from exc
+    found += source.remarks(inspection_id)
+    return found
 
 
 class _SourcePhotoBad(StoreError):

@@ -276,3 +276,23 @@ def live(
     for engine, store in started:
         engine.stop()
         store.close()
+
+
+def sign_on_page(page: Any, name: str) -> None:
+    """The seller draws a signature with the pointer, types a name and signs."""
+    page.locator("#screen-summary").wait_for(state="visible", timeout=10000)
+    pad = page.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for i in range(1, 25):
+        page.mouse.move(
+            box["x"] + 20 + i * (box["width"] - 40) / 24,
+            box["y"] + box["height"] * (0.7 - 0.4 * ((i % 6) / 5)),
+            steps=2,
+        )
+    page.mouse.up()
+    page.locator("#signer-name").fill(name)
+    page.locator("#sign").click()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from inspector.live import events, protocol
-from tests.e2e.conftest import CAMERA_SIZE, Live, Phone
+from tests.e2e.conftest import CAMERA_SIZE, Live, Phone, sign_on_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
@@ -210,9 +210,13 @@ def test_self_inspection_autopilot_completes_shots(
         p.page.wait_for_timeout(200)
     p.wait_state("done", timeout=5)
     session.events.wait(lambda: session.events.of(events.Completed), 10, "the completion")
+    # The summary to confirm comes first; once signed, the page thanks the seller.
+    sign_on_page(p.page, "Élodie Martin")
+    session.events.wait(lambda: session.events.of(events.SellerSigned), 15, "the signature")
+    p.page.locator("#screen-summary").wait_for(state="hidden", timeout=5000)
     assert p.page.locator("#screen-done h1").inner_text() == "Merci\u00a0!"
     camera = "() => document.getElementById('camera').srcObject.getVideoTracks()[0].readyState"
-    assert p.page.evaluate(camera) == "ended"
+    wait_until(lambda: p.page.evaluate(camera) == "ended", 5, "the camera let go")
     p.assert_clean()
 
 

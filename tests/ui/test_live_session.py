@@ -315,3 +315,62 @@ def test_another_device_asks_to_take_over_and_the_operator_agrees(
         return open_link(other, phone.join_url + "?takeover=1")[0] == 200
 
     qtbot.waitUntil(let_in, timeout=5000)
+
+
+def test_the_seller_signs_or_remarks_and_the_console_says_so(
+    qtbot: QtBot, live_window: MainWindow, store: Store
+) -> None:
+    live = live_window.live
+    assert live.ask_signature.isEnabled() and live.signature.isHidden()
+    qtbot.mouseClick(live.ask_signature, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(phone_messages(live_window, "summary")), timeout=10000)
+    qtbot.waitUntil(lambda: "Waiting for the seller's signature" in live.signature.text())
+    assert live.signature.isVisible()
+    summary = phone_messages(live_window, "summary")[-1]
+    phone = live.demo_phone
+    assert phone is not None
+
+    async def remark() -> None:  # the demo phone lives on the engine's loop
+        phone.send("remark", sha256=summary["sha256"], text="Le pare-choc est neuf.")
+
+    async def sign() -> None:
+        phone.sign(summary["sha256"])
+
+    live.engine.call(remark()).result(5)
+    qtbot.waitUntil(
+        lambda: live.signature.text() == "Remark from the seller: Le pare-choc est neuf.",
+        timeout=10000,
+    )
+    phone.signer_name = "Chloé Dubois"
+    live.engine.call(sign()).result(5)
+    qtbot.waitUntil(lambda: live.signature.text().startswith("Signed at "), timeout=10000)
+    assert live.signature.text().endswith(" by Chloé Dubois")
+    assert len(store.signatures(live.inspection_id or "")) == 1
+
+
+def test_identity_readings_show_beside_the_entry(qtbot: QtBot, live_window: MainWindow) -> None:
+    from inspector.live import events as ev
+
+    live = live_window.live
+    iid = live.inspection_id or ""
+    live.on_identity_read(
+        ev.IdentityRead(
+            iid,
+            "c1",
+            "vin",
+            "WVWA7JVU7C3HZUGUE",
+            0.99,
+            "VF3LBYHZPKS123456",
+            True,
+            details="Volkswagen, Germany, 2012",
+        )
+    )
+    live.on_identity_read(
+        ev.IdentityRead(iid, "c2", "plate", "AB-123-CD", 0.97, "AB-123-CD", False)
+    )
+    text = live.identity.text()
+    assert live.identity.isVisible()
+    assert (
+        "⚠ VIN read from photo: WVWA7JVU7C3HZUGUE" in text and "≠ entered VF3LBYHZPKS123456" in text
+    )
+    assert "Plate read from photo: AB-123-CD (97%) · matches the entry" in text

@@ -97,6 +97,26 @@ def _with_comment(jpeg: bytes, text: str) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
 
 
+def synthetic_signature() -> tuple[str, list[dict[str, Any]]]:
+    """A signature as the page sends it: a PNG data: URL and signature_pad's point groups."""
+    import base64
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    points = [
+        {"x": 20 + 5.2 * i, "y": 60 + 30 * math.sin(i / 4.0) * (1 - i / 80), "time": 16 * i}
+        for i in range(60)
+    ]
+    img = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
+    ImageDraw.Draw(img).line([(p["x"], p["y"]) for p in points], fill=(20, 20, 60, 255), width=3)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return url, [{"points": points}]
+
+
 # -- the phone -------------------------------------------------------------------------------
 
 
@@ -117,6 +137,7 @@ class SimulatedPhone:
         user_agent: str = "SimulatedPhone/1.0",
         capture_behaviour: str = "send",
         vehicle: DemoVehicle | None = None,
+        signer_name: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -137,6 +158,7 @@ class SimulatedPhone:
         self.vehicle = vehicle or DemoVehicle()
         self.view = View("front")  # what the camera is pointed at: the current shot's view
         self.in_position = True  # taps "I'm in position" when self-inspection asks
+        self.signer_name = signer_name  # signs every summary shown, under this name
         self.torch = False
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
@@ -370,6 +392,20 @@ class SimulatedPhone:
             self.errors.append(message)
         elif kind == "capture":
             self._spawn(self._answer_capture(str(message["id"])))
+        elif kind == "summary" and self.signer_name is not None:
+            self.sign(str(message["sha256"]))
+
+    def sign(self, summary_sha256: str) -> None:
+        """Sign the summary of that SHA-256 with a synthetic stroke (a seller who agrees)."""
+        png, strokes = synthetic_signature()
+        self.send(
+            "signature",
+            sha256=summary_sha256,
+            name=self.signer_name or "",
+            png=png,
+            strokes=strokes,
+            phone_time=round(time.time() * 1000, 3),
+        )
 
     async def _heartbeat(self) -> None:
         while True:

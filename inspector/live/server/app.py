@@ -125,6 +125,7 @@ class PhoneServer:
         self.phone_dir = root / "phone"
         self.overlays_dir = root / "overlays"
         self.static_names = allow_list(self.phone_dir)
+        self.vendor_names = allow_list(self.phone_dir / "vendor")  # third-party, as released
         self._files = Files()
         self._runner: web.AppRunner | None = None
         self._strings: bytes | None = None
@@ -145,6 +146,7 @@ class PhoneServer:
         app.router.add_get("/j/{token}", self._join)
         app.router.add_get("/ws/{token}", self._signaling)
         app.router.add_get("/static/overlays/{name}", self._overlay)
+        app.router.add_get("/static/vendor/{name}", self._vendor)
         app.router.add_get("/static/{name}", self._static)
         app.on_response_prepare.append(self._headers)
         return app
@@ -325,6 +327,12 @@ class PhoneServer:
         if name not in self.static_names:
             raise web.HTTPNotFound()
         return self._files.response(self.phone_dir, name)
+
+    async def _vendor(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in self.vendor_names:
+            raise web.HTTPNotFound()
+        return self._files.response(self.phone_dir / "vendor", name)
 
     async def _overlay(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

@@ -40,10 +40,12 @@ from inspector.domain.models import (
     Severity,
 )
 from inspector.domain.progress import Progress
+from inspector.domain.signature import Summary
 from inspector.domain.walk import ShotState, Walk
 from inspector.i18n import Localized
 from inspector.live import events
 from inspector.live.session.capture import CapturePath
+from inspector.live.session.confirmation import Confirmation
 from inspector.live.session.context import (
     DONE,
     Frame,
@@ -54,6 +56,7 @@ from inspector.live.session.context import (
 )
 from inspector.live.session.damage_pairs import DamagePair, DamagePairs
 from inspector.live.session.guidance import LiveGuidance, LiveSample
+from inspector.live.session.identity import IdentityReader
 from inspector.live.session.review import Review
 from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
 from inspector.storage.spool import LiveWriter
@@ -114,7 +117,12 @@ class SessionController:
         self._capture = CapturePath(
             self._ctx, still_timeout=still_timeout, latest_frame=self._guidance.latest_frame
         )
-        self._review = Review(self._ctx, auto_advance=auto_advance)
+        self._confirmation = Confirmation(self._ctx)
+        self._identity = IdentityReader(self._ctx)
+        # The walk done, the seller is shown the summary to confirm and sign.
+        self._review = Review(
+            self._ctx, auto_advance=auto_advance, after_finish=self._confirmation.request
+        )
         self._damages = DamagePairs(self._ctx, damages)
         self._shutter_handler: Callable[[], None] | None = None
         self._ready_handler: Callable[[str], None] | None = None
@@ -237,6 +245,7 @@ class SessionController:
 
     def _greet(self, hello: dict[str, Any]) -> None:
         ctx = self._ctx
+        self._confirmation.user_agent = str(hello.get("user_agent", ""))[:512]
         ctx.language = (
             session_language(hello.get("language"))
             or session_language(ctx.inspection.seller.language)
@@ -269,6 +278,9 @@ class SessionController:
         ctx.send_shot()
         if ctx.finished:
             ctx.send("done", text=ctx.say(DONE))
+            if self._confirmation.summary is not None:  # a reload: show it again
+                summary = self._confirmation.summary
+                ctx.send("summary", text=summary.text, sha256=summary.sha256, damages=[])
 
     async def handle_message(self, msg: dict[str, Any]) -> None:
         """A validated FROM_PHONE message other than photo transfer and heartbeat."""
@@ -286,8 +298,21 @@ class SessionController:
         elif kind == "hello":
             if self._ctx.link is not None:
                 self._greet(msg)  # the page restarted on the same link: re-sync it
+        elif kind == "signature":
+            await self._confirmation.on_signature(msg)
+        elif kind == "remark":
+            await self._confirmation.on_remark(msg)
         else:
             log.debug("%s: message %r not for the session", self.inspection_id, kind)
+
+    async def request_signature(self) -> Summary:
+        """Show the seller the summary to confirm and sign (again, after a change)."""
+        return await self._confirmation.request()
+
+    @property
+    def summary(self) -> Summary | None:
+        """The summary last shown to the seller, if any."""
+        return self._confirmation.summary
 
     def set_shutter_handler(self, handler: Callable[[], None] | None) -> None:
         """Route the seller's shutter button to ``handler`` (the autopilot) instead."""
@@ -385,8 +410,14 @@ class SessionController:
     # -- review (see .review) ---------------------------------------------------------
 
     async def accept(self, capture_id: str, *, note: QualityReason | None = None) -> None:
-        """Keep a capture; with auto_advance move on (or finish if nothing is left)."""
+        """Keep a capture; with auto_advance move on (or finish if nothing is left).
+
+        A VIN, odometer or plate photo is then read in the background (IdentityRead).
+        """
         await self._review.accept(capture_id, note=note)
+        capture = next((c for c in self._ctx.walk.captures if c.id == capture_id), None)
+        if capture is not None:
+            self._identity.schedule(capture)
 
     async def retake(self, capture_id: str) -> None:
         """Turn a capture down and ask the seller for that shot again, saying why."""
@@ -417,7 +448,11 @@ class SessionController:
     async def close(self) -> None:
         """Stop timers and sampling; pending requests settle as failed (None)."""
         sampling = self._guidance.stop()
-        tasks: list[asyncio.Task[Any]] = [*self._capture.timers(), *sampling]
+        tasks: list[asyncio.Task[Any]] = [
+            *self._capture.timers(),
+            *sampling,
+            *self._identity.tasks(),  # a reading still running is not waited for
+        ]
         for task in tasks:
             task.cancel()
         for task in tasks:

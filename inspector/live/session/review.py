@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from inspector.domain import status as status_rules
@@ -30,9 +31,16 @@ _OPERATOR_RETAKE = Message("Please take this photo again")
 class Review:
     """Accept and retake on one session's captures, and finishing the walk."""
 
-    def __init__(self, ctx: SessionContext, *, auto_advance: bool) -> None:
+    def __init__(
+        self,
+        ctx: SessionContext,
+        *,
+        auto_advance: bool,
+        after_finish: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self._ctx = ctx
         self.auto_advance = auto_advance
+        self._after_finish = after_finish
 
     async def accept(self, capture_id: str, *, note: QualityReason | None = None) -> None:
         """Keep a capture; with auto_advance move on (or finish if nothing is left).
@@ -78,10 +86,17 @@ class Review:
         )
 
     async def finish(self) -> None:
-        """Every required shot has a usable photo: thank the seller, mark the inspection."""
+        """Every required shot has a usable photo: show the summary to sign, thank the
+        seller, mark the inspection. The summary goes first, so the page keeps its link
+        open for the signature when "done" arrives."""
         ctx = self._ctx
         ctx.finished = True
         ctx.walk.finish()
+        if self._after_finish is not None:
+            try:
+                await self._after_finish()
+            except StoreError as exc:
+                log.warning("%s: cannot show the summary: %s", ctx.inspection_id, exc)
         ctx.send("done", text=ctx.say(DONE))
         try:
             await ctx.run(self._mark_captured)

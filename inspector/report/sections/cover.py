@@ -26,6 +26,14 @@ def hero_photo(plan: ReportPlan) -> Photo | None:
     return next((p for p in plan.contact if p.category == "exterior"), None)
 
 
+def _mileage(ctx: Context) -> str:
+    km = ctx.inspection.vehicle.mileage_km
+    if km is None:
+        return ""
+    filled = any(r.kind == "odometer" and r.filled for r in ctx.readings)
+    return fmt_km(km, ctx.lang) + (f" ({ctx.t('read_from_photo')})" if filled else "")
+
+
 def cover(ctx: Context) -> list[Flowable]:
     st, t, lang = ctx.styles, ctx.t, ctx.lang
     i = ctx.inspection
@@ -53,7 +61,7 @@ def cover(ctx: Context) -> list[Flowable]:
     vehicle_rows = [
         (t("plate"), v.plate),
         (t("vin"), v.vin),
-        (t("mileage"), fmt_km(v.mileage_km, lang) if v.mileage_km is not None else ""),
+        (t("mileage"), _mileage(ctx)),
         (t("year"), str(v.year) if v.year else ""),
         (t("fuel"), fuel_name(v.fuel, lang) if v.fuel else ""),
         (t("colour"), v.colour),

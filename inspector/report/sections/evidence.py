@@ -11,6 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from inspector import __version__
+from inspector.domain.identity import Kind, decode_vin, mismatch
 from inspector.domain.models import CaptureSource
 from inspector.domain.progress import best_captures, usable
 from inspector.report.context import Context
@@ -20,13 +21,86 @@ from inspector.report.theme import (
     fmt_clock,
     fmt_day,
     fmt_dt,
+    fmt_km,
     para,
     sep,
     table_style,
     utc_offset,
 )
 
-__all__ = ["evidence"]
+__all__ = ["evidence", "identity"]
+
+
+def identity(ctx: Context) -> list[Flowable]:
+    """Entered beside read from the photos (the latest reading of each kind), mismatches
+    flagged; nothing when no identity photo was read."""
+    st, t, lang = ctx.styles, ctx.t, ctx.lang
+    v = ctx.inspection.vehicle
+    decoded = _vin_line(ctx)
+    if not ctx.readings:
+        return [para(t("identity_read"), st["h2"]), decoded, Spacer(1, 3 * mm)] if decoded else []
+    latest = {r.kind: r for r in ctx.readings}
+    rows: list[list[Any]] = [
+        [para(t(k), st["th"]) for k in ("col_field", "col_entered", "col_read", "col_check")]
+    ]
+    checks: tuple[tuple[Kind, str, str | int | None], ...] = (
+        ("vin", "vin", v.vin),
+        ("odometer", "mileage", v.mileage_km),
+        ("plate", "plate", v.plate),
+    )
+    for kind, key, entered in checks:
+        r = latest.get(kind)
+        if r is None:
+            continue
+        read = r.text if r.text is not None else t("nothing_read")
+        if kind == "odometer" and r.text is not None:
+            read = fmt_km(int(r.text), lang)
+        if r.text is not None:
+            read += f" ({r.confidence:.0%})"
+        if r.filled:
+            verdict = t("read_from_photo")
+        elif r.text is None or entered in (None, ""):
+            verdict = "—"
+        elif mismatch(kind, entered, r.text):
+            verdict = t("mismatch")
+        else:
+            verdict = t("matches")
+        shown = fmt_km(int(entered), lang) if isinstance(entered, int) else entered
+        rows.append(
+            [
+                para(t(key), st["tiny"]),
+                para(str(shown or "—"), st["tiny"]),
+                para(read, st["tiny"]),
+                para(verdict, st["tiny"]),
+            ]
+        )
+    table = Table(rows, colWidths=[25 * mm, 50 * mm, 55 * mm, None], repeatRows=1)
+    table.setStyle(table_style(pad=1.6))
+    return [
+        para(t("identity_read"), st["h2"]),
+        para(t("identity_read_text"), st["small"]),
+        table,
+        *([decoded] if decoded else []),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _vin_line(ctx: Context) -> Flowable | None:
+    """What the entered VIN says (vininfo, offline): maker, country, model years."""
+    vin = ctx.inspection.vehicle.vin
+    if len(vin) != 17:
+        return None
+    info = decode_vin(vin)
+    years = "/".join(str(y) for y in info.years) or "—"
+    text = ctx.t(
+        "vin_decoded",
+        maker=info.manufacturer or "—",
+        country=info.country or "—",
+        years=years,
+    )
+    if info.warnings:
+        text += " " + ctx.t("vin_check_digit_warning")
+    return para(text, ctx.styles["small"])
 
 
 def evidence(ctx: Context) -> list[Flowable]:
@@ -43,6 +117,7 @@ def evidence(ctx: Context) -> list[Flowable]:
         para(intro, st["muted"]),
         Spacer(1, 3 * mm),
     ]
+    story += identity(ctx)
     shown = {p.capture.id for p in ctx.plan.photos}
     best_ids = {c.id for c in best_captures(ctx.captures).values()}
     data: list[list[Any]] = [

@@ -18,7 +18,16 @@ import sqlalchemy as sa
 
 from inspector.storage.sql.columns import NO, ByteSize, Flag
 
-__all__ = ["TABLES", "captures", "damages", "inspections", "metadata", "tokens"]
+__all__ = [
+    "TABLES",
+    "captures",
+    "damages",
+    "inspections",
+    "metadata",
+    "photo_readings",
+    "seller_statements",
+    "tokens",
+]
 
 metadata = sa.MetaData()
 
@@ -106,4 +115,54 @@ tokens = sa.Table(
     sa.Index("tokens_by_inspection", "inspection_id"),
 )
 
-TABLES = (inspections, captures, damages, tokens)
+# The seller's signatures and remarks on the summary (issue 16): kind "signature"
+# (the exact text signed, its SHA-256, the PNG's SHA-256, times, device, name, strokes
+# as JSON) or "remark" (the seller's words).
+seller_statements = sa.Table(
+    "seller_statements",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column(
+        "kind",
+        Text,
+        sa.CheckConstraint("kind IN ('signature', 'remark')", name="seller_statement_kind"),
+        nullable=False,
+    ),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("summary_sha256", Text, nullable=False),
+    sa.Column("summary_text", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("png_sha256", Text),
+    sa.Column("name", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("language", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("user_agent", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("phone_time", Text),
+    sa.Column("strokes", Text),  # JSON [[[x, y, t], ...], ...]
+    sa.Column("remark", Text, nullable=False, server_default=sa.text("''")),
+    sa.Index("seller_statements_by_inspection", "inspection_id", "at"),
+)
+
+# What the OCR read in a VIN, odometer or plate photo (issue 16); ``filled``: the
+# reading filled an empty mileage ("read from photo").
+photo_readings = sa.Table(
+    "photo_readings",
+    metadata,
+    sa.Column(
+        "capture_id", Text, sa.ForeignKey("captures.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column(
+        "kind",
+        Text,
+        sa.CheckConstraint("kind IN ('vin', 'odometer', 'plate')", name="photo_reading_kind"),
+        nullable=False,
+    ),
+    sa.Column("text", Text),
+    sa.Column("confidence", sa.REAL, nullable=False),  # REAL on both backends
+    sa.Column("plate_format", Text),
+    sa.Column("filled", Flag, nullable=False, server_default=NO),
+    sa.Column("at", Text, nullable=False),
+    sa.Index("photo_readings_by_inspection", "inspection_id"),
+)
+
+TABLES = (inspections, captures, damages, tokens, seller_statements, photo_readings)

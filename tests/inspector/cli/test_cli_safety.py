@@ -226,6 +226,7 @@ def test_a_read_only_data_folder_can_still_be_listed_shown_and_reported(
         out, err = capsys.readouterr()
         assert out.strip() == str(pdf) and pdf.stat().st_size > 10_000
         assert "could not be marked reported" in err and "read-only" in err
+        assert "sealed with a one-time certificate" in err  # no key could be made there
         assert "Traceback" not in err
         code = main([*folder, "new", "--make", "Fiat"])
         _, err = capsys.readouterr()

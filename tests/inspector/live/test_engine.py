@@ -216,6 +216,11 @@ async def test_every_message_to_the_phone_arrives(live: Live) -> None:
             await call(e.accept(iid, str(capture_id)))
         await phone.wait_for("done", timeout=5)
         await live.log.wait(ev.Completed)
+        # The walk done, the seller is shown the summary; the simulated phone signs it.
+        summary = await phone.wait_for("summary", timeout=5)
+        phone.sign(summary["sha256"])
+        assert (await phone.wait_for("signed", timeout=5))["ok"] is True
+        await live.log.wait(ev.SellerSigned)
         kinds = {m["type"] for m in phone.messages}
         # Errors: see the next test; pace is for self-inspection (tests/…/test_autopilot.py).
         assert set(protocol.TO_PHONE) - kinds == {"error", "pace"}

@@ -46,7 +46,13 @@ async def test_only_the_phone_routes_exist(store: Store, tmp_path: Path) -> None
     assert routes == {
         (method, path)
         for method in ("GET", "HEAD")
-        for path in ("/j/{token}", "/ws/{token}", "/static/overlays/{name}", "/static/{name}")
+        for path in (
+            "/j/{token}",
+            "/ws/{token}",
+            "/static/overlays/{name}",
+            "/static/vendor/{name}",  # third-party page scripts (signature_pad)
+            "/static/{name}",
+        )
     }
     prefixes = {path.split("/")[1] for _, path in routes}
     assert prefixes == {"j", "ws", "static"}
@@ -70,6 +76,8 @@ OPERATOR_LIKE = [
     "/static",
     "/static/",
     "/static/overlays/",
+    "/static/vendor/",
+    "/static/vendor/signature_pad.LICENSE.txt",
     "/j",
     "/ws",
     "/j/",
@@ -129,7 +137,9 @@ TRAVERSALS = [
 ]
 
 
-@pytest.mark.parametrize("prefix", ["/j/", "/ws/", "/static/", "/static/overlays/"])
+@pytest.mark.parametrize(
+    "prefix", ["/j/", "/ws/", "/static/", "/static/overlays/", "/static/vendor/"]
+)
 async def test_path_traversal_on_every_route(store: Store, tmp_path: Path, prefix: str) -> None:
     async with serve(store, tmp_path) as env:
         for tail in TRAVERSALS:

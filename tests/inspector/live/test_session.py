@@ -7,14 +7,19 @@ frame the test chooses; everything else is the production code.
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
+import io
 import json
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from inspector.domain.models import (
     CaptureSource,
@@ -27,6 +32,7 @@ from inspector.domain.models import (
     Verdict,
 )
 from inspector.domain.progress import damage_photos
+from inspector.domain.signature import make_summary
 from inspector.live import events
 from inspector.live.damages import FALLBACK_PART
 from inspector.live.protocol import TO_PHONE, validate
@@ -763,3 +769,158 @@ async def test_open_builds_the_controller_off_the_loop(
     assert controller.mode == "self" and controller.index == 0
     with pytest.raises(ValueError, match="mode"):
         SessionController(store, controller.inspection_id, mode="robot")  # type: ignore[arg-type]
+
+
+# -- the seller's confirmation: summary, signature, remark, superseded -------------
+
+
+def signature_png(w: int = 300, h: int = 120) -> str:
+    img = Image.new("RGBA", (w, h), (255, 255, 255, 0))
+    ImageDraw.Draw(img).line([(10, 100), (80, 20), (150, 90), (290, 30)], fill="black", width=3)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+STROKES = [{"points": [{"x": 10, "y": 100, "time": 1}, {"x": 80.04, "y": 20, "time": 9}]}]
+
+
+async def finish(controller) -> None:  # type: ignore[no-untyped-def]
+    for _ in controller.shots:
+        await controller.accept(await take(controller))
+
+
+@pytest.mark.timeout(120)
+async def test_the_walk_done_the_seller_signs_the_summary(make: Make, store: Store) -> None:
+    controller, link, rec = await make()
+    await finish(controller)
+    summary = link.last("summary")
+    assert summary["text"].startswith("Récapitulatif de l'inspection")  # the seller's language
+    assert "8 photos" in summary["text"] and "Aucun dommage" in summary["text"]
+    assert rec.of(events.SignatureRequested)[-1].summary_sha256 == summary["sha256"]
+
+    before = time.time() * 1000
+    await controller.handle_message(
+        {
+            "type": "signature",
+            "sha256": summary["sha256"],
+            "name": "  Chloé   Dubois ",
+            "png": signature_png(),
+            "strokes": STROKES,
+            "phone_time": before,
+        }
+    )
+    assert link.last("signed")["ok"] is True
+    signed = rec.of(events.SellerSigned)[-1]
+    assert signed.seller_name == "Chloé Dubois"
+    [stored] = store.signatures(controller.inspection_id)
+    assert stored.summary_text == summary["text"] and stored.summary_sha256 == summary["sha256"]
+    assert stored.user_agent == "test" and stored.language == "fr"
+    assert stored.strokes == [[[10.0, 100.0, 1.0], [80.0, 20.0, 9.0]]]
+    assert stored.phone_time is not None and abs(stored.phone_time.timestamp() * 1000 - before) < 1
+    png = store.signature_png(stored.png_sha256)
+    assert png.startswith(b"\x89PNG")
+
+    # A damage changes after signing: the signature no longer matches what the report says.
+    inspection = store.get_inspection(controller.inspection_id)
+    now = make_summary(inspection, store.captures(inspection.id), [], "fr")
+    assert not stored.superseded(now)
+    await controller.add_damage_pair()
+    damage = store.damages(inspection.id)[0]
+    store.update_damage(
+        dataclasses.replace(
+            damage, part=Part.BONNET, type=DamageType.DENT, severity=Severity.MODERATE
+        )
+    )
+    now = make_summary(
+        inspection, store.captures(inspection.id), store.damages(inspection.id), "fr"
+    )
+    assert stored.superseded(now)
+
+
+@pytest.mark.timeout(120)
+async def test_a_stale_or_bad_signature_is_not_kept(make: Make, store: Store) -> None:
+    controller, link, rec = await make()
+    await finish(controller)
+    first = link.last("summary")
+    await controller.add_damage_pair()  # the summary changes under the seller's eyes
+    await controller.handle_message(
+        {
+            "type": "signature",
+            "sha256": first["sha256"],
+            "name": "X",
+            "png": signature_png(),
+            "strokes": STROKES,
+        }
+    )
+    assert link.last("signed")["ok"] is False and "a changé" in link.last("signed")["text"]
+    fresh = link.last("summary")
+    assert fresh["sha256"] != first["sha256"] and "D1" in fresh["text"]
+    for png, strokes in (
+        ("data:image/jpeg;base64,AAAA", STROKES),
+        ("data:image/png;base64,not base64!", STROKES),
+        ("data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nbroken").decode(), STROKES),
+        (signature_png(4000, 10), STROKES),
+        (signature_png(), []),
+        (signature_png(), [{"points": [{"x": "a", "y": 1, "time": 0}]}]),
+    ):
+        await controller.handle_message(
+            {
+                "type": "signature",
+                "sha256": fresh["sha256"],
+                "name": "X",
+                "png": png,
+                "strokes": strokes,
+            }
+        )
+        assert link.last("signed")["ok"] is False
+    assert store.signatures(controller.inspection_id) == []
+    assert rec.of(events.SellerSigned) == []
+
+
+@pytest.mark.timeout(120)
+async def test_this_is_not_right(make: Make, store: Store) -> None:
+    controller, link, rec = await make()
+    summary = await controller.request_signature()  # the operator sends it before the end
+    await controller.handle_message(
+        {"type": "remark", "sha256": summary.sha256, "text": "La rayure est sur l'aile."}
+    )
+    assert rec.of(events.SellerRemarked)[-1].text == "La rayure est sur l'aile."
+    assert [r.text for r in store.remarks(controller.inspection_id)] == [
+        "La rayure est sur l'aile."
+    ]
+    assert "envoyée" in link.last("signed")["text"]
+
+
+# -- the car's identity read live ------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_identity_photos_are_read_and_a_mismatch_flagged(
+    make: Make, store: Store, new_inspection: Callable[[str], str]
+) -> None:
+    from tests.ocr_images import sample
+
+    inspection_id = new_inspection("quick")
+    inspection = store.get_inspection(inspection_id)
+    inspection.vehicle = dataclasses.replace(inspection.vehicle, mileage_km=None)
+    store.update_inspection(inspection)
+    controller, _, rec = await make(inspection_id, auto_advance=False)
+
+    vin = sample("vin", "sharp", 5, size=(1280, 960))  # not the VIN typed: a mismatch
+    controller.select("vin_windscreen")
+    await controller.accept(await take(controller, jpeg_bytes(vin.image)))
+    odo = sample("odometer", "sharp", 5, size=(1280, 960))
+    controller.select("odometer")
+    await controller.accept(await take(controller, jpeg_bytes(odo.image)))
+    await eventually(lambda: len(rec.of(events.IdentityRead)) == 2, timeout=200)
+
+    read = {e.kind: e for e in rec.of(events.IdentityRead)}
+    assert read["vin"].text == vin.truth and read["vin"].entered == "VF3LBYHZPKS123456"
+    assert read["vin"].mismatch and read["vin"].details  # maker, country, years
+    assert read["odometer"].text == odo.truth and read["odometer"].filled
+    assert not read["odometer"].mismatch  # nothing was typed: filled, not contradicted
+    assert store.get_inspection(inspection_id).vehicle.mileage_km == int(odo.truth)
+    kept = {r.kind: r for r in store.readings(inspection_id)}
+    assert kept["odometer"].filled and kept["vin"].text == vin.truth

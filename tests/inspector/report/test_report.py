@@ -264,7 +264,7 @@ def test_report_has_everything(
     assert ("84 500 km" if lang == "fr" else "84,500 km") in text.replace("\xa0", " ")
     assert NOTE_SUMMARY in text
     # cover, summary, damages, two contact sheet pages, appendix
-    assert 5 <= len(reader.pages) <= 8
+    assert 6 <= len(reader.pages) <= 9  # the signatures page included
     assert f"1 / {len(reader.pages)}" in text or f"1 of {len(reader.pages)}" in text
     images = sum(len(page.images) for page in reader.pages)
     # every photo, the hero again (same file, one XObject per page), the enlargement
@@ -313,7 +313,7 @@ def test_report_without_photos_or_damage_has_no_grade(store: Store, tmp_path: Pa
     cover = reader.pages[0].extract_text()
     assert "Incomplete — 23 of 23 required photos missing" in cover
     assert "Excellent" not in text and "Overall grade" not in text
-    assert 3 <= len(reader.pages) <= 4
+    assert 4 <= len(reader.pages) <= 5  # the signatures page included
 
 
 def test_inspector_grade_wins_over_the_suggestion(
@@ -476,7 +476,7 @@ def test_standard_inspection_with_three_damages_fits_eight_pages(
 ) -> None:
     inspection, _ = standard_inspection(store, damages=THREE_DAMAGES, pairs=3)
     reader, _text = pdf_text(build_report(store, inspection.id, tmp_path / "r.pdf", lang=lang))
-    assert len(reader.pages) <= 8
+    assert len(reader.pages) <= 9  # the signatures page included
     assert ("Note globale" if lang == "fr" else "Overall grade") in reader.pages[0].extract_text()
 
 
@@ -722,7 +722,7 @@ def test_no_text_outside_the_page_or_overlapping(
     )
     reader = PdfReader(build_report(store, inspection.id, tmp_path / "l.pdf", lang=lang))
     _check_layout(reader)
-    assert len(reader.pages) <= 9
+    assert len(reader.pages) <= 10  # the signatures page included
 
 
 # -- diagram -------------------------------------------------------------------------

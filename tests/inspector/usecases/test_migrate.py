@@ -116,3 +116,21 @@ def test_an_altered_source_photo_is_not_copied(store: Store, target: Store) -> N
     report = migrate(store, target)
     assert "altered" in report.not_copied[0]
     assert target.list_inspections() == []
+
+
+def test_the_sellers_signature_and_the_readings_go_along(store: Store, target: Store) -> None:
+    from inspector.domain.signature import SellerRemark
+    from inspector.storage.readings import StoredReading
+    from tests.inspector.report.test_report_signatures import sign
+
+    [inspection_id] = _filled(store, 1)
+    signature = sign(store, inspection_id)
+    store.add_remark(SellerRemark(inspection_id, "Pas de rayure à l'arrière.", "0" * 64))
+    rear = store.captures(inspection_id)[1]
+    store.add_reading(StoredReading(rear.id, inspection_id, "plate", "AB-123-CD", 0.97))
+    assert migrate(store, target).complete
+    [copied] = target.signatures(inspection_id)
+    assert copied.summary_text == signature.summary_text and copied.name == signature.name
+    assert target.signature_png(copied.png_sha256) == store.signature_png(signature.png_sha256)
+    assert [r.text for r in target.remarks(inspection_id)] == ["Pas de rayure à l'arrière."]
+    assert [r.text for r in target.readings(inspection_id)] == ["AB-123-CD"]
