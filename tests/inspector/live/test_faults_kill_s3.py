@@ -70,7 +70,7 @@ def test_sigkill_mid_upload_to_s3_leaves_no_row_without_its_object(
     finally:
         relay.close()
         monkeypatch.setenv("AWS_ENDPOINT_URL", direct)
-    assert acked and status_of(data_dir, inspection_id) == "live"
+    assert acked and status_of(data_dir, None, inspection_id) == "live"
 
     with Store(data_dir, photo_store=s3_url) as store:
         rows = {c.id: c for c in store.captures(inspection_id)}
@@ -92,7 +92,7 @@ def test_sigkill_mid_upload_to_s3_leaves_no_row_without_its_object(
     server = Server(data_dir, None, port)
     try:
         server.next("listening", 60)
-        assert status_of(data_dir, inspection_id) == "invited"
+        assert status_of(data_dir, None, inspection_id) == "invited"
         join_url = invite(data_dir, inspection_id, port)
 
         async def one_more() -> None:
