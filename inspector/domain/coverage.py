@@ -130,11 +130,12 @@ def coverage_of(
     for damage in damages:
         on_part.setdefault(damage.part, []).append(damage)
     wide = checklist.damage_shots[0].id.removeprefix("damage_") if checklist.damage_shots else None
-    parts = []
+    parts: list[PartCoverage] = []
+    severity: Severity | None
     for part in EXTERIOR_PARTS:
         shots = covering.get(part, [])
         done = [s for s in shots if s in accepted]
-        shot_id = (done or shots or [None])[0]
+        shot_id: str | None = (done or shots)[0] if shots else None
         found = on_part.get(part, [])
         if found:
             completed = [d.severity for d in found if not d.to_complete]
