@@ -470,7 +470,7 @@ class Engine:
         return self._command(inspection_id, lambda c: c.message(text))
 
     def session_info(self, inspection_id: str) -> concurrent.futures.Future[dict[str, Any]]:
-        """Where the walk is: current shot, progress, shot states, link state."""
+        """Where the walk is: current shot, progress, shot states, link state, coverage map."""
 
         async def go() -> dict[str, Any]:
             c = await self._controller(inspection_id)
@@ -486,6 +486,7 @@ class Engine:
                 "states": {k: v.value for k, v in c.states.items()},
                 "connection": session.state,
                 "mode": session.mode,
+                "coverage": c.coverage,
             }
 
         return self.call(go())

@@ -99,6 +99,13 @@ TO_PHONE: dict[str, dict[str, Field]] = {
     },
     # The answer to a signature or a remark: kept (ok) or why not.
     "signed": {"ok": _f("bool"), "text": _f("str", max_len=500)},
+    # The coverage map: each exterior part's state and colour (domain.coverage), and how
+    # many of the parts the checklist covers an accepted photo shows.
+    "coverage": {
+        "parts": _f("list"),
+        "covered": _f("int", min_value=0),
+        "listed": _f("int", min_value=0),
+    },
 }
 
 # Messages the phone sends to the engine.
