@@ -4,6 +4,7 @@
 
 import { cameraInfo, renderTorch, setTorch } from "./camera.js";
 import { capture, onCaptureResult } from "./capture.js";
+import { relabelCoverage, renderCoverage } from "./coverage.js";
 import { linkLost, send } from "./connection.js";
 import {
   advisorSpoke,
@@ -87,6 +88,7 @@ const HANDLERS = {
       translatePage();
       renderTorch();
       if (S.currentShot) renderShot();
+      relabelCoverage();
     }
     renderVehicle(msg.inspection || {});
     renderMode();
@@ -142,6 +144,9 @@ const HANDLERS = {
   },
   summary(msg) {
     showSummary(msg);
+  },
+  coverage(msg) {
+    renderCoverage(msg);
   },
   signed(msg) {
     onSigned(msg, finish);

@@ -13,6 +13,7 @@
 //   capture.js     a capture: still → chunks on the channel → the verdict shown
 //   lifecycle.js   start, error screens and retry, the end, the wake lock
 //   summary.js     the seller's confirmation: the summary, the signature pad, a remark
+//   coverage.js    the coverage map: which parts of the car are photographed
 //   i18n.js        the page's strings; protocol.js  the data channel's messages
 //
 // Import order (no cycles): state ← guidance ← screens; camera; connection ←
@@ -20,6 +21,7 @@
 // and lifecycle.js only through the handlers boot gives it (onLink).
 
 import { cameraInfo, setTorch } from "./camera.js";
+import { toggleCoverageSize } from "./coverage.js";
 import { closeSocket, linkLost, onLink, onOnline, send } from "./connection.js";
 import { flash, layoutFrame, onOverlayError, onOverlayLoad, renderOrientation } from "./guidance.js";
 import { detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
@@ -65,6 +67,9 @@ function exposeTestHooks() {
     },
     get rotateHint() {
       return S.rotateHint;
+    },
+    get coverage() {
+      return S.coverage;
     },
     get layout() {
       const boxOf = (id) => {
@@ -143,6 +148,7 @@ function boot() {
   $("ready").addEventListener("click", () => {
     if (S.currentShot && send("ready", { shot_id: S.currentShot.id })) $("ready").hidden = true;
   });
+  $("coverage").addEventListener("click", toggleCoverageSize);
   $("toast").addEventListener("click", () => {
     $("toast").hidden = true;
   });

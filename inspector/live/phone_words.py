@@ -115,6 +115,9 @@ PHONE_STRINGS: dict[str, str] = {
     "advisor_says": N_("Your advisor"),
     "rotate_landscape": N_("Turn your phone sideways"),
     "rotate_portrait": N_("Hold your phone upright"),
+    "coverage_label": N_(
+        "Parts of the car photographed: {n} of {total}. Green is done, grey is still to do."
+    ),
     "summary_title": N_("Please check and sign"),
     "summary_intro": N_(
         "Here is what the inspection recorded. If it is right, enter your name and sign "
