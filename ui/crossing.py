@@ -210,6 +210,7 @@ class EngineBridge(QObject):
     capture_reviewed = Signal(object)  # events.CaptureReviewed
     hint = Signal(object)  # events.LiveHint
     completed = Signal(object)  # events.Completed
+    coverage_changed = Signal(object)  # events.CoverageChanged
     # events.SignatureRequested, SellerSigned, SellerRemarked: the seller's confirmation
     seller_confirmation = Signal(object)
     identity_read = Signal(object)  # events.IdentityRead
@@ -242,6 +243,7 @@ class EngineBridge(QObject):
             ev.CaptureReviewed: self.capture_reviewed,
             ev.LiveHint: self.hint,
             ev.Completed: self.completed,
+            ev.CoverageChanged: self.coverage_changed,
             ev.IdentityRead: self.identity_read,
             ev.SignatureRequested: self.seller_confirmation,
             ev.SellerSigned: self.seller_confirmation,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.checklist import Checklist, ChecklistError, overlay_path
+from inspector.domain.coverage import coverage_of
 from inspector.domain.models import Capture, Damage, Inspection
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
@@ -37,6 +38,7 @@ from inspector.storage.store import Store
 from ui import theme
 from ui.capture_panel import CapturePanel
 from ui.checklist_panel import ChecklistPanel, ShotBoard
+from ui.coverage_map import CoverageMap
 from ui.crossing import EngineBridge, run_task, wait
 from ui.engine_commands import EngineCommands
 from ui.filmstrip import Filmstrip
@@ -127,6 +129,7 @@ class LiveSession(QWidget):
         self.ask_signature.clicked.connect(self.request_signature)
         self.live_view = LiveView()
         self.checklist = ChecklistPanel()
+        self.coverage = CoverageMap()
         self.capture = CapturePanel(phrase_language=phrase_language)
         self.invite = InvitePanel()
         self.filmstrip = Filmstrip(store)
@@ -157,10 +160,17 @@ class LiveSession(QWidget):
         right_layout.addWidget(line)
         right_layout.addWidget(self.capture, 1)
         self.checklist.setMinimumWidth(220)
+        left = QSplitter(Qt.Orientation.Vertical)  # the checklist above its coverage map
+        left.addWidget(self.checklist)
+        left.addWidget(self.coverage)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 0)
+        left.setSizes([420, 260])
+        left.setChildrenCollapsible(False)
         right.setMinimumWidth(300)
         right.setMaximumWidth(380)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.checklist)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(centre)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
@@ -197,11 +207,14 @@ class LiveSession(QWidget):
         self.identity.hide()
         self.identity_readings = {}
         # Starts where the session controller starts; the engine's answer below may move it.
+        damages = list(damages)
         board = ShotBoard(checklist, inspection.id, captures, damages)
         self.board = board
         lang = inspection.seller.language.value
         self.checklist.language = "en"
         self.checklist.set_board(board)
+        # What the store says until the engine's session answers (the same computation).
+        self.coverage.set_coverage(coverage_of(checklist, captures, damages))
         self.capture.reset()
         self.capture.set_reason_language("en")
         self.capture.set_phrase_language(lang)
@@ -228,6 +241,8 @@ class LiveSession(QWidget):
             ev.ShotChanged(self.inspection.id, info["index"], info["shot_id"], info["total"])
         )
         self._set_connection(info.get("connection", self.connection))
+        if info.get("coverage") is not None:
+            self.coverage.set_coverage(info["coverage"])
 
     def close_session(self) -> None:
         """Leave the page: end the call if one is going on."""
@@ -239,6 +254,7 @@ class LiveSession(QWidget):
         self.inspection = None
         self.board = None
         self.checklist.set_board(None)
+        self.coverage.set_coverage(None)
         self._set_connection("")
 
     # -- commands (from actions, keys and panels) ---------------------------------------------
@@ -373,6 +389,7 @@ class LiveSession(QWidget):
         self.checklist.next_requested.connect(self.next_shot)
         self.checklist.previous_requested.connect(self.previous_shot)
         self.checklist.add_damage_requested.connect(self.add_damage)
+        self.coverage.shot_requested.connect(self.select_shot)
         self.invite.invite_requested.connect(self.request_invite)
         self.live_view.pointer_requested.connect(self._pointer)
 
@@ -414,6 +431,7 @@ class LiveSession(QWidget):
         b.phone_left.connect(self._mine(self._on_left))
         b.takeover_asked.connect(self._mine(self.ask_takeover))
         b.completed.connect(self._mine(self._on_completed))
+        b.coverage_changed.connect(self._mine(lambda e: self.coverage.set_coverage(e.coverage)))
         b.seller_confirmation.connect(self._mine(self.on_seller_confirmation))
         b.identity_read.connect(self._mine(self.on_identity_read))
         b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))

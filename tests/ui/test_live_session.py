@@ -97,6 +97,22 @@ def test_demo_phone_paints_frames_and_the_capture_flow(
     key(qtbot, w, Qt.Key.Key_Return)  # accept: the controller moves on
     qtbot.waitUntil(lambda: board.current == board.shots[1].id, timeout=5000)
     assert board.state(first) == "ok"
+    # The coverage map follows: the accepted 3/4 view's parts are photographed; a click on
+    # one of them goes back to that shot (the engine moves the walk, the board follows).
+    cmap = w.live.coverage
+    covers = board.checklist.shot(first).covers
+    qtbot.waitUntil(lambda: cmap.coverage is not None and cmap.coverage.covered > 0, timeout=5000)
+    assert cmap.coverage is not None and cmap.coverage.covered == len(covers)
+    assert (
+        cmap.drawing.fill_of(Part.WING_FRONT_LEFT) == cmap.coverage.of(Part.WING_FRONT_LEFT).colour
+    )
+    w.grab().save("/tmp/console-coverage.png")
+    centre = cmap.drawing.part_centre(Part.WING_FRONT_LEFT)
+    assert centre is not None
+    qtbot.mouseClick(cmap.drawing, Qt.MouseButton.LeftButton, pos=centre.toPoint())
+    qtbot.waitUntil(lambda: board.current == first, timeout=5000)
+    w.live.select_shot(board.shots[1].id)
+    qtbot.waitUntil(lambda: board.current == board.shots[1].id, timeout=5000)
     qtbot.waitUntil(lambda: w.live.demo_phone.shot_id == board.shots[1].id, timeout=5000)  # type: ignore[union-attr]
 
     key(qtbot, w, Qt.Key.Key_Space)
