@@ -57,7 +57,8 @@ class CoverageDrawing(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tree: ET.ElementTree[ET.Element] | None = None
-        self.renderer: QSvgRenderer | None = None
+        self._svg = QSvgRenderer(self)
+        self.renderer: QSvgRenderer | None = None  # self._svg once it holds a valid drawing
         self.coverage: Coverage | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(90, 150)
@@ -93,10 +94,9 @@ class CoverageDrawing(QWidget):
             if colour is not None:
                 element.set("fill", colour)
         data = ET.tostring(self._tree.getroot())
-        renderer = QSvgRenderer(QByteArray(data), self)
-        if self.renderer is not None:
-            self.renderer.deleteLater()
-        self.renderer = renderer if renderer.isValid() else None
+        # One renderer, loaded again: no renderer objects made and dropped on every change.
+        ok = self._svg.load(QByteArray(data))
+        self.renderer = self._svg if ok and self._svg.isValid() else None
         self.update()
 
     def sizeHint(self) -> QSize:
