@@ -183,6 +183,19 @@ class CoverageChanged(Event):
 
 
 @dataclass(frozen=True)
+class RecordingChanged(Event):
+    """The seller answered whether the call may be recorded, or the recording stopped.
+
+    ``consent``: the seller's answer (None: not asked or no answer yet); ``recording``:
+    the incoming video is being recorded now."""
+
+    name = "recording"
+    inspection_id: str
+    consent: bool | None
+    recording: bool
+
+
+@dataclass(frozen=True)
 class LiveHint(Event):
     name = "hint"
     inspection_id: str

@@ -115,6 +115,8 @@ FROM_PHONE: dict[str, dict[str, Field]] = {
         "language": _f("str", max_len=16),
         "camera": _f("obj"),  # {"width", "height", "torch": bool, "image_capture": bool}
         "resume_shot": _f("str", max_len=64, required=False, nullable=True),
+        # The seller's answer to "may this call be recorded?" (absent: not asked).
+        "recording": _f("bool", required=False, nullable=True),
     },
     "photo_begin": {
         "id": _ID,

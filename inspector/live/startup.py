@@ -99,6 +99,17 @@ async def recover(
                 emit(events.CallInterrupted(inspection.id, status.value, vehicle))
 
 
+async def sweep_recordings(store: Store, thread: LoopThread, days: int, emit: Emit) -> None:
+    """The retention rule, applied when the engine starts: old recordings are deleted."""
+    try:
+        gone = await thread.run(store.delete_expired_recordings, days)
+    except Exception as exc:
+        emit(events.EngineError(f"cannot apply the recordings' retention: {exc}"[:500]))
+        return
+    if gone:
+        log.info("deleted %d call recording(s) older than %d days", gone, days)
+
+
 async def listen(
     settings: ServerSettings,
     invitations: Invitations,

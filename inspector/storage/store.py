@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -41,8 +41,9 @@ from inspector.domain.models import (
     QualityReport,
     utcnow,
 )
+from inspector.domain.recording import CallRecording, expired
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage import readings, rows, signatures
+from inspector.storage import readings, recordings, rows, signatures
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
     Conflict,
@@ -744,6 +745,47 @@ class Store:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DatabaseDamaged(f"signature image {sha256[:12]} was altered ({path})")
         return data
+
+    # -- the call's recording, with the seller's consent --------------------------
+
+    def add_recording(self, recording: CallRecording) -> CallRecording:
+        """Keep the seller's answer (and the recording: its files are already stored)."""
+        with self._transaction() as db:
+            recordings.insert(db, recording)
+        return recording
+
+    def update_recording(self, recording: CallRecording) -> CallRecording:
+        """The recording made after a yes: its files (already stored), size, times."""
+        with self._transaction() as db:
+            recordings.update(db, recording)
+        return recording
+
+    def recordings(self, inspection_id: str | None = None) -> list[CallRecording]:
+        """The seller's answers and the recordings of an inspection (or all), oldest first."""
+        return recordings.recordings(self._query, inspection_id)
+
+    def recording_file(self, sha256: str, mime: str) -> Path:
+        """The local file of a recording's video or timeline (NotFound if it is gone)."""
+        path = recordings.recording_path(self.data_dir, sha256, mime)
+        if not path.is_file():
+            raise NotFound(f"recording {sha256[:12]} is not on this desk ({path})")
+        return path
+
+    def delete_expired_recordings(self, days: int, now: datetime | None = None) -> int:
+        """The retention rule: delete the files of recordings older than ``days``; how many.
+
+        The row stays (the seller's consent is part of the record) with ``deleted_at``.
+        """
+        self._require_writable()
+        now = now or datetime.now(UTC)
+        gone = 0
+        for recording in self.recordings():
+            if expired(recording, now, days):
+                with self._transaction() as db:
+                    recordings.mark_deleted(db, recording.id, now)
+                recordings.remove_files(self.data_dir, recording)
+                gone += 1
+        return gone + recordings.sweep_partial(self.data_dir, now, days)
 
     # -- identity read from the photos ------------------------------------------
 
