@@ -21,7 +21,12 @@ from inspector.storage import recordings as files
 from inspector.storage.store import Store
 
 from ..live_fixtures import TEST_CHECKLIST, EventLog, make_inspection
-from .test_engine import Live, call, engine_factory, live  # noqa: F401 (fixtures)
+from . import test_engine
+from .test_engine import Live, call
+
+# The engine and the invited inspection, as the engine's own tests have them.
+engine_factory = test_engine.engine_factory
+live = test_engine.live
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -164,7 +169,7 @@ def test_retention_deletes_old_recordings_and_keeps_the_consent(store: Store) ->
 
 async def test_the_engine_applies_the_retention_when_it_starts(
     store: Store,
-    engine_factory: type[Engine],  # noqa: F811
+    engine_factory: type[Engine],
 ) -> None:
     inspection = make_inspection(store, TEST_CHECKLIST)
     old = old_recording(store, inspection.id, 8)
