@@ -15,7 +15,7 @@ import {
   renderVehicle,
   showToast,
 } from "./guidance.js";
-import { setLanguage, t, translatePage } from "./i18n.js";
+import { ASK_RECORDING, setLanguage, t, translatePage } from "./i18n.js";
 import { finish } from "./lifecycle.js";
 import * as P from "./protocol.js";
 import { setState } from "./screens.js";
@@ -41,6 +41,7 @@ export function onChannelOpen() {
     language: browserLanguage(),
     camera: cameraInfo(),
     resume_shot: S.currentShot ? S.currentShot.id : null,
+    ...(ASK_RECORDING ? { recording: $("record-consent").checked } : {}),
   });
   S.lastHeartbeatSent = 0;
   clearInterval(S.heartbeatTimer);

@@ -24,7 +24,7 @@ import { cameraInfo, setTorch } from "./camera.js";
 import { toggleCoverageSize } from "./coverage.js";
 import { closeSocket, linkLost, onLink, onOnline, send } from "./connection.js";
 import { flash, layoutFrame, onOverlayError, onOverlayLoad, renderOrientation } from "./guidance.js";
-import { detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
+import { ASK_RECORDING, detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
 import { onVisibilityChange, retry, showError, start } from "./lifecycle.js";
 import { onChannelMessage, onChannelOpen } from "./messages.js";
 import { setState } from "./screens.js";
@@ -70,6 +70,9 @@ function exposeTestHooks() {
     },
     get coverage() {
       return S.coverage;
+    },
+    get recordingConsent() {
+      return ASK_RECORDING ? $("record-consent").checked : null;
     },
     get layout() {
       const boxOf = (id) => {
@@ -123,6 +126,8 @@ function exposeTestHooks() {
 function boot() {
   S.phoneLanguage = detectLanguage();
   setLanguage(S.phoneLanguage);
+  // Asked to record: "what is kept" says the video is, after a yes (else: it is not).
+  if (ASK_RECORDING) $("consent-kept").dataset.i18n = "consent_kept_recording";
   translatePage();
   exposeTestHooks();
   onLink({ open: onChannelOpen, message: onChannelMessage, refused: showError });
@@ -182,6 +187,7 @@ function boot() {
     window.crypto &&
     window.crypto.subtle;
   if (!supported) return showError("unsupported");
+  $("record-box").hidden = !ASK_RECORDING;
   setState("consent");
 }
 

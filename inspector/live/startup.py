@@ -142,6 +142,7 @@ async def listen(
         secure_cookies=ctx is not None or bool(s.public_url and s.public_url.startswith("https")),
         assets=assets,
         grace_seconds=grace_seconds,
+        ask_recording=s.record_calls,
     )
     try:
         port = await server.start(host, s.port)
