@@ -16,7 +16,7 @@ from inspector.config import (
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 from ui import settings
-from ui.crossing import wait_for_tasks
+from ui.crossing import MainThreadCollector, wait_for_tasks
 from ui.main_window import MainWindow
 
 
@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     app = settings.application()
+    collector = MainThreadCollector(parent=app)  # widgets are never freed off the main thread
     try:
         store = Store(
             resolve_data_dir(args.data_dir),
@@ -49,5 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     code = app.exec()
     wait_for_tasks()
+    collector.stop()
     store.close()
     return int(code)

@@ -20,19 +20,21 @@ thread: every delivery is a queued signal.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 
 from inspector.live import events as ev
 
 __all__ = [
     "EngineBridge",
     "ErrorHandler",
+    "MainThreadCollector",
     "add_error_sink",
     "remove_error_sink",
     "report_error",
@@ -175,6 +177,49 @@ def run_task_with_progress(
     relay = _ProgressRelay(on_progress, on_done, on_error)
     _pending.add(relay)
     _start(lambda: fn(relay.progress.emit), relay)
+
+
+# -- Python's cycle collector, on the main thread only ---------------------------------
+
+
+class MainThreadCollector(QObject):
+    """Runs Python's cyclic garbage collector on the main thread, never elsewhere.
+
+    Automatic collection runs in whichever thread happens to allocate: a worker, the
+    engine's loop. Widgets left in reference cycles (a panel and the closures its
+    signals hold) would then be destroyed there, and Qt crashes destroying a widget off
+    its thread (seen as a segfault "Garbage-collecting" in a worker). So automatic
+    collection is turned off while this object lives, and a timer collects on the main
+    thread instead, as often as the thresholds would have (pyqtgraph's approach).
+    """
+
+    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start()
+
+    @Slot()
+    def collect(self) -> int:
+        """The generations the allocation counts call for, like automatic collection."""
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        found = 0
+        if counts[0] > thresholds[0]:
+            generation = 0
+            if counts[1] > thresholds[1]:
+                generation = 2 if counts[2] > thresholds[2] else 1
+            found = gc.collect(generation)
+        return found
+
+    def stop(self) -> None:
+        """Collect once more here, and give collection back to Python."""
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
 
 
 # -- the engine: events in, command results back ---------------------------------------
