@@ -256,6 +256,7 @@ class EngineBridge(QObject):
     hint = Signal(object)  # events.LiveHint
     completed = Signal(object)  # events.Completed
     coverage_changed = Signal(object)  # events.CoverageChanged
+    recording_changed = Signal(object)  # events.RecordingChanged
     # events.SignatureRequested, SellerSigned, SellerRemarked: the seller's confirmation
     seller_confirmation = Signal(object)
     identity_read = Signal(object)  # events.IdentityRead
@@ -289,6 +290,7 @@ class EngineBridge(QObject):
             ev.LiveHint: self.hint,
             ev.Completed: self.completed,
             ev.CoverageChanged: self.coverage_changed,
+            ev.RecordingChanged: self.recording_changed,
             ev.IdentityRead: self.identity_read,
             ev.SignatureRequested: self.seller_confirmation,
             ev.SellerSigned: self.seller_confirmation,

@@ -120,6 +120,14 @@ class LiveSession(QWidget):
         )
         self.identity.hide()
         self.identity_readings: dict[str, ev.IdentityRead] = {}
+        # Whether the call is recorded: the seller's answer on the phone, and the recorder.
+        self.recording = QLabel("")
+        self.recording.setObjectName("recording-state")
+        self.recording.setToolTip(
+            "The seller is asked on the phone whether the call may be recorded; the video "
+            "is recorded only after a yes"
+        )
+        self.recording.hide()
         self.ask_signature = QPushButton("Ask the seller to sign")
         self.ask_signature.setToolTip(
             "Show the seller the summary (vehicle, photos, damages) to confirm and sign; "
@@ -137,7 +145,10 @@ class LiveSession(QWidget):
 
         header = QVBoxLayout()
         header.setSpacing(2)
-        header.addWidget(self.vehicle)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.vehicle, 1)
+        title_row.addWidget(self.recording)
+        header.addLayout(title_row)
         header.addWidget(self.shot_title)
         header.addWidget(self.instruction)
         signature_row = QHBoxLayout()
@@ -206,6 +217,7 @@ class LiveSession(QWidget):
         self.signature.setText("")
         self.identity.hide()
         self.identity_readings = {}
+        self.show_recording(None, False)
         # Starts where the session controller starts; the engine's answer below may move it.
         damages = list(damages)
         board = ShotBoard(checklist, inspection.id, captures, damages)
@@ -243,6 +255,7 @@ class LiveSession(QWidget):
         self._set_connection(info.get("connection", self.connection))
         if info.get("coverage") is not None:
             self.coverage.set_coverage(info["coverage"])
+        self.show_recording(info.get("recording_consent"), bool(info.get("recording")))
 
     def close_session(self) -> None:
         """Leave the page: end the call if one is going on."""
@@ -432,6 +445,9 @@ class LiveSession(QWidget):
         b.takeover_asked.connect(self._mine(self.ask_takeover))
         b.completed.connect(self._mine(self._on_completed))
         b.coverage_changed.connect(self._mine(lambda e: self.coverage.set_coverage(e.coverage)))
+        b.recording_changed.connect(
+            self._mine(lambda e: self.show_recording(e.consent, e.recording))
+        )
         b.seller_confirmation.connect(self._mine(self.on_seller_confirmation))
         b.identity_read.connect(self._mine(self.on_identity_read))
         b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))
@@ -546,6 +562,26 @@ class LiveSession(QWidget):
             self.status_message.emit(
                 f"{_IDENTITY_NAMES[event.kind]} read from the photo does not match the entry"
             )
+
+    def _on_recording(self, event: ev.RecordingChanged) -> None:
+        self.show_recording(event.consent, event.recording)
+
+    def show_recording(self, consent: bool | None, recording: bool) -> None:
+        """ "● Recording" while the video is recorded; "Not recorded" after a no."""
+        if recording:
+            text, colour = "● Recording", "#c62828"
+        elif consent is False:
+            text, colour = "Not recorded (the seller declined)", theme.MUTED
+        elif consent is True:
+            text, colour = "Recording stopped", theme.MUTED
+        else:
+            self.recording.hide()
+            return
+        self.recording.setText(text)
+        self.recording.setStyleSheet(f"font-weight: bold; color: {colour};")
+        self.recording.show()
+        if recording:
+            self.status_message.emit("The seller agreed: the call is being recorded")
 
     def request_signature(self) -> None:
         """Show the seller the summary to confirm and sign."""

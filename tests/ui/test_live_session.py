@@ -390,3 +390,22 @@ def test_identity_readings_show_beside_the_entry(qtbot: QtBot, live_window: Main
         "⚠ VIN read from photo: WVWA7JVU7C3HZUGUE" in text and "≠ entered VF3LBYHZPKS123456" in text
     )
     assert "Plate read from photo: AB-123-CD (97%) · matches the entry" in text
+
+
+def test_the_console_shows_whether_the_call_is_recorded(
+    qtbot: QtBot, live_window: MainWindow, store: Store
+) -> None:
+    w = live_window
+    assert w.live.recording.isHidden()  # the demo phone was not asked
+    w.live.end_call()
+    qtbot.waitUntil(lambda: w.live.connection == "closed", timeout=10000)
+    w.live.start_demo_phone(recording=True)  # the seller ticks "I agree"
+    qtbot.waitUntil(lambda: w.live.recording.text() == "● Recording", timeout=20000)
+    assert w.live.recording.isVisible()
+    qtbot.wait(1500)
+    w.grab().save("/tmp/console-recording.png")
+    iid = w.live.inspection_id
+    w.live.end_call()
+    qtbot.waitUntil(lambda: w.live.recording.text() == "Recording stopped", timeout=20000)
+    (row,) = store.recordings(iid)
+    assert row.consent and row.playable and row.duration > 1
