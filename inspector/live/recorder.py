@@ -51,6 +51,9 @@ BITRATE = 400_000
 """Video bits per second: about 3 MB a minute, under the 40 MB per 10 minutes budget."""
 MAX_HEIGHT = 720
 FPS = 30
+PRESET = "superfast"
+"""libx264's speed: with ``zerolatency`` (no lookahead, no B-frames) about 11 % of one core
+at 720p30 here (``veryfast``: 19 %); bench/recording.py measures it in the engine."""
 KEYFRAME_SECONDS = 2  # seeking to a capture lands within 2 s
 QUEUE_FRAMES = 45  # 1.5 s of 30 fps waiting for the encoder; more is dropped
 _TIME_BASE = Fraction(1, 1000)
@@ -167,7 +170,8 @@ class CallRecorder:
         stream.bit_rate = self.bitrate
         stream.codec_context.time_base = _TIME_BASE
         stream.options = {
-            "preset": "veryfast",
+            "preset": PRESET,
+            "tune": "zerolatency",
             "maxrate": str(int(self.bitrate * 1.2)),
             "bufsize": str(self.bitrate * 2),
             "g": str(FPS * KEYFRAME_SECONDS),
