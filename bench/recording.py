@@ -31,15 +31,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import av  # noqa: E402
-from live import CpuWindow, PhoneThread  # noqa: E402  (bench/live.py)
+import av
+from live import CpuWindow, PhoneThread
 
-from inspector.config import ServerSettings  # noqa: E402
-from inspector.live import events  # noqa: E402
-from inspector.live.contrib.simphone import SimulatedPhone  # noqa: E402
-from inspector.live.engine import Engine  # noqa: E402
-from inspector.storage.store import Store  # noqa: E402
-from inspector.usecases.inspections import create_inspection  # noqa: E402
+from inspector.config import ServerSettings
+from inspector.live import events
+from inspector.live.contrib.simphone import SimulatedPhone
+from inspector.live.engine import Engine
+from inspector.storage.store import Store
+from inspector.usecases.inspections import create_inspection
 
 EXTRA_CPU_GOAL_PCT = 15.0  # of one core, at 720p30
 MB_PER_10_MIN_GOAL = 40.0
