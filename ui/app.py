@@ -12,6 +12,7 @@ from inspector.config import (
     resolve_data_dir,
     resolve_database_url,
     resolve_photo_store,
+    resolve_recording_retention,
 )
 from inspector.storage import StoreError
 from inspector.storage.store import Store
@@ -45,7 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, OSError) as exc:
         QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the inspections:\n{exc}")
         return 1
-    server = ServerSettings(port=args.port, lan=bool(settings.value("server/lan")))
+    server = ServerSettings(
+        port=args.port,
+        lan=bool(settings.value("server/lan")),
+        recording_retention_days=resolve_recording_retention(),  # $INSPECTOR_RECORDING_…
+    )
     window = MainWindow(store, server_settings=server)
     window.show()
     code = app.exec()
