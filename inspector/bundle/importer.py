@@ -155,10 +155,13 @@ def import_bundle(
                         raise BundleError(f"{path.name}: {name} changed while importing")
                     photos[sha] = (name, size)
                 recorded += _write_recordings(store, zf, found.infos, manifest)
-                store.import_rows(inspection, manifest.captures, manifest.damages)
+                store.import_rows(
+                    inspection,
+                    manifest.captures,
+                    manifest.damages,
+                    call_recordings=manifest.recordings,
+                )
                 recorded.clear()  # the inspection is in: its recordings' files stay
-                for recording in manifest.recordings:
-                    store.add_recording(recording)
         except BaseException as exc:
             store.remove_unused_photos(added)
             for path in recorded:

@@ -286,10 +286,12 @@ class Store:
         *,
         statements: Iterable[tuple[SellerSignature, bytes] | SellerRemark] = (),
         identity_readings: Iterable[StoredReading] = (),
+        call_recordings: Iterable[CallRecording] = (),
     ) -> None:
         """Every row of an inspection from elsewhere (a bundle, another store), in one
-        transaction; with ``statements`` (signatures with their PNG bytes, remarks) and
-        ``identity_readings`` when they come along (``inspector migrate``).
+        transaction; with ``statements`` (signatures with their PNG bytes, remarks),
+        ``identity_readings`` and ``call_recordings`` (the seller's answers on recording;
+        the recordings' files already written) when they come along.
 
         Unlike ``add_capture`` this keeps capture times and review flags as
         given. The photos must already be written (``write_photo``); signature images
@@ -316,6 +318,8 @@ class Store:
                     signatures.insert_remark(db, item)
             for reading in identity_readings:
                 readings.insert_reading(db, reading)
+            for recording in call_recordings:
+                recordings.insert(db, recording)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
         """Insert rows salvaged from a damaged database (``inspector repair``), as they were.
