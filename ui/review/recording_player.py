@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtMultimedia import QMediaPlayer
-from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtCore import QLoggingCategory, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,7 +33,19 @@ from inspector.storage.store import Store
 from ui.crossing import run_task
 from ui.review._qt import alive
 
-__all__ = ["Loaded", "RecordingPlayer", "load_recording", "mark_text"]
+__all__ = ["Loaded", "RecordingPlayer", "load_recording", "mark_text", "multimedia"]
+
+
+def multimedia() -> tuple[Any, Any]:
+    """``(QMediaPlayer, QVideoWidget)``, imported on first use: loading Qt Multimedia costs
+    time and, on a machine without PipeWire or VA-API, prints harmless warnings (hidden),
+    so a review without a recording never loads it."""
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false")
+    from PySide6.QtMultimedia import QMediaPlayer
+    from PySide6.QtMultimediaWidgets import QVideoWidget
+
+    return QMediaPlayer, QVideoWidget
+
 
 _MARK_ROLE = Qt.ItemDataRole.UserRole + 1
 _KIND_WORDS = {
@@ -109,13 +120,14 @@ class RecordingPlayer(QWidget):
         self.inspection_id = inspection_id
         self._shot_title = shot_title if callable(shot_title) else (lambda shot_id: shot_id)
         self.state: Loaded | None = None
-        self.player: QMediaPlayer | None = None  # made once there is something to play
+        self.player: Any = None  # a QMediaPlayer, made once there is something to play
 
         self.answer = QLabel("Loading…")
         self.answer.setWordWrap(True)
         self.answer.setToolTip("What the seller answered when asked to record the call")
-        self.video = QVideoWidget()
+        self.video = QWidget()  # the QVideoWidget goes in once there is something to play
         self.video.setMinimumHeight(160)
+        QVBoxLayout(self.video).setContentsMargins(0, 0, 0, 0)
         self.video.hide()
         self.play_button = QPushButton("Play")
         self.play_button.setToolTip("Play or pause the recording of the call")
@@ -202,10 +214,13 @@ class RecordingPlayer(QWidget):
             return f"The seller agreed ({when}), but no video was recorded."
         return f"Recorded with the seller's consent ({when}), {clock(playing.duration)} long."
 
-    def _ensure_player(self) -> QMediaPlayer:
+    def _ensure_player(self) -> Any:
         if self.player is None:
-            player = QMediaPlayer(self)
-            player.setVideoOutput(self.video)
+            media_player, video_widget = multimedia()
+            self.video_output = video_widget()
+            self.video.layout().addWidget(self.video_output)
+            player = media_player(self)
+            player.setVideoOutput(self.video_output)
             player.durationChanged.connect(self._duration)
             player.positionChanged.connect(self._position)
             player.playbackStateChanged.connect(self._playback)
@@ -217,7 +232,7 @@ class RecordingPlayer(QWidget):
     def toggle(self) -> None:
         if self.player is None:
             return
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+        if self.player.playbackState() == self.player.PlaybackState.PlayingState:
             self.player.pause()
         else:
             self.player.play()
@@ -247,8 +262,8 @@ class RecordingPlayer(QWidget):
         total = self.player.duration() if self.player else 0
         self.time.setText(f"{clock(ms / 1000)} / {clock(total / 1000)}")
 
-    def _playback(self, state: QMediaPlayer.PlaybackState) -> None:
-        playing = state == QMediaPlayer.PlaybackState.PlayingState
+    def _playback(self, state: Any) -> None:
+        playing = self.player is not None and state == self.player.PlaybackState.PlayingState
         self.play_button.setText("Pause" if playing else "Play")
 
     def stop(self) -> None:
