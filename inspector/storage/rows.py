@@ -36,6 +36,7 @@ from inspector.domain.models import (
     Severity,
     Vehicle,
 )
+from inspector.domain.progress import ShotsTaken
 from inspector.storage.errors import REPAIR_HINT, ChangedElsewhere, DatabaseDamaged, NotFound
 from inspector.storage.sql.tables import captures, damages, inspections
 
@@ -53,6 +54,9 @@ __all__ = [
     "new_capture",
     "new_id",
     "quality_json",
+    "refresh_shots",
+    "shots_from_row",
+    "shots_json",
     "update_damage",
     "update_inspection",
 ]
@@ -147,6 +151,7 @@ def insert_inspection(db: sa.Connection, i: Inspection) -> None:
             updated_at=iso(i.updated_at),
             status=i.status.value,
             version=i.version,
+            shots=shots_json(ShotsTaken()),  # no capture yet
             **_editable(i),
         )
     )
@@ -173,8 +178,8 @@ def inspection_from_row(row: Row) -> Inspection:
         return Inspection(
             id=row["id"],
             checklist=row["checklist"],
-            vehicle=Vehicle.from_dict(json.loads(row["vehicle"])),
-            seller=Seller.from_dict(json.loads(row["seller"])),
+            vehicle=Vehicle.from_json(row["vehicle"]),
+            seller=Seller.from_json(row["seller"]),
             status=InspectionStatus(row["status"]),
             operator=row["operator"],
             inspector=row["inspector"],
@@ -270,6 +275,56 @@ def capture_from_row(row: Row) -> Capture:
             mime=row["mime"],
             size=row["size"],
         )
+
+
+# -- what listings need of an inspection's captures ---------------------------
+
+
+def refresh_shots(db: sa.Connection, inspection_id: str) -> None:
+    """Write the inspection's :class:`ShotsTaken` (``inspections.shots``) from its captures
+    as they are now; part of every transaction that changes them.
+
+    The inspection's row is locked first (PostgreSQL), so the captures are read after
+    every other writer of this inspection has committed: two writers cannot each leave
+    a summary that misses the other's capture. A capture it cannot decode leaves NULL
+    (the listing then reads the captures, and names the damaged one).
+    """
+    db.execute(
+        sa.select(inspections.c.id).where(inspections.c.id == inspection_id).with_for_update()
+    )
+    found = db.execute(sa.select(captures).where(captures.c.inspection_id == inspection_id))
+    try:
+        shots: str | None = shots_json(ShotsTaken.of(capture_from_row(r) for r in found.mappings()))
+    except DatabaseDamaged:
+        shots = None
+    db.execute(inspections.update().where(inspections.c.id == inspection_id).values(shots=shots))
+
+
+def shots_json(shots: ShotsTaken) -> str:
+    """``{"captures": n, "taken": [...], "unusable": [...]}``: the shots photographed, and
+    those of them without a usable photo (usually none, so the text stays short)."""
+    return json.dumps(
+        {
+            "captures": shots.captures,
+            "taken": sorted(shots.taken),
+            "unusable": sorted(shots.taken - shots.usable),
+        }
+    )
+
+
+def shots_from_row(row: Row) -> ShotsTaken | None:
+    """The inspection's :class:`ShotsTaken` as kept with it; None if not known."""
+    text = row["shots"]
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+        taken = frozenset(data["taken"])
+        return ShotsTaken(int(data["captures"]), taken, taken.difference(data["unusable"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DatabaseDamaged(
+            f"the record of inspection {row['id']!r} is damaged — {REPAIR_HINT} ({exc})"
+        ) from exc
 
 
 # -- damages ------------------------------------------------------------------
