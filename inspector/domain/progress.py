@@ -81,9 +81,14 @@ class ShotsTaken:
 
 def usable(capture: Capture) -> bool:
     """A capture counts unless someone rejected it (or quality rejected it unreviewed)."""
-    if capture.accepted is not None:
-        return capture.accepted
-    return capture.quality.verdict is not Verdict.REJECT
+    return usable_as(capture.accepted, capture.quality.verdict)
+
+
+def usable_as(accepted: bool | None, verdict: Verdict) -> bool:
+    """:func:`usable` from the two things it looks at (the store's summary reads only them)."""
+    if accepted is not None:
+        return accepted
+    return verdict is not Verdict.REJECT
 
 
 def kept_after_attempts(capture: Capture) -> bool:
