@@ -97,13 +97,18 @@ def damaged_record(kind: str, row: Row | None) -> Iterator[None]:
     """A row the database reads back but we cannot decode is a damaged database too."""
     try:
         yield
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        ident = "?"
-        with contextlib.suppress(Exception):
-            ident = str(row["id"]) if row is not None else "?"
-        raise DatabaseDamaged(
-            f"the record of {kind} {ident!r} is damaged — {REPAIR_HINT} ({exc})"
-        ) from exc
+    except _UNDECODABLE as exc:
+        raise _damaged(kind, row, exc) from exc
+
+
+_UNDECODABLE = (ValueError, KeyError, TypeError, IndexError)
+
+
+def _damaged(kind: str, row: Row | None, exc: Exception) -> DatabaseDamaged:
+    ident = "?"
+    with contextlib.suppress(Exception):
+        ident = str(row["id"]) if row is not None else "?"
+    return DatabaseDamaged(f"the record of {kind} {ident!r} is damaged — {REPAIR_HINT} ({exc})")
 
 
 def _checked_update(
@@ -175,7 +180,7 @@ def update_inspection(db: sa.Connection, i: Inspection) -> int:
 
 
 def inspection_from_row(row: Row) -> Inspection:
-    with damaged_record("inspection", row):
+    try:  # not ``damaged_record``: a listing decodes thousands, its cost shows
         return Inspection(
             id=row["id"],
             checklist=row["checklist"],
@@ -190,6 +195,8 @@ def inspection_from_row(row: Row) -> Inspection:
             updated_at=datetime.fromisoformat(row["updated_at"]),
             version=_version(row),
         )
+    except _UNDECODABLE as exc:
+        raise _damaged("inspection", row, exc) from exc
 
 
 # -- captures -----------------------------------------------------------------
@@ -336,10 +343,8 @@ def shots_from_row(row: Row) -> ShotsTaken | None:
         data = json.loads(text)
         taken = frozenset(data["taken"])
         return ShotsTaken(int(data["captures"]), taken, taken.difference(data["unusable"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DatabaseDamaged(
-            f"the record of inspection {row['id']!r} is damaged — {REPAIR_HINT} ({exc})"
-        ) from exc
+    except _UNDECODABLE as exc:
+        raise _damaged("inspection", row, exc) from exc
 
 
 # -- damages ------------------------------------------------------------------
