@@ -9,8 +9,9 @@ here, so their counts agree.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Set
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from inspector.domain.checklist import Checklist, Shot, damage_pair, parse_damage_shot_id
 from inspector.domain.grading import OverallGrade, overall_grade
@@ -22,6 +23,29 @@ KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """An inspection's shots split as completion counts them."""
+
+    shots: tuple[Shot, ...]
+    required: tuple[Shot, ...]
+    optional: tuple[Shot, ...]
+    ids: frozenset[str]
+    required_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, shots: Iterable[Shot]) -> _Plan:
+        shots = tuple(shots)
+        required = tuple(s for s in shots if s.required)
+        return cls(
+            shots,
+            required,
+            tuple(s for s in shots if not s.required),
+            frozenset(s.id for s in shots),
+            frozenset(s.id for s in required),
+        )
+
+
+@dataclass(frozen=True)
 class Completion:
     """How complete an inspection's photo set is, as counts and missing shots.
 
@@ -29,20 +53,30 @@ class Completion:
     ``done == required - len(missing)`` always holds: a count and the list of
     missing shots printed side by side can never disagree. A listing gets it from
     :func:`completion` (no capture read); :class:`Progress` adds the photos themselves.
+    The missing shots are worked out when asked for (a listing of thousands asks for
+    the counts only).
     """
 
     done: int
     required: int
     captured: int
     total: int
-    missing: tuple[Shot, ...] = ()
-    """Required shots without a usable photo, in checklist order."""
-    optional_missing: tuple[Shot, ...] = ()
-    """Optional shots without a usable photo."""
+    _plan: _Plan = field(repr=False)
+    _usable: frozenset[str] = field(repr=False)
+
+    @property
+    def missing(self) -> tuple[Shot, ...]:
+        """Required shots without a usable photo, in checklist order."""
+        return tuple(s for s in self._plan.required if s.id not in self._usable)
+
+    @property
+    def optional_missing(self) -> tuple[Shot, ...]:
+        """Optional shots without a usable photo."""
+        return tuple(s for s in self._plan.optional if s.id not in self._usable)
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return self.done == self.required
 
     def __str__(self) -> str:
         return f"{self.done}/{self.required}"
@@ -120,11 +154,14 @@ def damage_count(captures: Iterable[Capture], damages: Iterable[Damage] = ()) ->
     return _damage_count((c.shot_id for c in captures), (d.pair for d in damages))
 
 
+_may_be_damage_shot = operator.methodcaller("startswith", "damage_")
+
+
 def _damage_count(shot_ids: Iterable[str], pairs: Iterable[int | None]) -> int:
     numbers = [
         p[0]
-        for s in shot_ids
-        if s.startswith("damage_") and (p := parse_damage_shot_id(s)) is not None
+        for s in filter(_may_be_damage_shot, shot_ids)
+        if (p := parse_damage_shot_id(s)) is not None
     ]
     numbers += [n for n in pairs if n is not None]
     return max(numbers, default=0)
@@ -205,26 +242,6 @@ def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progre
     )
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """An inspection's shots split as completion counts them."""
-
-    shots: tuple[Shot, ...]
-    required: tuple[Shot, ...]
-    optional: tuple[Shot, ...]
-    ids: frozenset[str]
-
-    @classmethod
-    def of(cls, shots: Iterable[Shot]) -> _Plan:
-        shots = tuple(shots)
-        return cls(
-            shots,
-            tuple(s for s in shots if s.required),
-            tuple(s for s in shots if not s.required),
-            frozenset(s.id for s in shots),
-        )
-
-
 _PLANS: dict[tuple[int, int], tuple[Checklist, _Plan]] = {}
 """The plan of (checklist, damage pairs) already made: a listing counts thousands of
 inspections against a few checklists (keyed by identity, the checklist kept with it)."""
@@ -243,14 +260,18 @@ def _plan(checklist: Checklist, pairs: int) -> _Plan:
 
 
 def _completion(plan: _Plan, taken: Set[str], usable_ids: Set[str]) -> Completion:
-    missing = tuple(s for s in plan.required if s.id not in usable_ids)
+    usable = usable_ids if isinstance(usable_ids, frozenset) else frozenset(usable_ids)
+    if len(plan.required_ids) == len(plan.required):  # no shot twice: count in C
+        done = len(plan.required_ids & usable)
+    else:
+        done = sum(1 for s in plan.required if s.id in usable)
     return Completion(
-        done=len(plan.required) - len(missing),
+        done=done,
         required=len(plan.required),
         captured=len(plan.ids & taken),
         total=len(plan.shots),
-        missing=missing,
-        optional_missing=tuple(s for s in plan.optional if s.id not in usable_ids),
+        _plan=plan,
+        _usable=usable,
     )
 
 
