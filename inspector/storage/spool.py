@@ -7,8 +7,10 @@ engine writes captures, review marks and status changes through
 :class:`LiveWriter`, in worker threads, with a short busy timeout
 (:data:`LIVE_BUSY_TIMEOUT`, well under the phone link's heartbeat timeout).
 When the database is locked, or the database or object store does not answer
-(a team's PostgreSQL or S3 down, restarting, the network cut), the write is
-kept in a *spool* instead:
+(a team's PostgreSQL or S3 down, restarting, the network cut) or is full (a
+bucket over its quota, a photo folder's disk), the write is kept in a *spool*
+instead, if this desk's own disk can hold it (else the store's refusal stands:
+the phone is told to retry):
 ``DATA_DIR/spool/``, one numbered JSON file per write, and beside a capture's
 JSON the photo's bytes, each written atomically and fsynced before the JSON
 that names them. A capture in the spool is durable: the phone is told
@@ -48,7 +50,13 @@ from inspector.domain.models import (
     QualityReport,
 )
 from inspector.domain.views import CaptureView, QualityReasonView
-from inspector.storage.errors import DatabaseBusy, NotFound, StoreError, StoreUnreachable
+from inspector.storage.errors import (
+    DatabaseBusy,
+    DiskFull,
+    NotFound,
+    StoreError,
+    StoreUnreachable,
+)
 from inspector.storage.photos import write_atomic
 from inspector.storage.rows import CaptureDetails, new_capture
 from inspector.storage.store import Store
@@ -61,6 +69,7 @@ __all__ = [
     "Saved",
     "is_busy",
     "reviewed",
+    "worth_keeping",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,6 +78,20 @@ SPOOL_DIR = "spool"
 FAILED_DIR = "failed"
 #: Seconds a live write waits for another connection's lock before going to the spool.
 LIVE_BUSY_TIMEOUT = 1.0
+
+
+def worth_keeping(exc: BaseException) -> bool:
+    """Whether a live write the store refused is kept in the spool and retried: the store
+    is busy or does not answer (:func:`is_busy`), or it is full (a full bucket or photo
+    disk is freed by someone; this desk's own disk may still hold the spool)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DiskFull):
+            return True
+        current = current.__cause__ or current.__context__
+    return is_busy(exc)
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -129,18 +152,16 @@ class LiveWriter:
         self, inspection_id: str, shot_id: str, data: bytes, **details: Unpack[CaptureDetails]
     ) -> Saved:
         """Store a capture, or spool it; raises StoreError if neither could keep it."""
+        refused: StoreError | None = None
         try:
             sha = self.store.write_photo(data)  # outside the lock: in parallel, idempotent
         except StoreError as exc:
-            if not is_busy(exc):
+            if not worth_keeping(exc):
                 raise
-            sha, stored = hashlib.sha256(data).hexdigest(), False  # the spool keeps the bytes
-            self._kept(exc, "capture")
-        else:
-            stored = True
+            sha, refused = hashlib.sha256(data).hexdigest(), exc  # the spool keeps the bytes
         capture = new_capture(inspection_id, shot_id, sha, len(data), details)
         op = {"op": "capture", "capture": _capture_to_json(capture)}
-        spooled, _ = self._write(op, data, try_now=stored)
+        spooled, _ = self._write(op, data, refused=refused)
         return Saved(capture, spooled)
 
     def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
@@ -203,7 +224,7 @@ class LiveWriter:
                     with self.store.busy_timeout(self.busy_timeout):
                         self._apply(op, data)
                 except Exception as exc:
-                    if is_busy(exc):
+                    if worth_keeping(exc):
                         self.unavailable = str(exc)
                         break
                     failed.append(f"{name}: {exc}")
@@ -238,22 +259,36 @@ class LiveWriter:
     # -- plumbing ----------------------------------------------------------------------
 
     def _write(
-        self, op: dict[str, Any], data: bytes | None = None, *, try_now: bool = True
+        self,
+        op: dict[str, Any],
+        data: bytes | None = None,
+        *,
+        refused: StoreError | None = None,
     ) -> tuple[bool, object]:
-        """Apply now if nothing waits and the store answers, else spool.
+        """Apply now if nothing waits and the store answers, else spool (``refused``: the
+        store already refused part of it, spool it at once).
 
-        Returns (spooled, what the store answered when applied now).
+        Returns (spooled, what the store answered when applied now). When the spool
+        cannot keep it either (this desk's disk full too), the store's refusal is raised.
         """
         with self._lock:
-            if try_now and not self._entries:
+            if refused is None and not self._entries:
                 try:
                     with self.store.busy_timeout(self.busy_timeout):
                         return False, self._apply(op, data)
                 except Exception as exc:
-                    if not is_busy(exc):
+                    if not worth_keeping(exc):
                         raise
-                    self._kept(exc, op["op"])
-            self._append(op, data)
+                    refused = exc if isinstance(exc, StoreError) else StoreError(str(exc))
+            try:
+                self._append(op, data)
+            except (OSError, StoreError) as exc:
+                if refused is None:
+                    raise
+                log.warning("the spool cannot keep the %s either: %s", op["op"], exc)
+                raise refused from exc
+            if refused is not None:
+                self._kept(refused, op["op"])
             return True, None
 
     def _kept(self, exc: BaseException, what: str) -> None:
