@@ -10,7 +10,11 @@ When the database is locked, or the database or object store does not answer
 (a team's PostgreSQL or S3 down, restarting, the network cut) or is full (a
 bucket over its quota, a photo folder's disk), the write is kept in a *spool*
 instead, if this desk's own disk can hold it (else the store's refusal stands:
-the phone is told to retry):
+the phone is told to retry). A store that hangs rather than refuses (stopped,
+packets dropped) is waited for at most :data:`LIVE_STORE_DEADLINE`, then the
+write is spooled too; the call left waiting may still land later, so applying
+a spooled write twice is harmless (a capture already there is skipped). The
+spool is:
 ``DATA_DIR/spool/``, one numbered JSON file per write, and beside a capture's
 JSON the photo's bytes, each written atomically and fsynced before the JSON
 that names them. A capture in the spool is durable: the phone is told
@@ -29,6 +33,7 @@ inspection was deleted meanwhile, damaged spool bytes) is moved to
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import json
@@ -37,10 +42,10 @@ import os
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 from inspector.atomic import TMP_SUFFIX
 from inspector.domain.models import (
@@ -51,6 +56,7 @@ from inspector.domain.models import (
 )
 from inspector.domain.views import CaptureView, QualityReasonView
 from inspector.storage.errors import (
+    Conflict,
     DatabaseBusy,
     DiskFull,
     NotFound,
@@ -63,6 +69,7 @@ from inspector.storage.store import Store
 
 __all__ = [
     "LIVE_BUSY_TIMEOUT",
+    "LIVE_STORE_DEADLINE",
     "SPOOL_DIR",
     "FlushResult",
     "LiveWriter",
@@ -73,11 +80,17 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 SPOOL_DIR = "spool"
 FAILED_DIR = "failed"
 #: Seconds a live write waits for another connection's lock before going to the spool.
 LIVE_BUSY_TIMEOUT = 1.0
+#: Seconds a live write waits for the store at all (a server that hangs rather than
+#: refuses: stopped, or packets dropped) before going to the spool.
+LIVE_STORE_DEADLINE = 5.0
+#: Store calls past their deadline still running: beyond this many, none is started.
+_MAX_STUCK = 4
 
 
 def worth_keeping(exc: BaseException) -> bool:
@@ -135,9 +148,18 @@ class LiveWriter:
     call them from worker threads, never the event loop.
     """
 
-    def __init__(self, store: Store, *, busy_timeout: float = LIVE_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        busy_timeout: float = LIVE_BUSY_TIMEOUT,
+        deadline: float = LIVE_STORE_DEADLINE,
+    ) -> None:
         self.store = store
         self.busy_timeout = busy_timeout
+        self.deadline = deadline
+        self._running = 0  # store calls started and not returned (those past the deadline)
+        self._running_lock = threading.Lock()
         self.dir = store.data_dir / SPOOL_DIR
         self._lock = threading.Lock()
         self._entries: deque[str] = deque()  # JSON file names, oldest first
@@ -154,7 +176,8 @@ class LiveWriter:
         """Store a capture, or spool it; raises StoreError if neither could keep it."""
         refused: StoreError | None = None
         try:
-            sha = self.store.write_photo(data)  # outside the lock: in parallel, idempotent
+            # Outside the lock: in parallel, idempotent.
+            sha = self._within(self.store.write_photo, data)
         except StoreError as exc:
             if not worth_keeping(exc):
                 raise
@@ -221,8 +244,7 @@ class LiveWriter:
                 name = self._entries[0]
                 try:
                     op, data = self._read(name)
-                    with self.store.busy_timeout(self.busy_timeout):
-                        self._apply(op, data)
+                    self._within(self._apply_now, op, data)
                 except Exception as exc:
                     if worth_keeping(exc):
                         self.unavailable = str(exc)
@@ -274,8 +296,7 @@ class LiveWriter:
         with self._lock:
             if refused is None and not self._entries:
                 try:
-                    with self.store.busy_timeout(self.busy_timeout):
-                        return False, self._apply(op, data)
+                    return False, self._within(self._apply_now, op, data)
                 except Exception as exc:
                     if not worth_keeping(exc):
                         raise
@@ -291,6 +312,44 @@ class LiveWriter:
                 self._kept(refused, op["op"])
             return True, None
 
+    def _within(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` on a thread of its own, waited for at most ``deadline`` seconds.
+
+        Past it the call goes on in the background (its result dropped: every spooled
+        write may be applied twice) and StoreUnreachable is raised, so the write is
+        spooled instead of stalling the call. While ``_MAX_STUCK`` such calls still
+        run, no other is started.
+        """
+        with self._running_lock:
+            if self._running >= _MAX_STUCK:
+                raise StoreUnreachable(
+                    f"the store has not answered for over {self.deadline:g} s, try again later"
+                )
+            self._running += 1
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+            finally:
+                with self._running_lock:
+                    self._running -= 1
+
+        # A daemon: a store that never answers must not keep the process from exiting.
+        threading.Thread(target=run, name="live-store-call", daemon=True).start()
+        try:
+            return future.result(self.deadline)
+        except concurrent.futures.TimeoutError:
+            raise StoreUnreachable(
+                f"the store did not answer within {self.deadline:g} s, try again later"
+            ) from None
+
+    def _apply_now(self, op: dict[str, Any], data: bytes | None) -> object:
+        with self.store.busy_timeout(self.busy_timeout):
+            return self._apply(op, data)
+
     def _kept(self, exc: BaseException, what: str) -> None:
         self.unavailable = str(exc)
         log.warning("store unavailable (%s): %s kept in the spool", exc, what)
@@ -304,10 +363,12 @@ class LiveWriter:
                 raise StoreError(f"the spooled photo of capture {c.id} is damaged")
             try:
                 store.put_capture(c, data)
-            except NotFound:
+            except (NotFound, Conflict):
                 with contextlib.suppress(NotFound):
-                    store.get_capture(c.id)
-                    return None  # written before a crash took the spool entry's removal with it
+                    if store.get_capture(c.id).sha256 == c.sha256:
+                        # Written already: before a crash took the spool entry's removal
+                        # with it, or by a call that answered after its deadline.
+                        return None
                 raise
         elif kind == "review":
             note = _note(op)

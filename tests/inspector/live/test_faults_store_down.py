@@ -6,6 +6,9 @@ unavailable, and everything reaches the store once it answers again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -218,3 +221,61 @@ async def test_captures_wait_in_the_spool_while_postgresql_is_down_and_none_is_l
             assert store.photo_state(capture.sha256, deep=True) == "ok", capture.id
         assert not [p for p in (data_dir / "spool").iterdir() if p.is_file()]
         assert not (data_dir / "spool" / "failed").exists()
+
+
+def _server_processes(server: PostgresServer) -> list[int]:
+    """The postmaster of ``server`` and its children (backends, background workers)."""
+    postmaster = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+@pytest.mark.timeout(120)
+def test_a_database_that_hangs_costs_a_capture_seconds_not_the_call(
+    data_dir: Path, pg_tcp: PostgresServer, pg_relay: tuple[PacedRelay, str]
+) -> None:
+    """A server that stops answering without refusing (here: stopped with SIGSTOP, its
+    connections left open): a live write waits at most the writer's deadline, then goes
+    to the spool; once the server answers again every write lands exactly once."""
+    _, url = pg_relay
+    with Store(data_dir, database_url=url) as store:
+        inspection = make_inspection(store, TEST_CHECKLIST)
+        writer = LiveWriter(store, deadline=2.0)
+        details = {"width": 320, "height": 240, "source": CaptureSource.STILL, "quality": OK}
+        assert not writer.add_capture(
+            inspection.id, "front", jpeg_bytes(scene(320, 240, seed=1)), **details
+        ).spooled  # type: ignore[arg-type]
+        stopped = _server_processes(pg_tcp)
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            kept = writer.add_capture(
+                inspection.id, "side", jpeg_bytes(scene(320, 240, seed=2)), **details
+            )  # type: ignore[arg-type]
+            waited = time.monotonic() - started
+            assert kept.spooled and waited < 10, waited  # the deadline, not the kernel's
+            assert writer.unavailable is not None and "did not answer" in writer.unavailable
+            assert writer.review(kept.capture.id, True)
+            after = writer.add_capture(
+                inspection.id, "rear", jpeg_bytes(scene(320, 240, seed=3)), **details
+            )  # type: ignore[arg-type]
+            assert after.spooled
+            assert writer.flush().left == 3
+        finally:
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+        deadline = time.monotonic() + 60
+        while (result := writer.flush()).left:
+            assert not result.failed and time.monotonic() < deadline, result
+            time.sleep(0.5)
+        assert not (data_dir / "spool" / "failed").exists()
+        captures = store.captures(inspection.id)
+        assert sorted(c.shot_id for c in captures) == ["front", "rear", "side"]  # each once
+        assert next(c for c in captures if c.id == kept.capture.id).accepted is True
+        assert {store.photo_state(c.sha256, deep=True) for c in captures} == {"ok"}
