@@ -158,8 +158,8 @@ class LiveWriter:
         self.store = store
         self.busy_timeout = busy_timeout
         self.deadline = deadline
-        self._running = 0  # store calls started and not returned (those past the deadline)
-        self._running_lock = threading.Lock()
+        self._stuck = 0  # store calls past their deadline, still waiting for the store
+        self._stuck_lock = threading.Lock()
         self.dir = store.data_dir / SPOOL_DIR
         self._lock = threading.Lock()
         self._entries: deque[str] = deque()  # JSON file names, oldest first
@@ -240,6 +240,8 @@ class LiveWriter:
         written = 0
         failed: list[str] = []
         with self._lock:
+            if self._entries and self._stuck:  # order: late calls land first
+                return FlushResult(0, len(self._entries), ())
             while self._entries:
                 name = self._entries[0]
                 try:
@@ -318,15 +320,16 @@ class LiveWriter:
         Past it the call goes on in the background (its result dropped: every spooled
         write may be applied twice) and StoreUnreachable is raised, so the write is
         spooled instead of stalling the call. While ``_MAX_STUCK`` such calls still
-        run, no other is started.
+        run, no other is started; while any does, the spool is not written (a late
+        call landing after a later spooled write would undo it).
         """
-        with self._running_lock:
-            if self._running >= _MAX_STUCK:
+        with self._stuck_lock:
+            if self._stuck >= _MAX_STUCK:
                 raise StoreUnreachable(
                     f"the store has not answered for over {self.deadline:g} s, try again later"
                 )
-            self._running += 1
         future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+        late = threading.Event()  # set (under _stuck_lock) once the caller gave up
 
         def run() -> None:
             try:
@@ -334,14 +337,21 @@ class LiveWriter:
             except BaseException as exc:
                 future.set_exception(exc)
             finally:
-                with self._running_lock:
-                    self._running -= 1
+                with self._stuck_lock:
+                    if late.is_set():
+                        self._stuck -= 1
 
         # A daemon: a store that never answers must not keep the process from exiting.
         threading.Thread(target=run, name="live-store-call", daemon=True).start()
         try:
             return future.result(self.deadline)
         except concurrent.futures.TimeoutError:
+            with self._stuck_lock:
+                if not future.done():
+                    late.set()
+                    self._stuck += 1
+            if future.done():  # answered right at the deadline after all
+                return future.result()
             raise StoreUnreachable(
                 f"the store did not answer within {self.deadline:g} s, try again later"
             ) from None
