@@ -381,8 +381,8 @@ class MainWindow(QMainWindow):
                 self._show_error(exc)
                 return
             self.statusBar().showMessage(
-                "Not deleted: this inspection was changed by someone else. "
-                "The list is reloaded: check it, then delete it again if you still want to.",
+                "Not deleted: changed by someone else since the list was read. "
+                "Check it, then delete it again.",
                 15000,
             )
             self.refresh()
