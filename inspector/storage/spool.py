@@ -11,10 +11,10 @@ When the database is locked, or the database or object store does not answer
 bucket over its quota, a photo folder's disk), the write is kept in a *spool*
 instead, if this desk's own disk can hold it (else the store's refusal stands:
 the phone is told to retry). A store that hangs rather than refuses (stopped,
-packets dropped) is waited for at most :data:`LIVE_STORE_DEADLINE`, then the
-write is spooled too; the call left waiting may still land later, so applying
-a spooled write twice is harmless (a capture already there is skipped). The
-spool is:
+packets dropped) is waited for at most :data:`LIVE_STORE_DEADLINE` (a database
+server or object storage: not SQLite nor a folder), then the write is spooled
+too; the call left waiting may still land later, so applying a spooled write
+twice is harmless (a capture already there is skipped). The spool is:
 ``DATA_DIR/spool/``, one numbered JSON file per write, and beside a capture's
 JSON the photo's bytes, each written atomically and fsynced before the JSON
 that names them. A capture in the spool is durable: the phone is told
@@ -158,6 +158,10 @@ class LiveWriter:
         self.store = store
         self.busy_timeout = busy_timeout
         self.deadline = deadline
+        # Only a store on the network is waited for on a thread of its own: the hand-over
+        # costs a few milliseconds on a busy machine, and a local disk does not hang up.
+        self._remote_photos = store.photos_dir is None
+        self._remote = self._remote_photos or not store.is_sqlite
         self._stuck = 0  # store calls past their deadline, still waiting for the store
         self._stuck_lock = threading.Lock()
         self.dir = store.data_dir / SPOOL_DIR
@@ -177,7 +181,7 @@ class LiveWriter:
         refused: StoreError | None = None
         try:
             # Outside the lock: in parallel, idempotent.
-            sha = self._within(self.store.write_photo, data)
+            sha = self._within(self.store.write_photo, data, bounded=self._remote_photos)
         except StoreError as exc:
             if not worth_keeping(exc):
                 raise
@@ -246,7 +250,7 @@ class LiveWriter:
                 name = self._entries[0]
                 try:
                     op, data = self._read(name)
-                    self._within(self._apply_now, op, data)
+                    self._within(self._apply_now, op, data, bounded=self._remote)
                 except Exception as exc:
                     if worth_keeping(exc):
                         self.unavailable = str(exc)
@@ -298,7 +302,7 @@ class LiveWriter:
         with self._lock:
             if refused is None and not self._entries:
                 try:
-                    return False, self._within(self._apply_now, op, data)
+                    return False, self._within(self._apply_now, op, data, bounded=self._remote)
                 except Exception as exc:
                     if not worth_keeping(exc):
                         raise
@@ -314,8 +318,9 @@ class LiveWriter:
                 self._kept(refused, op["op"])
             return True, None
 
-    def _within(self, fn: Callable[..., _T], *args: Any) -> _T:
-        """``fn(*args)`` on a thread of its own, waited for at most ``deadline`` seconds.
+    def _within(self, fn: Callable[..., _T], *args: Any, bounded: bool) -> _T:
+        """``fn(*args)``; if ``bounded`` (a store on the network), on a thread of its own,
+        waited for at most ``deadline`` seconds.
 
         Past it the call goes on in the background (its result dropped: every spooled
         write may be applied twice) and StoreUnreachable is raised, so the write is
@@ -323,6 +328,8 @@ class LiveWriter:
         run, no other is started; while any does, the spool is not written (a late
         call landing after a later spooled write would undo it).
         """
+        if not bounded:
+            return fn(*args)
         with self._stuck_lock:
             if self._stuck >= _MAX_STUCK:
                 raise StoreUnreachable(
