@@ -57,10 +57,8 @@ def test_boxes_added_moved_removed_and_scans_once(data_dir: Path, database_url: 
         assert store.blur_boxes(inspection.id) == [plate]
         assert [s.capture_id for s in store.blur_scans(inspection.id)] == [front]
 
-        face = _box(
-            inspection.id, front, kind="face", origin="inspector", score=None,
-            region=Region(0.05, 0.05, 0.1, 0.2),
-        )  # fmt: skip
+        face = _box(inspection.id, front, kind="face", origin="inspector", score=None)
+        face = dataclasses.replace(face, region=Region(0.05, 0.05, 0.1, 0.2))
         store.add_blur_box(face)
         moved = dataclasses.replace(plate, region=Region(0.5, 0.62, 0.2, 0.08), kind="other")
         store.update_blur_box(moved)
