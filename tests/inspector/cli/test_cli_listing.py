@@ -38,7 +38,9 @@ def test_export_listing(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFi
     )
     names = sorted(os.listdir(out))
     assert [n[3:-4].replace("-", "_") for n in names] == LISTING
-    assert all(max(Image.open(out / n).size) == 400 for n in names)
+    for name in names:
+        with Image.open(out / name) as image:
+            assert max(image.size) == 400
 
     assert main(["export", listed.inspection_id, "--listing", "-o", str(out)]) == 1
     one_line(capsys.readouterr().err, "is not empty")
