@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -29,8 +28,7 @@ from inspector.i18n import Message, Plural
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
-from inspector.usecases.privacy import ListingResult, export_listing
-from ui import settings
+from inspector.usecases.privacy import ListingResult
 from ui.crossing import run_task
 from ui.review._qt import alive, place_beside
 from ui.review.damage_dialog import DamageDialog
@@ -38,6 +36,12 @@ from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
 from ui.review.export_dialog import ReportSavedBar
 from ui.review.labels import CONSOLE_LANGUAGE
+from ui.review.listing_export import (
+    ask_folder,
+    failed_text,
+    start_listing_export,
+    written_text,
+)
 from ui.review.overview import OverviewView
 from ui.review.photo_viewer import PhotoViewer
 from ui.review.report_export import ReportExport
@@ -60,18 +64,11 @@ _WORDS = {
         "Write the publishable photos into an empty folder: plates and faces blurred, "
         "resized, without EXIF or GPS"
     ),
-    "choose_folder": Message("Folder for the listing photos (new or empty)"),
-    "listing_failed": Message("The listing was not written: {reason}"),
 }
 _SCANNING = Message("Looking for plates and faces: {done} of {total} photos")
 _SCANNED = Plural(
     "Plates and faces looked for on {n} photo", "Plates and faces looked for on {n} photos"
 )
-_WRITTEN = Plural(
-    "{n} listing photo written to {folder} ({boxes} blurred)",
-    "{n} listing photos written to {folder} ({boxes} blurred)",
-)
-_BOXES = Plural("{n} box", "{n} boxes")
 
 
 def _word(key: str) -> str:
@@ -581,32 +578,23 @@ class ReviewWorkspace(QWidget):
     def export_listing(self, folder: Path | None = None) -> None:
         """Write the listing's photos into ``folder`` (asked when None) once the edits made
         so far are saved; ``listing_exported`` or an error follows."""
+        folder = folder or ask_folder(self)
         if folder is None:
-            chosen = QFileDialog.getExistingDirectory(self, _word("choose_folder"))
-            if not chosen:
-                return
-            folder = Path(chosen)
+            return
         store, inspection_id = self.store, self.inspection_id
-        size = int(settings.value("listing/size"))
-
-        def write() -> ListingResult:
-            return export_listing(store, inspection_id, folder, long_side=size)
 
         def done(result: ListingResult) -> None:
-            if not alive(self):
-                return
-            n = len(result.files)
-            boxes = _BOXES.get(CONSOLE_LANGUAGE, result.blurred)
-            self.status_message.emit(
-                _WRITTEN.get(CONSOLE_LANGUAGE, n, folder=result.folder, boxes=boxes)
-            )
-            self.listing_exported.emit(result)
+            if alive(self):
+                self.status_message.emit(written_text(result))
+                self.listing_exported.emit(result)
 
         def failed(exc: BaseException) -> None:
             if alive(self):
-                self._show_error(_WORDS["listing_failed"].bind(reason=exc).get(CONSOLE_LANGUAGE))
+                self._show_error(failed_text(exc))
 
-        self.model.when_saved(lambda: run_task(write, done, failed))
+        self.model.when_saved(
+            lambda: start_listing_export(store, inspection_id, folder, done, failed)
+        )
 
     # -- report -----------------------------------------------------------
 

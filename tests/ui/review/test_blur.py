@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PIL import Image
+from PySide6.QtCore import QItemSelectionModel, QPointF, Qt
 from PySide6.QtGui import QUndoStack
 from pytestqt.qtbot import QtBot
 
@@ -25,6 +26,8 @@ from inspector.domain.privacy import BlurBox
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from tests.privacy_images import car_scene, jpeg_with_gps
+from ui import settings
+from ui.main_window import MainWindow
 from ui.review.blur import BlurModel
 from ui.review.photo_viewer import PhotoViewer
 from ui.review.workspace import ReviewWorkspace
@@ -185,3 +188,36 @@ def test_the_review_proposes_boxes_and_the_inspector_edits_them(
     workspace.model.load()
     qtbot.waitUntil(lambda: len(view.blur_items()) == 3, timeout=5000)
     assert not model.blur_scanning
+
+
+@pytest.mark.timeout(120)
+def test_the_home_page_exports_the_selected_inspections_listing(
+    qtbot: QtBot,
+    store: Store,
+    car: tuple[str, str],
+    make_main_window: Callable[[], MainWindow],
+    tmp_path: Path,
+) -> None:
+    inspection_id, _ = car
+    settings.set_value("listing/size", 320)
+    window = make_main_window()
+    window.show()
+    table = window.home.table
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)
+    # Selected by the model: selectRow() follows the keyboard modifiers a key click of
+    # an earlier test may have left "held" (Shift, Ctrl).
+    flags = QItemSelectionModel.SelectionFlag
+    table.selectionModel().select(table.model().index(0, 0), flags.ClearAndSelect | flags.Rows)
+    assert window.selected_id() == inspection_id
+    assert window.listing_action.isEnabled()
+    with qtbot.waitSignal(window.listing_exported, timeout=30000) as exported:
+        window.export_listing_selected(tmp_path / "out")
+    [path] = exported.args[0].files
+    assert path.name == "01-front.jpg"
+    with Image.open(path) as image:
+        assert max(image.size) == 320
+    assert "1 listing photo written" in window.statusBar().currentMessage()
+    # A folder that is not empty: said in the status bar, nothing written.
+    window.export_listing_selected(tmp_path / "out")
+    qtbot.waitUntil(lambda: "not empty" in window.statusBar().currentMessage(), timeout=30000)
+    assert os.listdir(tmp_path / "out") == ["01-front.jpg"]
