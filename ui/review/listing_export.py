@@ -24,10 +24,10 @@ __all__ = ["ask_folder", "failed_text", "start_listing_export", "written_text"]
 _CHOOSE = Message("Folder for the listing photos (new or empty)")
 _FAILED = Message("The listing was not written: {reason}")
 _WRITTEN = Plural(
-    "{n} listing photo written to {folder} ({boxes} blurred)",
-    "{n} listing photos written to {folder} ({boxes} blurred)",
+    "{n} listing photo written to {folder} ({boxes})",
+    "{n} listing photos written to {folder} ({boxes})",
 )
-_BOXES = Plural("{n} box", "{n} boxes")
+_BOXES = Plural("{n} box blurred", "{n} boxes blurred")
 
 
 def ask_folder(parent: QWidget) -> Path | None:
