@@ -177,7 +177,11 @@ def _export_listing(args: argparse.Namespace) -> int:
     print(
         f"{n} photo{'s' if n != 1 else ''}, {result.blurred} box"
         f"{'es' if result.blurred != 1 else ''} blurred"
-        + (f" ({result.scanned} photos scanned first)" if result.scanned else ""),
+        + (
+            f" ({result.scanned} photo{'s' if result.scanned != 1 else ''} scanned first)"
+            if result.scanned
+            else ""
+        ),
         file=sys.stderr,
     )
     print(result.folder)
