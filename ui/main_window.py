@@ -33,6 +33,7 @@ from inspector.domain.progress import progress
 from inspector.i18n import language_name, languages
 from inspector.live import events
 from inspector.live.engine import Engine
+from inspector.storage import ChangedElsewhere
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
 from inspector.usecases.privacy import ListingResult
@@ -363,11 +364,12 @@ class MainWindow(QMainWindow):
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.accepted.connect(lambda: None)
-        box.finished.connect(lambda result: self._delete_answer(inspection_id, result))
+        version = self.home.version_of(inspection_id)  # what the operator decided on
+        box.finished.connect(lambda result: self._delete_answer(inspection_id, version, result))
         box.open()
         self.delete_box = box
 
-    def _delete_answer(self, inspection_id: str, result: int) -> None:
+    def _delete_answer(self, inspection_id: str, version: int | None, result: int) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return
         store, engine = self.store, self.engine
@@ -375,13 +377,24 @@ class MainWindow(QMainWindow):
         def delete() -> None:
             if engine.running:
                 crossing.wait(engine.revoke(inspection_id), 5)
-            store.delete_inspection(inspection_id)
+            store.delete_inspection(inspection_id, version=version)
 
         def deleted(_: None) -> None:
             self.statusBar().showMessage("Inspection deleted", 5000)
             self.refresh()
 
-        run_task(delete, deleted, self._show_error)
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, ChangedElsewhere):
+                self._show_error(exc)
+                return
+            self.statusBar().showMessage(
+                "Not deleted: changed by someone else since the list was read. "
+                "Check it, then delete it again.",
+                15000,
+            )
+            self.refresh()
+
+        run_task(delete, deleted, failed)
 
     def review_selected(self) -> None:
         """Open the review workspace of the selected (or live) inspection; ends any call."""

@@ -477,8 +477,12 @@ class Store:
             for i in self.list_inspections()
         ]
 
-    def delete_inspection(self, inspection_id: str) -> None:
-        """Delete an inspection, its rows, and photo files no one else uses."""
+    def delete_inspection(self, inspection_id: str, *, version: int | None = None) -> None:
+        """Delete an inspection, its rows, and photo files no one else uses.
+
+        ``version``: the version the caller's copy was read at; ChangedElsewhere (and
+        nothing deleted) if someone else changed the record since.
+        """
         self._require_writable()
         with self._transaction() as db:
             shas = set(
@@ -486,9 +490,7 @@ class Store:
                     sa.select(captures.c.sha256).where(captures.c.inspection_id == inspection_id)
                 ).scalars()
             )
-            gone = db.execute(inspections.delete().where(inspections.c.id == inspection_id))
-            if gone.rowcount == 0:
-                raise NotFound(f"no inspection {inspection_id!r}")
+            rows.checked_delete(db, inspections, "inspection", inspection_id, version)
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
         try:
@@ -703,11 +705,10 @@ class Store:
             damage.version = rows.update_damage(db, damage)
         return damage
 
-    def delete_damage(self, damage_id: str) -> None:
+    def delete_damage(self, damage_id: str, *, version: int | None = None) -> None:
+        """Delete a damage; ``version`` as for :meth:`delete_inspection`."""
         with self._transaction() as db:
-            gone = db.execute(damages.delete().where(damages.c.id == damage_id))
-            if gone.rowcount == 0:
-                raise NotFound(f"no damage {damage_id!r}")
+            rows.checked_delete(db, damages, "damage", damage_id, version)
 
     def damages(self, inspection_id: str) -> list[Damage]:
         found = self._query(
