@@ -21,7 +21,7 @@ from typing import Any
 
 from inspector.atomic import atomic_path
 from inspector.bundle.layout import MANIFEST, REPORT, BundleError, photo_name
-from inspector.bundle.manifest import manifest_dict
+from inspector.bundle.manifest import blur_records, manifest_dict
 from inspector.bundle.zipsafety import CHUNK
 from inspector.domain.models import utcnow
 from inspector.report.document import ReportCancelled, build_report
@@ -42,8 +42,10 @@ def _zip_info(name: str, when: datetime, compress: int) -> zipfile.ZipInfo:
 
 
 def _extras(store: Store, inspection_id: str) -> dict[str, Any]:
-    """The identity read from the photos and the seller's signatures (not imported back)."""
+    """The identity read from the photos and the seller's signatures (not imported back),
+    the photos' blur boxes and scans (imported back)."""
     return {
+        **blur_records(store.blur_boxes(inspection_id), store.blur_scans(inspection_id)),
         "identity_readings": [r.to_dict() for r in store.readings(inspection_id)],
         "seller_signatures": [
             {

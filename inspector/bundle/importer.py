@@ -108,7 +108,13 @@ def import_bundle(
                     if written != sha:  # the zip changed since it was checked
                         raise BundleError(f"{path.name}: {name} changed while importing")
                     photos[sha] = (name, size)
-                store.import_rows(inspection, manifest.captures, manifest.damages)
+                store.import_rows(
+                    inspection,
+                    manifest.captures,
+                    manifest.damages,
+                    blur_boxes=manifest.blur_boxes,
+                    blur_scans=manifest.blur_scans,
+                )
         except BaseException as exc:
             store.remove_unused_photos(added)
             if isinstance(exc, Conflict):

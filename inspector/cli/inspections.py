@@ -228,7 +228,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         inspection = store.find_inspection(args.id)
-        store.delete_inspection(inspection.id)
+        store.delete_inspection(inspection.id, version=inspection.version)
     print(f"Deleted inspection {inspection.id}")
     return 0
 

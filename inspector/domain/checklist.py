@@ -88,6 +88,7 @@ class Shot:
     damage: bool = False
     part: Part | None = None
     orientation: str = "any"  # how to hold the phone: any, landscape, portrait
+    listing: bool = False  # its photo is published (export --listing)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
@@ -298,6 +299,7 @@ def _shot(t: ShotTemplate | DamageShotTemplate) -> Shot:
         "required": t.required,
         "quality": t.quality.thresholds(),
         "orientation": t.orientation,
+        "listing": t.listing,
     }
     if isinstance(t, DamageShotTemplate):
         return Shot(id=f"damage_{t.id_suffix}", damage=True, **common)
@@ -312,6 +314,7 @@ def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
         "overlay": shot.overlay,
         "required": shot.required,
         "orientation": shot.orientation,
+        "listing": shot.listing,
         "quality": QualityTemplate.of(shot.quality),
     }
     if shot.damage:

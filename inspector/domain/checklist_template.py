@@ -100,6 +100,12 @@ def _required(value: Any) -> bool:
 ORIENTATIONS = ("any", "landscape", "portrait")
 
 
+def _listing(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _refuse(f"'listing' must be true or false, not {value!r}")
+    return value
+
+
 def _orientation(value: Any) -> str:
     if value not in ORIENTATIONS:
         raise _refuse(f"'orientation' must be one of {', '.join(ORIENTATIONS)}, not {value!r}")
@@ -218,7 +224,11 @@ class QualityTemplate(_Strict):
 
 
 class ShotTemplate(_Strict):
-    """One fixed shot. ``part``: where a damage seen on it most likely is (a first guess)."""
+    """One fixed shot. ``part``: where a damage seen on it most likely is (a first guess).
+
+    ``listing``: whether its photo belongs to the publishable set (``inspector export
+    --listing``); false, the default, keeps it out (the VIN, the keys, the documents).
+    """
 
     id: Annotated[str, BeforeValidator(_shot_id)]
     category: Annotated[str, _plain_id("category")]
@@ -229,6 +239,7 @@ class ShotTemplate(_Strict):
     orientation: Annotated[str, BeforeValidator(_orientation)] = "any"
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
     part: Annotated[Part | None, BeforeValidator(_part)] = None
+    listing: Annotated[bool, BeforeValidator(_listing)] = False
 
     # The order rules are checked in (and a problem reported), as a reader goes.
     CHECK_ORDER: ClassVar[Sequence[str]] = (
@@ -238,6 +249,7 @@ class ShotTemplate(_Strict):
         "overlay",
         "required",
         "orientation",
+        "listing",
         "title",
         "instruction",
         "quality",
@@ -255,6 +267,7 @@ class DamageShotTemplate(_Strict):
     required: Annotated[bool, BeforeValidator(_required)] = True
     orientation: Annotated[str, BeforeValidator(_orientation)] = "any"
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
+    listing: Annotated[bool, BeforeValidator(_listing)] = False
 
     CHECK_ORDER: ClassVar[Sequence[str]] = (
         "id_suffix",
@@ -262,6 +275,7 @@ class DamageShotTemplate(_Strict):
         "overlay",
         "required",
         "orientation",
+        "listing",
         "title",
         "instruction",
         "quality",

@@ -7,7 +7,7 @@ comes out as :class:`DatabaseDamaged` naming the record, never as a traceback.
 
 Inspections and damages carry a row version: an update names the version its copy
 was read at and bumps it, in the same statement, so a change made elsewhere
-meanwhile is never overwritten (:class:`ChangedElsewhere`).
+meanwhile is never overwritten (:class:`ChangedElsewhere`); a delete may name it too.
 """
 
 from __future__ import annotations
@@ -38,12 +38,19 @@ from inspector.domain.models import (
     Verdict,
 )
 from inspector.domain.progress import ShotsTaken, usable_as
-from inspector.storage.errors import REPAIR_HINT, ChangedElsewhere, DatabaseDamaged, NotFound
+from inspector.storage.errors import (
+    REPAIR_HINT,
+    ChangedElsewhere,
+    DatabaseDamaged,
+    NotFound,
+    StoreError,
+)
 from inspector.storage.sql.tables import captures, damages, inspections
 
 __all__ = [
     "CaptureDetails",
     "capture_from_row",
+    "checked_delete",
     "damage_from_row",
     "damaged_record",
     "insert_capture",
@@ -125,9 +132,29 @@ def _checked_update(
     )
     if done.rowcount == 1:
         return read_at + 1
+    raise _why_not(db, table, kind, ident)
+
+
+def checked_delete(
+    db: sa.Connection, table: sa.Table, kind: str, ident: str, read_at: int | None
+) -> None:
+    """Delete one row; if ``read_at`` is given, only while it is still at that version.
+
+    NotFound if it is gone, ChangedElsewhere if someone else changed it since: a
+    delete decided on a copy someone else has changed since is not made.
+    """
+    where = table.c.id == ident
+    if read_at is not None:
+        where &= table.c.version == read_at
+    if db.execute(table.delete().where(where)).rowcount != 1:
+        raise _why_not(db, table, kind, ident)
+
+
+def _why_not(db: sa.Connection, table: sa.Table, kind: str, ident: str) -> StoreError:
+    """Why a versioned write of one row touched nothing: gone, or changed since."""
     if db.execute(sa.select(table.c.id).where(table.c.id == ident)).first() is None:
-        raise NotFound(f"no {kind} {ident!r}")
-    raise ChangedElsewhere(
+        return NotFound(f"no {kind} {ident!r}")
+    return ChangedElsewhere(
         f"this {kind} was changed by someone else since it was read: reload it, then "
         "make the change again"
     )

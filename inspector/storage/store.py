@@ -43,9 +43,11 @@ from inspector.domain.models import (
     QualityReport,
     utcnow,
 )
+from inspector.domain.privacy import BlurBox
 from inspector.domain.progress import Completion, ShotsTaken, completion
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage import readings, rows, signatures
+from inspector.storage import blur, readings, rows, signatures
+from inspector.storage.blur import BlurScan
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
     Conflict,
@@ -324,10 +326,13 @@ class Store:
         *,
         statements: Iterable[tuple[SellerSignature, bytes] | SellerRemark] = (),
         identity_readings: Iterable[StoredReading] = (),
+        blur_boxes: Iterable[BlurBox] = (),
+        blur_scans: Iterable[BlurScan] = (),
     ) -> None:
         """Every row of an inspection from elsewhere (a bundle, another store), in one
         transaction; with ``statements`` (signatures with their PNG bytes, remarks) and
-        ``identity_readings`` when they come along (``inspector migrate``).
+        ``identity_readings`` when they come along (``inspector migrate``), and the
+        photos' blur boxes and scans (a bundle, ``inspector migrate``).
 
         Unlike ``add_capture`` this keeps capture times and review flags as
         given. The photos must already be written (``write_photo``); signature images
@@ -355,6 +360,7 @@ class Store:
                     signatures.insert_remark(db, item)
             for reading in identity_readings:
                 readings.insert_reading(db, reading)
+            blur.insert_all(db, blur_boxes, blur_scans)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
         """Insert rows salvaged from a damaged database (``inspector repair``), as they were.
@@ -558,8 +564,12 @@ class Store:
             listed.append(InspectionSummary(inspection, shots, pairs.get(inspection.id)))
         return listed
 
-    def delete_inspection(self, inspection_id: str) -> None:
-        """Delete an inspection, its rows, and photo files no one else uses."""
+    def delete_inspection(self, inspection_id: str, *, version: int | None = None) -> None:
+        """Delete an inspection, its rows, and photo files no one else uses.
+
+        ``version``: the version the caller's copy was read at; ChangedElsewhere (and
+        nothing deleted) if someone else changed the record since.
+        """
         self._require_writable()
         with self._transaction() as db:
             shas = set(
@@ -567,9 +577,7 @@ class Store:
                     sa.select(captures.c.sha256).where(captures.c.inspection_id == inspection_id)
                 ).scalars()
             )
-            gone = db.execute(inspections.delete().where(inspections.c.id == inspection_id))
-            if gone.rowcount == 0:
-                raise NotFound(f"no inspection {inspection_id!r}")
+            rows.checked_delete(db, inspections, "inspection", inspection_id, version)
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
         try:
@@ -790,11 +798,10 @@ class Store:
             damage.version = rows.update_damage(db, damage)
         return damage
 
-    def delete_damage(self, damage_id: str) -> None:
+    def delete_damage(self, damage_id: str, *, version: int | None = None) -> None:
+        """Delete a damage; ``version`` as for :meth:`delete_inspection`."""
         with self._transaction() as db:
-            gone = db.execute(damages.delete().where(damages.c.id == damage_id))
-            if gone.rowcount == 0:
-                raise NotFound(f"no damage {damage_id!r}")
+            rows.checked_delete(db, damages, "damage", damage_id, version)
 
     def damages(self, inspection_id: str) -> list[Damage]:
         found = self._query(
@@ -848,6 +855,49 @@ class Store:
 
     def readings(self, inspection_id: str) -> list[StoredReading]:
         return readings.readings(self._query, inspection_id)
+
+    # -- blur boxes of the listing's photos ------------------------------------
+
+    def blur_boxes(self, inspection_id: str) -> list[BlurBox]:
+        """The boxes to blur on the inspection's photos, oldest first."""
+        return blur.blur_boxes(self._query, inspection_id)
+
+    def blur_scans(self, inspection_id: str) -> list[BlurScan]:
+        """The photos the detectors have looked at."""
+        return blur.blur_scans(self._query, inspection_id)
+
+    def add_blur_box(self, box: BlurBox) -> BlurBox:
+        with self._transaction() as db:
+            blur.insert_box(db, box)
+        return box
+
+    def update_blur_box(self, box: BlurBox) -> BlurBox:
+        """Move or resize a box (or change its kind); NotFound if it was removed."""
+        with self._transaction() as db:
+            if not blur.update_box(db, box):
+                raise NotFound(f"no blur box {box.id!r}")
+        return box
+
+    def delete_blur_box(self, box_id: str) -> None:
+        with self._transaction() as db:
+            if not blur.delete_box(db, box_id):
+                raise NotFound(f"no blur box {box_id!r}")
+
+    def add_blur_scan(self, scan: BlurScan, boxes: Iterable[BlurBox]) -> bool:
+        """Keep what the detectors found on one photo, with the record that they looked,
+        in one transaction. False (nothing written) if the photo was scanned already,
+        by this process or another."""
+        found = list(boxes)
+        try:
+            with self._transaction() as db:
+                if blur.scanned(db, scan.capture_id):
+                    return False
+                blur.insert_all(db, found, [scan])
+        except Conflict:
+            # Another process scanned it between the check and the insert (PostgreSQL),
+            # or the photo is gone: either way there is nothing to add.
+            return False
+        return True
 
     # -- invitation tokens (only their SHA-256 is stored) ------------------
 

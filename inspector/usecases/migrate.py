@@ -7,9 +7,9 @@ rows go in one transaction. So an interrupted run leaves nothing half-copied
 (at worst objects no row uses yet, which the next run reuses or the sweep
 removes), and running it again copies only what is not there yet.
 
-The seller's signatures (their drawings included) and remarks, and the identity read
-from the photos, go with their inspection. Invitation links are not copied: they point
-at the desk that made them.
+The seller's signatures (their drawings included) and remarks, the identity read
+from the photos and the photos' blur boxes go with their inspection. Invitation links
+are not copied: they point at the desk that made them.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
                     source.damages(inspection.id),
                     statements=_statements(source, inspection.id),
                     identity_readings=source.readings(inspection.id),
+                    blur_boxes=source.blur_boxes(inspection.id),
+                    blur_scans=source.blur_scans(inspection.id),
                 )
             for sha in dict.fromkeys(c.sha256 for c in captures):  # no lock on a bucket
                 target.recheck_photo(sha, functools.partial(source.read_photo, sha))

@@ -93,7 +93,7 @@ def test_sigkill_mid_upload_to_s3_leaves_no_row_without_its_object(
     try:
         server.next("listening", 60)
         assert status_of(data_dir, None, inspection_id) == "invited"
-        join_url = invite(data_dir, inspection_id, port)
+        join_url = invite(data_dir, None, inspection_id, port)
 
         async def one_more() -> None:
             phone = SimulatedPhone(join_url, width=640, height=480, fps=15, still_size=(800, 600))

@@ -191,7 +191,7 @@ def test_writers_of_one_inspection_at_once_leave_every_capture_in_its_summary(
 
 
 @pytest.mark.timeout(120)
-def test_revision_0006_fills_the_summary_of_every_inspection(
+def test_revision_0007_fills_the_summary_of_every_inspection(
     data_dir: Path, database_url: str | None
 ) -> None:
     """A database from before the summary: upgraded, every inspection's summary is what
@@ -213,7 +213,7 @@ def test_revision_0006_fills_the_summary_of_every_inspection(
     engine = make_engine(url, poolclass=sa.NullPool)
     try:
         with engine.begin() as conn:
-            command.downgrade(alembic_config(conn), "0005")
+            command.downgrade(alembic_config(conn), "0006")
         with engine.connect() as conn:
             assert "shots" not in {c["name"] for c in sa.inspect(conn).get_columns("inspections")}
     finally:

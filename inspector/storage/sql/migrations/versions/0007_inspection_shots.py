@@ -1,4 +1,4 @@
-"""Each inspection's shots taken and usable, kept with it for listings (``user_version`` 6).
+"""Each inspection's shots taken and usable, kept with it for listings (``user_version`` 7).
 
 A list of thousands of inspections with their completion read every capture row and
 decoded it; ``inspections.shots`` keeps what completion needs of them instead, written
@@ -8,8 +8,8 @@ known, the listing reads that inspection's captures. Existing inspections are fi
 the rule of this revision: a capture is usable if accepted, or not yet reviewed and not
 rejected by its quality check.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from alembic import op
 
 from inspector.storage.sql.legacy import set_schema_version
 
-revision = "0006"
-down_revision: str | None = "0005"
+revision = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
@@ -34,7 +34,7 @@ _BATCH = 2000
 def upgrade() -> None:
     op.add_column("inspections", sa.Column("shots", sa.Text))
     _fill(op.get_bind())
-    set_schema_version(6)
+    set_schema_version(7)
 
 
 def _fill(db: sa.Connection) -> None:
@@ -86,4 +86,4 @@ def _summary(shots: list[tuple[str, bool]]) -> str:
 
 def downgrade() -> None:
     op.drop_column("inspections", "shots")
-    set_schema_version(5)
+    set_schema_version(6)
