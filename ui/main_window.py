@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.config import ServerSettings
-from inspector.domain.checklist import available_checklists, load_checklist
-from inspector.domain.progress import progress
+from inspector.domain.checklist import Checklist, available_checklists, load_checklist
 from inspector.i18n import language_name, languages
 from inspector.live import events
 from inspector.live.engine import Engine
@@ -52,15 +51,23 @@ STOP_TIMEOUT_S = 3.0
 
 
 def load_rows(store: Store) -> list[InspectionRow]:
-    """Read the inspections table's content (runs on a worker thread)."""
+    """Read the inspections table's content (runs on a worker thread): one row per
+    inspection from the store's listing, its captures never read one by one."""
+    checklists: dict[str, Checklist | None] = {}
     rows = []
-    for record in store.records():
+    for summary in store.listing():
+        name = summary.inspection.checklist
+        if name not in checklists:
+            try:
+                checklists[name] = load_checklist(name)
+            except ValueError:
+                checklists[name] = None
+        checklist = checklists[name]
         try:
-            checklist = load_checklist(record.inspection.checklist)
-            prog = str(progress(checklist, record.captures, record.damages))
+            prog = str(summary.completion(checklist)) if checklist is not None else "?"
         except ValueError:
             prog = "?"
-        rows.append(InspectionRow(record.inspection, prog))
+        rows.append(InspectionRow(summary.inspection, prog))
     return rows
 
 

@@ -56,6 +56,9 @@ inspections = sa.Table(
     sa.Column("notes", Text, nullable=False, server_default=sa.text("''")),
     sa.Column("grade", Integer),
     sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
+    # JSON {"captures": n, "taken": [...], "unusable": [...]}: what listings need of the
+    # captures, kept by every write to them; NULL: not known (read the captures).
+    sa.Column("shots", Text),
 )
 
 captures = sa.Table(
