@@ -35,6 +35,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy tests
 	$(BIN)/lint-imports
 
 test: lint
@@ -46,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/ocr.py --per-condition 5 --repeat 5
+	$(BIN)/python bench/privacy.py --per-view 1
 	$(BIN)/python bench/live.py --quick
 	$(BIN)/python bench/recording.py --seconds 15
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/console.py

@@ -66,6 +66,7 @@ class SeaweedS3:
         self.folder = Path(folder)
         self.proc: subprocess.Popen[bytes] | None = None
         self.endpoint = ""
+        self.master = self.filer = ""
         self.grpc_ports: tuple[int, ...] = ()
 
     def env(self) -> dict[str, str]:
@@ -126,6 +127,9 @@ class SeaweedS3:
         config.write_text(json.dumps(identities))
         master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
         self.endpoint = f"http://127.0.0.1:{s3}"
+        # For ``weed shell`` (host:port.grpc_port: the gRPC ports are not port + 10000 here).
+        self.master = f"127.0.0.1:{master}.{master_grpc}"
+        self.filer = f"127.0.0.1:{filer}.{filer_grpc}"
         self.grpc_ports = (master_grpc, volume_grpc, filer_grpc, s3_grpc)
         log = open(self.folder / "weed.log", "ab")  # noqa: SIM115 (the process keeps it)
         self.proc = subprocess.Popen(
@@ -181,6 +185,19 @@ class SeaweedS3:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"no answer in {timeout:.0f} s ({exc})") from exc
                 time.sleep(0.2)
+
+    def shell(self, *commands: str, timeout: float = 60) -> str:
+        """Run ``weed shell`` commands (``s3.bucket.quota …``); their output."""
+        proc = subprocess.run(
+            [weed_binary(), "shell", f"-master={self.master}", f"-filer={self.filer}"],
+            input="\n".join([*commands, "exit", ""]),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"weed shell failed: {proc.stderr or proc.stdout}")
+        return proc.stdout
 
     def log_tail(self) -> str:
         with contextlib.suppress(OSError):

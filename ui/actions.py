@@ -14,7 +14,9 @@ from typing import Any
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from inspector.i18n import Message
 from ui import settings
+from ui.review.labels import CONSOLE_LANGUAGE
 
 __all__ = ["MENUS", "SEPARATOR", "ActionSpec", "build_menus"]
 
@@ -59,6 +61,15 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "Review the photos, mark damages and export the report of the selected inspection",
                 "review_selected",
                 ("Ctrl+R",),
+            ),
+            ActionSpec(
+                "listing_action",
+                Message("Export &listing photos…").get(CONSOLE_LANGUAGE),
+                Message(
+                    "Write the selected inspection's publishable photos into an empty folder: "
+                    "plates and faces blurred, resized, without EXIF or GPS"
+                ).get(CONSOLE_LANGUAGE),
+                "export_listing_selected",
             ),
             ActionSpec(
                 "delete_action",

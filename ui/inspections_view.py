@@ -121,6 +121,12 @@ class InspectionsView(QWidget):
         self.table.setVisible(bool(rows))  # the first-run page instead of an empty grid
         self._apply_filter(self.search.text())
 
+    def version_of(self, inspection_id: str) -> int | None:
+        """The row version the list shows of an inspection (None if not listed)."""
+        return next(
+            (r.inspection.version for r in self._rows if r.inspection.id == inspection_id), None
+        )
+
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
         status = self.status.currentData()

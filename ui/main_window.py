@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QInputDialog,
@@ -27,19 +28,21 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.config import ServerSettings
-from inspector.domain.checklist import available_checklists, load_checklist
-from inspector.domain.progress import progress
+from inspector.domain.checklist import Checklist, available_checklists, load_checklist
 from inspector.i18n import language_name, languages
 from inspector.live import events
 from inspector.live.engine import Engine
+from inspector.storage import ChangedElsewhere
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
+from inspector.usecases.privacy import ListingResult
 from ui import crossing, settings
 from ui.actions import build_menus
 from ui.crossing import EngineBridge, run_task
 from ui.inspections_view import InspectionRow, InspectionsView
 from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
+from ui.review.listing_export import ask_folder, failed_text, start_listing_export, written_text
 from ui.review.workspace import ReviewWorkspace
 
 log = logging.getLogger(__name__)
@@ -48,15 +51,23 @@ STOP_TIMEOUT_S = 3.0
 
 
 def load_rows(store: Store) -> list[InspectionRow]:
-    """Read the inspections table's content (runs on a worker thread)."""
+    """Read the inspections table's content (runs on a worker thread): one row per
+    inspection from the store's listing, its captures never read one by one."""
+    checklists: dict[str, Checklist | None] = {}
     rows = []
-    for record in store.records():
+    for summary in store.listing():
+        name = summary.inspection.checklist
+        if name not in checklists:
+            try:
+                checklists[name] = load_checklist(name)
+            except ValueError:
+                checklists[name] = None
+        checklist = checklists[name]
         try:
-            checklist = load_checklist(record.inspection.checklist)
-            prog = str(progress(checklist, record.captures, record.damages))
+            prog = str(summary.completion(checklist)) if checklist is not None else "?"
         except ValueError:
             prog = "?"
-        rows.append(InspectionRow(record.inspection, prog))
+        rows.append(InspectionRow(summary.inspection, prog))
     return rows
 
 
@@ -80,6 +91,9 @@ class MainWindow(QMainWindow):
     review_action: QAction
     delete_action: QAction
     home_action: QAction
+    listing_action: QAction
+
+    listing_exported = Signal(object)  # ListingResult, from the home page's action
 
     def __init__(
         self,
@@ -239,6 +253,7 @@ class MainWindow(QMainWindow):
         selected = self.selected_id() is not None and not on_live and not on_review
         self.open_action.setEnabled(selected)
         self.delete_action.setEnabled(selected)
+        self.listing_action.setEnabled(selected)
         self.review_action.setEnabled(selected or on_live)
         self.home_action.setEnabled(on_live or on_review)
         self.new_action.setEnabled(True)
@@ -356,11 +371,12 @@ class MainWindow(QMainWindow):
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.accepted.connect(lambda: None)
-        box.finished.connect(lambda result: self._delete_answer(inspection_id, result))
+        version = self.home.version_of(inspection_id)  # what the operator decided on
+        box.finished.connect(lambda result: self._delete_answer(inspection_id, version, result))
         box.open()
         self.delete_box = box
 
-    def _delete_answer(self, inspection_id: str, result: int) -> None:
+    def _delete_answer(self, inspection_id: str, version: int | None, result: int) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return
         store, engine = self.store, self.engine
@@ -368,13 +384,24 @@ class MainWindow(QMainWindow):
         def delete() -> None:
             if engine.running:
                 crossing.wait(engine.revoke(inspection_id), 5)
-            store.delete_inspection(inspection_id)
+            store.delete_inspection(inspection_id, version=version)
 
         def deleted(_: None) -> None:
             self.statusBar().showMessage("Inspection deleted", 5000)
             self.refresh()
 
-        run_task(delete, deleted, self._show_error)
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, ChangedElsewhere):
+                self._show_error(exc)
+                return
+            self.statusBar().showMessage(
+                "Not deleted: changed by someone else since the list was read. "
+                "Check it, then delete it again.",
+                15000,
+            )
+            self.refresh()
+
+        run_task(delete, deleted, failed)
 
     def review_selected(self) -> None:
         """Open the review workspace of the selected (or live) inspection; ends any call."""
@@ -394,6 +421,24 @@ class MainWindow(QMainWindow):
         self.review.load_failed.connect(self._review_failed)
         self.pages.addWidget(self.review)
         self._show_page(self.review)
+
+    def export_listing_selected(self, folder: Path | None = None) -> None:
+        """Write the selected inspection's listing into ``folder`` (asked when None)."""
+        inspection_id = self.selected_id()
+        if inspection_id is None:
+            return
+        folder = folder or ask_folder(self)
+        if folder is None:
+            return
+
+        def done(result: ListingResult) -> None:
+            self.statusBar().showMessage(written_text(result), 10000)
+            self.listing_exported.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(failed_text(exc), 15000)
+
+        start_listing_export(self.store, inspection_id, folder, done, failed)
 
     def _review_failed(self, message: str) -> None:
         self.statusBar().showMessage(f"Cannot open the review: {message}", 10000)

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "server/lan": False,
     "live/auto_advance": True,
     "live/phrase_language": "fr",
+    "listing/size": 1920,  # the long side of the listing's photos, set by the platform
 }
 
 

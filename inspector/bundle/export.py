@@ -21,7 +21,7 @@ from typing import Any
 
 from inspector.atomic import atomic_path
 from inspector.bundle.layout import MANIFEST, REPORT, BundleError, photo_name, recording_name
-from inspector.bundle.manifest import manifest_dict
+from inspector.bundle.manifest import blur_records, manifest_dict
 from inspector.bundle.zipsafety import CHUNK
 from inspector.domain.models import utcnow
 from inspector.domain.recording import CallRecording
@@ -90,9 +90,11 @@ def _copy_recording(
 
 def _extras(store: Store, inspection_id: str, recordings: list[dict[str, Any]]) -> dict[str, Any]:
     """The identity read from the photos and the seller's signatures (not imported back),
-    the seller's answers on recording the call (imported back, with the recordings)."""
+    the seller's answers on recording the call (imported back, with the recordings), the
+    photos' blur boxes and scans (imported back)."""
     return {
         "call_recordings": recordings,
+        **blur_records(store.blur_boxes(inspection_id), store.blur_scans(inspection_id)),
         "identity_readings": [r.to_dict() for r in store.readings(inspection_id)],
         "seller_signatures": [
             {

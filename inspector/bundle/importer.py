@@ -160,6 +160,8 @@ def import_bundle(
                     manifest.captures,
                     manifest.damages,
                     call_recordings=manifest.recordings,
+                    blur_boxes=manifest.blur_boxes,
+                    blur_scans=manifest.blur_scans,
                 )
                 recorded.clear()  # the inspection is in: its recordings' files stay
         except BaseException as exc:

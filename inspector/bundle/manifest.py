@@ -30,6 +30,8 @@ from inspector.bundle.layout import (
     photo_name,
 )
 from inspector.bundle.schema import (
+    BlurBoxRecord,
+    BlurScanRecord,
     CaptureRecord,
     FileRecord,
     Header,
@@ -38,13 +40,16 @@ from inspector.bundle.schema import (
     validated,
 )
 from inspector.domain.models import Capture, Damage, Inspection
+from inspector.domain.privacy import BlurBox
 from inspector.domain.recording import CallRecording
 from inspector.domain.views import DamageView
+from inspector.storage.blur import BlurScan
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
 
 __all__ = [
     "Manifest",
     "ManifestError",
+    "blur_records",
     "damage_to_dict",
     "manifest_dict",
     "parse_manifest",
@@ -58,6 +63,28 @@ __all__ = [
 def damage_to_dict(d: Damage) -> dict[str, Any]:
     """A damage as the manifest lists it: :class:`DamageView`."""
     return DamageView.of(d).to_json()
+
+
+def blur_records(boxes: Sequence[BlurBox], scans: Sequence[BlurScan]) -> dict[str, Any]:
+    """The photos' blur boxes and scans as the manifest lists them (restored on import)."""
+    return {
+        "blur_boxes": [
+            {
+                "id": b.id,
+                "capture_id": b.capture_id,
+                "kind": b.kind,
+                "origin": b.origin,
+                "region": [b.region.x, b.region.y, b.region.w, b.region.h],
+                "score": b.score,
+                "created_at": b.created_at.isoformat(),
+            }
+            for b in boxes
+        ],
+        "blur_scans": [
+            {"capture_id": s.capture_id, "at": s.at.isoformat(), "detector": s.detector}
+            for s in scans
+        ],
+    }
 
 
 def _canonical(manifest: dict[str, Any]) -> bytes:
@@ -115,6 +142,8 @@ class Manifest:
     files: dict[str, tuple[str, int]]
     """Name: (SHA-256, size)."""
     seal_ok: bool
+    blur_boxes: list[BlurBox]
+    blur_scans: list[BlurScan]
     recordings: list[CallRecording] = field(default_factory=list)
     """The seller's answers on recording the call; a recording's files are in ``files``."""
 
@@ -151,8 +180,9 @@ def parse_manifest(raw: Any) -> Manifest:
     if len(set(pairs)) != len(pairs):
         raise ManifestError("two damages have the same photo pair")
     recordings = _recordings(raw.get("call_recordings", []), inspection.id, files)
+    boxes, scans = _blur(record.blur_boxes, record.blur_scans, inspection.id, capture_ids)
     seal_ok = record.seal == seal_of(raw)
-    return Manifest(raw, inspection, captures, damages, files, seal_ok, recordings)
+    return Manifest(raw, inspection, captures, damages, files, seal_ok, boxes, scans, recordings)
 
 
 def _time(value: Any, where: str, *, optional: bool = True) -> datetime | None:
@@ -215,6 +245,47 @@ def _recordings(
             )
         )
     return found
+
+
+def _blur(
+    box_records: list[BlurBoxRecord],
+    scan_records: list[BlurScanRecord],
+    inspection_id: str,
+    capture_ids: set[str],
+) -> tuple[list[BlurBox], list[BlurScan]]:
+    boxes = []
+    for i, b in enumerate(box_records):
+        if b.capture_id not in capture_ids:
+            raise ManifestError(
+                f"blur_boxes[{i}]: 'capture_id' {b.capture_id!r} is not a capture of this bundle"
+            )
+        assert b.region is not None  # checked by the record
+        try:
+            box = BlurBox(
+                id=b.id,
+                inspection_id=inspection_id,
+                capture_id=b.capture_id,
+                region=b.region,
+                kind=b.kind,
+                origin=b.origin,
+                score=b.score,
+                created_at=b.created_at,
+            )
+        except ValueError as exc:
+            raise ManifestError(f"blur_boxes[{i}]: {exc}") from None
+        boxes.append(box)
+    if len({b.id for b in boxes}) != len(boxes):
+        raise ManifestError("two blur boxes have the same id")
+    scans = []
+    for i, s in enumerate(scan_records):
+        if s.capture_id not in capture_ids:
+            raise ManifestError(
+                f"blur_scans[{i}]: 'capture_id' {s.capture_id!r} is not a capture of this bundle"
+            )
+        scans.append(BlurScan(s.capture_id, inspection_id, s.detector, s.at))
+    if len({s.capture_id for s in scans}) != len(scans):
+        raise ManifestError("a photo is listed twice under 'blur_scans'")
+    return boxes, scans
 
 
 def _files(records: dict[str, FileRecord]) -> dict[str, tuple[str, int]]:

@@ -266,6 +266,32 @@ class DamageRecord(DamageView):
         return self
 
 
+class BlurBoxRecord(_Record):
+    """A box to blur on a photo when it is published (issue 17)."""
+
+    id: Ident
+    capture_id: Ident
+    kind: Literal["plate", "face", "other"]
+    origin: Literal["detected", "inspector"]
+    region: Annotated[Region | None, PlainValidator(_region)]
+    score: float | None = Field(ge=0, le=1)
+    created_at: IsoTime
+
+    @model_validator(mode="after")
+    def _a_box(self) -> BlurBoxRecord:
+        if self.region is None or self.region.w <= 0 or self.region.h <= 0:
+            raise _problem("bundle_rule", "'region' must be a box [x, y, w, h], not a point")
+        return self
+
+
+class BlurScanRecord(_Record):
+    """A photo the detectors looked at."""
+
+    capture_id: Ident
+    at: IsoTime
+    detector: str = Field(max_length=64)
+
+
 class FileRecord(_Record):
     sha256: Sha256
     size: int = Field(ge=0, le=MAX_FILE_BYTES)
@@ -291,6 +317,9 @@ class ManifestRecord(Header):
     files: dict[str, FileRecord]
     captures: list[CaptureRecord]
     damages: list[DamageRecord]
+    # Bundles written before the listing's blur boxes have neither key.
+    blur_boxes: list[BlurBoxRecord] = []
+    blur_scans: list[BlurScanRecord] = []
 
 
 # -- pydantic's errors in our words ----------------------------------------------------

@@ -12,8 +12,13 @@ from collections import Counter
 
 from inspector.cli.common import EXIT_ALTERED, AddCommand, open_store, print_json
 from inspector.cli.terminal import printable
-from inspector.domain.checklist import ChecklistError, available_checklists, load_checklist
-from inspector.domain.models import Capture, Fuel, Language
+from inspector.domain.checklist import (
+    Checklist,
+    ChecklistError,
+    available_checklists,
+    load_checklist,
+)
+from inspector.domain.models import Capture, Fuel, Inspection, Language
 from inspector.domain.progress import progress
 from inspector.storage import NoDatabase, NotFound
 from inspector.storage.store import Store
@@ -25,10 +30,9 @@ def _photo_states(store: Store, captures: list[Capture], deep: bool) -> dict[str
     return dict(store.photo_states((c.sha256 for c in captures), deep=deep))
 
 
-def _photos_summary(captures: list[Capture], states: dict[str, str]) -> str:
-    counts = Counter(states[c.sha256] for c in captures)
+def _photos_summary(counts: Counter[str]) -> str:
     bad = [f"{counts[k]} {k}" for k in ("missing", "altered") if counts[k]]
-    return ", ".join(bad) if bad else ("ok" if captures else "-")
+    return ", ".join(bad) if bad else ("ok" if counts.total() else "-")
 
 
 def _warn_photos(problems: int, deep: bool) -> None:
@@ -73,7 +77,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[tuple[Inspection, str, Counter[str]]] = []
     problems = 0
     try:
         store: Store | None = open_store(args, readonly=True)
@@ -81,29 +85,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         store = None
     if store is not None:
         with store:
-            records = store.records()
-            every = [c for r in records for c in r.captures]
-            all_states = _photo_states(store, every, args.check)  # one listing on S3
-            for inspection, captures, damages in (
-                (r.inspection, r.captures, r.damages) for r in records
-            ):
-                states = {c.sha256: all_states[c.sha256] for c in captures}
-                present = [c for c in captures if states[c.sha256] == "ok"]
-                problems += len(captures) - len(present)
-                try:
-                    prog = str(progress(load_checklist(inspection.checklist), present, damages))
-                except ChecklistError:
-                    prog = "?"
-                rows.append((inspection, prog, captures, states))
+            rows, problems = _listed(store, args.check)
     if args.json:
         print_json(
             [
-                {
-                    **inspection_to_dict(i),
-                    "progress": p,
-                    "photos": dict(Counter(states[c.sha256] for c in captures)),
-                }
-                for i, p, captures, states in rows
+                {**inspection_to_dict(i), "progress": p, "photos": dict(counts)}
+                for i, p, counts in rows
             ]
         )
     elif not rows:
@@ -120,11 +107,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                     i.vehicle.plate or "-",
                     i.seller.name or "-",
                     p,
-                    _photos_summary(captures, states),
+                    _photos_summary(counts),
                     i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 )
             )
-            for i, p, captures, states in rows
+            for i, p, counts in rows
         ]
         widths = [max(len(r[c]) for r in table) for c in range(len(header))]
         for row in table:
@@ -132,6 +119,51 @@ def cmd_list(args: argparse.Namespace) -> int:
     if problems:
         _warn_photos(problems, args.check)
     return EXIT_ALTERED if problems and args.check else 0
+
+
+def _listed(store: Store, deep: bool) -> tuple[list[tuple[Inspection, str, Counter[str]]], int]:
+    """Each inspection with its progress over the photos present, and its photos' states
+    counted; and how many photos are missing or altered.
+
+    From the store's listing (no capture read) while every photo is there; the
+    inspections whose photos are not all there are read whole, as ``show`` does, to count
+    progress over the photos present only.
+    """
+    summaries = store.listing()
+    states: dict[str, str] = {}
+    if any(s.shots.captures for s in summaries):
+        states = dict(store.photo_states(store.used_photos(), deep=deep))  # one listing on S3
+    bad = {sha for sha, state in states.items() if state != "ok"}
+    affected = store.inspections_using(bad) if bad else set()
+    checklists: dict[str, Checklist | None] = {}
+    listed: list[tuple[Inspection, str, Counter[str]]] = []
+    problems = 0
+    for summary in summaries:
+        inspection = summary.inspection
+        name = inspection.checklist
+        if name not in checklists:
+            try:
+                checklists[name] = load_checklist(name)
+            except ChecklistError:
+                checklists[name] = None
+        checklist = checklists[name]
+        if inspection.id in affected:
+            captures = store.captures(inspection.id)
+            unknown = {c.sha256 for c in captures} - states.keys()  # captured meanwhile
+            states.update(store.photo_states(unknown, deep=deep))
+            counts = Counter(states[c.sha256] for c in captures)
+            present = [c for c in captures if states[c.sha256] == "ok"]
+            problems += len(captures) - len(present)
+            done = (
+                str(progress(checklist, present, store.damages(inspection.id)))
+                if checklist is not None
+                else "?"
+            )
+        else:
+            counts = Counter({"ok": summary.shots.captures} if summary.shots.captures else {})
+            done = str(summary.completion(checklist)) if checklist is not None else "?"
+        listed.append((inspection, done, counts))
+    return listed, problems
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -177,7 +209,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"  Seller    {s.name or '-'}  {s.phone}  {s.email}  ({s.language.value})",
             f"  Operator  {inspection.operator or '-'}",
             f"  Checklist {checklist.id}: {prog} required shots, {len(captures)} captures",
-            f"  Photos    {_photos_summary(captures, states)}{checked}",
+            f"  Photos    {_photos_summary(Counter(states[c.sha256] for c in captures))}{checked}",
             f"  Created   {inspection.created_at.astimezone():%Y-%m-%d %H:%M}",
         ]
         for c in captures:
@@ -196,7 +228,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         inspection = store.find_inspection(args.id)
-        store.delete_inspection(inspection.id)
+        store.delete_inspection(inspection.id, version=inspection.version)
     print(f"Deleted inspection {inspection.id}")
     return 0
 

@@ -30,12 +30,14 @@ from inspector.cli.terminal import printable
 from inspector.domain.checklist import ChecklistError, load_checklist
 from inspector.domain.models import Damage
 from inspector.domain.progress import Progress, progress
+from inspector.privacy import DEFAULT_LONG_SIDE
 from inspector.report.document import ReportCancelled, build_report
 from inspector.report.i18n import damage_ref, report_languages
 from inspector.seal import SealCheck, check_pdf
 from inspector.storage import WriteNotRecorded
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
+from inspector.usecases.privacy import ListingError, export_listing
 
 
 @contextmanager
@@ -135,6 +137,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.listing:
+        return _export_listing(args)
+    if args.size is not None or args.include_withheld:
+        fail("--size and --include-withheld go with --listing", EXIT_USAGE)
     out = _output(args.output, ".zip")
     with open_store(args) as store, _one_line_errors():
         inspection_id = store.find_inspection(args.id).id
@@ -151,6 +157,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         if not args.no_report:  # a report was issued with the bundle
             lifecycle.reported(store, inspection_id)
     print(path)
+    return 0
+
+
+def _export_listing(args: argparse.Namespace) -> int:
+    """``inspector export ID --listing -o FOLDER``: the publishable photos, blurred."""
+    with open_store(args) as store:
+        try:
+            result = export_listing(
+                store,
+                args.id,
+                Path(args.output),
+                long_side=args.size or DEFAULT_LONG_SIDE,
+                include_withheld=args.include_withheld,
+            )
+        except ListingError as exc:
+            fail(str(exc))
+    n = len(result.files)
+    print(
+        f"{n} photo{'s' if n != 1 else ''}, {result.blurred} box"
+        f"{'es' if result.blurred != 1 else ''} blurred"
+        + (
+            f" ({result.scanned} photo{'s' if result.scanned != 1 else ''} scanned first)"
+            if result.scanned
+            else ""
+        ),
+        file=sys.stderr,
+    )
+    print(result.folder)
     return 0
 
 
@@ -283,10 +317,37 @@ def register(add: AddCommand) -> None:
         "complete (it says so, with no grade)",
     )
 
-    p = add("export", cmd_export, "export an inspection as a verifiable bundle (zip)")
+    p = add(
+        "export",
+        cmd_export,
+        "export an inspection as a verifiable bundle (zip), or with --listing its "
+        "publishable photos",
+    )
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
     p.add_argument(
-        "-o", "--output", required=True, metavar="FILE.zip", help="the bundle file to write"
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.zip|FOLDER",
+        help="the bundle file to write (with --listing: a new or empty folder)",
+    )
+    p.add_argument(
+        "--listing",
+        action="store_true",
+        help="write the publishable photos instead: the listing shots in checklist order, "
+        "plates and faces blurred where boxed, resized, without EXIF or GPS (01-front.jpg…)",
+    )
+    p.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        metavar="PIXELS",
+        help=f"with --listing: the photos' long side (default {DEFAULT_LONG_SIDE})",
+    )
+    p.add_argument(
+        "--include-withheld",
+        action="store_true",
+        help="with --listing: also the shots the checklist keeps out (VIN, keys, documents)",
     )
     p.add_argument(
         "--lang",

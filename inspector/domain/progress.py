@@ -9,8 +9,9 @@ here, so their counts agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import operator
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, field, fields
 
 from inspector.domain.checklist import Checklist, Shot, damage_pair, parse_damage_shot_id
 from inspector.domain.grading import OverallGrade, overall_grade
@@ -22,38 +23,106 @@ KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
 
 
 @dataclass(frozen=True)
-class Progress:
-    """How complete an inspection's photo set is; made by :func:`shots_progress` only.
+class _Plan:
+    """An inspection's shots split as completion counts them."""
+
+    shots: tuple[Shot, ...]
+    required: tuple[Shot, ...]
+    optional: tuple[Shot, ...]
+    ids: frozenset[str]
+    required_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, shots: Iterable[Shot]) -> _Plan:
+        shots = tuple(shots)
+        required = tuple(s for s in shots if s.required)
+        return cls(
+            shots,
+            required,
+            tuple(s for s in shots if not s.required),
+            frozenset(s.id for s in shots),
+            frozenset(s.id for s in required),
+        )
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How complete an inspection's photo set is, as counts and missing shots.
 
     ``done`` counts the required shots with a usable photo, so
     ``done == required - len(missing)`` always holds: a count and the list of
-    missing shots printed side by side can never disagree.
+    missing shots printed side by side can never disagree. A listing gets it from
+    :func:`completion` (no capture read); :class:`Progress` adds the photos themselves.
+    The missing shots are worked out when asked for (a listing of thousands asks for
+    the counts only).
     """
 
     done: int
     required: int
     captured: int
     total: int
-    missing: tuple[Shot, ...] = ()
-    """Required shots without a usable photo, in checklist order."""
-    optional_missing: tuple[Shot, ...] = ()
-    """Optional shots without a usable photo."""
-    to_check: tuple[Capture, ...] = ()
-    """The photos that stand for a shot but are below the quality bar (see :func:`below_bar`)."""
+    _plan: _Plan = field(repr=False)
+    _usable: frozenset[str] = field(repr=False)
+
+    @property
+    def missing(self) -> tuple[Shot, ...]:
+        """Required shots without a usable photo, in checklist order."""
+        return tuple(s for s in self._plan.required if s.id not in self._usable)
+
+    @property
+    def optional_missing(self) -> tuple[Shot, ...]:
+        """Optional shots without a usable photo."""
+        return tuple(s for s in self._plan.optional if s.id not in self._usable)
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return self.done == self.required
 
     def __str__(self) -> str:
         return f"{self.done}/{self.required}"
 
 
+@dataclass(frozen=True)
+class Progress(Completion):
+    """:class:`Completion` with the photos that count; made by :func:`shots_progress` only."""
+
+    to_check: tuple[Capture, ...] = ()
+    """The photos that stand for a shot but are below the quality bar (see :func:`below_bar`)."""
+
+
+@dataclass(frozen=True)
+class ShotsTaken:
+    """What completion needs of an inspection's captures, without the captures: how many
+    there are, the shots photographed, and those with a usable photo among them.
+
+    The store keeps it with each inspection (``Store.listing``), so a list of thousands
+    of inspections never decodes their captures; :meth:`of` makes it from the captures.
+    """
+
+    captures: int = 0
+    taken: frozenset[str] = frozenset()
+    usable: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, captures: Iterable[Capture]) -> ShotsTaken:
+        captures = list(captures)
+        return cls(
+            len(captures),
+            frozenset(c.shot_id for c in captures),
+            frozenset(c.shot_id for c in captures if usable(c)),
+        )
+
+
 def usable(capture: Capture) -> bool:
     """A capture counts unless someone rejected it (or quality rejected it unreviewed)."""
-    if capture.accepted is not None:
-        return capture.accepted
-    return capture.quality.verdict is not Verdict.REJECT
+    return usable_as(capture.accepted, capture.quality.verdict)
+
+
+def usable_as(accepted: bool | None, verdict: Verdict) -> bool:
+    """:func:`usable` from the two things it looks at (the store's summary reads only them)."""
+    if accepted is not None:
+        return accepted
+    return verdict is not Verdict.REJECT
 
 
 def kept_after_attempts(capture: Capture) -> bool:
@@ -82,8 +151,19 @@ def damage_count(captures: Iterable[Capture], damages: Iterable[Damage] = ()) ->
     A pair is persisted by its photos and, since "Add damage" records the
     damage at once, by the damage's ``pair`` before any photo is taken.
     """
-    numbers = [p[0] for c in captures if (p := parse_damage_shot_id(c.shot_id)) is not None]
-    numbers += [d.pair for d in damages if d.pair is not None]
+    return _damage_count((c.shot_id for c in captures), (d.pair for d in damages))
+
+
+_may_be_damage_shot = operator.methodcaller("startswith", "damage_")
+
+
+def _damage_count(shot_ids: Iterable[str], pairs: Iterable[int | None]) -> int:
+    numbers = [
+        p[0]
+        for s in filter(_may_be_damage_shot, shot_ids)
+        if (p := parse_damage_shot_id(s)) is not None
+    ]
+    numbers += [n for n in pairs if n is not None]
     return max(numbers, default=0)
 
 
@@ -92,9 +172,13 @@ def inspection_shots(
 ) -> list[Shot]:
     """The template's shots plus every damage pair up to the highest one photographed
     (or recorded, when ``damages`` are given)."""
+    return _shots(checklist, damage_count(captures, damages))
+
+
+def _shots(checklist: Checklist, pairs: int) -> list[Shot]:
     shots = list(checklist.shots)
     if checklist.damage_shots:
-        for n in range(1, damage_count(captures, damages) + 1):
+        for n in range(1, pairs + 1):
             shots.extend(damage_pair(checklist, n))
     return shots
 
@@ -146,21 +230,48 @@ def shots_progress(shots: Iterable[Shot], captures: Iterable[Capture]) -> Progre
     """Completion over an explicit list of shots: **the** one place it is computed.
 
     The report, the CLI, the live session and the console all come here (through
-    :func:`progress` when they start from a checklist), so their counts agree.
+    :func:`progress` when they start from a checklist, or :func:`completion` for a
+    listing), so their counts agree.
     """
     shots, captures = list(shots), list(captures)
     best = best_captures(captures)
-    ids = {s.id for s in shots}
-    required = [s for s in shots if s.required]
-    missing = tuple(s for s in required if s.id not in best)
+    counts = _completion(_Plan.of(shots), {c.shot_id for c in captures}, best.keys())
     return Progress(
-        done=len(required) - len(missing),
-        required=len(required),
-        captured=len({c.shot_id for c in captures if c.shot_id in ids}),
-        total=len(shots),
-        missing=missing,
-        optional_missing=tuple(s for s in shots if not s.required and s.id not in best),
+        **{f.name: getattr(counts, f.name) for f in fields(Completion)},
         to_check=tuple(best[s.id] for s in shots if s.id in best and below_bar(best[s.id])),
+    )
+
+
+_PLANS: dict[tuple[int, int], tuple[Checklist, _Plan]] = {}
+"""The plan of (checklist, damage pairs) already made: a listing counts thousands of
+inspections against a few checklists (keyed by identity, the checklist kept with it)."""
+
+
+def _plan(checklist: Checklist, pairs: int) -> _Plan:
+    key = (id(checklist), pairs)
+    found = _PLANS.get(key)
+    if found is not None and found[0] is checklist:
+        return found[1]
+    plan = _Plan.of(_shots(checklist, pairs))
+    if len(_PLANS) >= 256:
+        _PLANS.clear()
+    _PLANS[key] = (checklist, plan)
+    return plan
+
+
+def _completion(plan: _Plan, taken: Set[str], usable_ids: Set[str]) -> Completion:
+    usable = usable_ids if isinstance(usable_ids, frozenset) else frozenset(usable_ids)
+    if len(plan.required_ids) == len(plan.required):  # no shot twice: count in C
+        done = len(plan.required_ids & usable)
+    else:
+        done = sum(1 for s in plan.required if s.id in usable)
+    return Completion(
+        done=done,
+        required=len(plan.required),
+        captured=len(plan.ids & taken),
+        total=len(plan.shots),
+        _plan=plan,
+        _usable=usable,
     )
 
 
@@ -171,6 +282,15 @@ def progress(
     (photographed, or recorded live by "Add damage" before their photos)."""
     captures = list(captures)
     return shots_progress(inspection_shots(checklist, captures, damages), captures)
+
+
+def completion(
+    checklist: Checklist, shots: ShotsTaken, damage_pairs: Iterable[int | None] = ()
+) -> Completion:
+    """:func:`progress` without the photos, from what a listing reads: the same counts
+    and missing shots (``damage_pairs``: the pair of each damage, None if it has none)."""
+    count = _damage_count(shots.taken, damage_pairs)
+    return _completion(_plan(checklist, count), shots.taken, shots.usable)
 
 
 def inspection_grade(

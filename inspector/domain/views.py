@@ -16,6 +16,7 @@ The dataclasses in :mod:`inspector.domain.models` stay the domain objects; their
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -88,8 +89,15 @@ class _View(BaseModel):
 
     def _fields_of(self, domain: type) -> dict[str, Any]:
         """The fields of the ``domain`` dataclass this view holds, as they are."""
-        held = type(self).model_fields
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(domain) if f.name in held}
+        return {name: getattr(self, name) for name in _shared_fields(type(self), domain)}
+
+
+@functools.cache
+def _shared_fields(view: type[_View], domain: type) -> tuple[str, ...]:
+    """The fields of the ``domain`` dataclass that ``view`` holds (a listing decodes
+    thousands of records: worked out once per pair)."""
+    held = view.model_fields
+    return tuple(f.name for f in dataclasses.fields(domain) if f.name in held)
 
 
 class VehicleView(_View):

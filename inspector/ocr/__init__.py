@@ -7,7 +7,7 @@
   post-checks are :mod:`inspector.domain.identity`).
 """
 
-from inspector.ocr.engine import OcrError
+from inspector.ocr.engine import OcrError, ocr_boxes
 from inspector.ocr.read import SHOT_KINDS, kind_of_shot, read_image, read_photo
 
-__all__ = ["SHOT_KINDS", "OcrError", "kind_of_shot", "read_image", "read_photo"]
+__all__ = ["SHOT_KINDS", "OcrError", "kind_of_shot", "ocr_boxes", "read_image", "read_photo"]

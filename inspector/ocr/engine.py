@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MODELS", "OcrError", "ocr_lines"]
+__all__ = ["MODELS", "OcrError", "ocr_boxes", "ocr_lines"]
 
 MODELS = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
@@ -76,3 +76,18 @@ def ocr_lines(image_bgr: npt.NDArray[np.uint8]) -> list[tuple[str, float]]:
         order = sorted(range(len(lines)), key=lambda i: (float(np.min(boxes[i][:, 1])), i))
         lines = [lines[i] for i in order]
     return lines
+
+
+def ocr_boxes(image_bgr: npt.NDArray[np.uint8]) -> list[tuple[str, float, npt.NDArray[Any]]]:
+    """Every line of text found, with its confidence (0-1) and its four corners (pixels of
+    ``image_bgr``, a 4x2 array); what the privacy detector reads plates with."""
+    result = engine()(image_bgr)
+    texts = getattr(result, "txts", None) or ()
+    scores = getattr(result, "scores", None) or ()
+    boxes = getattr(result, "boxes", None)
+    if boxes is None or len(boxes) != len(texts):
+        return []
+    return [
+        (str(t), float(s), np.asarray(b, dtype=np.float64))
+        for t, s, b in zip(texts, scores, boxes, strict=False)
+    ]

@@ -31,7 +31,7 @@ if sys.platform != "win32":  # Windows has no flock: no cross-process photo lock
     import fcntl
 
 from inspector import atomic
-from inspector.storage.errors import DatabaseBusy, DiskFull, NotFound, StoreError
+from inspector.storage.errors import DatabaseBusy, DiskFull, NotFound, ReadOnly, StoreError
 
 __all__ = [
     "ORPHAN_MIN_AGE_SECONDS",
@@ -69,6 +69,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise StoreError(f"photo not saved: cannot write {path.parent} ({exc.strerror})") from exc
 
 
+def folder_error(folder: Path, exc: OSError) -> StoreError:
+    """A photos folder that cannot be used, in words a user can act on."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(f"photo not saved: the disk is full ({folder})")
+    if exc.errno == errno.ENOENT:
+        return StoreError(
+            f"the photos folder {folder} does not exist: is its disk or network share "
+            "mounted? (or fix --photo-store)"
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ReadOnly(f"the photos folder {folder} cannot be written ({exc.strerror})")
+    return StoreError(f"cannot use the photos folder {folder} ({exc.strerror})")
+
+
 def file_sha256(path: Path) -> str | None:
     """The SHA-256 of a file's bytes, or None if it cannot be read."""
     digest = hashlib.sha256()
@@ -99,7 +113,10 @@ def photos_lock(data_dir: Path, *, exclusive: bool, timeout: float) -> Iterator[
     if sys.platform == "win32":  # pragma: no cover
         yield
         return
-    fd = os.open(Path(data_dir) / PHOTOS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(Path(data_dir) / PHOTOS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise folder_error(Path(data_dir), exc) from exc
     try:
         op = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         deadline, pause = time.monotonic() + timeout, 0.001

@@ -7,7 +7,7 @@ comes out as :class:`DatabaseDamaged` naming the record, never as a traceback.
 
 Inspections and damages carry a row version: an update names the version its copy
 was read at and bumps it, in the same statement, so a change made elsewhere
-meanwhile is never overwritten (:class:`ChangedElsewhere`).
+meanwhile is never overwritten (:class:`ChangedElsewhere`); a delete may name it too.
 """
 
 from __future__ import annotations
@@ -35,13 +35,22 @@ from inspector.domain.models import (
     Seller,
     Severity,
     Vehicle,
+    Verdict,
 )
-from inspector.storage.errors import REPAIR_HINT, ChangedElsewhere, DatabaseDamaged, NotFound
+from inspector.domain.progress import ShotsTaken, usable_as
+from inspector.storage.errors import (
+    REPAIR_HINT,
+    ChangedElsewhere,
+    DatabaseDamaged,
+    NotFound,
+    StoreError,
+)
 from inspector.storage.sql.tables import captures, damages, inspections
 
 __all__ = [
     "CaptureDetails",
     "capture_from_row",
+    "checked_delete",
     "damage_from_row",
     "damaged_record",
     "insert_capture",
@@ -53,6 +62,9 @@ __all__ = [
     "new_capture",
     "new_id",
     "quality_json",
+    "refresh_shots",
+    "shots_from_row",
+    "shots_json",
     "update_damage",
     "update_inspection",
 ]
@@ -92,13 +104,18 @@ def damaged_record(kind: str, row: Row | None) -> Iterator[None]:
     """A row the database reads back but we cannot decode is a damaged database too."""
     try:
         yield
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        ident = "?"
-        with contextlib.suppress(Exception):
-            ident = str(row["id"]) if row is not None else "?"
-        raise DatabaseDamaged(
-            f"the record of {kind} {ident!r} is damaged — {REPAIR_HINT} ({exc})"
-        ) from exc
+    except _UNDECODABLE as exc:
+        raise _damaged(kind, row, exc) from exc
+
+
+_UNDECODABLE = (ValueError, KeyError, TypeError, IndexError)
+
+
+def _damaged(kind: str, row: Row | None, exc: Exception) -> DatabaseDamaged:
+    ident = "?"
+    with contextlib.suppress(Exception):
+        ident = str(row["id"]) if row is not None else "?"
+    return DatabaseDamaged(f"the record of {kind} {ident!r} is damaged — {REPAIR_HINT} ({exc})")
 
 
 def _checked_update(
@@ -115,9 +132,29 @@ def _checked_update(
     )
     if done.rowcount == 1:
         return read_at + 1
+    raise _why_not(db, table, kind, ident)
+
+
+def checked_delete(
+    db: sa.Connection, table: sa.Table, kind: str, ident: str, read_at: int | None
+) -> None:
+    """Delete one row; if ``read_at`` is given, only while it is still at that version.
+
+    NotFound if it is gone, ChangedElsewhere if someone else changed it since: a
+    delete decided on a copy someone else has changed since is not made.
+    """
+    where = table.c.id == ident
+    if read_at is not None:
+        where &= table.c.version == read_at
+    if db.execute(table.delete().where(where)).rowcount != 1:
+        raise _why_not(db, table, kind, ident)
+
+
+def _why_not(db: sa.Connection, table: sa.Table, kind: str, ident: str) -> StoreError:
+    """Why a versioned write of one row touched nothing: gone, or changed since."""
     if db.execute(sa.select(table.c.id).where(table.c.id == ident)).first() is None:
-        raise NotFound(f"no {kind} {ident!r}")
-    raise ChangedElsewhere(
+        return NotFound(f"no {kind} {ident!r}")
+    return ChangedElsewhere(
         f"this {kind} was changed by someone else since it was read: reload it, then "
         "make the change again"
     )
@@ -147,6 +184,7 @@ def insert_inspection(db: sa.Connection, i: Inspection) -> None:
             updated_at=iso(i.updated_at),
             status=i.status.value,
             version=i.version,
+            shots=shots_json(ShotsTaken()),  # no capture yet
             **_editable(i),
         )
     )
@@ -169,12 +207,12 @@ def update_inspection(db: sa.Connection, i: Inspection) -> int:
 
 
 def inspection_from_row(row: Row) -> Inspection:
-    with damaged_record("inspection", row):
+    try:  # not ``damaged_record``: a listing decodes thousands, its cost shows
         return Inspection(
             id=row["id"],
             checklist=row["checklist"],
-            vehicle=Vehicle.from_dict(json.loads(row["vehicle"])),
-            seller=Seller.from_dict(json.loads(row["seller"])),
+            vehicle=Vehicle.from_json(row["vehicle"]),
+            seller=Seller.from_json(row["seller"]),
             status=InspectionStatus(row["status"]),
             operator=row["operator"],
             inspector=row["inspector"],
@@ -184,6 +222,8 @@ def inspection_from_row(row: Row) -> Inspection:
             updated_at=datetime.fromisoformat(row["updated_at"]),
             version=_version(row),
         )
+    except _UNDECODABLE as exc:
+        raise _damaged("inspection", row, exc) from exc
 
 
 # -- captures -----------------------------------------------------------------
@@ -270,6 +310,68 @@ def capture_from_row(row: Row) -> Capture:
             mime=row["mime"],
             size=row["size"],
         )
+
+
+# -- what listings need of an inspection's captures ---------------------------
+
+
+def refresh_shots(db: sa.Connection, inspection_id: str) -> None:
+    """Write the inspection's :class:`ShotsTaken` (``inspections.shots``) from its captures
+    as they are now; part of every transaction that changes them.
+
+    The inspection's row is locked first (PostgreSQL), so the captures are read after
+    every other writer of this inspection has committed: two writers cannot each leave
+    a summary that misses the other's capture. Only what :func:`usable_as` looks at is
+    read (a capture add pays about a millisecond for it); a capture whose quality cannot
+    be read leaves NULL (the listing then reads the captures, and names the damaged one).
+    """
+    db.execute(
+        sa.select(inspections.c.id).where(inspections.c.id == inspection_id).with_for_update()
+    )
+    c = captures.c
+    found = db.execute(
+        sa.select(c.shot_id, c.accepted, c.quality).where(c.inspection_id == inspection_id)
+    ).all()
+    shots: str | None
+    try:
+        taken = frozenset(r.shot_id for r in found)
+        usable = frozenset(
+            r.shot_id
+            for r in found
+            if usable_as(
+                None if r.accepted is None else bool(r.accepted),
+                Verdict(json.loads(r.quality)["verdict"]),
+            )
+        )
+        shots = shots_json(ShotsTaken(len(found), taken, usable))
+    except (ValueError, KeyError, TypeError):
+        shots = None
+    db.execute(inspections.update().where(inspections.c.id == inspection_id).values(shots=shots))
+
+
+def shots_json(shots: ShotsTaken) -> str:
+    """``{"captures": n, "taken": [...], "unusable": [...]}``: the shots photographed, and
+    those of them without a usable photo (usually none, so the text stays short)."""
+    return json.dumps(
+        {
+            "captures": shots.captures,
+            "taken": sorted(shots.taken),
+            "unusable": sorted(shots.taken - shots.usable),
+        }
+    )
+
+
+def shots_from_row(row: Row) -> ShotsTaken | None:
+    """The inspection's :class:`ShotsTaken` as kept with it; None if not known."""
+    text = row["shots"]
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+        taken = frozenset(data["taken"])
+        return ShotsTaken(int(data["captures"]), taken, taken.difference(data["unusable"]))
+    except _UNDECODABLE as exc:
+        raise _damaged("inspection", row, exc) from exc
 
 
 # -- damages ------------------------------------------------------------------

@@ -7,8 +7,14 @@ engine writes captures, review marks and status changes through
 :class:`LiveWriter`, in worker threads, with a short busy timeout
 (:data:`LIVE_BUSY_TIMEOUT`, well under the phone link's heartbeat timeout).
 When the database is locked, or the database or object store does not answer
-(a team's PostgreSQL or S3 down, restarting, the network cut), the write is
-kept in a *spool* instead:
+(a team's PostgreSQL or S3 down, restarting, the network cut) or is full (a
+bucket over its quota, a photo folder's disk), the write is kept in a *spool*
+instead, if this desk's own disk can hold it (else the store's refusal stands:
+the phone is told to retry). A store that hangs rather than refuses (stopped,
+packets dropped) is waited for at most :data:`LIVE_STORE_DEADLINE` (a database
+server or object storage: not SQLite nor a folder), then the write is spooled
+too; the call left waiting may still land later, so applying a spooled write
+twice is harmless (a capture already there is skipped). The spool is:
 ``DATA_DIR/spool/``, one numbered JSON file per write, and beside a capture's
 JSON the photo's bytes, each written atomically and fsynced before the JSON
 that names them. A capture in the spool is durable: the phone is told
@@ -27,6 +33,7 @@ inspection was deleted meanwhile, damaged spool bytes) is moved to
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import json
@@ -35,10 +42,10 @@ import os
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 from inspector.atomic import TMP_SUFFIX
 from inspector.domain.models import (
@@ -48,27 +55,56 @@ from inspector.domain.models import (
     QualityReport,
 )
 from inspector.domain.views import CaptureView, QualityReasonView
-from inspector.storage.errors import DatabaseBusy, NotFound, StoreError, StoreUnreachable
+from inspector.storage.errors import (
+    Conflict,
+    DatabaseBusy,
+    DiskFull,
+    NotFound,
+    StoreError,
+    StoreUnreachable,
+)
 from inspector.storage.photos import write_atomic
 from inspector.storage.rows import CaptureDetails, new_capture
 from inspector.storage.store import Store
 
 __all__ = [
     "LIVE_BUSY_TIMEOUT",
+    "LIVE_STORE_DEADLINE",
     "SPOOL_DIR",
     "FlushResult",
     "LiveWriter",
     "Saved",
     "is_busy",
     "reviewed",
+    "worth_keeping",
 ]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 SPOOL_DIR = "spool"
 FAILED_DIR = "failed"
 #: Seconds a live write waits for another connection's lock before going to the spool.
 LIVE_BUSY_TIMEOUT = 1.0
+#: Seconds a live write waits for the store at all (a server that hangs rather than
+#: refuses: stopped, or packets dropped) before going to the spool.
+LIVE_STORE_DEADLINE = 5.0
+#: Store calls past their deadline still running: beyond this many, none is started.
+_MAX_STUCK = 4
+
+
+def worth_keeping(exc: BaseException) -> bool:
+    """Whether a live write the store refused is kept in the spool and retried: the store
+    is busy or does not answer (:func:`is_busy`), or it is full (a full bucket or photo
+    disk is freed by someone; this desk's own disk may still hold the spool)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DiskFull):
+            return True
+        current = current.__cause__ or current.__context__
+    return is_busy(exc)
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -112,9 +148,22 @@ class LiveWriter:
     call them from worker threads, never the event loop.
     """
 
-    def __init__(self, store: Store, *, busy_timeout: float = LIVE_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        busy_timeout: float = LIVE_BUSY_TIMEOUT,
+        deadline: float = LIVE_STORE_DEADLINE,
+    ) -> None:
         self.store = store
         self.busy_timeout = busy_timeout
+        self.deadline = deadline
+        # Only a store on the network is waited for on a thread of its own: the hand-over
+        # costs a few milliseconds on a busy machine, and a local disk does not hang up.
+        self._remote_photos = store.photos_dir is None
+        self._remote = self._remote_photos or not store.is_sqlite
+        self._stuck = 0  # store calls past their deadline, still waiting for the store
+        self._stuck_lock = threading.Lock()
         self.dir = store.data_dir / SPOOL_DIR
         self._lock = threading.Lock()
         self._entries: deque[str] = deque()  # JSON file names, oldest first
@@ -129,18 +178,17 @@ class LiveWriter:
         self, inspection_id: str, shot_id: str, data: bytes, **details: Unpack[CaptureDetails]
     ) -> Saved:
         """Store a capture, or spool it; raises StoreError if neither could keep it."""
+        refused: StoreError | None = None
         try:
-            sha = self.store.write_photo(data)  # outside the lock: in parallel, idempotent
+            # Outside the lock: in parallel, idempotent.
+            sha = self._within(self.store.write_photo, data, bounded=self._remote_photos)
         except StoreError as exc:
-            if not is_busy(exc):
+            if not worth_keeping(exc):
                 raise
-            sha, stored = hashlib.sha256(data).hexdigest(), False  # the spool keeps the bytes
-            self._kept(exc, "capture")
-        else:
-            stored = True
+            sha, refused = hashlib.sha256(data).hexdigest(), exc  # the spool keeps the bytes
         capture = new_capture(inspection_id, shot_id, sha, len(data), details)
         op = {"op": "capture", "capture": _capture_to_json(capture)}
-        spooled, _ = self._write(op, data, try_now=stored)
+        spooled, _ = self._write(op, data, refused=refused)
         return Saved(capture, spooled)
 
     def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
@@ -196,14 +244,15 @@ class LiveWriter:
         written = 0
         failed: list[str] = []
         with self._lock:
+            if self._entries and self._stuck:  # order: late calls land first
+                return FlushResult(0, len(self._entries), ())
             while self._entries:
                 name = self._entries[0]
                 try:
                     op, data = self._read(name)
-                    with self.store.busy_timeout(self.busy_timeout):
-                        self._apply(op, data)
+                    self._within(self._apply_now, op, data, bounded=self._remote)
                 except Exception as exc:
-                    if is_busy(exc):
+                    if worth_keeping(exc):
                         self.unavailable = str(exc)
                         break
                     failed.append(f"{name}: {exc}")
@@ -238,23 +287,85 @@ class LiveWriter:
     # -- plumbing ----------------------------------------------------------------------
 
     def _write(
-        self, op: dict[str, Any], data: bytes | None = None, *, try_now: bool = True
+        self,
+        op: dict[str, Any],
+        data: bytes | None = None,
+        *,
+        refused: StoreError | None = None,
     ) -> tuple[bool, object]:
-        """Apply now if nothing waits and the store answers, else spool.
+        """Apply now if nothing waits and the store answers, else spool (``refused``: the
+        store already refused part of it, spool it at once).
 
-        Returns (spooled, what the store answered when applied now).
+        Returns (spooled, what the store answered when applied now). When the spool
+        cannot keep it either (this desk's disk full too), the store's refusal is raised.
         """
         with self._lock:
-            if try_now and not self._entries:
+            if refused is None and not self._entries:
                 try:
-                    with self.store.busy_timeout(self.busy_timeout):
-                        return False, self._apply(op, data)
+                    return False, self._within(self._apply_now, op, data, bounded=self._remote)
                 except Exception as exc:
-                    if not is_busy(exc):
+                    if not worth_keeping(exc):
                         raise
-                    self._kept(exc, op["op"])
-            self._append(op, data)
+                    refused = exc if isinstance(exc, StoreError) else StoreError(str(exc))
+            try:
+                self._append(op, data)
+            except (OSError, StoreError) as exc:
+                if refused is None:
+                    raise
+                log.warning("the spool cannot keep the %s either: %s", op["op"], exc)
+                raise refused from exc
+            if refused is not None:
+                self._kept(refused, op["op"])
             return True, None
+
+    def _within(self, fn: Callable[..., _T], *args: Any, bounded: bool) -> _T:
+        """``fn(*args)``; if ``bounded`` (a store on the network), on a thread of its own,
+        waited for at most ``deadline`` seconds.
+
+        Past it the call goes on in the background (its result dropped: every spooled
+        write may be applied twice) and StoreUnreachable is raised, so the write is
+        spooled instead of stalling the call. While ``_MAX_STUCK`` such calls still
+        run, no other is started; while any does, the spool is not written (a late
+        call landing after a later spooled write would undo it).
+        """
+        if not bounded:
+            return fn(*args)
+        with self._stuck_lock:
+            if self._stuck >= _MAX_STUCK:
+                raise StoreUnreachable(
+                    f"the store has not answered for over {self.deadline:g} s, try again later"
+                )
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+        late = threading.Event()  # set (under _stuck_lock) once the caller gave up
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+            finally:
+                with self._stuck_lock:
+                    if late.is_set():
+                        self._stuck -= 1
+
+        # A daemon: a store that never answers must not keep the process from exiting.
+        threading.Thread(target=run, name="live-store-call", daemon=True).start()
+        try:
+            return future.result(self.deadline)
+        except concurrent.futures.TimeoutError:
+            with self._stuck_lock:
+                if not future.done():
+                    late.set()
+                    self._stuck += 1
+            if future.done():  # answered right at the deadline after all
+                return future.result()
+            raise StoreUnreachable(
+                f"the store did not answer within {self.deadline:g} s, try again later"
+            ) from None
+
+    def _apply_now(self, op: dict[str, Any], data: bytes | None) -> object:
+        with self.store.busy_timeout(self.busy_timeout):
+            return self._apply(op, data)
 
     def _kept(self, exc: BaseException, what: str) -> None:
         self.unavailable = str(exc)
@@ -269,10 +380,12 @@ class LiveWriter:
                 raise StoreError(f"the spooled photo of capture {c.id} is damaged")
             try:
                 store.put_capture(c, data)
-            except NotFound:
+            except (NotFound, Conflict):
                 with contextlib.suppress(NotFound):
-                    store.get_capture(c.id)
-                    return None  # written before a crash took the spool entry's removal with it
+                    if store.get_capture(c.id).sha256 == c.sha256:
+                        # Written already: before a crash took the spool entry's removal
+                        # with it, or by a call that answered after its deadline.
+                        return None
                 raise
         elif kind == "review":
             note = _note(op)

@@ -18,6 +18,7 @@ for the user.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import threading
@@ -32,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from inspector.domain import status as status_rules
+from inspector.domain.checklist import Checklist
 from inspector.domain.models import (
     Capture,
     Damage,
@@ -41,9 +43,12 @@ from inspector.domain.models import (
     QualityReport,
     utcnow,
 )
+from inspector.domain.privacy import BlurBox
+from inspector.domain.progress import Completion, ShotsTaken, completion
 from inspector.domain.recording import CallRecording, expired
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage import readings, recordings, rows, signatures
+from inspector.storage import blur, readings, recordings, rows, signatures
+from inspector.storage.blur import BlurScan
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
     Conflict,
@@ -69,7 +74,7 @@ from inspector.storage.rows import CaptureDetails, iso
 from inspector.storage.sql.engine import shown_url
 from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
 
-__all__ = ["InspectionRecords", "Store"]
+__all__ = ["InspectionRecords", "InspectionSummary", "Store"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,43 @@ class InspectionRecords:
     damages: list[Damage]
 
 
+@dataclass(frozen=True)
+class InspectionSummary:
+    """One inspection as a listing shows it (:meth:`Store.listing`): what its completion
+    needs, kept with its row rather than read capture by capture."""
+
+    inspection: Inspection
+    shots: ShotsTaken
+    """How many captures, the shots photographed, and those with a usable photo."""
+    damage_pair: int | None
+    """The highest damage pair its damages record, if any."""
+
+    def completion(self, checklist: Checklist) -> Completion:
+        """Its completion against ``checklist``: what :func:`progress` gives from the
+        captures and damages themselves."""
+        return completion(checklist, self.shots, (self.damage_pair,))
+
+
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a listing builds its objects.
+
+    A listing of 10 000 inspections makes some 150 000 objects that all live on, none
+    in a reference cycle; the collector, triggered by the allocations, would walk them
+    again and again (a third of the listing's time, measured). Process-wide, so only
+    re-enabled by the one that paused it; nothing is lost, collection just comes later.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 _ONE_BY_ONE = 10
@@ -287,11 +328,14 @@ class Store:
         statements: Iterable[tuple[SellerSignature, bytes] | SellerRemark] = (),
         identity_readings: Iterable[StoredReading] = (),
         call_recordings: Iterable[CallRecording] = (),
+        blur_boxes: Iterable[BlurBox] = (),
+        blur_scans: Iterable[BlurScan] = (),
     ) -> None:
         """Every row of an inspection from elsewhere (a bundle, another store), in one
         transaction; with ``statements`` (signatures with their PNG bytes, remarks),
         ``identity_readings`` and ``call_recordings`` (the seller's answers on recording;
-        the recordings' files already written) when they come along.
+        the recordings' files already written) when they come along (``inspector
+        migrate``), and the photos' blur boxes and scans (a bundle, ``inspector migrate``).
 
         Unlike ``add_capture`` this keeps capture times and review flags as
         given. The photos must already be written (``write_photo``); signature images
@@ -309,6 +353,7 @@ class Store:
             rows.insert_inspection(db, inspection)
             for seq, capture in enumerate(captures, start=1):
                 rows.insert_capture(db, capture, seq)
+            rows.refresh_shots(db, inspection.id)
             for damage in damages:
                 rows.insert_damage(db, damage)
             for item in kept:
@@ -320,6 +365,7 @@ class Store:
                 readings.insert_reading(db, reading)
             for recording in call_recordings:
                 recordings.insert(db, recording)
+            blur.insert_all(db, blur_boxes, blur_scans)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
         """Insert rows salvaged from a damaged database (``inspector repair``), as they were.
@@ -340,8 +386,11 @@ class Store:
         columns = [c.name for c in target.columns]
         restored = skipped = 0
         with self._transaction() as db:
+            touched: set[str] = set()
             for raw in salvaged:
                 row = {c: raw[c] for c in columns if c in raw}
+                if table == "inspections":  # its captures are restored after it, if any
+                    row["shots"] = rows.shots_json(ShotsTaken())
                 try:
                     check = decode[table]
                     if check is not None:
@@ -356,8 +405,12 @@ class Store:
                     and rows.insert_row(db, target, {**row, "capture_id": None})
                 ):
                     restored += 1
+                    if table == "captures":
+                        touched.add(row["inspection_id"])
                 else:
                     skipped += 1
+            for inspection_id in touched:
+                rows.refresh_shots(db, inspection_id)
         return restored, skipped
 
     def undecodable_records(self) -> list[str]:
@@ -381,6 +434,18 @@ class Store:
     def used_photos(self) -> set[str]:
         """The SHA-256 of every photo some capture points at."""
         return {r["sha256"] for r in self._query(sa.select(captures.c.sha256).distinct())}
+
+    def inspections_using(self, shas: Iterable[str]) -> set[str]:
+        """The ids of the inspections some capture of which points at one of these photos."""
+        wanted, found = sorted(set(shas)), set()
+        for start in range(0, len(wanted), 500):
+            sha = captures.c.sha256
+            part = sha.in_(wanted[start : start + 500])
+            found |= {
+                r["inspection_id"]
+                for r in self._query(sa.select(captures.c.inspection_id).distinct().where(part))
+            }
+        return found
 
     def photo_in_use(self, sha256: str) -> bool:
         """Whether any capture points at this photo file."""
@@ -476,8 +541,40 @@ class Store:
             for i in self.list_inspections()
         ]
 
-    def delete_inspection(self, inspection_id: str) -> None:
-        """Delete an inspection, its rows, and photo files no one else uses."""
+    def listing(self) -> list[InspectionSummary]:
+        """Every inspection (newest first) with what its completion needs, in two queries
+        whose rows are one per inspection: the shots each inspection's captures cover
+        are kept with it (``inspections.shots``, written with every change to them), so
+        a list of thousands never decodes their captures. :meth:`records` gives the
+        same counts the long way. Where the summary is not known its captures are read."""
+        with _collector_paused():
+            return self._listing()
+
+    def _listing(self) -> list[InspectionSummary]:
+        found = self._query(sa.select(inspections).order_by(inspections.c.created_at.desc()))
+        pairs: dict[str, int | None] = {
+            r["inspection_id"]: r["pair"]
+            for r in self._query(
+                sa.select(damages.c.inspection_id, sa.func.max(damages.c.pair).label("pair"))
+                .where(damages.c.pair.is_not(None))
+                .group_by(damages.c.inspection_id)
+            )
+        }
+        listed = []
+        for r in found:
+            inspection = rows.inspection_from_row(r)
+            shots = rows.shots_from_row(r)
+            if shots is None:
+                shots = ShotsTaken.of(self.captures(inspection.id))
+            listed.append(InspectionSummary(inspection, shots, pairs.get(inspection.id)))
+        return listed
+
+    def delete_inspection(self, inspection_id: str, *, version: int | None = None) -> None:
+        """Delete an inspection, its rows, and photo files no one else uses.
+
+        ``version``: the version the caller's copy was read at; ChangedElsewhere (and
+        nothing deleted) if someone else changed the record since.
+        """
         self._require_writable()
         with self._transaction() as db:
             shas = set(
@@ -485,9 +582,7 @@ class Store:
                     sa.select(captures.c.sha256).where(captures.c.inspection_id == inspection_id)
                 ).scalars()
             )
-            gone = db.execute(inspections.delete().where(inspections.c.id == inspection_id))
-            if gone.rowcount == 0:
-                raise NotFound(f"no inspection {inspection_id!r}")
+            rows.checked_delete(db, inspections, "inspection", inspection_id, version)
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
         try:
@@ -636,6 +731,7 @@ class Store:
                     )
                 ).scalar_one()
                 rows.insert_capture(db, capture, seq)
+                rows.refresh_shots(db, inspection_id)
         except Conflict as exc:
             raise NotFound(f"cannot add a capture to inspection {inspection_id!r}: {exc}") from exc
         except (DiskFull, DatabaseBusy, DatabaseDamaged, ReadOnly) as exc:
@@ -657,11 +753,15 @@ class Store:
 
     def set_capture_accepted(self, capture_id: str, accepted: bool | None) -> None:
         with self._transaction() as db:
-            done = db.execute(
+            inspection_id = db.execute(
+                sa.select(captures.c.inspection_id).where(captures.c.id == capture_id)
+            ).scalar()
+            if inspection_id is None:
+                raise NotFound(f"no capture {capture_id!r}")
+            db.execute(
                 captures.update().where(captures.c.id == capture_id).values(accepted=accepted)
             )
-            if done.rowcount == 0:
-                raise NotFound(f"no capture {capture_id!r}")
+            rows.refresh_shots(db, inspection_id)
 
     def accept_for_review(self, capture_id: str, reason: QualityReason) -> Capture:
         """Accept a capture and add ``reason`` to its quality reasons, in one transaction.
@@ -683,6 +783,7 @@ class Store:
                 .where(this)
                 .values(accepted=True, quality=rows.quality_json(report))
             )
+            rows.refresh_shots(db, capture.inspection_id)
         return replace(capture, accepted=True, quality=report)
 
     # -- damages ----------------------------------------------------------
@@ -702,11 +803,10 @@ class Store:
             damage.version = rows.update_damage(db, damage)
         return damage
 
-    def delete_damage(self, damage_id: str) -> None:
+    def delete_damage(self, damage_id: str, *, version: int | None = None) -> None:
+        """Delete a damage; ``version`` as for :meth:`delete_inspection`."""
         with self._transaction() as db:
-            gone = db.execute(damages.delete().where(damages.c.id == damage_id))
-            if gone.rowcount == 0:
-                raise NotFound(f"no damage {damage_id!r}")
+            rows.checked_delete(db, damages, "damage", damage_id, version)
 
     def damages(self, inspection_id: str) -> list[Damage]:
         found = self._query(
@@ -801,6 +901,49 @@ class Store:
 
     def readings(self, inspection_id: str) -> list[StoredReading]:
         return readings.readings(self._query, inspection_id)
+
+    # -- blur boxes of the listing's photos ------------------------------------
+
+    def blur_boxes(self, inspection_id: str) -> list[BlurBox]:
+        """The boxes to blur on the inspection's photos, oldest first."""
+        return blur.blur_boxes(self._query, inspection_id)
+
+    def blur_scans(self, inspection_id: str) -> list[BlurScan]:
+        """The photos the detectors have looked at."""
+        return blur.blur_scans(self._query, inspection_id)
+
+    def add_blur_box(self, box: BlurBox) -> BlurBox:
+        with self._transaction() as db:
+            blur.insert_box(db, box)
+        return box
+
+    def update_blur_box(self, box: BlurBox) -> BlurBox:
+        """Move or resize a box (or change its kind); NotFound if it was removed."""
+        with self._transaction() as db:
+            if not blur.update_box(db, box):
+                raise NotFound(f"no blur box {box.id!r}")
+        return box
+
+    def delete_blur_box(self, box_id: str) -> None:
+        with self._transaction() as db:
+            if not blur.delete_box(db, box_id):
+                raise NotFound(f"no blur box {box_id!r}")
+
+    def add_blur_scan(self, scan: BlurScan, boxes: Iterable[BlurBox]) -> bool:
+        """Keep what the detectors found on one photo, with the record that they looked,
+        in one transaction. False (nothing written) if the photo was scanned already,
+        by this process or another."""
+        found = list(boxes)
+        try:
+            with self._transaction() as db:
+                if blur.scanned(db, scan.capture_id):
+                    return False
+                blur.insert_all(db, found, [scan])
+        except Conflict:
+            # Another process scanned it between the check and the insert (PostgreSQL),
+            # or the photo is gone: either way there is nothing to add.
+            return False
+        return True
 
     # -- invitation tokens (only their SHA-256 is stored) ------------------
 

@@ -1,13 +1,14 @@
 """A real PostgreSQL server for the tests: Debian's binaries, started per session.
 
 ``initdb`` + ``pg_ctl`` in a temporary folder, listening on a Unix socket in that
-folder only (no TCP port to collide with another run), fsync off (the data is
-thrown away). A server whose test run was killed (no teardown) is stopped and
-removed by the next run: each folder names the pid of its run. As root the server
-runs as the ``postgres`` user the Debian package creates: PostgreSQL refuses to run
-as root. Each test gets a database of its own. Connections are trusted, except the
-user :data:`PASSWORD_USER`, who must give :data:`PASSWORD` (tests of refused
-credentials).
+folder only (no TCP port to collide with another run; a test that needs a network
+path, e.g. through a relay it cuts, asks for ``postgres_server(tcp=True)``: also
+127.0.0.1 on a free port), fsync off (the data is thrown away). A server whose test
+run was killed (no teardown) is stopped and removed by the next run: each folder
+names the pid of its run. As root the server runs as the ``postgres`` user the Debian
+package creates: PostgreSQL refuses to run as root. Each test gets a database of its
+own. Connections are trusted, except the user :data:`PASSWORD_USER`, who must give
+:data:`PASSWORD` (tests of refused credentials).
 
 Missing binaries skip the tests with the reason, except under ``CI=true``, where
 they fail: CI installs ``postgresql`` (.ci/run), so missing means broken.
@@ -19,6 +20,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import uuid
@@ -32,7 +34,16 @@ import sqlalchemy as sa
 
 from inspector.storage.sql import make_engine
 
-__all__ = ["PASSWORD", "PASSWORD_USER", "PostgresServer", "pg_url", "postgres"]
+__all__ = [
+    "PASSWORD",
+    "PASSWORD_USER",
+    "PostgresServer",
+    "Unavailable",
+    "pg_url",
+    "postgres",
+    "postgres_server",
+    "unavailable",
+]
 
 _BIN_GLOB = "/usr/lib/postgresql/*/bin"
 _PREFIX = "inspector-pg-"
@@ -47,7 +58,7 @@ def _bin_dir() -> Path | None:
     return max(found, key=lambda p: int(p.parent.name), default=None)
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL is needed under CI=true: {reason}", pytrace=False)
     pytest.skip(f"PostgreSQL not available: {reason} (apt-get install postgresql)")
@@ -60,13 +71,20 @@ class PostgresServer:
     root: Path
     bin_dir: Path
     user: str
+    port: int | None = None  # a TCP port on 127.0.0.1 too (``postgres_server(tcp=True)``)
 
     @property
     def socket_dir(self) -> Path:
         return self.root
 
     def url(self, database: str = "postgres", user: str | None = None) -> str:
-        return f"postgresql+psycopg://{user or self.user}@/{database}?host={self.socket_dir}"
+        url = f"postgresql+psycopg://{user or self.user}@/{database}?host={self.socket_dir}"
+        return url if self.port is None else f"{url}&port={self.port}"
+
+    def tcp_url(self, database: str, *, port: int | None = None) -> str:
+        """The URL over TCP (``port``: another one leading to the server, e.g. a relay's)."""
+        assert self.port is not None, "started without tcp=True"
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{port or self.port}/{database}"
 
     def password_url(self, database: str, password: str) -> str:
         """The URL of :data:`PASSWORD_USER` (created, owning ``database``) with ``password``."""
@@ -134,15 +152,22 @@ def _stop_orphans(bin_dir: Path, run_as: str | None) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class Unavailable(Exception):
     """PostgreSQL cannot be started here (not installed, no user to run it as)."""
 
 
 @contextlib.contextmanager
-def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
+def postgres_server(*, durable: bool = False, tcp: bool = False) -> Iterator[PostgresServer]:
     """A server in a temporary folder, stopped and removed at the end.
 
     ``durable``: with fsync (what a deployment runs; for benchmarks). Tests run without.
+    ``tcp``: also listening on 127.0.0.1, on a free port (``server.port``; trusted).
     """
     bin_dir = _bin_dir()
     if bin_dir is None:
@@ -163,7 +188,7 @@ def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
     if run_as is not None:
         shutil.chown(root, run_as)
     user = run_as or pwd.getpwuid(os.geteuid()).pw_name
-    server = PostgresServer(root, bin_dir, user)
+    server = PostgresServer(root, bin_dir, user, _free_port() if tcp else None)
     try:
         _run(
             [
@@ -183,6 +208,8 @@ def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
         hba = data / "pg_hba.conf"  # first match wins: the password rule goes first
         hba.write_text(f"local all {PASSWORD_USER} scram-sha-256\n" + hba.read_text())
         options = f"-k {root} -c listen_addresses=''"
+        if server.port is not None:  # initdb --auth=trust trusts 127.0.0.1 already
+            options = f"-k {root} -c listen_addresses=127.0.0.1 -p {server.port}"
         if not durable:
             options += " -c fsync=off -c full_page_writes=off"
         _run(
@@ -220,7 +247,7 @@ def postgres() -> Iterator[PostgresServer]:
         with postgres_server() as server:
             yield server
     except Unavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
 
 
 @pytest.fixture

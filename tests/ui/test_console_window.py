@@ -92,6 +92,38 @@ def test_delete_asks_first(
     qtbot.waitUntil(lambda: window.home.table.rowCount() == 0, timeout=5000)
 
 
+def test_a_delete_overtaken_by_an_edit_elsewhere_is_refused_and_says_so(
+    qtbot: QtBot,
+    make_main_window: Callable[[], MainWindow],
+    store: Store,
+    tmp_path: Path,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
+    window = make_main_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    window.home.table.selectRow(0)
+    window.delete_action.trigger()  # the operator decides on what the list shows...
+    with Store(
+        tmp_path / "elsewhere", database_url=f"sqlite:///{store.data_dir / 'inspector.db'}"
+    ) as elsewhere:  # ...while another console edits it
+        theirs = elsewhere.get_inspection(inspection.id)
+        theirs.notes = "the seller called back"
+        elsewhere.update_inspection(theirs)
+    window.delete_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(
+        lambda: "changed by someone else" in window.statusBar().currentMessage(), timeout=5000
+    )
+    assert window.statusBar().currentMessage().startswith("Not deleted")
+    assert store.get_inspection(inspection.id).notes == "the seller called back"
+    window.home.table.selectRow(0)  # reloaded: deleting it now is deleting what is there
+    window.delete_action.trigger()
+    window.delete_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: store.list_inspections() == [], timeout=5000)
+
+
 def test_double_click_opens_and_back_returns(
     qtbot: QtBot,
     make_main_window: Callable[[], MainWindow],

@@ -165,11 +165,13 @@ class DamageModel(QObject):
 
     def _remove(self, damage_id: str) -> None:
         index = self.index(damage_id)
+        read_at = self._damages[index].version
         del self._damages[index]
         store, versions = self._store, self._versions
 
         def delete() -> None:
-            store.delete_damage(damage_id)
+            # Like an edit: refused (ChangedElsewhere) if someone else changed it since.
+            store.delete_damage(damage_id, version=versions.get(_key(damage_id), read_at))
             versions.forget(_key(damage_id))
 
         self._writer.submit(delete, "the deletion")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QImage,
     QMouseEvent,
@@ -29,10 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.models import Capture, Damage, Region, Verdict
+from inspector.domain.privacy import BlurBox, clamp_region
+from inspector.i18n import Message
 from inspector.report.i18n import damage_ref
 from ui import theme
 from ui.review._qt import alive, paint_numbered_disc
-from ui.review.labels import part_label, severity_label, type_label
+from ui.review.blur import kind_label
+from ui.review.labels import CONSOLE_LANGUAGE, part_label, severity_label, type_label
 from ui.review.review_model import ReviewModel
 
 __all__ = ["PhotoView", "PhotoViewer"]
@@ -42,6 +48,15 @@ MAX_ZOOM = 16.0
 FOCUS_MAX_ZOOM = 8.0
 _CLICK_PIXELS = 5  # a press and release closer than this (on screen) drop a point
 _DAMAGE_KEY = 0  # QGraphicsItem.data key holding a damage id
+_BLUR_KEY = 1  # QGraphicsItem.data key holding a blur box id
+_BLUR_COLOUR = QColor("#00bcd4")  # cyan: no verdict or severity colour is
+_BLUR_CELLS = 8  # the preview is pixelated like the published copy (inspector.privacy)
+_BLUR_TIP = Message(
+    "{kind} — blurred when the photo is published ({origin}). Drag to move it; Delete removes it."
+)
+_DETECTED = Message("found by the detectors, confidence {score}")
+_BY_HAND = Message("drawn by the inspector")
+_BLUR_HINT = Message("Drag a box over what must not be published (Esc cancels)")
 # The inspector's decision on a photo, in the colours of the quality verdicts.
 _ACCEPTED = theme.verdict_colour(Verdict.OK).name()
 _REJECTED = theme.verdict_colour(Verdict.REJECT).name()
@@ -71,12 +86,87 @@ class _Badge(QGraphicsItem):
         )
 
 
+class _BlurItem(QGraphicsRectItem):
+    """A blur box: the photo under it pixelated as it will be published, a dashed cyan
+    outline and its kind; the inspector drags it to move it (kept on the photo)."""
+
+    def __init__(self, box: BlurBox, rect: QRectF, preview: QPixmap, selected: bool) -> None:
+        super().__init__(rect)
+        self.box_id = box.id
+        self._preview = preview
+        self._label = kind_label(box.kind)
+        flags = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flags.ItemIsMovable | flags.ItemSendsGeometryChanges)
+        self.setCursor(Qt.CursorShape.SizeAllCursor)
+        self.setData(_BLUR_KEY, box.id)
+        self.setZValue(1)
+        pen = QPen(QColor("#ffeb3b") if selected else _BLUR_COLOUR, 3 if selected else 2)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        self.setPen(pen)
+        self.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        origin = (
+            _DETECTED.bind(score=f"{box.score:.2f}").get(CONSOLE_LANGUAGE)
+            if box.origin == "detected" and box.score is not None
+            else _BY_HAND.get(CONSOLE_LANGUAGE)
+        )
+        self.setToolTip(_BLUR_TIP.get(CONSOLE_LANGUAGE).format(kind=self._label, origin=origin))
+
+    def region(self, width: int, height: int) -> Region:
+        r = self.rect().translated(self.pos())
+        return clamp_region(r.x() / width, r.y() / height, r.width() / width, r.height() / height)
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.scene():
+            bounds, r = self.scene().sceneRect(), self.rect()
+            x = min(max(value.x(), bounds.left() - r.left()), bounds.right() - r.right())
+            y = min(max(value.y(), bounds.top() - r.top()), bounds.bottom() - r.bottom())
+            return QPointF(x, y)
+        return super().itemChange(change, value)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.drawPixmap(self.rect(), self._preview, QRectF(self._preview.rect()))
+        super().paint(painter, option, widget)
+        painter.save()  # the label keeps its size on screen, at the box's corner
+        top_left = painter.transform().map(self.rect().topLeft())
+        painter.resetTransform()
+        font = painter.font()
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        painter.setFont(font)
+        text = painter.fontMetrics().boundingRect(self._label).adjusted(-3, -1, 3, 1)
+        text.moveTopLeft(top_left.toPoint())
+        painter.fillRect(text, _BLUR_COLOUR)
+        painter.setPen(QColor("#000000"))
+        painter.drawText(text, Qt.AlignmentFlag.AlignCenter, self._label)
+        painter.restore()
+
+
+def _preview(pixmap: QPixmap, rect: QRectF) -> QPixmap:
+    """The photo under ``rect`` pixelated, as the listing will show it."""
+    piece = pixmap.copy(rect.toAlignedRect())
+    if piece.isNull():
+        return piece
+    cell = max(2.0, max(piece.width(), piece.height()) / _BLUR_CELLS)
+    small = (
+        QSizeF(piece.width() / cell, piece.height() / cell)
+        .toSize()
+        .expandedTo(QSizeF(1, 1).toSize())
+    )
+    mode = Qt.TransformationMode.SmoothTransformation
+    ignore = Qt.AspectRatioMode.IgnoreAspectRatio
+    return piece.scaled(small, ignore, mode).scaled(piece.size(), ignore, mode)
+
+
 class PhotoView(QGraphicsView):
     """The photo canvas. Scene coordinates are the photo's pixels."""
 
     region_drawn = Signal(object)  # Region
     damage_clicked = Signal(str)
     zoom_changed = Signal(float)
+    blur_drawn = Signal(object)  # Region
+    blur_clicked = Signal(str)  # box id
+    blur_moved = Signal(str, object)  # box id, Region
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,11 +182,13 @@ class PhotoView(QGraphicsView):
         self._pixmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self._pixmap)
         self._marks: list[QGraphicsItem] = []
+        self._blur_items: list[_BlurItem] = []
         self._rubber: QGraphicsRectItem | None = None
         self._press: QPointF | None = None
         self._press_view: QPointF | None = None
         self.fitted = True
         self.annotating = False
+        self.drawing = "damage"  # what a drawn box becomes while annotating: damage, blur
 
     # -- content ----------------------------------------------------------
 
@@ -148,6 +240,25 @@ class PhotoView(QGraphicsView):
 
     def marks(self) -> list[QGraphicsItem]:
         return list(self._marks)
+
+    def set_blur_boxes(self, boxes: list[BlurBox], selected: str | None) -> None:
+        """Draw the blur boxes of this photo (none: hidden, or another photo)."""
+        for item in self._blur_items:
+            self.scene().removeItem(item)
+        self._blur_items = []
+        width, height = self.image_size()
+        if not width:
+            return
+        pixmap = self._pixmap.pixmap()
+        for box in boxes:
+            r = box.region
+            rect = QRectF(r.x * width, r.y * height, r.w * width, r.h * height)
+            item = _BlurItem(box, rect, _preview(pixmap, rect), box.id == selected)
+            self.scene().addItem(item)
+            self._blur_items.append(item)
+
+    def blur_items(self) -> list[_BlurItem]:
+        return list(self._blur_items)
 
     # -- zoom -------------------------------------------------------------
 
@@ -220,8 +331,9 @@ class PhotoView(QGraphicsView):
 
     # -- drawing ----------------------------------------------------------
 
-    def set_annotating(self, on: bool) -> None:
+    def set_annotating(self, on: bool, drawing: str = "damage") -> None:
         self.annotating = on
+        self.drawing = drawing
         self.setDragMode(
             QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag
         )
@@ -253,6 +365,10 @@ class PhotoView(QGraphicsView):
                     self.damage_clicked.emit(str(damage_id))
                     event.accept()
                     return
+                box_id = item.data(_BLUR_KEY)
+                if box_id:
+                    self.blur_clicked.emit(str(box_id))
+                    break  # and the item is dragged (the scene moves it)
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -265,6 +381,10 @@ class PhotoView(QGraphicsView):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._rubber is None or self._press is None or self._press_view is None:
             super().mouseReleaseEvent(event)
+            width, height = self.image_size()
+            for item in list(self._blur_items):
+                if not item.pos().isNull():  # dragged: the model moves it, then redraws
+                    self.blur_moved.emit(item.box_id, item.region(width, height))
             return
         self.scene().removeItem(self._rubber)
         self._rubber = None
@@ -273,6 +393,8 @@ class PhotoView(QGraphicsView):
         moved = event.position() - self._press_view
         start, self._press, self._press_view = self._press, None, None
         if abs(moved.x()) < _CLICK_PIXELS and abs(moved.y()) < _CLICK_PIXELS:
+            if self.drawing == "blur":  # a blur box needs a size: a click draws nothing
+                return
             region = Region(start.x() / width, start.y() / height)
         else:
             rect = QRectF(start, end).normalized()
@@ -282,7 +404,10 @@ class PhotoView(QGraphicsView):
                 rect.x() / width, rect.y() / height, rect.width() / width, rect.height() / height
             )
         event.accept()
-        self.region_drawn.emit(region)
+        if self.drawing == "blur":
+            self.blur_drawn.emit(region)
+        else:
+            self.region_drawn.emit(region)
 
 
 def _damage_tip(number: int, damage: Damage) -> str:
@@ -301,6 +426,7 @@ class PhotoViewer(QWidget):
     """The current photo of the review with its header and metadata panel."""
 
     region_drawn = Signal(str, object)  # capture id, Region
+    blur_drawn = Signal(str, object)  # capture id, Region
     image_shown = Signal(str)  # capture id, once its photo is on screen
 
     META_FIELDS = (
@@ -382,7 +508,10 @@ class PhotoViewer(QWidget):
         self._focus_after_load: str | None = None
         self.view.zoom_changed.connect(self._zoom_changed)
         self.view.region_drawn.connect(self._region_drawn)
+        self.view.blur_drawn.connect(self._blur_drawn)
         self.view.damage_clicked.connect(self.model.damages.select)
+        self.view.blur_clicked.connect(self._blur_clicked)
+        self.view.blur_moved.connect(self._blur_moved)
         model.current_changed.connect(self._current_changed)
         model.capture_changed.connect(self._capture_changed)
         damages = model.damages
@@ -390,6 +519,17 @@ class PhotoViewer(QWidget):
             signal.connect(self.refresh_marks)
         damages.added.connect(self.refresh_marks)
         damages.removed.connect(self.refresh_marks)
+        blur = model.blur
+        for signal in (
+            blur.reset,
+            blur.added,
+            blur.changed,
+            blur.removed,
+            blur.selection_changed,
+            blur.visibility_changed,
+        ):
+            signal.connect(self.refresh_blur)
+        damages.selection_changed.connect(self._damage_selected)
         self._current_changed(model.current)
 
     @property
@@ -397,9 +537,14 @@ class PhotoViewer(QWidget):
         """The capture whose photo is on screen (None while it is loading)."""
         return self._shown
 
-    def set_annotating(self, on: bool) -> None:
-        self.view.set_annotating(on)
-        self.hint.setText("Drag a box or click a point on the damage (Esc cancels)" if on else "")
+    def set_annotating(self, on: bool, drawing: str = "damage") -> None:
+        self.view.set_annotating(on, drawing)
+        hint = ""
+        if on and drawing == "blur":
+            hint = _BLUR_HINT.get(CONSOLE_LANGUAGE)
+        elif on:
+            hint = "Drag a box or click a point on the damage (Esc cancels)"
+        self.hint.setText(hint)
 
     def show_damage(self, damage_id: str) -> None:
         """Open the damage's photo, select the damage and zoom on its mark."""
@@ -421,7 +566,9 @@ class PhotoViewer(QWidget):
         if capture is None:
             self.view.set_image(None)
             self.refresh_marks()
+            self.refresh_blur()
             return
+        self.view.set_blur_boxes([], None)  # the previous photo's, until this one shows
         capture_id = capture.id
 
         def show(image: QImage) -> None:
@@ -431,6 +578,7 @@ class PhotoViewer(QWidget):
             self.view.set_image(image)
             self._shown = capture_id
             self.refresh_marks()
+            self.refresh_blur()
             pending, self._focus_after_load = self._focus_after_load, None
             if pending is not None:
                 region = self.model.damages.get(pending).region
@@ -511,6 +659,30 @@ class PhotoViewer(QWidget):
             return
         damages = self.model.damages
         self.view.set_marks(damages.on_capture(current.id), damages.selected_id)
+
+    def refresh_blur(self, *_args: object) -> None:
+        current, blur = self.model.current, self.model.blur
+        if current is None or self._shown != current.id or not blur.visible:
+            self.view.set_blur_boxes([], None)
+            return
+        self.view.set_blur_boxes(blur.on_capture(current.id), blur.selected_id)
+
+    def _blur_clicked(self, box_id: str) -> None:
+        self.model.damages.select(None)
+        self.model.blur.select(box_id)
+
+    def _damage_selected(self, damage_id: object) -> None:
+        if damage_id is not None:
+            self.model.blur.select(None)
+
+    def _blur_moved(self, box_id: str, region: Region) -> None:
+        self.model.blur.move(box_id, region)
+        self.refresh_blur()  # dropped where it was: put the item back in its place
+
+    def _blur_drawn(self, region: Region) -> None:
+        current = self.model.current
+        if current is not None:
+            self.blur_drawn.emit(current.id, region)
 
     def _zoom_changed(self, zoom: float) -> None:
         percent = f"{zoom * 100:.0f} %"

@@ -36,6 +36,7 @@ from inspector.domain.models import (
     InspectionStatus,
     QualityThresholds,
 )
+from inspector.domain.privacy import BlurBox
 from inspector.domain.progress import (
     Progress,
     best_captures,
@@ -43,13 +44,19 @@ from inspector.domain.progress import (
     inspection_shots,
     progress,
 )
-from inspector.i18n import LocalText
+from inspector.i18n import LocalText, Message
 from inspector.storage.store import Store
+from inspector.usecases.privacy import scan_candidates, scan_photo
 from ui.crossing import run_task
+from ui.review._qt import alive
 from ui.review.annotations import DamageModel
+from ui.review.blur import BlurModel
+from ui.review.labels import CONSOLE_LANGUAGE
 from ui.review.writer import RowVersions, StoreWriter
 
 __all__ = ["ReviewData", "ReviewModel", "SetAcceptedCommand", "load_review"]
+
+_SCAN_FAILED = Message("Cannot look for plates and faces on a photo: {reason}")
 
 THUMB_SIZE = 160
 _PHOTO_CACHE = 4
@@ -65,6 +72,8 @@ class ReviewData:
     checklist_error: str
     captures: list[Capture]
     damages: list[Damage]
+    blur_boxes: list[BlurBox]
+    blur_scanned: set[str]
 
 
 def load_review(store: Store, inspection_id: str) -> ReviewData:
@@ -86,7 +95,15 @@ def load_review(store: Store, inspection_id: str) -> ReviewData:
                 return 1_000_000
 
         captures.sort(key=key)  # stable: retakes stay in capture order
-    return ReviewData(inspection, checklist, error, captures, store.damages(inspection_id))
+    return ReviewData(
+        inspection,
+        checklist,
+        error,
+        captures,
+        store.damages(inspection_id),
+        store.blur_boxes(inspection_id),
+        {s.capture_id for s in store.blur_scans(inspection_id)},
+    )
 
 
 def read_image(path: Path) -> QImage:
@@ -125,8 +142,16 @@ class ReviewModel(QObject):
     current_changed = Signal(object)  # Capture or None
     error = Signal(str)
     changed_elsewhere = Signal(str)  # a save refused: someone else changed the record
+    blur_progress = Signal(int, int)  # photos scanned for plates and faces, of how many
 
-    def __init__(self, store: Store, inspection_id: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        inspection_id: str,
+        parent: QObject | None = None,
+        *,
+        propose_blur: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.inspection_id = inspection_id
@@ -140,6 +165,9 @@ class ReviewModel(QObject):
         self.damages = DamageModel(
             store, self.writer, self.undo_stack, self, versions=self.versions
         )
+        self.blur = BlurModel(store, self.writer, self.undo_stack, self)
+        self._propose_blur = propose_blur
+        self.blur_scanning = False
         self.inspection: Inspection | None = None
         self.checklist: Checklist | None = None
         self.checklist_error = ""
@@ -178,11 +206,14 @@ class ReviewModel(QObject):
         self._captures = data.captures
         self.undo_stack.clear()
         self.damages.load(data.damages)
+        self.blur.load(data.blur_boxes)
         ids = [c.id for c in self._captures]
         self._current = current if current in ids else (ids[0] if ids else None)
         self.loaded.emit()
         self.inspection_changed.emit(self.inspection)
         self.current_changed.emit(self.current)
+        if self._propose_blur and not self.blur_scanning:
+            self.propose_blur(data.blur_scanned)
 
     def _on_load_error(self, exc: BaseException) -> None:
         self.load_failed.emit(f"Cannot open inspection {self.inspection_id}: {exc}")
@@ -213,6 +244,44 @@ class ReviewModel(QObject):
             fn()
 
         writer.on_idle.append(once)
+
+    # -- blur boxes proposed ----------------------------------------------
+
+    def propose_blur(self, scanned: set[str]) -> None:
+        """Look for plates and faces on the listing's photos not scanned yet, one photo at a
+        time on a worker thread; each photo's boxes reach :attr:`blur` as they are found
+        (see :mod:`inspector.usecases.privacy` for why it happens here)."""
+        if self.checklist is None:
+            return
+        todo = scan_candidates(self.checklist, self._captures, scanned)
+        if not todo:
+            return
+        self.blur_scanning = True
+        store, checklist, total = self.store, self.checklist, len(todo)
+
+        def next_photo(done: int) -> None:
+            if not alive(self):
+                return
+            self.blur_progress.emit(done, total)
+            if done == total:
+                self.blur_scanning = False
+                return
+            capture = todo[done]
+            overlay = checklist.shot(capture.shot_id).overlay
+
+            def found(boxes: list[BlurBox] | None) -> None:
+                if alive(self):
+                    self.blur.found(boxes or [])
+                    next_photo(done + 1)
+
+            def failed(exc: BaseException) -> None:
+                if alive(self):
+                    self.error.emit(_SCAN_FAILED.bind(reason=exc).get(CONSOLE_LANGUAGE))
+                    next_photo(done + 1)
+
+            run_task(lambda: scan_photo(store, capture, overlay), found, failed)
+
+        next_photo(0)
 
     # -- captures ---------------------------------------------------------
 

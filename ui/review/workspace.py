@@ -23,15 +23,25 @@ from PySide6.QtWidgets import (
 
 from inspector.domain import status as status_rules
 from inspector.domain.models import Damage, Inspection, InspectionStatus, Part, Region
+from inspector.domain.privacy import MIN_SIDE, BlurBox, clamp_region
+from inspector.i18n import Message, Plural
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
+from inspector.usecases.privacy import ListingResult
 from ui.crossing import run_task
 from ui.review._qt import alive, place_beside
 from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
 from ui.review.export_dialog import ReportSavedBar
+from ui.review.labels import CONSOLE_LANGUAGE
+from ui.review.listing_export import (
+    ask_folder,
+    failed_text,
+    start_listing_export,
+    written_text,
+)
 from ui.review.overview import OverviewView
 from ui.review.photo_viewer import PhotoViewer
 from ui.review.recording_player import RecordingPlayer
@@ -42,6 +52,28 @@ from ui.review.vehicle_panel import VehiclePanel
 __all__ = ["CHANGED_ELSEWHERE", "ReviewWorkspace"]
 
 CHANGED_ELSEWHERE = "This inspection was changed by someone else. Reload?"
+
+_WORDS = {
+    "add_blur": Message("Add blur box"),
+    "add_blur_tip": Message(
+        "Box something that must not be published (a plate, a face): drag on the photo"
+    ),
+    "show_blur": Message("Blur boxes"),
+    "show_blur_tip": Message("Show or hide the blur boxes on the photo"),
+    "listing": Message("Export listing…"),
+    "listing_tip": Message(
+        "Write the publishable photos into an empty folder: plates and faces blurred, "
+        "resized, without EXIF or GPS"
+    ),
+}
+_SCANNING = Message("Looking for plates and faces: {done} of {total} photos")
+_SCANNED = Plural(
+    "Plates and faces looked for on {n} photo", "Plates and faces looked for on {n} photos"
+)
+
+
+def _word(key: str) -> str:
+    return _WORDS[key].get(CONSOLE_LANGUAGE)
 
 
 class ReviewWorkspace(QWidget):
@@ -57,6 +89,7 @@ class ReviewWorkspace(QWidget):
     title_changed = Signal(str)
     status_message = Signal(str)
     report_exported = Signal(object)  # Path of the PDF
+    listing_exported = Signal(object)  # ListingResult
 
     def __init__(
         self,
@@ -65,11 +98,12 @@ class ReviewWorkspace(QWidget):
         parent: QWidget | None = None,
         *,
         open_reports: bool = True,
+        propose_blur: bool = True,
     ) -> None:
         super().__init__(parent)
         self.store = store
         self.inspection_id = inspection_id
-        self.model = ReviewModel(store, inspection_id)
+        self.model = ReviewModel(store, inspection_id, propose_blur=propose_blur)
         self.damage_dialog: DamageDialog | None = None
         self.changed_box: QMessageBox | None = None  # "changed by someone else. Reload?"
         self._last_part: Part | None = None
@@ -111,8 +145,9 @@ class ReviewWorkspace(QWidget):
             (self.prev_action, self.next_action, self.fit_action, self.actual_size_action),
             (self.accept_action, self.reject_action),
             (self.add_damage_action, self.edit_damage_action, self.delete_damage_action),
+            (self.add_blur_action, self.show_blur_action),
             (self.undo_action, self.redo_action),
-            (self.reviewed_action, self.export_action),
+            (self.reviewed_action, self.export_action, self.listing_action),
         ):
             self.toolbar.addActions(list(group))
             self.toolbar.addSeparator()
@@ -155,6 +190,7 @@ class ReviewWorkspace(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.viewer.region_drawn.connect(self._region_drawn)
+        self.viewer.blur_drawn.connect(self._blur_drawn)
         self.damage_list.open_requested.connect(self.viewer.show_damage)
         self.damage_list.edit_requested.connect(self.edit_damage)
         self.diagram.damage_activated.connect(self.show_damage)
@@ -172,6 +208,9 @@ class ReviewWorkspace(QWidget):
         model.current_changed.connect(self._update_actions)
         model.capture_changed.connect(self._update_actions)
         model.damages.selection_changed.connect(self._update_actions)
+        model.blur.selection_changed.connect(self._update_actions)
+        model.blur.visibility_changed.connect(self.show_blur_action.setChecked)
+        model.blur_progress.connect(self._blur_progress)
         self._update_actions()
         model.load()
 
@@ -220,12 +259,23 @@ class ReviewWorkspace(QWidget):
             "Add damage", "D", "Mark a damage: drag a box or click a point on the photo"
         )
         self.add_damage_action.setCheckable(True)
-        self.add_damage_action.toggled.connect(self.viewer.set_annotating)
+        self.add_damage_action.toggled.connect(self._marking_damage)
+        self.add_blur_action = a(_word("add_blur"), "B", _word("add_blur_tip"))
+        self.add_blur_action.setCheckable(True)
+        self.add_blur_action.toggled.connect(self._marking_blur)
+        self.show_blur_action = a(
+            _word("show_blur"),
+            "Shift+B",
+            _word("show_blur_tip"),
+            lambda: self.model.blur.set_visible(self.show_blur_action.isChecked()),
+        )
+        self.show_blur_action.setCheckable(True)
+        self.show_blur_action.setChecked(True)
         self.cancel_mark_action = a(
             "Cancel marking",
             "Esc",
             "Stop marking a damage",
-            lambda: self.add_damage_action.setChecked(False),
+            self._stop_marking,
         )
         self.edit_damage_action = a(
             "Edit…",
@@ -264,6 +314,9 @@ class ReviewWorkspace(QWidget):
             "Build the PDF report of this inspection (it is then marked reported)",
             lambda: self.export_report(),
         )
+        self.listing_action = a(
+            _word("listing"), "Ctrl+Shift+E", _word("listing_tip"), lambda: self.export_listing()
+        )
         self.review_actions = [
             self.prev_action,
             self.next_action,
@@ -275,10 +328,13 @@ class ReviewWorkspace(QWidget):
             self.cancel_mark_action,
             self.edit_damage_action,
             self.delete_damage_action,
+            self.add_blur_action,
+            self.show_blur_action,
             self.undo_action,
             self.redo_action,
             self.reviewed_action,
             self.export_action,
+            self.listing_action,
         ]
 
     def shortcut_list(self) -> list[tuple[str, str]]:
@@ -299,23 +355,30 @@ class ReviewWorkspace(QWidget):
         current = self.model.current
         pos, total = self.model.position()
         selected = self.model.damages.selected_id is not None
+        blur_selected = self.model.blur.selected_id is not None
         self.prev_action.setEnabled(pos > 1)
         self.next_action.setEnabled(0 < pos < total)
-        for action in (self.fit_action, self.actual_size_action, self.add_damage_action):
+        for action in (
+            self.fit_action,
+            self.actual_size_action,
+            self.add_damage_action,
+            self.add_blur_action,
+        ):
             action.setEnabled(current is not None)
         self.accept_action.setEnabled(current is not None and current.accepted is not True)
         self.reject_action.setEnabled(current is not None and current.accepted is not False)
         self.edit_damage_action.setEnabled(selected)
-        self.delete_damage_action.setEnabled(selected)
+        self.delete_damage_action.setEnabled(selected or blur_selected)
         self.export_action.setEnabled(loaded and not self.exporter.busy)
+        self.listing_action.setEnabled(loaded)
         inspection = self.model.inspection
         order = status_rules.ORDER
         self.reviewed_action.setEnabled(
             inspection is not None
             and order.index(inspection.status) < order.index(InspectionStatus.REVIEWED)
         )
-        if current is None and self.add_damage_action.isChecked():
-            self.add_damage_action.setChecked(False)
+        if current is None:
+            self._stop_marking()
 
     # -- model -> view ----------------------------------------------------
 
@@ -475,8 +538,70 @@ class ReviewWorkspace(QWidget):
             self.edit_damage(self.model.damages.selected_id)
 
     def _delete_selected(self) -> None:
-        if self.model.damages.selected_id is not None:
+        if self.model.blur.selected_id is not None:
+            self.model.blur.remove(self.model.blur.selected_id)
+        elif self.model.damages.selected_id is not None:
             self.model.damages.delete(self.model.damages.selected_id)
+
+    # -- blur boxes and the listing -----------------------------------------
+
+    def _marking_damage(self, on: bool) -> None:
+        if on:
+            self.add_blur_action.setChecked(False)
+        self.viewer.set_annotating(on or self.add_blur_action.isChecked(), "damage")
+
+    def _marking_blur(self, on: bool) -> None:
+        if on:
+            self.add_damage_action.setChecked(False)
+            self.model.blur.set_visible(True)
+        self.viewer.set_annotating(on, "blur" if on else "damage")
+
+    def _stop_marking(self) -> None:
+        self.add_damage_action.setChecked(False)
+        self.add_blur_action.setChecked(False)
+
+    def _blur_drawn(self, capture_id: str, region: Region) -> None:
+        self.add_blur_action.setChecked(False)
+        if region.w < MIN_SIDE or region.h < MIN_SIDE:
+            return
+        self.model.blur.add(
+            BlurBox(
+                id=new_id(),
+                inspection_id=self.inspection_id,
+                capture_id=capture_id,
+                region=clamp_region(region.x, region.y, region.w, region.h),
+                kind="other",
+                origin="inspector",
+            )
+        )
+
+    def _blur_progress(self, done: int, total: int) -> None:
+        if done < total:
+            text = _SCANNING.bind(done=done, total=total).get(CONSOLE_LANGUAGE)
+        else:
+            text = _SCANNED.get(CONSOLE_LANGUAGE, total)
+        self.status_message.emit(text)
+
+    def export_listing(self, folder: Path | None = None) -> None:
+        """Write the listing's photos into ``folder`` (asked when None) once the edits made
+        so far are saved; ``listing_exported`` or an error follows."""
+        folder = folder or ask_folder(self)
+        if folder is None:
+            return
+        store, inspection_id = self.store, self.inspection_id
+
+        def done(result: ListingResult) -> None:
+            if alive(self):
+                self.status_message.emit(written_text(result))
+                self.listing_exported.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            if alive(self):
+                self._show_error(failed_text(exc))
+
+        self.model.when_saved(
+            lambda: start_listing_export(store, inspection_id, folder, done, failed)
+        )
 
     # -- report -----------------------------------------------------------
 

@@ -51,13 +51,17 @@ class LocalPhotoStore:
             raise ChecksumMismatch(
                 f"photo {sha256[:12]} not saved: its bytes do not match their SHA-256"
             )
+        self._make_root()
+        return self.files.write(data)
+
+    def _make_root(self) -> None:
+        """A folder not made yet is made on the first write (a writer's lock included)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
                 f"photo not saved: cannot create {self.root} ({exc.strerror})"
             ) from exc
-        return self.files.write(data)
 
     def get(self, sha256: str) -> bytes:
         return self.files.read(check_sha256(sha256))
@@ -73,6 +77,7 @@ class LocalPhotoStore:
 
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """The photos lock held shared: deletes and sweeps in any process wait."""
+        self._make_root()
         return self.files.writing()
 
     def size(self, sha256: str) -> int:

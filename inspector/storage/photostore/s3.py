@@ -155,8 +155,16 @@ class S3PhotoStore:
             read_timeout=read_timeout,
             retries={"max_attempts": attempts, "mode": "standard"},
             max_pool_connections=PART_WORKERS * 2,
-            # Services other than AWS rarely resolve bucket.host names.
-            s3={"addressing_style": "path"} if self.endpoint_url else {},
+            s3={
+                # Services other than AWS rarely resolve bucket.host names.
+                **({"addressing_style": "path"} if self.endpoint_url else {}),
+                # No SHA-256 of the body in the request's signature: every upload
+                # carries its own (x-amz-checksum-sha256, a signed header) that the
+                # server checks, and over http botocore would hash each photo a second
+                # time for the signature, and the server check that hash too. Over
+                # https with a checksum, botocore already leaves it out.
+                "payload_signing_enabled": False,
+            },
         )
         try:
             self._client: Any = boto3.session.Session().client(

@@ -20,6 +20,8 @@ from inspector.storage.sql.columns import NO, ByteSize, Flag
 
 __all__ = [
     "TABLES",
+    "blur_boxes",
+    "blur_scans",
     "call_recordings",
     "captures",
     "damages",
@@ -55,6 +57,9 @@ inspections = sa.Table(
     sa.Column("notes", Text, nullable=False, server_default=sa.text("''")),
     sa.Column("grade", Integer),
     sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
+    # JSON {"captures": n, "taken": [...], "unusable": [...]}: what listings need of the
+    # captures, kept by every write to them; NULL: not known (read the captures).
+    sa.Column("shots", Text),
 )
 
 captures = sa.Table(
@@ -187,6 +192,52 @@ call_recordings = sa.Table(
     sa.Index("call_recordings_by_inspection", "inspection_id"),
 )
 
+
+def _capture_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("captures.id", ondelete="CASCADE")
+
+
+# A rectangle of a photo to blur when it is published (issue 17), in 0-1 coordinates of
+# the photo as displayed; ``origin``: proposed by the detectors or drawn by the inspector.
+blur_boxes = sa.Table(
+    "blur_boxes",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column("capture_id", Text, _capture_fk(), nullable=False),
+    sa.Column(
+        "kind",
+        Text,
+        sa.CheckConstraint("kind IN ('plate', 'face', 'other')", name="blur_box_kind"),
+        nullable=False,
+    ),
+    sa.Column(
+        "origin",
+        Text,
+        sa.CheckConstraint("origin IN ('detected', 'inspector')", name="blur_box_origin"),
+        nullable=False,
+    ),
+    sa.Column("x", sa.REAL, nullable=False),
+    sa.Column("y", sa.REAL, nullable=False),
+    sa.Column("w", sa.REAL, nullable=False),
+    sa.Column("h", sa.REAL, nullable=False),
+    sa.Column("score", sa.REAL),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Index("blur_boxes_by_inspection", "inspection_id", "capture_id"),
+)
+
+# The photos the detectors looked at (whatever they found), so that boxes the inspector
+# removed are not proposed again; ``detector`` names the detector and its settings.
+blur_scans = sa.Table(
+    "blur_scans",
+    metadata,
+    sa.Column("capture_id", Text, _capture_fk(), primary_key=True),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("detector", Text, nullable=False),
+    sa.Index("blur_scans_by_inspection", "inspection_id"),
+)
+
 TABLES = (
     inspections,
     captures,
@@ -195,4 +246,6 @@ TABLES = (
     seller_statements,
     photo_readings,
     call_recordings,
+    blur_boxes,
+    blur_scans,
 )

@@ -21,10 +21,12 @@ from inspector.bundle import (
     seal_of,
     verify_bundle,
 )
-from inspector.domain.models import Damage, DamageType, Part, Severity
+from inspector.domain.models import Damage, DamageType, Part, Region, Severity
+from inspector.domain.privacy import BlurBox
 from inspector.report.document import ReportCancelled
 from inspector.storage import StoreError
 from inspector.storage import rows as store_rows
+from inspector.storage.blur import new_scan
 from inspector.storage.store import Store
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
 from tests.inspector.report.test_report import make_inspection
@@ -442,3 +444,43 @@ def test_cli_export_verify_import(
     ):
         code, _, err = run_cli(capsys, *argv)
         assert code == 1 and err.startswith("inspector: error: ") and err.count("\n") == 1, argv
+
+
+def test_blur_boxes_travel_with_the_bundle(store: Store, tmp_path: Path, fresh: Store) -> None:
+    inspection, captures, _ = make_inspection(store)
+    front = captures["front"].id
+    box = BlurBox("b1", inspection.id, front, Region(0.4, 0.6, 0.2, 0.08), "plate", "detected", 0.9)
+    store.add_blur_scan(new_scan(front, inspection.id, "haar-ocr-1"), [box])
+    face = BlurBox("b2", inspection.id, front, Region(0.1, 0.1, 0.1, 0.2), "face")
+    store.add_blur_box(face)
+    path = export_bundle(store, inspection.id, tmp_path / "b.zip", report=False)
+    manifest = json.loads(entries(path)["manifest.json"])
+    assert [b["id"] for b in manifest["blur_boxes"]] == ["b1", "b2"]
+    assert manifest["blur_scans"][0]["capture_id"] == front
+
+    def edited(change: Callable[[dict[str, Any]], None], name: str) -> Path:
+        m = json.loads(json.dumps(manifest))
+        change(m)
+        files = entries(path)
+        files["manifest.json"] = resealed(m)
+        return write_zip(tmp_path / name, files)
+
+    # A box on a stranger, a point, an unknown kind, a photo scanned twice: refused.
+    for i, (change, match) in enumerate(
+        [
+            (lambda m: m["blur_boxes"][0].update(capture_id="nope"), r"blur_boxes\[0\]"),
+            (lambda m: m["blur_boxes"][0].update(region=[0.5, 0.5, 0, 0]), "point"),
+            (lambda m: m["blur_boxes"][0].update(kind="licence"), "kind"),
+            (lambda m: m["blur_scans"].append(m["blur_scans"][0]), "twice"),
+        ]
+    ):
+        refused(fresh, edited(change, f"bad{i}.zip"), match)
+    # A bundle written before the boxes (no keys) still imports.
+    old = edited(lambda m: [m.pop("blur_boxes"), m.pop("blur_scans")], "old.zip")
+
+    import_bundle(fresh, path)
+    assert fresh.blur_boxes(inspection.id) == [box, face]
+    assert fresh.blur_scans(inspection.id) == store.blur_scans(inspection.id)
+    fresh.delete_inspection(inspection.id)
+    import_bundle(fresh, old)
+    assert fresh.blur_boxes(inspection.id) == []

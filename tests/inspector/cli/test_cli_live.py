@@ -212,11 +212,11 @@ def test_demo_on_a_full_disk_says_so_at_once(
     from inspector.atomic import TMP_SUFFIX
 
     real_fsync = os.fsync
-    photos = str(data_dir / "photos")
+    folder = str(data_dir)  # its photos and its spool: one disk
 
-    def fsync(fd: int) -> None:  # the bytes reach a temporary photo, then the disk is full
+    def fsync(fd: int) -> None:  # the bytes reach a temporary file, then the disk is full
         path = os.readlink(f"/proc/self/fd/{fd}")
-        if path.endswith(TMP_SUFFIX) and path.startswith(photos):
+        if path.endswith(TMP_SUFFIX) and path.startswith(folder):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 

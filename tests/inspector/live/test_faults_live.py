@@ -316,7 +316,8 @@ async def test_disk_full_fails_the_capture_clearly_and_the_session_goes_on(
 
     def fsync(fd: int) -> None:
         path = os.readlink(f"/proc/self/fd/{fd}")
-        if full["on"] and path.endswith(TMP_SUFFIX) and str(store.photos_dir) in path:
+        # The data folder's disk: its photos and its spool alike (the spool cannot keep it).
+        if full["on"] and path.endswith(TMP_SUFFIX) and str(store.data_dir) in path:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
@@ -340,6 +341,8 @@ async def test_disk_full_fails_the_capture_clearly_and_the_session_goes_on(
             store.photos_dir.unlink()
             moved.rename(store.photos_dir)
         assert photo_files(store) == []  # no temporary, no orphan: nothing half-written
+        spool = store.data_dir / "spool"
+        assert not spool.exists() or not [p for p in spool.iterdir() if p.is_file()]
         assert live.log.of(ev.ConnectionChanged)[-1].state == "connected"
         again = await call(live.engine.capture(live.inspection_id))
         stored = await live.log.wait(ev.CaptureStored, lambda e: e.capture.id == again)

@@ -690,6 +690,8 @@ async def test_disk_full_replies_not_stored_and_the_session_goes_on(
 
     with monkeypatch.context() as patch:
         patch.setattr(store, "put_capture", disk_full)  # how the live writer stores one
+        # The spool is on the same disk: it cannot keep the photo either.
+        patch.setattr("inspector.storage.spool.write_atomic", disk_full)
         capture_id = await controller.capture()
         assert (
             await controller.on_photo(capture_id, GOOD, width=1280, height=720, phone_time=None)

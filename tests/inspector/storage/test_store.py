@@ -277,7 +277,7 @@ def test_an_older_program_refuses_a_database_this_one_migrated(data_dir: Path) -
     schema whose row versions it would not keep."""
     Store(data_dir).close()
     db = sqlite3.connect(data_dir / "inspector.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 6 > len(MIGRATIONS)  # head: 0006
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 8 > len(MIGRATIONS)
     db.close()
 
 
@@ -514,6 +514,48 @@ def test_two_stores_on_one_database_the_second_update_is_told(
             second.update_inspection(there)
         assert first.get_inspection("insp1").notes == "first"
         assert second.get_inspection("insp1").version == 2
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_delete_decided_on_a_stale_copy_is_refused_like_an_update(
+    data_dir: Path, tmp_path: Path, database_url: str | None
+) -> None:
+    """A delete naming the version it read: refused (nothing deleted) when someone else
+    changed the record since, made when it is current; an update of a record deleted
+    meanwhile is told it is gone."""
+    url = database_url or f"sqlite:///{data_dir / 'inspector.db'}"
+    first = Store(data_dir, database_url=url)
+    second = Store(tmp_path / "elsewhere", database_url=url)
+    try:
+        make_inspection(first)
+        first.add_damage(Damage("d1", "insp1", None, Part.ROOF, DamageType.DENT, Severity.MINOR))
+        here, there = first.get_inspection("insp1"), second.get_inspection("insp1")
+        (damage_here,), (damage_there,) = first.damages("insp1"), second.damages("insp1")
+
+        damage_here.note = "seen"
+        first.update_damage(damage_here)
+        with pytest.raises(ChangedElsewhere, match="changed by someone else"):
+            second.delete_damage("d1", version=damage_there.version)
+        assert [d.note for d in first.damages("insp1")] == ["seen"]  # kept, with the edit
+        here.notes = "called the seller"
+        first.update_inspection(here)
+        with pytest.raises(ChangedElsewhere, match="changed by someone else"):
+            second.delete_inspection("insp1", version=there.version)
+        assert first.get_inspection("insp1").notes == "called the seller"
+        assert first.damages("insp1")  # nothing of it deleted
+
+        (damage_there,) = second.damages("insp1")  # reloaded: the delete goes through
+        second.delete_damage("d1", version=damage_there.version)
+        with pytest.raises(NotFound):  # the other side's edit of what is gone
+            first.update_damage(damage_here)
+        with pytest.raises(NotFound):
+            first.delete_damage("d1", version=damage_here.version)
+        there = second.get_inspection("insp1")
+        second.delete_inspection("insp1", version=there.version)
+        with pytest.raises(NotFound):
+            first.get_inspection("insp1")
     finally:
         first.close()
         second.close()

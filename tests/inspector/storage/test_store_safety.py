@@ -227,7 +227,7 @@ def test_repair_salvages_a_damaged_database(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Store(data_dir) as store:
-        make_inspection(store)
+        first, _, _ = make_inspection(store)
         store.create_inspection(Inspection(id="second", checklist="standard"))
         for i in range(30):
             add(store, "second", jpeg_bytes(scene(64, 48, seed=100 + i)), shot="rear")
@@ -246,7 +246,10 @@ def test_repair_salvages_a_damaged_database(
     probe.close()
     assert len(leaves) >= 2
     corrupt(db, offset=(leaves[1] - 1) * page_size, length=page_size)
-    assert main(["list"]) == 1
+    # The listing reads no capture row (each inspection's shots are kept with it); reading
+    # the captures finds the damage.
+    codes = [main(["show", i]) for i in (first.id, "second")]
+    assert 1 in codes
     assert "the database is damaged — see `inspector repair`" in capsys.readouterr().err
 
     assert main(["repair"]) == 3  # 3: some records could not be read back
@@ -708,3 +711,66 @@ def test_s3_an_altered_photo_is_seen_and_replaced_when_the_same_bytes_are_writte
             store.read_photo(sha)
         assert store.write_photo(photo) == sha
         assert store.photo_state(sha, deep=True) == "ok"
+
+
+# -- a photo folder that is missing or cannot be used ------------------------------------
+
+
+def _capture(store: Store, inspection_id: str) -> Capture:
+    photo = jpeg_bytes(scene(64, 48, seed=5))
+    return store.add_capture(
+        inspection_id,
+        "front",
+        photo,
+        width=64,
+        height=48,
+        source=CaptureSource.STILL,
+        quality=QualityReport(Verdict.OK),
+    )
+
+
+def test_a_photo_folder_missing_or_unusable_is_made_or_named_in_one_line(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """A folder photo store not made yet is made by the first capture (the writers' lock
+    used to fail on it with a raw FileNotFoundError); one that cannot be made or
+    written is one line, and no row is left without its photo."""
+    from tests.inspector.live_fixtures import make_inspection as new_inspection
+    from tests.inspector.os_fixtures import read_only_view
+
+    later = tmp_path / "share" / "photos"
+    with Store(data_dir, photo_store=str(later)) as store:
+        inspection = new_inspection(store, "quick")
+        capture = _capture(store, inspection.id)
+        assert store.photo_state(capture.sha256, deep=True) == "ok"
+        assert (later / "photos").is_dir()
+
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"not a folder")
+    frozen = tmp_path / "frozen"
+    (frozen / "photos").mkdir(parents=True)
+    with read_only_view(frozen, tmp_path / "ro") as read_only:
+        for where, words in (
+            (blocker / "photos", "cannot create"),
+            (read_only, "cannot be written (Read-only file system)"),
+        ):
+            data = tmp_path / f"data-{where.name}"
+            with (
+                pytest.raises(StoreError) as failed,  # at the open's sweep, or the capture
+                Store(data, photo_store=str(where)) as store,
+            ):
+                _capture(store, new_inspection(store, "quick").id)
+            text = str(failed.value)
+            assert words in text and str(where) in text and "\n" not in text, text
+            with Store(data) as records:  # nothing half-written
+                assert all(not records.captures(i.id) for i in records.list_inspections())
+
+
+def test_the_photos_lock_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    from inspector.storage.photos import photos_lock
+
+    with (
+        pytest.raises(StoreError, match="does not exist: is its disk or network share mounted"),
+        photos_lock(tmp_path / "unmounted", exclusive=False, timeout=1),
+    ):
+        pass

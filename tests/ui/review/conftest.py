@@ -96,12 +96,18 @@ def settle(qtbot: QtBot, model: ReviewModel) -> None:
 
 
 @pytest.fixture
-def make_workspace(qtbot: QtBot, store: Store) -> Iterator[Callable[[str], ReviewWorkspace]]:
-    """Build a workspace, show it at laptop size and wait for its first photo."""
+def make_workspace(qtbot: QtBot, store: Store) -> Iterator[Callable[..., ReviewWorkspace]]:
+    """Build a workspace, show it at laptop size and wait for its first photo.
+
+    The detectors propose blur boxes only when asked (``propose_blur=True``): the other
+    tests count the workspace's writes and messages without them.
+    """
     made: list[ReviewWorkspace] = []
 
-    def factory(inspection_id: str) -> ReviewWorkspace:
-        workspace = ReviewWorkspace(store, inspection_id, open_reports=False)
+    def factory(inspection_id: str, *, propose_blur: bool = False) -> ReviewWorkspace:
+        workspace = ReviewWorkspace(
+            store, inspection_id, open_reports=False, propose_blur=propose_blur
+        )
         qtbot.addWidget(workspace)
         made.append(workspace)
         workspace.resize(1366, 768)

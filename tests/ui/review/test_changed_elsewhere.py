@@ -113,6 +113,44 @@ def test_a_damage_edit_overtaken_elsewhere_asks_once_and_not_now_keeps_refusing(
     assert (stored.severity, stored.note) == (Severity.SEVERE, "")
 
 
+def test_a_damage_deleted_here_after_an_edit_elsewhere_asks_and_keeps_it(
+    qtbot: QtBot,
+    store: Store,
+    elsewhere: Store,
+    sample: Sample,
+    make_workspace: Callable[[str], ReviewWorkspace],
+) -> None:
+    damage = Damage(
+        "d-wing",
+        sample.inspection_id,
+        sample.capture_ids["front"],
+        Part.BONNET,
+        DamageType.DENT,
+        Severity.MINOR,
+        Region(0.3, 0.3, 0.1, 0.1),
+    )
+    store.add_damage(damage)
+    workspace = make_workspace(sample.inspection_id)
+    model = workspace.model
+    qtbot.waitUntil(lambda: len(model.damages) == 1, timeout=5000)
+    (theirs,) = elsewhere.damages(sample.inspection_id)
+    theirs.note = "photographed again, it is deeper"
+    elsewhere.update_damage(theirs)
+
+    model.damages.delete("d-wing")  # decided on the copy loaded before their change
+    box = the_question(qtbot, workspace)
+    settle(qtbot, model)
+    (kept,) = store.damages(sample.inspection_id)  # refused: their edit is not lost
+    assert kept.note == theirs.note
+    box.button(QMessageBox.StandardButton.Yes).click()  # "Reload": it is back, with their note
+    qtbot.waitUntil(lambda: len(model.damages) == 1, timeout=5000)
+    assert model.damages.get("d-wing").note == theirs.note
+    model.damages.delete("d-wing")  # now decided on the current copy: deleted
+    settle(qtbot, model)
+    assert store.damages(sample.inspection_id) == []
+    assert not workspace.changed_box or not workspace.changed_box.isVisible()
+
+
 def test_the_reviews_own_quick_saves_never_look_like_someone_elses(
     qtbot: QtBot,
     store: Store,
@@ -140,10 +178,13 @@ def test_the_reviews_own_quick_saves_never_look_like_someone_elses(
     model.undo_stack.undo()
     model.undo_stack.undo()
     model.undo_stack.redo()
+    model.damages.delete("d-roof")  # names the version its own edits left
+    model.undo_stack.undo()  # added back: a new row, at version 1
+    model.damages.edit(Damage(**{**model.damages.get("d-roof").__dict__, "note": "deep"}))
     settle(qtbot, model)
     assert workspace.changed_box is None
     assert not workspace.banner.isVisible()
     inspection = store.get_inspection(sample.inspection_id)
     assert (inspection.grade, inspection.version) == (4, 5)
     (stored,) = store.damages(sample.inspection_id)
-    assert (stored.severity, stored.version) == (Severity.MODERATE, 6)  # 1 + 5 writes
+    assert (stored.severity, stored.note, stored.version) == (Severity.MODERATE, "deep", 2)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from inspector.domain.progress import ShotsTaken
 from inspector.storage.errors import StoreError
 from inspector.storage.sql import head, make_engine, upgrade
 from inspector.storage.store import Store
@@ -37,9 +38,11 @@ def rows(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def with_new_columns(before: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Every row, every value as it was; the columns added since hold their defaults."""
+    """Every row, every value as it was; the columns added since hold their defaults, and
+    the inspection's shots are filled from its captures (0006)."""
+    shots = '{"captures": 3, "taken": ["front", "rear"], "unusable": []}'
     new_columns = {
-        "inspections": {"version": 1},
+        "inspections": {"version": 1, "shots": shots},
         "damages": {"pair": None, "to_complete": 0, "version": 1},
     }
     return {t: [{**r, **new_columns.get(t, {})} for r in before[t]] for t in TABLES}
@@ -68,7 +71,7 @@ def test_round1_fixture_upgrades_keeping_every_row(round1: Path, tmp_path: Path)
     assert describe(engine) == describe(today)
     assert column_types(engine) == column_types(today)
     assert check_texts(engine) == check_texts(today)
-    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 6  # head: 0006
+    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 8  # head: 0008
     assert sqlite3.connect(round1).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert sqlite3.connect(round1).execute("PRAGMA foreign_key_check").fetchall() == []
 
@@ -84,6 +87,7 @@ def test_the_store_upgrades_a_round1_database_in_place(round1: Path) -> None:
         assert inspection.seller.name == "Élodie Martin"
         captures = store.captures(inspection.id)
         assert [c.shot_id for c in captures] == ["front", "front", "rear"]
+        assert [s.shots for s in store.listing()] == [ShotsTaken.of(captures)]
         assert captures[1].retake_of == captures[0].id and captures[1].accepted is True
         damages = store.damages(inspection.id)
         assert [(d.id, d.pair, d.to_complete, d.version) for d in damages] == [

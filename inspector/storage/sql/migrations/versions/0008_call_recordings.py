@@ -1,12 +1,12 @@
-"""The seller's consent to record the call, and the recordings (``user_version`` 6).
+"""The seller's consent to record the call, and the recordings (``user_version`` 8).
 
 Issue 17: ``call_recordings`` keeps each answer of the seller to "may this call be
 recorded?" (yes or no, when), and for a yes the recording made: the video's and its
 timeline's SHA-256 (files under ``DATA_DIR/recordings/``), size, duration, start and
 end; ``deleted_at`` once the retention period removed the files (the consent stays).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from alembic import op
 from inspector.storage.sql.columns import ByteSize, Flag
 from inspector.storage.sql.legacy import set_schema_version
 
-revision = "0006"
-down_revision: str | None = "0005"
+revision = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
@@ -45,10 +45,10 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.Text),
     )
     op.create_index("call_recordings_by_inspection", "call_recordings", ["inspection_id"])
-    set_schema_version(6)
+    set_schema_version(8)
 
 
 def downgrade() -> None:
     op.drop_index("call_recordings_by_inspection", table_name="call_recordings")
     op.drop_table("call_recordings")
-    set_schema_version(5)
+    set_schema_version(7)
