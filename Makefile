@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ocr.py --per-condition 5 --repeat 5
 	$(BIN)/python bench/privacy.py --per-view 1
 	$(BIN)/python bench/live.py --quick
+	$(BIN)/python bench/recording.py --seconds 15
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/console.py
 
 # Re-resolve every dependency to the newest allowed release, on purpose. Then run

@@ -20,6 +20,9 @@ APP_NAME = "vehicle-inspector"
 DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
 DATABASE_URL_ENV = "INSPECTOR_DATABASE_URL"
 PHOTO_STORE_ENV = "INSPECTOR_PHOTO_STORE"
+RECORDING_RETENTION_ENV = "INSPECTOR_RECORDING_RETENTION_DAYS"
+RECORDING_RETENTION_DAYS = 30
+"""Call recordings older than this many days are deleted (their consent stays on record)."""
 
 
 def resolve_data_dir(
@@ -50,6 +53,21 @@ def resolve_photo_store(explicit: str | None = None) -> str | None:
     (a folder or ``s3://bucket/prefix``), else None: the data directory's own ``photos/``."""
     found = explicit or os.environ.get(PHOTO_STORE_ENV, "")
     return found.strip() or None
+
+
+def resolve_recording_retention(explicit: int | None = None) -> int:
+    """Days call recordings are kept: ``--recording-retention-days``, else
+    ``INSPECTOR_RECORDING_RETENTION_DAYS``, else 30. ValueError for a negative or bad value."""
+    value: int | str | None = explicit
+    if value is None:
+        value = os.environ.get(RECORDING_RETENTION_ENV, "").strip() or RECORDING_RETENTION_DAYS
+    try:
+        days = int(value)
+    except ValueError:
+        raise ValueError(f"recording retention must be a number of days, not {value!r}") from None
+    if days < 0:
+        raise ValueError(f"recording retention must be 0 days or more, not {days}")
+    return days
 
 
 @dataclass(frozen=True)
@@ -102,3 +120,7 @@ class ServerSettings:
     public_url: str | None = None
     ice_servers: tuple[IceServer, ...] = field(default_factory=tuple)
     token_ttl_seconds: int = 24 * 3600
+    # Whether the phone asks the seller to record the call (recorded only after a yes),
+    # and for how many days the recordings are kept (swept when the engine starts).
+    record_calls: bool = True
+    recording_retention_days: int = RECORDING_RETENTION_DAYS

@@ -12,11 +12,12 @@ from inspector.config import (
     resolve_data_dir,
     resolve_database_url,
     resolve_photo_store,
+    resolve_recording_retention,
 )
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 from ui import settings
-from ui.crossing import wait_for_tasks
+from ui.crossing import MainThreadCollector, wait_for_tasks
 from ui.main_window import MainWindow
 
 
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     app = settings.application()
+    collector = MainThreadCollector(parent=app)  # widgets are never freed off the main thread
     try:
         store = Store(
             resolve_data_dir(args.data_dir),
@@ -44,10 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, OSError) as exc:
         QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the inspections:\n{exc}")
         return 1
-    server = ServerSettings(port=args.port, lan=bool(settings.value("server/lan")))
+    server = ServerSettings(
+        port=args.port,
+        lan=bool(settings.value("server/lan")),
+        recording_retention_days=resolve_recording_retention(),  # $INSPECTOR_RECORDING_…
+    )
     window = MainWindow(store, server_settings=server)
     window.show()
     code = app.exec()
     wait_for_tasks()
+    collector.stop()
     store.close()
     return int(code)

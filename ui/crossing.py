@@ -20,19 +20,21 @@ thread: every delivery is a queued signal.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 
 from inspector.live import events as ev
 
 __all__ = [
     "EngineBridge",
     "ErrorHandler",
+    "MainThreadCollector",
     "add_error_sink",
     "remove_error_sink",
     "report_error",
@@ -177,6 +179,49 @@ def run_task_with_progress(
     _start(lambda: fn(relay.progress.emit), relay)
 
 
+# -- Python's cycle collector, on the main thread only ---------------------------------
+
+
+class MainThreadCollector(QObject):
+    """Runs Python's cyclic garbage collector on the main thread, never elsewhere.
+
+    Automatic collection runs in whichever thread happens to allocate: a worker, the
+    engine's loop. Widgets left in reference cycles (a panel and the closures its
+    signals hold) would then be destroyed there, and Qt crashes destroying a widget off
+    its thread (seen as a segfault "Garbage-collecting" in a worker). So automatic
+    collection is turned off while this object lives, and a timer collects on the main
+    thread instead, as often as the thresholds would have (pyqtgraph's approach).
+    """
+
+    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start()
+
+    @Slot()
+    def collect(self) -> int:
+        """The generations the allocation counts call for, like automatic collection."""
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        found = 0
+        if counts[0] > thresholds[0]:
+            generation = 0
+            if counts[1] > thresholds[1]:
+                generation = 2 if counts[2] > thresholds[2] else 1
+            found = gc.collect(generation)
+        return found
+
+    def stop(self) -> None:
+        """Collect once more here, and give collection back to Python."""
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
+
+
 # -- the engine: events in, command results back ---------------------------------------
 
 
@@ -210,6 +255,8 @@ class EngineBridge(QObject):
     capture_reviewed = Signal(object)  # events.CaptureReviewed
     hint = Signal(object)  # events.LiveHint
     completed = Signal(object)  # events.Completed
+    coverage_changed = Signal(object)  # events.CoverageChanged
+    recording_changed = Signal(object)  # events.RecordingChanged
     # events.SignatureRequested, SellerSigned, SellerRemarked: the seller's confirmation
     seller_confirmation = Signal(object)
     identity_read = Signal(object)  # events.IdentityRead
@@ -242,6 +289,8 @@ class EngineBridge(QObject):
             ev.CaptureReviewed: self.capture_reviewed,
             ev.LiveHint: self.hint,
             ev.Completed: self.completed,
+            ev.CoverageChanged: self.coverage_changed,
+            ev.RecordingChanged: self.recording_changed,
             ev.IdentityRead: self.identity_read,
             ev.SignatureRequested: self.seller_confirmation,
             ev.SellerSigned: self.seller_confirmation,

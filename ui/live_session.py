@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.checklist import Checklist, ChecklistError, overlay_path
+from inspector.domain.coverage import coverage_of
 from inspector.domain.models import Capture, Damage, Inspection
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
@@ -37,6 +38,7 @@ from inspector.storage.store import Store
 from ui import theme
 from ui.capture_panel import CapturePanel
 from ui.checklist_panel import ChecklistPanel, ShotBoard
+from ui.coverage_map import CoverageMap
 from ui.crossing import EngineBridge, run_task, wait
 from ui.engine_commands import EngineCommands
 from ui.filmstrip import Filmstrip
@@ -118,6 +120,14 @@ class LiveSession(QWidget):
         )
         self.identity.hide()
         self.identity_readings: dict[str, ev.IdentityRead] = {}
+        # Whether the call is recorded: the seller's answer on the phone, and the recorder.
+        self.recording = QLabel("")
+        self.recording.setObjectName("recording-state")
+        self.recording.setToolTip(
+            "The seller is asked on the phone whether the call may be recorded; the video "
+            "is recorded only after a yes"
+        )
+        self.recording.hide()
         self.ask_signature = QPushButton("Ask the seller to sign")
         self.ask_signature.setToolTip(
             "Show the seller the summary (vehicle, photos, damages) to confirm and sign; "
@@ -127,6 +137,7 @@ class LiveSession(QWidget):
         self.ask_signature.clicked.connect(self.request_signature)
         self.live_view = LiveView()
         self.checklist = ChecklistPanel()
+        self.coverage = CoverageMap()
         self.capture = CapturePanel(phrase_language=phrase_language)
         self.invite = InvitePanel()
         self.filmstrip = Filmstrip(store)
@@ -134,7 +145,10 @@ class LiveSession(QWidget):
 
         header = QVBoxLayout()
         header.setSpacing(2)
-        header.addWidget(self.vehicle)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.vehicle, 1)
+        title_row.addWidget(self.recording)
+        header.addLayout(title_row)
         header.addWidget(self.shot_title)
         header.addWidget(self.instruction)
         signature_row = QHBoxLayout()
@@ -157,10 +171,17 @@ class LiveSession(QWidget):
         right_layout.addWidget(line)
         right_layout.addWidget(self.capture, 1)
         self.checklist.setMinimumWidth(220)
+        left = QSplitter(Qt.Orientation.Vertical)  # the checklist above its coverage map
+        left.addWidget(self.checklist)
+        left.addWidget(self.coverage)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 0)
+        left.setSizes([420, 260])
+        left.setChildrenCollapsible(False)
         right.setMinimumWidth(300)
         right.setMaximumWidth(380)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.checklist)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(centre)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
@@ -196,12 +217,16 @@ class LiveSession(QWidget):
         self.signature.setText("")
         self.identity.hide()
         self.identity_readings = {}
+        self.show_recording(None, False)
         # Starts where the session controller starts; the engine's answer below may move it.
+        damages = list(damages)
         board = ShotBoard(checklist, inspection.id, captures, damages)
         self.board = board
         lang = inspection.seller.language.value
         self.checklist.language = "en"
         self.checklist.set_board(board)
+        # What the store says until the engine's session answers (the same computation).
+        self.coverage.set_coverage(coverage_of(checklist, captures, damages))
         self.capture.reset()
         self.capture.set_reason_language("en")
         self.capture.set_phrase_language(lang)
@@ -228,6 +253,9 @@ class LiveSession(QWidget):
             ev.ShotChanged(self.inspection.id, info["index"], info["shot_id"], info["total"])
         )
         self._set_connection(info.get("connection", self.connection))
+        if info.get("coverage") is not None:
+            self.coverage.set_coverage(info["coverage"])
+        self.show_recording(info.get("recording_consent"), bool(info.get("recording")))
 
     def close_session(self) -> None:
         """Leave the page: end the call if one is going on."""
@@ -239,6 +267,7 @@ class LiveSession(QWidget):
         self.inspection = None
         self.board = None
         self.checklist.set_board(None)
+        self.coverage.set_coverage(None)
         self._set_connection("")
 
     # -- commands (from actions, keys and panels) ---------------------------------------------
@@ -373,6 +402,7 @@ class LiveSession(QWidget):
         self.checklist.next_requested.connect(self.next_shot)
         self.checklist.previous_requested.connect(self.previous_shot)
         self.checklist.add_damage_requested.connect(self.add_damage)
+        self.coverage.shot_requested.connect(self.select_shot)
         self.invite.invite_requested.connect(self.request_invite)
         self.live_view.pointer_requested.connect(self._pointer)
 
@@ -414,6 +444,10 @@ class LiveSession(QWidget):
         b.phone_left.connect(self._mine(self._on_left))
         b.takeover_asked.connect(self._mine(self.ask_takeover))
         b.completed.connect(self._mine(self._on_completed))
+        b.coverage_changed.connect(self._mine(lambda e: self.coverage.set_coverage(e.coverage)))
+        b.recording_changed.connect(
+            self._mine(lambda e: self.show_recording(e.consent, e.recording))
+        )
         b.seller_confirmation.connect(self._mine(self.on_seller_confirmation))
         b.identity_read.connect(self._mine(self.on_identity_read))
         b.error.connect(self._mine(lambda e: self.status_message.emit(f"Error: {e.message}")))
@@ -528,6 +562,26 @@ class LiveSession(QWidget):
             self.status_message.emit(
                 f"{_IDENTITY_NAMES[event.kind]} read from the photo does not match the entry"
             )
+
+    def _on_recording(self, event: ev.RecordingChanged) -> None:
+        self.show_recording(event.consent, event.recording)
+
+    def show_recording(self, consent: bool | None, recording: bool) -> None:
+        """ "● Recording" while the video is recorded; "Not recorded" after a no."""
+        if recording:
+            text, colour = "● Recording", "#c62828"
+        elif consent is False:
+            text, colour = "Not recorded (the seller declined)", theme.MUTED
+        elif consent is True:
+            text, colour = "Recording stopped", theme.MUTED
+        else:
+            self.recording.hide()
+            return
+        self.recording.setText(text)
+        self.recording.setStyleSheet(f"font-weight: bold; color: {colour};")
+        self.recording.show()
+        if recording:
+            self.status_message.emit("The seller agreed: the call is being recorded")
 
     def request_signature(self) -> None:
         """Show the seller the summary to confirm and sign."""

@@ -28,6 +28,9 @@ export const WORDS = SENT.words || {};
 
 export const LANGUAGES = Object.keys(STRINGS);
 
+/** Whether the page asks the seller if the call may be recorded (the server's setting). */
+export const ASK_RECORDING = SENT.ask_recording === true;
+
 /** The first preferred language the page has words for ("fr-FR" -> "fr"), else "en". */
 export function detectLanguage(nav = globalThis.navigator) {
   const prefs = (nav && (nav.languages && nav.languages.length ? nav.languages : [nav.language])) || [];

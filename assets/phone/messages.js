@@ -4,6 +4,7 @@
 
 import { cameraInfo, renderTorch, setTorch } from "./camera.js";
 import { capture, onCaptureResult } from "./capture.js";
+import { relabelCoverage, renderCoverage } from "./coverage.js";
 import { linkLost, send } from "./connection.js";
 import {
   advisorSpoke,
@@ -14,7 +15,7 @@ import {
   renderVehicle,
   showToast,
 } from "./guidance.js";
-import { setLanguage, t, translatePage } from "./i18n.js";
+import { ASK_RECORDING, setLanguage, t, translatePage } from "./i18n.js";
 import { finish } from "./lifecycle.js";
 import * as P from "./protocol.js";
 import { setState } from "./screens.js";
@@ -40,6 +41,7 @@ export function onChannelOpen() {
     language: browserLanguage(),
     camera: cameraInfo(),
     resume_shot: S.currentShot ? S.currentShot.id : null,
+    ...(ASK_RECORDING ? { recording: $("record-consent").checked } : {}),
   });
   S.lastHeartbeatSent = 0;
   clearInterval(S.heartbeatTimer);
@@ -87,6 +89,7 @@ const HANDLERS = {
       translatePage();
       renderTorch();
       if (S.currentShot) renderShot();
+      relabelCoverage();
     }
     renderVehicle(msg.inspection || {});
     renderMode();
@@ -142,6 +145,9 @@ const HANDLERS = {
   },
   summary(msg) {
     showSummary(msg);
+  },
+  coverage(msg) {
+    renderCoverage(msg);
   },
   signed(msg) {
     onSigned(msg, finish);

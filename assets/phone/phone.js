@@ -13,6 +13,7 @@
 //   capture.js     a capture: still → chunks on the channel → the verdict shown
 //   lifecycle.js   start, error screens and retry, the end, the wake lock
 //   summary.js     the seller's confirmation: the summary, the signature pad, a remark
+//   coverage.js    the coverage map: which parts of the car are photographed
 //   i18n.js        the page's strings; protocol.js  the data channel's messages
 //
 // Import order (no cycles): state ← guidance ← screens; camera; connection ←
@@ -20,9 +21,10 @@
 // and lifecycle.js only through the handlers boot gives it (onLink).
 
 import { cameraInfo, setTorch } from "./camera.js";
+import { toggleCoverageSize } from "./coverage.js";
 import { closeSocket, linkLost, onLink, onOnline, send } from "./connection.js";
 import { flash, layoutFrame, onOverlayError, onOverlayLoad, renderOrientation } from "./guidance.js";
-import { detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
+import { ASK_RECORDING, detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
 import { onVisibilityChange, retry, showError, start } from "./lifecycle.js";
 import { onChannelMessage, onChannelOpen } from "./messages.js";
 import { setState } from "./screens.js";
@@ -65,6 +67,12 @@ function exposeTestHooks() {
     },
     get rotateHint() {
       return S.rotateHint;
+    },
+    get coverage() {
+      return S.coverage;
+    },
+    get recordingConsent() {
+      return ASK_RECORDING ? $("record-consent").checked : null;
     },
     get layout() {
       const boxOf = (id) => {
@@ -118,6 +126,8 @@ function exposeTestHooks() {
 function boot() {
   S.phoneLanguage = detectLanguage();
   setLanguage(S.phoneLanguage);
+  // Asked to record: "what is kept" says the video is, after a yes (else: it is not).
+  if (ASK_RECORDING) $("consent-kept").dataset.i18n = "consent_kept_recording";
   translatePage();
   exposeTestHooks();
   onLink({ open: onChannelOpen, message: onChannelMessage, refused: showError });
@@ -143,6 +153,7 @@ function boot() {
   $("ready").addEventListener("click", () => {
     if (S.currentShot && send("ready", { shot_id: S.currentShot.id })) $("ready").hidden = true;
   });
+  $("coverage").addEventListener("click", toggleCoverageSize);
   $("toast").addEventListener("click", () => {
     $("toast").hidden = true;
   });
@@ -176,6 +187,7 @@ function boot() {
     window.crypto &&
     window.crypto.subtle;
   if (!supported) return showError("unsupported");
+  $("record-box").hidden = !ASK_RECORDING;
   setState("consent");
 }
 

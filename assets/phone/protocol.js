@@ -29,10 +29,11 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "error": {"code": {"kind": "str", "max_len": 64}, "message": {"kind": "str", "max_len": 500}},
     "pace": {"step": {"kind": "str", "max_len": 16}, "shot_id": {"kind": "str", "max_len": 64}, "text": {"kind": "str", "max_len": 300}},
     "summary": {"text": {"kind": "str", "max_len": 8000}, "sha256": {"kind": "sha256"}, "damages": {"kind": "list"}},
-    "signed": {"ok": {"kind": "bool"}, "text": {"kind": "str", "max_len": 500}}
+    "signed": {"ok": {"kind": "bool"}, "text": {"kind": "str", "max_len": 500}},
+    "coverage": {"parts": {"kind": "list"}, "covered": {"kind": "int", "min_value": 0}, "listed": {"kind": "int", "min_value": 0}}
   },
   "FROM_PHONE": {
-    "hello": {"user_agent": {"kind": "str", "max_len": 512}, "language": {"kind": "str", "max_len": 16}, "camera": {"kind": "obj"}, "resume_shot": {"kind": "str", "required": false, "max_len": 64, "nullable": true}},
+    "hello": {"user_agent": {"kind": "str", "max_len": 512}, "language": {"kind": "str", "max_len": 16}, "camera": {"kind": "obj"}, "resume_shot": {"kind": "str", "required": false, "max_len": 64, "nullable": true}, "recording": {"kind": "bool", "required": false, "nullable": true}},
     "photo_begin": {"id": {"kind": "str", "max_len": 64}, "size": {"kind": "int", "min_value": 1, "max_value": 26214400}, "sha256": {"kind": "sha256"}, "width": {"kind": "int", "min_value": 1, "max_value": 8192}, "height": {"kind": "int", "min_value": 1, "max_value": 8192}, "mime": {"kind": "str", "max_len": 32}, "phone_time": {"kind": "num", "required": false, "nullable": true}},
     "photo_end": {"id": {"kind": "str", "max_len": 64}},
     "photo_failed": {"id": {"kind": "str", "max_len": 64}, "reason": {"kind": "str", "max_len": 500}},

@@ -47,6 +47,7 @@ export const S = {
   summary: null, // the summary message shown for signing, until signed
   signed: false,
   doneText: null,
+  coverage: null, // the last "coverage" message: {parts, covered, listed}
 };
 
 export const $ = (id) => document.getElementById(id);

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from inspector.atomic import atomic_path
-from inspector.bundle.layout import MANIFEST, REPORT, BundleError, photo_name
+from inspector.bundle.layout import MANIFEST, REPORT, BundleError, photo_name, recording_name
 from inspector.bundle.manifest import blur_records, manifest_dict
 from inspector.bundle.zipsafety import CHUNK
 from inspector.domain.models import utcnow
+from inspector.domain.recording import CallRecording
 from inspector.report.document import ReportCancelled, build_report
 from inspector.seal import Sealer
 from inspector.storage import ChecksumMismatch, NotFound
@@ -41,10 +42,58 @@ def _zip_info(name: str, when: datetime, compress: int) -> zipfile.ZipInfo:
     return info
 
 
-def _extras(store: Store, inspection_id: str) -> dict[str, Any]:
-    """The identity read from the photos and the seller's signatures (not imported back),
-    the photos' blur boxes and scans (imported back)."""
+def _recording_record(r: CallRecording, exported: bool) -> dict[str, Any]:
+    """The seller's answer and, when its files are in the bundle, their names."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
     return {
+        "id": r.id,
+        "consent": r.consent,
+        "consent_at": r.consent_at.isoformat(),
+        "video": recording_name(r.sha256, r.mime) if exported and r.sha256 else None,
+        "timeline": (
+            recording_name(r.timeline_sha256, "application/json")
+            if exported and r.timeline_sha256
+            else None
+        ),
+        "duration": r.duration,
+        "started_at": iso(r.started_at),
+        "ended_at": iso(r.ended_at),
+        "deleted_at": iso(r.deleted_at),
+    }
+
+
+def _copy_recording(
+    zf: zipfile.ZipFile, store: Store, sha: str, mime: str, when: datetime
+) -> dict[str, Any]:
+    """One recording file into the zip, hashed on the way (a damaged file stops the export)."""
+    try:
+        path = store.recording_file(sha, mime)
+    except NotFound as exc:
+        raise BundleError(f"cannot export: {exc}") from exc
+    name = recording_name(sha, mime)
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as src, zf.open(_zip_info(name, when, zipfile.ZIP_STORED), "w") as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            dst.write(chunk)
+    if digest.hexdigest() != sha:
+        raise BundleError(
+            f"cannot export: recording {sha[:12]} no longer matches its fingerprint (damaged file)"
+        )
+    return {"sha256": sha, "size": size}
+
+
+def _extras(store: Store, inspection_id: str, recordings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The identity read from the photos and the seller's signatures (not imported back),
+    the seller's answers on recording the call (imported back, with the recordings), the
+    photos' blur boxes and scans (imported back)."""
+    return {
+        "call_recordings": recordings,
         **blur_records(store.blur_boxes(inspection_id), store.blur_scans(inspection_id)),
         "identity_readings": [r.to_dict() for r in store.readings(inspection_id)],
         "seller_signatures": [
@@ -143,9 +192,16 @@ def export_bundle(
                 lifecycle.reported(store, inspection.id)
                 inspection = store.get_inspection(inspection.id)
             step()
-            manifest = manifest_dict(
-                inspection, captures, damages, files, generated, _extras(store, inspection.id)
-            )
+            answers = []
+            for r in store.recordings(inspection.id):
+                if r.playable and r.sha256 and r.timeline_sha256:
+                    for sha, mime in ((r.sha256, r.mime), (r.timeline_sha256, "application/json")):
+                        files[recording_name(sha, mime)] = _copy_recording(
+                            zf, store, sha, mime, generated
+                        )
+                answers.append(_recording_record(r, r.playable))
+            extras = _extras(store, inspection.id, answers)
+            manifest = manifest_dict(inspection, captures, damages, files, generated, extras)
             text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
             zf.writestr(_zip_info(MANIFEST, generated, zipfile.ZIP_DEFLATED), text)
             step()

@@ -17,16 +17,27 @@ and a renamed copy would no longer match them.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import zipfile
 from pathlib import Path
 
-from inspector.bundle.layout import PHOTO_RE, BundleError
+from inspector.atomic import atomic_path
+from inspector.bundle.layout import PHOTO_RE, BundleError, recording_name
+from inspector.bundle.manifest import Manifest
 from inspector.bundle.verify import VerifyResult, scan
-from inspector.bundle.zipsafety import DEFAULT_LIMITS, Limits, TooBig, open_zip, read_small
+from inspector.bundle.zipsafety import (
+    CHUNK,
+    DEFAULT_LIMITS,
+    Limits,
+    TooBig,
+    open_zip,
+    read_small,
+)
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Inspection
 from inspector.storage import Conflict, NotFound
+from inspector.storage.recordings import file_sha256, recording_path
 from inspector.storage.repair import RECOVERED_SHOT_PREFIX
 from inspector.storage.store import Store
 
@@ -49,6 +60,40 @@ def _shot_of(checklist: Checklist, shot_id: str) -> bool:
     # Photos `inspector repair` kept without their record (see inspector.storage.repair).
     number = shot_id.removeprefix(RECOVERED_SHOT_PREFIX)
     return number != shot_id and number.isdigit()
+
+
+def _write_recordings(
+    store: Store, zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manifest: Manifest
+) -> list[Path]:
+    """The recordings' files into ``DATA_DIR/recordings/`` (hash-checked); the new ones."""
+    written: list[Path] = []
+    for recording in manifest.recordings:
+        if recording.sha256 is None or recording.timeline_sha256 is None:
+            continue
+        for sha, mime in (
+            (recording.sha256, recording.mime),
+            (recording.timeline_sha256, "application/json"),
+        ):
+            name = recording_name(sha, mime)
+            target = recording_path(store.data_dir, sha, mime)
+            if target.is_file() and file_sha256(target)[0] == sha:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            size = manifest.files[name][1]
+            digest = hashlib.sha256()
+            with atomic_path(target) as tmp, open(tmp, "wb") as out:
+                with zf.open(infos[name]) as src:
+                    copied = 0
+                    while chunk := src.read(CHUNK):
+                        copied += len(chunk)
+                        if copied > size:
+                            raise TooBig(name)
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != sha:
+                    raise BundleError(f"{name} changed while importing")
+            written.append(target)
+    return written
 
 
 def import_bundle(
@@ -91,6 +136,7 @@ def import_bundle(
             )
 
         added: list[str] = []
+        recorded: list[Path] = []  # recording files this import wrote
         photos: dict[str, tuple[str, int]] = {}
         try:
             # Held from the first photo to the commit: a delete elsewhere cannot
@@ -108,15 +154,20 @@ def import_bundle(
                     if written != sha:  # the zip changed since it was checked
                         raise BundleError(f"{path.name}: {name} changed while importing")
                     photos[sha] = (name, size)
+                recorded += _write_recordings(store, zf, found.infos, manifest)
                 store.import_rows(
                     inspection,
                     manifest.captures,
                     manifest.damages,
+                    call_recordings=manifest.recordings,
                     blur_boxes=manifest.blur_boxes,
                     blur_scans=manifest.blur_scans,
                 )
+                recorded.clear()  # the inspection is in: its recordings' files stay
         except BaseException as exc:
             store.remove_unused_photos(added)
+            for path in recorded:
+                path.unlink(missing_ok=True)
             if isinstance(exc, Conflict):
                 raise BundleError(
                     f"{path.name}: cannot import inspection {inspection.id}: an id in the "

@@ -16,12 +16,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from inspector import __version__
-from inspector.bundle.layout import FORMAT, FORMAT_VERSION, PHOTO_RE, REPORT, photo_name
+from inspector.bundle.layout import (
+    FORMAT,
+    FORMAT_VERSION,
+    PHOTO_RE,
+    RECORDING_RE,
+    REPORT,
+    photo_name,
+)
 from inspector.bundle.schema import (
     BlurBoxRecord,
     BlurScanRecord,
@@ -34,6 +41,7 @@ from inspector.bundle.schema import (
 )
 from inspector.domain.models import Capture, Damage, Inspection
 from inspector.domain.privacy import BlurBox
+from inspector.domain.recording import CallRecording
 from inspector.domain.views import DamageView
 from inspector.storage.blur import BlurScan
 from inspector.usecases.inspections import capture_to_dict, inspection_to_dict
@@ -136,6 +144,8 @@ class Manifest:
     seal_ok: bool
     blur_boxes: list[BlurBox]
     blur_scans: list[BlurScan]
+    recordings: list[CallRecording] = field(default_factory=list)
+    """The seller's answers on recording the call; a recording's files are in ``files``."""
 
 
 def parse_manifest(raw: Any) -> Manifest:
@@ -169,10 +179,72 @@ def parse_manifest(raw: Any) -> Manifest:
     pairs = [d.pair for d in damages if d.pair is not None]
     if len(set(pairs)) != len(pairs):
         raise ManifestError("two damages have the same photo pair")
+    recordings = _recordings(raw.get("call_recordings", []), inspection.id, files)
     boxes, scans = _blur(record.blur_boxes, record.blur_scans, inspection.id, capture_ids)
-    return Manifest(
-        raw, inspection, captures, damages, files, record.seal == seal_of(raw), boxes, scans
-    )
+    seal_ok = record.seal == seal_of(raw)
+    return Manifest(raw, inspection, captures, damages, files, seal_ok, boxes, scans, recordings)
+
+
+def _time(value: Any, where: str, *, optional: bool = True) -> datetime | None:
+    if value is None and optional:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ManifestError(f"{where}: not a date and time: {str(value)[:40]!r}") from None
+    if parsed.tzinfo is None:
+        raise ManifestError(f"{where}: a time without its UTC offset")
+    return parsed
+
+
+def _recordings(
+    raw: Any, inspection_id: str, files: dict[str, tuple[str, int]]
+) -> list[CallRecording]:
+    """``call_recordings``: each answer, and its files named under ``files``."""
+    if not isinstance(raw, list):
+        raise ManifestError("'call_recordings' must be a list")
+    found = []
+    for i, r in enumerate(raw):
+        where = f"call_recordings[{i}]"
+        if not isinstance(r, dict) or not isinstance(r.get("consent"), bool):
+            raise ManifestError(f"{where}: must be an object with a 'consent' true or false")
+        if not isinstance(r.get("id"), str) or not 0 < len(r["id"]) <= 64:
+            raise ManifestError(f"{where}: 'id' must be a short text")
+        names = {}
+        for key, pattern in (("video", ".mp4"), ("timeline", ".json")):
+            name = r.get(key)
+            if name is None:
+                continue
+            match = RECORDING_RE.match(name) if isinstance(name, str) else None
+            if match is None or not name.endswith(pattern):
+                raise ManifestError(f"{where}: {key!r} is not a recording's file name")
+            if name not in files:
+                raise ManifestError(f"{where}: its {key} {name} is not listed under 'files'")
+            names[key] = (match.group(1), files[name][1])
+        if ("video" in names) != ("timeline" in names) or (names and not r["consent"]):
+            raise ManifestError(f"{where}: a recording has a video and a timeline, after a yes")
+        duration = r.get("duration", 0)
+        if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
+            raise ManifestError(f"{where}: 'duration' must be a number of seconds")
+        consent_at = _time(r.get("consent_at"), f"{where}.consent_at", optional=False)
+        assert consent_at is not None
+        found.append(
+            CallRecording(
+                id=r["id"],
+                inspection_id=inspection_id,
+                consent=r["consent"],
+                consent_at=consent_at,
+                sha256=names["video"][0] if names else None,
+                timeline_sha256=names["timeline"][0] if names else None,
+                mime="video/mp4" if names else "",
+                size=names["video"][1] if names else 0,
+                duration=float(duration),
+                started_at=_time(r.get("started_at"), f"{where}.started_at"),
+                ended_at=_time(r.get("ended_at"), f"{where}.ended_at"),
+                deleted_at=_time(r.get("deleted_at"), f"{where}.deleted_at"),
+            )
+        )
+    return found
 
 
 def _blur(
@@ -220,7 +292,7 @@ def _files(records: dict[str, FileRecord]) -> dict[str, tuple[str, int]]:
     files = {}
     for name, entry in records.items():
         where = f"files[{name[:80]!r}]"
-        match = PHOTO_RE.match(name)
+        match = PHOTO_RE.match(name) or RECORDING_RE.match(name)
         if name != REPORT and not match:
             raise ManifestError(f"{where}: not a file a bundle may hold")
         if match and match.group(1) != entry.sha256:
@@ -251,7 +323,7 @@ def _captures(
                 f"captures[{i}]: 'retake_of' {c.retake_of!r} is not a capture of this bundle"
             )
     used = {photo_name(c.sha256) for c in captures}
-    unused = sorted(n for n in files if n != REPORT and n not in used)
+    unused = sorted(n for n in files if PHOTO_RE.match(n) and n not in used)
     if unused:
         raise ManifestError(f"'files' lists a photo no capture uses: {unused[0]}")
     return captures

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from inspector.bundle.layout import MANIFEST, PHOTO_RE, REPORT, BundleError
+from inspector.bundle.layout import MANIFEST, PHOTO_RE, RECORDING_RE, REPORT, BundleError
 from inspector.domain.photo_check import MAX_PHOTO_BYTES
 
 __all__ = [
@@ -45,6 +45,8 @@ class Limits:
     max_photo_bytes: int = MAX_PHOTO_BYTES
     """The live path's limit: a bundle brings no photo a phone could not send."""
     max_report_bytes: int = 512 * 1024 * 1024
+    max_recording_bytes: int = 2 * 1024 * 1024 * 1024
+    """A call's video: hours at the recorder's bitrate."""
     max_total_bytes: int = 8 * 1024 * 1024 * 1024
     max_ratio: float = 50.0
     """Uncompressed/compressed size above which an entry is taken for a zip bomb."""
@@ -56,6 +58,8 @@ class Limits:
             return self.max_manifest_bytes
         if name == REPORT:
             return self.max_report_bytes
+        if name.startswith("recordings/"):
+            return self.max_recording_bytes
         return self.max_photo_bytes
 
 
@@ -74,7 +78,7 @@ def harmless_folder(info: zipfile.ZipInfo) -> bool:
     """
     mode = info.external_attr >> 16
     return (
-        info.filename == "photos/"
+        info.filename in ("photos/", "recordings/")
         and info.is_dir()
         and info.file_size == 0
         and not stat.S_ISLNK(mode)
@@ -106,7 +110,7 @@ def unsafe_reason(info: zipfile.ZipInfo) -> str | None:
         return "encrypted entry"
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return "unsupported compression method"
-    if name != MANIFEST and name != REPORT and not PHOTO_RE.match(name):
+    if name not in (MANIFEST, REPORT) and not (PHOTO_RE.match(name) or RECORDING_RE.match(name)):
         return "not a file a bundle holds"
     return None
 

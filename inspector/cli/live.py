@@ -24,7 +24,12 @@ from inspector.cli.common import (
     store_options,
 )
 from inspector.cli.terminal import json_text, printable
-from inspector.config import IceServer, ServerSettings, resolve_data_dir
+from inspector.config import (
+    IceServer,
+    ServerSettings,
+    resolve_data_dir,
+    resolve_recording_retention,
+)
 from inspector.live import events
 from inspector.live.owner import running_server
 from inspector.live.tls import lan_addresses
@@ -101,6 +106,8 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         lan=args.lan,
         public_url=args.public_url,
         ice_servers=tuple(IceServer.parse(spec) for spec in args.ice_server),
+        record_calls=not args.no_recording,
+        recording_retention_days=resolve_recording_retention(args.recording_retention_days),
     )
 
 
@@ -406,6 +413,19 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         "https://inspect.example.com)",
     )
     p.add_argument("--json", action="store_true", help="print JSON lines instead of sentences")
+    p.add_argument(
+        "--no-recording",
+        action="store_true",
+        help="do not ask sellers whether their call may be recorded (nothing is recorded)",
+    )
+    p.add_argument(
+        "--recording-retention-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="delete call recordings N days after the call, when the server starts (default: "
+        "$INSPECTOR_RECORDING_RETENTION_DAYS, else 30)",
+    )
     _ice_option(p)
 
 

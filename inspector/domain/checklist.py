@@ -75,7 +75,8 @@ class Shot:
 
     ``part`` is the vehicle part a damage seen on this shot most likely sits on
     (a first guess for "Add damage" and for marking in review), or None when the
-    shot shows no particular part (keys, documents).
+    shot shows no particular part (keys, documents). ``covers`` are the exterior
+    parts an accepted photo of it shows (the live coverage map).
     """
 
     id: str
@@ -88,12 +89,21 @@ class Shot:
     damage: bool = False
     part: Part | None = None
     orientation: str = "any"  # how to hold the phone: any, landscape, portrait
+    covers: tuple[Part, ...] = ()  # exterior parts an accepted photo counts as inspected
     listing: bool = False  # its photo is published (export --listing)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for the CLI, the phone page and the report)."""
-        data = _template_of(self).model_dump(mode="json", exclude={"id", "id_suffix", "part"})
-        return {"id": self.id, **data, "damage": self.damage, "part": _part_value(self)}
+        data = _template_of(self).model_dump(
+            mode="json", exclude={"id", "id_suffix", "part", "covers"}
+        )
+        return {
+            "id": self.id,
+            **data,
+            "damage": self.damage,
+            "part": _part_value(self),
+            "covers": [p.value for p in self.covers],
+        }
 
 
 @dataclass(frozen=True)
@@ -303,7 +313,7 @@ def _shot(t: ShotTemplate | DamageShotTemplate) -> Shot:
     }
     if isinstance(t, DamageShotTemplate):
         return Shot(id=f"damage_{t.id_suffix}", damage=True, **common)
-    return Shot(id=t.id, part=t.part, **common)
+    return Shot(id=t.id, part=t.part, covers=tuple(t.covers), **common)
 
 
 def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
@@ -319,7 +329,9 @@ def _template_of(shot: Shot) -> ShotTemplate | DamageShotTemplate:
     }
     if shot.damage:
         return DamageShotTemplate.model_construct(id_suffix=_damage_suffix(shot), **common)
-    return ShotTemplate.model_construct(id=shot.id, part=shot.part, **common)
+    return ShotTemplate.model_construct(
+        id=shot.id, part=shot.part, covers=list(shot.covers), **common
+    )
 
 
 def _part_value(shot: Shot) -> str | None:

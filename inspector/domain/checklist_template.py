@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from inspector.domain.models import Part, QualityThresholds
+from inspector.domain.models import EXTERIOR_PARTS, Part, QualityThresholds
 from inspector.i18n import LocalText
 
 __all__ = [
@@ -120,6 +120,23 @@ def _part(value: Any) -> Part | None:
     except ValueError:
         known = ", ".join(p.value for p in Part)
         raise _refuse(f"unknown part {value!r} (known: {known})") from None
+
+
+def _covers(value: Any) -> list[Part]:
+    if not isinstance(value, list):
+        raise _refuse(f"'covers' must be a list of exterior parts, not {value!r}")
+    parts: list[Part] = []
+    for item in value:
+        part = next((p for p in Part if p.value == item), None)
+        if part is None:
+            known = ", ".join(p.value for p in EXTERIOR_PARTS)
+            raise _refuse(f"'covers': {item!r} is not a part name (exterior parts: {known})")
+        if part not in EXTERIOR_PARTS:
+            raise _refuse(f"'covers': {part.value!r} is not an exterior part (not on the diagram)")
+        if part in parts:
+            raise _refuse(f"'covers': {part.value!r} is listed twice")
+        parts.append(part)
+    return parts
 
 
 def _quality(value: Any) -> Any:
@@ -226,6 +243,8 @@ class QualityTemplate(_Strict):
 class ShotTemplate(_Strict):
     """One fixed shot. ``part``: where a damage seen on it most likely is (a first guess).
 
+    ``covers``: the exterior parts an accepted photo of this shot shows well enough to
+    count as inspected (the live coverage map); none by default.
     ``listing``: whether its photo belongs to the publishable set (``inspector export
     --listing``); false, the default, keeps it out (the VIN, the keys, the documents).
     """
@@ -239,12 +258,14 @@ class ShotTemplate(_Strict):
     orientation: Annotated[str, BeforeValidator(_orientation)] = "any"
     quality: Annotated[QualityTemplate, BeforeValidator(_quality)] = QualityTemplate()
     part: Annotated[Part | None, BeforeValidator(_part)] = None
+    covers: Annotated[list[Part], BeforeValidator(_covers)] = []
     listing: Annotated[bool, BeforeValidator(_listing)] = False
 
     # The order rules are checked in (and a problem reported), as a reader goes.
     CHECK_ORDER: ClassVar[Sequence[str]] = (
         "id",
         "part",
+        "covers",
         "category",
         "overlay",
         "required",

@@ -120,6 +120,25 @@ class Part(StrEnum):
     ENGINE_BAY = "engine_bay"
 
 
+#: The parts drawn on the vehicle diagram (``assets/overlays/vehicle_diagram.svg``): every
+#: part but the interior, the boot's inside and the engine bay. A shot may say it covers them
+#: (its template's ``covers``), which the live coverage map shows.
+EXTERIOR_PARTS: tuple[Part, ...] = tuple(
+    p
+    for p in Part
+    if p
+    not in {
+        Part.DASHBOARD,
+        Part.SEAT_FRONT,
+        Part.SEAT_REAR,
+        Part.STEERING_WHEEL,
+        Part.INTERIOR_TRIM,
+        Part.BOOT_INTERIOR,
+        Part.ENGINE_BAY,
+    }
+)
+
+
 @dataclass(frozen=True)
 class QualityThresholds:
     """Per-shot limits for the quality verdict.

@@ -185,6 +185,9 @@ class Engine:
     async def _astart(self) -> str:
         # Before listening: no phone may join a half-recovered folder.
         await startup.recover(self.store, self.thread, self._flush_spool, self._settle, self.emit)
+        if not self.store.readonly:
+            days = self.settings.recording_retention_days
+            await startup.sweep_recordings(self.store, self.thread, days, self.emit)
         listening = await startup.listen(
             self.settings,
             self.invitations,
@@ -231,6 +234,10 @@ class Engine:
             self.on_event(event)
         except Exception:
             log.exception("the event listener failed on %s", event.name)
+        inspection_id = getattr(event, "inspection_id", None)
+        session = self._sessions.get(inspection_id) if inspection_id else None
+        if session is not None and session.recording is not None:
+            session.recording.mark_event(event)  # the recording's timeline
         if isinstance(event, events.CaptureStored) and event.spooled:
             self._say_store_state()
 
@@ -467,10 +474,17 @@ class Engine:
 
     def message(self, inspection_id: str, text: str) -> concurrent.futures.Future[None]:
         """Show a short message on the phone."""
-        return self._command(inspection_id, lambda c: c.message(text))
+
+        def send(c: SessionController) -> None:
+            c.message(text)
+            session = self._sessions.get(inspection_id)
+            if session is not None:
+                session.mark("message", text=text.strip()[:500])
+
+        return self._command(inspection_id, send)
 
     def session_info(self, inspection_id: str) -> concurrent.futures.Future[dict[str, Any]]:
-        """Where the walk is: current shot, progress, shot states, link state."""
+        """Where the walk is: current shot, progress, shot states, link state, coverage map."""
 
         async def go() -> dict[str, Any]:
             c = await self._controller(inspection_id)
@@ -486,6 +500,11 @@ class Engine:
                 "states": {k: v.value for k, v in c.states.items()},
                 "connection": session.state,
                 "mode": session.mode,
+                "coverage": c.coverage,
+                "recording": session.recording is not None and session.recording.recording,
+                "recording_consent": (
+                    None if session.recording is None else session.recording.consent
+                ),
             }
 
         return self.call(go())

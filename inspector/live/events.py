@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from inspector.domain.coverage import Coverage
 from inspector.domain.models import Capture
 
 
@@ -160,6 +161,38 @@ class CaptureReviewed(Event):
     inspection_id: str
     capture_id: str
     accepted: bool
+
+
+@dataclass(frozen=True)
+class CoverageChanged(Event):
+    """The coverage map changed: a shot accepted or retaken, a damage recorded or completed."""
+
+    name = "coverage"
+    inspection_id: str
+    coverage: Coverage
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.coverage
+        return {
+            "event": self.name,
+            "inspection_id": self.inspection_id,
+            "covered": c.covered,
+            "listed": c.listed,
+            **c.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class RecordingChanged(Event):
+    """The seller answered whether the call may be recorded, or the recording stopped.
+
+    ``consent``: the seller's answer (None: not asked or no answer yet); ``recording``:
+    the incoming video is being recorded now."""
+
+    name = "recording"
+    inspection_id: str
+    consent: bool | None
+    recording: bool
 
 
 @dataclass(frozen=True)

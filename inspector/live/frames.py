@@ -53,6 +53,11 @@ class Frame:
             self._cache[fmt] = out
             return out
 
+    @property
+    def source(self) -> Any:
+        """The decoded frame as it came (``av.VideoFrame``, or a BGR array): the recorder's."""
+        return self._source
+
     def bgr(self) -> Pixels:
         """H x W x 3 uint8, read-only (for quality measures)."""
         return self._convert("bgr24")

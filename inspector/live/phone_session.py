@@ -27,9 +27,11 @@ from inspector.live.autopilot import Autopilot
 from inspector.live.frames import Frame, FrameSlot
 from inspector.live.peer import PhonePeer
 from inspector.live.photo_receiver import ReceivedPhoto
+from inspector.live.recorder import SessionRecording
 from inspector.live.server import SignalingError
 from inspector.live.session import Mode, SessionController
 from inspector.live.timings import CONTROLLER_FRAME_INTERVAL, FRAME_EVENT_RETRY, OFFER_TIMEOUT
+from inspector.storage import StoreError
 
 if TYPE_CHECKING:
     from inspector.live.engine import Engine
@@ -73,6 +75,7 @@ class PhoneSession:
         self._last_controller_frame = 0.0
         self._converting = False  # a frame on its way to the controller: skip others
         self._opening: asyncio.Future[SessionController] | None = None
+        self.recording: SessionRecording | None = None  # after the seller's answer
 
     # -- controller -------------------------------------------------------
 
@@ -127,6 +130,9 @@ class PhoneSession:
                 self._frame_pending_since = now
         if announce:
             self.engine.emit(events.FrameAvailable(self.inspection_id, frame.seq))
+        recording = self.recording
+        if recording is not None:
+            recording.push(frame.source, frame.received)
         controller = self.controller
         if (
             controller is not None
@@ -177,9 +183,53 @@ class PhoneSession:
                 )
             )
             await self.engine._mark(self.inspection_id, InspectionStatus.LIVE)
+            await self._consent(message.get("recording"))
             await self.start_autopilot()
             return
         await controller.handle_message(message)
+
+    # -- recording, with the seller's consent ----------------------------------------
+
+    async def _consent(self, answer: object) -> None:
+        """The seller's answer in ``hello.recording``: kept, and a yes starts the recorder.
+
+        A reconnection repeats the same answer (nothing changes); a different answer (the
+        page reloaded) ends the recording so far and keeps the new answer.
+        """
+        if not isinstance(answer, bool) or not self.engine.settings.record_calls:
+            return
+        if self.recording is not None:
+            if self.recording.consent == answer:
+                return
+            await self._finish_recording()
+        recording = SessionRecording(self.engine.store, self.inspection_id, answer)
+        try:
+            await self.engine.thread.run(recording.answer)
+        except StoreError as exc:
+            log.warning("%s: the recording consent was not kept: %s", self.inspection_id, exc)
+            return
+        recording.start()
+        self.recording = recording
+        self.engine.emit(events.RecordingChanged(self.inspection_id, answer, recording.recording))
+
+    async def _finish_recording(self) -> None:
+        recording, self.recording = self.recording, None
+        if recording is None:
+            return
+        try:
+            await recording.finish_async()
+        except (StoreError, OSError) as exc:
+            log.error("%s: the recording could not be stored: %s", self.inspection_id, exc)
+            self.engine.emit(
+                events.EngineError(f"the call's recording was not kept: {exc}", self.inspection_id)
+            )
+        if recording.recording:
+            self.engine.emit(events.RecordingChanged(self.inspection_id, recording.consent, False))
+
+    def mark(self, kind: str, **details: str) -> None:
+        """Put something on the recording's timeline (any thread)."""
+        if self.recording is not None:
+            self.recording.mark(kind, **details)
 
     async def on_photo(self, peer: PhonePeer, photo: ReceivedPhoto) -> None:
         controller = await self.ensure_controller()
@@ -281,6 +331,7 @@ class PhoneSession:
             await self.autopilot.stop()
             self.autopilot = None
         await self.close_link(reason)
+        await self._finish_recording()
         if self.controller is not None:
             await self.controller.close()
         await self.engine._settle(self.inspection_id)

@@ -29,6 +29,10 @@ PHONE_STRINGS: dict[str, str] = {
         "The photos taken during the inspection, with their date and time. The video "
         "is not recorded."
     ),
+    "consent_kept_recording": N_(
+        "The photos taken during the inspection, with their date and time. The video is "
+        "recorded only if you agree below."
+    ),
     "consent_camera": N_("Your phone will ask for access to the camera: tap “Allow”."),
     "consent_start": N_("Start"),
     "connecting": N_("Connecting…"),
@@ -115,6 +119,17 @@ PHONE_STRINGS: dict[str, str] = {
     "advisor_says": N_("Your advisor"),
     "rotate_landscape": N_("Turn your phone sideways"),
     "rotate_portrait": N_("Hold your phone upright"),
+    "record_title": N_("Recording the call"),
+    "record_question": N_(
+        "I agree that this video call is recorded and kept with the inspection record."
+    ),
+    "record_detail": N_(
+        "Only the picture of your camera is recorded, without sound. If you do not agree,"
+        " the inspection goes on exactly the same."
+    ),
+    "coverage_label": N_(
+        "Parts of the car photographed: {n} of {total}. Green is done, grey is still to do."
+    ),
     "summary_title": N_("Please check and sign"),
     "summary_intro": N_(
         "Here is what the inspection recorded. If it is right, enter your name and sign "
@@ -158,7 +173,9 @@ def phone_strings() -> dict[str, Any]:
     }
 
 
-def phone_strings_json() -> str:
-    """:func:`phone_strings` as JSON safe inside an HTML ``<script>`` element."""
-    text = json.dumps(phone_strings(), ensure_ascii=False, separators=(",", ":"))
+def phone_strings_json(*, ask_recording: bool = False) -> str:
+    """:func:`phone_strings` as JSON safe inside an HTML ``<script>`` element;
+    ``ask_recording``: the page asks the seller whether the call may be recorded."""
+    data = {**phone_strings(), "ask_recording": ask_recording}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

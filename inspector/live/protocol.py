@@ -99,6 +99,13 @@ TO_PHONE: dict[str, dict[str, Field]] = {
     },
     # The answer to a signature or a remark: kept (ok) or why not.
     "signed": {"ok": _f("bool"), "text": _f("str", max_len=500)},
+    # The coverage map: each exterior part's state and colour (domain.coverage), and how
+    # many of the parts the checklist covers an accepted photo shows.
+    "coverage": {
+        "parts": _f("list"),
+        "covered": _f("int", min_value=0),
+        "listed": _f("int", min_value=0),
+    },
 }
 
 # Messages the phone sends to the engine.
@@ -108,6 +115,8 @@ FROM_PHONE: dict[str, dict[str, Field]] = {
         "language": _f("str", max_len=16),
         "camera": _f("obj"),  # {"width", "height", "torch": bool, "image_capture": bool}
         "resume_shot": _f("str", max_len=64, required=False, nullable=True),
+        # The seller's answer to "may this call be recorded?" (absent: not asked).
+        "recording": _f("bool", required=False, nullable=True),
     },
     "photo_begin": {
         "id": _ID,

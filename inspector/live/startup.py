@@ -99,6 +99,17 @@ async def recover(
                 emit(events.CallInterrupted(inspection.id, status.value, vehicle))
 
 
+async def sweep_recordings(store: Store, thread: LoopThread, days: int, emit: Emit) -> None:
+    """The retention rule, applied when the engine starts: old recordings are deleted."""
+    try:
+        gone = await thread.run(store.delete_expired_recordings, days)
+    except Exception as exc:
+        emit(events.EngineError(f"cannot apply the recordings' retention: {exc}"[:500]))
+        return
+    if gone:
+        log.info("deleted %d call recording(s) older than %d days", gone, days)
+
+
 async def listen(
     settings: ServerSettings,
     invitations: Invitations,
@@ -131,6 +142,7 @@ async def listen(
         secure_cookies=ctx is not None or bool(s.public_url and s.public_url.startswith("https")),
         assets=assets,
         grace_seconds=grace_seconds,
+        ask_recording=s.record_calls,
     )
     try:
         port = await server.start(host, s.port)

@@ -13,6 +13,7 @@ from reportlab.lib.styles import ParagraphStyle
 
 from inspector.domain.checklist import Checklist
 from inspector.domain.models import Capture, Inspection
+from inspector.domain.recording import CallRecording
 from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.report.i18n import label
 from inspector.report.photos import Prepared
@@ -50,6 +51,8 @@ class Context:
     """What the OCR read in the VIN, odometer and plate photos."""
     seal: SealIdentity | None = None
     """Who seals the PDF (the signatures page names the certificate), if anyone."""
+    recording: CallRecording | None = None
+    """The seller's latest answer to "may the call be recorded?" and what was recorded."""
 
     def t(self, key: str, **values: object) -> str:
         """A label in the report's language."""

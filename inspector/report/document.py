@@ -52,6 +52,7 @@ from inspector import __version__
 from inspector.atomic import atomic_path
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Capture, Damage, Inspection, Region
+from inspector.domain.recording import latest_consent
 from inspector.domain.signature import make_summary
 from inspector.report.context import Context, SellerConfirmation
 from inspector.report.i18n import label, report_languages
@@ -194,6 +195,7 @@ def build_report(
                 seller=_seller(store, inspection, captures, damages, Path(work)),
                 readings=store.readings(inspection.id),
                 seal=sealer.identity,
+                recording=latest_consent(store.recordings(inspection.id)),
             )
             unsealed = Path(work) / "unsealed.pdf"
             _build_pdf(ctx, unsealed, checkpoint)

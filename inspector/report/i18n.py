@@ -136,6 +136,16 @@ LABELS: dict[str, Message] = {
     "summary_hash": Message("Summary SHA-256"),
     "summary_seen": Message("The summary the seller approved, word for word:"),
     "seller_remarks": Message("Remarks from the seller"),
+    "call_recording": Message("Recording of the call"),
+    "recording_declined": Message("The seller declined on {when}: the call was not recorded."),
+    "recording_agreed": Message("The seller agreed on {when} that the call be recorded."),
+    "recording_made": Message(
+        "Recorded: {duration} of video, kept with the inspection's files (SHA-256 below)."
+    ),
+    "recording_none": Message("No video was recorded (the call carried no picture)."),
+    "recording_deleted": Message(
+        "The recording was deleted on {when}, at the end of its retention period."
+    ),
     "platform_seal": Message("The platform's seal"),
     "seal_text": Message(
         "This PDF is sealed with an electronic seal (PAdES) covering the whole file: any "

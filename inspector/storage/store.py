@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -45,8 +45,9 @@ from inspector.domain.models import (
 )
 from inspector.domain.privacy import BlurBox
 from inspector.domain.progress import Completion, ShotsTaken, completion
+from inspector.domain.recording import CallRecording, expired
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage import blur, readings, rows, signatures
+from inspector.storage import blur, readings, recordings, rows, signatures
 from inspector.storage.blur import BlurScan
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
@@ -326,13 +327,15 @@ class Store:
         *,
         statements: Iterable[tuple[SellerSignature, bytes] | SellerRemark] = (),
         identity_readings: Iterable[StoredReading] = (),
+        call_recordings: Iterable[CallRecording] = (),
         blur_boxes: Iterable[BlurBox] = (),
         blur_scans: Iterable[BlurScan] = (),
     ) -> None:
         """Every row of an inspection from elsewhere (a bundle, another store), in one
-        transaction; with ``statements`` (signatures with their PNG bytes, remarks) and
-        ``identity_readings`` when they come along (``inspector migrate``), and the
-        photos' blur boxes and scans (a bundle, ``inspector migrate``).
+        transaction; with ``statements`` (signatures with their PNG bytes, remarks),
+        ``identity_readings`` and ``call_recordings`` (the seller's answers on recording;
+        the recordings' files already written) when they come along (``inspector
+        migrate``), and the photos' blur boxes and scans (a bundle, ``inspector migrate``).
 
         Unlike ``add_capture`` this keeps capture times and review flags as
         given. The photos must already be written (``write_photo``); signature images
@@ -360,6 +363,8 @@ class Store:
                     signatures.insert_remark(db, item)
             for reading in identity_readings:
                 readings.insert_reading(db, reading)
+            for recording in call_recordings:
+                recordings.insert(db, recording)
             blur.insert_all(db, blur_boxes, blur_scans)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
@@ -844,6 +849,47 @@ class Store:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DatabaseDamaged(f"signature image {sha256[:12]} was altered ({path})")
         return data
+
+    # -- the call's recording, with the seller's consent --------------------------
+
+    def add_recording(self, recording: CallRecording) -> CallRecording:
+        """Keep the seller's answer (and the recording: its files are already stored)."""
+        with self._transaction() as db:
+            recordings.insert(db, recording)
+        return recording
+
+    def update_recording(self, recording: CallRecording) -> CallRecording:
+        """The recording made after a yes: its files (already stored), size, times."""
+        with self._transaction() as db:
+            recordings.update(db, recording)
+        return recording
+
+    def recordings(self, inspection_id: str | None = None) -> list[CallRecording]:
+        """The seller's answers and the recordings of an inspection (or all), oldest first."""
+        return recordings.recordings(self._query, inspection_id)
+
+    def recording_file(self, sha256: str, mime: str) -> Path:
+        """The local file of a recording's video or timeline (NotFound if it is gone)."""
+        path = recordings.recording_path(self.data_dir, sha256, mime)
+        if not path.is_file():
+            raise NotFound(f"recording {sha256[:12]} is not on this desk ({path})")
+        return path
+
+    def delete_expired_recordings(self, days: int, now: datetime | None = None) -> int:
+        """The retention rule: delete the files of recordings older than ``days``; how many.
+
+        The row stays (the seller's consent is part of the record) with ``deleted_at``.
+        """
+        self._require_writable()
+        now = now or datetime.now(UTC)
+        gone = 0
+        for recording in self.recordings():
+            if expired(recording, now, days):
+                with self._transaction() as db:
+                    recordings.mark_deleted(db, recording.id, now)
+                recordings.remove_files(self.data_dir, recording)
+                gone += 1
+        return gone + recordings.sweep_partial(self.data_dir, now, days)
 
     # -- identity read from the photos ------------------------------------------
 

@@ -8,8 +8,9 @@ rows go in one transaction. So an interrupted run leaves nothing half-copied
 removes), and running it again copies only what is not there yet.
 
 The seller's signatures (their drawings included) and remarks, the identity read
-from the photos and the photos' blur boxes go with their inspection. Invitation links
-are not copied: they point at the desk that made them.
+from the photos, the photos' blur boxes and the seller's answers on recording the call go
+with their inspection (a recording's files stay in the desk's ``DATA_DIR/recordings/``: see
+DEPLOYMENT.md). Invitation links are not copied: they point at the desk that made them.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
                     source.damages(inspection.id),
                     statements=_statements(source, inspection.id),
                     identity_readings=source.readings(inspection.id),
+                    call_recordings=source.recordings(inspection.id),
                     blur_boxes=source.blur_boxes(inspection.id),
                     blur_scans=source.blur_scans(inspection.id),
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,8 +10,22 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from inspector.storage.store import Store
-from ui.crossing import wait_for_tasks
+from ui.crossing import MainThreadCollector, wait_for_tasks
 from ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="session", autouse=True)
+def main_thread_collector(qapp: object) -> Iterator[MainThreadCollector]:
+    """As the console does (ui.app): Python's cycle collector runs on the main thread only."""
+    collector = MainThreadCollector()
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_after_each_test(main_thread_collector: MainThreadCollector) -> Iterator[None]:
+    yield
+    gc.collect()  # here, on the main thread: what the test left is freed now
 
 
 @pytest.fixture(autouse=True)

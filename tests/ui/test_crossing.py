@@ -283,3 +283,31 @@ def test_the_console_never_writes_engine_attributes() -> None:
             ):
                 found.append(f"{path.relative_to(UI.parent)}:{node.lineno}")
     assert found == []
+
+
+def test_the_cycle_collector_runs_on_the_main_thread_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Widgets in reference cycles are freed by the main thread, never by a worker's GC."""
+    import threading
+
+    from ui.crossing import MainThreadCollector
+
+    assert not gc.isenabled()  # the session's collector (tests/ui/conftest.py) holds it
+    seen: list[str] = []
+
+    def note(phase: str, info: dict) -> None:  # type: ignore[type-arg]
+        if phase == "start":
+            seen.append(threading.current_thread().name)
+
+    gc.callbacks.append(note)
+    try:
+        kept: list[object] = []  # allocations past the thresholds, in a worker
+        worker = threading.Thread(target=lambda: kept.extend([i] for i in range(50_000)))
+        worker.start()
+        worker.join()
+        assert not seen  # the worker allocated plenty and collected nothing
+        collector = MainThreadCollector(interval_ms=10)
+        qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+        assert set(seen) == {threading.main_thread().name}
+        collector._timer.stop()  # the session's collector stays in charge
+    finally:
+        gc.callbacks.remove(note)

@@ -97,6 +97,22 @@ def test_demo_phone_paints_frames_and_the_capture_flow(
     key(qtbot, w, Qt.Key.Key_Return)  # accept: the controller moves on
     qtbot.waitUntil(lambda: board.current == board.shots[1].id, timeout=5000)
     assert board.state(first) == "ok"
+    # The coverage map follows: the accepted 3/4 view's parts are photographed; a click on
+    # one of them goes back to that shot (the engine moves the walk, the board follows).
+    cmap = w.live.coverage
+    covers = board.checklist.shot(first).covers
+    qtbot.waitUntil(lambda: cmap.coverage is not None and cmap.coverage.covered > 0, timeout=5000)
+    assert cmap.coverage is not None and cmap.coverage.covered == len(covers)
+    assert (
+        cmap.drawing.fill_of(Part.WING_FRONT_LEFT) == cmap.coverage.of(Part.WING_FRONT_LEFT).colour
+    )
+    w.grab().save("/tmp/console-coverage.png")
+    centre = cmap.drawing.part_centre(Part.WING_FRONT_LEFT)
+    assert centre is not None
+    qtbot.mouseClick(cmap.drawing, Qt.MouseButton.LeftButton, pos=centre.toPoint())
+    qtbot.waitUntil(lambda: board.current == first, timeout=5000)
+    w.live.select_shot(board.shots[1].id)
+    qtbot.waitUntil(lambda: board.current == board.shots[1].id, timeout=5000)
     qtbot.waitUntil(lambda: w.live.demo_phone.shot_id == board.shots[1].id, timeout=5000)  # type: ignore[union-attr]
 
     key(qtbot, w, Qt.Key.Key_Space)
@@ -374,3 +390,22 @@ def test_identity_readings_show_beside_the_entry(qtbot: QtBot, live_window: Main
         "⚠ VIN read from photo: WVWA7JVU7C3HZUGUE" in text and "≠ entered VF3LBYHZPKS123456" in text
     )
     assert "Plate read from photo: AB-123-CD (97%) · matches the entry" in text
+
+
+def test_the_console_shows_whether_the_call_is_recorded(
+    qtbot: QtBot, live_window: MainWindow, store: Store
+) -> None:
+    w = live_window
+    assert w.live.recording.isHidden()  # the demo phone was not asked
+    w.live.end_call()
+    qtbot.waitUntil(lambda: w.live.connection == "closed", timeout=10000)
+    w.live.start_demo_phone(recording=True)  # the seller ticks "I agree"
+    qtbot.waitUntil(lambda: w.live.recording.text() == "● Recording", timeout=20000)
+    assert w.live.recording.isVisible()
+    qtbot.wait(1500)
+    w.grab().save("/tmp/console-recording.png")
+    iid = w.live.inspection_id
+    w.live.end_call()
+    qtbot.waitUntil(lambda: w.live.recording.text() == "Recording stopped", timeout=20000)
+    (row,) = store.recordings(iid)
+    assert row.consent and row.playable and row.duration > 1

@@ -44,6 +44,7 @@ from ui.review.listing_export import (
 )
 from ui.review.overview import OverviewView
 from ui.review.photo_viewer import PhotoViewer
+from ui.review.recording_player import RecordingPlayer
 from ui.review.report_export import ReportExport
 from ui.review.review_model import ReviewModel
 from ui.review.vehicle_panel import VehiclePanel
@@ -127,6 +128,7 @@ class ReviewWorkspace(QWidget):
         self.damage_list = DamageListView(self.model.damages, self._describe_photo)
         self.diagram = VehicleDiagram(self.model.damages)
         self.vehicle_panel = VehiclePanel(self.model)
+        self.recording = RecordingPlayer(store, inspection_id, self.model.shot_title)
         self.exporter = ReportExport(
             self,
             self.model,
@@ -159,8 +161,12 @@ class ReviewWorkspace(QWidget):
         self.side_tabs = QTabWidget()
         self.side_tabs.addTab(damages_tab, "Damages")
         self.side_tabs.addTab(self.vehicle_panel, "Vehicle && grade")
+        self.side_tabs.addTab(self.recording, "Recording")
         self.side_tabs.setTabToolTip(0, "Where the damages are, and their list")
         self.side_tabs.setTabToolTip(1, "Vehicle data, overall grade and notes")
+        self.side_tabs.setTabToolTip(
+            2, "The call's recording (with the seller's consent) and its timeline"
+        )
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.overview)
         self.splitter.addWidget(self.viewer)
@@ -188,6 +194,7 @@ class ReviewWorkspace(QWidget):
         self.damage_list.open_requested.connect(self.viewer.show_damage)
         self.damage_list.edit_requested.connect(self.edit_damage)
         self.diagram.damage_activated.connect(self.show_damage)
+        self.recording.capture_activated.connect(self._show_capture)
         self.exporter.busy_changed.connect(self._update_actions)
         self.exporter.problem.connect(self._show_error)
         self.exporter.status_message.connect(self.status_message)
@@ -637,7 +644,13 @@ class ReviewWorkspace(QWidget):
 
     # -- lifecycle --------------------------------------------------------
 
+    def _show_capture(self, capture_id: str) -> None:
+        """A photo chosen on the recording's timeline: show it, if the review has it."""
+        if any(c.id == capture_id for c in self.model.captures()):
+            self.model.set_current(capture_id)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.recording.stop()
         self.vehicle_panel.save_notes()
         self.cancel_export()
         super().closeEvent(event)

@@ -138,6 +138,7 @@ class SimulatedPhone:
         capture_behaviour: str = "send",
         vehicle: DemoVehicle | None = None,
         signer_name: str | None = None,
+        recording: bool | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -159,6 +160,7 @@ class SimulatedPhone:
         self.view = View("front")  # what the camera is pointed at: the current shot's view
         self.in_position = True  # taps "I'm in position" when self-inspection asks
         self.signer_name = signer_name  # signs every summary shown, under this name
+        self.recording = recording  # the seller's answer to "may the call be recorded?"
         self.torch = False
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
@@ -346,6 +348,7 @@ class SimulatedPhone:
                 "image_capture": True,
             },
             resume_shot=self.shot_id,
+            **({} if self.recording is None else {"recording": self.recording}),
         )
         self._spawn(self._heartbeat())
         self._open.set()

@@ -80,6 +80,7 @@ class PhoneServer:
         secure_cookies: bool | None = None,
         assets: Path | None = None,
         grace_seconds: float = GRACE_SECONDS,
+        ask_recording: bool = False,
         limiter: FailureLimiter | None = None,
         requests: RequestRate | None = None,
         trusted_proxies: Sequence[str] = TRUSTED_PROXIES,
@@ -129,6 +130,7 @@ class PhoneServer:
         self._files = Files()
         self._runner: web.AppRunner | None = None
         self._strings: bytes | None = None
+        self.ask_recording = ask_recording  # the page asks whether the call may be recorded
         self.port: int | None = None
         self.app = self._make_app()
 
@@ -154,7 +156,8 @@ class PhoneServer:
     def _strings_element(self) -> bytes:
         """The page's words from the catalogs, as the element i18n.js reads (made once)."""
         if self._strings is None:
-            filled = f'<script id="phone-strings" type="application/json">{phone_strings_json()}'
+            words = phone_strings_json(ask_recording=self.ask_recording)
+            filled = f'<script id="phone-strings" type="application/json">{words}'
             self._strings = filled.encode() + b"</script>"
         return self._strings
 

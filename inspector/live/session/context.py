@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.domain.checklist import Checklist, Shot
-from inspector.domain.models import Inspection, Language, QualityReason
+from inspector.domain.coverage import Coverage, coverage_of
+from inspector.domain.models import Damage, Inspection, Language, QualityReason
 from inspector.domain.walk import Walk
 from inspector.i18n import Localized, Message, languages
 from inspector.live import events, protocol
@@ -84,6 +85,9 @@ class SessionContext:
         self.link: PhoneLink | None = None
         self.language = session_language(inspection.seller.language) or Language.FR.value
         self.finished = walk.complete  # resumed a complete inspection: nothing to ask
+        # Every damage of the inspection, by id (read at open, then those added live).
+        self.damages: dict[str, Damage] = {}
+        self.coverage: Coverage | None = None
 
     @property
     def current(self) -> Shot:
@@ -122,6 +126,32 @@ class SessionContext:
             state=self.walk.state(shot.id).value,
             orientation=shot.orientation,
         )
+
+    # -- the coverage map, shown on the phone and in the console ---------------------------
+
+    def update_coverage(self, *, resend: bool = False) -> Coverage:
+        """Compute the map; tell the phone and the console when it changed.
+
+        ``resend``: the phone gets it even unchanged (it just joined).
+        """
+        coverage = coverage_of(self.checklist, self.walk.captures, self.damages.values())
+        changed = coverage != self.coverage
+        self.coverage = coverage
+        if changed or resend:
+            self.send(
+                "coverage",
+                parts=[p.to_dict() for p in coverage.parts],
+                covered=coverage.covered,
+                listed=coverage.listed,
+            )
+        if changed:
+            self.emit(events.CoverageChanged(self.inspection_id, coverage))
+        return coverage
+
+    def damage_changed(self, damage: Damage) -> None:
+        """A damage recorded or changed during the call."""
+        self.damages[damage.id] = damage
+        self.update_coverage()
 
     # -- words for the seller -----------------------------------------------------------
 

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from inspector.domain.checklist import Checklist, Shot, load_checklist
+from inspector.domain.coverage import Coverage, coverage_of
 from inspector.domain.framing import FRAMING_OVERLAYS, Framing, framing_score
 from inspector.domain.models import (
     Capture,
@@ -123,6 +124,8 @@ class SessionController:
         self._review = Review(
             self._ctx, auto_advance=auto_advance, after_finish=self._confirmation.request
         )
+        self._ctx.damages = {d.id: d for d in damages}
+        self._ctx.coverage = self.coverage  # the phone gets it when it joins
         self._damages = DamagePairs(self._ctx, damages)
         self._shutter_handler: Callable[[], None] | None = None
         self._ready_handler: Callable[[str], None] | None = None
@@ -215,6 +218,12 @@ class SessionController:
         """The damages added live (this call or an earlier one), by pair number."""
         return dict(self._damages.by_pair)
 
+    @property
+    def coverage(self) -> Coverage:
+        """The coverage map as it stands (see :mod:`inspector.domain.coverage`)."""
+        ctx = self._ctx
+        return coverage_of(ctx.checklist, ctx.walk.captures, ctx.damages.values())
+
     def captures_of(self, shot_id: str) -> list[Capture]:
         """Every capture of a shot this inspection has, oldest first."""
         return [c for c in self._ctx.walk.captures if c.shot_id == shot_id]
@@ -276,6 +285,7 @@ class SessionController:
             },
         )
         ctx.send_shot()
+        ctx.update_coverage(resend=True)
         if ctx.finished:
             ctx.send("done", text=ctx.say(DONE))
             if self._confirmation.summary is not None:  # a reload: show it again

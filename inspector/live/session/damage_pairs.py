@@ -68,6 +68,7 @@ class DamagePairs:
             await ctx.run(ctx.store.add_damage, damage)
             self.by_pair[number] = damage
             wide, closeup = ctx.walk.add_damage_pairs(number)
+            ctx.damage_changed(damage)
         if ctx.finished and wide.required:
             ctx.finished = False
             ctx.select(wide.id)
@@ -99,6 +100,7 @@ class DamagePairs:
             )
             if damage.pair is not None:
                 self.by_pair[damage.pair] = damage
+            ctx.damage_changed(damage)
             return damage
 
     def link_when_stored(self, shot: Shot, result: asyncio.Future[Capture | None]) -> None:
@@ -150,3 +152,4 @@ class DamagePairs:
                 return
             if linked is not None:
                 self.by_pair[number] = linked
+                ctx.damage_changed(linked)

@@ -53,6 +53,7 @@ class Review:
         await ctx.run(ctx.writer.review, capture_id, True, note)
         self._replace(capture, accepted=True, quality=reviewed(capture, True, note).quality)
         ctx.emit(events.CaptureReviewed(ctx.inspection_id, capture_id, True))
+        ctx.update_coverage()
         if not self.auto_advance:
             if ctx.walk.complete and not ctx.finished:
                 await self.finish()
@@ -71,6 +72,7 @@ class Review:
         await ctx.run(ctx.writer.review, capture_id, False)
         self._replace(capture, accepted=False)
         ctx.emit(events.CaptureReviewed(ctx.inspection_id, capture_id, False))
+        ctx.update_coverage()
         if not ctx.walk.complete:
             ctx.finished = False
         reasons = ctx.reason_texts(capture.quality.reasons) or [ctx.say(_OPERATOR_RETAKE)]

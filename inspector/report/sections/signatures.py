@@ -33,6 +33,7 @@ def signatures(ctx: Context) -> list[Flowable]:
     st, t = ctx.styles, ctx.t
     story: list[Flowable] = [para(t("signatures"), st["h1"])]
     story += seller_block(ctx)
+    story += recording_block(ctx)
     seal = ctx.seal
     if seal is not None:
         story.append(
@@ -52,6 +53,30 @@ def signatures(ctx: Context) -> list[Flowable]:
         para(t("signature_kind_title"), st["h2"]),
         para(t("signature_kind"), st["small"]),
     ]
+    return story
+
+
+def recording_block(ctx: Context) -> list[Flowable]:
+    """The seller's answer to "may the call be recorded?" (when asked) and what was kept."""
+    recording = ctx.recording
+    if recording is None:
+        return []
+    st, t, lang = ctx.styles, ctx.t, ctx.lang
+    when = fmt_dt(recording.consent_at, lang, seconds=True)
+    story: list[Flowable] = [para(t("call_recording"), st["h2"])]
+    if not recording.consent:
+        story.append(para(t("recording_declined", when=when), st["small"]))
+        return story
+    story.append(para(t("recording_agreed", when=when), st["small"]))
+    if recording.sha256 is None:
+        story.append(para(t("recording_none"), st["small"]))
+        return story
+    minutes, seconds = divmod(round(recording.duration), 60)
+    story.append(para(t("recording_made", duration=f"{minutes}:{seconds:02d}"), st["small"]))
+    story.append(para(f"SHA-256: {recording.sha256}", st["mono"]))
+    if recording.deleted_at is not None:
+        deleted = fmt_dt(recording.deleted_at, lang)
+        story.append(para(t("recording_deleted", when=deleted), st["small"]))
     return story
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "TABLES",
     "blur_boxes",
     "blur_scans",
+    "call_recordings",
     "captures",
     "damages",
     "inspections",
@@ -170,6 +171,27 @@ photo_readings = sa.Table(
     sa.Index("photo_readings_by_inspection", "inspection_id"),
 )
 
+# The seller's answers to "may this call be recorded?" and the recordings made (issue 17):
+# video and timeline by SHA-256 under DATA_DIR/recordings/; ``deleted_at`` once the
+# retention period removed the files (the consent stays on record).
+call_recordings = sa.Table(
+    "call_recordings",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("inspection_id", Text, _inspection_fk(), nullable=False),
+    sa.Column("consent", Flag, nullable=False),
+    sa.Column("consent_at", Text, nullable=False),
+    sa.Column("sha256", Text),
+    sa.Column("timeline_sha256", Text),
+    sa.Column("mime", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("size", ByteSize, nullable=False, server_default=sa.text("0")),
+    sa.Column("duration", sa.REAL, nullable=False, server_default=sa.text("0")),
+    sa.Column("started_at", Text),
+    sa.Column("ended_at", Text),
+    sa.Column("deleted_at", Text),
+    sa.Index("call_recordings_by_inspection", "inspection_id"),
+)
+
 
 def _capture_fk() -> sa.ForeignKey:
     return sa.ForeignKey("captures.id", ondelete="CASCADE")
@@ -223,6 +245,7 @@ TABLES = (
     tokens,
     seller_statements,
     photo_readings,
+    call_recordings,
     blur_boxes,
     blur_scans,
 )

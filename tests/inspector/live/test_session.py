@@ -194,7 +194,7 @@ async def test_attach_sends_welcome_then_the_shot_in_the_phone_language(make: Ma
     controller, link, _ = await make(hello=HELLO_EN)
     assert controller.language == "en"
     assert controller.linked
-    assert [m["type"] for m in link.sent] == ["welcome", "shot"]
+    assert [m["type"] for m in link.sent] == ["welcome", "shot", "coverage"]
     welcome = link.sent[0]
     assert welcome["mode"] == "operator" and welcome["language"] == "en"
     assert welcome["inspection"]["vehicle"] == "Peugeot 308 2019"
@@ -221,7 +221,7 @@ async def test_messages_before_attach_are_dropped_and_the_shot_is_sent_on_attach
     assert link.sent == []
 
     controller.attach(link, HELLO_FR)
-    assert [m["type"] for m in link.sent] == ["welcome", "shot"]
+    assert [m["type"] for m in link.sent] == ["welcome", "shot", "coverage"]
     assert link.last("shot")["index"] == 1
 
 
@@ -244,7 +244,7 @@ async def test_detach_keeps_state_and_a_second_hello_resyncs(make: Make) -> None
     controller.attach(again, HELLO_FR)
     assert again.last("shot")["index"] == 2
     await controller.handle_message({"v": 1, "type": "hello", **HELLO_EN})
-    assert [m["type"] for m in again.sent] == ["welcome", "shot", "welcome", "shot"]
+    assert [m["type"] for m in again.sent] == ["welcome", "shot", "coverage"] * 2
     assert again.last("shot")["title"] == controller.current.title.get("en")
 
 
@@ -414,13 +414,16 @@ async def test_optional_shots_passed_over_are_skipped(
 
 async def test_damage_pairs_are_numbered_and_not_shown_until_selected(make: Make) -> None:
     controller, link, rec = await make()
-    sent = len(link.sent)
+    sent = len(link.of("shot"))
     pair = await controller.add_damage_pair()
     assert (pair.wide.id, pair.closeup.id) == ("damage_1_wide", "damage_1_closeup")
     assert (await controller.add_damage_pair()).wide.id == "damage_2_wide"
     assert len(controller.shots) == 12
     assert controller.progress.required == 12
-    assert len(link.sent) == sent and not rec.of(events.ShotChanged)
+    assert len(link.of("shot")) == sent and not rec.of(events.ShotChanged)
+    # The map shows the damage at once (on the part guessed from the current shot).
+    guessed = next(p for p in link.last("coverage")["parts"] if p["part"] == pair.guess)
+    assert guessed["state"] == "damaged"
 
     controller.select("damage_2_wide")
     assert link.last("shot")["title"] == "Dommage 2 – vue d'ensemble"
@@ -570,6 +573,43 @@ async def test_complete_damage_says_what_it_is(make: Make, store: Store) -> None
         "20 cm",
     )
     assert not stored.to_complete and stored.pair == 1
+
+
+async def test_the_coverage_map_follows_accepted_shots_and_damages(
+    make: Make, store: Store
+) -> None:
+    controller, link, recorder = await make()
+    first = controller.current  # quick: the 3/4 front left view
+    assert first.covers
+    joined = link.last("coverage")
+    assert joined["covered"] == 0 and joined["listed"] == 31
+    assert {p["state"] for p in joined["parts"]} == {"not_yet"}
+    capture_id = await take(controller)
+    assert len(link.of("coverage")) == 1  # stored, not yet accepted: nothing changes
+    await controller.accept(capture_id)
+    after = link.last("coverage")
+    covered = {p["part"] for p in after["parts"] if p["state"] == "covered"}
+    assert covered == {p.value for p in first.covers}
+    assert after["covered"] == len(first.covers)
+    (changed,) = recorder.of(events.CoverageChanged)
+    assert changed.coverage.covered == len(first.covers)
+    assert changed.to_dict()["covered"] == len(first.covers)
+    # A damage recorded live on the bonnet (guessed from the 3/4 view's part? no: the
+    # quick walk's current shot is now another): completed as severe, in its colour.
+    damage = (await controller.add_damage_pair()).damage
+    await controller.complete_damage(
+        damage.id, part=Part.BONNET, type=DamageType.DENT, severity=Severity.SEVERE
+    )
+    bonnet = next(p for p in link.last("coverage")["parts"] if p["part"] == "bonnet")
+    assert bonnet["state"] == "damaged" and bonnet["severity"] == 3
+    assert recorder.of(events.CoverageChanged)[-1].coverage.of(Part.BONNET).severity == 3
+    # Turned down again: its parts are no longer covered (the damage stays).
+    await controller.retake(capture_id)
+    assert link.last("coverage")["covered"] == 0
+    # A new controller on the same inspection starts from the store.
+    again, link2, _ = await make(controller.inspection_id)
+    assert again.coverage.of(Part.BONNET).severity == 3
+    assert link2.last("coverage") == link.last("coverage")
 
 
 async def test_add_damage_that_cannot_be_recorded_changes_nothing(make: Make, store: Store) -> None:
@@ -737,7 +777,7 @@ async def test_operator_tools_send_validated_messages(make: Make) -> None:
     controller.pointer(0.25, 0.75)
     controller.pointer(None, None)
     controller.message("  Reculez un peu  ")
-    assert link.sent[2:] == [
+    assert link.sent[3:] == [
         {"v": 1, "type": "torch", "on": True},
         {"v": 1, "type": "pointer", "x": 0.25, "y": 0.75},
         {"v": 1, "type": "pointer", "x": None, "y": None},

@@ -116,3 +116,39 @@ def test_the_bundle_manifest_carries_readings_and_signatures(store: Store, tmp_p
         manifest = json.loads(zf.read("manifest.json"))
     assert manifest["identity_readings"][0]["text"] == "84500"
     assert manifest["seller_signatures"][0]["summary_sha256"] == signature.summary_sha256
+
+
+def test_the_seller_s_answer_on_recording_is_stated(store: Store, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from inspector.domain.recording import CallRecording
+
+    inspection, _, _ = make_inspection(store)
+    out = build_report(store, inspection.id, tmp_path / "none.pdf", lang="en")
+    assert "Recording of the call" not in last_page(out)  # not asked: nothing to say
+    asked = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    store.add_recording(CallRecording("r1", inspection.id, False, asked))
+    out = build_report(store, inspection.id, tmp_path / "declined.pdf", lang="fr")
+    text = " ".join(last_page(out).split())
+    assert "Enregistrement de l'appel" in text
+    assert "Le vendeur a refusé le" in text and "n'a pas été enregistré" in text
+    sha = "ab" * 32
+    store.add_recording(
+        CallRecording(
+            "r2",
+            inspection.id,
+            True,
+            asked + timedelta(minutes=5),
+            sha256=sha,
+            timeline_sha256="cd" * 32,
+            mime="video/mp4",
+            size=1000,
+            duration=192.4,
+            started_at=asked + timedelta(minutes=5),
+            ended_at=asked + timedelta(minutes=8),
+        )
+    )
+    out = build_report(store, inspection.id, tmp_path / "agreed.pdf", lang="en")
+    text = " ".join(last_page(out).split())
+    assert "The seller agreed on" in text and "Recorded: 3:12 of video" in text
+    assert sha in text.replace(" ", "")
