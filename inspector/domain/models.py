@@ -6,6 +6,7 @@ data that the store persists and the engine, UI and report read.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
@@ -232,9 +233,14 @@ class Vehicle:
     def from_json(cls, text: str | bytes) -> Vehicle:
         """From its JSON text, parsed and checked in one go (twice as fast as
         ``from_dict(json.loads(text))``: a listing reads thousands)."""
+        from pydantic import ValidationError
+
         from inspector.domain.views import VehicleView
 
-        return VehicleView.model_validate_json(text).vehicle()
+        try:
+            return VehicleView.model_validate_json(text).vehicle()
+        except ValidationError:  # e.g. a lone surrogate escape, which json.loads keeps
+            return cls.from_dict(json.loads(text))
 
 
 @dataclass
@@ -259,9 +265,14 @@ class Seller:
     @classmethod
     def from_json(cls, text: str | bytes) -> Seller:
         """From its JSON text (see :meth:`Vehicle.from_json`)."""
+        from pydantic import ValidationError
+
         from inspector.domain.views import SellerView
 
-        return SellerView.model_validate_json(text).seller()
+        try:
+            return SellerView.model_validate_json(text).seller()
+        except ValidationError:  # see Vehicle.from_json
+            return cls.from_dict(json.loads(text))
 
 
 ROW_VERSION = 1
