@@ -217,7 +217,7 @@ class PhoneSession:
         if recording is None:
             return
         try:
-            await recording.finish_async()
+            await self.engine.thread.run(recording.finish)
         except (StoreError, OSError) as exc:
             log.error("%s: the recording could not be stored: %s", self.inspection_id, exc)
             self.engine.emit(

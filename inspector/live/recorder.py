@@ -14,7 +14,6 @@ when the call ends, the files stored by SHA-256 and the row that points at them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import threading
@@ -287,6 +286,3 @@ class SessionRecording:
                 if recorder.error is not None:
                     log.warning("%s: no recording: %s", self.inspection_id, recorder.error)
         return None if row is None else self.store.update_recording(row)
-
-    async def finish_async(self) -> CallRecording | None:
-        return await asyncio.get_running_loop().run_in_executor(None, self.finish)
