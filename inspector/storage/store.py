@@ -48,6 +48,8 @@ from inspector.domain.progress import Completion, ShotsTaken, completion
 from inspector.domain.recording import CallRecording, expired
 from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.storage import blur, readings, recordings, rows, signatures
+from inspector.storage.accounts import AccountRecords
+from inspector.storage.audit import AuditRecords
 from inspector.storage.blur import BlurScan
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
@@ -239,6 +241,16 @@ class Store:
     @property
     def is_sqlite(self) -> bool:
         return self._db.sqlite
+
+    @property
+    def accounts(self) -> AccountRecords:
+        """The team server's users, their sessions and failed logins (revision 0009)."""
+        return AccountRecords(self._db)
+
+    @property
+    def audit(self) -> AuditRecords:
+        """The audit log: who did what to which inspection, and when (revision 0009)."""
+        return AuditRecords(self._db)
 
     @property
     def schema_revision(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["NO", "ByteSize", "Flag"]
+__all__ = ["NO", "ByteSize", "Flag", "RowId"]
 
 Flag = sa.Boolean(create_constraint=False).with_variant(sa.Integer(), "sqlite")
 """A yes/no column: ``BOOLEAN`` on PostgreSQL, ``INTEGER`` 0/1 on SQLite (as today)."""
@@ -18,3 +18,7 @@ ByteSize = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 NO = sa.false()
 """The server default of a flag: ``false`` on PostgreSQL, ``0`` on SQLite."""
+
+RowId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""A numbered row's key: ``BIGSERIAL`` on PostgreSQL; SQLite's ``INTEGER PRIMARY KEY``
+(its rowid, 64-bit) there."""

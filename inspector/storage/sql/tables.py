@@ -16,20 +16,24 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from inspector.storage.sql.columns import NO, ByteSize, Flag
+from inspector.storage.sql.columns import NO, ByteSize, Flag, RowId
 
 __all__ = [
     "TABLES",
+    "audit_log",
     "blur_boxes",
     "blur_scans",
     "call_recordings",
     "captures",
     "damages",
     "inspections",
+    "login_failures",
     "metadata",
     "photo_readings",
     "seller_statements",
     "tokens",
+    "user_sessions",
+    "users",
 ]
 
 metadata = sa.MetaData()
@@ -238,6 +242,68 @@ blur_scans = sa.Table(
     sa.Index("blur_scans_by_inspection", "inspection_id"),
 )
 
+# The team server's accounts (issue 14, revision 0009): a unique lower-case name, a
+# role, the argon2 hash of the password (never the password), a row version.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("name", Text, nullable=False),
+    sa.Column(
+        "role",
+        Text,
+        sa.CheckConstraint("role IN ('operator', 'inspector', 'admin')", name="user_role"),
+        nullable=False,
+    ),
+    sa.Column("password_hash", Text, nullable=False),
+    sa.Column("disabled", Flag, nullable=False, server_default=NO),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("changed_at", Text, nullable=False),
+    sa.Column("version", Integer, nullable=False, server_default=sa.text("1")),
+    sa.Index("users_by_name", "name", unique=True),
+)
+
+# A logged-in session: only the SHA-256 of its token is kept.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("token_hash", Text, primary_key=True),
+    sa.Column("user_id", Text, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("expires_at", Text, nullable=False),
+    sa.Column("last_seen_at", Text, nullable=False),
+    sa.Column("client_address", Text, nullable=False, server_default=sa.text("''")),
+    sa.Index("user_sessions_by_user", "user_id"),
+)
+
+# Each failed login, by the account name tried (known or not) and the client's address:
+# the limits hold across every server process on the database (a sliding window).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", RowId, primary_key=True, autoincrement=True),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("account", Text, nullable=False),
+    sa.Column("address", Text, nullable=False),
+    sa.Index("login_failures_by_account", "account", "at"),
+    sa.Index("login_failures_by_address", "address", "at"),
+)
+
+# Who did what to which inspection, and when. No foreign key: the record of a deletion
+# outlives the inspection. ``detail``: a small JSON object.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", RowId, primary_key=True, autoincrement=True),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("actor", Text, nullable=False),
+    sa.Column("action", Text, nullable=False),
+    sa.Column("inspection_id", Text),
+    sa.Column("detail", Text, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("request_id", Text, nullable=False, server_default=sa.text("''")),
+    sa.Index("audit_log_by_inspection", "inspection_id", "id"),
+)
+
 TABLES = (
     inspections,
     captures,
@@ -248,4 +314,8 @@ TABLES = (
     call_recordings,
     blur_boxes,
     blur_scans,
+    users,
+    user_sessions,
+    login_failures,
+    audit_log,
 )

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 def _default(value: str | None) -> str | None:
-    if value is None:
-        return None
+    if value is None or value.startswith("nextval("):
+        return None  # PostgreSQL's serial key: SQLite's INTEGER PRIMARY KEY numbers rows too
     value = value.split("::")[0].strip("()")
     return {"false": "0", "true": "1"}.get(value, value)
 
