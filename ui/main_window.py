@@ -34,7 +34,7 @@ from inspector.live import events
 from inspector.live.engine import Engine
 from inspector.storage import ChangedElsewhere
 from inspector.storage.store import Store
-from inspector.usecases.inspections import create_inspection
+from inspector.usecases.inspections import create_inspection, delete_inspection
 from inspector.usecases.privacy import ListingResult
 from ui import crossing, settings
 from ui.actions import build_menus
@@ -384,7 +384,7 @@ class MainWindow(QMainWindow):
         def delete() -> None:
             if engine.running:
                 crossing.wait(engine.revoke(inspection_id), 5)
-            store.delete_inspection(inspection_id, version=version)
+            delete_inspection(store, inspection_id, version=version)
 
         def deleted(_: None) -> None:
             self.statusBar().showMessage("Inspection deleted", 5000)

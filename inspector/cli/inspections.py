@@ -22,7 +22,11 @@ from inspector.domain.models import Capture, Fuel, Inspection, Language
 from inspector.domain.progress import progress
 from inspector.storage import NoDatabase, NotFound
 from inspector.storage.store import Store
-from inspector.usecases.inspections import create_inspection, inspection_to_dict
+from inspector.usecases.inspections import (
+    create_inspection,
+    delete_inspection,
+    inspection_to_dict,
+)
 
 
 def _photo_states(store: Store, captures: list[Capture], deep: bool) -> dict[str, str]:
@@ -228,7 +232,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         inspection = store.find_inspection(args.id)
-        store.delete_inspection(inspection.id, version=inspection.version)
+        delete_inspection(store, inspection.id, version=inspection.version)
     print(f"Deleted inspection {inspection.id}")
     return 0
 

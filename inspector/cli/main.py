@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from inspector import __version__
-from inspector.cli import console, identity, inspections, live, migrate, repair, review
+from inspector.cli import console, identity, inspections, live, migrate, repair, review, users
 from inspector.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -25,7 +25,7 @@ from inspector.cli.terminal import printable
 
 #: The modules adding their commands through ``register(add)``, in the order ``--help``
 #: lists them.
-_COMMAND_MODULES = (inspections, repair, migrate, console, live, review, identity)
+_COMMAND_MODULES = (inspections, repair, migrate, console, live, review, identity, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,6 +54,10 @@ class AuditAction(StrEnum):
     EXPORTED = "exported"
     IMPORTED = "imported"
     DELETED = "deleted"
+    USER_ADDED = "user_added"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    PASSWORD_CHANGED = "password_changed"
 
 
 _LABELS = {
@@ -72,6 +76,10 @@ _LABELS = {
     AuditAction.EXPORTED: Message("Bundle exported"),
     AuditAction.IMPORTED: Message("Imported from a bundle"),
     AuditAction.DELETED: Message("Deleted"),
+    AuditAction.USER_ADDED: Message("User added"),
+    AuditAction.USER_DISABLED: Message("User disabled"),
+    AuditAction.USER_ENABLED: Message("User enabled"),
+    AuditAction.PASSWORD_CHANGED: Message("Password changed"),
 }
 
 

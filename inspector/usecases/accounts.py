@@ -40,10 +40,12 @@ from inspector.domain.accounts import (
     check_password,
     retry_after,
 )
+from inspector.domain.audit import AuditAction
 from inspector.domain.models import utcnow
 from inspector.storage import Conflict
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from inspector.usecases import audit
 
 __all__ = [
     "PERMISSIONS",
@@ -161,9 +163,17 @@ def _find(store: Store, name: str) -> User:
 # -- managing users ----------------------------------------------------------------
 
 
-def add_user(store: Store, name: str, role: Role | str, password: str) -> User:
+def _recorded(store: Store, action: AuditAction, user: User, actor: str | None) -> User:
+    """User management goes to the audit log too (no inspection; the user in the detail)."""
+    audit.record(store, action, None, {"user": user.name, "role": user.role.value}, actor=actor)
+    return user
+
+
+def add_user(
+    store: Store, name: str, role: Role | str, password: str, *, actor: str | None = None
+) -> User:
     """A new enabled user; AccountError for a bad name or role, a weak password or a
-    name already taken."""
+    name already taken. ``actor``: who adds it, for the audit log."""
     try:
         checked = check_name(name)
         the_role = role if isinstance(role, Role) else Role.of(role)
@@ -182,36 +192,40 @@ def add_user(store: Store, name: str, role: Role | str, password: str) -> User:
         password_hash=encoded,
     )
     try:
-        return store.accounts.add_user(user)
+        store.accounts.add_user(user)
     except Conflict as exc:
         raise AccountError(str(exc)) from None
+    return _recorded(store, AuditAction.USER_ADDED, user, actor)
 
 
 def list_users(store: Store) -> list[User]:
     return store.accounts.users()
 
 
-def set_password(store: Store, name: str, password: str) -> User:
+def set_password(store: Store, name: str, password: str, *, actor: str | None = None) -> User:
     """Change a user's password; every session of theirs ends."""
     user = _find(store, name)
     try:
         user.password_hash = hash_password(password)
     except ValueError as exc:
         raise AccountError(str(exc)) from None
-    return store.accounts.update_user(user, utcnow(), end_sessions=True)
+    store.accounts.update_user(user, utcnow(), end_sessions=True)
+    return _recorded(store, AuditAction.PASSWORD_CHANGED, user, actor)
 
 
-def disable_user(store: Store, name: str) -> User:
+def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
     """Disable a user: every session of theirs ends at once, and no login succeeds."""
     user = _find(store, name)
     user.disabled = True
-    return store.accounts.update_user(user, utcnow(), end_sessions=True)
+    store.accounts.update_user(user, utcnow(), end_sessions=True)
+    return _recorded(store, AuditAction.USER_DISABLED, user, actor)
 
 
-def enable_user(store: Store, name: str) -> User:
+def enable_user(store: Store, name: str, *, actor: str | None = None) -> User:
     user = _find(store, name)
     user.disabled = False
-    return store.accounts.update_user(user, utcnow(), end_sessions=False)
+    store.accounts.update_user(user, utcnow(), end_sessions=False)
+    return _recorded(store, AuditAction.USER_ENABLED, user, actor)
 
 
 # -- login and sessions -------------------------------------------------------------

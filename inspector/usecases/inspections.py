@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspector.domain.audit import AuditAction
 from inspector.domain.checklist import load_checklist
 from inspector.domain.models import Capture, Inspection
 from inspector.domain.validation import (
@@ -22,6 +23,7 @@ from inspector.domain.validation import (
 from inspector.domain.views import CaptureView, InspectionView
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from inspector.usecases import audit
 
 
 def create_inspection(
@@ -32,8 +34,11 @@ def create_inspection(
     vehicle: dict[str, Any],
     seller: dict[str, Any],
     notes: str = "",
+    actor: str | None = None,
 ) -> tuple[Inspection, list[str]]:
-    """Validate input, then create a draft inspection; returns it with any warnings."""
+    """Validate input, then create a draft inspection; returns it with any warnings.
+
+    The audit log records who (``actor``, else :func:`audit.current_actor`)."""
     template = load_checklist(checklist)
     check = FieldChecks()  # every bad field at once, not the first one only
     checked = check(check_vehicle, **vehicle)
@@ -51,7 +56,17 @@ def create_inspection(
         notes=checked_notes or "",
     )
     store.create_inspection(inspection)
+    audit.record(store, AuditAction.CREATED, inspection.id, {"checklist": template.id}, actor=actor)
     return inspection, checked.warnings
+
+
+def delete_inspection(
+    store: Store, inspection_id: str, *, version: int | None = None, actor: str | None = None
+) -> None:
+    """Delete an inspection, its rows and unused photos (``version``: as read, see
+    :meth:`Store.delete_inspection`); its audit log stays, with the deletion."""
+    store.delete_inspection(inspection_id, version=version)
+    audit.record(store, AuditAction.DELETED, inspection_id, actor=actor)
 
 
 def inspection_to_dict(
