@@ -21,14 +21,16 @@ from typing import Any
 
 from inspector.atomic import atomic_path
 from inspector.bundle.layout import MANIFEST, REPORT, BundleError, photo_name, recording_name
-from inspector.bundle.manifest import blur_records, manifest_dict
+from inspector.bundle.manifest import audit_records, blur_records, manifest_dict
 from inspector.bundle.zipsafety import CHUNK
+from inspector.domain.audit import AuditAction
 from inspector.domain.models import utcnow
 from inspector.domain.recording import CallRecording
 from inspector.report.document import ReportCancelled, build_report
 from inspector.seal import Sealer
 from inspector.storage import ChecksumMismatch, NotFound
 from inspector.storage.store import Store
+from inspector.usecases import audit
 from inspector.usecases import status as lifecycle
 
 __all__ = ["export_bundle"]
@@ -95,6 +97,7 @@ def _extras(store: Store, inspection_id: str, recordings: list[dict[str, Any]]) 
     return {
         "call_recordings": recordings,
         **blur_records(store.blur_boxes(inspection_id), store.blur_scans(inspection_id)),
+        "audit_log": audit_records(store.audit.history(inspection_id)),
         "identity_readings": [r.to_dict() for r in store.readings(inspection_id)],
         "seller_signatures": [
             {
@@ -207,4 +210,5 @@ def export_bundle(
             step()
     except OSError as exc:
         raise BundleError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    audit.record(store, AuditAction.EXPORTED, inspection.id, {"file": out.name, "report": report})
     return out

@@ -34,12 +34,14 @@ from inspector.bundle.zipsafety import (
     open_zip,
     read_small,
 )
+from inspector.domain.audit import AuditAction
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Inspection
 from inspector.storage import Conflict, NotFound
 from inspector.storage.recordings import file_sha256, recording_path
 from inspector.storage.repair import RECOVERED_SHOT_PREFIX
 from inspector.storage.store import Store
+from inspector.usecases import audit
 
 __all__ = ["import_bundle"]
 
@@ -162,6 +164,7 @@ def import_bundle(
                     call_recordings=manifest.recordings,
                     blur_boxes=manifest.blur_boxes,
                     blur_scans=manifest.blur_scans,
+                    audit_log=manifest.audit,
                 )
                 recorded.clear()  # the inspection is in: its recordings' files stay
         except BaseException as exc:
@@ -179,4 +182,5 @@ def import_bundle(
         for sha, (name, size) in photos.items():
             info = found.infos[name]
             store.recheck_photo(sha, functools.partial(read_small, zf, info, size))
+    audit.record(store, AuditAction.IMPORTED, inspection.id, {"bundle": path.name})
     return store.get_inspection(inspection.id)

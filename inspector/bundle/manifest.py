@@ -39,6 +39,7 @@ from inspector.bundle.schema import (
     ManifestRecord,
     validated,
 )
+from inspector.domain.audit import AuditEntry
 from inspector.domain.models import Capture, Damage, Inspection
 from inspector.domain.privacy import BlurBox
 from inspector.domain.recording import CallRecording
@@ -63,6 +64,20 @@ __all__ = [
 def damage_to_dict(d: Damage) -> dict[str, Any]:
     """A damage as the manifest lists it: :class:`DamageView`."""
     return DamageView.of(d).to_json()
+
+
+def audit_records(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    """The manifest's ``audit_log``: each entry without its inspection (the bundle's)."""
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "detail": e.detail,
+            "request_id": e.request_id,
+        }
+        for e in entries
+    ]
 
 
 def blur_records(boxes: Sequence[BlurBox], scans: Sequence[BlurScan]) -> dict[str, Any]:
@@ -146,6 +161,8 @@ class Manifest:
     blur_scans: list[BlurScan]
     recordings: list[CallRecording] = field(default_factory=list)
     """The seller's answers on recording the call; a recording's files are in ``files``."""
+    audit: list[AuditEntry] = field(default_factory=list)
+    """The inspection's audit log up to the export (none in bundles made before it)."""
 
 
 def parse_manifest(raw: Any) -> Manifest:
@@ -182,7 +199,13 @@ def parse_manifest(raw: Any) -> Manifest:
     recordings = _recordings(raw.get("call_recordings", []), inspection.id, files)
     boxes, scans = _blur(record.blur_boxes, record.blur_scans, inspection.id, capture_ids)
     seal_ok = record.seal == seal_of(raw)
-    return Manifest(raw, inspection, captures, damages, files, seal_ok, boxes, scans, recordings)
+    audit = [
+        AuditEntry(a.at, a.actor, a.action, inspection.id, dict(a.detail), a.request_id)
+        for a in record.audit_log
+    ]
+    return Manifest(
+        raw, inspection, captures, damages, files, seal_ok, boxes, scans, recordings, audit
+    )
 
 
 def _time(value: Any, where: str, *, optional: bool = True) -> datetime | None:

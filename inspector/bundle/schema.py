@@ -35,6 +35,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from inspector.domain import validation as rules
+from inspector.domain.audit import ACTOR_MAX, check_detail
 from inspector.domain.grading import GRADE_NAMES
 from inspector.domain.models import (
     CaptureSource,
@@ -292,6 +293,24 @@ class BlurScanRecord(_Record):
     detector: str = Field(max_length=64)
 
 
+class AuditRecord(_Record):
+    """One line of the inspection's audit log (who did what, when; issue 14)."""
+
+    at: IsoTime
+    actor: str = Field(min_length=1, max_length=ACTOR_MAX)
+    action: str = Field(min_length=1, max_length=40)
+    detail: dict[str, Any] = {}
+    request_id: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _small(self) -> AuditRecord:
+        try:
+            check_detail(self.detail)
+        except ValueError as exc:
+            raise _problem("bundle_rule", str(exc)) from None
+        return self
+
+
 class FileRecord(_Record):
     sha256: Sha256
     size: int = Field(ge=0, le=MAX_FILE_BYTES)
@@ -320,6 +339,8 @@ class ManifestRecord(Header):
     # Bundles written before the listing's blur boxes have neither key.
     blur_boxes: list[BlurBoxRecord] = []
     blur_scans: list[BlurScanRecord] = []
+    # Bundles written before the audit log have none.
+    audit_log: list[AuditRecord] = Field(default=[], max_length=100_000)
 
 
 # -- pydantic's errors in our words ----------------------------------------------------

@@ -21,8 +21,10 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+from inspector.domain.audit import AuditAction
 from inspector.domain.models import utcnow
 from inspector.storage.store import Store
+from inspector.usecases import audit
 
 __all__ = ["INVALID_MESSAGE", "InvalidToken", "Invitations", "hash_token", "token_tag"]
 
@@ -60,8 +62,9 @@ class Invitations:
         #: ``time.monotonic()`` of the last successful :meth:`refresh` (never: -inf).
         self.refreshed_at = float("-inf")
 
-    def issue(self, inspection_id: str) -> tuple[str, datetime]:
-        """A new token for the inspection and when it expires."""
+    def issue(self, inspection_id: str, *, actor: str | None = None) -> tuple[str, datetime]:
+        """A new token for the inspection and when it expires (the audit log records who
+        sent it: ``actor``, else the one acting now)."""
         token = secrets.token_urlsafe(32)
         expires_at = utcnow() + self._ttl
         digest = hash_token(token)
@@ -69,6 +72,13 @@ class Invitations:
         with self._lock:
             self._known[digest] = (inspection_id, expires_at)
             self._changes += 1
+        audit.record(
+            self._store,
+            AuditAction.INVITED,
+            inspection_id,
+            {"expires_at": expires_at.isoformat()},
+            actor=actor,
+        )
         return token, expires_at
 
     def check(self, token: str) -> str:
@@ -111,9 +121,13 @@ class Invitations:
                     self.refreshed_at = time.monotonic()
                     return
 
-    def revoke(self, inspection_id: str) -> int:
+    def revoke(self, inspection_id: str, *, actor: str | None = None) -> int:
         """Revoke every token of the inspection; returns how many were live."""
         count = self._store.revoke_tokens(inspection_id)
+        if count:
+            audit.record(
+                self._store, AuditAction.REVOKED, inspection_id, {"links": count}, actor=actor
+            )
         with self._lock:
             self._known = {h: v for h, v in self._known.items() if v[0] != inspection_id}
             self._changes += 1

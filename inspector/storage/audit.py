@@ -19,7 +19,7 @@ from inspector.storage.accounts import stamp
 from inspector.storage.database import Database
 from inspector.storage.sql.tables import audit_log
 
-__all__ = ["AuditRecords"]
+__all__ = ["AuditRecords", "insert"]
 
 
 def _entry(r: RowMapping) -> AuditEntry:
@@ -49,6 +49,14 @@ def _values(entry: AuditEntry) -> dict[str, object]:
     }
 
 
+def insert(db: sa.Connection, entries: Iterable[AuditEntry]) -> int:
+    """Append entries inside the caller's transaction (numbered by the database)."""
+    values = [_values(e) for e in entries]
+    if values:
+        db.execute(audit_log.insert(), values)
+    return len(values)
+
+
 class AuditRecords:
     """The audit log of one database."""
 
@@ -57,12 +65,11 @@ class AuditRecords:
 
     def add(self, entries: Iterable[AuditEntry]) -> int:
         """Append entries (their ``id`` is ignored: the database numbers them); how many."""
-        values = [_values(e) for e in entries]
-        if not values:
+        found = list(entries)
+        if not found:
             return 0
         with self._db.transaction() as c:
-            c.execute(audit_log.insert(), values)
-        return len(values)
+            return insert(c, found)
 
     def history(self, inspection_id: str) -> list[AuditEntry]:
         """What was done to one inspection, oldest first."""

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from inspector.domain import status as status_rules
+from inspector.domain.audit import AuditEntry
 from inspector.domain.checklist import Checklist
 from inspector.domain.models import (
     Capture,
@@ -47,7 +48,7 @@ from inspector.domain.privacy import BlurBox
 from inspector.domain.progress import Completion, ShotsTaken, completion
 from inspector.domain.recording import CallRecording, expired
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage import blur, readings, recordings, rows, signatures
+from inspector.storage import audit, blur, readings, recordings, rows, signatures
 from inspector.storage.accounts import AccountRecords
 from inspector.storage.audit import AuditRecords
 from inspector.storage.blur import BlurScan
@@ -342,12 +343,14 @@ class Store:
         call_recordings: Iterable[CallRecording] = (),
         blur_boxes: Iterable[BlurBox] = (),
         blur_scans: Iterable[BlurScan] = (),
+        audit_log: Iterable[AuditEntry] = (),
     ) -> None:
         """Every row of an inspection from elsewhere (a bundle, another store), in one
         transaction; with ``statements`` (signatures with their PNG bytes, remarks),
         ``identity_readings`` and ``call_recordings`` (the seller's answers on recording;
         the recordings' files already written) when they come along (``inspector
-        migrate``), and the photos' blur boxes and scans (a bundle, ``inspector migrate``).
+        migrate``), the photos' blur boxes and scans (a bundle, ``inspector migrate``), and
+        the inspection's audit log (a bundle).
 
         Unlike ``add_capture`` this keeps capture times and review flags as
         given. The photos must already be written (``write_photo``); signature images
@@ -378,6 +381,7 @@ class Store:
             for recording in call_recordings:
                 recordings.insert(db, recording)
             blur.insert_all(db, blur_boxes, blur_scans)
+            audit.insert(db, audit_log)
 
     def restore_rows(self, table: str, salvaged: Iterable[dict[str, Any]]) -> tuple[int, int]:
         """Insert rows salvaged from a damaged database (``inspector repair``), as they were.

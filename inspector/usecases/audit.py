@@ -30,7 +30,7 @@ from inspector.domain.audit import (
     AuditEntry,
     local_actor,
 )
-from inspector.domain.models import utcnow
+from inspector.domain.models import Capture, Damage, utcnow
 from inspector.storage import StoreError
 from inspector.storage.store import Store
 
@@ -41,7 +41,9 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "acting",
+    "capture_detail",
     "current_actor",
+    "damage_detail",
     "history",
     "record",
 ]
@@ -119,3 +121,26 @@ def record(
 def history(store: Store, inspection_id: str) -> list[AuditEntry]:
     """What was done to an inspection, oldest first."""
     return store.audit.history(inspection_id)
+
+
+def capture_detail(capture: Capture) -> dict[str, Any]:
+    """What the log says of a capture: its id, shot, verdict and photo's SHA-256."""
+    return {
+        "capture": capture.id,
+        "shot": capture.shot_id,
+        "verdict": capture.quality.verdict.value,
+        "sha256": capture.sha256,
+    }
+
+
+def damage_detail(damage: Damage) -> dict[str, Any]:
+    """What the log says of a damage: its id, part, type, severity, photo pair."""
+    detail: dict[str, Any] = {
+        "damage": damage.id,
+        "part": damage.part.value,
+        "type": damage.type.value,
+        "severity": int(damage.severity),
+    }
+    if damage.pair is not None:
+        detail["pair"] = damage.pair
+    return detail

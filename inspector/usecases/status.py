@@ -19,11 +19,13 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from inspector.domain import status as rules
+from inspector.domain.audit import AuditAction
 from inspector.domain.checklist import load_checklist
 from inspector.domain.models import InspectionStatus
 from inspector.domain.progress import progress
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
+from inspector.usecases import audit
 
 __all__ = [
     "StatusWriter",
@@ -68,8 +70,13 @@ def captured(writer: StatusWriter, inspection_id: str) -> bool:
 
 
 def reviewed(writer: StatusWriter, inspection_id: str) -> bool:
-    """An inspector finished the review ("Mark as reviewed" in the console)."""
-    return _apply(writer, inspection_id, rules.REVIEWED)
+    """An inspector finished the review ("Mark as reviewed" in the console); recorded in
+    the audit log when it moved."""
+    moved = _apply(writer, inspection_id, rules.REVIEWED)
+    store = writer if isinstance(writer, Store) else getattr(writer, "store", None)
+    if moved and isinstance(store, Store):
+        audit.record(store, AuditAction.REVIEWED, inspection_id)
+    return moved
 
 
 def reported(store: Store, inspection_id: str) -> bool:
@@ -80,7 +87,9 @@ def reported(store: Store, inspection_id: str) -> bool:
     """
     if not store.captures(inspection_id):
         return False
-    return _apply(store, inspection_id, rules.REPORTED)
+    moved = _apply(store, inspection_id, rules.REPORTED)
+    audit.record(store, AuditAction.REPORTED, inspection_id)  # each report issued
+    return moved
 
 
 def restore_after_interruption(writer: LiveWriter, inspection_id: str) -> InspectionStatus | None:

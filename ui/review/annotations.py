@@ -18,8 +18,10 @@ import dataclasses
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from inspector.domain.audit import AuditAction
 from inspector.domain.models import Damage
 from inspector.storage.store import Store
+from inspector.usecases import audit
 from ui.review.labels import part_label
 from ui.review.writer import RowVersions, StoreWriter
 
@@ -144,6 +146,9 @@ class DamageModel(QObject):
         def add() -> None:
             store.add_damage(stored)
             versions.set(_key(stored.id), stored.version)
+            audit.record(
+                store, AuditAction.DAMAGE_ADDED, stored.inspection_id, audit.damage_detail(stored)
+            )
 
         self._writer.submit(add, "the new damage")
         self.added.emit(_copy(damage), index)
@@ -158,6 +163,9 @@ class DamageModel(QObject):
         def update() -> None:
             stored.version = versions.get(_key(stored.id), stored.version)
             versions.set(_key(stored.id), store.update_damage(stored).version)
+            audit.record(
+                store, AuditAction.DAMAGE_CHANGED, stored.inspection_id, audit.damage_detail(stored)
+            )
 
         self._writer.submit(update, "the damage change")
         self.changed.emit(_copy(damage))
@@ -165,7 +173,8 @@ class DamageModel(QObject):
 
     def _remove(self, damage_id: str) -> None:
         index = self.index(damage_id)
-        read_at = self._damages[index].version
+        gone = self._damages[index]
+        read_at = gone.version
         del self._damages[index]
         store, versions = self._store, self._versions
 
@@ -173,6 +182,9 @@ class DamageModel(QObject):
             # Like an edit: refused (ChangedElsewhere) if someone else changed it since.
             store.delete_damage(damage_id, version=versions.get(_key(damage_id), read_at))
             versions.forget(_key(damage_id))
+            audit.record(
+                store, AuditAction.DAMAGE_DELETED, gone.inspection_id, audit.damage_detail(gone)
+            )
 
         self._writer.submit(delete, "the deletion")
         if self._selected == damage_id:

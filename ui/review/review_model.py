@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QImageReader, QUndoCommand, QUndoStack
 
+from inspector.domain.audit import AuditAction
 from inspector.domain.checklist import (
     Checklist,
     ChecklistError,
@@ -46,6 +47,7 @@ from inspector.domain.progress import (
 )
 from inspector.i18n import LocalText, Message
 from inspector.storage.store import Store
+from inspector.usecases import audit
 from inspector.usecases.privacy import scan_candidates, scan_photo
 from ui.crossing import run_task
 from ui.review._qt import alive
@@ -401,10 +403,15 @@ class ReviewModel(QObject):
         raise KeyError(capture_id)
 
     def _write_accepted(self, capture_id: str, accepted: bool | None) -> None:
-        store = self.store
-        self.writer.submit(
-            lambda: store.set_capture_accepted(capture_id, accepted), "the photo decision"
-        )
+        store, inspection_id = self.store, self.inspection_id
+
+        def decide() -> None:
+            store.set_capture_accepted(capture_id, accepted)
+            if accepted is not None:
+                action = AuditAction.ACCEPTED if accepted else AuditAction.REJECTED
+                audit.record(store, action, inspection_id, {"capture": capture_id})
+
+        self.writer.submit(decide, "the photo decision")
 
     # -- inspection -------------------------------------------------------
 

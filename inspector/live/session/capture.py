@@ -34,6 +34,8 @@ from inspector.live import events
 from inspector.live.session.context import Frame, SessionContext
 from inspector.storage import StoreError
 from inspector.storage.rows import new_id
+from inspector.usecases import audit
+from inspector.usecases.audit import AuditAction
 
 __all__ = ["FRAME_JPEG_QUALITY", "CapturePath", "Request"]
 
@@ -276,6 +278,7 @@ class CapturePath:
             retake=reject,
         )
         ctx.emit(events.CaptureStored(ctx.inspection_id, capture, path=path, spooled=saved.spooled))
+        ctx.record(AuditAction.CAPTURED, audit.capture_detail(capture))
         if not request.result.done():
             request.result.set_result(capture)
         return capture

@@ -27,6 +27,8 @@ from inspector.i18n import Localized, Message, languages
 from inspector.live import events, protocol
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
+from inspector.usecases import audit
+from inspector.usecases.audit import AuditAction
 
 __all__ = ["DONE", "Frame", "Mode", "PhoneLink", "SessionContext", "session_language"]
 
@@ -73,6 +75,7 @@ class SessionContext:
         walk: Walk,
         mode: Mode,
         emit: Callable[[events.Event], None],
+        actor: str | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
@@ -81,6 +84,9 @@ class SessionContext:
         self.checklist = checklist
         self.walk = walk
         self.mode: Mode = mode
+        self.actor = actor or (audit.AUTOPILOT if mode == "self" else audit.current_actor())
+        """Who the audit log names for what the session does (accept, retake, capture)."""
+        self._audits: set[asyncio.Future[bool]] = set()
         self._emit_cb = emit
         self.link: PhoneLink | None = None
         self.language = session_language(inspection.seller.language) or Language.FR.value
@@ -178,6 +184,23 @@ class SessionContext:
             self._emit_cb(event)
         except Exception:  # a broken listener must not break the capture path
             log.exception("%s: event listener failed on %s", self.inspection_id, event.name)
+
+    def record(self, action: AuditAction, detail: dict[str, Any] | None = None) -> None:
+        """Add an audit entry off the loop, without waiting: the live path never waits for
+        the log, and a log the database refuses only costs a warning (see
+        :mod:`inspector.usecases.audit`). Call it after the phone was answered."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(
+            audit.record, self.store, action, self.inspection_id, detail, actor=self.actor
+        )
+        future = loop.run_in_executor(None, call)
+        self._audits.add(future)
+        future.add_done_callback(self._recorded)
+
+    def _recorded(self, future: asyncio.Future[bool]) -> None:
+        self._audits.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("%s: audit entry not recorded: %s", self.inspection_id, future.exception())
 
     async def run(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """``fn`` in the default executor: store writes and image work never stall the loop."""

@@ -92,6 +92,7 @@ class SessionController:
         auto_advance: bool = True,
         hint_interval: float = HINT_INTERVAL,
         writer: LiveWriter | None = None,
+        actor: str | None = None,
     ) -> None:
         if mode not in ("operator", "self"):
             raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
@@ -113,6 +114,7 @@ class SessionController:
             walk=walk,
             mode=mode,
             emit=emit,
+            actor=actor,
         )
         self._guidance = LiveGuidance(self._ctx, hint_interval=hint_interval)
         self._capture = CapturePath(

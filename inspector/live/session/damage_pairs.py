@@ -18,6 +18,8 @@ from inspector.domain.models import Capture, Damage, DamageType, Part, Severity
 from inspector.live import damages as live_damage
 from inspector.live.session.context import SessionContext
 from inspector.storage import StoreError
+from inspector.usecases import audit
+from inspector.usecases.audit import AuditAction
 
 __all__ = ["DamagePair", "DamagePairs"]
 
@@ -69,6 +71,7 @@ class DamagePairs:
             self.by_pair[number] = damage
             wide, closeup = ctx.walk.add_damage_pairs(number)
             ctx.damage_changed(damage)
+        ctx.record(AuditAction.DAMAGE_ADDED, audit.damage_detail(damage))
         if ctx.finished and wide.required:
             ctx.finished = False
             ctx.select(wide.id)

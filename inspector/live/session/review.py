@@ -20,6 +20,7 @@ from inspector.live.session.context import DONE, SessionContext
 from inspector.storage import StoreError
 from inspector.storage.spool import reviewed
 from inspector.usecases import status as lifecycle
+from inspector.usecases.audit import AuditAction
 
 __all__ = ["Review"]
 
@@ -53,6 +54,7 @@ class Review:
         await ctx.run(ctx.writer.review, capture_id, True, note)
         self._replace(capture, accepted=True, quality=reviewed(capture, True, note).quality)
         ctx.emit(events.CaptureReviewed(ctx.inspection_id, capture_id, True))
+        ctx.record(AuditAction.ACCEPTED, {"capture": capture_id, "shot": capture.shot_id})
         ctx.update_coverage()
         if not self.auto_advance:
             if ctx.walk.complete and not ctx.finished:
@@ -72,6 +74,7 @@ class Review:
         await ctx.run(ctx.writer.review, capture_id, False)
         self._replace(capture, accepted=False)
         ctx.emit(events.CaptureReviewed(ctx.inspection_id, capture_id, False))
+        ctx.record(AuditAction.RETAKE, {"capture": capture_id, "shot": capture.shot_id})
         ctx.update_coverage()
         if not ctx.walk.complete:
             ctx.finished = False
