@@ -12,6 +12,7 @@ from collections import Counter
 
 from inspector.cli.common import EXIT_ALTERED, AddCommand, open_store, print_json
 from inspector.cli.terminal import printable
+from inspector.domain.audit import action_label
 from inspector.domain.checklist import (
     Checklist,
     ChecklistError,
@@ -22,6 +23,7 @@ from inspector.domain.models import Capture, Fuel, Inspection, Language
 from inspector.domain.progress import progress
 from inspector.storage import NoDatabase, NotFound
 from inspector.storage.store import Store
+from inspector.usecases import audit
 from inspector.usecases.inspections import (
     create_inspection,
     delete_inspection,
@@ -179,6 +181,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         inspection = store.find_inspection(args.id)
         captures = store.captures(inspection.id)
         damages = store.damages(inspection.id)
+        history = audit.history(store, inspection.id)
         states = _photo_states(store, captures, args.check)
     present = [c for c in captures if states[c.sha256] == "ok"]
     problems = len(captures) - len(present)
@@ -201,6 +204,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             }
             for d in damages
         ]
+        data["audit"] = [e.to_dict() for e in history]
         print_json(data)
     else:
         v, s = inspection.vehicle, inspection.seller
@@ -223,10 +227,27 @@ def cmd_show(args: argparse.Namespace) -> int:
                 f"{c.source.value:<5} {c.quality.verdict.value:<6} {c.sha256[:12]}"
                 + ("" if state == "ok" else f"  {state.upper()}")
             )
+        lines.append(f"  History   {len(history) or '-'}")
+        width = max((len(e.actor) for e in history), default=0)
+        for e in history:
+            lines.append(
+                f"    {e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.actor:<{width}}  "
+                f"{action_label(e.action, 'en')}{_detail_text(e.detail)}"
+            )
         print("\n".join(printable(line) for line in lines))
     if problems:
         _warn_photos(problems, args.check)
     return EXIT_ALTERED if problems and args.check else 0
+
+
+def _detail_text(detail: dict[str, object]) -> str:
+    """A history line's detail, short: the shot, the damage's part, the file."""
+    shown = [
+        f"{key} {detail[key]}"
+        for key in ("shot", "verdict", "part", "type", "severity", "file", "bundle", "links")
+        if key in detail
+    ]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
@@ -285,7 +306,7 @@ def register(add: AddCommand) -> None:
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.add_argument("--check", action="store_true", help=check_help)
 
-    p = add("show", cmd_show, "show one inspection and its captures")
+    p = add("show", cmd_show, "show one inspection, its captures and its history (audit log)")
     p.add_argument("id", help="inspection id (or an unambiguous start of it)")
     p.add_argument("--json", action="store_true", help="print the inspection as JSON")
     p.add_argument("--check", action="store_true", help=check_help)
