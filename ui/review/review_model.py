@@ -404,12 +404,16 @@ class ReviewModel(QObject):
 
     def _write_accepted(self, capture_id: str, accepted: bool | None) -> None:
         store, inspection_id = self.store, self.inspection_id
+        detail = {"capture": capture_id}
+        for capture in self._captures:
+            if capture.id == capture_id:
+                detail["shot"] = capture.shot_id
 
         def decide() -> None:
             store.set_capture_accepted(capture_id, accepted)
             if accepted is not None:
                 action = AuditAction.ACCEPTED if accepted else AuditAction.REJECTED
-                audit.record(store, action, inspection_id, {"capture": capture_id})
+                audit.record(store, action, inspection_id, detail)
 
         self.writer.submit(decide, "the photo decision")
 

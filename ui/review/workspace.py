@@ -35,6 +35,8 @@ from ui.review.damage_dialog import DamageDialog
 from ui.review.damage_list import DamageListView
 from ui.review.diagram import VehicleDiagram
 from ui.review.export_dialog import ReportSavedBar
+from ui.review.history import HistoryView
+from ui.review.history import tab_text as history_tab_text
 from ui.review.labels import CONSOLE_LANGUAGE
 from ui.review.listing_export import (
     ask_folder,
@@ -129,6 +131,7 @@ class ReviewWorkspace(QWidget):
         self.diagram = VehicleDiagram(self.model.damages)
         self.vehicle_panel = VehiclePanel(self.model)
         self.recording = RecordingPlayer(store, inspection_id, self.model.shot_title)
+        self.history = HistoryView(store, inspection_id)
         self.exporter = ReportExport(
             self,
             self.model,
@@ -162,6 +165,9 @@ class ReviewWorkspace(QWidget):
         self.side_tabs.addTab(damages_tab, "Damages")
         self.side_tabs.addTab(self.vehicle_panel, "Vehicle && grade")
         self.side_tabs.addTab(self.recording, "Recording")
+        history_title, history_tip = history_tab_text()
+        self.side_tabs.addTab(self.history, history_title)
+        self.side_tabs.setTabToolTip(3, history_tip)
         self.side_tabs.setTabToolTip(0, "Where the damages are, and their list")
         self.side_tabs.setTabToolTip(1, "Vehicle data, overall grade and notes")
         self.side_tabs.setTabToolTip(
@@ -195,10 +201,13 @@ class ReviewWorkspace(QWidget):
         self.damage_list.edit_requested.connect(self.edit_damage)
         self.diagram.damage_activated.connect(self.show_damage)
         self.recording.capture_activated.connect(self._show_capture)
+        self.side_tabs.currentChanged.connect(self._tab_shown)
+        self.model.writer.on_idle.append(self.history.reload_if_shown)
         self.exporter.busy_changed.connect(self._update_actions)
         self.exporter.problem.connect(self._show_error)
         self.exporter.status_message.connect(self.status_message)
         self.exporter.exported.connect(self.report_exported)
+        self.exporter.exported.connect(lambda _path: self.history.reload_if_shown())
         model = self.model
         model.loaded.connect(self._loaded)
         model.load_failed.connect(self._load_failed)
@@ -213,6 +222,10 @@ class ReviewWorkspace(QWidget):
         model.blur_progress.connect(self._blur_progress)
         self._update_actions()
         model.load()
+
+    def _tab_shown(self, index: int) -> None:
+        if self.side_tabs.widget(index) is self.history:
+            self.history.reload()
 
     # -- actions ----------------------------------------------------------
 
@@ -633,6 +646,7 @@ class ReviewWorkspace(QWidget):
             return
         self.model.status_changed(status)
         self._update_actions()
+        self.history.reload_if_shown()
         if status is InspectionStatus.REVIEWED:
             self.status_message.emit("The inspection is marked reviewed")
         else:

@@ -73,9 +73,11 @@ def test_a_name_is_unique_on_the_database(
     store: Store, data_dir: Path, database_url: str | None
 ) -> None:
     accounts.add_user(store, "alice", "admin", PASSWORD)
-    with Store(data_dir, database_url=database_url) as other:  # another process's view
-        with pytest.raises(AccountError, match="a user named 'alice' already exists"):
-            accounts.add_user(other, "ALICE", "inspector", PASSWORD)
+    with (
+        Store(data_dir, database_url=database_url) as other,  # another process's view
+        pytest.raises(AccountError, match="a user named 'alice' already exists"),
+    ):
+        accounts.add_user(other, "ALICE", "inspector", PASSWORD)
 
 
 def test_login_gives_a_token_whose_hash_only_is_stored(store: Store) -> None:
@@ -108,7 +110,7 @@ def test_an_expired_session_says_so_and_is_gone(store: Store) -> None:
     now = utcnow()
     done = accounts.login(store, "alice", PASSWORD, now=now, lifetime=timedelta(hours=1))
     accounts.validate_session(store, done.token, now=now + timedelta(minutes=59))
-    with pytest.raises(SessionInvalid, match="the session expired at .* UTC: log in again"):
+    with pytest.raises(SessionInvalid, match=r"the session expired at .* UTC: log in again"):
         accounts.validate_session(store, done.token, now=now + timedelta(hours=1))
     assert store.accounts.session(accounts.token_hash(done.token)) is None
 
