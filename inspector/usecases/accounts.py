@@ -83,7 +83,12 @@ class AccountError(ValueError):
 
 
 class LoginRefused(AccountError):
-    """Wrong name or password (the same words either way), or a disabled account."""
+    """Wrong name or password (the same words either way), or a disabled account;
+    ``reason`` ("credentials" or "disabled") for metrics, never shown to the client."""
+
+    def __init__(self, message: str, reason: str = "credentials") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class TooManyAttempts(AccountError):
@@ -267,7 +272,7 @@ def login(
         store.accounts.add_failure(account, address, now, now - FAILURE_WINDOW)
         raise LoginRefused("wrong user name or password")
     if user.disabled:
-        raise LoginRefused(f"the account {user.name!r} is disabled")
+        raise LoginRefused(f"the account {user.name!r} is disabled", "disabled")
     store.accounts.clear_failures(account)
     if _HASHER.check_needs_rehash(user.password_hash):  # parameters raised since
         user.password_hash = _HASHER.hash(password)
