@@ -17,6 +17,7 @@ import pytest
 from inspector.config import ServerSettings
 from inspector.domain.recording import CallRecording
 from inspector.live import events as ev
+from inspector.live import startup
 from inspector.live.engine import Engine
 from inspector.live.recorder import CallRecorder
 from inspector.storage import recordings as files
@@ -179,6 +180,26 @@ async def test_the_engine_applies_the_retention_when_it_starts(
     await asyncio.get_running_loop().run_in_executor(None, engine.start)
     (row,) = store.recordings(inspection.id)
     assert row.id == old.id and row.deleted_at is not None
+
+
+async def test_a_running_engine_applies_the_retention_again_as_days_pass(
+    store: Store,
+    engine_factory: type[Engine],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A team server runs for weeks: a recording that comes due meanwhile goes too."""
+    monkeypatch.setattr(startup, "RETENTION_INTERVAL", 0.2)
+    inspection = make_inspection(store, TEST_CHECKLIST)
+    engine = engine_factory(store, ServerSettings(port=0, recording_retention_days=7), EventLog())
+    await asyncio.get_running_loop().run_in_executor(None, engine.start)
+    due = old_recording(store, inspection.id, 8)  # came due after the start's sweep
+    kept = old_recording(store, inspection.id, 6)
+    deadline = time.monotonic() + 20
+    while not store.recordings(inspection.id)[0].deleted_at and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    rows = {r.id: r for r in store.recordings(inspection.id)}
+    assert rows[due.id].deleted_at is not None
+    assert rows[kept.id].deleted_at is None and rows[kept.id].playable
 
 
 def square_frame(width: int, height: int) -> np.ndarray:
