@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ def _time(text: str | None) -> Any:
     return datetime.fromisoformat(text) if text else None
 
 
-def from_row(r: RowMapping) -> CallRecording:
+def from_row(r: Mapping[Any, Any]) -> CallRecording:
     return CallRecording(
         id=r["id"],
         inspection_id=r["inspection_id"],

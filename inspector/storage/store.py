@@ -395,6 +395,11 @@ class Store:
             "captures": rows.capture_from_row,
             "damages": rows.damage_from_row,
             "tokens": None,
+            "seller_statements": None,
+            "photo_readings": None,
+            "call_recordings": recordings.from_row,
+            "blur_boxes": blur.box_from_row,
+            "blur_scans": None,
         }
         if table not in decode:
             raise ValueError(f"not a table of the store: {table!r}")
