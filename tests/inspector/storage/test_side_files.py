@@ -166,3 +166,18 @@ def test_migrate_takes_the_drawings_and_recordings_to_the_team_store(
         png = desk.signature_png(signature.png_sha256)
         assert hashlib.sha256(png).hexdigest() == signature.png_sha256
         assert sha_of(desk.recording_file(row.sha256, row.mime)) == row.sha256
+
+
+def test_an_imported_bundle_s_recording_is_read_on_every_desk(
+    store: Store, team: Team, tmp_path: Path
+) -> None:
+    from inspector.bundle import export_bundle, import_bundle
+
+    inspection, _, _ = make_inspection(store)
+    record(store, inspection.id)
+    [row] = store.recordings(inspection.id)
+    assert row.sha256
+    bundle = export_bundle(store, inspection.id, tmp_path / "b.zip", report=False)
+    import_bundle(team.desk("importer"), bundle)
+    video = team.desk("inspector").recording_file(row.sha256, row.mime)
+    assert sha_of(video) == row.sha256
