@@ -244,7 +244,17 @@ def _detail_text(detail: dict[str, object]) -> str:
     """A history line's detail, short: the shot, the damage's part, the file."""
     shown = [
         f"{key} {detail[key]}"
-        for key in ("shot", "verdict", "part", "type", "severity", "file", "bundle", "links")
+        for key in (
+            "shot",
+            "verdict",
+            "part",
+            "type",
+            "severity",
+            "file",
+            "listing",
+            "bundle",
+            "links",
+        )
         if key in detail
     ]
     return f" ({', '.join(shown)})" if shown else ""

@@ -73,7 +73,7 @@ _LABELS = {
     AuditAction.DAMAGE_DELETED: Message("Damage deleted"),
     AuditAction.REVIEWED: Message("Marked as reviewed"),
     AuditAction.REPORTED: Message("Report written"),
-    AuditAction.EXPORTED: Message("Bundle exported"),
+    AuditAction.EXPORTED: Message("Exported"),
     AuditAction.IMPORTED: Message("Imported from a bundle"),
     AuditAction.DELETED: Message("Deleted"),
     AuditAction.USER_ADDED: Message("User added"),

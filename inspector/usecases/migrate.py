@@ -97,6 +97,7 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
                     call_recordings=calls,
                     blur_boxes=source.blur_boxes(inspection.id),
                     blur_scans=source.blur_scans(inspection.id),
+                    audit_log=source.audit.history(inspection.id),
                 )
             for sha in dict.fromkeys(c.sha256 for c in captures):  # no lock on a bucket
                 target.recheck_photo(sha, functools.partial(source.read_photo, sha))

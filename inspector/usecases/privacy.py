@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inspector.atomic import fsync_dir, write_atomic
+from inspector.domain.audit import AuditAction
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Capture
 from inspector.domain.privacy import BlurBox, ListingPhoto, listing_photos, listing_shots
@@ -33,6 +34,7 @@ from inspector.privacy.render import DEFAULT_LONG_SIDE, RenderError, decode
 from inspector.storage.blur import new_scan
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from inspector.usecases import audit
 
 __all__ = [
     "ListingError",
@@ -197,6 +199,9 @@ def export_listing(
     for box in store.blur_boxes(inspection.id):
         boxes.setdefault(box.capture_id, []).append(box)
     _write(store, photos, boxes, out, long_side, result, progress)
+    audit.record(
+        store, AuditAction.EXPORTED, inspection.id, {"listing": out.name, "photos": len(photos)}
+    )
     return result
 
 

@@ -49,7 +49,18 @@ _WORDS = {
     "tab_tip": Message("Who did what to this inspection, and when (the audit log)"),
 }
 _COUNT = Plural("{n} entry", "{n} entries")
-_DETAIL_KEYS = ("shot", "verdict", "part", "type", "severity", "pair", "file", "bundle", "links")
+_DETAIL_KEYS = (
+    "shot",
+    "verdict",
+    "part",
+    "type",
+    "severity",
+    "pair",
+    "file",
+    "listing",
+    "bundle",
+    "links",
+)
 
 
 def _word(key: str, **values: Any) -> str:

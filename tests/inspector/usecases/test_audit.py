@@ -14,6 +14,7 @@ from inspector.domain.audit import DETAIL_MAX, AuditAction, action_label
 from inspector.storage.store import Store
 from inspector.usecases import audit
 from inspector.usecases.inspections import create_inspection, delete_inspection
+from inspector.usecases.migrate import migrate
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -72,3 +73,18 @@ def test_actions_have_words_in_english_and_french() -> None:
     assert action_label("captured", "en") == "Photo stored"
     assert action_label("captured", "fr") == "Photo enregistrée"
     assert action_label("something_newer", "fr") == "something_newer"
+
+
+def test_migrate_carries_the_history(
+    tmp_path: Path,
+    store: Store,
+    vehicle_input: dict[str, Any],
+    seller_input: dict[str, Any],
+) -> None:
+    with Store(tmp_path / "desk") as desk:
+        inspection_id = new(desk, vehicle_input, seller_input)
+        audit.record(desk, AuditAction.INVITED, inspection_id, actor="alice")
+        migrate(desk, store)
+    assert [(e.action, e.actor) for e in audit.history(store, inspection_id)][1:] == [
+        ("invited", "alice")
+    ]
