@@ -49,6 +49,8 @@ class AuditAction(StrEnum):
     DAMAGE_ADDED = "damage_added"
     DAMAGE_CHANGED = "damage_changed"
     DAMAGE_DELETED = "damage_deleted"
+    SIGNED = "signed"
+    REMARKED = "remarked"
     REVIEWED = "reviewed"
     REPORTED = "reported"
     EXPORTED = "exported"
@@ -71,6 +73,8 @@ _LABELS = {
     AuditAction.DAMAGE_ADDED: Message("Damage added"),
     AuditAction.DAMAGE_CHANGED: Message("Damage changed"),
     AuditAction.DAMAGE_DELETED: Message("Damage deleted"),
+    AuditAction.SIGNED: Message("Signed by the seller"),
+    AuditAction.REMARKED: Message("Remark of the seller"),
     AuditAction.REVIEWED: Message("Marked as reviewed"),
     AuditAction.REPORTED: Message("Report written"),
     AuditAction.EXPORTED: Message("Exported"),

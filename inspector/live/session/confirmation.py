@@ -31,6 +31,8 @@ from inspector.live import events
 from inspector.live.protocol import MAX_TEXT_MESSAGE
 from inspector.live.session.context import SessionContext
 from inspector.storage import StoreError
+from inspector.usecases import audit
+from inspector.usecases.audit import AuditAction
 
 __all__ = ["Confirmation", "SignatureRefused"]
 
@@ -133,6 +135,8 @@ class Confirmation:
             ctx.send("signed", ok=False, text=ctx.say(_NOT_KEPT))
             return None
         ctx.send("signed", ok=True, text=ctx.say(_SIGNED))
+        summary = {"summary_sha256": signature.summary_sha256}
+        ctx.record(AuditAction.SIGNED, summary, actor=audit.SELLER)
         ctx.emit(
             events.SellerSigned(
                 ctx.inspection_id,
@@ -156,6 +160,8 @@ class Confirmation:
             log.warning("%s: cannot keep the remark: %s", ctx.inspection_id, exc)
         ctx.emit(events.SellerRemarked(ctx.inspection_id, text))
         ctx.send("signed", ok=False, text=ctx.say(_REMARK_SENT))
+        summary = {"summary_sha256": remark.summary_sha256}
+        ctx.record(AuditAction.REMARKED, summary, actor=audit.SELLER)
 
 
 def _png(url: object) -> bytes:

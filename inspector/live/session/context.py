@@ -185,13 +185,15 @@ class SessionContext:
         except Exception:  # a broken listener must not break the capture path
             log.exception("%s: event listener failed on %s", self.inspection_id, event.name)
 
-    def record(self, action: AuditAction, detail: dict[str, Any] | None = None) -> None:
+    def record(
+        self, action: AuditAction, detail: dict[str, Any] | None = None, *, actor: str = ""
+    ) -> None:
         """Add an audit entry off the loop, without waiting: the live path never waits for
         the log, and a log the database refuses only costs a warning (see
         :mod:`inspector.usecases.audit`). Call it after the phone was answered."""
         loop = asyncio.get_running_loop()
         call = functools.partial(
-            audit.record, self.store, action, self.inspection_id, detail, actor=self.actor
+            audit.record, self.store, action, self.inspection_id, detail, actor=actor or self.actor
         )
         future = loop.run_in_executor(None, call)
         self._audits.add(future)

@@ -14,10 +14,13 @@ from inspector.storage.database import DB_NAME
 from inspector.storage.store import Store
 from inspector.usecases import audit
 from tests.inspector.live.test_session import (  # fixtures and helpers of the session tests
+    STROKES,
     Make,
     eventually,
+    finish,
     make,
     new_inspection,
+    signature_png,
     take,
 )
 
@@ -75,3 +78,30 @@ async def test_a_refused_audit_entry_never_fails_the_capture(
     assert store.get_capture(capture_id).id == capture_id
     assert link.last("capture_result")["stored"] is True
     await eventually(lambda: "audit entry captured" in caplog.text)
+
+
+@pytest.mark.timeout(120)
+async def test_the_sellers_signature_and_remark_name_the_seller(make: Make, store: Store) -> None:
+    controller, link, _ = await make()
+    await finish(controller)
+    summary = link.last("summary")
+    await controller.handle_message(
+        {"type": "remark", "text": "Il manque la rayure", "sha256": summary["sha256"]}
+    )
+    await controller.handle_message(
+        {
+            "type": "signature",
+            "sha256": summary["sha256"],
+            "name": "Chloé Dubois",
+            "png": signature_png(),
+            "strokes": STROKES,
+            "phone_time": None,
+        }
+    )
+    assert link.last("signed")["ok"] is True
+    history = functools.partial(audit.history, store, controller.inspection_id)
+    await eventually(lambda: {"signed", "remarked"} <= {e.action for e in history()})
+    by_seller = [e for e in history() if e.actor == "seller"]
+    assert sorted(e.action for e in by_seller) == ["remarked", "signed"]
+    assert all(e.detail == {"summary_sha256": summary["sha256"]} for e in by_seller)
+    assert "rayure" not in str([e.detail for e in history()])  # the seller's words stay theirs
