@@ -128,6 +128,8 @@ class CaptureStored(Event):
     capture: Capture
     path: str
     spooled: bool = False
+    #: How long making it durable took (the store's or the spool's write), for metrics.
+    store_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         c = self.capture

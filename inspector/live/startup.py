@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
+
 from inspector.config import ServerSettings
 from inspector.domain.models import InspectionStatus
 from inspector.live import events
@@ -119,6 +121,7 @@ async def listen(
     thread: LoopThread,
     assets: Path | None,
     grace_seconds: float,
+    extend: Callable[[web.Application], None] | None = None,
 ) -> Listening:
     """Start the phone server (TLS on the LAN); errors worded for the user."""
     s = settings
@@ -143,6 +146,9 @@ async def listen(
         assets=assets,
         grace_seconds=grace_seconds,
         ask_recording=s.record_calls,
+        trusted_proxies=s.trusted_proxies,
+        public_url=s.public_url,
+        extend=extend,
     )
     try:
         port = await server.start(host, s.port)
