@@ -67,7 +67,9 @@ def _describe(data: dict[str, Any]) -> str:
     name = data["event"]
     if name == "listening":
         lan = f" (LAN: {data['lan_url']})" if data.get("lan_url") else ""
-        return f"Listening on {data['url']}{lan}. Ctrl+C to stop."
+        local = data.get("local_url")
+        here = f" (this process: {local})" if local and local != data["url"] else ""
+        return f"Listening on {data['url']}{lan}{here}. Ctrl+C to stop."
     if name == "invite":
         return f"Inspection {data['inspection_id']}: the seller opens {data['join_url']}"
     if name == "capture":

@@ -264,7 +264,7 @@ class Engine:
             ),
             loop.create_task(startup.spool_loop(self._flush_spool), name="spool"),
         ]
-        self.emit(events.Listening(self.base_url, self.lan_url))
+        self.emit(events.Listening(self.base_url, self.lan_url, listening.local_url))
         return self.base_url
 
     async def _astop(self) -> None:

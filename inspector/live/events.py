@@ -34,8 +34,10 @@ class Event:
 @dataclass(frozen=True)
 class Listening(Event):
     name = "listening"
-    url: str
+    url: str  # what join links start with (the public URL when there is one)
     lan_url: str | None = None
+    #: Where this process itself listens (a proxy's upstream, the metrics scraper).
+    local_url: str | None = None
 
 
 @dataclass(frozen=True)

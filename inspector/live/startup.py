@@ -59,6 +59,7 @@ class Listening:
     port: int
     base_url: str  # what join links start with
     lan_url: str | None
+    local_url: str  # where this process listens
 
 
 async def flush_spool(writer: LiveWriter | None, thread: LoopThread, emit: Emit) -> None:
@@ -168,7 +169,7 @@ async def listen(
         base_url = lan_url
     else:
         base_url = local
-    return Listening(server, port, base_url, lan_url)
+    return Listening(server, port, base_url, lan_url, local)
 
 
 async def spool_loop(flush: Callable[[], Awaitable[None]]) -> None:

@@ -97,9 +97,7 @@ def render_site(root: Path, https_port: int, http_port: int, upstreams: Sequence
         site, "    listen 443 ssl http2;\n", f"    listen 127.0.0.1:{https_port} ssl http2;\n"
     )
     site = _substitute(site, "    listen [::]:443 ssl http2;\n", "")
-    site = _substitute(
-        site, "/etc/letsencrypt/live/inspect.example.com/fullchain.pem", str(cert)
-    )
+    site = _substitute(site, "/etc/letsencrypt/live/inspect.example.com/fullchain.pem", str(cert))
     site = _substitute(site, "/etc/letsencrypt/live/inspect.example.com/privkey.pem", str(key))
     assert "/var/log/nginx/" in site
     return site.replace("/var/log/nginx/", f"{root}/logs/")
@@ -156,8 +154,9 @@ def nginx_proxy(
         deadline = time.monotonic() + 30
         while True:  # listening: a TCP connect succeeds
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", https_port), timeout=1
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", https_port), timeout=1),
             ):
                 break
             assert time.monotonic() < deadline, "nginx did not listen within 30 s"

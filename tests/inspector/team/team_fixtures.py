@@ -60,7 +60,8 @@ class TeamProcess:
         assert self.proc.stderr is not None
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.url = self._listening()
+        #: Where the process listens (``url``), and what its join links start with.
+        self.url, self.public_url = self._listening()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -68,7 +69,7 @@ class TeamProcess:
             with self._lock:
                 self.log.append(line.rstrip("\n"))
 
-    def _listening(self) -> str:
+    def _listening(self) -> tuple[str, str]:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # blocks until the line or the process's end
         if not line:
@@ -76,7 +77,7 @@ class TeamProcess:
             raise AssertionError(f"the server exited before listening: {self.log_text()[-3000:]}")
         event = json.loads(line)
         assert event["event"] == "listening", event
-        return str(event["url"])
+        return str(event["local_url"]), str(event["url"])
 
     @property
     def port(self) -> int:

@@ -11,8 +11,8 @@ import asyncio
 import hashlib
 import json
 import urllib.request
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -47,8 +47,7 @@ def test_two_servers_share_one_postgres_and_one_bucket(
     tmp_path: Path, pg_url: str, s3_url: str
 ) -> None:
     servers = [
-        TeamProcess(tmp_path / name, database_url=pg_url, photo_store=s3_url)
-        for name in ("a", "b")
+        TeamProcess(tmp_path / name, database_url=pg_url, photo_store=s3_url) for name in ("a", "b")
     ]
     try:
         a, b = servers
