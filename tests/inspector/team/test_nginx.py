@@ -50,9 +50,9 @@ def _get(
 
 async def _ws_status(url: str, origin: str | None) -> int:
     headers = {"Origin": origin} if origin else {}
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession() as session, asyncio.timeout(15):
         try:
-            ws = await session.ws_connect(url, headers=headers, ssl=False, timeout=15)
+            ws = await session.ws_connect(url, headers=headers, ssl=False)
         except aiohttp.WSServerHandshakeError as exc:
             return exc.status
         await ws.close()
