@@ -93,8 +93,19 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             for key, value in fields.items():
-                data.setdefault(key, redact(value) if isinstance(value, str) else value)
+                data.setdefault(key, _clean(value))
         return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _clean(value: Any) -> Any:
+    """``value`` with every string in it redacted (lists and dicts walked)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
 
 
 class _TextFormatter(logging.Formatter):
@@ -156,7 +167,8 @@ def request_log(client_address: Callable[[web.Request], str | None]) -> Any:
         try:
             response = await handler(request)
             status = response.status
-            response.headers[REQUEST_ID_HEADER] = rid
+            if not response.prepared:  # a WebSocket's answer is long sent by now
+                response.headers[REQUEST_ID_HEADER] = rid
             return response
         except web.HTTPException as exc:
             status = exc.status

@@ -10,12 +10,13 @@
 - ``GET /metrics``: the Prometheus text format (:mod:`.metrics`). Keep it off the
   internet: the nginx site in ``deploy/`` refuses it from outside.
 
-The checks run in the server's worker threads, never on the loop.
+The checks run in a thread of their own, never on the loop nor in the engine's workers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 from collections.abc import Callable
@@ -49,6 +50,12 @@ class Ops:
         self.ready_timeout = ready_timeout
         self.shutting_down = False
         self._check: asyncio.Future[str | None] | None = None
+        # Its own thread: a store that hangs holds this one, never the engine's workers
+        # (probes meanwhile time out: "no answer").
+        self._probes = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="readyz")
+
+    def close(self) -> None:
+        self._probes.shutdown(wait=False, cancel_futures=True)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.healthz)
@@ -94,7 +101,7 @@ class Ops:
         self, loop: asyncio.AbstractEventLoop, what: str, probe: Callable[[], None]
     ) -> str | None:
         try:
-            await asyncio.wait_for(loop.run_in_executor(None, probe), self.ready_timeout)
+            await asyncio.wait_for(loop.run_in_executor(self._probes, probe), self.ready_timeout)
         except TimeoutError:
             return f"{what}: no answer within {self.ready_timeout:g} s"
         except Exception as exc:

@@ -97,6 +97,7 @@ class TeamServer:
         waited = self.engine.drain(self.drain_timeout)
         log.info("shutting down: %d capture(s) waited for; phones told to reconnect", waited)
         self.engine.stop()
+        self.ops.close()
 
     def _event(self, event: events.Event) -> None:
         self.metrics.observe(event)
