@@ -197,9 +197,9 @@ class Engine:
 
         Stop listening (open connections go on), stop the autopilots (no new capture
         request), wait at most ``timeout`` for the stills on their way to be stored,
-        then tell every phone ``bye`` on its signaling socket: the page reconnects by
-        itself, through the proxy to another server. Returns how many captures it
-        waited for.
+        end the sessions (their inspections settled), then tell every phone ``bye`` on
+        its signaling socket: the page reconnects by itself, through the proxy to
+        another server. Returns how many captures it waited for.
         """
         if not self.running:
             return 0
@@ -228,6 +228,14 @@ class Engine:
         if waiting:
             log.info("shutting down: waiting for %d capture(s) to be stored", len(waiting))
             await asyncio.wait(waiting, timeout=timeout)
+        # The sessions end (their inspections settled) before any phone is told to go: a
+        # phone reconnecting elsewhere finds its inspection settled, never settled after.
+        self._sessions.clear()
+        if sessions:
+            await asyncio.wait(
+                [asyncio.ensure_future(s.close("server shutting down")) for s in sessions],
+                timeout=4.0,
+            )
         if server is not None:
             await asyncio.wait_for(server.signaling.close(), 4.0)
         return len(waiting)
