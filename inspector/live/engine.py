@@ -272,6 +272,10 @@ class Engine:
             ),
             loop.create_task(startup.spool_loop(self._flush_spool), name="spool"),
         ]
+        if not self.store.readonly:
+            days = self.settings.recording_retention_days
+            retention = startup.retention_loop(self.store, self.thread, days, self.emit)
+            self._background.append(loop.create_task(retention, name="retention"))
         self.emit(events.Listening(self.base_url, self.lan_url, listening.local_url))
         return self.base_url
 

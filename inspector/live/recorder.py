@@ -65,6 +65,39 @@ def recorded_size(width: int, height: int, max_height: int = MAX_HEIGHT) -> tupl
     return max(2, width - width % 2), max(2, height - height % 2)
 
 
+def fitted(frame: Any, width: int, height: int) -> Any:
+    """``frame`` as a ``width`` x ``height`` yuv420p picture, its proportions kept.
+
+    The video's size is set by the first frame; when the seller turns the phone the
+    picture changes shape (landscape to portrait), and is then shown whole at the
+    centre with black bars rather than stretched to the first frame's shape.
+    """
+    if (frame.width, frame.height) == (width, height):
+        return frame if frame.format.name == "yuv420p" else frame.reformat(format="yuv420p")
+    w, h = fitted_size(frame.width, frame.height, width, height)
+    if (w, h) == (width, height):
+        return frame.reformat(width, height, "yuv420p")
+    inner = frame.reformat(w, h, "yuv420p").to_ndarray()  # (h * 3 / 2, w): Y, then U and V
+    canvas = np.empty((height * 3 // 2, width), np.uint8)
+    canvas[:height] = 16  # black in video range
+    canvas[height:] = 128  # no colour
+    x, y = (width - w) // 2 & ~1, (height - h) // 2 & ~1
+    canvas[y : y + h, x : x + w] = inner[:h]
+    for plane in range(2):  # U then V: quarter planes, each stored as height / 4 full rows
+        src = inner[h + plane * h // 4 : h + (plane + 1) * h // 4].reshape(h // 2, w // 2)
+        dst = canvas[height + plane * height // 4 : height + (plane + 1) * height // 4]
+        dst.reshape(height // 2, width // 2)[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = src
+    return av.VideoFrame.from_ndarray(canvas, format="yuv420p")
+
+
+def fitted_size(width: int, height: int, box_width: int, box_height: int) -> tuple[int, int]:
+    """The even size at which a ``width`` x ``height`` picture fits the box, proportions kept."""
+    scale = min(box_width / width, box_height / height)
+    w = min(box_width, max(2, round(width * scale)))
+    h = min(box_height, max(2, round(height * scale)))
+    return w - w % 2, h - h % 2
+
+
 class CallRecorder:
     """Encodes frames pushed from the engine's loop to ``path`` on a thread of its own."""
 
@@ -133,10 +166,7 @@ class CallRecorder:
                 assert self.first is not None
                 pts = max(int((received - self.first) * 1000), last_pts + 1)
                 last_pts = pts
-                if (frame.width, frame.height) != (stream.width, stream.height) or (
-                    frame.format.name != "yuv420p"
-                ):
-                    frame = frame.reformat(stream.width, stream.height, "yuv420p")
+                frame = fitted(frame, stream.width, stream.height)
                 frame.pts = pts
                 frame.time_base = _TIME_BASE
                 for packet in stream.encode(frame):

@@ -26,7 +26,7 @@ from inspector.live import events
 from inspector.live.loop import LoopThread
 from inspector.live.phone_session import PhoneSession
 from inspector.live.server import PhoneServer, SignalingBackend
-from inspector.live.timings import SPOOL_RETRY, STATS_INTERVAL
+from inspector.live.timings import RETENTION_INTERVAL, SPOOL_RETRY, STATS_INTERVAL
 from inspector.live.tls import lan_addresses, ssl_context
 from inspector.live.tokens import Invitations
 from inspector.storage.spool import LiveWriter
@@ -38,8 +38,10 @@ __all__ = [
     "flush_spool",
     "listen",
     "recover",
+    "retention_loop",
     "spool_loop",
     "stats_loop",
+    "sweep_recordings",
 ]
 
 log = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ async def recover(
 
 
 async def sweep_recordings(store: Store, thread: LoopThread, days: int, emit: Emit) -> None:
-    """The retention rule, applied when the engine starts: old recordings are deleted."""
+    """The retention rule, applied when the engine starts (and by :func:`retention_loop`)."""
     try:
         gone = await thread.run(store.delete_expired_recordings, days)
     except Exception as exc:
@@ -177,6 +179,13 @@ async def spool_loop(flush: Callable[[], Awaitable[None]]) -> None:
     while True:
         await asyncio.sleep(SPOOL_RETRY)
         await flush()
+
+
+async def retention_loop(store: Store, thread: LoopThread, days: int, emit: Emit) -> None:
+    """Apply the retention rule every ``RETENTION_INTERVAL`` seconds (until cancelled)."""
+    while True:
+        await asyncio.sleep(RETENTION_INTERVAL)
+        await sweep_recordings(store, thread, days, emit)
 
 
 async def stats_loop(sessions: Callable[[], Iterable[PhoneSession]], emit: Emit) -> None:

@@ -65,6 +65,9 @@ OFFER_TIMEOUT = 10.0
 STATS_INTERVAL = 1.0
 #: How often writes kept in the spool (database locked) are tried again.
 SPOOL_RETRY = 1.0
+#: How often a running engine applies the recordings' retention again (as well as when
+#: it starts): a team server runs for weeks, and a recording is deleted on the day due.
+RETENTION_INTERVAL = 6 * 3600.0
 #: How often a session feeds a frame to its controller (live hints, autopilot).
 CONTROLLER_FRAME_INTERVAL = 0.2
 #: A FrameAvailable nobody read is re-announced after this long.

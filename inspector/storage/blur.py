@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
@@ -81,7 +82,7 @@ def scanned(db: sa.Connection, capture_id: str) -> bool:
     return found.first() is not None
 
 
-def box_from_row(r: RowMapping) -> BlurBox:
+def box_from_row(r: Mapping[Any, Any]) -> BlurBox:
     try:
         return BlurBox(
             id=r["id"],

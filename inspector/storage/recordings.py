@@ -1,8 +1,8 @@
 """The call recordings: the seller's consent (table ``call_recordings``) and the files.
 
 A recording is a video file and its timeline (JSON), each named by its SHA-256 under
-``DATA_DIR/recordings/ab/<sha256>.<ext>``, on the local data folder whatever the photo
-store (a recording stays on the desk that made it; see DEPLOYMENT.md, Limits). The
+``DATA_DIR/recordings/ab/<sha256>.<ext>``, and beside the photos once the call ends
+(:mod:`inspector.storage.sidefiles`: other desks fetch them from there). The
 live engine writes the video to ``recordings/partial/`` during the call; once it is
 closed it is hashed and moved to its name, then the row that points at it is
 committed, as photos are. The retention sweep deletes the files of recordings older
@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,13 +32,13 @@ __all__ = [
     "EXTENSIONS",
     "FOLDER",
     "file_sha256",
+    "files_of",
     "insert",
     "mark_deleted",
     "partial_folder",
     "read_timeline",
     "recording_path",
     "recordings",
-    "remove_files",
     "store_video",
     "sweep_partial",
     "timeline_bytes",
@@ -137,7 +137,7 @@ def _time(text: str | None) -> Any:
     return datetime.fromisoformat(text) if text else None
 
 
-def from_row(r: RowMapping) -> CallRecording:
+def from_row(r: Mapping[Any, Any]) -> CallRecording:
     return CallRecording(
         id=r["id"],
         inspection_id=r["inspection_id"],
@@ -162,14 +162,14 @@ def recordings(query: Query, inspection_id: str | None = None) -> list[CallRecor
     return [from_row(r) for r in query(statement)]
 
 
-def remove_files(data_dir: Path, recording: CallRecording) -> None:
-    """Delete a recording's video and timeline (missing files are fine)."""
+def files_of(recording: CallRecording) -> list[tuple[str, str]]:
+    """A recording's files as (SHA-256, MIME type): its video and timeline, if made."""
+    found = []
     if recording.sha256:
-        with contextlib.suppress(FileNotFoundError):
-            recording_path(data_dir, recording.sha256, recording.mime).unlink()
+        found.append((recording.sha256, recording.mime))
     if recording.timeline_sha256:
-        with contextlib.suppress(FileNotFoundError):
-            recording_path(data_dir, recording.timeline_sha256, "application/json").unlink()
+        found.append((recording.timeline_sha256, "application/json"))
+    return found
 
 
 def sweep_partial(data_dir: Path, now: datetime, days: int) -> int:

@@ -68,7 +68,25 @@ __all__ = ["RECOVERED_SHOT_PREFIX", "RepairReport", "repair"]
 
 RECOVERED_SHOT_PREFIX = "recovered_"
 """Shot ids of adopted photos: the one form the product writes outside a checklist."""
-_TABLES = ("inspections", "captures", "damages", "tokens")  # parents first
+_TABLES = (  # parents first
+    "inspections",
+    "captures",
+    "damages",
+    "tokens",
+    "seller_statements",
+    "photo_readings",
+    "call_recordings",
+    "blur_boxes",
+    "blur_scans",
+)
+_WORDS = {
+    "seller_statements": "seller's signatures and remarks",
+    "photo_readings": "readings of identity photos",
+    "call_recordings": "answers on recording the call",
+    "blur_boxes": "blur boxes",
+    "blur_scans": "photos scanned for plates and faces",
+}
+"""How the report names a table's records."""
 _LOCK_WAIT = 10.0
 _MAX_LISTED = 20
 _RECOVERED_REASON = QualityReason(
@@ -119,15 +137,18 @@ class RepairReport:
                     + (" …" if n > _MAX_LISTED else "")
                     + "."
                 )
-            parts = [f"{n} {t}" for t, n in self.restored.items() if n]
+            parts = [f"{n} {_WORDS.get(t, t)}" for t, n in self.restored.items() if n]
             out.append("Recovered from it: " + (", ".join(parts) if parts else "nothing") + ".")
             for table in self.unreadable_tables:
-                out.append(f"  Part of the {table} could not be read: those records are lost.")
+                out.append(
+                    f"  Part of the {_WORDS.get(table, table)} could not be read: those "
+                    "records are lost."
+                )
             for table, n in self.skipped.items():
                 if n:
                     out.append(
-                        f"  {n} {table} could not be decoded or lost the record they "
-                        "belong to: not restored."
+                        f"  {n} {_WORDS.get(table, table)} could not be decoded or lost the "
+                        "record they belong to: not restored."
                     )
         elif self.database in ("missing", "empty"):
             aside = (

@@ -71,8 +71,17 @@ from inspector.storage.photostore import (
 )
 from inspector.storage.readings import StoredReading
 from inspector.storage.rows import CaptureDetails, iso
+from inspector.storage.sidefiles import SideFiles, recording_name, signature_name
 from inspector.storage.sql.engine import shown_url
-from inspector.storage.sql.tables import TABLES, captures, damages, inspections, tokens
+from inspector.storage.sql.tables import (
+    TABLES,
+    call_recordings,
+    captures,
+    damages,
+    inspections,
+    seller_statements,
+    tokens,
+)
 
 __all__ = ["InspectionRecords", "InspectionSummary", "Store"]
 
@@ -167,6 +176,7 @@ class Store:
         self.readonly = readonly
         files = PhotoFiles(self.data_dir)
         self.photos, self._owns_photos = _open_photo_store(self.data_dir, files, photo_store)
+        self.side_files = SideFiles(self.data_dir, self.photos)
         local = self.photos if isinstance(self.photos, LocalPhotoStore) else None
         self.photos_dir: Path | None = local.files.photos_dir if local else None
         """The local folder of the photos; None when they are in object storage."""
@@ -353,10 +363,16 @@ class Store:
         for statement in statements:
             if isinstance(statement, tuple):
                 signature, png = statement
-                signature.png_sha256 = signatures.write_png(self.data_dir, png)
+                signature.png_sha256 = sha = signatures.write_png(self.data_dir, png)
+                self.side_files.publish(signature_name(sha), sha)
                 kept.append(signature)
             else:
                 kept.append(statement)
+        call_recordings = list(call_recordings)
+        for recording in call_recordings:  # their files written here, or already shelved
+            for sha, mime in recordings.files_of(recording):
+                if self.side_files.local(recording_name(sha, mime)).is_file():
+                    self.side_files.publish(recording_name(sha, mime), sha)
         with self._transaction() as db:
             rows.insert_inspection(db, inspection)
             for seq, capture in enumerate(captures, start=1):
@@ -387,6 +403,11 @@ class Store:
             "captures": rows.capture_from_row,
             "damages": rows.damage_from_row,
             "tokens": None,
+            "seller_statements": None,
+            "photo_readings": None,
+            "call_recordings": recordings.from_row,
+            "blur_boxes": blur.box_from_row,
+            "blur_scans": None,
         }
         if table not in decode:
             raise ValueError(f"not a table of the store: {table!r}")
@@ -584,6 +605,7 @@ class Store:
         nothing deleted) if someone else changed the record since.
         """
         self._require_writable()
+        side = self._side_file_names(inspection_id)
         with self._transaction() as db:
             shas = set(
                 db.execute(
@@ -591,12 +613,40 @@ class Store:
                 ).scalars()
             )
             rows.checked_delete(db, inspections, "inspection", inspection_id, version)
+        try:  # the seller's drawings and the call's recording go with the inspection
+            used = self._side_files_used({sha for sha, _ in side.values()})
+            self.side_files.delete(n for n, (sha, _) in side.items() if sha not in used)
+        except (StoreError, OSError) as exc:
+            log.warning("files of inspection %s not deleted: %s", inspection_id, exc)
         # Re-checked under the photos lock: an import or a capture in another
         # process may be about to point a new row at one of these files.
         try:
             self.remove_unused_photos(shas)
         except StoreError as exc:  # the rows are gone: their photos are orphans now
             log.warning("photos of inspection %s left to a later sweep: %s", inspection_id, exc)
+
+    def _side_file_names(self, inspection_id: str) -> dict[str, tuple[str, str]]:
+        """The inspection's signature drawings and recording files: name -> (sha, mime)."""
+        names = {
+            signature_name(s.png_sha256): (s.png_sha256, "image/png")
+            for s in self.signatures(inspection_id)
+            if s.png_sha256
+        }
+        for recording in self.recordings(inspection_id):
+            for sha, mime in recordings.files_of(recording):
+                names[recording_name(sha, mime)] = (sha, mime)
+        return names
+
+    def _side_files_used(self, shas: set[str]) -> set[str]:
+        """Those of ``shas`` a signature or recording row still names."""
+        if not shas:
+            return set()
+        rec = call_recordings
+        used: set[str] = set()
+        for column in (seller_statements.c.png_sha256, rec.c.sha256, rec.c.timeline_sha256):
+            found = self._query(sa.select(column.label("sha")).where(column.in_(shas)))
+            used.update(row["sha"] for row in found)
+        return used
 
     # -- photos -----------------------------------------------------------
 
@@ -830,7 +880,8 @@ class Store:
     def add_signature(self, signature: SellerSignature, png: bytes) -> SellerSignature:
         """Keep a signature: its PNG file first (content-addressed), then its row."""
         self._require_writable()
-        signature.png_sha256 = signatures.write_png(self.data_dir, png)
+        signature.png_sha256 = sha = signatures.write_png(self.data_dir, png)
+        self.side_files.publish(signature_name(sha), sha)
         with self._transaction() as db:
             signatures.insert_signature(db, signature)
         return signature
@@ -849,11 +900,13 @@ class Store:
 
     def signature_png(self, sha256: str) -> bytes:
         """A signature image, checked against its name."""
-        path = signatures.png_path(self.data_dir, sha256)
         try:
+            path = self.side_files.fetch(signature_name(sha256), sha256)
             data = path.read_bytes()
+        except NotFound as exc:
+            raise NotFound(f"signature image {sha256[:12]}: {exc}") from exc
         except OSError as exc:
-            raise NotFound(f"signature image {sha256[:12]} is missing ({path})") from exc
+            raise NotFound(f"signature image {sha256[:12]} is missing ({exc})") from exc
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DatabaseDamaged(f"signature image {sha256[:12]} was altered ({path})")
         return data
@@ -862,15 +915,45 @@ class Store:
 
     def add_recording(self, recording: CallRecording) -> CallRecording:
         """Keep the seller's answer (and the recording: its files are already stored)."""
+        self._shelve_recording(recording)
         with self._transaction() as db:
             recordings.insert(db, recording)
         return recording
 
     def update_recording(self, recording: CallRecording) -> CallRecording:
         """The recording made after a yes: its files (already stored), size, times."""
+        self._shelve_recording(recording)
         with self._transaction() as db:
             recordings.update(db, recording)
         return recording
+
+    def _shelve_recording(self, recording: CallRecording) -> None:
+        """Its files beside the photos, for the other desks. If the photo store cannot
+        take them now, the row is kept all the same (the files are on this desk, which
+        is where the seller's call was) and :meth:`shelve_recordings` tries again."""
+        try:
+            for sha, mime in recordings.files_of(recording):
+                self.side_files.publish(recording_name(sha, mime), sha)
+        except StoreError as exc:
+            log.warning("recording %s kept on this desk only for now: %s", recording.id, exc)
+
+    def shelve_recording_file(self, sha256: str, mime: str, source: Path) -> None:
+        """Put a recording file from elsewhere (another desk's folder) beside the photos."""
+        self.side_files.publish(recording_name(sha256, mime), sha256, source)
+
+    def shelve_recordings(self) -> int:
+        """Put beside the photos the recordings this desk has that are not there yet
+        (their upload failed when the call ended); how many files went."""
+        sent = 0
+        for recording in self.recordings():
+            if not recording.playable:
+                continue
+            for sha, mime in recordings.files_of(recording):
+                name = recording_name(sha, mime)
+                if self.side_files.local(name).is_file() and not self.side_files.on_shelf(name):
+                    self.side_files.publish(name, sha)
+                    sent += 1
+        return sent
 
     def recordings(self, inspection_id: str | None = None) -> list[CallRecording]:
         """The seller's answers and the recordings of an inspection (or all), oldest first."""
@@ -878,10 +961,10 @@ class Store:
 
     def recording_file(self, sha256: str, mime: str) -> Path:
         """The local file of a recording's video or timeline (NotFound if it is gone)."""
-        path = recordings.recording_path(self.data_dir, sha256, mime)
-        if not path.is_file():
-            raise NotFound(f"recording {sha256[:12]} is not on this desk ({path})")
-        return path
+        try:
+            return self.side_files.fetch(recording_name(sha256, mime), sha256)
+        except NotFound as exc:
+            raise NotFound(f"recording {sha256[:12]}: {exc}") from exc
 
     def delete_expired_recordings(self, days: int, now: datetime | None = None) -> int:
         """The retention rule: delete the files of recordings older than ``days``; how many.
@@ -893,11 +976,29 @@ class Store:
         gone = 0
         for recording in self.recordings():
             if expired(recording, now, days):
+                names = [recording_name(*f) for f in recordings.files_of(recording)]
+                try:  # every copy first: a failure leaves the row to the next round
+                    self.side_files.delete(names)
+                except StoreError as exc:
+                    log.warning("recording %s not deleted yet: %s", recording.id, exc)
+                    continue
                 with self._transaction() as db:
                     recordings.mark_deleted(db, recording.id, now)
-                recordings.remove_files(self.data_dir, recording)
                 gone += 1
+        self.side_files.sweep_local(self._side_files_in_use())
         return gone + recordings.sweep_partial(self.data_dir, now, days)
+
+    def _side_files_in_use(self) -> set[str] | None:
+        """The names of every signature drawing and kept recording file a row names;
+        None if there is no such row at all."""
+        column = seller_statements.c.png_sha256
+        found = self._query(sa.select(column.label("sha")).where(column.is_not(None)))
+        names = {signature_name(row["sha"]) for row in found if row["sha"]}
+        calls = self.recordings()
+        for recording in calls:
+            if recording.deleted_at is None:
+                names.update(recording_name(*f) for f in recordings.files_of(recording))
+        return names if found or calls else None
 
     # -- identity read from the photos ------------------------------------------
 

@@ -9,8 +9,9 @@ removes), and running it again copies only what is not there yet.
 
 The seller's signatures (their drawings included) and remarks, the identity read
 from the photos, the photos' blur boxes and the seller's answers on recording the call go
-with their inspection (a recording's files stay in the desk's ``DATA_DIR/recordings/``: see
-DEPLOYMENT.md). Invitation links are not copied: they point at the desk that made them.
+with their inspection, and the recordings' files (video and timeline) this desk has go
+beside the target's photos, checked. Invitation links are not copied: they point at the
+desk that made them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from inspector.domain.recording import CallRecording
 from inspector.domain.signature import SellerRemark, SellerSignature
-from inspector.storage.errors import NotFound, StoreError
+from inspector.storage.errors import ChecksumMismatch, NotFound, StoreError
+from inspector.storage.recordings import files_of
 from inspector.storage.store import Store
 
 __all__ = ["MigrationReport", "migrate"]
@@ -39,6 +42,8 @@ class MigrationReport:
     photos_copied: int = 0
     photos_present: int = 0
     bytes_copied: int = 0
+    recording_files_copied: int = 0
+    recording_files_elsewhere: int = 0
     not_copied: list[str] = field(default_factory=list)
 
     @property
@@ -52,6 +57,12 @@ class MigrationReport:
             f"photos: {self.photos_copied} copied ({self.bytes_copied / 1e6:.1f} MB), "
             f"{self.photos_present} already there; every one read back and its SHA-256 checked",
         ]
+        if self.recording_files_copied or self.recording_files_elsewhere:
+            lines.append(
+                f"call recordings: {self.recording_files_copied} file(s) copied, "
+                f"{self.recording_files_elsewhere} not on this desk (recorded elsewhere "
+                "or deleted)"
+            )
         lines += [f"not copied: {why}" for why in self.not_copied]
         return lines
 
@@ -71,7 +82,9 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
             report.inspections_present += 1
             continue
         captures = source.captures(inspection.id)
+        calls = source.recordings(inspection.id)
         try:
+            _copy_recording_files(source, target, calls, report)
             with target.writing_photos():  # no sweep takes them before their rows are in
                 for sha in dict.fromkeys(c.sha256 for c in captures):
                     _copy_photo(source, target, sha, report)
@@ -81,7 +94,7 @@ def migrate(source: Store, target: Store, progress: Progress | None = None) -> M
                     source.damages(inspection.id),
                     statements=_statements(source, inspection.id),
                     identity_readings=source.readings(inspection.id),
-                    call_recordings=source.recordings(inspection.id),
+                    call_recordings=calls,
                     blur_boxes=source.blur_boxes(inspection.id),
                     blur_scans=source.blur_scans(inspection.id),
                 )
@@ -108,6 +121,26 @@ def _statements(
             raise _SourcePhotoBad(f"the seller's signature image: {exc}") from exc
     found += source.remarks(inspection_id)
     return found
+
+
+def _copy_recording_files(
+    source: Store, target: Store, calls: list[CallRecording], report: MigrationReport
+) -> None:
+    """The recordings' files this desk has, beside the target's photos (hash checked)."""
+    for recording in calls:
+        if recording.deleted_at is not None:
+            continue
+        for sha, mime in files_of(recording):
+            try:
+                path = source.recording_file(sha, mime)
+            except NotFound:
+                report.recording_files_elsewhere += 1
+                continue
+            try:
+                target.shelve_recording_file(sha, mime, path)
+            except ChecksumMismatch as exc:
+                raise _SourcePhotoBad(f"recording {sha[:12]} of the source is altered") from exc
+            report.recording_files_copied += 1
 
 
 class _SourcePhotoBad(StoreError):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.domain.recording import CallRecording, TimelineMark, latest_consent
-from inspector.storage import NotFound
+from inspector.storage import StoreError
 from inspector.storage import recordings as files
 from inspector.storage.store import Store
 from ui.crossing import run_task
@@ -86,7 +86,7 @@ def load_recording(store: Store, inspection_id: str) -> Loaded:
         if playing.timeline_sha256:
             data = store.recording_file(playing.timeline_sha256, "application/json").read_bytes()
             marks = tuple(files.read_timeline(data))
-    except (NotFound, OSError, ValueError) as exc:
+    except (StoreError, OSError, ValueError) as exc:  # missing, altered, store unreachable
         return Loaded(answer, playing, None, (), f"The recording cannot be read: {exc}")
     return Loaded(answer, playing, video, marks)
 

@@ -28,9 +28,11 @@ from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, ORPHAN_SWEEP_LIMIT
 __all__ = [
     "ORPHAN_MIN_AGE_SECONDS",
     "ORPHAN_SWEEP_LIMIT",
+    "FileShelf",
     "PhotoState",
     "PhotoStore",
     "StoredPhoto",
+    "check_file_name",
     "check_sha256",
     "photo_name",
     "sha256_of_name",
@@ -40,6 +42,9 @@ PhotoState = Literal["ok", "missing", "altered"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"(?:^|/)photos/([0-9a-f]{2})/([0-9a-f]{64})\.jpg$")
+_FILE_NAME = re.compile(
+    r"(recordings|signatures)/([0-9a-f]{2})/([0-9a-f]{64})\.(mp4|webm|json|png)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,41 @@ def sha256_of_name(name: str) -> str | None:
     if match is None or not match.group(2).startswith(match.group(1)):
         return None
     return match.group(2)
+
+
+def check_file_name(name: str) -> str:
+    """``name`` if it names a file kept beside the photos (``recordings/ab/<sha256>.mp4``,
+    ``signatures/ab/<sha256>.png``...), else a StoreError: no other key is ever written."""
+    match = _FILE_NAME.fullmatch(name)
+    if match is None or not match.group(3).startswith(match.group(2)):
+        raise StoreError(f"not a stored file's name: {name!r}")
+    return name
+
+
+@runtime_checkable
+class FileShelf(Protocol):
+    """The files other than photos an inspection has (the seller's signature drawings,
+    the call recordings), kept beside the photos so that every desk of a team reads them.
+
+    Each is named by its SHA-256 (:func:`check_file_name`) and written first to the data
+    folder of the desk that made it; :meth:`put_file` copies it to the shelf, checked.
+    """
+
+    def put_file(self, name: str, path: Path, sha256: str, content_type: str) -> None:
+        """Keep the local file ``path`` as ``name``, once durable; its bytes must hash to
+        ``sha256`` (:class:`ChecksumMismatch` else); idempotent."""
+        ...
+
+    def fetch_file(self, name: str, sha256: str, dest: Path) -> None:
+        """Write the file ``name`` to ``dest`` (atomically, hash checked: :class:`NotFound`,
+        :class:`ChecksumMismatch`)."""
+        ...
+
+    def has_file(self, name: str) -> bool: ...
+
+    def delete_files(self, names: Iterable[str]) -> None:
+        """Delete these files (missing ones are fine)."""
+        ...
 
 
 @runtime_checkable

@@ -19,9 +19,11 @@ from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
 from inspector.storage.photostore.base import (
     PhotoState,
     StoredPhoto,
+    check_file_name,
     check_sha256,
     sha256_of_name,
 )
+from inspector.storage.photostore.shelf import copy_checked, same_file
 
 __all__ = ["REMOVE_WAIT_SECONDS", "LocalPhotoStore"]
 
@@ -123,3 +125,38 @@ class LocalPhotoStore:
 
     def close(self) -> None:
         pass
+
+    # -- other files beside the photos (FileShelf) -----------------------------------
+
+    def _file(self, name: str) -> Path:
+        return self.root / check_file_name(name)
+
+    def put_file(self, name: str, path: Path, sha256: str, content_type: str) -> None:
+        target = self._file(name)
+        if same_file(target, path):  # the photos are in the data folder: already there
+            return
+        try:
+            with open(path, "rb") as source:
+                copy_checked(source, target, sha256, f"{name} not saved")
+        except OSError as exc:
+            raise StoreError(f"{name} not saved in {self.root}: {exc.strerror or exc}") from exc
+
+    def fetch_file(self, name: str, sha256: str, dest: Path) -> None:
+        source_path = self._file(name)
+        if same_file(source_path, dest) and dest.is_file():
+            return
+        try:
+            with open(source_path, "rb") as source:
+                copy_checked(source, dest, sha256, f"{name} in {self.root}")
+        except FileNotFoundError as exc:
+            raise NotFound(f"{name} is missing from {self.root}") from exc
+        except OSError as exc:
+            raise StoreError(f"{name} not read from {self.root}: {exc.strerror or exc}") from exc
+
+    def has_file(self, name: str) -> bool:
+        return self._file(name).is_file()
+
+    def delete_files(self, names: Iterable[str]) -> None:
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                self._file(name).unlink()

@@ -55,10 +55,12 @@ from inspector.storage.photostore.base import (
     ORPHAN_SWEEP_LIMIT,
     PhotoState,
     StoredPhoto,
+    check_file_name,
     check_sha256,
     photo_name,
     sha256_of_name,
 )
+from inspector.storage.photostore.shelf import copy_checked, file_sha256
 
 __all__ = ["MULTIPART_THRESHOLD", "PART_SIZE", "S3PhotoStore", "parse_s3_url"]
 
@@ -300,7 +302,12 @@ class S3PhotoStore:
                 raise ChecksumMismatch(
                     f"photo {sha256[:12]} not saved: its bytes do not match their SHA-256"
                 )
-            self._put_multipart(self.key(actual), data, f"photo {actual[:12]} not saved")
+            self._put_multipart(
+                self.key(actual),
+                lambda number: data[(number - 1) * PART_SIZE : number * PART_SIZE],
+                len(data),
+                f"photo {actual[:12]} not saved",
+            )
             return actual
         if sha256 is None:
             digest = hashlib.sha256(data).digest()
@@ -321,20 +328,28 @@ class S3PhotoStore:
         )
         return sha256
 
-    def _put_multipart(self, key: str, data: bytes, what: str) -> None:
-        """Upload in parts, each with its SHA-256; nothing is visible until complete."""
+    def _put_multipart(
+        self,
+        key: str,
+        part: Callable[[int], bytes],
+        size: int,
+        what: str,
+        content_type: str = "image/jpeg",
+    ) -> None:
+        """Upload in parts (``part(n)``: the n-th, from 1), each with its SHA-256; nothing
+        is visible until complete."""
         upload = self._call(
             what,
             "create_multipart_upload",
             Bucket=self.bucket,
             Key=key,
-            ContentType="image/jpeg",
+            ContentType=content_type,
             ChecksumAlgorithm="SHA256",
         )
         upload_id = upload["UploadId"]
 
         def send(number: int) -> dict[str, Any]:
-            chunk = data[(number - 1) * PART_SIZE : number * PART_SIZE]
+            chunk = part(number)
             checksum = _b64(hashlib.sha256(chunk).digest())
             answer = self._call(
                 what,
@@ -348,7 +363,7 @@ class S3PhotoStore:
             )
             return {"ETag": answer["ETag"], "PartNumber": number, "ChecksumSHA256": checksum}
 
-        count = -(-len(data) // PART_SIZE)
+        count = -(-size // PART_SIZE)
         try:
             with ThreadPoolExecutor(PART_WORKERS, thread_name_prefix="s3-part") as pool:
                 parts = list(pool.map(send, range(1, count + 1)))
@@ -377,12 +392,12 @@ class S3PhotoStore:
         return data
 
     def _head(self, sha256: str) -> dict[str, Any] | None:
-        what = f"photo {sha256[:12]}"
+        return self._head_key(self.key(sha256), f"photo {sha256[:12]}")
+
+    def _head_key(self, key: str, what: str) -> dict[str, Any] | None:
         self.check()
         try:
-            head: dict[str, Any] = self._client.head_object(
-                Bucket=self.bucket, Key=self.key(sha256)
-            )
+            head: dict[str, Any] = self._client.head_object(Bucket=self.bucket, Key=key)
         except botocore.exceptions.ClientError as exc:
             if str(exc.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey"):
                 return None
@@ -516,6 +531,68 @@ class S3PhotoStore:
             Prefix=self.prefix + "photos/",
         )
         return len(answer.get("Uploads", []))
+
+    # -- other files beside the photos (FileShelf) -----------------------------------
+
+    def put_file(self, name: str, path: Path, sha256: str, content_type: str) -> None:
+        key = self.prefix + check_file_name(name)
+        what = f"{name} not saved"
+        try:
+            actual, size = file_sha256(path)
+        except OSError as exc:
+            raise StoreError(f"{what}: {exc.strerror or exc}") from exc
+        if actual != check_sha256(sha256):
+            raise ChecksumMismatch(f"{what}: its bytes do not match their SHA-256")
+        if size < MULTIPART_THRESHOLD:
+            self._call(
+                what,
+                "put_object",
+                Bucket=self.bucket,
+                Key=key,
+                Body=path.read_bytes(),
+                ContentType=content_type,
+                ChecksumSHA256=_b64(bytes.fromhex(sha256)),  # checked by the server
+            )
+            return
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            self._put_multipart(
+                key,
+                lambda number: os.pread(fd, PART_SIZE, (number - 1) * PART_SIZE),
+                size,
+                what,
+                content_type,
+            )
+        finally:
+            os.close(fd)
+
+    def fetch_file(self, name: str, sha256: str, dest: Path) -> None:
+        key = self.prefix + check_file_name(name)
+        what = f"{name} in {self._url}"
+        answer = self._call(what, "get_object", Bucket=self.bucket, Key=key)
+        try:
+            copy_checked(answer["Body"], dest, sha256, what)
+        except (botocore.exceptions.BotoCoreError, OSError) as exc:
+            raise self._error(exc, what) from exc
+
+    def has_file(self, name: str) -> bool:
+        return self._head_key(self.prefix + check_file_name(name), name) is not None
+
+    def delete_files(self, names: Iterable[str]) -> None:
+        keys = [{"Key": self.prefix + check_file_name(name)} for name in names]
+        for start in range(0, len(keys), 1000):  # S3's limit per request
+            answer = self._call(
+                "files not deleted",
+                "delete_objects",
+                Bucket=self.bucket,
+                Delete={"Objects": keys[start : start + 1000], "Quiet": True},
+            )
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise StoreError(
+                    f"{len(answer['Errors'])} file(s) not deleted from {self._url}: "
+                    f"{first.get('Key', '')}: {first.get('Message') or first.get('Code')}"
+                )
 
     def close(self) -> None:
         self._client.close()

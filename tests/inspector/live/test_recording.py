@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from inspector.config import ServerSettings
 from inspector.domain.recording import CallRecording
 from inspector.live import events as ev
+from inspector.live import startup
 from inspector.live.engine import Engine
+from inspector.live.recorder import CallRecorder
 from inspector.storage import recordings as files
 from inspector.storage.store import Store
 
@@ -177,3 +180,61 @@ async def test_the_engine_applies_the_retention_when_it_starts(
     await asyncio.get_running_loop().run_in_executor(None, engine.start)
     (row,) = store.recordings(inspection.id)
     assert row.id == old.id and row.deleted_at is not None
+
+
+async def test_a_running_engine_applies_the_retention_again_as_days_pass(
+    store: Store,
+    engine_factory: type[Engine],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A team server runs for weeks: a recording that comes due meanwhile goes too."""
+    monkeypatch.setattr(startup, "RETENTION_INTERVAL", 0.2)
+    inspection = make_inspection(store, TEST_CHECKLIST)
+    engine = engine_factory(store, ServerSettings(port=0, recording_retention_days=7), EventLog())
+    await asyncio.get_running_loop().run_in_executor(None, engine.start)
+    due = old_recording(store, inspection.id, 8)  # came due after the start's sweep
+    kept = old_recording(store, inspection.id, 6)
+    deadline = time.monotonic() + 20
+    while not store.recordings(inspection.id)[0].deleted_at and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    rows = {r.id: r for r in store.recordings(inspection.id)}
+    assert rows[due.id].deleted_at is not None
+    assert rows[kept.id].deleted_at is None and rows[kept.id].playable
+
+
+def square_frame(width: int, height: int) -> np.ndarray:
+    """A black picture with a white 100x100 square at its centre (BGR)."""
+    picture = np.zeros((height, width, 3), np.uint8)
+    top, left = height // 2 - 50, width // 2 - 50
+    picture[top : top + 100, left : left + 100] = 255
+    return picture
+
+
+def white_extent(picture: np.ndarray) -> tuple[int, int]:
+    ys, xs = np.nonzero(picture[:, :, 1] > 128)
+    return int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+def test_a_phone_turned_mid_call_is_recorded_whole_not_stretched(tmp_path: Path) -> None:
+    """Landscape first (the video's shape), then portrait: the portrait picture is shown
+    whole between black bars, its square still square."""
+    recorder = CallRecorder(tmp_path / "call.mp4")
+    recorder.start()
+    start = time.monotonic()
+    for i in range(20):
+        recorder.push(square_frame(1280, 720), start + i / 30)
+    for i in range(20, 40):
+        recorder.push(square_frame(720, 1280), start + i / 30)
+    recorder.close()
+    assert recorder.error is None and recorder.frames == 40
+    with av.open(str(tmp_path / "call.mp4")) as container:
+        pictures = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    assert len(pictures) == 40
+    assert {p.shape for p in pictures} == {(720, 1280, 3)}
+    landscape, portrait = pictures[10], pictures[-5]
+    w, h = white_extent(landscape)
+    assert abs(w - h) <= 4 and w >= 95  # the first shape: as it came
+    w, h = white_extent(portrait)
+    assert abs(w - h) <= 4, (w, h)  # a square, not a 100 x 56 bar
+    assert 50 <= w <= 62  # scaled by 720 / 1280 to fit the height
+    assert portrait[:, :400].max() < 40 and portrait[:, -400:].max() < 40  # black bars

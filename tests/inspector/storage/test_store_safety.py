@@ -774,3 +774,43 @@ def test_the_photos_lock_of_a_missing_folder_is_one_line(tmp_path: Path) -> None
         photos_lock(tmp_path / "unmounted", exclusive=False, timeout=1),
     ):
         pass
+
+
+def test_repair_brings_back_what_the_seller_and_the_inspector_added(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only inspections, captures and damages: the seller's signature and the answer
+    on recording, the readings of identity photos, the listing's blur boxes and scans."""
+    from inspector.domain.models import Region
+    from inspector.domain.privacy import BlurBox
+    from inspector.domain.recording import CallRecording
+    from inspector.storage.blur import BlurScan
+    from inspector.storage.readings import StoredReading
+    from tests.inspector.report.test_report_signatures import sign
+
+    with Store(data_dir) as store:
+        inspection, captures, _ = make_inspection(store)
+        front = next(iter(captures.values()))
+        signature = sign(store, inspection.id)
+        store.add_reading(StoredReading(front.id, inspection.id, "plate", "AB-123-CD", 0.97))
+        box = BlurBox("box1", inspection.id, front.id, Region(0.1, 0.2, 0.3, 0.1), "plate")
+        assert store.add_blur_scan(
+            BlurScan(front.id, inspection.id, "cascades", box.created_at), [box]
+        )
+        store.add_recording(CallRecording("rec1", inspection.id, False, box.created_at))
+    db = data_dir / DB_NAME
+    checkpoint(db)
+    spoil_damage(db, "part")  # a record the store cannot decode: the file is salvaged
+
+    assert main(["repair"]) == 3
+    out = capsys.readouterr().out
+    assert "1 seller's signatures and remarks" in out and "1 blur boxes" in out
+    with Store(data_dir) as store:
+        [back] = store.signatures(inspection.id)
+        assert back.png_sha256 == signature.png_sha256
+        assert store.signature_png(back.png_sha256)  # its drawing is still there
+        assert [r.text for r in store.readings(inspection.id)] == ["AB-123-CD"]
+        assert store.blur_boxes(inspection.id) == [box]
+        assert [s.capture_id for s in store.blur_scans(inspection.id)] == [front.id]
+        [answer] = store.recordings(inspection.id)
+        assert answer.id == "rec1" and answer.consent is False
