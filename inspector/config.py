@@ -124,3 +124,7 @@ class ServerSettings:
     # and for how many days the recordings are kept (swept when the engine starts).
     record_calls: bool = True
     recording_retention_days: int = RECORDING_RETENTION_DAYS
+    # The reverse proxies whose X-Forwarded-For / Forwarded are believed (addresses or
+    # CIDR networks): one on this host by default (the console's and the tests' engine);
+    # `serve` and `server` set it from --trusted-proxy / --public-url (cli/live.py).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")

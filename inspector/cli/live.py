@@ -1,9 +1,10 @@
-"""Live-link commands: ``serve``, ``invite``, ``revoke`` and the headless ``demo``."""
+"""Live-link commands: ``serve``, the team ``server``, ``invite``, ``revoke``, ``demo``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import signal
 import sys
@@ -66,7 +67,9 @@ def _describe(data: dict[str, Any]) -> str:
     name = data["event"]
     if name == "listening":
         lan = f" (LAN: {data['lan_url']})" if data.get("lan_url") else ""
-        return f"Listening on {data['url']}{lan}. Ctrl+C to stop."
+        local = data.get("local_url")
+        here = f" (this process: {local})" if local and local != data["url"] else ""
+        return f"Listening on {data['url']}{lan}{here}. Ctrl+C to stop."
     if name == "invite":
         return f"Inspection {data['inspection_id']}: the seller opens {data['join_url']}"
     if name == "capture":
@@ -98,13 +101,36 @@ def _checked_public_url(url: str | None) -> str | None:
     return url
 
 
+_LOOPBACK = ("127.0.0.1", "::1")
+
+
+def _trusted_proxies(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--trusted-proxy`` as given; else a proxy on this host when there is a public URL.
+
+    With no public URL phones come straight to this server: nobody's forwarding
+    headers are believed (a local process cannot pass for many phones either).
+    """
+    given: list[str] = args.trusted_proxy
+    for entry in given:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise ValueError(
+                f"--trusted-proxy must be an IP address or a network (CIDR), got {entry!r}"
+            ) from None
+    if given:
+        return tuple(e.strip() for e in given)
+    return _LOOPBACK if args.public_url else ()
+
+
 def _settings(args: argparse.Namespace) -> ServerSettings:
     _checked_public_url(args.public_url)
     return ServerSettings(
         host=args.host,
         port=_checked_port(args.port),
-        lan=args.lan,
+        lan=getattr(args, "lan", False),
         public_url=args.public_url,
+        trusted_proxies=_trusted_proxies(args),
         ice_servers=tuple(IceServer.parse(spec) for spec in args.ice_server),
         record_calls=not args.no_recording,
         recording_retention_days=resolve_recording_retention(args.recording_retention_days),
@@ -128,6 +154,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from inspector.live.engine import Engine, EngineStartError
 
     settings = _settings(args)
+    if args.log_json:
+        from inspector.team import logs
+
+        logs.configure(json_lines=True)
     store = Store(resolve_data_dir(args.data_dir), **store_options(args))
     printer = _Printer(args.json)
     engine = Engine(store, settings, printer, autopilot=args.autopilot)
@@ -149,6 +179,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _wait_for_signal(threading.Event())
     finally:
         engine.stop()
+        store.close()
+    return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from inspector.live.engine import EngineStartError
+    from inspector.team import TeamServer, logs
+
+    settings = _settings(args)
+    logs.configure(json_lines=not args.log_text)
+    store = Store(resolve_data_dir(args.data_dir), **store_options(args))
+    printer = _Printer(args.json)
+
+    def on_event(event: events.Event) -> None:
+        if event.name == "listening":  # the rest goes to the log (standard error)
+            printer(event)
+
+    team = TeamServer(store, settings, on_event=on_event, drain_timeout=args.drain_timeout)
+    try:
+        team.start()
+    except EngineStartError as exc:
+        store.close()
+        error(str(exc))
+        return EXIT_FAILURE
+    try:
+        _wait_for_signal(threading.Event())
+    finally:
+        team.shutdown()
         store.close()
     return 0
 
@@ -396,7 +454,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _server_options(p: argparse.ArgumentParser) -> None:
+def _server_options(p: argparse.ArgumentParser, *, lan: bool = True) -> None:
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -405,7 +463,17 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--port", type=int, default=8080, help="port (default: %(default)s; 0 picks a free one)"
     )
-    p.add_argument("--lan", action="store_true", help="serve HTTPS for phones on this network")
+    if lan:
+        p.add_argument("--lan", action="store_true", help="serve HTTPS for phones on this network")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy whose X-Forwarded-For / Forwarded headers are believed: an IP "
+        "address or a network such as 10.0.0.0/24 (repeatable; default: 127.0.0.1 and ::1 "
+        "with --public-url, else none)",
+    )
     p.add_argument(
         "--public-url",
         default=None,
@@ -447,12 +515,35 @@ def register(add: AddCommand) -> None:
     _server_options(p)
     p.add_argument("--autopilot", action="store_true", help="self-inspection: no operator")
     p.add_argument(
+        "--log-json", action="store_true", help="log JSON lines (standard error), as `server` does"
+    )
+    p.add_argument(
         "--new-inspection", action="store_true", help="create an inspection and print its link"
     )
     p.add_argument(
         "--checklist",
         default="standard",
         help="checklist template of --new-inspection (default: %(default)s)",
+    )
+
+    p = add(
+        "server",
+        cmd_server,
+        "run the team server: the phone pages and self-inspections of every invited "
+        "inspection in the shared store, with /healthz, /readyz and /metrics",
+    )
+    _server_options(p, lan=False)
+    p.add_argument(
+        "--log-text",
+        action="store_true",
+        help="log sentences instead of JSON lines (standard error)",
+    )
+    p.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="on SIGTERM, wait at most this long for photos on their way (default: %(default)s)",
     )
 
     p = add(

@@ -51,6 +51,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aiohttp import web
+
 from inspector.config import ServerSettings
 from inspector.domain.checklist import Shot
 from inspector.domain.models import Damage, DamageType, InspectionStatus, Part, Severity
@@ -64,6 +66,7 @@ from inspector.live.server import PhoneServer
 from inspector.live.session import DamagePair, Mode, SessionController
 from inspector.live.startup import EngineStartError
 from inspector.live.timings import (
+    DRAIN_TIMEOUT,
     ENGINE_START_TIMEOUT,
     ENGINE_STOP_TIMEOUT,
     GRACE_SECONDS,
@@ -106,6 +109,8 @@ class Engine:
         heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
         grace_seconds: float = GRACE_SECONDS,
         assets: Path | None = None,
+        extend_app: Callable[[web.Application], None] | None = None,
+        settle_interrupted: bool = True,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -120,6 +125,11 @@ class Engine:
         )
         self.auto_advance = auto_advance
         self.assets = assets
+        #: Adds routes and middlewares to the phone server's app (the team server's).
+        self.extend_app = extend_app
+        #: Whether an inspection left "live" is settled at start (a crash of this folder's
+        #: owner). Not for a team server: on a shared database another process may hold it.
+        self.settle_interrupted = settle_interrupted
         self.invitations = Invitations(store, settings.token_ttl_seconds)
         self.base_url: str | None = None
         self.lan_url: str | None = None
@@ -182,9 +192,62 @@ class Engine:
         self._server = None
         self._live_lock.release()
 
+    def drain(self, timeout: float = DRAIN_TIMEOUT) -> int:
+        """A graceful shutdown's first half (any thread but the engine's); then ``stop()``.
+
+        Stop listening (open connections go on), stop the autopilots (no new capture
+        request), wait at most ``timeout`` for the stills on their way to be stored,
+        end the sessions (their inspections settled), then tell every phone ``bye`` on
+        its signaling socket: the page reconnects by itself, through the proxy to
+        another server. Returns how many captures it waited for.
+        """
+        if not self.running:
+            return 0
+        future = self.call(self._adrain(timeout))
+        try:
+            return future.result(timeout + 10.0)
+        except Exception as exc:  # a shutdown goes on whatever happened
+            log.warning("draining the engine failed: %s", exc)
+            return 0
+
+    async def _adrain(self, timeout: float) -> int:
+        server = self._server
+        if server is not None:
+            server.stop_accepting()
+        sessions = list(self._sessions.values())
+        for session in sessions:
+            if session.autopilot is not None:
+                await session.autopilot.stop()
+                session.autopilot = None
+        waiting = [
+            future
+            for session in sessions
+            if session.controller is not None
+            for future in session.controller.unsettled_captures()
+        ]
+        if waiting:
+            log.info("shutting down: waiting for %d capture(s) to be stored", len(waiting))
+            await asyncio.wait(waiting, timeout=timeout)
+        # The sessions end (their inspections settled) before any phone is told to go: a
+        # phone reconnecting elsewhere finds its inspection settled, never settled after.
+        self._sessions.clear()
+        if sessions:
+            await asyncio.wait(
+                [asyncio.ensure_future(s.close("server shutting down")) for s in sessions],
+                timeout=4.0,
+            )
+        if server is not None:
+            await asyncio.wait_for(server.signaling.close(), 4.0)
+        return len(waiting)
+
     async def _astart(self) -> str:
         # Before listening: no phone may join a half-recovered folder.
-        await startup.recover(self.store, self.thread, self._flush_spool, self._settle, self.emit)
+        if self.settle_interrupted:
+            await startup.recover(
+                self.store, self.thread, self._flush_spool, self._settle, self.emit
+            )
+        else:
+            await self._flush_spool()
         if not self.store.readonly:
             days = self.settings.recording_retention_days
             await startup.sweep_recordings(self.store, self.thread, days, self.emit)
@@ -196,6 +259,7 @@ class Engine:
             thread=self.thread,
             assets=self.assets,
             grace_seconds=self.timings.grace_seconds,
+            extend=self.extend_app,
         )
         self._server = listening.server
         self.port = listening.port
@@ -212,7 +276,7 @@ class Engine:
             days = self.settings.recording_retention_days
             retention = startup.retention_loop(self.store, self.thread, days, self.emit)
             self._background.append(loop.create_task(retention, name="retention"))
-        self.emit(events.Listening(self.base_url, self.lan_url))
+        self.emit(events.Listening(self.base_url, self.lan_url, listening.local_url))
         return self.base_url
 
     async def _astop(self) -> None:

@@ -34,8 +34,10 @@ class Event:
 @dataclass(frozen=True)
 class Listening(Event):
     name = "listening"
-    url: str
+    url: str  # what join links start with (the public URL when there is one)
     lan_url: str | None = None
+    #: Where this process itself listens (a proxy's upstream, the metrics scraper).
+    local_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class CaptureStored(Event):
     capture: Capture
     path: str
     spooled: bool = False
+    #: How long making it durable took (the store's or the spool's write), for metrics.
+    store_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         c = self.capture

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
+
 from inspector.config import ServerSettings
 from inspector.domain.models import InspectionStatus
 from inspector.live import events
@@ -59,6 +61,7 @@ class Listening:
     port: int
     base_url: str  # what join links start with
     lan_url: str | None
+    local_url: str  # where this process listens
 
 
 async def flush_spool(writer: LiveWriter | None, thread: LoopThread, emit: Emit) -> None:
@@ -121,6 +124,7 @@ async def listen(
     thread: LoopThread,
     assets: Path | None,
     grace_seconds: float,
+    extend: Callable[[web.Application], None] | None = None,
 ) -> Listening:
     """Start the phone server (TLS on the LAN); errors worded for the user."""
     s = settings
@@ -145,6 +149,9 @@ async def listen(
         assets=assets,
         grace_seconds=grace_seconds,
         ask_recording=s.record_calls,
+        trusted_proxies=s.trusted_proxies,
+        public_url=s.public_url,
+        extend=extend,
     )
     try:
         port = await server.start(host, s.port)
@@ -164,7 +171,7 @@ async def listen(
         base_url = lan_url
     else:
         base_url = local
-    return Listening(server, port, base_url, lan_url)
+    return Listening(server, port, base_url, lan_url, local)
 
 
 async def spool_loop(flush: Callable[[], Awaitable[None]]) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "AUTOPILOT_SAMPLE_HZ",
     "CONNECTION_LIFETIME",
     "CONTROLLER_FRAME_INTERVAL",
+    "DRAIN_TIMEOUT",
     "ENGINE_START_TIMEOUT",
     "ENGINE_STOP_TIMEOUT",
     "FRAME_EVENT_RETRY",
@@ -55,6 +56,9 @@ HEARTBEAT_TIMEOUT = 4.0
 ENGINE_START_TIMEOUT = 15.0
 #: stop() returns within about this long whatever hangs.
 ENGINE_STOP_TIMEOUT = 10.0
+#: A graceful shutdown (SIGTERM) waits at most this long for the stills on their way
+#: (a still's own deadline and a live store write's, with a margin).
+DRAIN_TIMEOUT = 15.0
 #: An offer not answered by then is refused (the phone tries again).
 OFFER_TIMEOUT = 10.0
 #: How often link statistics (fps, RTT, bitrate) are reported.

@@ -282,6 +282,14 @@ class Store:
         """
         return self._db.busy_timeout(seconds)
 
+    def ping_database(self) -> None:
+        """One round trip to the database, now (a readiness probe); raises a ``StoreError``."""
+        self._query(sa.select(sa.literal(1)))
+
+    def ping_photos(self) -> None:
+        """The photo store answers, now (a readiness probe); raises a ``StoreError``."""
+        self.photos.ping()
+
     def _query(self, statement: sa.Executable) -> list[RowMapping]:
         return self._db.query(statement)
 

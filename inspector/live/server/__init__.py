@@ -8,6 +8,8 @@ One module per concern:
 - :mod:`.guards` — connection gate, deadlines, request rate, slow readers,
   security headers;
 - :mod:`.ratelimit` — the per-address counters the guards and token checks use;
+- :mod:`.proxies` — trusted reverse proxies (whose client addresses are believed) and
+  the WebSocket origin check;
 - :mod:`.files` — the phone page's files; :mod:`.pages` — the refusal pages.
 
 Its timings are in :mod:`inspector.live.timings`.
@@ -21,8 +23,8 @@ from inspector.live.server.guards import (
     MAX_CONNECTIONS_PER_ADDRESS,
     MAX_PIPELINED,
     RESERVED_CONNECTIONS,
-    TRUSTED_PROXIES,
 )
+from inspector.live.server.proxies import LOOPBACK, TrustedProxies
 from inspector.live.server.signaling import (
     DEVICE_COOKIE,
     MAX_SDP,
@@ -37,6 +39,7 @@ __all__ = [
     "CSP",
     "DEVICE_COOKIE",
     "FEW_CONNECTIONS",
+    "LOOPBACK",
     "MAX_CONNECTIONS",
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_PIPELINED",
@@ -45,8 +48,8 @@ __all__ = [
     "MAX_SOCKETS_PER_DEVICE",
     "MAX_WS_MESSAGE",
     "RESERVED_CONNECTIONS",
-    "TRUSTED_PROXIES",
     "PhoneServer",
     "SignalingBackend",
     "SignalingError",
+    "TrustedProxies",
 ]

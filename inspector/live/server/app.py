@@ -22,11 +22,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import ipaddress
 import logging
 import secrets
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -40,13 +39,13 @@ from inspector.live.server.guards import (
     MAX_CONNECTIONS_PER_ADDRESS,
     MAX_REQUEST_BODY,
     RESERVED_CONNECTIONS,
-    TRUSTED_PROXIES,
     ConnectionGuard,
     GuardedSite,
     no_body,
     security_headers,
 )
 from inspector.live.server.pages import errors_as_pages, refusal, too_many
+from inspector.live.server.proxies import LOOPBACK, TrustedProxies, origin_allowed
 from inspector.live.server.ratelimit import ConnectionGate, FailureLimiter, RequestRate, address_key
 from inspector.live.server.signaling import DEVICE_COOKIE, Signaling, SignalingBackend, device_of
 from inspector.live.timings import (
@@ -59,7 +58,7 @@ from inspector.live.timings import (
 )
 from inspector.live.tokens import InvalidToken, Invitations
 
-__all__ = ["STRINGS_SLOT", "PhoneServer"]
+__all__ = ["SERVER_KEY", "STRINGS_SLOT", "PhoneServer"]
 
 STRINGS_SLOT = b'<script id="phone-strings" type="application/json"></script>'
 """Where the phone page (index.html) takes its words; the server fills it in."""
@@ -83,7 +82,9 @@ class PhoneServer:
         ask_recording: bool = False,
         limiter: FailureLimiter | None = None,
         requests: RequestRate | None = None,
-        trusted_proxies: Sequence[str] = TRUSTED_PROXIES,
+        trusted_proxies: Sequence[str] | TrustedProxies = LOOPBACK,
+        public_url: str | None = None,
+        extend: Callable[[web.Application], None] | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS,
         max_connections: int = MAX_CONNECTIONS,
@@ -97,7 +98,14 @@ class PhoneServer:
         self.https = ssl_context is not None
         self.secure_cookies = self.https if secure_cookies is None else secure_cookies
         self.limiter = limiter if limiter is not None else FailureLimiter()
-        self.trusted_proxies = frozenset(address_key(a) for a in trusted_proxies)
+        self.trusted_proxies = (
+            trusted_proxies
+            if isinstance(trusted_proxies, TrustedProxies)
+            else TrustedProxies(trusted_proxies)
+        )
+        #: WebSocket upgrades must come from this origin (else the served one's).
+        self.public_url = public_url
+        self._extend = extend
         self.guard = ConnectionGuard(
             ssl_context=ssl_context,
             requests=requests if requests is not None else RequestRate(),
@@ -129,6 +137,7 @@ class PhoneServer:
         self.vendor_names = allow_list(self.phone_dir / "vendor")  # third-party, as released
         self._files = Files()
         self._runner: web.AppRunner | None = None
+        self._site: GuardedSite | None = None
         self._strings: bytes | None = None
         self.ask_recording = ask_recording  # the page asks whether the call may be recorded
         self.port: int | None = None
@@ -151,6 +160,9 @@ class PhoneServer:
         app.router.add_get("/static/vendor/{name}", self._vendor)
         app.router.add_get("/static/{name}", self._static)
         app.on_response_prepare.append(self._headers)
+        app[SERVER_KEY] = self
+        if self._extend is not None:  # the team server's routes and middlewares
+            self._extend(app)
         return app
 
     def _strings_element(self) -> bytes:
@@ -177,6 +189,7 @@ class PhoneServer:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._site = site
         self.port = site.bound_port if site.bound_port is not None else port
         loop = asyncio.get_running_loop()
         self._tasks = [
@@ -185,8 +198,15 @@ class PhoneServer:
         ]
         return self.port
 
+    def stop_accepting(self) -> None:
+        """Stop listening for new connections; those open go on (a graceful shutdown's first
+        step: a proxy sends new phones to another server meanwhile)."""
+        site = self._site
+        if site is not None:
+            site.stop_listening()
+
     async def close(self) -> None:
-        """Close every WebSocket and stop listening."""
+        """Close every WebSocket (each phone is told ``bye``: it reconnects) and stop."""
         for task in self._tasks:
             task.cancel()
         self._tasks = []
@@ -223,19 +243,14 @@ class PhoneServer:
 
     # -- who is asking ------------------------------------------------------
 
-    def client_key(self, request: web.Request) -> str:
+    def client_address(self, request: web.BaseRequest) -> str | None:
+        """The client's address: the peer's, or what a trusted proxy says it forwarded."""
+        client = self.trusted_proxies.client(request.remote, request)
+        return request.remote if client is None else client
+
+    def client_key(self, request: web.BaseRequest) -> str:
         """The address limits are counted by (the proxy's client when it is trusted)."""
-        key = address_key(request.remote)
-        if key in self.trusted_proxies:
-            forwarded = request.headers.get("X-Forwarded-For", "")
-            last = forwarded.rsplit(",", 1)[-1].strip()
-            if last:
-                try:
-                    ipaddress.ip_address(last)
-                except ValueError:
-                    return key
-                return address_key(last)
-        return key
+        return address_key(self.client_address(request))
 
     # -- handlers -----------------------------------------------------------
 
@@ -345,6 +360,9 @@ class PhoneServer:
         return self._files.response(self.overlays_dir, name)
 
     async def _signaling(self, request: web.Request) -> web.StreamResponse:
+        if not origin_allowed(request, self.public_url, self.https):
+            log.warning("a signaling socket from another origin was refused")
+            return refusal(request, "not_found", 403, actions=False)
         inspection_id = await self._authorize(request)
         if isinstance(inspection_id, web.Response):
             return inspection_id
@@ -352,3 +370,7 @@ class PhoneServer:
         if self.signaling.conflict(inspection_id, device):
             return refusal(request, "in_use", 409, language=self.backend.language(inspection_id))
         return await self.signaling.serve(request, inspection_id, device)
+
+
+#: The phone server an app belongs to (``request.app[SERVER_KEY]``): what added routes use.
+SERVER_KEY = web.AppKey("phone_server", PhoneServer)

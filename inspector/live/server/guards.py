@@ -29,6 +29,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from inspector.live.server.pages import refusal
+from inspector.live.server.proxies import TrustedProxies
 from inspector.live.server.ratelimit import ConnectionGate, RequestRate, address_key
 from inspector.live.timings import TLS_HANDSHAKE_TIMEOUT, WATCH_INTERVAL
 
@@ -40,7 +41,6 @@ __all__ = [
     "MAX_PIPELINED",
     "MAX_REQUEST_BODY",
     "RESERVED_CONNECTIONS",
-    "TRUSTED_PROXIES",
     "ConnectionGuard",
     "GuardedHandler",
     "GuardedSite",
@@ -72,8 +72,6 @@ MAX_CONNECTIONS = 512
 #: addresses a flood comes from, a new phone still finds room.
 RESERVED_CONNECTIONS = 128
 FEW_CONNECTIONS = 4
-#: Peers whose ``X-Forwarded-For`` (last entry) is believed: a reverse proxy on this host.
-TRUSTED_PROXIES = ("127.0.0.1", "::1")
 #: A refused connection is logged at most this often (a flood must not flood the log).
 _GATE_LOG_INTERVAL = 10.0
 
@@ -112,7 +110,7 @@ class ConnectionGuard:
         *,
         ssl_context: ssl.SSLContext | None,
         requests: RequestRate,
-        trusted_proxies: frozenset[str],
+        trusted_proxies: TrustedProxies,
         idle_timeout: float,
         write_timeout: float,
         connection_lifetime: float,
@@ -130,7 +128,6 @@ class ConnectionGuard:
         self.gate = ConnectionGate(
             max_connections_per_address,
             max_connections,
-            exempt=trusted_proxies,
             reserve=min(reserved_connections, max_connections - 1),
             few=FEW_CONNECTIONS,
         )
@@ -160,6 +157,7 @@ class GuardedHandler(RequestHandler):
         "_born",
         "_gate_key",
         "_guard",
+        "_proxy",
         "_stall_bytes",
         "_stalled_since",
         "long_lived",
@@ -169,6 +167,8 @@ class GuardedHandler(RequestHandler):
         super().__init__(manager, **kwargs)
         self._guard = guard
         self._gate_key: str | None = None
+        #: The peer is a trusted reverse proxy: its connections carry many phones.
+        self._proxy = False
         self._born = 0.0
         self._stalled_since: float | None = None
         self._stall_bytes = 0
@@ -178,10 +178,13 @@ class GuardedHandler(RequestHandler):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         peer = transport.get_extra_info("peername")
-        key = address_key(str(peer[0]) if isinstance(peer, tuple) and peer else None)
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else None
+        key = address_key(address)
         guard = self._guard
-        if guard.gate.acquire(key):
+        proxy = guard.trusted_proxies.trusts(address)
+        if guard.gate.acquire(key, exempt=proxy):
             self._gate_key = key
+            self._proxy = proxy
             self._born = asyncio.get_running_loop().time()
             guard.connections.add(self)
         else:
@@ -210,7 +213,7 @@ class GuardedHandler(RequestHandler):
             return
         key = self._gate_key
         guard = self._guard
-        if key is None or key in guard.trusted_proxies:
+        if key is None or self._proxy:
             return  # the proxy's requests are many phones': counted by the proxy, not here
         for _ in range(len(queued) - before):
             if not guard.requests.allow(key):
@@ -277,6 +280,11 @@ class GuardedSite(web.BaseSite):
     def name(self) -> str:
         scheme = "https" if self._guard.https else "http"
         return f"{scheme}://{self._host}:{self.bound_port or self._port}"
+
+    def stop_listening(self) -> None:
+        """Close the listening socket; open connections are left alone."""
+        if self._server is not None:
+            self._server.close()
 
     async def start(self) -> None:
         await super().start()

@@ -195,11 +195,12 @@ class ConnectionGate:
     def open(self) -> int:
         return self._count
 
-    def acquire(self, key: str) -> bool:
+    def acquire(self, key: str, *, exempt: bool = False) -> bool:
+        """Take a slot for ``key`` (``exempt``: a trusted proxy's, counted in the total only)."""
         if self._count >= self.total:
             return False
         n = self._open.get(key, 0)
-        if key not in self.exempt:
+        if not exempt and key not in self.exempt:
             if n >= self.per_address:
                 return False
             if n >= self.few and self._count >= self.total - self.reserve:

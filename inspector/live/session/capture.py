@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -180,6 +181,10 @@ class CapturePath:
             return
         self._fail(request, reason or "the phone could not send the photo", _NOT_SAVED)
 
+    def unsettled(self) -> list[asyncio.Future[Capture | None]]:
+        """The requests not settled yet (a still on its way or being stored)."""
+        return [f for f in self._results.values() if not f.done()]
+
     def timers(self) -> list[asyncio.Task[None]]:
         """The fallback timers still armed (for shutting down)."""
         return [r.timer for r in self._pending.values() if r.timer is not None]
@@ -245,6 +250,7 @@ class CapturePath:
         """Make the photo durable (store, or spool if the database is locked), then say so."""
         ctx = self._ctx
         previous = ctx.walk.latest_capture(request.shot.id)
+        started = time.monotonic()
         try:
             saved = await ctx.run(
                 functools.partial(
@@ -266,6 +272,7 @@ class CapturePath:
             log.warning("%s: capture %s not stored: %s", ctx.inspection_id, request.id, exc)
             self._fail(request, str(exc), _NOT_SAVED)
             return None
+        store_seconds = time.monotonic() - started
         path = await self._local_file(capture.sha256, data)
         ctx.walk.add_capture(capture)
         reject = report.verdict is Verdict.REJECT
@@ -277,7 +284,15 @@ class CapturePath:
             stored=True,
             retake=reject,
         )
-        ctx.emit(events.CaptureStored(ctx.inspection_id, capture, path=path, spooled=saved.spooled))
+        ctx.emit(
+            events.CaptureStored(
+                ctx.inspection_id,
+                capture,
+                path=path,
+                spooled=saved.spooled,
+                store_seconds=store_seconds,
+            )
+        )
         ctx.record(AuditAction.CAPTURED, audit.capture_detail(capture))
         if not request.result.done():
             request.result.set_result(capture)

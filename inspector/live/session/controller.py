@@ -203,6 +203,10 @@ class SessionController:
     def capture_in_flight(self) -> bool:
         return self._capture.in_flight
 
+    def unsettled_captures(self) -> list[asyncio.Future[Capture | None]]:
+        """Capture requests still on their way or being stored (a shutdown waits for them)."""
+        return self._capture.unsettled()
+
     @property
     def progress(self) -> Progress:
         return self._ctx.walk.progress

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -117,6 +118,10 @@ class LocalPhotoStore:
             return 0
         self.files.sweep_temporaries()
         return self.files.sweep_orphans(used, grace_seconds)
+
+    def ping(self) -> None:
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise StoreError(f"the photo folder {self.root} is missing or cannot be written")
 
     def close(self) -> None:
         pass

@@ -280,6 +280,19 @@ class S3PhotoStore:
                 raise self._error(exc, what) from exc
             self._ready.set()
 
+    def ping(self) -> None:
+        """Ask the server for the bucket, now (not remembered, unlike :meth:`check`)."""
+        what = f"cannot use {self._url}"
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+        except botocore.exceptions.ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchBucket"):
+                raise self._bucket_missing() from exc
+            raise self._error(exc, what) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self._error(exc, what) from exc
+
     # -- photos ---------------------------------------------------------------
 
     def put(self, data: bytes, sha256: str | None = None) -> str:
