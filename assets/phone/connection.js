@@ -180,6 +180,9 @@ async function negotiate() {
   const dc = pc.createDataChannel(P.CHANNEL_LABEL, { ordered: true });
   dc.binaryType = "arraybuffer";
   S.dc = dc;
+  // Heartbeats both ways, unordered and never retransmitted: not stuck behind a still.
+  const control = pc.createDataChannel(P.CONTROL_LABEL, { ordered: false, maxRetransmits: 0 });
+  S.control = control;
   const transceiver = pc.addTransceiver(S.track, { direction: "sendonly", streams: [S.stream] });
   S.sender = transceiver.sender;
   await preferResolution(S.sender);
@@ -202,6 +205,11 @@ async function negotiate() {
   dc.addEventListener("message", (event) => {
     if (current()) listeners.message(event.data);
   });
+  control.addEventListener("message", (event) => {
+    if (!current()) return;
+    S.controlMessages += 1;
+    listeners.message(event.data);
+  });
 
   await pc.setLocalDescription(await pc.createOffer());
   await waitIceGathering(pc);
@@ -221,11 +229,13 @@ export function teardownPeer() {
   clearInterval(S.heartbeatTimer);
   S.heartbeatTimer = null;
   S.muted = false;
-  const { dc, pc } = S;
+  const { dc, pc, control } = S;
   S.dc = null;
+  S.control = null;
   S.pc = null;
   S.sender = null;
   try {
+    if (control) control.close();
     if (dc) dc.close();
   } catch {
     /* closing anyway */
@@ -250,6 +260,20 @@ export function send(kind, fields = {}) {
     console.warn(`cannot send ${kind}:`, exc);
     return false;
   }
+}
+
+/** A heartbeat: on the control channel when it is open, else in line with the rest. */
+export function sendHeartbeat(fields) {
+  const control = S.control;
+  if (control && control.readyState === "open" && !S.muted) {
+    try {
+      control.send(P.encode("heartbeat", fields));
+      return true;
+    } catch (exc) {
+      console.warn("cannot send heartbeat:", exc);
+    }
+  }
+  return send("heartbeat", fields);
 }
 
 // ---- connection loss and recovery -------------------------------------------

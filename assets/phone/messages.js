@@ -1,11 +1,11 @@
 // The engine's side of the data channel as the phone handles it: hello on
-// open, heartbeats both ways, and one handler per message type (protocol.js
-// validates every message before it gets here).
+// open, heartbeats both ways (on the control channel), and one handler per
+// message type (protocol.js validates every message before it gets here).
 
 import { cameraInfo, renderTorch, setTorch } from "./camera.js";
 import { capture, onCaptureResult } from "./capture.js";
 import { relabelCoverage, renderCoverage } from "./coverage.js";
-import { linkLost, send } from "./connection.js";
+import { linkLost, send, sendHeartbeat } from "./connection.js";
 import {
   advisorSpoke,
   renderHint,
@@ -23,6 +23,8 @@ import { $, nowMs, S } from "./state.js";
 import { onSigned, showSummary } from "./summary.js";
 
 const LAST_MESSAGES = 50;
+const TICK_MS = 250;
+const STALL_MS = 500; // a tick this late means the page itself was busy
 
 /** The browser's own tag ("fr-FR"); the engine derives fr/en and answers in welcome. */
 function browserLanguage() {
@@ -44,19 +46,37 @@ export function onChannelOpen() {
     ...(ASK_RECORDING ? { recording: $("record-consent").checked } : {}),
   });
   S.lastHeartbeatSent = 0;
+  S.lastTick = 0;
+  S.stalled = 0;
+  S.lastBuffered = 0;
+  S.lastProgress = 0;
   clearInterval(S.heartbeatTimer);
-  S.heartbeatTimer = setInterval(heartbeatTick, 250);
+  S.heartbeatTimer = setInterval(heartbeatTick, TICK_MS);
   setState("live");
 }
 
 function heartbeatTick() {
   if (S.state !== "live" || S.muted) return;
   const now = performance.now();
+  const late = S.lastTick ? now - S.lastTick - TICK_MS : 0;
+  S.lastTick = now;
   if (now - S.lastHeartbeatSent >= P.HEARTBEAT_INTERVAL_MS) {
     S.lastHeartbeatSent = now;
-    send("heartbeat", { ts: nowMs() });
+    sendHeartbeat({ ts: nowMs() });
   }
-  if (now - S.lastRx > P.HEARTBEAT_TIMEOUT_MS) linkLost("heartbeat timeout");
+  if (late > STALL_MS) {
+    // This page was held up (encoding a still, a slow phone): what the engine sent
+    // meanwhile may not be read yet. That time is not the link's.
+    S.stalled += late;
+    return;
+  }
+  // A still's bytes leaving the channel's buffer show the link works, whatever waits.
+  const buffered = S.dc ? S.dc.bufferedAmount : 0;
+  if (buffered < S.lastBuffered) S.lastProgress = now;
+  S.lastBuffered = buffered;
+  const silent = now - Math.max(S.lastRx, S.lastProgress);
+  if (silent <= P.HEARTBEAT_TIMEOUT_MS) S.stalled = 0;
+  else if (silent - S.stalled > P.HEARTBEAT_TIMEOUT_MS) linkLost("heartbeat timeout");
 }
 
 export function onChannelMessage(data) {
@@ -138,7 +158,7 @@ const HANDLERS = {
     renderHint(msg);
   },
   heartbeat(msg) {
-    send("heartbeat", { ts: nowMs(), echo: msg.ts });
+    sendHeartbeat({ ts: nowMs(), echo: msg.ts });
   },
   done(msg) {
     finish(msg.text);

@@ -56,6 +56,9 @@ function exposeTestHooks() {
     get messagesReceived() {
       return S.messagesReceived;
     },
+    get controlMessages() {
+      return S.controlMessages;
+    },
     get invalidMessages() {
       return S.invalidMessages;
     },

@@ -13,6 +13,8 @@ export const S = {
   ws: null,
   pc: null,
   dc: null,
+  control: null, // the heartbeats' channel (unordered, no retransmission)
+  controlMessages: 0,
   sender: null,
   generation: 0,
   everLive: false,
@@ -23,6 +25,10 @@ export const S = {
   heartbeatTimer: null,
   lastRx: 0,
   lastHeartbeatSent: 0,
+  lastTick: 0,
+  stalled: 0, // ms the page itself was held up while the link was silent
+  lastBuffered: 0, // the data channel's bufferedAmount at the last tick
+  lastProgress: 0, // when bytes last left it (a still on its way)
   muted: false,
   currentShot: null,
   messagesReceived: 0,

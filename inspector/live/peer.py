@@ -12,7 +12,11 @@
   ``error`` reply and the link stays up;
 - sends a heartbeat every second, derives the round-trip time from the
   phone's echo and declares the link dead after ``HEARTBEAT_TIMEOUT`` without
-  a message from the phone (aiortc itself only notices after ~30 s);
+  a message from the phone (aiortc itself only notices after ~30 s). Heartbeats
+  travel on the ``control`` channel when the phone opened one (unordered, never
+  stuck behind a still's chunks); any message or chunk counts as a sign of life,
+  time this engine's own loop spent stalled (a busy machine) is not counted
+  against the phone, and while a still arrives the link gets twice the time;
 - measures fps, resolution, RTT and bitrate.
 
 Faults: a photo transfer cut short by the link dying (or by a reconnecting
@@ -61,6 +65,9 @@ _INBOX_MAX_BYTES = 64 * 1024 * 1024  # and their bytes (two whole photos and the
 #: A phone that earns more error replies than this within _ERROR_WINDOW seconds is cut
 #: off (replies would otherwise queue without bound towards a phone that never reads).
 _MAX_ERRORS = 100
+_CONTROL_MAX_BYTES = 512  # a heartbeat is about 60 bytes
+_LOOP_STALL = 0.5  # a heartbeat wake-up this late means the engine's loop was held up
+_TRANSFER_GRACE = 2  # times the heartbeat timeout a link gets while a still arrives
 _ERROR_WINDOW = 10.0
 _CLOSE_TIMEOUT = 3.0
 _FRAME_ERROR_INTERVAL = 5.0  # seconds between two reports of a failing frame handler
@@ -123,6 +130,7 @@ class PhonePeer:
         self.pc = RTCPeerConnection(rtc_configuration(ice_servers))
         self.receiver = PhotoReceiver()
         self.channel: Any = None
+        self.control: Any = None  # the phone's heartbeat channel, if it opened one
         self.rtt_ms: float | None = None
         self.closed = False
         self.dead_reason: str | None = None
@@ -254,6 +262,10 @@ class PhonePeer:
                 await track.recv()
 
     def _on_datachannel(self, channel: Any) -> None:
+        if channel.label == protocol.CONTROL_LABEL and self.control is None:
+            self.control = channel
+            channel.on("message", self._on_control_message)
+            return
         if channel.label != protocol.CHANNEL_LABEL or self.channel is not None:
             channel.close()
             return
@@ -267,6 +279,25 @@ class PhonePeer:
             self.handler.on_channel_open(self)
         else:
             channel.on("open", lambda: self.handler.on_channel_open(self))
+
+    def _on_control_message(self, data: str | bytes) -> None:
+        """A heartbeat on the control channel: handled at once, not queued behind a still."""
+        self._last_seen = time.monotonic()
+        if not isinstance(data, str) or len(data) > _CONTROL_MAX_BYTES:
+            return
+        try:
+            message = protocol.decode(data)
+        except ProtocolError:
+            return  # an unreliable channel: a bad heartbeat is simply not one
+        if message["type"] == "heartbeat":
+            self._heard(message)
+
+    def _heard(self, heartbeat: dict[str, Any]) -> None:
+        echo = heartbeat.get("echo")
+        if echo is not None:
+            rtt = time.monotonic() * 1000.0 - float(echo)
+            if 0 <= rtt < 60_000:
+                self.rtt_ms = rtt
 
     def _on_channel_message(self, data: str | bytes) -> None:
         self._last_seen = time.monotonic()
@@ -344,11 +375,7 @@ class PhonePeer:
         message = protocol.decode(data)
         kind = message["type"]
         if kind == "heartbeat":
-            echo = message.get("echo")
-            if echo is not None:
-                rtt = time.monotonic() * 1000.0 - float(echo)
-                if 0 <= rtt < 60_000:
-                    self.rtt_ms = rtt
+            self._heard(message)
         elif kind == "photo_begin":
             self.receiver.begin(message)
         elif kind == "photo_end":
@@ -367,11 +394,41 @@ class PhonePeer:
         else:
             await self.handler.on_message(self, message)
 
+    def _send_heartbeat(self) -> None:
+        text = protocol.encode("heartbeat", ts=round(time.monotonic() * 1000.0, 3))
+        control = self.control
+        if control is not None and control.readyState == "open" and not self.closed:
+            try:
+                control.send(text)
+                return
+            except Exception as exc:  # the transport went away under us
+                log.debug("%s: heartbeat not sent: %s", self.name, exc)
+        self.send(text)
+
     async def _heartbeat(self) -> None:
+        stalled = 0.0  # seconds this loop was held up beyond the intervals it asked for
         while True:
-            self.send(protocol.encode("heartbeat", ts=round(time.monotonic() * 1000.0, 3)))
+            self._send_heartbeat()
+            asked = time.monotonic()
             await asyncio.sleep(self.heartbeat_interval)
-            if time.monotonic() - self._last_seen > self.heartbeat_timeout:
+            now = time.monotonic()
+            late = now - asked - self.heartbeat_interval
+            if late > _LOOP_STALL:
+                # This engine was busy (a loaded machine): what the phone sent meanwhile
+                # may still wait in the socket. That time is not the phone's, and the
+                # loop gets a turn to read what waits before the phone is judged.
+                stalled += late
+                continue
+            # A still on its way: its chunks count as signs of life, but a young SCTP
+            # association can hold them (and the phone's in-line messages) for a
+            # retransmission timeout of 3-6 s. Such a link is given twice the time.
+            timeout = self.heartbeat_timeout * (
+                _TRANSFER_GRACE if self.receiver.active_id is not None else 1
+            )
+            silent = now - self._last_seen
+            if silent <= timeout:
+                stalled = 0.0
+            elif silent - stalled > timeout:
                 self._die("no heartbeat")
                 return
 

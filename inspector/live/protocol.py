@@ -26,6 +26,11 @@ from inspector.live.timings import HEARTBEAT_TIMEOUT as HEARTBEAT_TIMEOUT
 
 VERSION = 1
 CHANNEL_LABEL = "inspect"
+CONTROL_LABEL = "control"
+"""The second data channel, unordered and without retransmission, that carries only the
+heartbeats both ways: on the ordered ``inspect`` channel a heartbeat waits behind every
+chunk of a still sent before it (and, on a lossy link, behind each lost chunk's
+retransmission), and the link looks dead while it is working hardest."""
 MAX_TEXT_MESSAGE = 64 * 1024
 CHUNK_SIZE = 64 * 1024
 

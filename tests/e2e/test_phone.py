@@ -105,6 +105,9 @@ def test_video_reaches_the_engine_at_full_resolution(
     assert (width, height) == CAMERA_SIZE
     assert p.hooks(".currentShot")["index"] == 0
     assert p.page.locator("#progress").inner_text() == f"1 / {p.hooks('.currentShot')['total']}"
+    # The engine's heartbeats come on the control channel the page opened beside the
+    # ordered one (so a still never holds them up).
+    wait_until(lambda: p.hooks(".controlMessages") >= 2, 10, "heartbeats on the control channel")
     p.assert_clean()
 
 

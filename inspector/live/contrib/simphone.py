@@ -139,6 +139,7 @@ class SimulatedPhone:
         vehicle: DemoVehicle | None = None,
         signer_name: str | None = None,
         recording: bool | None = None,
+        control_channel: bool = True,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -161,6 +162,8 @@ class SimulatedPhone:
         self.in_position = True  # taps "I'm in position" when self-inspection asks
         self.signer_name = signer_name  # signs every summary shown, under this name
         self.recording = recording  # the seller's answer to "may the call be recorded?"
+        self.control_channel = control_channel  # False: an older page, heartbeats in line
+        self.control_messages = 0  # messages received on the control channel
         self.torch = False
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
@@ -170,6 +173,7 @@ class SimulatedPhone:
         self._ws: ClientWebSocketResponse | None = None
         self._pc: RTCPeerConnection | None = None
         self._channel: Any = None
+        self._control: Any = None
         self._track: SyntheticCamera | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changed = asyncio.Event()
@@ -265,6 +269,7 @@ class SimulatedPhone:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pc.close(), 3.0)
         self._channel = None
+        self._control = None
         if self._track is not None:
             self._track.stop()
             self._track = None
@@ -299,6 +304,10 @@ class SimulatedPhone:
         pc.addTrack(self._track)
         channel = pc.createDataChannel(protocol.CHANNEL_LABEL, ordered=True)
         self._channel = channel
+        if self.control_channel:  # heartbeats beside the ordered channel, as the page does
+            control = pc.createDataChannel(protocol.CONTROL_LABEL, ordered=False, maxRetransmits=0)
+            control.on("message", self._on_control_message)
+            self._control = control
         channel.on("open", self._on_open)
         channel.on("message", self._on_message)
         await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate
@@ -365,6 +374,10 @@ class SimulatedPhone:
     def press_shutter(self) -> None:
         self.send("shutter")
 
+    def _on_control_message(self, data: str | bytes) -> None:
+        self.control_messages += 1
+        self._on_message(data)
+
     def _on_message(self, data: str | bytes) -> None:
         if isinstance(data, bytes):
             return
@@ -378,7 +391,7 @@ class SimulatedPhone:
         self._changed.set()
         kind = message.get("type")
         if kind == "heartbeat":
-            self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=message["ts"])
+            self.heartbeat("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=message["ts"])
         elif kind == "shot":
             self.shot_id = message.get("id")
             overlay = message.get("overlay")
@@ -410,10 +423,18 @@ class SimulatedPhone:
             phone_time=round(time.time() * 1000, 3),
         )
 
+    def heartbeat(self, kind: str, **fields: Any) -> None:
+        """On the control channel when it is open, else on the ordered one."""
+        control = self._control
+        if control is not None and control.readyState == "open":
+            control.send(json.dumps({"v": protocol.VERSION, "type": kind, **fields}))
+        else:
+            self.send(kind, **fields)
+
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
-            self.send("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
+            self.heartbeat("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
 
     async def _point_at(self, view: View) -> None:
         """Turn the camera to ``view`` once rendered, then get a still of up to 3 MP ready
