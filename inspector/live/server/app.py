@@ -26,7 +26,7 @@ import ipaddress
 import logging
 import secrets
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -75,7 +75,7 @@ class PhoneServer:
         invitations: Invitations,
         backend: SignalingBackend,
         *,
-        ice_servers: Sequence[IceServer] = (),
+        ice_servers: Sequence[IceServer] | Callable[[str], Sequence[IceServer]] = (),
         ssl_context: ssl.SSLContext | None = None,
         secure_cookies: bool | None = None,
         assets: Path | None = None,
