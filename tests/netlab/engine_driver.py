@@ -115,6 +115,9 @@ def selected_pair(engine: Engine, inspection_id: str) -> dict[str, Any]:
             "local_address": f"{local.host}:{local.port}",
             "remote_address": f"{remote.host}:{remote.port}",
             "local_candidates": sorted({c.type for c in connection.local_candidates}),
+            "turn_transport": ("tls" if connection.turn_ssl else connection.turn_transport)
+            if connection.turn_server
+            else None,
         }
 
     return engine.call(read()).result(10)
