@@ -31,6 +31,7 @@ from typing import Any
 
 from inspector.config import IceServer, ServerSettings, TurnRest, resolve_turn_secret
 from inspector.live import events
+from inspector.live.contrib.simphone import read_stamp
 from inspector.live.engine import Engine
 from inspector.live.timings import STILL_TIMEOUT
 from inspector.storage.store import Store
@@ -91,6 +92,37 @@ class Reporter:
             say(event="capture_failed", capture_id=event.capture_id, reason=event.reason)
         elif isinstance(event, events.EngineError):
             say(event="engine_error", message=event.message)
+
+
+class StampReader:
+    """Polls the newest frame at ~200 Hz (as the console paints) and notes, for each new
+    one, the frame number the simulated phone stamped in it and when it was seen."""
+
+    def __init__(self, engine: Engine, inspection_id: str) -> None:
+        self.engine, self.inspection_id = engine, inspection_id
+        self.samples: list[tuple[int, float, float]] = []  # number, seen, received
+        self.unreadable = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stamps", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        last = -1
+        while not self._stop.wait(0.005):
+            frame = self.engine.latest_frame(self.inspection_id)
+            if frame is None or frame.seq == last:
+                continue
+            seen = time.monotonic()
+            last = frame.seq
+            number = read_stamp(frame.bgr())
+            if number is None:
+                self.unreadable += 1
+            else:
+                self.samples.append((number, seen, frame.received))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def selected_pair(engine: Engine, inspection_id: str) -> dict[str, Any]:
@@ -160,6 +192,7 @@ def main() -> int:
     engine.start()
     invite = engine.invite(inspection.id, "operator").result(10)
     say(event="invite", inspection_id=inspection.id, join_url=invite.join_url)
+    stamps: StampReader | None = None
     try:
         for line in sys.stdin:
             try:
@@ -175,6 +208,14 @@ def main() -> int:
                     say(event="accepted", capture_id=cmd["capture_id"])
                 elif name == "pair":
                     say(event="pair", **selected_pair(engine, inspection.id))
+                elif name == "stamps_begin":
+                    if stamps is not None:
+                        stamps.stop()
+                    stamps = StampReader(engine, inspection.id)
+                    say(event="stamps_begun")
+                elif name == "stamps":
+                    assert stamps is not None, "stamps_begin first"
+                    say(event="stamps", samples=stamps.samples, unreadable=stamps.unreadable)
                 elif name == "frames":
                     say(event="frames", frames=reporter.frames, t=time.monotonic())
                 elif name == "stop":
@@ -182,6 +223,8 @@ def main() -> int:
             except Exception as exc:  # reported to the test, which decides
                 say(event="command_error", error=f"{type(exc).__name__}: {exc}")
     finally:
+        if stamps is not None:
+            stamps.stop()
         engine.stop()
         store.close()
         say(event="stopped")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import json
 import os
 import secrets
 import shutil
@@ -207,7 +208,7 @@ table inet filter {{
         with contextlib.suppress(RuntimeError):
             run("nft", "delete", "table", "inet", "netlab", ns=self.pnat)
         loss = (
-            f"numgen random mod 1000 < {profile.loss_permille} drop"
+            f"numgen random mod 1000 < {profile.loss_permille} counter name lost drop"
             if profile.loss_permille
             else ""
         )
@@ -219,6 +220,7 @@ table inet filter {{
             ns=self.pnat,
             input=f"""
 table inet netlab {{
+  counter lost {{ }}
   chain forward {{
     type filter hook forward priority filter; policy drop;
     {loss}
@@ -244,6 +246,21 @@ table inet netlab {{
                 "rate", f"{profile.up_kbit}kbit", "burst", str(burst), "latency", "300ms",
                 ns=self.pnat,
             )  # fmt: skip
+
+    def link_counters(self) -> dict[str, int]:
+        """What the phone's link did so far: packets the loss rule dropped (both ways),
+        and the uplink's token bucket: packets sent, dropped, and times it throttled."""
+        ruleset = json.loads(
+            run("nft", "-j", "list", "counter", "inet", "netlab", "lost", ns=self.pnat)
+        )
+        lost = next(item["counter"]["packets"] for item in ruleset["nftables"] if "counter" in item)
+        found = {"lost": int(lost), "sent": 0, "dropped": 0, "overlimits": 0}
+        for qdisc in json.loads(run("tc", "-s", "-j", "qdisc", "show", "dev", "wan", ns=self.pnat)):
+            if qdisc.get("kind") == "tbf":
+                found["sent"] = int(qdisc.get("packets", 0))
+                found["dropped"] = int(qdisc.get("drops", 0))
+                found["overlimits"] = int(qdisc.get("overlimits", 0))
+        return found
 
     # -- coturn ----------------------------------------------------------------------
 

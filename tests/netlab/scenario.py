@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.netlab.conftest import Operator, PhonePage
+from tests.netlab.peers import Operator, PhonePage
 
 FRAMES_TO_SEE = 30  # frames the engine must decode after a point, to say video flows
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from inspector.config import turn_rest_password
-from tests.netlab.conftest import Operator, PhonePage
 from tests.netlab.lab import UNSHAPED, NetLab
+from tests.netlab.peers import Operator, PhonePage
 from tests.netlab.scenario import assert_relayed, call_through_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.netlab, pytest.mark.timeout(150)]
