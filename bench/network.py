@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import cv2
 
 from tests.e2e.conftest import CAMERA_FRAMES, CAMERA_SIZE, car_scene
-from tests.netlab.lab import PROFILES, NetLab, missing
+from tests.netlab.lab import PROFILES, UNSHAPED, NetLab, missing
 from tests.netlab.peers import ROOT, Operator, PhonePage, launch_chromium, start_operator
 
 CONNECT_GOAL_S = 3.0
@@ -152,7 +152,8 @@ def simulated_call(lab: NetLab, work: Path, seconds: float) -> dict[str, Any]:
         proc = subprocess.Popen(
             [
                 "ip", "netns", "exec", lab.phone, sys.executable, "-m",
-                "tests.netlab.phone_driver", op.join_url, "--still-size", "4000x3000",
+                "tests.netlab.phone_driver", op.join_url,
+                "--still-size", "4000x3000", "--noisy-still",
             ],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
         )  # fmt: skip
@@ -191,7 +192,11 @@ def simulated_call(lab: NetLab, work: Path, seconds: float) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profiles", default=",".join(PROFILES))
+    parser.add_argument(
+        "--profiles",
+        default=",".join(PROFILES),
+        help=f"comma-separated, of {', '.join(PROFILES)} and none (TURN, no shaping, no loss)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="streaming before the figures")
     parser.add_argument("--no-simulated", action="store_true", help="Chromium only (no latency)")
     args = parser.parse_args()
@@ -214,7 +219,7 @@ def main() -> int:
                 browser = launch_chromium(p, lab, work, camera)
                 try:
                     for key in keys:
-                        profile = PROFILES[key]
+                        profile = UNSHAPED if key == "none" else PROFILES[key]
                         print(f"\n{profile.label}, through coturn (REST-API credentials)")
                         lab.shape(profile)
                         before = lab.link_counters()

@@ -19,6 +19,22 @@ import time
 from inspector.live.contrib.simphone import SimulatedPhone
 
 
+def noisy_jpeg(width: int, height: int) -> bytes:
+    """A car with sensor-like noise: a JPEG of about 4 MB at 4000x3000, like a phone's."""
+    import cv2
+    import numpy as np
+
+    from tests.e2e.conftest import car_scene
+
+    img = car_scene(width, height).astype(np.int16)
+    img += np.random.default_rng(1).normal(0, 6, img.shape).astype(np.int16)
+    ok, jpeg = cv2.imencode(
+        ".jpg", np.clip(img, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 92]
+    )
+    assert ok
+    return jpeg.tobytes()
+
+
 def say(**data: object) -> None:
     sys.stdout.write(json.dumps(data) + "\n")
     sys.stdout.flush()
@@ -31,8 +47,10 @@ async def main() -> int:
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--fps", type=float, default=30)
     parser.add_argument("--still-size", default="4000x3000")
+    parser.add_argument("--noisy-still", action="store_true", help="about 4 MB at 4000x3000")
     args = parser.parse_args()
     width, height = (int(x) for x in args.still_size.split("x"))
+    big = noisy_jpeg(width, height) if args.noisy_still else None
     phone = SimulatedPhone(
         args.join_url,
         width=args.width,
@@ -41,6 +59,12 @@ async def main() -> int:
         still_size=(width, height),
         language="en",
     )
+    if big is not None:
+
+        async def still(view: object) -> bytes:
+            return big
+
+        phone._still = still  # type: ignore[method-assign]
     started = time.monotonic()
     await phone.start(timeout=60)
     say(event="live", t=time.monotonic(), took=time.monotonic() - started)
