@@ -10,7 +10,11 @@ local working folder then).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +27,11 @@ PHOTO_STORE_ENV = "INSPECTOR_PHOTO_STORE"
 RECORDING_RETENTION_ENV = "INSPECTOR_RECORDING_RETENTION_DAYS"
 RECORDING_RETENTION_DAYS = 30
 """Call recordings older than this many days are deleted (their consent stays on record)."""
+TURN_SECRET_ENV = "INSPECTOR_TURN_SECRET"
+TURN_CREDENTIAL_TTL = 4 * 3600
+"""How long minted TURN credentials are valid. coturn refuses a refresh of an allocation
+whose username has expired, so this bounds one negotiation's relay, not the call: every
+reconnection opens a new signaling socket and gets new credentials."""
 
 
 def resolve_data_dir(
@@ -106,6 +115,64 @@ class IceServer:
 
 
 @dataclass(frozen=True)
+class TurnRest:
+    """TURN with short-lived credentials: coturn's REST API (``use-auth-secret``).
+
+    The server and coturn share ``secret``; each peer gets a username
+    ``EXPIRY:TAG`` (Unix time when it stops being valid, and who it is for) and the
+    password ``base64(HMAC-SHA1(secret, username))``, which coturn recomputes. No
+    password is ever configured in, or written into, the phone's page for good.
+    """
+
+    secret: str
+    urls: tuple[str, ...]
+    ttl_seconds: int = TURN_CREDENTIAL_TTL
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise ValueError("the TURN shared secret is empty")
+        if not self.urls:
+            raise ValueError("give at least one TURN URL (turn:HOST:PORT or turns:HOST:PORT)")
+        for url in self.urls:
+            scheme, _, rest = url.partition(":")
+            if scheme not in ("turn", "turns") or not rest or "@" in rest:
+                raise ValueError(
+                    f"TURN URL {url!r} must look like turn:HOST:PORT, turn:HOST:PORT?transport=tcp"
+                    " or turns:HOST:PORT (no credentials: they are minted)"
+                )
+        if self.ttl_seconds <= 0:
+            raise ValueError(
+                f"the TURN credentials' lifetime must be positive, not {self.ttl_seconds}"
+            )
+
+    def mint(self, tag: str, now: float | None = None) -> IceServer:
+        """Credentials for one peer, valid ``ttl_seconds`` from ``now``."""
+        expiry = int(now if now is not None else time.time()) + self.ttl_seconds
+        username = f"{expiry}:{tag}"
+        return IceServer(
+            urls=self.urls, username=username, credential=turn_rest_password(self.secret, username)
+        )
+
+
+def turn_rest_password(secret: str, username: str) -> str:
+    """coturn's ``use-auth-secret`` password: base64(HMAC-SHA1(secret, username))."""
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def resolve_turn_secret(path: str | os.PathLike[str] | None = None) -> str | None:
+    """The TURN shared secret: the first line of ``path`` if given, else
+    ``INSPECTOR_TURN_SECRET``, else None (never on a command line, where ``ps`` shows it)."""
+    if path is not None:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        found = lines[0].strip() if lines else ""
+        if not found:
+            raise ValueError(f"the TURN secret file {os.fspath(path)!r} is empty")
+        return found
+    return os.environ.get(TURN_SECRET_ENV, "").strip() or None
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     """How the phone-facing server listens.
 
@@ -119,6 +186,8 @@ class ServerSettings:
     lan: bool = False
     public_url: str | None = None
     ice_servers: tuple[IceServer, ...] = field(default_factory=tuple)
+    # TURN with credentials minted per peer (coturn's use-auth-secret), besides ice_servers.
+    turn_rest: TurnRest | None = None
     token_ttl_seconds: int = 24 * 3600
     # Whether the phone asks the seller to record the call (recorded only after a yes),
     # and for how many days the recordings are kept (swept when the engine starts).
@@ -128,3 +197,10 @@ class ServerSettings:
     # CIDR networks): one on this host by default (the console's and the tests' engine);
     # `serve` and `server` set it from --trusted-proxy / --public-url (cli/live.py).
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+
+    def ice_servers_for(self, tag: str) -> tuple[IceServer, ...]:
+        """The ICE servers one peer is given: the configured ones, and TURN credentials
+        minted for it (``tag`` names the peer in coturn's log: no secret, no token)."""
+        if self.turn_rest is None:
+            return self.ice_servers
+        return (*self.ice_servers, self.turn_rest.mint(tag))

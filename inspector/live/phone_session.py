@@ -277,7 +277,7 @@ class PhoneSession:
         peer = PhonePeer(
             self,
             self.slot,
-            ice_servers=self.engine.settings.ice_servers,
+            ice_servers=self.engine.settings.ice_servers_for(f"engine-{self.inspection_id[:8]}"),
             heartbeat_timeout=self.engine.timings.heartbeat_timeout,
             name=f"peer-{self.inspection_id}",
         )

@@ -143,7 +143,7 @@ async def listen(
     server = PhoneServer(
         invitations,
         backend,
-        ice_servers=s.ice_servers,
+        ice_servers=lambda inspection_id: s.ice_servers_for(f"phone-{inspection_id[:8]}"),
         ssl_context=ctx,
         secure_cookies=ctx is not None or bool(s.public_url and s.public_url.startswith("https")),
         assets=assets,

@@ -74,7 +74,7 @@ class PhoneServer:
         invitations: Invitations,
         backend: SignalingBackend,
         *,
-        ice_servers: Sequence[IceServer] = (),
+        ice_servers: Sequence[IceServer] | Callable[[str], Sequence[IceServer]] = (),
         ssl_context: ssl.SSLContext | None = None,
         secure_cookies: bool | None = None,
         assets: Path | None = None,

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -127,13 +127,14 @@ class Signaling:
         invitations: Invitations,
         backend: SignalingBackend,
         *,
-        ice_servers: Sequence[IceServer],
+        ice_servers: Sequence[IceServer] | Callable[[str], Sequence[IceServer]],
         grace_seconds: float,
         token_recheck_seconds: float,
     ) -> None:
         self.invitations = invitations
         self.backend = backend
-        self.ice_servers = tuple(ice_servers)
+        # Fixed servers, or a function of the inspection (TURN credentials minted per socket).
+        self.ice_servers = ice_servers if callable(ice_servers) else tuple(ice_servers)
         self.grace_seconds = grace_seconds
         self.token_recheck_seconds = token_recheck_seconds
         self._holders: dict[str, _Holder] = {}
@@ -243,6 +244,10 @@ class Signaling:
             log.info("phone signaling closed (token %s)", tag)
         return ws
 
+    def _ice_servers(self, inspection_id: str) -> Sequence[IceServer]:
+        servers = self.ice_servers
+        return servers(inspection_id) if callable(servers) else servers
+
     def _still_valid(self, token: str, inspection_id: str) -> bool:
         return self.invitations.known(token) == inspection_id
 
@@ -257,7 +262,7 @@ class Signaling:
         await ws.send_json(
             {
                 "type": "config",
-                "ice_servers": [s.to_dict() for s in self.ice_servers],
+                "ice_servers": [s.to_dict() for s in self._ice_servers(inspection_id)],
                 "mode": self.backend.mode(inspection_id),
             }
         )

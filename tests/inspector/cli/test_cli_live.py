@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from inspector.cli.main import main
+from inspector.config import turn_rest_password
 from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.storage.store import Store
 
@@ -278,3 +279,76 @@ def test_serve_passes_configured_ice_servers_to_the_phone(data_dir: Path) -> Non
         proc.wait(timeout=15)
         proc.stdout.close()
         proc.stderr.close()
+
+
+def _configs(join_url: str, sockets: int) -> list[dict[str, Any]]:
+    """The ``config`` message of each of ``sockets`` signaling sockets opened one after
+    the other by one device, a second apart."""
+
+    async def configs() -> list[dict[str, Any]]:
+        import aiohttp
+
+        found: list[dict[str, Any]] = []
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            async with http.get(join_url) as page:
+                assert page.status == 200
+            ws_url = join_url.replace("/j/", "/ws/").replace("http", "ws", 1)
+            for i in range(sockets):
+                if i:
+                    await asyncio.sleep(1.1)  # a later expiry, so other credentials
+                async with http.ws_connect(ws_url) as ws:
+                    found.append(await ws.receive_json(timeout=10))
+        return found
+
+    return asyncio.run(configs())
+
+
+@pytest.mark.timeout(60)
+def test_serve_mints_turn_credentials_per_socket(data_dir: Path, tmp_path: Path) -> None:
+    """--turn-url with the shared secret in a file: each signaling socket gets its own
+    short-lived credentials (coturn's REST API), the static servers alongside; the secret
+    itself never reaches the phone."""
+    secret = "s3cret-shared-with-coturn"
+    secret_file = tmp_path / "turn-secret"
+    secret_file.write_text(secret + "\n")
+    proc = _serve(
+        data_dir,
+        "--new-inspection",
+        "--ice-server", "stun:127.0.0.1:3478",
+        "--turn-url", "turn:127.0.0.1:3478",
+        "--turn-url", "turns:127.0.0.1:5349",
+        "--turn-secret-file", str(secret_file),
+        "--turn-ttl", "600",
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        _read_event(proc.stdout, "listening")
+        invite = _read_event(proc.stdout, "invite")
+        first, second = _configs(invite["join_url"], 2)
+        for message in (first, second):
+            stun, turn = message["ice_servers"]
+            assert stun == {"urls": ["stun:127.0.0.1:3478"]}
+            assert turn["urls"] == ["turn:127.0.0.1:3478", "turns:127.0.0.1:5349"]
+            expiry, tag = turn["username"].split(":")
+            assert 590 <= int(expiry) - time.time() <= 600
+            assert tag == f"phone-{invite['inspection_id'][:8]}"
+            assert turn["credential"] == turn_rest_password(secret, turn["username"])
+            assert secret not in json.dumps(message)
+        assert first["ice_servers"][1] != second["ice_servers"][1]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_serve_refuses_turn_url_without_secret(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INSPECTOR_TURN_SECRET", raising=False)
+    assert main(["serve", "--port", "0", "--turn-url", "turn:127.0.0.1:3478"]) == 1
+    assert "INSPECTOR_TURN_SECRET" in capsys.readouterr().err
+    monkeypatch.setenv("INSPECTOR_TURN_SECRET", "s3cret")
+    assert main(["serve", "--port", "0", "--turn-url", "turn:u:p@127.0.0.1:3478"]) == 1
+    assert "no credentials: they are minted" in capsys.readouterr().err
