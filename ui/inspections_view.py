@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.models import Inspection, InspectionStatus
+from inspector.domain.models import InspectionStatus
+from inspector.storage.store import ListingRow
 
 COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
 
@@ -27,7 +28,7 @@ COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
 class InspectionRow:
     """What the table shows of one inspection, computed off the UI thread."""
 
-    inspection: Inspection
+    listed: ListingRow
     progress: str
 
 
@@ -104,11 +105,11 @@ class InspectionsView(QWidget):
         self._rows = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            i = row.inspection
+            i = row.listed
             cells = (
-                i.vehicle.title() or "—",
-                i.vehicle.plate or "—",
-                i.seller.name or "—",
+                i.vehicle or "—",
+                i.plate or "—",
+                i.seller or "—",
                 i.status.value,
                 row.progress,
                 i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
@@ -124,15 +125,15 @@ class InspectionsView(QWidget):
     def version_of(self, inspection_id: str) -> int | None:
         """The row version the list shows of an inspection (None if not listed)."""
         return next(
-            (r.inspection.version for r in self._rows if r.inspection.id == inspection_id), None
+            (r.listed.version for r in self._rows if r.listed.id == inspection_id), None
         )
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
         status = self.status.currentData()
         for r, row in enumerate(self._rows):
-            i = row.inspection
-            haystack = f"{i.vehicle.title()} {i.vehicle.plate} {i.seller.name}".lower()
+            i = row.listed
+            haystack = f"{i.vehicle} {i.plate} {i.seller}".lower()
             hidden = (bool(needle) and needle not in haystack) or (
                 status is not None and i.status != status  # Qt may hand back the plain str
             )

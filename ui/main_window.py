@@ -56,7 +56,7 @@ def load_rows(store: Store) -> list[InspectionRow]:
     checklists: dict[str, Checklist | None] = {}
     rows = []
     for summary in store.listing():
-        name = summary.inspection.checklist
+        name = summary.checklist
         if name not in checklists:
             try:
                 checklists[name] = load_checklist(name)
@@ -67,7 +67,7 @@ def load_rows(store: Store) -> list[InspectionRow]:
             prog = str(summary.completion(checklist)) if checklist is not None else "?"
         except ValueError:
             prog = "?"
-        rows.append(InspectionRow(summary.inspection, prog))
+        rows.append(InspectionRow(summary, prog))
     return rows
 
 

@@ -50,7 +50,7 @@ def test_inspections_view_filters(
     assert sorted(hidden) == [False, True]
     view.search.clear()
     assert not any(view.table.isRowHidden(r) for r in range(2))
-    force_status(store, load_rows(store)[0].inspection.id, InspectionStatus.REPORTED)
+    force_status(store, load_rows(store)[0].listed.id, InspectionStatus.REPORTED)
     view.set_rows(load_rows(store))
     view.status.setCurrentIndex(view.status.findData(InspectionStatus.REPORTED))
     assert [view.table.isRowHidden(r) for r in range(2)].count(True) == 1
