@@ -163,7 +163,7 @@ def _rows(
         year,
         plate,
         name,
-    ) in found:  # noqa: E501
+    ) in found:
         try:
             if shots is not None:
                 summary = loads(shots)
