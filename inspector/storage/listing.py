@@ -178,9 +178,9 @@ def _rows(
                 unusable = sorted(known.taken - known.usable)
             recorded = pair_of(ident)
             if shots is None or "damage_" in shots:  # a damage pair may be photographed
-                pairs = damage_pairs(taken, (recorded,))
+                count = damage_pairs(taken, (recorded,))
             else:
-                pairs = recorded or 0
+                count = recorded or 0
             row = ListingRow(
                 ident,
                 status_of[status],
@@ -194,7 +194,7 @@ def _rows(
                 captures,
                 taken,
                 unusable,
-                pairs,
+                count,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise DatabaseDamaged(
