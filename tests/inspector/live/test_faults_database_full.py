@@ -78,8 +78,9 @@ def refused_while_full(store: Store, disk: Path, argv: list[str], data_dir: Path
     """Run ``inspector *argv`` once the database refuses even the smallest row: it fails
     in one clear line and writes no inspection.
 
-    The server may find a little room again meanwhile (its own housekeeping, seconds
-    later): then the command rightly succeeds, and the disk is filled again (three tries).
+    Once, a command's insert went in seconds after this process's was refused (why was
+    not found; a new connection alone does not do it): then the command rightly
+    succeeded, and the pages are filled again (three tries).
     """
     for attempt in range(3):
         # The smallest rows: the room their pages keep is too little for any real one.
