@@ -344,7 +344,7 @@ def main() -> int:
             line(f"{(time.monotonic() - started - baseline['at']) / 60:5.1f} min")
 
     def when_engine_ready() -> None:
-        if window.server_url is None or window.home.table.rowCount() == 0:
+        if window.server_url is None or window.home.model.rowCount() == 0:
             QTimer.singleShot(100, when_engine_ready)
             return
         start_call()

@@ -144,7 +144,7 @@ def bench_listing(store: Store, count: int) -> dict[str, float]:
         return checklists.get(name) or checklists.setdefault(name, load_checklist(name))
 
     def listing() -> list[str]:
-        return [str(s.completion(checklist(s.inspection.checklist))) for s in store.listing()]
+        return [str(s.completion(checklist(s.checklist))) for s in store.listing()]
 
     def records() -> list[str]:
         return [

@@ -1,24 +1,39 @@
-"""The inspections home: a table of every inspection in the store."""
+"""The inspections home: a table of every inspection in the store.
+
+Model/view: the rows are data (:class:`InspectionsModel`) and the table paints only
+the rows on screen, so handing it 10 000 inspections costs next to nothing on the UI
+thread. The search and the status filter narrow the model's rows (worked out in
+Python over the rows' fields, then one reset) rather than hide table rows one by one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.domain.models import Inspection, InspectionStatus
+from inspector.domain.models import InspectionStatus
+from inspector.storage.store import ListingRow
 
 COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
 
@@ -27,8 +42,105 @@ COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
 class InspectionRow:
     """What the table shows of one inspection, computed off the UI thread."""
 
-    inspection: Inspection
+    listed: ListingRow
     progress: str
+
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class InspectionsModel(QAbstractTableModel):
+    """The inspections as rows (newest first), narrowed by a search text and a status.
+
+    A cell's text is made when the view asks for it (rows on screen only); every cell
+    of a row has its inspection's id as ``UserRole`` data.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._all: list[InspectionRow] = []
+        self._shown: list[InspectionRow] = []
+        self._haystacks: list[str] | None = None  # made at the first search
+        self._needle = ""
+        self._status: InspectionStatus | None = None
+
+    @property
+    def all_rows(self) -> list[InspectionRow]:
+        """Every row, shown or filtered out."""
+        return self._all
+
+    def set_rows(self, rows: list[InspectionRow]) -> None:
+        self._all = rows
+        self._haystacks = None
+        self._refilter()
+
+    def set_filter(self, text: str, status: InspectionStatus | None) -> None:
+        """Show the rows whose vehicle, plate or seller contains ``text`` (any case) and,
+        unless None, whose status is ``status``."""
+        self._needle = text.strip().lower()
+        self._status = status
+        self._refilter()
+
+    def _refilter(self) -> None:
+        rows, needle, status = self._all, self._needle, self._status
+        if needle:
+            if self._haystacks is None:
+                self._haystacks = [
+                    f"{r.listed.vehicle} {r.listed.plate} {r.listed.seller}".lower() for r in rows
+                ]
+            rows = [r for r, h in zip(rows, self._haystacks, strict=True) if needle in h]
+        if status is not None:  # Qt may hand back the plain str: a StrEnum compares equal
+            rows = [r for r in rows if r.listed.status == status]
+        self.beginResetModel()
+        self._shown = rows
+        self.endResetModel()
+
+    def row_at(self, row: int) -> InspectionRow:
+        return self._shown[row]
+
+    def row_of(self, inspection_id: str) -> int | None:
+        """The row that shows this inspection; None if it is not shown."""
+        return next((n for n, r in enumerate(self._shown) if r.listed.id == inspection_id), None)
+
+    # -- QAbstractTableModel --------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._shown[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cell(row, index.column())
+        if role == Qt.ItemDataRole.UserRole:
+            return row.listed.id
+        return None
+
+
+def _cell(row: InspectionRow, column: int) -> str:
+    i = row.listed
+    if column == 0:
+        return i.vehicle or "—"
+    if column == 1:
+        return i.plate or "—"
+    if column == 2:
+        return i.seller or "—"
+    if column == 3:
+        return i.status.value
+    if column == 4:
+        return row.progress
+    return i.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 class InspectionsView(QWidget):
@@ -42,7 +154,7 @@ class InspectionsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[InspectionRow] = []
+        self.model = InspectionsModel(self)
         self.search = QLineEdit(placeholderText="Search vehicle, plate or seller…")
         self.search.setToolTip("Filter the inspections by vehicle, plate or seller name")
         self.search.setClearButtonEnabled(True)
@@ -53,13 +165,17 @@ class InspectionsView(QWidget):
         for status in InspectionStatus:
             self.status.addItem(status.value.capitalize(), status)
         self.status.currentIndexChanged.connect(lambda _: self._apply_filter(self.search.text()))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setToolTip("Every inspection in this data directory")
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        # Rows of one height, known without measuring each: a long list stays cheap.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setWordWrap(False)
         self.new_button = QPushButton("New inspection…")
         self.new_button.setToolTip("Create an inspection: the vehicle, the seller (Ctrl+N)")
         self.new_button.clicked.connect(self.new_requested)
@@ -101,39 +217,39 @@ class InspectionsView(QWidget):
         self.empty.hide()  # until the first rows say whether there is any
 
     def set_rows(self, rows: list[InspectionRow]) -> None:
-        self._rows = rows
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            i = row.inspection
-            cells = (
-                i.vehicle.title() or "—",
-                i.vehicle.plate or "—",
-                i.seller.name or "—",
-                i.status.value,
-                row.progress,
-                i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            )
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, i.id)
-                self.table.setItem(r, c, item)
+        """Show these rows; the selection stays on its inspection if it is still shown."""
+        selected = self.selected_id()
+        self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         self.table.setVisible(bool(rows))  # the first-run page instead of an empty grid
-        self._apply_filter(self.search.text())
+        if selected is not None:
+            self.select(selected)
 
     def version_of(self, inspection_id: str) -> int | None:
         """The row version the list shows of an inspection (None if not listed)."""
         return next(
-            (r.inspection.version for r in self._rows if r.inspection.id == inspection_id), None
+            (r.listed.version for r in self.model.all_rows if r.listed.id == inspection_id),
+            None,
         )
 
+    def selected_id(self) -> str | None:
+        """The selected inspection's id, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()).listed.id if rows else None
+
+    def select(self, inspection_id: str) -> bool:
+        """Select this inspection's row (and show it); False if it is not shown."""
+        row = self.model.row_of(inspection_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag
+        self.table.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        self.table.scrollTo(index)
+        return True
+
     def _apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        status = self.status.currentData()
-        for r, row in enumerate(self._rows):
-            i = row.inspection
-            haystack = f"{i.vehicle.title()} {i.vehicle.plate} {i.seller.name}".lower()
-            hidden = (bool(needle) and needle not in haystack) or (
-                status is not None and i.status != status  # Qt may hand back the plain str
-            )
-            self.table.setRowHidden(r, hidden)
+        selected = self.selected_id()
+        self.model.set_filter(text, self.status.currentData())
+        if selected is not None:
+            self.select(selected)

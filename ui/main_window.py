@@ -56,7 +56,7 @@ def load_rows(store: Store) -> list[InspectionRow]:
     checklists: dict[str, Checklist | None] = {}
     rows = []
     for summary in store.listing():
-        name = summary.inspection.checklist
+        name = summary.checklist
         if name not in checklists:
             try:
                 checklists[name] = load_checklist(name)
@@ -67,7 +67,7 @@ def load_rows(store: Store) -> list[InspectionRow]:
             prog = str(summary.completion(checklist)) if checklist is not None else "?"
         except ValueError:
             prog = "?"
-        rows.append(InspectionRow(summary.inspection, prog))
+        rows.append(InspectionRow(summary, prog))
     return rows
 
 
@@ -231,7 +231,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.home.table.doubleClicked.connect(self._open_index)
         self.home.new_requested.connect(self.new_action.trigger)
-        self.home.table.itemSelectionChanged.connect(self._update_actions)
+        self.home.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.home.model.modelReset.connect(self._update_actions)  # a reset selects nothing
         self.live.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.live.live_changed.connect(lambda _live: self._update_actions())
         self.bridge.completed.connect(lambda _e: self.refresh())
@@ -265,19 +266,11 @@ class MainWindow(QMainWindow):
         run_task(lambda: load_rows(store), self._set_rows, self._show_error)
 
     def _set_rows(self, rows: list[InspectionRow]) -> None:
-        selected = self.selected_id()
-        self.home.set_rows(rows)
-        if selected is not None:
-            self.select_inspection(selected)
+        self.home.set_rows(rows)  # keeps the selection
         self._update_actions()
 
     def selected_id(self) -> str | None:
-        table = self.home.table
-        rows = table.selectionModel().selectedRows() if table.selectionModel() else []
-        if not rows:
-            return None
-        item = table.item(rows[0].row(), 0)
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return self.home.selected_id()
 
     def _set_auto_advance(self, on: bool) -> None:
         settings.set_value("live/auto_advance", bool(on))
@@ -286,13 +279,7 @@ class MainWindow(QMainWindow):
             self.bridge.call(self.engine.set_auto_advance(self.live.inspection.id, bool(on)))
 
     def select_inspection(self, inspection_id: str) -> bool:
-        table = self.home.table
-        for r in range(table.rowCount()):
-            item = table.item(r, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == inspection_id:
-                table.selectRow(r)
-                return True
-        return False
+        return self.home.select(inspection_id)
 
     def _set_checklists(self, checklists: list[tuple[str, str]]) -> None:
         if checklists:
@@ -326,9 +313,8 @@ class MainWindow(QMainWindow):
         run_task(create, created, self._show_error)
 
     def _open_index(self, index: QModelIndex) -> None:
-        item = self.home.table.item(index.row(), 0)
-        if item is not None:
-            self.open_inspection(item.data(Qt.ItemDataRole.UserRole))
+        if index.isValid():
+            self.open_inspection(index.data(Qt.ItemDataRole.UserRole))
 
     def open_selected(self) -> None:
         inspection_id = self.selected_id()

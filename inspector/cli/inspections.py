@@ -22,7 +22,7 @@ from inspector.domain.checklist import (
 from inspector.domain.models import Capture, Fuel, Inspection, Language
 from inspector.domain.progress import progress
 from inspector.storage import NoDatabase, NotFound
-from inspector.storage.store import Store
+from inspector.storage.store import ListingRow, Store
 from inspector.usecases import audit
 from inspector.usecases.inspections import (
     create_inspection,
@@ -83,7 +83,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows: list[tuple[Inspection, str, Counter[str]]] = []
+    rows: list[tuple[ListingRow, str, Counter[str]]] = []
+    whole: dict[str, Inspection] = {}
     problems = 0
     try:
         store: Store | None = open_store(args, readonly=True)
@@ -92,11 +93,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     if store is not None:
         with store:
             rows, problems = _listed(store, args.check)
+            if args.json:  # every field of each inspection: read whole
+                whole = {i.id: i for i in store.list_inspections()}
     if args.json:
         print_json(
             [
-                {**inspection_to_dict(i), "progress": p, "photos": dict(counts)}
+                {**inspection_to_dict(whole[i.id]), "progress": p, "photos": dict(counts)}
                 for i, p, counts in rows
+                if i.id in whole  # not deleted between the two reads
             ]
         )
     elif not rows:
@@ -109,9 +113,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 for cell in (
                     i.id,
                     i.status.value,
-                    i.vehicle.title() or "-",
-                    i.vehicle.plate or "-",
-                    i.seller.name or "-",
+                    i.vehicle or "-",
+                    i.plate or "-",
+                    i.seller or "-",
                     p,
                     _photos_summary(counts),
                     i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
@@ -127,7 +131,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_ALTERED if problems and args.check else 0
 
 
-def _listed(store: Store, deep: bool) -> tuple[list[tuple[Inspection, str, Counter[str]]], int]:
+def _listed(store: Store, deep: bool) -> tuple[list[tuple[ListingRow, str, Counter[str]]], int]:
     """Each inspection with its progress over the photos present, and its photos' states
     counted; and how many photos are missing or altered.
 
@@ -137,38 +141,37 @@ def _listed(store: Store, deep: bool) -> tuple[list[tuple[Inspection, str, Count
     """
     summaries = store.listing()
     states: dict[str, str] = {}
-    if any(s.shots.captures for s in summaries):
+    if any(s.captures for s in summaries):
         states = dict(store.photo_states(store.used_photos(), deep=deep))  # one listing on S3
     bad = {sha for sha, state in states.items() if state != "ok"}
     affected = store.inspections_using(bad) if bad else set()
     checklists: dict[str, Checklist | None] = {}
-    listed: list[tuple[Inspection, str, Counter[str]]] = []
+    listed: list[tuple[ListingRow, str, Counter[str]]] = []
     problems = 0
     for summary in summaries:
-        inspection = summary.inspection
-        name = inspection.checklist
+        name = summary.checklist
         if name not in checklists:
             try:
                 checklists[name] = load_checklist(name)
             except ChecklistError:
                 checklists[name] = None
         checklist = checklists[name]
-        if inspection.id in affected:
-            captures = store.captures(inspection.id)
+        if summary.id in affected:
+            captures = store.captures(summary.id)
             unknown = {c.sha256 for c in captures} - states.keys()  # captured meanwhile
             states.update(store.photo_states(unknown, deep=deep))
             counts = Counter(states[c.sha256] for c in captures)
             present = [c for c in captures if states[c.sha256] == "ok"]
             problems += len(captures) - len(present)
             done = (
-                str(progress(checklist, present, store.damages(inspection.id)))
+                str(progress(checklist, present, store.damages(summary.id)))
                 if checklist is not None
                 else "?"
             )
         else:
-            counts = Counter({"ok": summary.shots.captures} if summary.shots.captures else {})
+            counts = Counter({"ok": summary.captures} if summary.captures else {})
             done = str(summary.completion(checklist)) if checklist is not None else "?"
-        listed.append((inspection, done, counts))
+        listed.append((summary, done, counts))
     return listed, problems
 
 

@@ -10,7 +10,7 @@ here, so their counts agree.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Set
+from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass, field, fields
 
 from inspector.domain.checklist import Checklist, Shot, damage_pair, parse_damage_shot_id
@@ -62,17 +62,27 @@ class Completion:
     captured: int
     total: int
     _plan: _Plan = field(repr=False)
-    _usable: frozenset[str] = field(repr=False)
+    _taken: Collection[str] = field(repr=False)
+    """The shots photographed (or only those with a usable photo, ``_unusable`` empty)."""
+    _unusable: Collection[str] = field(repr=False, default=())
+    """Those of ``_taken`` without a usable photo: kept as read, a set made only when the
+    missing shots are asked for (a listing of thousands asks for the counts only)."""
+
+    @property
+    def _usable(self) -> frozenset[str]:
+        return frozenset(self._taken).difference(self._unusable)
 
     @property
     def missing(self) -> tuple[Shot, ...]:
         """Required shots without a usable photo, in checklist order."""
-        return tuple(s for s in self._plan.required if s.id not in self._usable)
+        usable = self._usable
+        return tuple(s for s in self._plan.required if s.id not in usable)
 
     @property
     def optional_missing(self) -> tuple[Shot, ...]:
         """Optional shots without a usable photo."""
-        return tuple(s for s in self._plan.optional if s.id not in self._usable)
+        usable = self._usable
+        return tuple(s for s in self._plan.optional if s.id not in usable)
 
     @property
     def complete(self) -> bool:
@@ -155,6 +165,12 @@ def damage_count(captures: Iterable[Capture], damages: Iterable[Damage] = ()) ->
 
 
 _may_be_damage_shot = operator.methodcaller("startswith", "damage_")
+
+
+def damage_pairs(shot_ids: Iterable[str], pairs: Iterable[int | None] = ()) -> int:
+    """How many damage pairs there are, from the shots photographed and the pair of each
+    damage (None if it has none): the highest number of either."""
+    return _damage_count(shot_ids, pairs)
 
 
 def _damage_count(shot_ids: Iterable[str], pairs: Iterable[int | None]) -> int:
@@ -271,7 +287,7 @@ def _completion(plan: _Plan, taken: Set[str], usable_ids: Set[str]) -> Completio
         captured=len(plan.ids & taken),
         total=len(plan.shots),
         _plan=plan,
-        _usable=usable,
+        _taken=usable,
     )
 
 
@@ -291,6 +307,33 @@ def completion(
     and missing shots (``damage_pairs``: the pair of each damage, None if it has none)."""
     count = _damage_count(shots.taken, damage_pairs)
     return _completion(_plan(checklist, count), shots.taken, shots.usable)
+
+
+def listed_completion(
+    checklist: Checklist, taken: Collection[str], unusable: Collection[str], pairs: int = 0
+) -> Completion:
+    """:func:`completion` from a summary as a listing reads it, without making sets of
+    it: ``taken`` the shots photographed, ``unusable`` those of them without a usable
+    photo, ``pairs`` the number of damage pairs (:func:`damage_pairs`). The checklist's
+    shot sets are worked out once per checklist and number of pairs (``_plan``); each
+    count is then a set operation against them, in C.
+    """
+    plan = _plan(checklist, pairs if checklist.damage_shots else 0)
+    if len(plan.required_ids) == len(plan.required):  # no shot twice: count in C
+        done_ids = plan.required_ids.intersection(taken)
+        done = len(done_ids.difference(unusable) if unusable else done_ids)
+    else:
+        usable = frozenset(taken).difference(unusable)
+        done = sum(1 for s in plan.required if s.id in usable)
+    return Completion(
+        done,
+        len(plan.required),
+        len(plan.ids.intersection(taken)),
+        len(plan.shots),
+        plan,
+        taken,
+        unusable,
+    )
 
 
 def inspection_grade(

@@ -344,6 +344,14 @@ class Database:
         except _DRIVER_ERRORS as exc:
             raise storage_error(exc, self.data_dir) from exc
 
+    def query_rows(self, statement: sa.Executable) -> list[sa.Row[Any]]:
+        """Every row ``statement`` selects, as tuples (cheaper than mappings: listings)."""
+        try:
+            with self._connection(self.engine, write=False) as c:
+                return list(c.execute(statement).all())
+        except _DRIVER_ERRORS as exc:
+            raise storage_error(exc, self.data_dir) from exc
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` on SQLite), rolled back on any exception.

@@ -34,7 +34,6 @@ from sqlalchemy.engine import RowMapping
 
 from inspector.domain import status as status_rules
 from inspector.domain.audit import AuditEntry
-from inspector.domain.checklist import Checklist
 from inspector.domain.models import (
     Capture,
     Damage,
@@ -45,7 +44,7 @@ from inspector.domain.models import (
     utcnow,
 )
 from inspector.domain.privacy import BlurBox
-from inspector.domain.progress import Completion, ShotsTaken, completion
+from inspector.domain.progress import ShotsTaken
 from inspector.domain.recording import CallRecording, expired
 from inspector.domain.signature import SellerRemark, SellerSignature
 from inspector.storage import audit, blur, readings, recordings, rows, signatures
@@ -63,6 +62,7 @@ from inspector.storage.errors import (
     ReadOnly,
     StoreError,
 )
+from inspector.storage.listing import ListingRow, read_listing
 from inspector.storage.photocache import PhotoCache
 from inspector.storage.photos import ORPHAN_MIN_AGE_SECONDS, PhotoFiles
 from inspector.storage.photostore import (
@@ -86,7 +86,7 @@ from inspector.storage.sql.tables import (
     tokens,
 )
 
-__all__ = ["InspectionRecords", "InspectionSummary", "Store"]
+__all__ = ["InspectionRecords", "ListingRow", "Store"]
 
 
 @dataclass(frozen=True)
@@ -96,23 +96,6 @@ class InspectionRecords:
     inspection: Inspection
     captures: list[Capture]
     damages: list[Damage]
-
-
-@dataclass(frozen=True)
-class InspectionSummary:
-    """One inspection as a listing shows it (:meth:`Store.listing`): what its completion
-    needs, kept with its row rather than read capture by capture."""
-
-    inspection: Inspection
-    shots: ShotsTaken
-    """How many captures, the shots photographed, and those with a usable photo."""
-    damage_pair: int | None
-    """The highest damage pair its damages record, if any."""
-
-    def completion(self, checklist: Checklist) -> Completion:
-        """Its completion against ``checklist``: what :func:`progress` gives from the
-        captures and damages themselves."""
-        return completion(checklist, self.shots, (self.damage_pair,))
 
 
 log = logging.getLogger(__name__)
@@ -588,33 +571,19 @@ class Store:
             for i in self.list_inspections()
         ]
 
-    def listing(self) -> list[InspectionSummary]:
-        """Every inspection (newest first) with what its completion needs, in two queries
-        whose rows are one per inspection: the shots each inspection's captures cover
-        are kept with it (``inspections.shots``, written with every change to them), so
-        a list of thousands never decodes their captures. :meth:`records` gives the
+    def listing(self) -> list[ListingRow]:
+        """Every inspection (newest first) as a list shows it, with what its completion
+        needs, in two queries whose rows are one per inspection: the shots each
+        inspection's captures cover are kept with it (``inspections.shots``, written with
+        every change to them), so a list of thousands never decodes their captures, nor
+        makes an ``Inspection`` of each row (:mod:`.listing`). :meth:`records` gives the
         same counts the long way. Where the summary is not known its captures are read."""
         with _collector_paused():
-            return self._listing()
-
-    def _listing(self) -> list[InspectionSummary]:
-        found = self._query(sa.select(inspections).order_by(inspections.c.created_at.desc()))
-        pairs: dict[str, int | None] = {
-            r["inspection_id"]: r["pair"]
-            for r in self._query(
-                sa.select(damages.c.inspection_id, sa.func.max(damages.c.pair).label("pair"))
-                .where(damages.c.pair.is_not(None))
-                .group_by(damages.c.inspection_id)
+            return read_listing(
+                self._db.query_rows,
+                self._db.sqlite,
+                lambda inspection_id: ShotsTaken.of(self.captures(inspection_id)),
             )
-        }
-        listed = []
-        for r in found:
-            inspection = rows.inspection_from_row(r)
-            shots = rows.shots_from_row(r)
-            if shots is None:
-                shots = ShotsTaken.of(self.captures(inspection.id))
-            listed.append(InspectionSummary(inspection, shots, pairs.get(inspection.id)))
-        return listed
 
     def delete_inspection(self, inspection_id: str, *, version: int | None = None) -> None:
         """Delete an inspection, its rows, and photo files no one else uses.

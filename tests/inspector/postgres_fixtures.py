@@ -163,11 +163,14 @@ class Unavailable(Exception):
 
 
 @contextlib.contextmanager
-def postgres_server(*, durable: bool = False, tcp: bool = False) -> Iterator[PostgresServer]:
+def postgres_server(
+    *, durable: bool = False, tcp: bool = False, directory: Path | None = None
+) -> Iterator[PostgresServer]:
     """A server in a temporary folder, stopped and removed at the end.
 
     ``durable``: with fsync (what a deployment runs; for benchmarks). Tests run without.
     ``tcp``: also listening on 127.0.0.1, on a free port (``server.port``; trusted).
+    ``directory``: where that folder is made (e.g. a small disk), else the temp folder.
     """
     bin_dir = _bin_dir()
     if bin_dir is None:
@@ -182,7 +185,7 @@ def postgres_server(*, durable: bool = False, tcp: bool = False) -> Iterator[Pos
             ) from None
         run_as = "postgres"
     _stop_orphans(bin_dir, run_as)
-    root = Path(tempfile.mkdtemp(prefix=_PREFIX))
+    root = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=directory))
     (root / "owner.pid").write_text(str(os.getpid()))
     data = root / "data"
     if run_as is not None:

@@ -79,7 +79,7 @@ def test_delete_asks_first(
     create_inspection(store, vehicle=vehicle_input, seller=seller_input)
     window = make_main_window()
     window.show()
-    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.home.model.rowCount() == 1, timeout=5000)
     window.home.table.selectRow(0)
     assert window.delete_action.isEnabled()
     window.delete_action.trigger()
@@ -89,7 +89,7 @@ def test_delete_asks_first(
     window.delete_action.trigger()
     window.delete_box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: store.list_inspections() == [], timeout=5000)
-    qtbot.waitUntil(lambda: window.home.table.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.home.model.rowCount() == 0, timeout=5000)
 
 
 def test_a_delete_overtaken_by_an_edit_elsewhere_is_refused_and_says_so(
@@ -103,7 +103,7 @@ def test_a_delete_overtaken_by_an_edit_elsewhere_is_refused_and_says_so(
     inspection, _ = create_inspection(store, vehicle=vehicle_input, seller=seller_input)
     window = make_main_window()
     window.show()
-    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.home.model.rowCount() == 1, timeout=5000)
     window.home.table.selectRow(0)
     window.delete_action.trigger()  # the operator decides on what the list shows...
     with Store(
@@ -134,9 +134,9 @@ def test_double_click_opens_and_back_returns(
     create_inspection(store, checklist="quick", vehicle=vehicle_input, seller=seller_input)
     window = make_main_window()
     window.show()
-    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.home.model.rowCount() == 1, timeout=5000)
     table = window.home.table
-    pos = table.visualItemRect(table.item(0, 0)).center()
+    pos = table.visualRect(table.model().index(0, 0)).center()
     # Qt's item views need the press before the double click, as a real mouse gives.
     qtbot.mousePress(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
@@ -162,7 +162,7 @@ def test_review_page_opens_from_home_and_from_a_live_call(
     )
     window = make_main_window()
     window.show()
-    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.home.model.rowCount() == 1, timeout=5000)
     window.home.table.selectRow(0)
     assert window.review_action.isEnabled()
     window.review_action.trigger()

@@ -44,7 +44,7 @@ def live_window(
         window.show()
         window.activateWindow()
     qtbot.waitUntil(lambda: window.server_url is not None, timeout=10000)
-    qtbot.waitUntil(lambda: window.home.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.home.model.rowCount() == 1, timeout=5000)
     window.home.table.selectRow(0)
     window.home.table.setFocus()
     qtbot.keyClick(window.home.table, Qt.Key.Key_Return)  # Enter opens

@@ -206,7 +206,7 @@ def test_the_home_page_exports_the_selected_inspections_listing(
     window = make_main_window()
     window.show()
     table = window.home.table
-    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1, timeout=5000)
     # Selected by the model: selectRow() follows the keyboard modifiers a key click of
     # an earlier test may have left "held" (Shift, Ctrl).
     flags = QItemSelectionModel.SelectionFlag
