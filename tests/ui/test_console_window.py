@@ -117,7 +117,12 @@ def test_a_delete_overtaken_by_an_edit_elsewhere_is_refused_and_says_so(
         lambda: "changed by someone else" in window.statusBar().currentMessage(), timeout=5000
     )
     assert window.statusBar().currentMessage().startswith("Not deleted")
-    assert store.get_inspection(inspection.id).notes == "the seller called back"
+    now = store.get_inspection(inspection.id)
+    assert now.notes == "the seller called back"
+    qtbot.waitUntil(  # the home reloads on its own after the refusal
+        lambda: [r.listed.version for r in window.home.model.all_rows] == [now.version],
+        timeout=5000,
+    )
     window.home.table.selectRow(0)  # reloaded: deleting it now is deleting what is there
     window.delete_action.trigger()
     window.delete_box.button(QMessageBox.StandardButton.Yes).click()
