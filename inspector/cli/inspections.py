@@ -9,26 +9,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from inspector.cli.common import EXIT_ALTERED, AddCommand, open_store, print_json
 from inspector.cli.terminal import printable
 from inspector.domain.audit import action_label
-from inspector.domain.checklist import (
-    Checklist,
-    ChecklistError,
-    available_checklists,
-    load_checklist,
-)
 from inspector.domain.models import Capture, Fuel, Inspection, Language
-from inspector.domain.progress import progress
 from inspector.storage import NoDatabase, NotFound
-from inspector.storage.store import Store
-from inspector.usecases import audit
-from inspector.usecases.inspections import (
-    create_inspection,
-    delete_inspection,
-    inspection_to_dict,
-)
+
+if TYPE_CHECKING:
+    from inspector.domain.checklist import Checklist
+    from inspector.storage.store import Store
+
+# The checklists (pydantic), the store (SQLAlchemy) and the use cases are imported by
+# the commands, not here: building the parser must stay light (docs/PERFORMANCE.md).
 
 
 def _photo_states(store: Store, captures: list[Capture], deep: bool) -> dict[str, str]:
@@ -51,6 +45,8 @@ def _warn_photos(problems: int, deep: bool) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from inspector.usecases.inspections import create_inspection, inspection_to_dict
+
     with open_store(args) as store:
         inspection, warnings = create_inspection(
             store,
@@ -83,6 +79,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from inspector.usecases.inspections import inspection_to_dict
+
     rows: list[tuple[Inspection, str, Counter[str]]] = []
     problems = 0
     try:
@@ -135,6 +133,9 @@ def _listed(store: Store, deep: bool) -> tuple[list[tuple[Inspection, str, Count
     inspections whose photos are not all there are read whole, as ``show`` does, to count
     progress over the photos present only.
     """
+    from inspector.domain.checklist import ChecklistError, load_checklist
+    from inspector.domain.progress import progress
+
     summaries = store.listing()
     states: dict[str, str] = {}
     if any(s.shots.captures for s in summaries):
@@ -173,6 +174,11 @@ def _listed(store: Store, deep: bool) -> tuple[list[tuple[Inspection, str, Count
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from inspector.domain.checklist import load_checklist
+    from inspector.domain.progress import progress
+    from inspector.usecases import audit
+    from inspector.usecases.inspections import inspection_to_dict
+
     try:
         store = open_store(args, readonly=True)
     except NoDatabase as exc:
@@ -261,6 +267,8 @@ def _detail_text(detail: dict[str, object]) -> str:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from inspector.usecases.inspections import delete_inspection
+
     with open_store(args) as store:
         inspection = store.find_inspection(args.id)
         delete_inspection(store, inspection.id, version=inspection.version)
@@ -269,6 +277,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_checklists(args: argparse.Namespace) -> int:
+    from inspector.domain.checklist import available_checklists, load_checklist
+
     checklists = [load_checklist(name) for name in available_checklists()]
     if args.json:
         print_json([c.to_dict() for c in checklists])

@@ -14,17 +14,18 @@ from inspector.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
-    ONE_LINE_ERRORS,
     CliError,
     Handler,
     add_photo_store_option,
     error,
     error_text,
+    one_line_errors,
 )
 from inspector.cli.terminal import printable
 
 #: The modules adding their commands through ``register(add)``, in the order ``--help``
-#: lists them.
+#: lists them. Building the parser imports nothing heavy: each command imports what it
+#: runs (the store, the seal, the report, the live engine, OCR) when it runs.
 _COMMAND_MODULES = (inspections, repair, migrate, console, live, review, identity, users)
 
 
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python must not complain either when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
-    except ONE_LINE_ERRORS as exc:
+    except one_line_errors() as exc:  # evaluated only when an exception arrives here
         error(error_text(exc))
         return exc.code if isinstance(exc, CliError) else EXIT_FAILURE
     except KeyboardInterrupt:
