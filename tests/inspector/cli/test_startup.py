@@ -63,3 +63,14 @@ def test_help_imports_no_heavy_library() -> None:
         "    main(['serve', '--help'])"
     )
     assert _loaded(imports) == []
+
+
+@pytest.mark.timeout(60)
+def test_version_is_read_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    import inspector
+    from inspector.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"inspector {inspector.__version__}\n"
