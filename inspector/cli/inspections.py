@@ -79,8 +79,6 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from inspector.usecases.inspections import inspection_to_dict
-
     rows: list[tuple[Inspection, str, Counter[str]]] = []
     problems = 0
     try:
@@ -91,6 +89,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         with store:
             rows, problems = _listed(store, args.check)
     if args.json:
+        from inspector.usecases.inspections import inspection_to_dict
+
         print_json(
             [
                 {**inspection_to_dict(i), "progress": p, "photos": dict(counts)}
@@ -174,16 +174,16 @@ def _listed(store: Store, deep: bool) -> tuple[list[tuple[Inspection, str, Count
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from inspector.domain.checklist import load_checklist
-    from inspector.domain.progress import progress
-    from inspector.usecases import audit
-    from inspector.usecases.inspections import inspection_to_dict
-
     try:
         store = open_store(args, readonly=True)
     except NoDatabase as exc:
         raise NotFound(f"no inspection {args.id!r} ({exc})") from exc
     with store:
+        from inspector.domain.checklist import load_checklist
+        from inspector.domain.progress import progress
+        from inspector.usecases import audit
+        from inspector.usecases.inspections import inspection_to_dict
+
         inspection = store.find_inspection(args.id)
         captures = store.captures(inspection.id)
         damages = store.damages(inspection.id)
