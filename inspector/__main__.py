@@ -1,7 +1,7 @@
 """``python -m inspector`` (and the ``inspector`` script) run the command line.
 
-The command line is imported inside :func:`run`: importing it takes seconds
-(aiortc, reportlab), and a Ctrl-C meanwhile must end quietly, not in a traceback.
+The command line is imported inside :func:`run`: a Ctrl-C while it (and then the
+command's own modules) are imported must end quietly, not in a traceback.
 """
 
 import sys

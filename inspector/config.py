@@ -32,6 +32,10 @@ TURN_CREDENTIAL_TTL = 4 * 3600
 """How long minted TURN credentials are valid. coturn refuses a refresh of an allocation
 whose username has expired, so this bounds one negotiation's relay, not the call: every
 reconnection opens a new signaling socket and gets new credentials."""
+SIGNING_PASSWORD_ENV = "INSPECTOR_SIGNING_PASSWORD"
+"""The password of the company's sealing key or PKCS#12 file (:mod:`inspector.seal`)."""
+LISTING_LONG_SIDE = 1920
+"""The long side, in pixels, of the publishable photos (``export --listing``)."""
 
 
 def resolve_data_dir(

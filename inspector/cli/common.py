@@ -13,29 +13,25 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypedDict
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 from inspector.cli.terminal import json_text, printable
 from inspector.config import (
     PHOTO_STORE_ENV,
+    SIGNING_PASSWORD_ENV,
     resolve_data_dir,
     resolve_database_url,
     resolve_photo_store,
 )
-from inspector.seal import (
-    Sealer,
-    SealError,
-    SealKeyUnwritable,
-    company_identity,
-    installation_identity,
-    one_time_identity,
-    pkcs12_identity,
-)
-from inspector.seal.identity import PASSWORD_ENV
 from inspector.storage import StoreError, storage_error
-from inspector.storage.store import Store
+
+if TYPE_CHECKING:
+    from inspector.seal import Sealer
+    from inspector.storage.store import Store
+
+# Only light modules are imported here: every command, ``--help`` included, loads this
+# one. The store (SQLAlchemy) and the seal (pyHanko) are imported by the functions that
+# use them, so a command pays only for what it runs (docs/PERFORMANCE.md).
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -91,6 +87,8 @@ def store_options(args: argparse.Namespace) -> StoreOptions:
 
 def open_store(args: argparse.Namespace, *, readonly: bool = False) -> Store:
     """The data folder's store; ``readonly`` creates and changes nothing."""
+    from inspector.storage.store import Store
+
     try:
         data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=not readonly)
         return Store(data_dir, readonly=readonly, **store_options(args))
@@ -128,7 +126,7 @@ def add_seal_options(p: argparse.ArgumentParser) -> None:
         "seal",
         "The PDF is sealed (PAdES) by this installation's key and self-signed certificate, "
         f"made on first use in the data folder, unless a company's is given. Passwords come "
-        f"from ${PASSWORD_ENV}.",
+        f"from ${SIGNING_PASSWORD_ENV}.",
     )
     g.add_argument("--signing-cert", metavar="CERT.pem", help="the company's certificate")
     g.add_argument("--signing-key", metavar="KEY.pem", help="its private key")
@@ -145,6 +143,16 @@ def add_seal_options(p: argparse.ArgumentParser) -> None:
 
 def sealer_from_args(args: argparse.Namespace, data_dir: Path) -> Sealer:
     """The sealer the options ask for; a missing half of a pair is a usage error."""
+    from inspector.seal import (
+        Sealer,
+        SealError,
+        SealKeyUnwritable,
+        company_identity,
+        installation_identity,
+        one_time_identity,
+        pkcs12_identity,
+    )
+
     cert, key, p12 = args.signing_cert, args.signing_key, args.signing_pkcs12
     if p12 and (cert or key):
         fail("give either --signing-pkcs12 or --signing-cert with --signing-key, not both", 2)
@@ -174,23 +182,35 @@ def sealer_from_args(args: argparse.Namespace, data_dir: Path) -> Sealer:
     return Sealer(identity, tsa_url=tsa)
 
 
-ONE_LINE_ERRORS = (
-    ValueError,
-    StoreError,
-    CliError,
-    sqlite3.Error,
-    sa.exc.DBAPIError,
-    OSError,
-    SealError,
-)
-"""What ``main`` prints as one line (:func:`error_text`) instead of a traceback."""
+def one_line_errors() -> tuple[type[Exception], ...]:
+    """What ``main`` prints as one line (:func:`error_text`) instead of a traceback.
+
+    The database's (SQLAlchemy) and the seal's errors are among them only once their
+    modules are loaded: until then none of them can have been raised, and importing
+    SQLAlchemy or pyHanko just to name them would cost every command a second or more.
+    """
+    return (ValueError, StoreError, CliError, OSError, *_database_errors(), *_seal_errors())
+
+
+def _loaded(module: str, name: str) -> tuple[type[Exception], ...]:
+    """``module.name`` if that module is loaded, else nothing."""
+    loaded = sys.modules.get(module)
+    return () if loaded is None else (getattr(loaded, name),)
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    return (sqlite3.Error, *_loaded("sqlalchemy.exc", "DBAPIError"))
+
+
+def _seal_errors() -> tuple[type[Exception], ...]:
+    return _loaded("inspector.seal.identity", "SealError")
 
 
 def error_text(exc: Exception) -> str:
     """An expected failure in words a user can act on (a full disk says so)."""
-    if isinstance(exc, (ValueError, StoreError, CliError, SealError)):
+    if isinstance(exc, (ValueError, StoreError, CliError, *_seal_errors())):
         return str(exc)  # already worded for the user
-    if isinstance(exc, (sqlite3.Error, sa.exc.DBAPIError)):  # one that slipped past the store
+    if isinstance(exc, _database_errors()):  # one that slipped past the store
         return str(storage_error(exc))
     if not isinstance(exc, OSError):
         return str(exc)

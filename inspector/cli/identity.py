@@ -12,14 +12,14 @@ from pathlib import Path
 
 from inspector.cli.common import EXIT_USAGE, AddCommand, fail, print_json
 from inspector.cli.terminal import printable
-from inspector.domain.identity import KINDS, decode_vin
-from inspector.ocr import OcrError, read_photo
-from inspector.ocr.crop import GUIDES
+from inspector.domain.identity import GUIDES, KINDS, decode_vin
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 
 def cmd_read(args: argparse.Namespace) -> int:
+    from inspector.ocr import OcrError, read_photo  # OpenCV, onnxruntime: only to read
+
     path = Path(args.image).expanduser()
     try:
         if path.stat().st_size > MAX_IMAGE_BYTES:

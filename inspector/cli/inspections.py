@@ -9,26 +9,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from inspector.cli.common import EXIT_ALTERED, AddCommand, open_store, print_json
 from inspector.cli.terminal import printable
 from inspector.domain.audit import action_label
-from inspector.domain.checklist import (
-    Checklist,
-    ChecklistError,
-    available_checklists,
-    load_checklist,
-)
 from inspector.domain.models import Capture, Fuel, Inspection, Language
-from inspector.domain.progress import progress
 from inspector.storage import NoDatabase, NotFound
-from inspector.storage.store import ListingRow, Store
-from inspector.usecases import audit
-from inspector.usecases.inspections import (
-    create_inspection,
-    delete_inspection,
-    inspection_to_dict,
-)
+
+if TYPE_CHECKING:
+    from inspector.domain.checklist import Checklist
+    from inspector.storage.store import ListingRow, Store
+
+# The checklists (pydantic), the store (SQLAlchemy) and the use cases are imported by
+# the commands, not here: building the parser must stay light (docs/PERFORMANCE.md).
 
 
 def _photo_states(store: Store, captures: list[Capture], deep: bool) -> dict[str, str]:
@@ -51,6 +45,8 @@ def _warn_photos(problems: int, deep: bool) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from inspector.usecases.inspections import create_inspection, inspection_to_dict
+
     with open_store(args) as store:
         inspection, warnings = create_inspection(
             store,
@@ -96,6 +92,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             if args.json:  # every field of each inspection: read whole
                 whole = {i.id: i for i in store.list_inspections()}
     if args.json:
+        from inspector.usecases.inspections import inspection_to_dict
+
         print_json(
             [
                 {**inspection_to_dict(whole[i.id]), "progress": p, "photos": dict(counts)}
@@ -139,6 +137,9 @@ def _listed(store: Store, deep: bool) -> tuple[list[tuple[ListingRow, str, Count
     inspections whose photos are not all there are read whole, as ``show`` does, to count
     progress over the photos present only.
     """
+    from inspector.domain.checklist import ChecklistError, load_checklist
+    from inspector.domain.progress import progress
+
     summaries = store.listing()
     states: dict[str, str] = {}
     if any(s.captures for s in summaries):
@@ -181,6 +182,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     except NoDatabase as exc:
         raise NotFound(f"no inspection {args.id!r} ({exc})") from exc
     with store:
+        from inspector.domain.checklist import load_checklist
+        from inspector.domain.progress import progress
+        from inspector.usecases import audit
+        from inspector.usecases.inspections import inspection_to_dict
+
         inspection = store.find_inspection(args.id)
         captures = store.captures(inspection.id)
         damages = store.damages(inspection.id)
@@ -264,6 +270,8 @@ def _detail_text(detail: dict[str, object]) -> str:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from inspector.usecases.inspections import delete_inspection
+
     with open_store(args) as store:
         inspection = store.find_inspection(args.id)
         delete_inspection(store, inspection.id, version=inspection.version)
@@ -272,6 +280,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_checklists(args: argparse.Namespace) -> int:
+    from inspector.domain.checklist import available_checklists, load_checklist
+
     checklists = [load_checklist(name) for name in available_checklists()]
     if args.json:
         print_json([c.to_dict() for c in checklists])

@@ -12,9 +12,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
-
-import segno
+from typing import TYPE_CHECKING, Any
 
 from inspector.cli.common import (
     EXIT_FAILURE,
@@ -35,16 +33,14 @@ from inspector.config import (
     resolve_recording_retention,
     resolve_turn_secret,
 )
-from inspector.live import events
 from inspector.live.owner import running_server
-from inspector.live.tls import lan_addresses
-from inspector.live.tokens import Invitations
-from inspector.storage.store import Store
-from inspector.usecases import status as lifecycle
-from inspector.usecases.inspections import create_inspection
 
-# inspector.live.engine (aiortc, aiohttp) is imported by the commands that run it:
-# importing it takes seconds, which every other command would pay.
+if TYPE_CHECKING:
+    from inspector.live import events
+
+# inspector.live.engine (aiortc, aiohttp), the store (SQLAlchemy) and the rest are
+# imported by the commands that run them: importing them takes seconds, which every
+# other command, ``--help`` included, would pay (docs/PERFORMANCE.md).
 
 _QUIET_EVENTS = {"frame", "stats", "hint"}
 
@@ -170,6 +166,8 @@ def _wait_for_signal(stop: threading.Event) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from inspector.live.engine import Engine, EngineStartError
+    from inspector.storage.store import Store
+    from inspector.usecases.inspections import create_inspection
 
     settings = _settings(args)
     if args.log_json:
@@ -203,6 +201,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_server(args: argparse.Namespace) -> int:
     from inspector.live.engine import EngineStartError
+    from inspector.storage.store import Store
     from inspector.team import TeamServer, logs
 
     settings = _settings(args)
@@ -256,6 +255,8 @@ def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | N
         )
     port = _checked_port(8080 if args.port is None else args.port)
     if args.lan:
+        from inspector.live.tls import lan_addresses
+
         addresses = lan_addresses()
         base = f"https://{addresses[0] if addresses else '127.0.0.1'}:{port}"
     else:
@@ -270,6 +271,12 @@ def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | N
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    import segno
+
+    from inspector.live.tokens import Invitations
+    from inspector.storage.store import Store
+    from inspector.usecases import status as lifecycle
+
     data_dir = resolve_data_dir(args.data_dir)
     with Store(data_dir, **store_options(args)) as store:
         inspection = store.find_inspection(args.id)
@@ -302,6 +309,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from inspector.storage.store import Store
+
     with Store(resolve_data_dir(args.data_dir), **store_options(args)) as store:
         inspection = store.find_inspection(args.id)
         count = store.revoke_tokens(inspection.id)
@@ -333,8 +342,12 @@ def run_demo(
     inspection is not left "live". Raises :class:`DemoFailed` as soon as a
     capture cannot be stored (a full disk does not get better by waiting).
     """
+    from inspector.live import events
     from inspector.live.contrib.simphone import DemoVehicle, SimulatedPhone
     from inspector.live.engine import Engine
+    from inspector.storage.store import Store
+    from inspector.usecases import status as lifecycle
+    from inspector.usecases.inspections import create_inspection
 
     completed = threading.Event()
     signed = threading.Event()

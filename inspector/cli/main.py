@@ -7,25 +7,48 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from inspector import __version__
+import inspector
 from inspector.cli import console, identity, inspections, live, migrate, repair, review, users
 from inspector.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
-    ONE_LINE_ERRORS,
     CliError,
     Handler,
     add_photo_store_option,
     error,
     error_text,
+    one_line_errors,
 )
 from inspector.cli.terminal import printable
 
 #: The modules adding their commands through ``register(add)``, in the order ``--help``
-#: lists them.
+#: lists them. Building the parser imports nothing heavy: each command imports what it
+#: runs (the store, the seal, the report, the live engine, OCR) when it runs.
 _COMMAND_MODULES = (inspections, repair, migrate, console, live, review, identity, users)
+
+
+class _Version(argparse.Action):
+    """``--version``, as argparse's own, but the version is read (from the package
+    metadata, a twentieth of a second) only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show program's version number and exit")
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, **kwargs
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        print(f"{parser.prog} {inspector.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Remote vehicle inspection. With no command, opens the console.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -101,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python must not complain either when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
-    except ONE_LINE_ERRORS as exc:
+    except one_line_errors() as exc:  # evaluated only when an exception arrives here
         error(error_text(exc))
         return exc.code if isinstance(exc, CliError) else EXIT_FAILURE
     except KeyboardInterrupt:

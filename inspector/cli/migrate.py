@@ -11,11 +11,12 @@ from pathlib import Path
 
 from inspector.cli.common import EXIT_ALTERED, AddCommand, open_store, print_json
 from inspector.cli.terminal import printable
-from inspector.storage.store import Store
-from inspector.usecases.migrate import migrate
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from inspector.storage.store import Store
+    from inspector.usecases.migrate import migrate
+
     # The target's own working folder (locks, thumbnails) is a temporary one: its records
     # and photos are where the URLs say.
     with (

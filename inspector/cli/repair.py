@@ -8,10 +8,11 @@ import argparse
 from inspector.cli.common import EXIT_ALTERED, AddCommand, database_url_of, photo_store_of
 from inspector.cli.terminal import printable
 from inspector.config import resolve_data_dir
-from inspector.storage.repair import repair
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
+    from inspector.storage.repair import repair
+
     data_dir = resolve_data_dir(args.data_dir, create=False)
     report = repair(data_dir, database_url_of(args), photo_store_of(args))
     for line in report.lines():

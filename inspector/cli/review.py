@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from inspector.bundle import BundleError, export_bundle, import_bundle, verify_bundle
 from inspector.cli.common import (
     EXIT_ALTERED,
     EXIT_INCOMPLETE,
@@ -27,21 +27,26 @@ from inspector.cli.common import (
     sealer_from_args,
 )
 from inspector.cli.terminal import printable
-from inspector.domain.checklist import ChecklistError, load_checklist
+from inspector.config import LISTING_LONG_SIDE
 from inspector.domain.models import Damage
-from inspector.domain.progress import Progress, progress
-from inspector.privacy import DEFAULT_LONG_SIDE
-from inspector.report.document import ReportCancelled, build_report
 from inspector.report.i18n import damage_ref, report_languages
-from inspector.seal import SealCheck, check_pdf
 from inspector.storage import WriteNotRecorded
-from inspector.storage.store import Store
-from inspector.usecases import status as lifecycle
-from inspector.usecases.privacy import ListingError, export_listing
+
+if TYPE_CHECKING:
+    from inspector.domain.progress import Progress
+    from inspector.seal import SealCheck
+    from inspector.storage.store import Store
+
+# The bundle, the report (reportlab), the seal (pyHanko), the privacy filters (OpenCV)
+# and the store are imported by the commands that use them: building the parser, which
+# every command does, must stay light (docs/PERFORMANCE.md).
 
 
 @contextmanager
 def _one_line_errors() -> Iterator[None]:
+    from inspector.bundle import BundleError
+    from inspector.report.document import ReportCancelled
+
     try:
         yield
     except BundleError as exc:
@@ -64,6 +69,9 @@ def _output(path: str, suffix: str) -> Path:
 def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) -> None:
     """Refuse (or, if allowed, warn about) an inspection the report cannot grade: required
     photos missing, or damages still to complete (see :mod:`inspector.domain.grading`)."""
+    from inspector.domain.checklist import ChecklistError, load_checklist
+    from inspector.domain.progress import progress
+
     inspection = store.find_inspection(inspection_id)
     damages = store.damages(inspection.id)
     try:
@@ -113,6 +121,9 @@ def _incomplete(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from inspector.report.document import build_report
+    from inspector.usecases import status as lifecycle
+
     out = _output(args.output, ".pdf")
     # Read-only: a report never creates a database. Marking the inspection
     # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
@@ -137,6 +148,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from inspector.bundle import export_bundle
+    from inspector.usecases import status as lifecycle
+
     if args.listing:
         return _export_listing(args)
     if args.size is not None or args.include_withheld:
@@ -162,13 +176,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _export_listing(args: argparse.Namespace) -> int:
     """``inspector export ID --listing -o FOLDER``: the publishable photos, blurred."""
+    from inspector.usecases.privacy import ListingError, export_listing
+
     with open_store(args) as store:
         try:
             result = export_listing(
                 store,
                 args.id,
                 Path(args.output),
-                long_side=args.size or DEFAULT_LONG_SIDE,
+                long_side=args.size or LISTING_LONG_SIDE,
                 include_withheld=args.include_withheld,
             )
         except ListingError as exc:
@@ -189,6 +205,8 @@ def _export_listing(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from inspector.bundle import import_bundle
+
     with open_store(args) as store, _one_line_errors():
         inspection = import_bundle(store, Path(args.bundle).expanduser())
     print(inspection.id)
@@ -199,6 +217,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = Path(args.bundle).expanduser()
     if _is_pdf(path):
         return _verify_pdf(path, args)
+    from inspector.bundle import verify_bundle
+
     with _one_line_errors():
         result = verify_bundle(path)
     if args.certificate and result.seal is not None:
@@ -238,6 +258,8 @@ MAX_PDF_BYTES = 512 * 1024 * 1024
 
 def _verify_pdf(path: Path, args: argparse.Namespace) -> int:
     """``inspector verify FILE.pdf``: the report's seal, intact and whole."""
+    from inspector.seal import check_pdf
+
     try:
         if path.stat().st_size > MAX_PDF_BYTES:
             fail(f"{path.name} is larger than {MAX_PDF_BYTES // 2**20} MiB: not a report")
@@ -342,7 +364,7 @@ def register(add: AddCommand) -> None:
         type=int,
         default=None,
         metavar="PIXELS",
-        help=f"with --listing: the photos' long side (default {DEFAULT_LONG_SIDE})",
+        help=f"with --listing: the photos' long side (default {LISTING_LONG_SIDE})",
     )
     p.add_argument(
         "--include-withheld",

@@ -11,13 +11,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from inspector.cli.common import EXIT_USAGE, AddCommand, fail, open_store, print_json
 from inspector.cli.terminal import printable
 from inspector.domain.accounts import Role, User, check_password
 from inspector.storage import NoDatabase
-from inspector.storage.store import Store
-from inspector.usecases import accounts
+
+if TYPE_CHECKING:
+    from inspector.storage.store import Store
 
 _ACTIONS = ("add", "list", "disable", "enable", "passwd")
 
@@ -46,6 +48,8 @@ def user_to_dict(user: User) -> dict[str, object]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from inspector.usecases import accounts
+
     try:
         store: Store | None = open_store(args, readonly=True)
     except NoDatabase:  # nothing stored yet: no users
@@ -97,6 +101,8 @@ def cmd_users(args: argparse.Namespace) -> int:
             fail(str(exc), EXIT_USAGE)
     elif args.role is not None:
         fail(f"--role goes with users add, not users {action}", EXIT_USAGE)
+    from inspector.usecases import accounts
+
     # Check the name before asking for a password nobody can use.
     if action in ("add", "passwd"):
         password = read_password()

@@ -22,6 +22,7 @@ from typing import Literal
 from inspector.domain.validation import VIN_LENGTH, vin_check_digit
 
 __all__ = [
+    "GUIDES",
     "KINDS",
     "Kind",
     "Reading",
@@ -35,6 +36,21 @@ __all__ = [
 
 Kind = Literal["vin", "odometer", "plate"]
 KINDS: tuple[Kind, ...] = ("vin", "odometer", "plate")
+
+GUIDES: dict[str, tuple[float, float, float, float]] = {
+    # vin_plate.svg: the 17-character frame (190..1410 x 315..585) and its corner marks.
+    "vin_plate": (120 / 1600, 245 / 900, 1480 / 1600, 655 / 900),
+    # door_jamb_label.svg: the label (590..1010 x 150..750), with room around it.
+    "door_jamb_label": (530 / 1600, 110 / 900, 1070 / 1600, 790 / 900),
+    # odometer.svg: the cluster between and under the two dials.
+    "odometer": (0.12, 0.25, 0.88, 0.85),
+    # front.svg / rear.svg: the plate sits low in the middle of the car.
+    "front": (0.22, 0.45, 0.78, 0.98),
+    "rear": (0.22, 0.45, 0.78, 0.98),
+}
+"""Where each overlay guide asks for text, as fractions of the picture (left, top, right,
+bottom), a little wider than drawn (the overlays' 1600x900 canvas, ``assets/overlays``):
+what :mod:`inspector.ocr.crop` reads."""
 
 MILEAGE_TOLERANCE = 0.01
 _VIN_FIX = str.maketrans({"O": "0", "Q": "0", "I": "1"})

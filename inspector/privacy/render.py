@@ -15,11 +15,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from inspector.config import LISTING_LONG_SIDE
 from inspector.domain.models import Region
 
 __all__ = ["DEFAULT_LONG_SIDE", "JPEG_QUALITY", "RenderError", "blur_region", "listing_jpeg"]
 
-DEFAULT_LONG_SIDE = 1920
+DEFAULT_LONG_SIDE = LISTING_LONG_SIDE
 JPEG_QUALITY = 88
 CELLS = 8
 """A box is pixelated to about this many cells along its longer side."""

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from inspector.atomic import fsync_dir
+from inspector.config import SIGNING_PASSWORD_ENV
 
 __all__ = [
     "INSTALLATION_FILE",
@@ -40,7 +41,7 @@ __all__ = [
 
 INSTALLATION_FILE = Path("seal") / "installation.pem"
 """This installation's key and certificate, relative to the data folder."""
-PASSWORD_ENV = "INSPECTOR_SIGNING_PASSWORD"
+PASSWORD_ENV = SIGNING_PASSWORD_ENV
 """Where a company key's or PKCS#12 file's password is read from (never an argument,
 which other users could see in the process list)."""
 VALIDITY = datetime.timedelta(days=20 * 365)

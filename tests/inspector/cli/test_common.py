@@ -14,11 +14,11 @@ import pytest
 from inspector.cli import console, inspections, live, repair, review
 from inspector.cli.common import (
     EXIT_INCOMPLETE,
-    ONE_LINE_ERRORS,
     CliError,
     Handler,
     error_text,
     fail,
+    one_line_errors,
     open_store,
 )
 from inspector.cli.main import build_parser, main
@@ -37,8 +37,23 @@ from inspector.storage import NoDatabase
     ],
 )
 def test_expected_failures_are_worded_for_the_user(exc: Exception, text: str) -> None:
-    assert isinstance(exc, ONE_LINE_ERRORS)
+    assert isinstance(exc, one_line_errors())
     assert error_text(exc).startswith(text)
+
+
+def test_the_database_and_seal_errors_are_one_line_once_loaded() -> None:
+    # Named only once their modules are loaded (the parser imports neither): here they are.
+    import sqlalchemy as sa
+
+    from inspector.seal import SealError
+
+    refused = sa.exc.OperationalError(
+        "SELECT 1", {}, sqlite3.OperationalError("database is locked")
+    )
+    for exc in (refused, SealError("the key is encrypted")):
+        assert isinstance(exc, one_line_errors())
+    assert error_text(refused).startswith("the database is busy")
+    assert error_text(SealError("the key is encrypted")) == "the key is encrypted"
 
 
 def test_fail_carries_its_exit_code_to_main(capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +84,7 @@ def test_a_read_only_open_creates_nothing_and_a_bad_folder_is_one_line(tmp_path:
         (inspections, ["new", "list", "show", "delete", "checklists"]),
         (repair, ["repair"]),
         (console, ["console"]),
-        (live, ["serve", "invite", "revoke", "demo"]),
+        (live, ["serve", "server", "invite", "revoke", "demo"]),
         (review, ["report", "export", "import", "verify"]),
     ],
 )
