@@ -40,6 +40,9 @@ async def _walk_until_stored(join_url: str, store: Store, inspection_id: str, n:
                 await asyncio.sleep(0.5)
     finally:
         await phone.stop()
+        # Its sockets are closed by callbacks the loop runs next: give it a turn before
+        # asyncio.run closes the loop, or they are left to the garbage collector.
+        await asyncio.sleep(0.5)
 
 
 @pytest.mark.timeout(420)
