@@ -268,16 +268,7 @@ class S3PhotoStore:
         with self._ready_lock:
             if self._ready.is_set():
                 return
-            what = f"cannot use {self._url}"
-            try:
-                self._client.head_bucket(Bucket=self.bucket)
-            except botocore.exceptions.ClientError as exc:
-                code = str(exc.response.get("Error", {}).get("Code", ""))
-                if code in ("404", "NoSuchBucket"):
-                    raise self._bucket_missing() from exc
-                raise self._error(exc, what) from exc
-            except botocore.exceptions.BotoCoreError as exc:
-                raise self._error(exc, what) from exc
+            self.ping()
             self._ready.set()
 
     def ping(self) -> None:
