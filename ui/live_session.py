@@ -437,7 +437,9 @@ class LiveSession(QWidget):
         b.capture_reviewed.connect(self._mine(self._on_capture_reviewed))
         b.hint.connect(self._mine(lambda e: self.live_view.set_hint(e.code)))
         b.stats.connect(
-            self._mine(lambda e: self.live_view.set_stats(e.fps, e.width, e.height, e.rtt_ms))
+            self._mine(
+                lambda e: self.live_view.set_stats(e.fps, e.width, e.height, e.rtt_ms, e.path)
+            )
         )
         b.connection_changed.connect(self._mine(lambda e: self._set_connection(e.state)))
         b.phone_joined.connect(self._mine(self._on_joined))

@@ -96,6 +96,7 @@ class LiveView(QWidget):
         self._pointer: tuple[float, float, float] | None = None  # x, y, shown at
         self._state = ""
         self._stats: tuple[float, int, int, float | None] | None = None
+        self._path: str | None = None  # "relay" when the media goes through TURN
         self._hint: str | None = None
         self._last_painted_seq = 0
         self.painted_frames = 0  # distinct frames painted (tests and the bench count them)
@@ -160,8 +161,16 @@ class LiveView(QWidget):
             self._stats = None
         self.update()
 
-    def set_stats(self, fps: float, width: int, height: int, rtt_ms: float | None) -> None:
+    def set_stats(
+        self,
+        fps: float,
+        width: int,
+        height: int,
+        rtt_ms: float | None,
+        path: str | None = None,
+    ) -> None:
         self._stats = (fps, width, height, rtt_ms)
+        self._path = path
         self.update()
 
     def set_hint(self, code: str | None) -> None:
@@ -193,6 +202,8 @@ class LiveView(QWidget):
                 parts.append(f"{w}×{h}")
             if rtt is not None:
                 parts.append(f"RTT {rtt:.0f} ms")
+            if self._path == "relay":  # worth knowing: a relay adds latency and costs bandwidth
+                parts.append("via TURN relay")
         return " · ".join(parts)
 
     def quality_text(self) -> str:

@@ -89,6 +89,7 @@ class LinkStats(Event):
     height: int
     rtt_ms: float | None
     bitrate_kbps: float
+    path: str | None = None  # media path: "direct", "relay" (TURN) or None (not known yet)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@
   stuck behind a still's chunks); any message or chunk counts as a sign of life,
   time this engine's own loop spent stalled (a busy machine) is not counted
   against the phone, and while a still arrives the link gets twice the time;
-- measures fps, resolution, RTT and bitrate.
+- measures fps, resolution, RTT and bitrate, and tells whether the media goes
+  straight to the phone or through a TURN relay (:func:`media_path`).
 
 Faults: a photo transfer cut short by the link dying (or by a reconnecting
 phone replacing this peer) is reported once through ``on_photo_failed`` with a
@@ -56,7 +57,7 @@ from inspector.live.photo_receiver import PhotoError, PhotoReceiver, ReceivedPho
 from inspector.live.protocol import ProtocolError
 from inspector.live.timings import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
 
-__all__ = ["PeerHandler", "PeerStats", "PhonePeer", "rtc_configuration"]
+__all__ = ["PeerHandler", "PeerStats", "PhonePeer", "media_path", "rtc_configuration"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,25 @@ class PeerStats:
     rtt_ms: float | None
     bitrate_kbps: float
     frames: int
+    path: str | None = None  # "direct", "relay" (TURN), or None before ICE settles
+
+
+def media_path(pc: RTCPeerConnection) -> str | None:
+    """``"relay"`` when the nominated ICE pair goes through TURN, else ``"direct"``.
+
+    aiortc does not expose the selected pair (its stats have no candidate pairs),
+    so this reads aioice's nominated pair; ``None`` until one is nominated, or if
+    a future aiortc/aioice moves it (the path is then reported unknown, never wrong).
+    """
+    try:
+        connection = pc.sctp.transport.transport._connection  # type: ignore[union-attr]
+        pair = connection._nominated.get(1)
+    except AttributeError:
+        return None
+    if pair is None:
+        return None
+    types = (pair.local_candidate.type, pair.remote_candidate.type)
+    return "relay" if "relay" in types else "direct"
 
 
 class PeerHandler(Protocol):
@@ -459,4 +479,5 @@ class PhonePeer:
             rtt_ms=None if self.rtt_ms is None else round(self.rtt_ms, 1),
             bitrate_kbps=round(self._bitrate, 1),
             frames=self._frames,
+            path=media_path(self.pc),
         )

@@ -215,5 +215,6 @@ async def _stats_round(sessions: Iterable[PhoneSession], emit: Emit) -> None:
                 st.height,
                 st.rtt_ms,
                 st.bitrate_kbps,
+                st.path,
             )
         )

@@ -69,7 +69,7 @@ class Metrics:
         )
         self.calls = Counter(
             "inspector_calls_total",
-            "Calls by media path: direct, relay (TURN) or unknown (not measured yet).",
+            "Calls by media path, counted once the ICE pair is chosen: direct or relay (TURN).",
             ["path"],
             registry=r,
         )
@@ -91,6 +91,7 @@ class Metrics:
         )
         self._lock = threading.Lock()
         self._connected: set[str] = set()
+        self._paths: set[str] = set()  # inspections whose current call was counted by path
         self._requested: dict[str, float] = {}  # capture id -> when it was asked for
 
     def observe(self, event: events.Event) -> None:
@@ -102,9 +103,17 @@ class Metrics:
                 else:
                     self._connected.discard(event.inspection_id)
                 self.live_sessions.set(len(self._connected))
+                if event.state != "connected":  # a reconnect is a new call, maybe a new path
+                    self._paths.discard(event.inspection_id)
+        elif isinstance(event, events.LinkStats):
+            with self._lock:
+                new = event.path is not None and event.inspection_id not in self._paths
+                if new:
+                    self._paths.add(event.inspection_id)
+            if new:
+                self.calls.labels(path=event.path).inc()
         elif isinstance(event, events.PhoneJoined):
             self.phones_joined.inc()
-            self.calls.labels(path="unknown").inc()
         elif isinstance(event, events.CaptureRequested):
             with self._lock:
                 if len(self._requested) > 10_000:  # requests never settled: forget the oldest

@@ -68,6 +68,7 @@ class Reporter:
                 height=event.height,
                 rtt_ms=event.rtt_ms,
                 bitrate_kbps=event.bitrate_kbps,
+                path=event.path,
                 t=time.monotonic(),
             )
         elif isinstance(event, events.FrameAvailable):

@@ -17,6 +17,7 @@ class CallResult:
     engine_pair: dict[str, Any]
     capture: dict[str, Any]
     acknowledged: dict[str, Any]
+    engine_path: str  # what the engine reports (link statistics, the metrics' calls by path)
 
 
 def wait_frames(operator: Operator, phone: PhonePage, more: int, timeout: float) -> int:
@@ -41,6 +42,9 @@ def call_through_turn(
     )
     phone_pair = phone.selected_pair()
     engine_pair = operator.ask("pair", "pair")
+    reported = operator.wait(
+        lambda e: e.get("event") == "stats" and e.get("path") is not None, 10, "the media path"
+    )
     wait_frames(operator, phone, FRAMES_TO_SEE, 40)
     capture_id = operator.ask("capture", "capture_requested")["capture_id"]
     capture = operator.wait(
@@ -51,12 +55,13 @@ def call_through_turn(
     assert capture["event"] == "capture", capture
     acknowledged = phone.wait_capture_result(capture_id, 20)
     wait_frames(operator, phone, FRAMES_TO_SEE, 40)
-    return CallResult(phone_pair, engine_pair, capture, acknowledged)
+    return CallResult(phone_pair, engine_pair, capture, acknowledged, reported["path"])
 
 
 def assert_relayed(result: CallResult) -> None:
     """Both sides' nominated pairs go through coturn, and the still arrived whole."""
     assert "relay" in (result.phone_pair["local"], result.phone_pair["remote"]), result.phone_pair
+    assert result.engine_path == "relay", result.engine_path
     assert "relay" in (result.engine_pair["local"], result.engine_pair["remote"]), (
         result.engine_pair
     )

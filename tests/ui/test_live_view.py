@@ -114,6 +114,10 @@ def test_badges_follow_connection_stats_and_hints(qtbot: QtBot) -> None:
     view.set_connection("connected")
     view.set_stats(29.6, 1280, 720, 12.4)
     assert view.connection_text() == "Connected · 30 fps · 1280×720 · RTT 12 ms"
+    view.set_stats(29.6, 1280, 720, 12.4, "relay")  # the operator sees why latency is higher
+    assert view.connection_text().endswith("RTT 12 ms · via TURN relay")
+    view.set_stats(29.6, 1280, 720, 12.4, "direct")
+    assert view.connection_text() == "Connected · 30 fps · 1280×720 · RTT 12 ms"
     source.put()
     view.on_frame_available()
     assert view.quality_text() == "Quality: good"

@@ -88,6 +88,9 @@ async def test_connect_frames_events_and_stop(live: Live) -> None:
         stats = await live.log.wait(ev.LinkStats, lambda e: e.fps > 0, timeout=5)
         assert (stats.width, stats.height) == (320, 240)
         await live.log.wait(ev.LinkStats, lambda e: e.rtt_ms is not None, timeout=5)
+        # Loopback, no TURN configured: the nominated ICE pair is host to host.
+        path = await live.log.wait(ev.LinkStats, lambda e: e.path is not None, timeout=5)
+        assert path.path == "direct"
         frame = live.engine.latest_frame(live.inspection_id)
         assert frame is not None and frame.width == 320
         assert frame.bgra().shape == (240, 320, 4) and frame.bgr().shape == (240, 320, 3)

@@ -100,3 +100,23 @@ def test_metrics_count_what_the_engine_reports(store: Store) -> None:
     assert _sample(metrics, "inspector_store_seconds_count") == 1
     assert _sample(metrics, "inspector_store_seconds_sum") == 0.04
     assert b"inspector_login_failures_total" in metrics.render()
+
+
+def test_calls_are_counted_once_per_connection_by_media_path(store: Store) -> None:
+    metrics = Metrics()
+    iid = _capture(store).inspection_id
+
+    def stats(path: str | None) -> events.LinkStats:
+        return events.LinkStats(iid, 30.0, 640, 480, 20.0, 900.0, path)
+
+    metrics.observe(events.ConnectionChanged(iid, "connected"))
+    metrics.observe(stats(None))  # ICE not settled yet: not counted
+    metrics.observe(stats("direct"))
+    metrics.observe(stats("direct"))  # the same call, reported every second
+    assert _sample(metrics, "inspector_calls_total", path="direct") == 1
+    # The phone drops and comes back through TURN: a new call on another path.
+    metrics.observe(events.ConnectionChanged(iid, "reconnecting"))
+    metrics.observe(events.ConnectionChanged(iid, "connected"))
+    metrics.observe(stats("relay"))
+    assert _sample(metrics, "inspector_calls_total", path="relay") == 1
+    assert _sample(metrics, "inspector_calls_total", path="direct") == 1
