@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QMessageBox
 
+from inspector.cli.ice import add_ice_options, ice_servers, turn_rest
 from inspector.config import (
     ServerSettings,
     resolve_data_dir,
@@ -21,21 +22,42 @@ from ui.crossing import MainThreadCollector, wait_for_tasks
 from ui.main_window import MainWindow
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="inspector console")
-    parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--photo-store", default=None, metavar="URL")
-    parser.add_argument(
+def server_settings(args: argparse.Namespace) -> ServerSettings:
+    """How the console's phone server listens, and the STUN/TURN servers its calls use
+    (``ValueError`` or ``OSError`` for an ICE option that cannot be used)."""
+    return ServerSettings(
+        port=args.port,
+        lan=bool(settings.value("server/lan")),
+        recording_retention_days=resolve_recording_retention(),  # $INSPECTOR_RECORDING_…
+        ice_servers=ice_servers(args),
+        turn_rest=turn_rest(args),
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The console's own arguments (``inspector console`` hands them on)."""
+    p = argparse.ArgumentParser(prog="inspector console")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--photo-store", default=None, metavar="URL")
+    p.add_argument(
         "--database-url",
         default=None,
         metavar="URL",
         help="the records' database (default: $INSPECTOR_DATABASE_URL, else the data folder's)",
     )
-    parser.add_argument(
-        "--port", type=int, default=8080, help="phone server port (a free one if taken)"
-    )
-    args = parser.parse_args(argv)
+    p.add_argument("--port", type=int, default=8080, help="phone server port (a free one if taken)")
+    add_ice_options(p)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     app = settings.application()
+    try:
+        server = server_settings(args)
+    except (ValueError, OSError) as exc:
+        QMessageBox.critical(None, "Vehicle Inspector", f"Cannot use the ICE settings:\n{exc}")
+        return 1
     collector = MainThreadCollector(parent=app)  # widgets are never freed off the main thread
     try:
         store = Store(
@@ -46,11 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, OSError) as exc:
         QMessageBox.critical(None, "Vehicle Inspector", f"Cannot open the inspections:\n{exc}")
         return 1
-    server = ServerSettings(
-        port=args.port,
-        lan=bool(settings.value("server/lan")),
-        recording_retention_days=resolve_recording_retention(),  # $INSPECTOR_RECORDING_…
-    )
     window = MainWindow(store, server_settings=server)
     window.show()
     code = app.exec()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from inspector.cli.common import AddCommand, CliError
+from inspector.cli.ice import add_ice_options, ice_argv, ice_servers, turn_rest
 
 NO_DISPLAY = (
     "no display available; the console needs one — every other command works "
@@ -43,6 +44,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     """Open the Qt console in its own interpreter: the core never imports Qt."""
     if display_missing():
         raise CliError(NO_DISPLAY)
+    ice_servers(args)  # a malformed ICE option is one line here, not a dialog later
+    turn_rest(args)
     argv = [sys.executable, "-m", "ui"]
     if args.data_dir:
         argv += ["--data-dir", str(args.data_dir)]
@@ -54,6 +57,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     port = getattr(args, "port", None)
     if port is not None:
         argv += ["--port", str(port)]
+    argv += ice_argv(args)
     if os.name != "posix":  # no exec there: run it as a child and pass its exit code on
         return subprocess.call(argv)
     sys.stdout.flush()
@@ -69,3 +73,4 @@ def register(add: AddCommand) -> None:
         default=None,
         help="port of the phone server the console runs (default: 8080, a free one if taken)",
     )
+    add_ice_options(p)  # an operator behind a company firewall needs the TURN relay too

@@ -22,16 +22,12 @@ from inspector.cli.common import (
     error,
     store_options,
 )
+from inspector.cli.ice import add_ice_options, ice_servers, turn_rest
 from inspector.cli.terminal import json_text, printable
 from inspector.config import (
-    TURN_CREDENTIAL_TTL,
-    TURN_SECRET_ENV,
-    IceServer,
     ServerSettings,
-    TurnRest,
     resolve_data_dir,
     resolve_recording_retention,
-    resolve_turn_secret,
 )
 from inspector.live.owner import running_server
 
@@ -131,24 +127,11 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         lan=getattr(args, "lan", False),
         public_url=args.public_url,
         trusted_proxies=_trusted_proxies(args),
-        ice_servers=tuple(IceServer.parse(spec) for spec in args.ice_server),
-        turn_rest=_turn_rest(args),
+        ice_servers=ice_servers(args),
+        turn_rest=turn_rest(args),
         record_calls=not args.no_recording,
         recording_retention_days=resolve_recording_retention(args.recording_retention_days),
     )
-
-
-def _turn_rest(args: argparse.Namespace) -> TurnRest | None:
-    secret = resolve_turn_secret(args.turn_secret_file)
-    if not args.turn_url:
-        if args.turn_secret_file:
-            raise ValueError("--turn-secret-file needs --turn-url")
-        return None
-    if secret is None:
-        raise ValueError(
-            f"--turn-url needs the shared secret: ${TURN_SECRET_ENV} or --turn-secret-file"
-        )
-    return TurnRest(secret=secret, urls=tuple(args.turn_url), ttl_seconds=args.turn_ttl)
 
 
 def _wait_for_signal(stop: threading.Event) -> None:
@@ -526,42 +509,7 @@ def _server_options(p: argparse.ArgumentParser, *, lan: bool = True) -> None:
         "every 6 hours; default: "
         "$INSPECTOR_RECORDING_RETENTION_DAYS, else 30)",
     )
-    _ice_option(p)
-
-
-def _ice_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--ice-server",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="STUN/TURN server for both peers, e.g. stun:stun.example.org:3478 or "
-        "turn:USER:PASS@turn.example.org:3478 (repeatable; none by default: no outside "
-        "server is contacted)",
-    )
-    p.add_argument(
-        "--turn-url",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="TURN server whose credentials are minted per peer from a secret shared with it "
-        "(coturn's use-auth-secret), e.g. turn:turn.example.org:3478 or "
-        f"turns:turn.example.org:5349 (repeatable; the secret from ${TURN_SECRET_ENV} or "
-        "--turn-secret-file)",
-    )
-    p.add_argument(
-        "--turn-secret-file",
-        default=None,
-        metavar="PATH",
-        help="file whose first line is the TURN shared secret (coturn's static-auth-secret)",
-    )
-    p.add_argument(
-        "--turn-ttl",
-        type=int,
-        default=TURN_CREDENTIAL_TTL,
-        metavar="SECONDS",
-        help="how long minted TURN credentials are valid (default: %(default)s)",
-    )
+    add_ice_options(p)
 
 
 def register(add: AddCommand) -> None:
