@@ -75,7 +75,7 @@ export function cameraErrorKind(exc) {
   // The camera exists but cannot start: another app (a video call, the camera app) holds
   // it. Chrome says NotReadableError (TrackStartError before), sometimes AbortError;
   // Safari says NotReadableError.
-  if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") return "busy";
+  if (["NotReadableError", "TrackStartError", "AbortError"].includes(name)) return "busy";
   return "nocamera"; // NotFoundError, OverconstrainedError
 }
 

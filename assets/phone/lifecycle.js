@@ -151,7 +151,7 @@ export function showInAppBrowser({ app, system }) {
   showError("inapp", {
     text: app ? "inapp_text" : "inapp_text_unnamed",
     params: { app },
-    help: system === "ios" ? ["inapp_ios"] : system === "android" ? ["inapp_android"] : ["inapp_ios", "inapp_android"],
+    help: system ? [`inapp_${system}`] : ["inapp_ios", "inapp_android"],
   });
 }
 

@@ -10,8 +10,11 @@ it comes back.
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,6 +88,30 @@ def frame_seq(session: Live) -> int:
     return 0 if frame is None else frame.seq
 
 
+def decoder_cpu_ns() -> int:
+    """CPU time so far of this process's aiortc video decoder threads (the engine's)."""
+    total = 0
+    for thread in threading.enumerate():
+        if thread.name != "video-decoder" or thread.native_id is None:
+            continue
+        try:
+            total += int(
+                Path(f"/proc/self/task/{thread.native_id}/schedstat").read_text().split()[0]
+            )
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
+def received(session: Live, seconds: float = 5.0) -> tuple[float, float]:
+    """Frames per second the engine decoded, and its decoder's share of one core."""
+    seq, cpu, start = frame_seq(session), decoder_cpu_ns(), time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - start
+    fps = (frame_seq(session) - seq) / elapsed
+    return fps, (decoder_cpu_ns() - cpu) / 1e9 / elapsed * 100
+
+
 def stored(session: Live, capture_id: str) -> Any:
     session.events.wait(
         lambda: any(e.capture.id == capture_id for e in session.events.of(events.CaptureStored)),
@@ -122,6 +149,11 @@ def test_an_iphone_call_is_h264_decoded_with_canvas_stills_and_no_torch(
     )
     assert sending["codec"] == "video/H264" and sending["encoder"] == "OpenH264", sending
     assert (sending["width"], sending["height"]) == CAMERA_SIZE
+    fps, cpu = received(session)
+    print(
+        f"\nFIGURE Chromium as an iPhone, H264 1280x720: {fps:.1f} fps decoded by the engine,"
+        f" decoder {cpu:.0f} % of a core (load {os.getloadavg()[0]:.1f})"
+    )
 
     # The video: muted, inline, autoplaying (iOS would refuse to play it otherwise).
     video = p.page.evaluate(
@@ -227,3 +259,8 @@ def test_chromium_as_itself_sends_vp8(
     assert codec == "video/VP8"
     assert "H264/" in video_section(offer)  # offered too, after VP8
     assert wait_until(lambda: car_frame(session), 20, "a decoded frame") == CAMERA_SIZE
+    fps, cpu = received(session)
+    print(
+        f"\nFIGURE Chromium, VP8 1280x720: {fps:.1f} fps decoded by the engine,"
+        f" decoder {cpu:.0f} % of a core (load {os.getloadavg()[0]:.1f})"
+    )
