@@ -72,7 +72,11 @@ export function cameraErrorKind(exc) {
     return "denied";
   }
   if (name === "TypeError") return "unsupported";
-  return "nocamera"; // NotFoundError, NotReadableError, AbortError, OverconstrainedError
+  // The camera exists but cannot start: another app (a video call, the camera app) holds
+  // it. Chrome says NotReadableError (TrackStartError before), sometimes AbortError;
+  // Safari says NotReadableError.
+  if (["NotReadableError", "TrackStartError", "AbortError"].includes(name)) return "busy";
+  return "nocamera"; // NotFoundError, OverconstrainedError
 }
 
 /** The camera as hello.camera tells the engine (and the test hooks show). */
@@ -189,6 +193,9 @@ async function encodeJpeg(source, width, height) {
 
 /** A full-resolution still: ImageCapture.takePhoto() when it works, else a video frame. */
 export async function takeStill() {
+  // Paused while the page is in the background (lifecycle.js), or ended by the system:
+  // no picture of whatever the phone now sees, and no black one either.
+  if (S.track && (!S.track.enabled || S.track.readyState !== "live")) throw new Error("camera paused");
   if (typeof ImageCapture !== "undefined" && S.track && S.track.readyState === "live") {
     try {
       const photo = await withTimeout(new ImageCapture(S.track).takePhoto(), TAKE_PHOTO_TIMEOUT_MS, "takePhoto");

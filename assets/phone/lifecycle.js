@@ -2,9 +2,10 @@
 // retry where one can help), the end that lets the camera go, and the screen
 // wake lock (a phone that dims mid-inspection loses its camera).
 
-import { cameraErrorKind, onTrackEnded, openCamera, stopCamera } from "./camera.js";
+import { cameraErrorKind, openCamera, stopCamera } from "./camera.js";
 import { closeSocket, linkLost, openSocket, reconnectNow, teardownPeer } from "./connection.js";
 import * as P from "./protocol.js";
+import { t } from "./i18n.js";
 import { renderError, setState, setVeil } from "./screens.js";
 import { $, S } from "./state.js";
 
@@ -26,7 +27,7 @@ export async function start() {
   openSocket();
 }
 
-export function showError(kind) {
+export function showError(kind, extra) {
   S.errorKind = kind;
   if (kind === "invalid") {
     // Nothing more will happen on this page: release the camera and the screen.
@@ -35,7 +36,7 @@ export function showError(kind) {
     stopCamera();
     releaseWakeLock();
   }
-  renderError(kind);
+  renderError(kind, extra);
 }
 
 export function retry() {
@@ -72,12 +73,52 @@ export function finish(text) {
 }
 
 export function onVisibilityChange() {
-  if (document.visibilityState !== "visible") return;
   if (!["connecting", "live", "reconnecting"].includes(S.state)) return;
+  if (document.visibilityState !== "visible") {
+    pauseCamera();
+    return;
+  }
   requestWakeLock();
-  if (S.track && S.track.readyState === "ended") onTrackEnded();
+  resumeCamera();
   if (S.state === "live" && performance.now() - S.lastRx > P.HEARTBEAT_TIMEOUT_MS) {
     linkLost("stale after background");
+  }
+}
+
+// ---- the camera in the background -------------------------------------------
+// The seller switched to another app: the camera pauses (nothing of what the phone
+// sees then is sent, and no still is taken: camera.js) and resumes on return. iOS
+// interrupts the capture itself in the background (older versions end the track);
+// a track that ended is opened again and put back on the same peer connection.
+
+function pauseCamera() {
+  if (S.track && S.track.readyState === "live" && S.track.enabled) {
+    S.track.enabled = false;
+    S.cameraPaused = true;
+  }
+}
+
+async function resumeCamera() {
+  S.cameraPaused = false;
+  if (!S.track) return;
+  if (S.track.readyState === "live") {
+    S.track.enabled = true;
+    return;
+  }
+  try {
+    await openCamera();
+    if (S.sender) await S.sender.replaceTrack(S.track);
+  } catch (exc) {
+    // Another app took the camera meanwhile, or the permission was withdrawn: say so;
+    // "Try again" opens the camera and a new link that resumes the same shot.
+    console.warn("camera lost:", exc);
+    if (!["connecting", "live", "reconnecting"].includes(S.state)) return;
+    teardownPeer();
+    closeSocket();
+    clearTimeout(S.reconnectTimer);
+    S.reconnectTimer = null;
+    stopCamera();
+    showError(cameraErrorKind(exc));
   }
 }
 
@@ -100,4 +141,44 @@ function releaseWakeLock() {
   const lock = S.wakeLock;
   S.wakeLock = null;
   if (lock) lock.release().catch(() => {});
+}
+
+// ---- an app's built-in browser ----------------------------------------------
+
+/** Ask to open the link in Safari or Chrome (inapp.js found {app, system}). */
+export function showInAppBrowser({ app, system }) {
+  $("link-text").value = location.origin + location.pathname;
+  showError("inapp", {
+    text: app ? "inapp_text" : "inapp_text_unnamed",
+    params: { app },
+    help: system ? [`inapp_${system}`] : ["inapp_ios", "inapp_android"],
+  });
+}
+
+/** The join link to the clipboard; where an app's web view refuses, the field stays selected. */
+export async function copyLink() {
+  const field = $("link-text");
+  let copied = false;
+  try {
+    if (navigator.clipboard && typeof navigator.clipboard.writeText === "function") {
+      await navigator.clipboard.writeText(field.value);
+      copied = true;
+    }
+  } catch (exc) {
+    console.info("clipboard:", exc && exc.name);
+  }
+  field.focus();
+  field.select();
+  field.scrollLeft = 0; // the link's start, not the token's end
+  if (!copied) {
+    try {
+      copied = document.execCommand("copy");
+    } catch {
+      copied = false;
+    }
+  }
+  const status = $("copy-status");
+  status.textContent = t(copied ? "link_copied" : "copy_failed");
+  status.hidden = false;
+  return copied;
 }

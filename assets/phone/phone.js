@@ -14,6 +14,7 @@
 //   lifecycle.js   start, error screens and retry, the end, the wake lock
 //   summary.js     the seller's confirmation: the summary, the signature pad, a remark
 //   coverage.js    the coverage map: which parts of the car are photographed
+//   inapp.js       an app's built-in browser (WhatsApp, Facebook…) by its user agent
 //   i18n.js        the page's strings; protocol.js  the data channel's messages
 //
 // Import order (no cycles): state ← guidance ← screens; camera; connection ←
@@ -25,7 +26,8 @@ import { toggleCoverageSize } from "./coverage.js";
 import { closeSocket, linkLost, onLink, onOnline, send } from "./connection.js";
 import { flash, layoutFrame, onOverlayError, onOverlayLoad, renderOrientation } from "./guidance.js";
 import { ASK_RECORDING, detectLanguage, language, setLanguage, translatePage } from "./i18n.js";
-import { onVisibilityChange, retry, showError, start } from "./lifecycle.js";
+import { inAppBrowser } from "./inapp.js";
+import { copyLink, onVisibilityChange, retry, showError, showInAppBrowser, start } from "./lifecycle.js";
 import { onChannelMessage, onChannelOpen } from "./messages.js";
 import { setState } from "./screens.js";
 import { $, S } from "./state.js";
@@ -113,6 +115,12 @@ function exposeTestHooks() {
     get camera() {
       return S.track ? cameraInfo() : null;
     },
+    get cameraTrack() {
+      return S.track ? { state: S.track.readyState, enabled: S.track.enabled, paused: S.cameraPaused } : null;
+    },
+    get errorKind() {
+      return S.state === "error" ? S.errorKind : null;
+    },
     /** Simulate a link drop: abrupt (peer and socket closed) or silent (dead network). */
     dropForTest(options = {}) {
       if (options.silent) {
@@ -179,9 +187,37 @@ function boot() {
     if (event.persisted) location.reload();
   });
 
+  $("copy-link").addEventListener("click", copyLink);
+  $("proceed").addEventListener("click", () => {
+    // The seller goes on in the app's browser: the link works there when the camera does.
+    try {
+      sessionStorage.setItem(IN_APP_ACCEPTED, "1");
+    } catch {
+      /* storage refused: asked again on a reload */
+    }
+    ready();
+  });
+
   S.token = tokenFromPath();
   if (!S.token) return showError("invalid");
   if (!window.isSecureContext) return showError("insecure");
+  const inApp = inAppBrowser(navigator.userAgent);
+  if (inApp && !inAppAccepted()) return showInAppBrowser(inApp);
+  return ready();
+}
+
+const IN_APP_ACCEPTED = "inspector.inapp-accepted";
+
+function inAppAccepted() {
+  try {
+    return sessionStorage.getItem(IN_APP_ACCEPTED) === "1";
+  } catch {
+    return false;
+  }
+}
+
+/** What the browser can do, then the consent. */
+function ready() {
   const supported =
     navigator.mediaDevices &&
     typeof navigator.mediaDevices.getUserMedia === "function" &&

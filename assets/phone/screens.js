@@ -34,27 +34,36 @@ export function setVeil(titleKey, detailKey) {
 const ERRORS = {
   denied: { title: "denied_title", text: "denied_text", help: ["denied_android", "denied_ios"], retry: true },
   nocamera: { title: "nocamera_title", text: "nocamera_text", retry: true },
+  busy: { title: "busy_title", text: "busy_text", retry: true },
+  // An app's built-in browser (inapp.js): open the link in Safari or Chrome, or go on here.
+  inapp: { title: "inapp_title", text: "inapp_text", copy: true, proceed: true },
   insecure: { title: "insecure_title", text: "insecure_text" },
   unsupported: { title: "unsupported_title", text: "unsupported_text" },
   invalid: { title: "invalid_title", text: "invalid_text" },
   in_use: { title: "in_use_title", text: "in_use_text", retry: true, takeover: true },
 };
 
-/** Fill the error screen for kind (a key of ERRORS) and show it. */
-export function renderError(kind) {
+/** Fill the error screen for kind (a key of ERRORS) and show it; extra: {text, help} keys. */
+export function renderError(kind, extra = {}) {
   const spec = ERRORS[kind];
+  const helpKeys = extra.help || spec.help;
   $("error-title").textContent = t(spec.title);
-  $("error-text").textContent = t(spec.text);
+  $("error-text").textContent = t(extra.text || spec.text, extra.params);
   const help = $("error-help");
   help.replaceChildren(
-    ...(spec.help || []).map((key) => {
+    ...(helpKeys || []).map((key) => {
       const li = document.createElement("li");
       li.textContent = t(key);
       return li;
     }),
   );
-  help.hidden = !spec.help;
+  help.hidden = !helpKeys;
   $("retry").hidden = !spec.retry;
+  // The link itself, to copy into another browser (shown so it can be copied by hand too).
+  $("link-text").hidden = !spec.copy;
+  $("copy-link").hidden = !spec.copy;
+  $("copy-status").hidden = true;
+  $("proceed").hidden = !spec.proceed;
   // Another device holds the inspection: this one may ask for it (the server asks the advisor).
   $("takeover").hidden = !spec.takeover;
   $("retry").disabled = false;

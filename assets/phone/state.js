@@ -48,6 +48,7 @@ export const S = {
   lastCaptureSource: null,
   thumbs: new Map(),
   wakeLock: null,
+  cameraPaused: false, // the page is in the background (lifecycle.js)
   errorKind: null,
   errors: [],
   summary: null, // the summary message shown for signing, until signed

@@ -47,6 +47,7 @@ from aiortc import (
     RTCIceServer,
     RTCPeerConnection,
     RTCSessionDescription,
+    sdp,
 )
 from aiortc.mediastreams import MediaStreamError
 
@@ -180,7 +181,23 @@ class PhonePeer:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
         answer = await self.pc.createAnswer()
         await self.pc.setLocalDescription(answer)
+        log.info("%s: video codec %s", self.name, self.video_codec or "none")
         return str(self.pc.localDescription.sdp)
+
+    @property
+    def video_codec(self) -> str | None:
+        """The video codec the phone sends ("video/H264", "video/VP8"), once answered.
+
+        The first codec of our answer's video section: the one the phone encodes with.
+        An iPhone offers H264 first (its hardware encoder); Chrome offers VP8 first.
+        """
+        local: RTCSessionDescription | None = self.pc.localDescription  # None before
+        if local is None:
+            return None
+        for media in sdp.SessionDescription.parse(local.sdp).media:
+            if media.kind == "video" and media.port and media.rtp.codecs:
+                return str(media.rtp.codecs[0].mimeType)
+        return None
 
     async def close(self) -> None:
         """Cancel every task and close the connection; never hangs."""

@@ -68,9 +68,35 @@ PHONE_STRINGS: dict[str, str] = {
     "retry": N_("Try again"),
     "nocamera_title": N_("No camera available"),
     "nocamera_text": N_(
-        "We could not find a camera. If another app is using it (video call, camera "
-        "app), close it and try again."
+        "We could not find a camera on this phone. Try again; if it still fails, open the"
+        " link on another phone."
     ),
+    "busy_title": N_("Camera used by another app"),
+    "busy_text": N_(
+        "Your camera is used by another app (a video call, the camera app). Close that"
+        " app, then tap “Try again”."
+    ),
+    "inapp_title": N_("Open this page in your browser"),
+    "inapp_text": N_(
+        "You opened the link inside {app}, where the camera may not work. Open it in"
+        " Safari (iPhone) or Chrome (Android)."
+    ),
+    "inapp_text_unnamed": N_(
+        "You opened the link inside an app, where the camera may not work. Open it in"
+        " Safari (iPhone) or Chrome (Android)."
+    ),
+    "inapp_ios": N_(
+        "iPhone: tap “…” or the share icon, then “Open in Safari”. Or copy the link and"
+        " paste it into Safari."
+    ),
+    "inapp_android": N_(
+        "Android: tap “⋮”, then “Open in Chrome” (or “Open in browser”). Or copy the link"
+        " and paste it into Chrome."
+    ),
+    "copy_link": N_("Copy the link"),
+    "link_copied": N_("Link copied: paste it into Safari or Chrome."),
+    "copy_failed": N_("Could not copy: press and hold the link above to copy it."),
+    "inapp_continue": N_("Continue here anyway"),
     "insecure_title": N_("Address not secure"),
     "insecure_text": N_(
         "For security, the camera only works on a secure address (https://). Open the"

@@ -5,10 +5,12 @@
   uses as its camera (``--use-file-for-fake-video-capture``).
 * ``browser``: Playwright driving ``/usr/bin/chromium`` (never a downloaded
   browser). Without Chromium or Playwright the e2e tests are skipped, except
-  when ``CI`` is set: then they fail.
+  when ``CI`` is set: then they fail. ``denying_browser``: the same Chromium
+  answering every permission prompt "Block".
 * ``live``: a factory of isolated engines (own tmp data directory, port 0 on
   loopback) with an inspection, its join link and a recorder of engine events.
-* ``phone``: a factory of browser pages (locale, phone-sized viewport) that
+* ``phone``: a factory of browser pages (locale, phone-sized viewport, optionally
+  a user agent and init scripts such as tests/e2e/emulation.py's iPhone) that
   records console errors and uncaught exceptions.
 """
 
@@ -134,7 +136,7 @@ def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="package")  # Playwright keeps a loop running: end it with tests/e2e
-def browser(fake_camera: Path) -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
@@ -142,15 +144,43 @@ def browser(fake_camera: Path) -> Iterator[Any]:
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_camera.resolve()}"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield p
+
+
+@pytest.fixture(scope="package")
+def browser(playwright_driver: Any, fake_camera: Path) -> Iterator[Any]:
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_camera.resolve()}"],
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="package")
+def denying_browser(playwright_driver: Any, fake_camera: Path) -> Iterator[Any]:
+    """A Chromium whose permission prompts are answered "Block", as a seller may.
+
+    Without ``--use-fake-ui-for-media-stream`` (which accepts every prompt): a
+    context not granted the camera gets Chromium's own ``NotAllowedError``.
+    """
+    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *args,
+            "--deny-permission-prompts",
+            f"--use-file-for-fake-video-capture={fake_camera.resolve()}",
+        ],
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @dataclass
@@ -189,15 +219,28 @@ class Phone:
 def phone(browser: Any) -> Iterator[Callable[..., Phone]]:
     made: list[Phone] = []
 
-    def make(locale: str = "en-US", viewport: dict[str, int] | None = None) -> Phone:
-        context = browser.new_context(
+    def make(
+        locale: str = "en-US",
+        viewport: dict[str, int] | None = None,
+        *,
+        user_agent: str | None = None,
+        init_scripts: tuple[str, ...] = (),
+        permissions: tuple[str, ...] = ("camera",),
+        in_browser: Any = None,
+    ) -> Phone:
+        """A page; ``init_scripts`` run before the page's own (tests/e2e/emulation.py)."""
+        options: dict[str, Any] = {"user_agent": user_agent} if user_agent else {}
+        context = (in_browser or browser).new_context(
             locale=locale,
             viewport=viewport or PHONE_VIEWPORT,
             device_scale_factor=2,
             is_mobile=True,
             has_touch=True,
-            permissions=["camera"],
+            permissions=list(permissions),
+            **options,
         )
+        for script in init_scripts:
+            context.add_init_script(script)
         page = context.new_page()
         p = Phone(context, page)
         page.on("console", lambda m: p.console_errors.append(m.text) if m.type == "error" else None)

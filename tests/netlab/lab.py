@@ -22,15 +22,26 @@ side and no direct path between them.
 Every namespace, interface and coturn process belongs to one ``NetLab`` (names carry a
 random run id, so parallel runs do not collide) and is removed by ``close()``, which
 tolerates a half-built lab.
+
+A run killed outright (SIGKILL, a CI timeout) never reaches ``close()``. While it lives, a
+lab holds an exclusive ``flock`` on ``/run/netlab/RUNID.lock`` (the kernel lets go of it
+when the process dies, however it dies); ``build()`` first removes the labs whose lock
+nobody holds (:func:`remove_stale_labs`): their coturn and other processes, their
+namespaces and with them every veth, address and nftables table inside. Only names of
+this lab's exact form (``nl`` + 6 hex digits + one of its five roles) are touched, and a
+lab of that form with no lock file (made before locks existed) only once it is
+``LOCKLESS_STALE_AFTER`` old.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import fcntl
 import ipaddress
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -50,6 +61,11 @@ PHONE_IP = "10.1.0.2"
 OPERATOR_IP = "10.2.0.2"
 OPERATOR_PUBLIC_IP = "198.51.100.2"
 PHONE_PUBLIC_IP = "203.0.113.2"
+NETNS_DIR = Path("/run/netns")
+LOCK_DIR = Path("/run/netlab")
+ROLES = ("phone", "pnat", "pub", "onat", "oper")
+LAB_NAME = re.compile(r"^nl([0-9a-f]{6})-(" + "|".join(ROLES) + r")$")
+LOCKLESS_STALE_AFTER = 3600.0  # seconds: no test or bench holds a lab this long
 
 
 @dataclass(frozen=True)
@@ -100,11 +116,9 @@ class NetLab:
         self.run_id = secrets.token_hex(3)
         self.workdir = workdir
         self.web_port = web_port
-        self.phone = f"nl{self.run_id}-phone"
-        self.pnat = f"nl{self.run_id}-pnat"
-        self.pub = f"nl{self.run_id}-pub"
-        self.onat = f"nl{self.run_id}-onat"
-        self.operator = f"nl{self.run_id}-oper"
+        self.phone, self.pnat, self.pub, self.onat, self.operator = (
+            f"nl{self.run_id}-{role}" for role in ROLES
+        )
         self.namespaces = [self.phone, self.pnat, self.pub, self.onat, self.operator]
         self.turn_secret = secrets.token_urlsafe(24)
         self.turn_user = "netlab"
@@ -112,6 +126,7 @@ class NetLab:
         self.ca_file = workdir / "turn-ca.pem"
         self._made: list[str] = []
         self._turn: subprocess.Popen[bytes] | None = None
+        self._lock: int | None = None  # fd holding LOCK_DIR/RUNID.lock while the lab lives
         self.turn_log = workdir / "turnserver.log"
         self.profile = UNSHAPED
         self.udp_blocked = False
@@ -119,6 +134,8 @@ class NetLab:
     # -- building --------------------------------------------------------------------
 
     def build(self) -> NetLab:
+        remove_stale_labs()
+        self._lock = _hold_lock(self.run_id)  # before any namespace: never seen lockless
         for ns in self.namespaces:
             run("ip", "netns", "add", ns)
             self._made.append(ns)
@@ -418,14 +435,96 @@ table inet netlab {{
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 run("ip", "netns", "delete", ns)
         self._made.clear()
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                (LOCK_DIR / f"{self.run_id}.lock").unlink()
+            os.close(self._lock)
+            self._lock = None
 
 
 def leftover_namespaces() -> list[str]:
     """Namespaces of this lab that exist right now (a test checks none survives)."""
-    names = Path("/run/netns")
+    names = NETNS_DIR
     return (
         sorted(p.name for p in names.iterdir() if p.name.startswith("nl")) if names.exists() else []
     )
+
+
+def _hold_lock(run_id: str) -> int:
+    """Open and lock ``LOCK_DIR/RUNID.lock`` for this process's life (or until closed)."""
+    LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
+    fd = os.open(LOCK_DIR / f"{run_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _kill_and_delete(ns: str) -> None:
+    """SIGKILL every process in namespace ``ns`` (coturn, a browser), then delete it."""
+    with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+        for pid in run("ip", "netns", "pids", ns).split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+    with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+        run("ip", "netns", "delete", ns)
+
+
+def remove_stale_labs(
+    *, now: float | None = None, run_ids: frozenset[str] | None = None
+) -> list[str]:
+    """Remove the namespaces of labs whose run died without ``close()``; return their names.
+
+    A lab is stale when its lock file exists and nobody holds the lock, or when it has no
+    lock file and its oldest namespace is ``LOCKLESS_STALE_AFTER`` old (at ``now``). Live
+    labs (of this process or any other) hold their lock and are left alone, as is anything
+    not named exactly like a lab's namespace. ``run_ids`` limits it to those runs (a test
+    moving the clock must not touch the labs of runs beside it).
+    """
+    runs: dict[str, list[str]] = {}
+    for name in leftover_namespaces():
+        match = LAB_NAME.match(name)
+        if match:
+            runs.setdefault(match.group(1), []).append(name)
+    if LOCK_DIR.exists():
+        for lock in LOCK_DIR.glob("*.lock"):
+            if re.fullmatch(r"[0-9a-f]{6}", lock.stem):
+                runs.setdefault(lock.stem, [])
+    removed: list[str] = []
+    now = time.time() if now is None else now
+    for run_id, names in sorted(runs.items()):
+        if run_ids is not None and run_id not in run_ids:
+            continue
+        lock = LOCK_DIR / f"{run_id}.lock"
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            ages = []
+            for name in names:
+                with contextlib.suppress(OSError):
+                    ages.append(now - (NETNS_DIR / name).stat().st_mtime)
+            if ages and max(ages) >= LOCKLESS_STALE_AFTER:
+                for name in names:
+                    _kill_and_delete(name)
+                removed.extend(names)
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live lab
+            for name in names:
+                _kill_and_delete(name)
+            removed.extend(names)
+            with contextlib.suppress(OSError):
+                lock.unlink()
+        finally:
+            os.close(fd)
+    return removed
 
 
 def host_has_address(ip: str) -> bool:

@@ -3,12 +3,18 @@ coturn reachable, the profile's shaping in place, and nothing left behind."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.netlab.lab import (
+    LOCK_DIR,
+    LOCKLESS_STALE_AFTER,
     OPERATOR_IP,
     OPERATOR_PUBLIC_IP,
     PHONE_PUBLIC_IP,
@@ -17,6 +23,7 @@ from tests.netlab.lab import (
     TURN_PORT,
     NetLab,
     leftover_namespaces,
+    remove_stale_labs,
     run,
 )
 
@@ -82,3 +89,81 @@ def test_close_removes_everything_even_half_built(tmp_path: Path) -> None:
         broken.build()
     broken.close()
     assert not set(broken.namespaces) & set(leftover_namespaces())
+
+
+# A run that builds a lab with coturn, says its run id and coturn's pid, and waits to be killed.
+_KILLED_RUN = """
+import sys, time
+from pathlib import Path
+from tests.netlab.lab import NetLab
+lab = NetLab(Path(sys.argv[1]))
+lab.build()
+lab.start_turn(rest=True)
+print(lab.run_id, lab._turn.pid, flush=True)
+time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie is gone, only not reaped yet
+
+
+def test_a_killed_runs_lab_is_removed_by_the_next_and_a_live_one_is_not(
+    lab: NetLab, tmp_path: Path
+) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ) as killed:
+        try:
+            assert killed.stdout is not None
+            run_id, turn_pid = killed.stdout.readline().split()
+        finally:
+            killed.send_signal(signal.SIGKILL)  # no close(), no finally: what CI's timeout does
+            killed.wait(10)
+    names = {f"nl{run_id}-{role}" for role in ("phone", "pnat", "pub", "onat", "oper")}
+    assert names <= set(leftover_namespaces())
+    assert _alive(int(turn_pid))  # coturn outlives the run that started it
+    assert (LOCK_DIR / f"{run_id}.lock").exists()
+
+    removed = remove_stale_labs()  # what the next lab's build() does first
+    assert names <= set(removed)
+    assert not names & set(leftover_namespaces())
+    assert not set(lab.namespaces) & set(removed)  # this test's own lab is alive
+    assert set(lab.namespaces) <= set(leftover_namespaces())
+    deadline = time.monotonic() + 10
+    while _alive(int(turn_pid)):
+        assert time.monotonic() < deadline, "the killed run's coturn still runs"
+        time.sleep(0.1)
+    assert not (LOCK_DIR / f"{run_id}.lock").exists()
+    # The lab still works after its neighbour was cleared away.
+    lab.start_turn(rest=True)
+    assert _tcp(lab.phone, TURN_IP, TURN_PORT) == "ok"
+
+
+def test_a_lockless_lab_is_removed_only_when_old_and_other_names_never(lab: NetLab) -> None:
+    lockless = "nlfeed00-phone"  # made by a lab from before the locks
+    look_alike = "nlfeed00-phone2"  # not exactly a lab's name
+    for name in (lockless, look_alike):
+        run("ip", "netns", "add", name)
+    try:
+        young = remove_stale_labs(run_ids=frozenset({"feed00"}))
+        assert young == [] and lockless in leftover_namespaces()
+        later = time.time() + LOCKLESS_STALE_AFTER + 1
+        assert remove_stale_labs(now=later, run_ids=frozenset({"feed00"})) == [lockless]
+        assert lockless not in leftover_namespaces()
+        assert look_alike in leftover_namespaces()
+        # A live lab holds its lock: even an hour later it stays.
+        assert remove_stale_labs(now=later, run_ids=frozenset({lab.run_id})) == []
+        assert set(lab.namespaces) <= set(leftover_namespaces())
+    finally:
+        for name in (lockless, look_alike):
+            if name in leftover_namespaces():
+                run("ip", "netns", "delete", name)
+    assert os.path.exists(LOCK_DIR / f"{lab.run_id}.lock")

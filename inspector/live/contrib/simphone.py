@@ -41,6 +41,7 @@ from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from PIL import Image
@@ -140,6 +141,7 @@ class SimulatedPhone:
         signer_name: str | None = None,
         recording: bool | None = None,
         control_channel: bool = True,
+        codec: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -163,6 +165,7 @@ class SimulatedPhone:
         self.signer_name = signer_name  # signs every summary shown, under this name
         self.recording = recording  # the seller's answer to "may the call be recorded?"
         self.control_channel = control_channel  # False: an older page, heartbeats in line
+        self.codec = codec  # "video/H264": offer only that codec (an iPhone's), else aiortc's
         self.control_messages = 0  # messages received on the control channel
         self.torch = False
         self.photos_sent: list[str] = []
@@ -301,7 +304,15 @@ class SimulatedPhone:
         self._track = SyntheticCamera(
             self.width, self.height, self.fps, self._mode, view=self.view, vehicle=self.vehicle
         )
-        pc.addTrack(self._track)
+        sender = pc.addTrack(self._track)
+        if self.codec:
+            codecs = [
+                c
+                for c in RTCRtpSender.getCapabilities("video").codecs
+                if c.mimeType.lower() in (self.codec.lower(), "video/rtx")
+            ]
+            transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
+            transceiver.setCodecPreferences(codecs)
         channel = pc.createDataChannel(protocol.CHANNEL_LABEL, ordered=True)
         self._channel = channel
         if self.control_channel:  # heartbeats beside the ordered channel, as the page does
