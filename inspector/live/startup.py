@@ -103,6 +103,10 @@ async def recover(
     for inspection in inspections:
         if inspection.status is InspectionStatus.LIVE:
             await _settle_interrupted(inspection, settle, emit)
+            try:  # the dead process's claim: the seller's next device need not wait for it
+                await thread.run(store.claims.clear, inspection.id)
+            except Exception as exc:
+                log.warning("%s: cannot clear the device claim: %s", inspection.id, exc)
 
 
 async def _settle_interrupted(

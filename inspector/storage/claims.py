@@ -135,6 +135,12 @@ class ClaimRecords:
                 .where(phone_claims.c.holder == holder)
             )
 
+    def clear(self, inspection_id: str) -> None:
+        """Forget the inspection's claim, whoever holds it: this folder's owner found the
+        call interrupted (a crash) and settled it, so no process holds it any more."""
+        with self._db.transaction() as c:
+            c.execute(phone_claims.delete().where(phone_claims.c.inspection_id == inspection_id))
+
     def abandoned_live(self, stale_before: datetime) -> list[str]:
         """Inspections marked live whose call no process holds (no claim, or a stale one):
         a server process died in a call, and nobody else will settle them."""
