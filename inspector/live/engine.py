@@ -63,6 +63,7 @@ from inspector.live.loop import LoopNotRunning, LoopThread
 from inspector.live.owner import DataDirBusy, LiveLock
 from inspector.live.phone_session import PhoneSession
 from inspector.live.server import PhoneServer
+from inspector.live.server.claims import SharedClaims
 from inspector.live.session import DamagePair, Mode, SessionController
 from inspector.live.startup import EngineStartError
 from inspector.live.timings import (
@@ -111,6 +112,7 @@ class Engine:
         assets: Path | None = None,
         extend_app: Callable[[web.Application], None] | None = None,
         settle_interrupted: bool = True,
+        shared_claims: bool | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -130,6 +132,12 @@ class Engine:
         #: Whether an inspection left "live" is settled at start (a crash of this folder's
         #: owner). Not for a team server: on a shared database another process may hold it.
         self.settle_interrupted = settle_interrupted
+        #: Whether the device rule is kept in the database too (``server.claims``): by
+        #: default on a shared database (PostgreSQL), where another process may serve
+        #: the same inspection; the team server always.
+        if shared_claims is None:
+            shared_claims = not store.is_sqlite
+        self.shared_claims = shared_claims and not store.readonly
         self.invitations = Invitations(store, settings.token_ttl_seconds)
         self.base_url: str | None = None
         self.lan_url: str | None = None
@@ -260,6 +268,8 @@ class Engine:
             assets=self.assets,
             grace_seconds=self.timings.grace_seconds,
             extend=self.extend_app,
+            claims=SharedClaims(self.store.claims) if self.shared_claims else None,
+            on_claim_lost=lambda inspection_id: self._end(inspection_id, "taken over elsewhere"),
         )
         self._server = listening.server
         self.port = listening.port
@@ -276,6 +286,17 @@ class Engine:
             days = self.settings.recording_retention_days
             retention = startup.retention_loop(self.store, self.thread, days, self.emit)
             self._background.append(loop.create_task(retention, name="retention"))
+        claims = listening.server.claims
+        if claims is not None and not self.settle_interrupted:  # a team server's duty
+            abandoned = startup.abandoned_loop(
+                claims,
+                lambda: list(self._sessions),
+                self.store,
+                self.thread,
+                self._settle,
+                self.emit,
+            )
+            self._background.append(loop.create_task(abandoned, name="abandoned-calls"))
         self.emit(events.Listening(self.base_url, self.lan_url, listening.local_url))
         return self.base_url
 

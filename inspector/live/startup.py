@@ -21,12 +21,18 @@ from pathlib import Path
 from aiohttp import web
 
 from inspector.config import ServerSettings
-from inspector.domain.models import InspectionStatus
+from inspector.domain.models import Inspection, InspectionStatus
 from inspector.live import events
 from inspector.live.loop import LoopThread
 from inspector.live.phone_session import PhoneSession
 from inspector.live.server import PhoneServer, SignalingBackend
-from inspector.live.timings import RETENTION_INTERVAL, SPOOL_RETRY, STATS_INTERVAL
+from inspector.live.server.claims import SharedClaims
+from inspector.live.timings import (
+    ABANDONED_CHECK,
+    RETENTION_INTERVAL,
+    SPOOL_RETRY,
+    STATS_INTERVAL,
+)
 from inspector.live.tls import lan_addresses, ssl_context
 from inspector.live.tokens import Invitations
 from inspector.storage.spool import LiveWriter
@@ -96,12 +102,48 @@ async def recover(
         return
     for inspection in inspections:
         if inspection.status is InspectionStatus.LIVE:
-            status = await settle(inspection.id)
-            if status is not None:
-                log.warning("%s: a call was interrupted; now %s", inspection.id, status.value)
-                v = inspection.vehicle
-                vehicle = " ".join(p for p in (v.title(), v.plate) if p)
-                emit(events.CallInterrupted(inspection.id, status.value, vehicle))
+            await _settle_interrupted(inspection, settle, emit)
+            try:  # the dead process's claim: the seller's next device need not wait for it
+                await thread.run(store.claims.clear, inspection.id)
+            except Exception as exc:
+                log.warning("%s: cannot clear the device claim: %s", inspection.id, exc)
+
+
+async def _settle_interrupted(
+    inspection: Inspection,
+    settle: Callable[[str], Awaitable[InspectionStatus | None]],
+    emit: Emit,
+) -> None:
+    status = await settle(inspection.id)
+    if status is not None:
+        log.warning("%s: a call was interrupted; now %s", inspection.id, status.value)
+        v = inspection.vehicle
+        vehicle = " ".join(p for p in (v.title(), v.plate) if p)
+        emit(events.CallInterrupted(inspection.id, status.value, vehicle))
+
+
+async def abandoned_loop(
+    claims: SharedClaims,
+    local: Callable[[], Iterable[str]],
+    store: Store,
+    thread: LoopThread,
+    settle: Callable[[str], Awaitable[InspectionStatus | None]],
+    emit: Emit,
+) -> None:
+    """On a shared database, at start and every ``ABANDONED_CHECK`` seconds: settle the
+    inspections a process that died left "live" (no claim renewed for twice
+    ``CLAIM_STALE``), as :func:`recover` does for this folder's own at start."""
+    while True:  # at once first: a process restarted after a crash settles its own too
+        try:
+            for inspection_id in await claims.abandoned_live(local()):
+                inspection = await thread.run(store.get_inspection, inspection_id)
+                if inspection.status is InspectionStatus.LIVE:
+                    await _settle_interrupted(inspection, settle, emit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the next round tries again
+            log.warning("cannot settle abandoned calls: %s", exc)
+        await asyncio.sleep(ABANDONED_CHECK)
 
 
 async def sweep_recordings(store: Store, thread: LoopThread, days: int, emit: Emit) -> None:
@@ -125,6 +167,8 @@ async def listen(
     assets: Path | None,
     grace_seconds: float,
     extend: Callable[[web.Application], None] | None = None,
+    claims: SharedClaims | None = None,
+    on_claim_lost: Callable[[str], Awaitable[None]] | None = None,
 ) -> Listening:
     """Start the phone server (TLS on the LAN); errors worded for the user."""
     s = settings
@@ -152,6 +196,8 @@ async def listen(
         trusted_proxies=s.trusted_proxies,
         public_url=s.public_url,
         extend=extend,
+        claims=claims,
+        on_claim_lost=on_claim_lost,
     )
     try:
         port = await server.start(host, s.port)

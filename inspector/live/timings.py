@@ -90,6 +90,13 @@ AUTOPILOT_SAMPLE_HZ = 5.0
 
 #: A phone that left keeps its inspection this long before another device may take it.
 GRACE_SECONDS = 10.0
+#: On a shared database, each process renews its phones' claims this often
+#: (``server.claims``); a claim not renewed for ``CLAIM_STALE`` seconds is free (its
+#: process died), and an inspection left "live" without a claim for twice that is settled.
+CLAIM_RENEW = 3.0
+CLAIM_STALE = 15.0
+#: How often a team server looks for inspections another process left "live" when it died.
+ABANDONED_CHECK = 30.0
 #: A connection is closed when it has not completed a request (or, between requests,
 #: sent a new one) for this long: a client trickling header bytes cannot hold it open.
 IDLE_TIMEOUT = 10.0

@@ -51,6 +51,7 @@ from inspector.storage import audit, blur, readings, recordings, rows, signature
 from inspector.storage.accounts import AccountRecords
 from inspector.storage.audit import AuditRecords
 from inspector.storage.blur import BlurScan
+from inspector.storage.claims import ClaimRecords
 from inspector.storage.database import Database, sqlite_file
 from inspector.storage.errors import (
     Conflict,
@@ -240,6 +241,11 @@ class Store:
     def accounts(self) -> AccountRecords:
         """The team server's users, their sessions and failed logins (revision 0009)."""
         return AccountRecords(self._db)
+
+    @property
+    def claims(self) -> ClaimRecords:
+        """Which device and which server process hold each live inspection (revision 0010)."""
+        return ClaimRecords(self._db)
 
     @property
     def audit(self) -> AuditRecords:

@@ -10,9 +10,11 @@ request id (:mod:`.logs`); its events feed the metrics and the log.
 
 Differences from ``inspector serve`` (one desk): an inspection marked live in
 the database at start is left alone (on a shared database another process may
-be holding its call; each process settles only its own sessions), and the data
-folder is this process's working folder only (spool, locks), so every process
-needs its own.
+be holding its call); instead, every process keeps the device rule in the
+database (:mod:`inspector.live.server.claims`) and settles the inspections a
+process that died left "live" (no claim renewed for 30 s). The data folder is
+this process's working folder only (spool, locks), so every process needs its
+own.
 
 Shutdown (:meth:`TeamServer.shutdown`, on SIGTERM): ``/readyz`` says 503 at
 once, the listener closes, the autopilots stop, stills on their way are
@@ -77,6 +79,7 @@ class TeamServer:
             autopilot=True,
             extend_app=self.extend,
             settle_interrupted=False,
+            shared_claims=True,
             **engine_options,  # type: ignore[arg-type]
         )
 

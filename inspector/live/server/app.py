@@ -25,7 +25,7 @@ import contextlib
 import logging
 import secrets
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -33,6 +33,7 @@ from aiohttp import web
 from inspector.assets import assets_dir as default_assets_dir
 from inspector.config import IceServer
 from inspector.live.phone_words import phone_strings_json
+from inspector.live.server.claims import SharedClaims
 from inspector.live.server.files import OVERLAY_STEM, Files, allow_list
 from inspector.live.server.guards import (
     MAX_CONNECTIONS,
@@ -49,6 +50,7 @@ from inspector.live.server.proxies import LOOPBACK, TrustedProxies, origin_allow
 from inspector.live.server.ratelimit import ConnectionGate, FailureLimiter, RequestRate, address_key
 from inspector.live.server.signaling import DEVICE_COOKIE, Signaling, SignalingBackend, device_of
 from inspector.live.timings import (
+    CLAIM_RENEW,
     CONNECTION_LIFETIME,
     GRACE_SECONDS,
     IDLE_TIMEOUT,
@@ -92,8 +94,15 @@ class PhoneServer:
         write_timeout: float = WRITE_TIMEOUT,
         connection_lifetime: float = CONNECTION_LIFETIME,
         reserved_connections: int = RESERVED_CONNECTIONS,
+        claims: SharedClaims | None = None,
+        on_claim_lost: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.invitations = invitations
+        #: The device rule shared with the other processes on the database (None: this
+        #: process alone serves its inspections); ``on_claim_lost`` ends a call whose
+        #: inspection another process's device took (see :mod:`.claims`).
+        self.claims = claims
+        self._on_claim_lost = on_claim_lost
         self.backend = backend
         self.https = ssl_context is not None
         self.secure_cookies = self.https if secure_cookies is None else secure_cookies
@@ -196,6 +205,8 @@ class PhoneServer:
             loop.create_task(self._refresh_loop(), name="token-refresh"),
             loop.create_task(self.guard.watch_loop(), name="connection-watch"),
         ]
+        if self.claims is not None:
+            self._tasks.append(loop.create_task(self._claims_loop(), name="device-claims"))
         return self.port
 
     def stop_accepting(self) -> None:
@@ -213,6 +224,10 @@ class PhoneServer:
         if self._token_pool is not None:
             self._token_pool.shutdown(wait=False, cancel_futures=True)
         await self.signaling.close()
+        if self.claims is not None:
+            for inspection_id in list(self.claims.held):  # another process may take them now
+                await self.claims.release(inspection_id)
+            self.claims.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             with contextlib.suppress(Exception):
@@ -240,6 +255,25 @@ class PhoneServer:
                 await self.refresh_tokens()
             except Exception as exc:  # keep serving from what memory knows
                 log.warning("cannot reload the join tokens: %s", exc)
+
+    # -- the device rule across processes --------------------------------------
+
+    async def _claims_loop(self) -> None:
+        assert self.claims is not None
+        while True:
+            await asyncio.sleep(CLAIM_RENEW)
+            try:
+                lost = await self.claims.renew(self.signaling.present())
+                for inspection_id in lost:
+                    log.warning("another device took an inspection over on another server")
+                    await self.signaling.disconnect(inspection_id)
+                    if self._on_claim_lost is not None:
+                        await self._on_claim_lost(inspection_id)
+            except Exception:  # the next round tries again
+                log.exception("renewing the device claims failed")
+
+    async def _claimed_elsewhere(self, inspection_id: str, device: str | None) -> bool:
+        return self.claims is not None and await self.claims.held_elsewhere(inspection_id, device)
 
     # -- who is asking ------------------------------------------------------
 
@@ -298,6 +332,9 @@ class PhoneServer:
         device = device_of(request)
         new_device = None if device is not None else secrets.token_urlsafe(24)
         response = self._refused(request, inspection_id, device)
+        if response is None and await self._claimed_elsewhere(inspection_id, device):
+            language = self.backend.language(inspection_id)
+            response = refusal(request, "in_use", 409, language=language)
         if response is None:
             response = self._page(request)
         if new_device is not None:  # on a refusal too: the device may ask to take over
@@ -367,7 +404,9 @@ class PhoneServer:
         if isinstance(inspection_id, web.Response):
             return inspection_id
         device = device_of(request) or f"anon-{secrets.token_urlsafe(12)}"
-        if self.signaling.conflict(inspection_id, device):
+        if self.signaling.conflict(inspection_id, device) or (
+            self.claims is not None and not await self.claims.take(inspection_id, device)
+        ):
             return refusal(request, "in_use", 409, language=self.backend.language(inspection_id))
         return await self.signaling.serve(request, inspection_id, device)
 

@@ -158,6 +158,17 @@ class Signaling:
         last = max(holder.left_at, self.backend.last_seen(inspection_id) or 0.0)
         return time.monotonic() - last < self.grace_seconds
 
+    def present(self) -> list[str]:
+        """The inspections whose device is still here: a socket open, or gone for less
+        than the grace period (it holds the inspection, see :meth:`conflict`)."""
+        now = time.monotonic()
+        found = []
+        for inspection_id, holder in self._holders.items():
+            last = max(holder.left_at, self.backend.last_seen(inspection_id) or 0.0)
+            if holder.sockets or now - last < self.grace_seconds:
+                found.append(inspection_id)
+        return found
+
     def ask_takeover(self, inspection_id: str, device: str) -> str:
         """This device asks for the inspection: "asked", "allowed" or "declined".
 

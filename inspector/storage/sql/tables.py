@@ -29,6 +29,7 @@ __all__ = [
     "inspections",
     "login_failures",
     "metadata",
+    "phone_claims",
     "photo_readings",
     "seller_statements",
     "tokens",
@@ -304,6 +305,23 @@ audit_log = sa.Table(
     sa.Index("audit_log_by_inspection", "inspection_id", "id"),
 )
 
+# Which device holds each live inspection, and which server process holds its call
+# (renewed every few seconds while the call lasts; a stale one is free). No row version:
+# a claim is taken and renewed in one statement each, and never outlives its inspection.
+phone_claims = sa.Table(
+    "phone_claims",
+    metadata,
+    sa.Column(
+        "inspection_id",
+        Text,
+        sa.ForeignKey("inspections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("device", Text, nullable=False),
+    sa.Column("holder", Text, nullable=False),
+    sa.Column("renewed_at", Text, nullable=False),
+)
+
 TABLES = (
     inspections,
     captures,
@@ -318,4 +336,5 @@ TABLES = (
     user_sessions,
     login_failures,
     audit_log,
+    phone_claims,
 )

@@ -71,7 +71,7 @@ def test_round1_fixture_upgrades_keeping_every_row(round1: Path, tmp_path: Path)
     assert describe(engine) == describe(today)
     assert column_types(engine) == column_types(today)
     assert check_texts(engine) == check_texts(today)
-    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 9  # head: 0009
+    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 10  # head: 0010
     assert sqlite3.connect(round1).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert sqlite3.connect(round1).execute("PRAGMA foreign_key_check").fetchall() == []
 
