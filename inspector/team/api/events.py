@@ -49,7 +49,7 @@ SESSION_ENDED = 4401
 MAX_LISTENERS = 256
 
 
-@dataclass
+@dataclass(eq=False)  # each one itself, in a set
 class _Listener:
     ws: web.WebSocketResponse
     token: str
@@ -88,7 +88,7 @@ class EventHub:
             raise ApiError(403, "forbidden", str(exc)) from None
         if len(self._listeners) >= MAX_LISTENERS:
             raise ApiError(503, "busy", "too many listeners on this server; try again later")
-        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
+        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096, compress=False)
         await ws.prepare(request)
         if isinstance(request.protocol, GuardedHandler):
             request.protocol.long_lived = True  # a logged-in user's socket
