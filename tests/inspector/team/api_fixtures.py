@@ -103,7 +103,7 @@ class Team:
         """``inspector ARGS`` in a fresh process on this store (local) or the server
         (``--server``), its sessions in ``config``."""
         environment = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "INSPECTOR_SERVER"},
             **self.env,
             "INSPECTOR_DATABASE_URL": self.database_url,
             "INSPECTOR_PHOTO_STORE": self.photo_store,
@@ -111,7 +111,6 @@ class Team:
             "INSPECTOR_CONFIG_DIR": str(config),
             **(env or {}),
         }
-        environment.pop("INSPECTOR_SERVER", None)
         return subprocess.run(
             [sys.executable, "-m", "inspector", *args],
             cwd=ROOT,
