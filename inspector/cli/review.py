@@ -80,10 +80,10 @@ def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) ->
                 EXIT_INCOMPLETE,
             )
         print(f"warning: {found.message()}; the report says so and gives no grade", file=sys.stderr)
-    warn_to_check(found.to_check)
+    _warn_to_check(found.to_check)
 
 
-def warn_to_check(to_check: list[str]) -> None:
+def _warn_to_check(to_check: list[str]) -> None:
     if to_check:
         n = len(to_check)
         print(
@@ -94,9 +94,6 @@ def warn_to_check(to_check: list[str]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from inspector.report.document import build_report
-    from inspector.usecases import status as lifecycle
-
     out = _output(args.output, ".pdf")
     client = remote(args)
     if client is not None:
@@ -111,6 +108,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             )
         print(out)
         return 0
+    from inspector.report.document import build_report
+    from inspector.usecases import status as lifecycle
+
     # Read-only: a report never creates a database. Marking the inspection
     # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
     with open_store(args, readonly=True) as store, _one_line_errors():
@@ -134,9 +134,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from inspector.bundle import export_bundle
-    from inspector.usecases import status as lifecycle
-
     if args.listing:
         if remote(args) is not None:
             fail("--listing does not run against a team server (yet): export at a desk", 2)
@@ -153,6 +150,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         print(out)
         return 0
+    from inspector.bundle import export_bundle
+    from inspector.usecases import status as lifecycle
+
     with open_store(args) as store, _one_line_errors():
         inspection_id = store.find_inspection(args.id).id
         sealer = None if args.no_report else sealer_from_args(args, store.data_dir)
@@ -202,14 +202,14 @@ def _export_listing(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from inspector.bundle import import_bundle
-
     path = Path(args.bundle).expanduser()
     client = remote(args)
     if client is not None:
         _readable(path)
         print(client.import_bundle(path)["id"])
         return 0
+    from inspector.bundle import import_bundle
+
     with open_store(args) as store, _one_line_errors():
         inspection = import_bundle(store, path)
     print(inspection.id)

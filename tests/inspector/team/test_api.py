@@ -252,6 +252,26 @@ def test_logout_ends_the_session(team: Team) -> None:
     assert answer.status == 401 and "log in again" in answer.json()["message"]
 
 
+def test_an_expired_or_disabled_session_opens_nothing(team: Team) -> None:
+    from datetime import timedelta
+
+    from inspector.usecases import accounts
+
+    accounts.add_user(team.store, "temp", "operator", "temporary-pass-Hj3", actor="test")
+    team.secrets.append("temporary-pass-Hj3")
+    expired = accounts.login(team.store, "temp", "temporary-pass-Hj3", lifetime=timedelta(0))
+    team.secrets.append(expired.token)
+    answer = team.call("GET", "inspections", token=expired.token)
+    assert answer.status == 401 and "expired" in answer.json()["message"]
+    token = team.login_as("temp", "temporary-pass-Hj3")
+    assert team.call("GET", "inspections", token=token).status == 200
+    accounts.disable_user(team.store, "temp", actor="test")
+    answer = team.call("GET", "inspections", token=token)
+    assert answer.status == 401 and answer.json()["error"] == "session_invalid"
+    refused = team.call("POST", "login", body={"user": "temp", "password": "temporary-pass-Hj3"})
+    assert refused.status == 401 and "disabled" in refused.json()["message"]
+
+
 def test_guessing_a_password_is_limited_and_counted(team: Team) -> None:
     from inspector.usecases import accounts
 
