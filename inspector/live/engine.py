@@ -411,14 +411,24 @@ class Engine:
     # -- commands (any thread) -------------------------------------------------------------
 
     def invite(
-        self, inspection_id: str, mode: Mode | None = None, *, actor: str | None = None
+        self,
+        inspection_id: str,
+        mode: Mode | None = None,
+        *,
+        actor: str | None = None,
+        request_id: str | None = None,
     ) -> concurrent.futures.Future[events.Invite]:
         """Issue a join link (status → invited); the Invite event is emitted too.
-        ``actor``: who sends it, for the audit log (else the one acting in the worker)."""
-        return self.call(self._invite(inspection_id, mode, actor))
+        ``actor`` and ``request_id``: who sends it and their request, for the audit log
+        (else the one acting in the worker)."""
+        return self.call(self._invite(inspection_id, mode, actor, request_id))
 
     async def _invite(
-        self, inspection_id: str, mode: Mode | None, actor: str | None = None
+        self,
+        inspection_id: str,
+        mode: Mode | None,
+        actor: str | None = None,
+        request_id: str | None = None,
     ) -> events.Invite:
         if mode is None:
             mode = "self" if self.autopilot else "operator"
@@ -427,7 +437,9 @@ class Engine:
         inspection = await self.thread.run(self.store.get_inspection, inspection_id)
         self._languages[inspection_id] = inspection.seller.language.value
         token, expires_at = await self.thread.run(
-            functools.partial(self.invitations.issue, inspection_id, actor=actor)
+            functools.partial(
+                self.invitations.issue, inspection_id, actor=actor, request_id=request_id
+            )
         )
         await self._mark(inspection_id, InspectionStatus.INVITED)
         self._modes[inspection_id] = mode

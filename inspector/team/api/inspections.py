@@ -30,6 +30,7 @@ from inspector.domain.accounts import Permission
 from inspector.live.server.guards import GuardedHandler
 from inspector.team.api.auth import guarded
 from inspector.team.api.base import API_KEY, API_PREFIX, Api, ApiError, answer
+from inspector.team.logs import request_id
 from inspector.usecases.accounts import Identity
 
 __all__ = ["add_routes"]
@@ -142,7 +143,10 @@ async def invite(request: web.Request, identity: Identity) -> web.Response:
     inspection = await api.run(api.store.find_inspection, request.match_info["id"])
     engine = api.team.engine
     done = engine.invite(
-        inspection.id, "self" if self_inspection else "operator", actor=identity.actor
+        inspection.id,
+        "self" if self_inspection else "operator",
+        actor=identity.actor,
+        request_id=request_id.get(),
     )
     invitation = await asyncio.wrap_future(done)
     _changed(request, inspection.id)
