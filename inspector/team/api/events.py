@@ -88,9 +88,9 @@ class EventHub:
             raise ApiError(403, "forbidden", str(exc)) from None
         if len(self._listeners) >= MAX_LISTENERS:
             raise ApiError(503, "busy", "too many listeners on this server; try again later")
-        if self._states is None:  # the first listener: what is there now is the baseline
+        if self._task is None or self._task.done():  # no watcher: now is the baseline
             baseline = await self.api.run(self.api.store.inspection_states)
-            if self._states is None:
+            if self._task is None or self._task.done():
                 self._states = baseline
         ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096, compress=False)
         await ws.prepare(request)
