@@ -18,12 +18,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 
 APP_NAME = "vehicle-inspector"
 DATA_DIR_ENV = "INSPECTOR_DATA_DIR"
 DATABASE_URL_ENV = "INSPECTOR_DATABASE_URL"
 PHOTO_STORE_ENV = "INSPECTOR_PHOTO_STORE"
+SERVER_ENV = "INSPECTOR_SERVER"
+"""The team server the command line works against (``--server``)."""
+CONFIG_DIR_ENV = "INSPECTOR_CONFIG_DIR"
+"""Where the command line keeps its logged-in sessions (default: the user config folder)."""
 RECORDING_RETENTION_ENV = "INSPECTOR_RECORDING_RETENTION_DAYS"
 RECORDING_RETENTION_DAYS = 30
 """Call recordings older than this many days are deleted (their consent stays on record)."""
@@ -53,6 +57,21 @@ def resolve_data_dir(
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resolve_config_dir() -> Path:
+    """The user's configuration folder: ``INSPECTOR_CONFIG_DIR``, else platformdirs'
+    (``~/.config/vehicle-inspector`` on Linux); not created here."""
+    given = os.environ.get(CONFIG_DIR_ENV, "").strip()
+    path = Path(given) if given else Path(user_config_dir(APP_NAME, appauthor=False))
+    return path.expanduser().resolve()
+
+
+def resolve_server(explicit: str | None = None) -> str | None:
+    """The team server to work against: ``--server``, else ``INSPECTOR_SERVER``; None:
+    the local store."""
+    found = explicit or os.environ.get(SERVER_ENV, "")
+    return found.strip().rstrip("/") or None
 
 
 def resolve_database_url(explicit: str | None = None) -> str | None:

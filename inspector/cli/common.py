@@ -189,7 +189,15 @@ def one_line_errors() -> tuple[type[Exception], ...]:
     modules are loaded: until then none of them can have been raised, and importing
     SQLAlchemy or pyHanko just to name them would cost every command a second or more.
     """
-    return (ValueError, StoreError, CliError, OSError, *_database_errors(), *_seal_errors())
+    return (
+        ValueError,
+        StoreError,
+        CliError,
+        OSError,
+        *_database_errors(),
+        *_seal_errors(),
+        *_loaded("inspector.team.client", "RemoteError"),
+    )
 
 
 def _loaded(module: str, name: str) -> tuple[type[Exception], ...]:
@@ -206,8 +214,25 @@ def _seal_errors() -> tuple[type[Exception], ...]:
     return _loaded("inspector.seal.identity", "SealError")
 
 
+def login_hint(server: str) -> str:
+    return f"run: inspector login --server {server}"
+
+
+def _remote_error_text(exc: Exception) -> str:
+    """A team server's refusal in words (what to do when the session ended)."""
+    server = getattr(exc, "server", "") or "the server"
+    status = getattr(exc, "status", 0)
+    if status == 401:
+        return f"{exc} ({login_hint(server)})"
+    if status == 403:
+        return f"refused by {server}: {exc}"
+    return str(exc)
+
+
 def error_text(exc: Exception) -> str:
     """An expected failure in words a user can act on (a full disk says so)."""
+    if isinstance(exc, _loaded("inspector.team.client", "RemoteError")):
+        return _remote_error_text(exc)
     if isinstance(exc, (ValueError, StoreError, CliError, *_seal_errors())):
         return str(exc)  # already worded for the user
     if isinstance(exc, _database_errors()):  # one that slipped past the store

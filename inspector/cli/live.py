@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 from inspector.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
+    EXIT_USAGE,
     AddCommand,
     CliError,
     error,
     store_options,
 )
 from inspector.cli.ice import add_ice_options, ice_servers, turn_rest
+from inspector.cli.remote import remote
+from inspector.cli.render import print_invite
 from inspector.cli.terminal import json_text, printable
 from inspector.config import (
     ServerSettings,
@@ -254,8 +257,17 @@ def _invite_base(args: argparse.Namespace, data_dir: Path) -> tuple[str, str | N
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    import segno
-
+    client = remote(args)
+    if client is not None:
+        data = client.invite(args.id, self_inspection=args.self_inspection)
+        print_invite(data, as_json=args.json, qr=not args.no_qr)
+        return 0
+    if args.self_inspection:
+        raise CliError(
+            "--self goes with --server (a team server runs self-inspections); at a desk, "
+            "run `inspector serve --autopilot --new-inspection`",
+            EXIT_USAGE,
+        )
     from inspector.live.tokens import Invitations
     from inspector.storage.store import Store
     from inspector.usecases import status as lifecycle
@@ -268,26 +280,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
             inspection.id
         )
         lifecycle.invited(store, inspection.id)
-    url = join_url(base, token)
     if warning:
         error(warning, prefix="warning")
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "inspection_id": inspection.id,
-                    "join_url": url,
-                    "expires_at": expires_at.isoformat(),
-                }
-            )
-        )
-        return 0
-    print(
-        f"Join link for inspection {inspection.id} (valid until "
-        f"{expires_at.astimezone():%Y-%m-%d %H:%M %Z}):\n{url}\n"
-    )
-    if not args.no_qr:
-        segno.make(url, error="m").terminal(out=sys.stdout, compact=True)
+    data = {
+        "inspection_id": inspection.id,
+        "join_url": join_url(base, token),
+        "expires_at": expires_at.isoformat(),
+    }
+    print_invite(data, as_json=args.json, qr=not args.no_qr)
     return 0
 
 
@@ -579,6 +579,12 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the link as JSON")
     p.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
+    p.add_argument(
+        "--self",
+        dest="self_inspection",
+        action="store_true",
+        help="with --server: a self-inspection (the seller's phone is guided by the server)",
+    )
 
     p = add("revoke", cmd_revoke, "revoke every join link of an inspection")
     p.add_argument("id", help="the inspection (its id, or the start of it)")

@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import inspector
-from inspector.cli import console, identity, inspections, live, migrate, repair, review, users
+from inspector.cli import (
+    console,
+    identity,
+    inspections,
+    live,
+    login,
+    migrate,
+    repair,
+    review,
+    users,
+)
 from inspector.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -23,11 +33,18 @@ from inspector.cli.common import (
     one_line_errors,
 )
 from inspector.cli.terminal import printable
+from inspector.config import SERVER_ENV
 
 #: The modules adding their commands through ``register(add)``, in the order ``--help``
 #: lists them. Building the parser imports nothing heavy: each command imports what it
 #: runs (the store, the seal, the report, the live engine, OCR) when it runs.
-_COMMAND_MODULES = (inspections, repair, migrate, console, live, review, identity, users)
+_COMMAND_MODULES = (inspections, repair, migrate, console, live, review, identity, users, login)
+
+#: The commands that run against a team server when given ``--server`` (or
+#: ``$INSPECTOR_SERVER``), with the same output as at a desk.
+REMOTE_COMMANDS = frozenset(
+    {"list", "show", "new", "invite", "report", "export", "import", "verify", "login", "logout"}
+)
 
 
 class _Version(argparse.Action):
@@ -67,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         "stays the local working folder)",
     )
     add_photo_store_option(common)
+    common.add_argument(
+        "--server",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="run list, show, new, invite, report, export, import and verify on this team "
+        f"server, logged in with `inspector login` (default: ${SERVER_ENV}; none: locally)",
+    )
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Remote vehicle inspection. With no command, opens the console.",
@@ -114,9 +138,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_arguments(arguments)
         parser = build_parser()
         args = parser.parse_args(arguments)
-        for name in ("data_dir", "database_url", "photo_store"):
+        for name in ("data_dir", "database_url", "photo_store", "server"):
             if not hasattr(args, name):
                 setattr(args, name, None)
+        if args.server and args.command not in REMOTE_COMMANDS:
+            raise CliError(
+                f"{args.command or 'the console'} does not run against a team server: "
+                f"--server goes with {', '.join(sorted(REMOTE_COMMANDS))}",
+                EXIT_USAGE,
+            )
         handler: Handler = getattr(args, "handler", console.cmd_console)
         return handler(args)
     except BrokenPipeError:

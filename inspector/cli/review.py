@@ -10,8 +10,9 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inspector.cli.common import (
     EXIT_ALTERED,
@@ -26,14 +27,13 @@ from inspector.cli.common import (
     print_json,
     sealer_from_args,
 )
+from inspector.cli.remote import remote
 from inspector.cli.terminal import printable
 from inspector.config import LISTING_LONG_SIDE
-from inspector.domain.models import Damage
-from inspector.report.i18n import damage_ref, report_languages
+from inspector.report.i18n import report_languages
 from inspector.storage import WriteNotRecorded
 
 if TYPE_CHECKING:
-    from inspector.domain.progress import Progress
     from inspector.seal import SealCheck
     from inspector.storage.store import Store
 
@@ -69,62 +69,48 @@ def _output(path: str, suffix: str) -> Path:
 def _check_complete(store: Store, inspection_id: str, allow_incomplete: bool) -> None:
     """Refuse (or, if allowed, warn about) an inspection the report cannot grade: required
     photos missing, or damages still to complete (see :mod:`inspector.domain.grading`)."""
-    from inspector.domain.checklist import ChecklistError, load_checklist
-    from inspector.domain.progress import progress
+    from inspector.report.readiness import readiness
 
-    inspection = store.find_inspection(inspection_id)
-    damages = store.damages(inspection.id)
-    try:
-        checklist = load_checklist(inspection.checklist)
-    except ChecklistError:
-        # The report says the checklist is unknown; the damages still count.
-        _incomplete(inspection.id, None, damages, allow_incomplete)
-        return
-    prog = progress(checklist, store.captures(inspection.id), damages)
-    _incomplete(inspection.id, prog, damages, allow_incomplete)
-    if prog.to_check:
-        n = len(prog.to_check)
+    found = readiness(store, inspection_id)
+    if not found.complete:
+        if not allow_incomplete:
+            fail(
+                f"{found.message()}; no report written (--allow-incomplete writes one marked "
+                "incomplete)",
+                EXIT_INCOMPLETE,
+            )
+        print(f"warning: {found.message()}; the report says so and gives no grade", file=sys.stderr)
+    _warn_to_check(found.to_check)
+
+
+def _warn_to_check(to_check: list[str]) -> None:
+    if to_check:
+        n = len(to_check)
         print(
             f"warning: {n} photo{'s' if n > 1 else ''} below the quality bar "
-            f"({', '.join(c.shot_id for c in prog.to_check)}): the report lists them as "
-            "photos to check",
+            f"({', '.join(to_check)}): the report lists them as photos to check",
             file=sys.stderr,
         )
 
 
-def _incomplete(
-    inspection_id: str, prog: Progress | None, damages: list[Damage], allow: bool
-) -> None:
-    """Nothing when the report can be graded; else refuse, or warn when ``allow``."""
-    reasons = []
-    if prog is not None and prog.missing:
-        missing = len(prog.missing)
-        names = ", ".join(s.id for s in prog.missing[:5]) + (", …" if missing > 5 else "")
-        reasons.append(f"{missing} of {prog.required} required photos missing ({names})")
-    # Named by their report identifiers (D1, D2… in recording order, as the report does).
-    open_ = [damage_ref(k) for k, d in enumerate(damages, start=1) if d.to_complete]
-    if open_:
-        n = len(open_)
-        reasons.append(
-            f"{n} damage{'s' if n > 1 else ''} to complete ({', '.join(open_)}): "
-            "type and severity not described"
-        )
-    if not reasons:
-        return
-    what = f"inspection {inspection_id} is incomplete: {'; '.join(reasons)}"
-    if not allow:
-        fail(
-            f"{what}; no report written (--allow-incomplete writes one marked incomplete)",
-            EXIT_INCOMPLETE,
-        )
-    print(f"warning: {what}; the report says so and gives no grade", file=sys.stderr)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
+    out = _output(args.output, ".pdf")
+    client = remote(args)
+    if client is not None:
+        _no_seal_options(args)
+        with _incomplete_remotely():
+            client.report(
+                args.id,
+                out,
+                lang=args.lang,
+                inspector=args.inspector,
+                allow_incomplete=args.allow_incomplete,
+            )
+        print(out)
+        return 0
     from inspector.report.document import build_report
     from inspector.usecases import status as lifecycle
 
-    out = _output(args.output, ".pdf")
     # Read-only: a report never creates a database. Marking the inspection
     # "reported" afterwards is the one deliberate write (see Store(readonly=True)).
     with open_store(args, readonly=True) as store, _one_line_errors():
@@ -148,14 +134,25 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from inspector.bundle import export_bundle
-    from inspector.usecases import status as lifecycle
-
     if args.listing:
+        if remote(args) is not None:
+            fail("--listing does not run against a team server (yet): export at a desk", 2)
         return _export_listing(args)
     if args.size is not None or args.include_withheld:
         fail("--size and --include-withheld go with --listing", EXIT_USAGE)
     out = _output(args.output, ".zip")
+    client = remote(args)
+    if client is not None:
+        if not args.no_report:
+            _no_seal_options(args)
+        client.bundle(
+            args.id, out, lang=args.lang, inspector=args.inspector, no_report=args.no_report
+        )
+        print(out)
+        return 0
+    from inspector.bundle import export_bundle
+    from inspector.usecases import status as lifecycle
+
     with open_store(args) as store, _one_line_errors():
         inspection_id = store.find_inspection(args.id).id
         sealer = None if args.no_report else sealer_from_args(args, store.data_dir)
@@ -205,10 +202,16 @@ def _export_listing(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.bundle).expanduser()
+    client = remote(args)
+    if client is not None:
+        _readable(path)
+        print(client.import_bundle(path)["id"])
+        return 0
     from inspector.bundle import import_bundle
 
     with open_store(args) as store, _one_line_errors():
-        inspection = import_bundle(store, Path(args.bundle).expanduser())
+        inspection = import_bundle(store, path)
     print(inspection.id)
     return 0
 
@@ -217,31 +220,99 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = Path(args.bundle).expanduser()
     if _is_pdf(path):
         return _verify_pdf(path, args)
-    from inspector.bundle import verify_bundle
+    client = remote(args)
+    if client is not None:
+        _readable(path)
+        data = client.verify(path)
+        data["path"] = str(path)
+        seal = _seal_of(data["report_seal"])
+        if args.certificate and seal is not None:
+            _expect(seal, args.certificate)
+            data["report_seal"] = seal.to_dict()
+            data["problems"] = [
+                *(p for p in data["problems"] if not p.startswith(f"{_REPORT}: ")),
+                *(f"{_REPORT}: {problem}" for problem in seal.problems),
+            ]
+            data["ok"] = data["ok"] and seal.ok
+    else:
+        from inspector.bundle import verify_bundle
 
-    with _one_line_errors():
-        result = verify_bundle(path)
-    if args.certificate and result.seal is not None:
-        _expect(result.seal, args.certificate)
+        with _one_line_errors():
+            result = verify_bundle(path)
+        if args.certificate and result.seal is not None:
+            _expect(result.seal, args.certificate)
+        data = result.to_dict()
+        seal = result.seal
+    problems: list[str] = data["problems"]
     if args.json:
-        print_json(result.to_dict())
-    elif result.ok:
+        print_json(data)
+    elif data["ok"]:
         print(
             printable(
-                f"OK: {path.name} is intact (inspection {result.inspection_id}, "
-                f"{_files_match(len(result.verified))} the manifest)"
+                f"OK: {path.name} is intact (inspection {data['inspection_id']}, "
+                f"{_files_match(len(data['verified']))} the manifest)"
             )
         )
-        if result.seal is not None:
-            print(printable(f"report.pdf: {_seal_line(result.seal)}"))
+        if seal is not None:
+            print(printable(f"{_REPORT}: {_seal_line(seal)}"))
     else:
-        for line in result.problems():
+        for line in problems:
             print(printable(line))
-    if not result.ok:
-        n = len(result.problems())
+    if not data["ok"]:
+        n = len(problems)
         error(f"{path.name} is NOT intact: {n} problem{'s' if n > 1 else ''}")
         return EXIT_ALTERED
     return 0
+
+
+_REPORT = "report.pdf"
+"""The report's name in a bundle, as ``verify`` names its problems."""
+
+
+def _seal_of(data: dict[str, Any] | None) -> SealCheck | None:
+    """A seal check as a team server sent it (``SealCheck.to_dict``)."""
+    if data is None:
+        return None
+    from inspector.seal import SealCheck
+
+    def when(value: Any) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return SealCheck(
+        problems=list(data["problems"]),
+        signer=data["signer"],
+        fingerprint=data["certificate_sha256"],
+        self_signed=bool(data["self_signed"]),
+        signed_at=when(data["signed_at"]),
+        timestamped=when(data["timestamp"]),
+    )
+
+
+def _readable(path: Path) -> None:
+    """A file to send: it must be there (said before anything is sent)."""
+    if not path.is_file():
+        fail(f"no such file: {path}")
+
+
+def _no_seal_options(args: argparse.Namespace) -> None:
+    if args.signing_cert or args.signing_key or args.signing_pkcs12 or args.tsa_url:
+        fail(
+            "the team server seals reports with its own key: --signing-* and --tsa-url do not "
+            "go with --server",
+            EXIT_USAGE,
+        )
+
+
+@contextmanager
+def _incomplete_remotely() -> Iterator[None]:
+    from inspector.team.client import RemoteError
+
+    try:
+        yield
+    except RemoteError as exc:
+        if exc.code == "incomplete":
+            fail(str(exc).replace("allow_incomplete=1", "--allow-incomplete"), EXIT_INCOMPLETE)
+        raise
 
 
 def _is_pdf(path: Path) -> bool:

@@ -44,6 +44,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import functools
 import inspect
 import logging
 import threading
@@ -431,19 +432,36 @@ class Engine:
     # -- commands (any thread) -------------------------------------------------------------
 
     def invite(
-        self, inspection_id: str, mode: Mode | None = None
+        self,
+        inspection_id: str,
+        mode: Mode | None = None,
+        *,
+        actor: str | None = None,
+        request_id: str | None = None,
     ) -> concurrent.futures.Future[events.Invite]:
-        """Issue a join link (status → invited); the Invite event is emitted too."""
-        return self.call(self._invite(inspection_id, mode))
+        """Issue a join link (status → invited); the Invite event is emitted too.
+        ``actor`` and ``request_id``: who sends it and their request, for the audit log
+        (else the one acting in the worker)."""
+        return self.call(self._invite(inspection_id, mode, actor, request_id))
 
-    async def _invite(self, inspection_id: str, mode: Mode | None) -> events.Invite:
+    async def _invite(
+        self,
+        inspection_id: str,
+        mode: Mode | None,
+        actor: str | None = None,
+        request_id: str | None = None,
+    ) -> events.Invite:
         if mode is None:
             mode = "self" if self.autopilot else "operator"
         if mode not in ("operator", "self"):
             raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
         inspection = await self.thread.run(self.store.get_inspection, inspection_id)
         self._languages[inspection_id] = inspection.seller.language.value
-        token, expires_at = await self.thread.run(self.invitations.issue, inspection_id)
+        token, expires_at = await self.thread.run(
+            functools.partial(
+                self.invitations.issue, inspection_id, actor=actor, request_id=request_id
+            )
+        )
         await self._mark(inspection_id, InspectionStatus.INVITED)
         self._modes[inspection_id] = mode
         session = self._sessions.get(inspection_id)

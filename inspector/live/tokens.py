@@ -62,9 +62,11 @@ class Invitations:
         #: ``time.monotonic()`` of the last successful :meth:`refresh` (never: -inf).
         self.refreshed_at = float("-inf")
 
-    def issue(self, inspection_id: str, *, actor: str | None = None) -> tuple[str, datetime]:
+    def issue(
+        self, inspection_id: str, *, actor: str | None = None, request_id: str | None = None
+    ) -> tuple[str, datetime]:
         """A new token for the inspection and when it expires (the audit log records who
-        sent it: ``actor``, else the one acting now)."""
+        sent it: ``actor``, else the one acting now; ``request_id``: the request asking)."""
         token = secrets.token_urlsafe(32)
         expires_at = utcnow() + self._ttl
         digest = hash_token(token)
@@ -78,6 +80,7 @@ class Invitations:
             inspection_id,
             {"expires_at": expires_at.isoformat()},
             actor=actor,
+            request_id=request_id,
         )
         return token, expires_at
 

@@ -591,6 +591,14 @@ class Store:
                 lambda inspection_id: ShotsTaken.of(self.captures(inspection_id)),
             )
 
+    def inspection_states(self) -> dict[str, tuple[str, int]]:
+        """Every inspection's status and row version, in one light query: what a watcher
+        compares to see which were created, changed or deleted since it last looked."""
+        found = self._query(
+            sa.select(inspections.c.id, inspections.c.status, inspections.c.version)
+        )
+        return {r["id"]: (str(r["status"]), int(r["version"])) for r in found}
+
     def delete_inspection(self, inspection_id: str, *, version: int | None = None) -> None:
         """Delete an inspection, its rows, and photo files no one else uses.
 

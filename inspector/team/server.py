@@ -22,7 +22,8 @@ stored (at most ``drain_timeout``), every phone is told ``bye`` on its
 signaling socket (the page reconnects by itself, through the proxy, to
 another process), then the engine stops.
 
-Extension points for the operator API: :meth:`TeamServer.extend` is where
+The operator API (:mod:`inspector.team.api`, ``/api/v1/``) is added there too.
+Extension points: :meth:`TeamServer.extend` is where
 routes and middlewares are added to the app (before it starts);
 ``request.app[SERVER_KEY]`` is the phone server (``client_address``,
 ``trusted_proxies``) and ``request.app[TEAM_KEY]`` this object (store, engine,
@@ -42,6 +43,8 @@ from inspector.live.engine import Engine
 from inspector.live.server.app import SERVER_KEY
 from inspector.live.timings import DRAIN_TIMEOUT
 from inspector.storage.store import Store
+from inspector.team.api import Api
+from inspector.team.api import install as install_api
 from inspector.team.logs import request_log
 from inspector.team.metrics import Metrics
 from inspector.team.ops import Ops
@@ -72,6 +75,7 @@ class TeamServer:
         self.ops = Ops(store, self.metrics)
         self.drain_timeout = drain_timeout
         self._on_event = on_event
+        self.api = Api(self)
         self.engine = Engine(
             store,
             settings,
@@ -89,6 +93,7 @@ class TeamServer:
         app[TEAM_KEY] = self
         app.middlewares.insert(0, request_log(server.client_address))
         self.ops.add_routes(app)
+        install_api(app, self.api)
 
     def start(self) -> str:
         """Listen; returns the base URL (raises ``EngineStartError`` with the reason)."""
@@ -101,6 +106,7 @@ class TeamServer:
         log.info("shutting down: %d capture(s) waited for; phones told to reconnect", waited)
         self.engine.stop()
         self.ops.close()
+        self.api.close()
 
     def _event(self, event: events.Event) -> None:
         self.metrics.observe(event)

@@ -74,3 +74,9 @@ def test_version_is_read_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out == f"inspector {inspector.__version__}\n"
+
+
+@pytest.mark.timeout(150)
+def test_the_remote_client_imports_no_heavy_library() -> None:
+    # ``--server``: the command line talks to the team server over the standard library.
+    assert _loaded("import inspector.team.client, inspector.cli.remote") == []

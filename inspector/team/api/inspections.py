@@ -1,0 +1,278 @@
+"""The inspections over the API: what ``list``, ``show``, ``new``, ``invite``,
+``report`` and ``export`` do at a desk, with the same JSON.
+
+=====================================  ==========  =====================================
+route                                  permission  answer
+=====================================  ==========  =====================================
+``GET inspections?status=&assignee=``  view        ``list --json`` (``check=1``: SHA-256)
+``POST inspections``                   create      ``new --json`` (201)
+``GET inspections/{id}``               view        ``show --json``
+``POST inspections/{id}/invite``       invite      ``invite --json``; ``{"self": true}``
+                                                   for a self-inspection
+``GET inspections/{id}/report``        report      the sealed PDF (409 if incomplete,
+                                                   unless ``allow_incomplete=1``)
+``GET inspections/{id}/bundle``        export      the bundle (zip)
+=====================================  ==========  =====================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from inspector.domain.accounts import Permission
+from inspector.live.server.guards import GuardedHandler
+from inspector.team.api.auth import guarded
+from inspector.team.api.base import API_KEY, API_PREFIX, Api, ApiError, answer
+from inspector.team.logs import request_id
+from inspector.usecases.accounts import Identity
+
+__all__ = ["add_routes"]
+
+_VEHICLE = ("make", "model", "year", "plate", "vin", "mileage", "fuel", "colour")
+_SELLER = ("name", "phone", "email", "language")
+_CHUNK = 1 << 20
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "inspection"
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _text(request: web.Request, name: str) -> str | None:
+    value = request.query.get(name)
+    return value if value else None
+
+
+def _changed(request: web.Request, inspection_id: str) -> None:
+    hub = request.app[API_KEY].events
+    if hub is not None:
+        hub.look_soon()
+
+
+@guarded(Permission.VIEW)
+async def list_inspections(request: web.Request, identity: Identity) -> web.Response:
+    from inspector.usecases.reading import list_entries
+
+    api = request.app[API_KEY]
+    entries, _ = await api.run(
+        list_entries,
+        api.store,
+        deep=_flag(request, "check"),
+        status=_text(request, "status"),
+        assignee=_text(request, "assignee"),
+    )
+    return answer(entries)
+
+
+def _fields(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    given = body.get(name, {})
+    if not isinstance(given, dict):
+        raise ApiError(400, "invalid", f'"{name}" must be a JSON object')
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise ApiError(
+            400,
+            "invalid",
+            f'unknown field(s) in "{name}": {", ".join(unknown)} (known: {", ".join(allowed)})',
+        )
+    for key, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+            raise ApiError(400, "invalid", f'"{name}.{key}" must be text or a number')
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@guarded(Permission.CREATE)
+async def create(request: web.Request, identity: Identity) -> web.Response:
+    from inspector.team.api.base import read_json
+    from inspector.usecases.inspections import create_inspection, inspection_to_dict
+
+    api = request.app[API_KEY]
+    body = await read_json(request)
+    unknown = sorted(set(body) - {"checklist", "operator", "notes", "vehicle", "seller"})
+    if unknown:
+        raise ApiError(400, "invalid", f"unknown field(s): {', '.join(unknown)}")
+    texts = {}
+    for key, default in (("checklist", "standard"), ("operator", ""), ("notes", "")):
+        value = body.get(key, default)
+        if not isinstance(value, str):
+            raise ApiError(400, "invalid", f'"{key}" must be text')
+        texts[key] = value
+    inspection, warnings = await api.run(
+        create_inspection,
+        api.store,
+        checklist=texts["checklist"] or "standard",
+        operator=texts["operator"],
+        notes=texts["notes"],
+        vehicle=_fields(body, "vehicle", _VEHICLE),
+        seller=_fields(body, "seller", _SELLER),
+    )
+    _changed(request, inspection.id)
+    return answer({**inspection_to_dict(inspection), "warnings": warnings}, 201)
+
+
+@guarded(Permission.VIEW)
+async def show(request: web.Request, identity: Identity) -> web.Response:
+    from inspector.usecases.reading import inspection_details
+
+    api = request.app[API_KEY]
+    data = await api.run(
+        inspection_details, api.store, request.match_info["id"], deep=_flag(request, "check")
+    )
+    return answer(data)
+
+
+@guarded(Permission.INVITE)
+async def invite(request: web.Request, identity: Identity) -> web.Response:
+    from inspector.team.api.base import read_json
+
+    api = request.app[API_KEY]
+    body = await read_json(request)
+    self_inspection = body.get("self", False)
+    if not isinstance(self_inspection, bool):
+        raise ApiError(400, "invalid", '"self" must be true or false')
+    inspection = await api.run(api.store.find_inspection, request.match_info["id"])
+    engine = api.team.engine
+    done = engine.invite(
+        inspection.id,
+        "self" if self_inspection else "operator",
+        actor=identity.actor,
+        request_id=request_id.get(),
+    )
+    invitation = await asyncio.wrap_future(done)
+    _changed(request, inspection.id)
+    return answer(
+        {
+            "inspection_id": invitation.inspection_id,
+            "join_url": invitation.join_url,
+            "expires_at": invitation.expires_at,
+        }
+    )
+
+
+def _long(request: web.Request) -> None:
+    """A logged-in user's download or upload may take longer than a phone's page load."""
+    if isinstance(request.protocol, GuardedHandler):
+        request.protocol.long_lived = True
+
+
+def _report(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) -> Path:
+    from inspector.report.document import build_report
+    from inspector.report.readiness import readiness
+    from inspector.usecases import status as lifecycle
+
+    store = api.store
+    inspection = store.find_inspection(inspection_id)
+    found = readiness(store, inspection.id)
+    if not found.complete and not options["allow_incomplete"]:
+        raise ApiError(
+            409,
+            "incomplete",
+            f"{found.message()}; no report written (allow_incomplete=1 writes one marked "
+            "incomplete)",
+        )
+    path = build_report(
+        store,
+        inspection.id,
+        out,
+        lang=options["lang"] or inspection.seller.language.value,
+        inspector_name=options["inspector"],
+    )
+    lifecycle.reported(store, inspection.id)
+    return path
+
+
+def _bundle(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) -> Path:
+    from inspector.bundle import export_bundle
+    from inspector.usecases import status as lifecycle
+
+    store = api.store
+    inspection = store.find_inspection(inspection_id)
+    path = export_bundle(
+        store,
+        inspection.id,
+        out,
+        report=not options["no_report"],
+        lang=options["lang"] or inspection.seller.language.value,
+        inspector_name=options["inspector"],
+    )
+    if not options["no_report"]:
+        lifecycle.reported(store, inspection.id)
+    return path
+
+
+def _options(request: web.Request) -> dict[str, Any]:
+    from inspector.report.i18n import report_languages
+
+    lang = _text(request, "lang")
+    if lang is not None and lang not in report_languages():
+        raise ApiError(
+            400, "invalid", f"unknown report language {lang!r}: {', '.join(report_languages())}"
+        )
+    return {
+        "lang": lang,
+        "inspector": _text(request, "inspector"),
+        "allow_incomplete": _flag(request, "allow_incomplete"),
+        "no_report": _flag(request, "no_report"),
+    }
+
+
+async def _send_made(
+    request: web.Request, make: Any, suffix: str, content_type: str
+) -> web.StreamResponse:
+    """Make a file in the scratch folder (``make(api, id, out, options)``), send it, delete it."""
+    api = request.app[API_KEY]
+    options = _options(request)
+    _long(request)
+    inspection_id = request.match_info["id"]
+    folder = api.scratch()
+    out = folder / f"{secrets.token_hex(8)}{suffix}"
+    try:
+        path = await api.run(make, api, inspection_id, out, options)
+        _changed(request, inspection_id)
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f'attachment; filename="{_safe(inspection_id)}{suffix}"',
+                "Cache-Control": "no-store",
+            }
+        )
+        response.content_length = path.stat().st_size
+        await response.prepare(request)
+        with open(path, "rb") as f:
+            while chunk := await api.run(f.read, _CHUNK):
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        with contextlib.suppress(OSError):
+            out.unlink(missing_ok=True)
+
+
+@guarded(Permission.REPORT)
+async def report(request: web.Request, identity: Identity) -> web.StreamResponse:
+    return await _send_made(request, _report, ".pdf", "application/pdf")
+
+
+@guarded(Permission.EXPORT)
+async def bundle(request: web.Request, identity: Identity) -> web.StreamResponse:
+    return await _send_made(request, _bundle, ".zip", "application/zip")
+
+
+def add_routes(app: web.Application) -> None:
+    base = f"{API_PREFIX}/inspections"
+    app.router.add_get(base, list_inspections)
+    app.router.add_post(base, create)
+    app.router.add_get(base + "/{id}", show)
+    app.router.add_post(base + "/{id}/invite", invite)
+    app.router.add_get(base + "/{id}/report", report)
+    app.router.add_get(base + "/{id}/bundle", bundle)
