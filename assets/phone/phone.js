@@ -74,6 +74,9 @@ function exposeTestHooks() {
     get coverage() {
       return S.coverage;
     },
+    get videoLimit() {
+      return S.videoLimit;
+    },
     get recordingConsent() {
       return ASK_RECORDING ? $("record-consent").checked : null;
     },

@@ -165,6 +165,7 @@ class SimulatedPhone:
         self.control_channel = control_channel  # False: an older page, heartbeats in line
         self.control_messages = 0  # messages received on the control channel
         self.torch = False
+        self.video_asked: tuple[int, float] | None = None  # the engine's "video" ask
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
         self.rtt_ms: float | None = None
@@ -200,6 +201,14 @@ class SimulatedPhone:
     @property
     def frames_sent(self) -> int:
         return self._track.frames_sent if self._track is not None else 0
+
+    @property
+    def video_profile(self) -> tuple[int, int, float]:
+        """What the phone sends now: width, height, frames a second."""
+        track = self._track
+        if track is None:
+            return self.width, self.height, self.fps
+        return (*track.sent_size, track.fps)
 
     @property
     def camera(self) -> SyntheticCamera | None:
@@ -301,6 +310,8 @@ class SimulatedPhone:
         self._track = SyntheticCamera(
             self.width, self.height, self.fps, self._mode, view=self.view, vehicle=self.vehicle
         )
+        if self.video_asked is not None:  # a reconnection keeps sending what was asked
+            self._track.limit(*self.video_asked)
         pc.addTrack(self._track)
         channel = pc.createDataChannel(protocol.CHANNEL_LABEL, ordered=True)
         self._channel = channel
@@ -404,6 +415,10 @@ class SimulatedPhone:
                 self.send("ready", shot_id=message["shot_id"])  # a seller who reads, then taps
         elif kind == "torch":
             self.torch = bool(message.get("on"))
+        elif kind == "video":  # the engine's ask, honoured as the page does
+            self.video_asked = (int(message["max_side"]), float(message["fps"]))
+            if self._track is not None:
+                self._track.limit(*self.video_asked)
         elif kind == "error":
             self.errors.append(message)
         elif kind == "capture":
