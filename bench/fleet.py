@@ -258,8 +258,13 @@ class Server:
                 continue  # a traceback's lines, say: kept in the file
             if not isinstance(data, dict):
                 continue
+            message = str(data.get("message", ""))
             if data.get("logger") == "inspector.team.events" and "event" in data:
                 self._add(now, data)
+            elif "link lost (" in message:  # the engine declared a link dead (not an event)
+                reason = message.split("link lost (", 1)[1].rstrip(")")
+                iid = str(data.get("inspection_id", "?"))
+                self._add(now, {"event": "link_dead", "inspection_id": iid, "reason": reason})
             elif data.get("level") in ("warning", "error", "critical"):
                 self.log_problems.append(f"{data.get('logger')}: {data.get('message')}"[:300])
 
@@ -313,6 +318,8 @@ class Result:
     round_trips: list[float] = field(default_factory=list)
     durations: list[float] = field(default_factory=list)
     server_cpu: float = 0.0
+    server_cpu_s: float = 0.0  # CPU seconds the server used in the round
+    phones_cpu_s: float = 0.0
     server_wait: float = 0.0
     top_threads: list[float] = field(default_factory=list)
     server_rss: float = 0.0
@@ -463,6 +470,7 @@ def run_round(
         result.elapsed = time.monotonic() - started
         cpu1, wait1, threads1 = process_cpu(server.proc.pid)
         result.server_cpu = 100 * (cpu1 - cpu0) / result.elapsed
+        result.server_cpu_s = cpu1 - cpu0
         result.server_wait = 100 * (wait1 - wait0) / result.elapsed
         per = sorted(
             (100 * (c - threads0.get(tid, 0.0)) / result.elapsed for tid, c in threads1.items()),
@@ -475,6 +483,7 @@ def run_round(
             c, _, _ = process_cpu(proc.pid)
             phone_cpu[proc.pid] = max(phone_cpu.get(proc.pid, 0.0), c)
         result.phones_cpu = 100 * sum(phone_cpu.values()) / result.elapsed
+        result.phones_cpu_s = sum(phone_cpu.values())
     finally:
         for _proc, conn, _ in workers:
             with contextlib.suppress(OSError):
@@ -525,11 +534,11 @@ def analyse(result: Result, server: Server, data_dir: Path, ids: list[str]) -> N
     result.completed = len(set(completed) & set(ids))
     t0 = server.events[0][0] if server.events else 0.0
     for t, d in server.events:
-        if d.get("event") == "phone_left" or (
+        if d.get("event") in ("phone_left", "link_dead") or (
             d.get("event") == "connection" and d.get("state") == "reconnecting"
         ):
             what = d.get("reason") or d.get("state")
-            if d.get("event") == "phone_left" and "heartbeat" in str(what):
+            if d.get("event") == "link_dead" and "heartbeat" in str(what):
                 result.dead_links += 1
             if d.get("state") == "reconnecting":
                 result.reconnects += 1
@@ -633,6 +642,13 @@ def print_round(r: Result) -> None:
         f"{r.server_wait:.0f} %; busiest threads "
         f"{', '.join(f'{v:.0f}' for v in r.top_threads)} %), RSS max {r.server_rss:.0f} MB; "
         f"phone processes {r.phones_cpu:.0f} %; load average {r.load:.1f}",
+        flush=True,
+    )
+    done = max(r.completed, 1)
+    print(
+        f"  CPU per completed session: server {r.server_cpu_s / done:.1f} s, phones "
+        f"{r.phones_cpu_s / done:.1f} s ({r.server_cpu_s:.0f} s and {r.phones_cpu_s:.0f} s "
+        f"in all)",
         flush=True,
     )
     print(

@@ -208,7 +208,9 @@ class Autopilot:
                 held_for = shot_id
                 armed_at = loop.time() + self.settle_seconds
                 c.pace("hold", HOLD)
-            sample = await c.sample()
+            # The live hints sample the same video: a sample of theirs from within this
+            # period is as good as a new one (one analysis, not two, per frame looked at).
+            sample = await c.sample(fresh=self.period)
             now = loop.time()
             good = (
                 sample is not None

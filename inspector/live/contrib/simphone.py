@@ -14,6 +14,9 @@ Every message it receives is recorded for tests. Its camera is
 every side, the wheels, the VIN, the odometer, the cabin…). The car's identity
 (VIN, plate, mileage) is not sent to phones, so it is given to the phone as
 ``vehicle`` (the demo passes its inspection's; the default is the demo car).
+The engine's ``video`` ask (a self-inspection) is honoured as the page does: the
+frames sent are scaled down to ``max_side`` and paced at ``fps`` (``video_profile``
+says what is sent), the stills keep ``still_size``.
 """
 
 from __future__ import annotations
