@@ -18,9 +18,12 @@ N that fails):
 
 Per N: completion, loss (file, SHA-256, row, required shots), still round trip, the
 server's CPU, and the link's health: links the server declared dead for want of a
-heartbeat, ``reconnecting`` events, stills lost with their link. Pass: every session
-complete, nothing lost, p95 still round trip <= 3 s. The answer is the largest N that
-passes (goal >= 20 on a 2-core machine). ``--profile DIR``: the server runs under
+heartbeat, ``reconnecting`` events, stills lost with their link, and the CPU seconds
+per completed session (the server's and the phones': steadier than a percentage on a
+shared machine). Pass: every session complete, nothing lost, no link declared dead (the
+still round trip is reported, not held to a goal: on a machine shared with the N phones
+it measures the machine). The answer is the largest N that passes (goal >= 20 on a
+2-core machine). ``--profile DIR``: the server runs under
 ``bench/profiled.py`` (cProfile on every thread), one ``nN.pstats`` per round.
 
 The phones run on the same cores as the server (a real phone encodes on its own
@@ -84,8 +87,17 @@ def main() -> int:
     run_ladder(
         ladder,
         args,
-        lambda n: run_round(n, args, args.keep, team_server(args.profile, n), prefix="team-bench"),
+        lambda n: run_round(
+            n,
+            args,
+            args.keep,
+            team_server(args.profile, n),
+            prefix="team-bench",
+            require_round_trip=False,
+            require_live_links=True,
+        ),
         goal=N_GOAL,
+        passing="every session complete, nothing lost, no link declared dead",
     )
     return 0
 
