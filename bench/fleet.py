@@ -652,10 +652,12 @@ def print_round(r: Result) -> None:
         flush=True,
     )
     done = max(r.completed, 1)
+    caps = max(r.captures, 1)
     print(
         f"  CPU per completed session: server {r.server_cpu_s / done:.1f} s, phones "
-        f"{r.phones_cpu_s / done:.1f} s ({r.server_cpu_s:.0f} s and {r.phones_cpu_s:.0f} s "
-        f"in all)",
+        f"{r.phones_cpu_s / done:.1f} s; per capture: server {r.server_cpu_s / caps:.2f} s, "
+        f"phones {r.phones_cpu_s / caps:.2f} s ({r.server_cpu_s:.0f} s and "
+        f"{r.phones_cpu_s:.0f} s in all)",
         flush=True,
     )
     print(
