@@ -60,7 +60,8 @@ N_GOAL = 6
 def serve(data_dir: Path, log_path: Path) -> Server:
     """``inspector serve --json --autopilot`` on the data folder (loopback, any port)."""
     command = ["serve", "--host", "127.0.0.1", "--port", "0", "--json", "--autopilot"]
-    return Server(data_dir, log_path, command)
+    # The log as JSON lines too: the engine's "link lost (...)" lines count dead links.
+    return Server(data_dir, log_path, [*command, "--log-json"], log_events=True)
 
 
 def main() -> int:
