@@ -41,7 +41,7 @@ lint: $(TEST_STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
-# The quick figures (a few minutes); bench/load.py, bench/soak.py (30 min) and
+# The quick figures (a few minutes); bench/load.py, bench/team.py, bench/soak.py (30 min) and
 # bench/console_soak.py (10 min) run on their own.
 bench: $(STAMP)
 	$(BIN)/python bench/quality.py

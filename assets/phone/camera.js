@@ -121,6 +121,38 @@ export async function setTorch(on) {
   return S.torchOn === on;
 }
 
+// ---- what is sent -------------------------------------------------------------
+
+/**
+ * The engine's `video` ask (a self-inspection, whose video only an analysis watches):
+ * send at most `max_side` pixels on the longest side and `fps` frames a second. The
+ * sender scales and drops frames; the camera keeps its size, so stills do too.
+ */
+export async function limitVideo(msg) {
+  S.videoLimit = { max_side: msg.max_side, fps: msg.fps, applied: null };
+  const sender = S.sender;
+  if (!sender || typeof sender.getParameters !== "function") return;
+  const settings = S.track && typeof S.track.getSettings === "function" ? S.track.getSettings() : {};
+  const longest = Math.max(settings.width || 0, settings.height || 0);
+  const scale = longest > msg.max_side ? longest / msg.max_side : 1;
+  try {
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length === 0) return; // not negotiated yet
+    for (const encoding of params.encodings) {
+      encoding.scaleResolutionDownBy = scale;
+      encoding.maxFramerate = msg.fps;
+    }
+    await sender.setParameters(params);
+    const applied = sender.getParameters().encodings[0];
+    S.videoLimit.applied = {
+      scaleResolutionDownBy: applied.scaleResolutionDownBy,
+      maxFramerate: applied.maxFramerate,
+    };
+  } catch (exc) {
+    console.info("video limit not applied:", exc && exc.message);
+  }
+}
+
 // ---- stills -----------------------------------------------------------------
 
 function withTimeout(promise, ms, what) {

@@ -2,7 +2,7 @@
 // open, heartbeats both ways (on the control channel), and one handler per
 // message type (protocol.js validates every message before it gets here).
 
-import { cameraInfo, renderTorch, setTorch } from "./camera.js";
+import { cameraInfo, limitVideo, renderTorch, setTorch } from "./camera.js";
 import { capture, onCaptureResult } from "./capture.js";
 import { relabelCoverage, renderCoverage } from "./coverage.js";
 import { linkLost, send, sendHeartbeat } from "./connection.js";
@@ -132,6 +132,9 @@ const HANDLERS = {
   },
   torch(msg) {
     setTorch(msg.on);
+  },
+  video(msg) {
+    limitVideo(msg);
   },
   message(msg) {
     const operator = S.mode === "operator";

@@ -76,6 +76,9 @@ function exposeTestHooks() {
     get coverage() {
       return S.coverage;
     },
+    get videoLimit() {
+      return S.videoLimit;
+    },
     get recordingConsent() {
       return ASK_RECORDING ? $("record-consent").checked : null;
     },

@@ -31,6 +31,7 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "pace": {"step": {"kind": "str", "max_len": 16}, "shot_id": {"kind": "str", "max_len": 64}, "text": {"kind": "str", "max_len": 300}},
     "summary": {"text": {"kind": "str", "max_len": 8000}, "sha256": {"kind": "sha256"}, "damages": {"kind": "list"}},
     "signed": {"ok": {"kind": "bool"}, "text": {"kind": "str", "max_len": 500}},
+    "video": {"max_side": {"kind": "int", "min_value": 16, "max_value": 8192}, "fps": {"kind": "num", "min_value": 1, "max_value": 120}},
     "coverage": {"parts": {"kind": "list"}, "covered": {"kind": "int", "min_value": 0}, "listed": {"kind": "int", "min_value": 0}}
   },
   "FROM_PHONE": {

@@ -16,6 +16,7 @@ export const S = {
   control: null, // the heartbeats' channel (unordered, no retransmission)
   controlMessages: 0,
   sender: null,
+  videoLimit: null, // the engine's `video` ask, and what the sender applied of it
   generation: 0,
   everLive: false,
   attempt: 0,

@@ -32,14 +32,22 @@ import contextlib
 import logging
 
 from inspector.domain.models import Capture, QualityReason, Verdict
+from inspector.domain.quality import ANALYSIS_SIZE
 from inspector.i18n import Message
 from inspector.live.session import SessionController
 from inspector.live.timings import AUTOPILOT_SAMPLE_HZ, SETTLE_SECONDS, STEADY_SECONDS
 from inspector.storage import StoreError
 
-__all__ = ["KEPT_AFTER_ATTEMPTS", "Autopilot", "kept_reason"]
+__all__ = ["KEPT_AFTER_ATTEMPTS", "VIDEO_FPS", "VIDEO_MAX_SIDE", "Autopilot", "kept_reason"]
 
 log = logging.getLogger(__name__)
+
+#: The video an autopilot's analysis uses, asked of a self-inspecting phone (the
+#: ``video`` message): the quality measures shrink a frame to ANALYSIS_SIZE pixels on
+#: its longest side, and the autopilot looks AUTOPILOT_SAMPLE_HZ times a second. More
+#: is decoded by the server for nobody (and encoded and sent by the phone for nobody).
+VIDEO_MAX_SIDE = ANALYSIS_SIZE
+VIDEO_FPS = AUTOPILOT_SAMPLE_HZ
 
 #: Quality reason code of a photo kept after ``max_attempts`` rejected ones.
 KEPT_AFTER_ATTEMPTS = "kept_after_attempts"
@@ -200,7 +208,9 @@ class Autopilot:
                 held_for = shot_id
                 armed_at = loop.time() + self.settle_seconds
                 c.pace("hold", HOLD)
-            sample = await c.sample()
+            # The live hints sample the same video: a sample of theirs from within this
+            # period is as good as a new one (one analysis, not two, per frame looked at).
+            sample = await c.sample(fresh=self.period)
             now = loop.time()
             good = (
                 sample is not None

@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.domain.models import InspectionStatus
-from inspector.live import events
-from inspector.live.autopilot import Autopilot
+from inspector.live import events, protocol
+from inspector.live.autopilot import VIDEO_FPS, VIDEO_MAX_SIDE, Autopilot
 from inspector.live.frames import Frame, FrameSlot
 from inspector.live.peer import PhonePeer
 from inspector.live.photo_receiver import ReceivedPhoto
@@ -314,6 +314,11 @@ class PhoneSession:
                 framing=True,
             )
         await self.autopilot.start()
+        # Nobody watches this video but the autopilot: ask for what its analysis uses
+        # (on every hello: a reconnected phone, or a reloaded page, starts afresh).
+        peer = self.attached
+        if peer is not None:
+            peer.send(protocol.encode("video", max_side=VIDEO_MAX_SIDE, fps=VIDEO_FPS))
 
     async def close_link(self, reason: str) -> None:
         """The phone is gone for good (bye, end of session): close the peer, keep state."""

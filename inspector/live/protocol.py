@@ -104,6 +104,13 @@ TO_PHONE: dict[str, dict[str, Field]] = {
     },
     # The answer to a signature or a remark: kept (ok) or why not.
     "signed": {"ok": _f("bool"), "text": _f("str", max_len=500)},
+    # What the engine looks at, sent to a phone whose video only an analysis watches
+    # (self-inspection): send no more than ``max_side`` pixels on the longest side and
+    # ``fps`` frames a second. Stills are not concerned (taken at the camera's best).
+    "video": {
+        "max_side": _f("int", min_value=16, max_value=MAX_PHOTO_SIDE),
+        "fps": _f("num", min_value=1, max_value=120),
+    },
     # The coverage map: each exterior part's state and colour (domain.coverage), and how
     # many of the parts the checklist covers an accepted photo shows.
     "coverage": {

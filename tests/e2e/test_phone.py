@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from inspector.live import events, protocol
+from inspector.live.autopilot import VIDEO_FPS, VIDEO_MAX_SIDE
 from tests.e2e.conftest import CAMERA_SIZE, Live, Phone, sign_on_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
@@ -108,6 +109,40 @@ def test_video_reaches_the_engine_at_full_resolution(
     # The engine's heartbeats come on the control channel the page opened beside the
     # ordered one (so a still never holds them up).
     wait_until(lambda: p.hooks(".controlMessages") >= 2, 10, "heartbeats on the control channel")
+    assert p.hooks(".videoLimit") is None  # an operator's call keeps the camera's quality
+    p.assert_clean()
+
+
+def test_a_self_inspecting_page_sends_the_video_the_autopilot_uses(
+    live: Callable[..., Live], phone: Callable[..., Phone]
+) -> None:
+    session = live(mode="self", autopilot=True)
+    p = phone(locale="en-US")
+    p.page.goto(session.join_url)
+    p.start()
+
+    def applied() -> dict[str, Any] | None:
+        limit = p.hooks(".videoLimit")
+        return limit if limit and limit["applied"] else None
+
+    limit = wait_until(applied, 20, "the engine's video ask applied by the sender")
+    assert (limit["max_side"], limit["fps"]) == (VIDEO_MAX_SIDE, VIDEO_FPS)
+    assert limit["applied"] == {
+        "scaleResolutionDownBy": CAMERA_SIZE[0] / VIDEO_MAX_SIDE,
+        "maxFramerate": VIDEO_FPS,
+    }
+
+    def frame_width() -> int:
+        frame = session.engine.latest_frame(session.inspection_id)
+        return 0 if frame is None else frame.width
+
+    # The engine receives the picture scaled down; the camera keeps its size (the stills').
+    wait_until(lambda: frame_width() == VIDEO_MAX_SIDE, 20, "a 640-pixel-wide frame")
+    camera = (
+        "() => { const s = document.getElementById('camera').srcObject"
+        ".getVideoTracks()[0].getSettings(); return [s.width, s.height]; }"
+    )
+    assert tuple(p.page.evaluate(camera)) == CAMERA_SIZE
     p.assert_clean()
 
 
@@ -202,6 +237,10 @@ def test_self_inspection_autopilot_completes_shots(
     assert "contour" in seen["adjust"]  # a test pattern is not the car: adjust, or shoot
     stored = session.events.of(events.CaptureStored)
     assert any(e.capture.source.value == "still" for e in stored)
+    # The video is sent smaller (the engine's ask), the stills keep the camera's size.
+    assert all(
+        e.capture.width == CAMERA_SIZE[0] for e in stored if e.capture.source.value == "still"
+    )
     info = session.engine.session_info(session.inspection_id).result(5)
     assert info["done"] >= 3
     assert p.hooks(".captures")["sent"] >= 3

@@ -128,6 +128,31 @@ class SyntheticCamera(MediaStreamTrack):
         self.frames_sent = 0
         self.sent_at: dict[int, float] = {}  # frame number -> monotonic time (last 300)
         self._start: float | None = None
+        self._base_n = 0  # the frame number the current rate counts from ...
+        self._base_pts = 0  # ... and its timestamp
+        self.max_side: int | None = None  # frames scaled down to this (the engine's ask)
+
+    def limit(self, max_side: int, fps: float) -> None:
+        """Send at most ``fps`` frames a second, scaled down to ``max_side`` pixels at most.
+
+        What a browser's sender does with ``maxFramerate`` and ``scaleResolutionDownBy``:
+        the camera itself (and so the stills) keeps its size.
+        """
+        n = self.frames_sent
+        now = time.monotonic()
+        self._base_pts = int(self._base_pts + (n - self._base_n) * _VIDEO_CLOCK / self.fps)
+        self._base_n = n
+        self._start = now
+        self.fps = min(self.fps, fps)
+        self.max_side = max_side if max_side < max(self.width, self.height) else None
+
+    @property
+    def sent_size(self) -> tuple[int, int]:
+        """The size of the frames sent (the camera's, or scaled down)."""
+        if self.max_side is None:
+            return self.width, self.height
+        r = self.max_side / max(self.width, self.height)
+        return max(2, round(self.width * r) // 2 * 2), max(2, round(self.height * r) // 2 * 2)
 
     def prepare(self, view: View) -> dict[str, Pixels]:
         """Render ``view`` (once; a fraction of a second, so call it off the event loop).
@@ -167,7 +192,7 @@ class SyntheticCamera(MediaStreamTrack):
         now = time.monotonic()
         if self._start is None:
             self._start = now
-        due = self._start + n / self.fps
+        due = self._start + (n - self._base_n) / self.fps
         if due > now:
             await asyncio.sleep(due - now)
         m = self.margin
@@ -177,8 +202,12 @@ class SyntheticCamera(MediaStreamTrack):
         picture = self._picture()[dy : dy + self.height, dx : dx + self.width].copy()
         if self.mode == "normal":  # sharp blocks would lift a blurred or dark picture's metrics
             stamp(picture, n)
+        if self.max_side is not None:
+            picture = np.asarray(
+                cv2.resize(picture, self.sent_size, interpolation=cv2.INTER_AREA), dtype=np.uint8
+            )
         frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
-        frame.pts = int(n * _VIDEO_CLOCK / self.fps)
+        frame.pts = self._base_pts + int((n - self._base_n) * _VIDEO_CLOCK / self.fps)
         frame.time_base = fractions.Fraction(1, _VIDEO_CLOCK)
         self.frames_sent = n + 1
         self.sent_at[n] = time.monotonic()

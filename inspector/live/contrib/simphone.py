@@ -14,6 +14,9 @@ Every message it receives is recorded for tests. Its camera is
 every side, the wheels, the VIN, the odometer, the cabin…). The car's identity
 (VIN, plate, mileage) is not sent to phones, so it is given to the phone as
 ``vehicle`` (the demo passes its inspection's; the default is the demo car).
+The engine's ``video`` ask (a self-inspection) is honoured as the page does: the
+frames sent are scaled down to ``max_side`` and paced at ``fps`` (``video_profile``
+says what is sent), the stills keep ``still_size``.
 """
 
 from __future__ import annotations
@@ -168,6 +171,7 @@ class SimulatedPhone:
         self.codec = codec  # "video/H264": offer only that codec (an iPhone's), else aiortc's
         self.control_messages = 0  # messages received on the control channel
         self.torch = False
+        self.video_asked: tuple[int, float] | None = None  # the engine's "video" ask
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
         self.rtt_ms: float | None = None
@@ -203,6 +207,14 @@ class SimulatedPhone:
     @property
     def frames_sent(self) -> int:
         return self._track.frames_sent if self._track is not None else 0
+
+    @property
+    def video_profile(self) -> tuple[int, int, float]:
+        """What the phone sends now: width, height, frames a second."""
+        track = self._track
+        if track is None:
+            return self.width, self.height, self.fps
+        return (*track.sent_size, track.fps)
 
     @property
     def camera(self) -> SyntheticCamera | None:
@@ -304,6 +316,8 @@ class SimulatedPhone:
         self._track = SyntheticCamera(
             self.width, self.height, self.fps, self._mode, view=self.view, vehicle=self.vehicle
         )
+        if self.video_asked is not None:  # a reconnection keeps sending what was asked
+            self._track.limit(*self.video_asked)
         sender = pc.addTrack(self._track)
         if self.codec:
             codecs = [
@@ -415,6 +429,10 @@ class SimulatedPhone:
                 self.send("ready", shot_id=message["shot_id"])  # a seller who reads, then taps
         elif kind == "torch":
             self.torch = bool(message.get("on"))
+        elif kind == "video":  # the engine's ask, honoured as the page does
+            self.video_asked = (int(message["max_side"]), float(message["fps"]))
+            if self._track is not None:
+                self._track.limit(*self.video_asked)
         elif kind == "error":
             self.errors.append(message)
         elif kind == "capture":

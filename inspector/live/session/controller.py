@@ -445,9 +445,12 @@ class SessionController:
         """A new video frame: keep it for the fallback and maybe sample a live hint."""
         self._guidance.on_frame(frame)
 
-    async def sample(self, frame: Frame | None = None) -> LiveSample | None:
-        """Analyse ``frame`` (default: the newest) for the live hint; None without a frame."""
-        return await self._guidance.sample(frame)
+    async def sample(self, frame: Frame | None = None, *, fresh: float = 0.0) -> LiveSample | None:
+        """Analyse ``frame`` (default: the newest) for the live hint; None without a frame.
+
+        ``fresh``: the newest sample, if taken less than that many seconds ago, is enough.
+        """
+        return await self._guidance.sample(frame, fresh=fresh)
 
     def torch(self, on: bool) -> None:
         self._guidance.torch(on)

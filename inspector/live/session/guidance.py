@@ -4,7 +4,9 @@ Live hints come from sampling the video: at most one analysis every
 ``hint_interval`` seconds, in the executor, and a frame is dropped while one
 is still running, so the loop stays cheap. The phone hears a hint only when it
 changes. The newest sample (metrics, motion, verdict) is also what the
-autopilot decides on.
+autopilot decides on: it asks for a sample no older than its own period
+(``fresh``), so a session the autopilot drives analyses a frame about as often
+as one of the two samplers alone would, not as often as both together.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class LiveGuidance:
         self._last_frame: Frame | None = None
         self._prev_sample: Frame | None = None
         self.live: LiveSample | None = None
+        self._live_shot: str | None = None  # the shot self.live was judged for
         self._hint_code: str | None = None
         self._last_sample_at = float("-inf")
         self._sample_lock: asyncio.Lock | None = None
@@ -98,12 +101,22 @@ class LiveGuidance:
         if not task.cancelled() and task.exception() is not None:
             log.error("%s: live hint failed", self._ctx.inspection_id, exc_info=task.exception())
 
-    async def sample(self, frame: Frame | None = None) -> LiveSample | None:
+    async def sample(self, frame: Frame | None = None, *, fresh: float = 0.0) -> LiveSample | None:
         """Analyse ``frame`` (default: the newest) for the live hint; None without a frame.
 
         Sends the phone a ``hint`` only when the hint changes, and emits LiveHint then.
+        ``fresh`` (seconds, with no ``frame`` given): the newest sample is returned as it is
+        when it was taken less than that long ago, for the current shot.
         """
         ctx = self._ctx
+        live = self.live
+        if (
+            frame is None
+            and live is not None
+            and self._live_shot == ctx.current.id
+            and asyncio.get_running_loop().time() - live.at < fresh
+        ):
+            return live
         if frame is None:
             frame = self.latest_frame()
         if frame is None:
@@ -122,6 +135,7 @@ class LiveGuidance:
             self._prev_sample = frame
             sample = LiveSample(asyncio.get_running_loop().time(), metrics, motion, hint, verdict)
             self.live = sample
+            self._live_shot = shot.id
             code = hint.code if hint is not None else None
             if code != self._hint_code:
                 self._hint_code = code

@@ -239,3 +239,21 @@ async def test_a_picture_that_does_not_line_up_is_not_saved(
     await controller.handle_message({"v": 1, "type": "shutter"})
     await eventually(lambda: controller.index == 2)
     await pilot.stop()
+
+
+async def test_a_fresh_live_sample_is_reused_for_the_same_shot_only(
+    controller: SessionController,
+) -> None:
+    """The autopilot asks for a sample no older than its period: the hints' is reused."""
+    phone = AnsweringPhone(controller)
+    phone.frames = [scene(640, 360, seed=1), scene(640, 360, seed=2)]
+    controller.attach(phone, HELLO)
+    first = await controller.sample()
+    assert first is not None and phone.reads == 1
+    assert await controller.sample(fresh=3600) is first  # young enough: no new analysis
+    assert phone.reads == 1
+    second = await controller.sample()  # fresh=0: always a new look
+    assert second is not None and second is not first and phone.reads == 2
+    controller.next()  # another shot: judged against its own thresholds, so looked at again
+    third = await controller.sample(fresh=3600)
+    assert third is not None and third is not second and phone.reads == 3

@@ -16,6 +16,7 @@ from inspector.config import ServerSettings
 from inspector.domain.models import CaptureSource, InspectionStatus
 from inspector.live import events as ev
 from inspector.live import protocol
+from inspector.live.autopilot import VIDEO_FPS, VIDEO_MAX_SIDE
 from inspector.live.contrib.simphone import SimulatedPhone, read_stamp
 from inspector.live.engine import Engine, EngineNotRunning, EngineStartError
 from inspector.storage.store import Store
@@ -225,8 +226,10 @@ async def test_every_message_to_the_phone_arrives(live: Live) -> None:
         assert (await phone.wait_for("signed", timeout=5))["ok"] is True
         await live.log.wait(ev.SellerSigned)
         kinds = {m["type"] for m in phone.messages}
-        # Errors: see the next test; pace is for self-inspection (tests/…/test_autopilot.py).
-        assert set(protocol.TO_PHONE) - kinds == {"error", "pace"}
+        # Errors: see the next test; pace is for self-inspection (tests/…/test_autopilot.py),
+        # and so is video: an operator watches this call, it keeps the camera's quality.
+        assert set(protocol.TO_PHONE) - kinds == {"error", "pace", "video"}
+        assert phone.video_profile == (320, 240, 15)
     finally:
         await phone.stop()
 
@@ -375,3 +378,43 @@ async def test_a_still_of_the_session_is_stored_in_s3(
                 await phone.stop()
         finally:
             engine.stop(timeout=5)
+
+
+async def test_a_self_inspecting_phone_is_asked_for_the_video_the_autopilot_uses(
+    store: Store, engine_factory: type[Engine]
+) -> None:
+    """Only the autopilot watches: the phone sends 640 pixels wide at 5 fps, and keeps to it."""
+    log = EventLog()
+    engine = engine_factory(store, ServerSettings(port=0), log, autopilot=True, still_timeout=1.0)
+    engine.start()
+    inspection = make_inspection(store, TEST_CHECKLIST)
+    invite = await call(engine.invite(inspection.id, "self"))
+    phone = SimulatedPhone(
+        invite.join_url,  # type: ignore[attr-defined]
+        width=960,
+        height=540,
+        fps=15,
+        still_size=(1280, 720),
+    )
+    await phone.start()
+    try:
+        asked = await phone.wait_for("video", timeout=10)
+        assert (asked["max_side"], asked["fps"]) == (VIDEO_MAX_SIDE, VIDEO_FPS) == (640, 5.0)
+        assert phone.video_profile == (640, 360, 5.0)
+
+        def engine_frame_width() -> int:
+            frame = engine.latest_frame(inspection.id)
+            return 0 if frame is None else frame.width
+
+        for _ in range(200):  # the scaled frames reach the engine (bounded by the timeout)
+            if engine_frame_width() == 640:
+                break
+            await asyncio.sleep(0.05)
+        assert engine_frame_width() == 640
+        # A new connection (the same page) is asked again, and keeps to it meanwhile.
+        seen = len(phone.messages)
+        await phone.reconnect()
+        assert phone.video_profile == (640, 360, 5.0)
+        await phone.wait_for("video", after=seen, timeout=10)
+    finally:
+        await phone.stop()
