@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from inspector.live import events, protocol
-from tests.e2e.conftest import Live, Phone, sign_on_page
+from tests.e2e.conftest import Live, Phone, big_still_script, sign_on_page
 from tests.e2e.test_phone import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -22,41 +22,11 @@ BIG_STILL = (4000, 2250)
 SCREENSHOT = "/tmp/phone-finishing.png"
 LIVE_SCREENSHOT = "/tmp/phone-uploads.png"
 
-# A 12 MP-like still: the fake camera's photo scaled up, with a fixed grain over it.
-BIG_TAKE_PHOTO = """
-(() => {
-  if (typeof ImageCapture === "undefined") return;
-  const [W, H] = [WIDTH, HEIGHT];
-  const takePhoto = ImageCapture.prototype.takePhoto;
-  ImageCapture.prototype.takePhoto = async function (...args) {
-    const small = await takePhoto.apply(this, args);
-    const bitmap = await createImageBitmap(small);
-    const canvas = new OffscreenCanvas(W, H);
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(bitmap, 0, 0, W, H);
-    bitmap.close();
-    const tile = new OffscreenCanvas(256, 256);
-    const tctx = tile.getContext("2d");
-    const img = tctx.createImageData(256, 256);
-    let seed = 7;
-    for (let i = 0; i < img.data.length; i += 4) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      img.data[i] = img.data[i + 1] = img.data[i + 2] = seed & 255;
-      img.data[i + 3] = 40;
-    }
-    tctx.putImageData(img, 0, 0);
-    ctx.fillStyle = ctx.createPattern(tile, "repeat");
-    ctx.fillRect(0, 0, W, H);
-    return canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 });
-  };
-})();
-""".replace("WIDTH", str(BIG_STILL[0])).replace("HEIGHT", str(BIG_STILL[1]))
-
 
 def _joined(live: Callable[..., Live], phone: Callable[..., Phone]) -> tuple[Live, Phone]:
     session = live(mode="operator")
     p = phone(locale="fr-FR")
-    p.context.add_init_script(BIG_TAKE_PHOTO)
+    p.context.add_init_script(big_still_script(*BIG_STILL))
     p.page.goto(session.join_url)
     p.start()
     wait_until(lambda: p.hooks(".currentShot"), 15, "the first shot")

@@ -222,8 +222,9 @@ async def test_every_message_to_the_phone_arrives(live: Live) -> None:
         assert (await phone.wait_for("signed", timeout=5))["ok"] is True
         await live.log.wait(ev.SellerSigned)
         kinds = {m["type"] for m in phone.messages}
-        # Errors: see the next test; pace is for self-inspection (tests/…/test_autopilot.py).
-        assert set(protocol.TO_PHONE) - kinds == {"error", "pace"}
+        # Errors: see the next test; pace is for self-inspection (tests/…/test_autopilot.py);
+        # original_status for phones that send previews (test_originals.py).
+        assert set(protocol.TO_PHONE) - kinds == {"error", "pace", "original_status"}
     finally:
         await phone.stop()
 
