@@ -148,6 +148,10 @@ def chromium_call(lab: NetLab, browser: Any, work: Path, seconds: float) -> dict
             answer = phone.wait_capture_result(event["capture_id"], 30)
             if not answer.get("stored"):
                 problems.append("the phone was told the still was not stored")
+        # The page's own share of the preview's time: taking the still (here the fake
+        # camera's photo scaled up and encoded, a cost a phone's camera does not have),
+        # hashing it and drawing the preview; then sending it.
+        page_ms = phone.page.evaluate("() => window.__inspector.captureTimings || null")
         failed = [e for e in op.of("capture_failed")]
         return {
             "connect_s": connect_s,
@@ -158,6 +162,7 @@ def chromium_call(lab: NetLab, browser: Any, work: Path, seconds: float) -> dict
             "still_s": still_s,
             "still_bytes": int(event.get("size", 0)),
             "still_source": str(event.get("source", "")),
+            "page_ms": page_ms,
             "original_s": original_s,
             "lost": problems
             + [
@@ -298,6 +303,12 @@ def report(key: str, r: dict[str, Any]) -> None:
         f"{r['kbps']:.0f} kbit/s{verdict(ok)}"
     )
     still(key, "page", r["still_source"], r["still_bytes"], r["still_s"], r["original_s"])
+    if r.get("page_ms"):
+        ms = r["page_ms"]
+        print(
+            f"    (in the page: still {ms['still'] / 1000:.2f} s, hash and preview "
+            f"{ms['preview'] / 1000:.2f} s, sending {ms['send'] / 1000:.2f} s)"
+        )
     if "latency_n" in r:
         print(
             f"  glass-to-glass (simulated phone, 720p30): median {r['latency_p50']:.0f} ms, "
