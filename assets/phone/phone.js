@@ -114,6 +114,9 @@ function exposeTestHooks() {
     get camera() {
       return S.track ? cameraInfo() : null;
     },
+    get captureTimings() {
+      return S.captureTimings;
+    },
     get originals() {
       return {
         pending: S.originals.size,

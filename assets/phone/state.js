@@ -22,6 +22,7 @@ export const S = {
   uploadsFailed: 0, // originals given up on (the preview stays the photo)
   capturing: 0, // stills being taken or sent: originals wait meanwhile
   previewsSent: 0,
+  captureTimings: null, // ms of the last capture: {still, preview, send}
   originalBytesSent: 0, // every byte of originals sent, resends included
   originalsPaused: false, // test hook: originals held back
   dropOriginalsAt: null, // test hook: drop the link once this many bytes of originals left

@@ -74,7 +74,7 @@ _MAX_BUFFERED = 1024 * 1024
 _ORIGINAL_MAX_BUFFERED = 256 * 1024  # an original's chunks: a preview waits behind less
 #: A preview's longest side (the phone page's too) and its JPEG quality.
 PREVIEW_SIDE = 1600
-PREVIEW_QUALITY = 85
+PREVIEW_QUALITY = 80
 #: Stills smaller than this are sent whole, without a preview.
 PREVIEW_MIN_BYTES = 400_000
 _FIRST_SHOT_WAIT = 3.0  # seconds start() waits for the first shot after the welcome
