@@ -141,13 +141,13 @@ def chromium_call(lab: NetLab, browser: Any, work: Path, seconds: float) -> dict
         pair = phone.selected_pair()
         event, still_s = capture(op, 150)
         problems = lost(event)
-        original_s = original(op, event, still_s, 180)
-        if event.get("source") == "preview" and original_s is None:
-            problems.append("the original never replaced the preview")
-        if event["event"] == "capture":
+        if event["event"] == "capture":  # (before the original: heartbeats push it out)
             answer = phone.wait_capture_result(event["capture_id"], 30)
             if not answer.get("stored"):
                 problems.append("the phone was told the still was not stored")
+        original_s = original(op, event, still_s, 240)
+        if event.get("source") == "preview" and original_s is None:
+            problems.append("the original never replaced the preview")
         # The page's own share of the preview's time: taking the still (here the fake
         # camera's photo scaled up and encoded, a cost a phone's camera does not have),
         # hashing it and drawing the preview; then sending it.

@@ -17,7 +17,7 @@ import {
 } from "./guidance.js";
 import { ASK_RECORDING, setLanguage, t, translatePage } from "./i18n.js";
 import { finish } from "./lifecycle.js";
-import { onOriginalStatus, originalsLinkReset } from "./originals.js";
+import { dropOriginal, onOriginalStatus, originalsLinkReset } from "./originals.js";
 import * as P from "./protocol.js";
 import { setState } from "./screens.js";
 import { $, nowMs, S } from "./state.js";
@@ -148,6 +148,7 @@ const HANDLERS = {
     S.captureChain = S.captureChain.then(() => capture(id)).catch(() => {});
   },
   capture_result(msg) {
+    if (!msg.stored) dropOriginal(msg.id); // nothing stored: no original will be asked for
     onCaptureResult(msg);
   },
   original_status(msg) {

@@ -163,6 +163,7 @@ class CapturePath:
                 self._ctx.inspection_id,
                 capture_id,
             )
+            self._no_original(capture_id, original)
             return None
         if original is not None and self._originals is None:
             original = None  # nobody to receive the original: the preview is the photo
@@ -179,6 +180,7 @@ class CapturePath:
             )
         except quality.QualityError as exc:
             self._fail(request, f"cannot analyse the photo: {exc}", _UNREADABLE)
+            self._no_original(capture_id, original)
             return None
         capture = await self._store_capture(
             request,
@@ -189,9 +191,16 @@ class CapturePath:
             report=report,
             phone_time=_phone_datetime(phone_time),
         )
-        if capture is not None and original is not None and self._originals is not None:
+        if capture is None:
+            self._no_original(capture_id, original)
+        elif original is not None and self._originals is not None:
             await self._originals.expect(capture, original)
         return capture
+
+    def _no_original(self, capture_id: str, original: dict[str, Any] | None) -> None:
+        """A preview that made no capture: the phone may forget its original."""
+        if original is not None:
+            self._ctx.send("original_status", id=capture_id, state="unwanted", have=0, size=0)
 
     def on_photo_failed(self, capture_id: str, reason: str) -> None:
         """The phone could not deliver the still: report it so the seller can retry."""
