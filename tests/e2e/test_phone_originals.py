@@ -121,6 +121,8 @@ def test_a_link_dropped_mid_original_resumes_where_it_stopped(
     before_drop = 16 * protocol.CHUNK_SIZE  # the first chunk boundary past 1 000 000 bytes
     assert 0 < have <= before_drop, statuses
     assert sent == before_drop + size - have, (size, sent, have)
+    timings = p.hooks(".captureTimings")
+    assert timings is not None and min(timings.values()) >= 0, timings
     original = next(e for e in session.events.of(events.OriginalStored))
     assert (original.capture.width, original.capture.height) == BIG_STILL
     p.assert_clean()
