@@ -307,7 +307,8 @@ def report(key: str, r: dict[str, Any]) -> None:
         ms = r["page_ms"]
         print(
             f"    (in the page: still {ms['still'] / 1000:.2f} s, hash and preview "
-            f"{ms['preview'] / 1000:.2f} s, sending {ms['send'] / 1000:.2f} s)"
+            f"{ms['preview'] / 1000:.2f} s, sending {ms['send'] / 1000:.2f} s; the link's "
+            f"budget for the preview {(ms.get('budget') or 0) / 1000:.0f} kB)"
         )
     if "latency_n" in r:
         print(

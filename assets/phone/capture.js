@@ -7,7 +7,7 @@ import { jpegSize, takeStill } from "./camera.js";
 import { send, waitBufferLow } from "./connection.js";
 import { flash, showStatus } from "./guidance.js";
 import { language, t } from "./i18n.js";
-import { dropOriginal, keepOriginal, makePreview, pumpOriginals } from "./originals.js";
+import { dropOriginal, keepOriginal, makePreview, previewBudget, pumpOriginals } from "./originals.js";
 import * as P from "./protocol.js";
 import { $, nowMs, S } from "./state.js";
 
@@ -51,6 +51,7 @@ export async function capture(id) {
   let t1 = t0;
   let t2 = t0;
   try {
+    const budget = previewBudget(); // the link's estimate, read while the still is taken
     const { blob, source } = await takeStill();
     t1 = performance.now();
     const bytes = await blob.arrayBuffer();
@@ -58,7 +59,7 @@ export async function capture(id) {
     const size = jpegSize(new Uint8Array(bytes));
     if (!size || !size.width || !size.height) throw new Error("not a JPEG picture");
     const sha256 = hex(await crypto.subtle.digest("SHA-256", bytes));
-    const preview = await makePreview(blob, size.width, size.height);
+    const preview = await makePreview(blob, size.width, size.height, await budget);
     t2 = performance.now();
     if (preview) {
       const previewSha = hex(await crypto.subtle.digest("SHA-256", preview.bytes));

@@ -14,33 +14,72 @@ import * as P from "./protocol.js";
 import { $, S } from "./state.js";
 
 export const PREVIEW_SIDE = 1600;
-const PREVIEW_QUALITY = 0.8; // about 250 kB at 1600 px for a phone's photo
+// Tried in turn until one fits the link's budget: about 250 kB, 120 kB, 70 kB for a
+// phone's photo. The smallest stays over the 640 px the sharpness is measured at.
+const PREVIEW_STEPS = [
+  [PREVIEW_SIDE, 0.8],
+  [1280, 0.7],
+  [1024, 0.6],
+];
 const PREVIEW_MIN_BYTES = 400000; // a smaller still is sent whole
+const BUDGET_SECONDS = 1.5; // a preview should cross the uplink in about this long
+const BUDGET_MIN = 60000;
+const BUDGET_MAX = 400000;
 
-/** A JPEG preview of the still, or null when the still is small enough to send whole. */
-export async function makePreview(blob, width, height) {
+/** The bytes a preview may have: about BUDGET_SECONDS of the uplink the browser's
+ * congestion control estimates now (the selected pair's availableOutgoingBitrate). */
+export async function previewBudget() {
+  const pc = S.pc;
+  if (!pc || typeof pc.getStats !== "function") return BUDGET_MAX;
+  try {
+    let bitrate = 0;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === "candidate-pair" && r.nominated && r.availableOutgoingBitrate) {
+        bitrate = Math.max(bitrate, r.availableOutgoingBitrate);
+      }
+    });
+    if (!bitrate) return BUDGET_MAX;
+    return Math.round(Math.min(BUDGET_MAX, Math.max(BUDGET_MIN, (bitrate / 8) * BUDGET_SECONDS)));
+  } catch {
+    return BUDGET_MAX;
+  }
+}
+
+async function encode(bitmap, side, quality) {
+  const scale = side / Math.max(bitmap.width, bitmap.height);
+  const w = Math.max(1, Math.round(bitmap.width * scale));
+  const h = Math.max(1, Math.round(bitmap.height * scale));
+  let out;
+  if (typeof OffscreenCanvas === "function") {
+    const canvas = new OffscreenCanvas(w, h);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, w, h);
+    out = await canvas.convertToBlob({ type: "image/jpeg", quality });
+  } else {
+    const canvas = document.createElement("canvas");
+    canvas.width = w;
+    canvas.height = h;
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, w, h);
+    out = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
+  }
+  return { out, w, h };
+}
+
+/** A JPEG preview of the still within `budget` bytes if it can (else the smallest
+ * tried), or null when the still is small enough to send whole. */
+export async function makePreview(blob, width, height, budget = BUDGET_MAX) {
   if (blob.size < PREVIEW_MIN_BYTES || Math.max(width, height) <= PREVIEW_SIDE) return null;
   if (typeof createImageBitmap !== "function") return null;
   let bitmap = null;
   try {
     bitmap = await createImageBitmap(blob); // EXIF orientation applied: the preview is upright
-    const scale = PREVIEW_SIDE / Math.max(bitmap.width, bitmap.height);
-    const w = Math.max(1, Math.round(bitmap.width * scale));
-    const h = Math.max(1, Math.round(bitmap.height * scale));
-    let out;
-    if (typeof OffscreenCanvas === "function") {
-      const canvas = new OffscreenCanvas(w, h);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, w, h);
-      out = await canvas.convertToBlob({ type: "image/jpeg", quality: PREVIEW_QUALITY });
-    } else {
-      const canvas = document.createElement("canvas");
-      canvas.width = w;
-      canvas.height = h;
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, w, h);
-      out = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", PREVIEW_QUALITY));
+    let made = null;
+    for (const [side, quality] of PREVIEW_STEPS) {
+      made = await encode(bitmap, side, quality);
+      if (!made.out || made.out.size <= budget) break;
     }
-    if (!out || out.size >= blob.size) return null; // no gain: send the still itself
-    return { bytes: await out.arrayBuffer(), width: w, height: h };
+    if (!made || !made.out || made.out.size >= blob.size) return null; // no gain
+    S.previewBudget = budget;
+    return { bytes: await made.out.arrayBuffer(), width: made.w, height: made.h };
   } catch (exc) {
     console.info("no preview, the still goes whole:", exc && exc.message);
     return null;

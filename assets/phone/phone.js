@@ -115,7 +115,7 @@ function exposeTestHooks() {
       return S.track ? cameraInfo() : null;
     },
     get captureTimings() {
-      return S.captureTimings;
+      return S.captureTimings && { ...S.captureTimings, budget: S.previewBudget };
     },
     get originals() {
       return {

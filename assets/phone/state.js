@@ -23,6 +23,7 @@ export const S = {
   capturing: 0, // stills being taken or sent: originals wait meanwhile
   previewsSent: 0,
   captureTimings: null, // ms of the last capture: {still, preview, send}
+  previewBudget: null, // bytes the last preview was allowed (the link's estimate)
   originalBytesSent: 0, // every byte of originals sent, resends included
   originalsPaused: false, // test hook: originals held back
   dropOriginalsAt: null, // test hook: drop the link once this many bytes of originals left

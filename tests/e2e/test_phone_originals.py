@@ -58,7 +58,8 @@ def test_previews_first_and_the_walk_completes_after_the_last_original(
         capture_id = engine.capture(iid).result(5)
         stored = _stored(session, capture_id)
         assert stored.capture.source.value == "preview"
-        assert max(stored.capture.width, stored.capture.height) == 1600
+        # 1600 px, or smaller when the browser's estimate of the uplink is low (previewBudget)
+        assert max(stored.capture.width, stored.capture.height) in (1600, 1280, 1024)
         assert stored.capture.quality.metrics["width"] == BIG_STILL[0]
         taken.append(capture_id)
         if len(taken) == 2:  # the live view says how far the originals are
@@ -122,7 +123,7 @@ def test_a_link_dropped_mid_original_resumes_where_it_stopped(
     assert 0 < have <= before_drop, statuses
     assert sent == before_drop + size - have, (size, sent, have)
     timings = p.hooks(".captureTimings")
-    assert timings is not None and min(timings.values()) >= 0, timings
+    assert timings is not None and timings["still"] >= 0 and timings["budget"] > 0, timings
     original = next(e for e in session.events.of(events.OriginalStored))
     assert (original.capture.width, original.capture.height) == BIG_STILL
     p.assert_clean()
