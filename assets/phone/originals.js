@@ -14,12 +14,13 @@ import * as P from "./protocol.js";
 import { $, S } from "./state.js";
 
 export const PREVIEW_SIDE = 1600;
-// Tried in turn until one fits the link's budget: about 250 kB, 120 kB, 70 kB for a
-// phone's photo. The smallest stays over the 640 px the sharpness is measured at.
+// [longest side, JPEG quality, about how many bytes a phone's photo gives]: the first
+// expected to fit the link's budget is drawn (the next ones only if it does not fit).
+// The smallest stays over the 640 px the sharpness is measured at.
 const PREVIEW_STEPS = [
-  [PREVIEW_SIDE, 0.8],
-  [1280, 0.7],
-  [1024, 0.6],
+  [PREVIEW_SIDE, 0.8, 250000],
+  [1280, 0.7, 120000],
+  [1024, 0.6, 60000],
 ];
 const PREVIEW_MIN_BYTES = 400000; // a smaller still is sent whole
 const BUDGET_SECONDS = 1.5; // a preview should cross the uplink in about this long
@@ -73,7 +74,8 @@ export async function makePreview(blob, width, height, budget = BUDGET_MAX) {
   try {
     bitmap = await createImageBitmap(blob); // EXIF orientation applied: the preview is upright
     let made = null;
-    for (const [side, quality] of PREVIEW_STEPS) {
+    const first = PREVIEW_STEPS.findIndex(([, , expected]) => expected <= budget);
+    for (const [side, quality] of PREVIEW_STEPS.slice(first < 0 ? PREVIEW_STEPS.length - 1 : first)) {
       made = await encode(bitmap, side, quality);
       if (!made.out || made.out.size <= budget) break;
     }
