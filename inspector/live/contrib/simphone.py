@@ -193,7 +193,8 @@ class SimulatedPhone:
         self.originals_made: dict[str, bytes] = {}  # every original a preview named
         self.original_bytes_sent = 0  # every byte of originals sent, resends included
         #: "send"; "corrupt_once" (the first original sent has a flipped byte); "drop_midway"
-        #: (the link is lost once about half of the next original is sent).
+        #: (the link is lost once about half of the next original is sent); "hold" (none
+        #: is sent: a test sends them).
         self.original_behaviour = "send"
         self._wanted: dict[str, int] = {}  # originals to send, from that byte
         self._uploading: str | None = None
@@ -616,7 +617,7 @@ class SimulatedPhone:
         while True:
             await self._upload_kick.wait()
             self._upload_kick.clear()
-            while self._wanted and not self._capturing:
+            while self._wanted and not self._capturing and self.original_behaviour != "hold":
                 capture_id, have = next(iter(self._wanted.items()))
                 del self._wanted[capture_id]
                 data = self.originals.get(capture_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,5 +256,107 @@ async def test_a_retaken_preview_wants_no_original(start_live: Callable[..., Any
             assert live.store.get_capture(capture_id).source is CaptureSource.PREVIEW
         info = await call(live.engine.session_info(live.inspection_id))
         assert info["originals_pending"] == 0
+    finally:
+        await phone.stop()
+
+
+@pytest.mark.timeout(90)
+async def test_bad_originals_get_clear_answers_and_lose_nothing(
+    start_live: Callable[..., Any],
+) -> None:
+    """Every malformed piece of an original's transfer gets an answer saying what to do,
+    and the capture keeps its preview until a good original comes."""
+    live = await start_live()
+    phone = live.phone()
+    await phone.start()
+    try:
+        phone.original_behaviour = "hold"  # nothing sent by itself: the test sends
+        capture_id = await call(live.engine.capture(live.inspection_id))
+        await live.log.wait(ev.CaptureStored, lambda e: e.capture.id == capture_id, timeout=20)
+        await phone.wait_for("original_status", where=lambda m: m["id"] == capture_id)
+        original = phone.originals_made[capture_id]
+        channel = phone._originals_channel
+
+        def begin(capture: str, offset: int) -> None:
+            channel.send(
+                json.dumps({"v": 1, "type": "original_begin", "id": capture, "offset": offset})
+            )
+
+        async def status(after: int, capture: str = capture_id) -> dict[str, Any]:
+            return await phone.wait_for(
+                "original_status", after=after, where=lambda m: m["id"] == capture
+            )
+
+        # An unknown capture: not wanted.
+        seen = len(phone.messages)
+        begin("nope", 0)
+        assert (await status(seen, "nope"))["state"] == "unwanted"
+        # A wrong offset: "send from here", and the chunks until the next begin are dropped.
+        seen = len(phone.messages)
+        begin(capture_id, 1000)
+        channel.send(original[:1000])
+        answer = await status(seen)
+        assert (answer["state"], answer["have"]) == ("wanted", 0)
+        # Anything but original_begin and chunks on this channel; a chunk over 64 KiB.
+        seen = len(phone.messages)
+        channel.send(json.dumps({"v": 1, "type": "shutter"}))
+        assert (await phone.wait_for("error", after=seen))["code"] == "wrong_channel"
+        seen = len(phone.messages)
+        channel.send(b"x" * (64 * 1024 + 1))
+        assert (await phone.wait_for("error", after=seen))["code"] == "chunk_too_large"
+        # More bytes than the original's size: refused, asked again from 0.
+        seen = len(phone.messages)
+        begin(capture_id, 0)
+        for start in range(0, len(original) - 100, 65536):
+            channel.send(original[start : min(start + 65536, len(original) - 100)])
+        channel.send(b"x" * 200)  # 100 bytes too many
+        error = await phone.wait_for(
+            "error", after=seen, where=lambda m: m["code"] == "original_mismatch"
+        )
+        assert "declared size" in error["message"]
+        answer = await phone.wait_for(
+            "original_status",
+            after=seen,
+            where=lambda m: m["id"] == capture_id and m["state"] == "wanted" and m["have"] == 0,
+        )
+        assert answer["size"] == len(original)
+        assert live.store.get_capture(capture_id).source is CaptureSource.PREVIEW
+        # A good original after all that replaces the preview.
+        begin(capture_id, 0)
+        for start in range(0, len(original), 65536):
+            channel.send(original[start : start + 65536])
+        await live.log.wait(ev.OriginalStored, lambda e: e.capture.id == capture_id, 30)
+        assert live.store.get_capture(capture_id).sha256 == hashlib.sha256(original).hexdigest()
+    finally:
+        await phone.stop()
+
+
+@pytest.mark.timeout(60)
+async def test_a_preview_header_naming_part_of_its_original_is_refused(
+    start_live: Callable[..., Any],
+) -> None:
+    live = await start_live()
+    phone = live.phone(previews=False)
+    await phone.start()
+    try:
+        phone.capture_behaviour = "ignore"  # the test answers the capture itself
+        capture_id = await call(live.engine.capture(live.inspection_id))
+        await phone.wait_for("capture", where=lambda m: m["id"] == capture_id)
+        data = phone.still_bytes(capture_id)
+        phone.send(
+            "photo_begin",
+            id=capture_id,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            width=STILL[0],
+            height=STILL[1],
+            mime="image/jpeg",
+            original_size=10_000_000,  # and nothing else of the original
+        )
+        error = await phone.wait_for("error", where=lambda m: m["code"] == "bad_preview")
+        assert "original" in error["message"]
+        failed = await live.log.wait(ev.CaptureFailed, lambda e: e.capture_id == capture_id)
+        assert failed.reason.startswith("bad_preview")
+        assert live.store.captures(live.inspection_id) == []
     finally:
         await phone.stop()
