@@ -82,6 +82,7 @@ class Filmstrip(QListWidget):
         self.store = store
         self.shot_title: Callable[[str], str] = lambda shot_id: shot_id
         self._captures: dict[str, Capture] = {}
+        self.icons_set = 0  # thumbnails put on items so far (a new one replaces a preview's)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
@@ -194,6 +195,7 @@ class Filmstrip(QListWidget):
         capture = self._captures.get(capture_id)
         if item is not None and capture is not None:
             item.setIcon(_framed(image, theme.verdict_colour(capture.quality.verdict)))
+            self.icons_set += 1
 
     def _open(self, item: QListWidgetItem) -> None:
         capture_id = item.data(Qt.ItemDataRole.UserRole)

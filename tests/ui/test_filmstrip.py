@@ -114,7 +114,9 @@ def test_a_preview_shows_its_original_arriving_then_the_original(
     stored = store.replace_preview(
         preview.id, preview.sha256, original_bytes, width=3200, height=2400
     )
+    icons = strip.icons_set
     strip.original_stored(stored)
+    qtbot.waitUntil(lambda: strip.icons_set > icons, timeout=5000)  # the original's own
     assert strip.item(1).text() == "Odometer"
     assert "Preview" not in strip.item(1).toolTip()
     assert store.get_capture(preview.id).source is CaptureSource.STILL
