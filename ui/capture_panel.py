@@ -107,6 +107,13 @@ class CapturePanel(QWidget):
         self.reasons.setWordWrap(True)
         self.reasons.setToolTip("Why the photo is not perfect")
         self.reasons.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.originals = QLabel("")
+        self.originals.setWordWrap(True)
+        self.originals.setToolTip(
+            "Photos are judged on a small preview; their full-size originals follow in the "
+            "background. The inspection is complete when every original is in."
+        )
+        self.originals.hide()
 
         self.accept_button = QPushButton("Accept  (Enter)")
         self.accept_button.setToolTip("Keep this photo and go on (Enter)")
@@ -165,6 +172,7 @@ class CapturePanel(QWidget):
         layout.addWidget(self.thumbnail, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.verdict)
         layout.addWidget(self.reasons)
+        layout.addWidget(self.originals)
         layout.addLayout(review)
         layout.addSpacing(8)
         layout.addLayout(phrases)
@@ -226,6 +234,17 @@ class CapturePanel(QWidget):
             lambda img: self._show_thumbnail(wanted, img),
             lambda _exc: self.thumbnail.setText("(no preview)"),
         )
+
+    def set_originals(self, pending: int, bytes_left: int | None) -> None:
+        """Originals still on their way from the phone (their previews stand in)."""
+        if pending <= 0:
+            self.originals.hide()
+            self.originals.clear()
+            return
+        left = "" if bytes_left is None else f", {bytes_left / 1e6:.1f} MB to come"
+        noun = "original" if pending == 1 else "originals"
+        self.originals.setText(f"Full-size {noun} on the way: {pending}{left}")
+        self.originals.show()
 
     def on_capture_failed(self, event: ev.CaptureFailed) -> None:
         self.capture_id = None

@@ -253,6 +253,8 @@ class EngineBridge(QObject):
     capture_stored = Signal(object)  # events.CaptureStored
     capture_failed = Signal(object)  # events.CaptureFailed
     capture_reviewed = Signal(object)  # events.CaptureReviewed
+    # events.OriginalProgress, OriginalStored, OriginalFailed: originals after previews
+    originals = Signal(object)
     hint = Signal(object)  # events.LiveHint
     completed = Signal(object)  # events.Completed
     coverage_changed = Signal(object)  # events.CoverageChanged
@@ -287,6 +289,9 @@ class EngineBridge(QObject):
             ev.CaptureStored: self.capture_stored,
             ev.CaptureFailed: self.capture_failed,
             ev.CaptureReviewed: self.capture_reviewed,
+            ev.OriginalProgress: self.originals,
+            ev.OriginalStored: self.originals,
+            ev.OriginalFailed: self.originals,
             ev.LiveHint: self.hint,
             ev.Completed: self.completed,
             ev.CoverageChanged: self.coverage_changed,

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.domain.models import Capture
+from inspector.domain.models import Capture, CaptureSource
 from inspector.storage.store import Store
 from ui import theme
 from ui.capture_panel import load_image
@@ -82,6 +82,7 @@ class Filmstrip(QListWidget):
         self.store = store
         self.shot_title: Callable[[str], str] = lambda shot_id: shot_id
         self._captures: dict[str, Capture] = {}
+        self.icons_set = 0  # thumbnails put on items so far (a new one replaces a preview's)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
@@ -125,6 +126,40 @@ class Filmstrip(QListWidget):
         capture.accepted = accepted
         self._describe(item, capture)
 
+    def set_original_progress(self, capture_id: str, received: int, size: int) -> None:
+        """The original of a capture shown by its preview: how much of it arrived."""
+        item = self._item(capture_id)
+        capture = self._captures.get(capture_id)
+        if item is None or capture is None:
+            return
+        percent = 100 * received // size if size else 100
+        item.setText(f"{self.shot_title(capture.shot_id)}\n↑ {percent} %")
+
+    def original_stored(self, capture: Capture) -> None:
+        """The original replaced the preview: its own picture and size from now on."""
+        item = self._item(capture.id)
+        if item is None:
+            return
+        old = self._captures.get(capture.id)
+        if old is not None:
+            capture.accepted = old.accepted  # the review may be newer than the event's copy
+        self._captures[capture.id] = capture
+        item.setText(self.shot_title(capture.shot_id))
+        self._describe(item, capture)
+        store, sha, capture_id = self.store, capture.sha256, capture.id
+        run_task(
+            lambda: load_image(store.thumbnail(sha, 256), ICON),
+            lambda img: self._set_icon(capture_id, img),
+        )
+
+    def original_failed(self, capture_id: str, retrying: bool) -> None:
+        item = self._item(capture_id)
+        capture = self._captures.get(capture_id)
+        if item is None or capture is None:
+            return
+        state = "↑ again" if retrying else "preview only"
+        item.setText(f"{self.shot_title(capture.shot_id)}\n{state}")
+
     def capture_ids(self) -> list[str]:
         return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())]
 
@@ -135,10 +170,16 @@ class Filmstrip(QListWidget):
         review = {True: "accepted", False: "retake asked", None: "not reviewed"}[capture.accepted]
         reasons = "; ".join(r.message.get("en") for r in capture.quality.reasons)
         verdict = theme.VERDICT_WORDS[capture.quality.verdict].lower()
+        preview = (
+            "\nPreview: the full-size original has not arrived (yet)"
+            if capture.source is CaptureSource.PREVIEW
+            else ""
+        )
         item.setToolTip(
             f"{self.shot_title(capture.shot_id)}\nQuality: {verdict}"
             + (f" ({reasons})" if reasons else "")
             + f"\n{review.capitalize()}"
+            + preview
         )
         if capture.accepted is False:
             item.setForeground(theme.qcolor(theme.MUTED))  # set aside
@@ -154,6 +195,7 @@ class Filmstrip(QListWidget):
         capture = self._captures.get(capture_id)
         if item is not None and capture is not None:
             item.setIcon(_framed(image, theme.verdict_colour(capture.quality.verdict)))
+            self.icons_set += 1
 
     def _open(self, item: QListWidgetItem) -> None:
         capture_id = item.data(Qt.ItemDataRole.UserRole)

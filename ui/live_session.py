@@ -435,6 +435,7 @@ class LiveSession(QWidget):
         b.capture_stored.connect(self._mine(self._on_capture_stored))
         b.capture_failed.connect(self._mine(self._on_capture_failed))
         b.capture_reviewed.connect(self._mine(self._on_capture_reviewed))
+        b.originals.connect(self._mine(self._on_original))
         b.hint.connect(self._mine(lambda e: self.live_view.set_hint(e.code)))
         b.stats.connect(
             self._mine(
@@ -487,6 +488,20 @@ class LiveSession(QWidget):
         self.checklist.apply(event)
         self.capture.on_capture_reviewed(event)
         self.filmstrip.set_accepted(event.capture_id, event.accepted)
+
+    def _on_original(self, event: ev.Event) -> None:
+        """An original after its preview: progress on the filmstrip and the capture panel."""
+        if isinstance(event, ev.OriginalProgress):
+            self.filmstrip.set_original_progress(event.capture_id, event.received, event.size)
+            self.capture.set_originals(event.pending, event.pending_bytes)
+        elif isinstance(event, ev.OriginalStored):
+            self.filmstrip.original_stored(event.capture)
+            self.capture.set_originals(event.pending, None)
+        elif isinstance(event, ev.OriginalFailed):
+            self.filmstrip.original_failed(event.capture_id, event.retrying)
+            self.capture.set_originals(event.pending, None)
+            if not event.retrying:
+                self.status_message.emit(f"Original not received, preview kept: {event.reason}")
 
     def _on_joined(self, event: ev.PhoneJoined) -> None:
         self.invite.on_phone_joined(event)

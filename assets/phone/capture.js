@@ -1,11 +1,13 @@
 // A capture the engine asks for: take the still, send it on the data channel
 // (photo_begin, binary chunks paced by the channel's buffer, photo_end), then
 // show the engine's quality verdict (a thumbnail, "photo saved" or what to retake).
+// A large still goes as a preview first, its original after (originals.js).
 
 import { jpegSize, takeStill } from "./camera.js";
-import { send } from "./connection.js";
+import { send, waitBufferLow } from "./connection.js";
 import { flash, showStatus } from "./guidance.js";
 import { language, t } from "./i18n.js";
+import { dropOriginal, keepOriginal, makePreview, previewBudget, pumpOriginals } from "./originals.js";
 import * as P from "./protocol.js";
 import { $, nowMs, S } from "./state.js";
 
@@ -15,31 +17,7 @@ function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function waitBufferLow(dc) {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      clearInterval(poll);
-      dc.removeEventListener("bufferedamountlow", onLow);
-      dc.removeEventListener("close", onClose);
-    };
-    const onLow = () => {
-      cleanup();
-      resolve();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new Error("link lost during the transfer"));
-    };
-    const poll = setInterval(() => {
-      if (dc.readyState !== "open") onClose();
-      else if (dc.bufferedAmount <= dc.bufferedAmountLowThreshold) onLow();
-    }, 200);
-    dc.addEventListener("bufferedamountlow", onLow);
-    dc.addEventListener("close", onClose);
-  });
-}
-
-async function sendPhoto(dc, id, bytes, sha256, width, height) {
+async function sendPhoto(dc, id, bytes, sha256, width, height, original = null) {
   const size = bytes.byteLength;
   const begin = P.encode("photo_begin", {
     id,
@@ -49,6 +27,7 @@ async function sendPhoto(dc, id, bytes, sha256, width, height) {
     height,
     mime: "image/jpeg",
     phone_time: nowMs(),
+    ...(original || {}),
   });
   const alive = () => dc === S.dc && dc.readyState === "open" && !S.muted;
   if (!alive()) throw new Error("no link");
@@ -67,23 +46,49 @@ export async function capture(id) {
   const dc = S.dc;
   flash();
   showStatus(t("capturing"), "", 0);
+  S.capturing += 1; // originals on their way wait for this still
+  const t0 = performance.now();
+  let t1 = t0;
+  let t2 = t0;
   try {
+    const budget = previewBudget(); // the link's estimate, read while the still is taken
     const { blob, source } = await takeStill();
+    t1 = performance.now();
     const bytes = await blob.arrayBuffer();
     if (bytes.byteLength > P.MAX_PHOTO_BYTES) throw new Error("photo too large");
     const size = jpegSize(new Uint8Array(bytes));
     if (!size || !size.width || !size.height) throw new Error("not a JPEG picture");
     const sha256 = hex(await crypto.subtle.digest("SHA-256", bytes));
-    await sendPhoto(dc, id, bytes, sha256, size.width, size.height);
+    const preview = await makePreview(blob, size.width, size.height, await budget);
+    t2 = performance.now();
+    if (preview) {
+      const previewSha = hex(await crypto.subtle.digest("SHA-256", preview.bytes));
+      keepOriginal(id, bytes, sha256);
+      await sendPhoto(dc, id, preview.bytes, previewSha, preview.width, preview.height, {
+        original_size: bytes.byteLength,
+        original_sha256: sha256,
+        original_width: size.width,
+        original_height: size.height,
+      });
+      S.previewsSent += 1;
+    } else {
+      await sendPhoto(dc, id, bytes, sha256, size.width, size.height);
+    }
     S.capturesSent += 1;
     S.lastCaptureSource = source;
+    // Where the time went (the bench reads it): taking, hashing and the preview, sending.
+    S.captureTimings = { still: t1 - t0, preview: t2 - t1, send: performance.now() - t2 };
     rememberThumb(id, blob);
     showStatus("", "", 0);
   } catch (exc) {
     S.capturesFailed += 1;
+    dropOriginal(id); // its preview did not arrive: the engine will not ask for it
     console.warn("capture failed:", exc);
     send("photo_failed", { id, reason: String((exc && exc.message) || exc).slice(0, 500) || "failed" });
     showStatus(t("photo_failed"), "bad", 4000);
+  } finally {
+    S.capturing -= 1;
+    pumpOriginals();
   }
 }
 

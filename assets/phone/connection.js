@@ -23,11 +23,19 @@ const listeners = {
   open() {},
   message() {},
   refused() {},
+  originalsOpen() {},
 };
 
-/** What the page does on channel open, on a message and on a refusal ("invalid" | "in_use"). */
-export function onLink({ open, message, refused }) {
+/** What the page does on channel open, on a message, on a refusal ("invalid" | "in_use")
+ * and when the originals' channel opens. */
+export function onLink({ open, message, refused, originalsOpen }) {
   Object.assign(listeners, { open, message, refused });
+  if (originalsOpen) listeners.originalsOpen = originalsOpen;
+}
+
+/** Originals still to send keep the link up on the final screen (issue 15). */
+function keepLink() {
+  return S.state === "done" && S.originals.size > 0;
 }
 
 // ---- signaling --------------------------------------------------------------
@@ -183,6 +191,10 @@ async function negotiate() {
   // Heartbeats both ways, unordered and never retransmitted: not stuck behind a still.
   const control = pc.createDataChannel(P.CONTROL_LABEL, { ordered: false, maxRetransmits: 0 });
   S.control = control;
+  // Full-resolution originals after their previews, on a stream of their own (originals.js).
+  const originals = pc.createDataChannel(P.ORIGINALS_LABEL, { ordered: true });
+  originals.binaryType = "arraybuffer";
+  S.originalsChannel = originals;
   const transceiver = pc.addTransceiver(S.track, { direction: "sendonly", streams: [S.stream] });
   S.sender = transceiver.sender;
   await preferResolution(S.sender);
@@ -204,6 +216,9 @@ async function negotiate() {
   });
   dc.addEventListener("message", (event) => {
     if (current()) listeners.message(event.data);
+  });
+  originals.addEventListener("open", () => {
+    if (current()) listeners.originalsOpen();
   });
   control.addEventListener("message", (event) => {
     if (!current()) return;
@@ -229,13 +244,15 @@ export function teardownPeer() {
   clearInterval(S.heartbeatTimer);
   S.heartbeatTimer = null;
   S.muted = false;
-  const { dc, pc, control } = S;
+  const { dc, pc, control, originalsChannel } = S;
   S.dc = null;
   S.control = null;
+  S.originalsChannel = null;
   S.pc = null;
   S.sender = null;
   try {
     if (control) control.close();
+    if (originalsChannel) originalsChannel.close();
     if (dc) dc.close();
   } catch {
     /* closing anyway */
@@ -276,10 +293,35 @@ export function sendHeartbeat(fields) {
   return send("heartbeat", fields);
 }
 
+/** Until the channel's buffer is at or below its low threshold (rejects if it closes). */
+export function waitBufferLow(dc) {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      clearInterval(poll);
+      dc.removeEventListener("bufferedamountlow", onLow);
+      dc.removeEventListener("close", onClose);
+    };
+    const onLow = () => {
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error("link lost during the transfer"));
+    };
+    const poll = setInterval(() => {
+      if (dc.readyState !== "open") onClose();
+      else if (dc.bufferedAmount <= dc.bufferedAmountLowThreshold) onLow();
+    }, 200);
+    dc.addEventListener("bufferedamountlow", onLow);
+    dc.addEventListener("close", onClose);
+  });
+}
+
 // ---- connection loss and recovery -------------------------------------------
 
 export function linkLost(reason) {
-  if (S.state === "done" || S.state === "error" || S.state === "consent") return;
+  if ((S.state === "done" && !keepLink()) || S.state === "error" || S.state === "consent") return;
   if (S.reconnectTimer) return; // a retry is already scheduled
   console.warn("link lost:", reason);
   teardownPeer();

@@ -4,6 +4,7 @@
 
 import { cameraErrorKind, openCamera, stopCamera } from "./camera.js";
 import { closeSocket, linkLost, openSocket, reconnectNow, teardownPeer } from "./connection.js";
+import { originalsPending, renderUploads } from "./originals.js";
 import * as P from "./protocol.js";
 import { t } from "./i18n.js";
 import { renderError, setState, setVeil } from "./screens.js";
@@ -52,12 +53,14 @@ export function retry() {
 
 export function finish(text) {
   S.state = "done";
-  if (S.summary && !S.signed) {
-    // The seller still has the summary to sign: the link stays until the answer comes.
+  if ((S.summary && !S.signed) || originalsPending() > 0) {
+    // The seller still has the summary to sign, or originals are still on their way
+    // ("finishing the upload…"): the link stays until the answer or the last original.
     S.doneText = text;
     $("done-text").textContent = text || "";
     $("done-text").hidden = !text;
     setState("done");
+    renderUploads(true);
     return;
   }
   teardownPeer();

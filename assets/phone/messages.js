@@ -17,6 +17,7 @@ import {
 } from "./guidance.js";
 import { ASK_RECORDING, setLanguage, t, translatePage } from "./i18n.js";
 import { finish } from "./lifecycle.js";
+import { dropOriginal, onOriginalStatus, originalsLinkReset } from "./originals.js";
 import * as P from "./protocol.js";
 import { setState } from "./screens.js";
 import { $, nowMs, S } from "./state.js";
@@ -38,6 +39,7 @@ export function onChannelOpen() {
   S.attempt = 0;
   S.everLive = true;
   S.lastRx = performance.now();
+  originalsLinkReset(); // the engine says where each original stands after the hello
   send("hello", {
     user_agent: String(navigator.userAgent || "").slice(0, 512),
     language: browserLanguage(),
@@ -56,7 +58,9 @@ export function onChannelOpen() {
 }
 
 function heartbeatTick() {
-  if (S.state !== "live" || S.muted) return;
+  // On the final screen the link lives on while originals are still to send.
+  const uploading = S.state === "done" && S.originals.size > 0;
+  if ((S.state !== "live" && !uploading) || S.muted) return;
   const now = performance.now();
   const late = S.lastTick ? now - S.lastTick - TICK_MS : 0;
   S.lastTick = now;
@@ -147,7 +151,12 @@ const HANDLERS = {
     S.captureChain = S.captureChain.then(() => capture(id)).catch(() => {});
   },
   capture_result(msg) {
+    if (!msg.stored) dropOriginal(msg.id); // nothing stored: no original will be asked for
     onCaptureResult(msg);
+  },
+  original_status(msg) {
+    // The last original in on the final screen: the page may now be closed.
+    if (onOriginalStatus(msg) && S.state === "done") finish(S.doneText);
   },
   pace(msg) {
     if (!S.currentShot || msg.shot_id !== S.currentShot.id) return; // about a shot already left

@@ -29,6 +29,7 @@ import { ASK_RECORDING, detectLanguage, language, setLanguage, translatePage } f
 import { inAppBrowser } from "./inapp.js";
 import { copyLink, onVisibilityChange, retry, showError, showInAppBrowser, start } from "./lifecycle.js";
 import { onChannelMessage, onChannelOpen } from "./messages.js";
+import { pumpOriginals } from "./originals.js";
 import { setState } from "./screens.js";
 import { $, S } from "./state.js";
 import { clearPad, openRemark, sendRemark, sign } from "./summary.js";
@@ -124,6 +125,26 @@ function exposeTestHooks() {
     get errorKind() {
       return S.state === "error" ? S.errorKind : null;
     },
+    get captureTimings() {
+      return S.captureTimings && { ...S.captureTimings, budget: S.previewBudget };
+    },
+    get originals() {
+      return {
+        pending: S.originals.size,
+        previews: S.previewsSent,
+        bytesSent: S.originalBytesSent,
+        done: S.uploadsDone,
+      };
+    },
+    /** Hold the originals back (as a slow link would) or let them go. */
+    pauseOriginals(on) {
+      S.originalsPaused = Boolean(on);
+      if (!on) pumpOriginals();
+    },
+    /** Drop the link once this many bytes of originals have been sent. */
+    dropOriginalsAt(bytes) {
+      S.dropOriginalsAt = bytes;
+    },
     /** Simulate a link drop: abrupt (peer and socket closed) or silent (dead network). */
     dropForTest(options = {}) {
       if (options.silent) {
@@ -144,7 +165,12 @@ function boot() {
   if (ASK_RECORDING) $("consent-kept").dataset.i18n = "consent_kept_recording";
   translatePage();
   exposeTestHooks();
-  onLink({ open: onChannelOpen, message: onChannelMessage, refused: showError });
+  onLink({
+    open: onChannelOpen,
+    message: onChannelMessage,
+    refused: showError,
+    originalsOpen: pumpOriginals,
+  });
   $("start").addEventListener("click", start);
   $("sign").addEventListener("click", sign);
   $("sign-clear").addEventListener("click", clearPad);

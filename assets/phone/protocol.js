@@ -10,6 +10,7 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
   "VERSION": 1,
   "CHANNEL_LABEL": "inspect",
   "CONTROL_LABEL": "control",
+  "ORIGINALS_LABEL": "originals",
   "MAX_TEXT_MESSAGE": 65536,
   "CHUNK_SIZE": 65536,
   "MAX_PHOTO_BYTES": 26214400,
@@ -32,24 +33,28 @@ export const TABLES = /* PROTOCOL-TABLES-BEGIN */ {
     "summary": {"text": {"kind": "str", "max_len": 8000}, "sha256": {"kind": "sha256"}, "damages": {"kind": "list"}},
     "signed": {"ok": {"kind": "bool"}, "text": {"kind": "str", "max_len": 500}},
     "video": {"max_side": {"kind": "int", "min_value": 16, "max_value": 8192}, "fps": {"kind": "num", "min_value": 1, "max_value": 120}},
-    "coverage": {"parts": {"kind": "list"}, "covered": {"kind": "int", "min_value": 0}, "listed": {"kind": "int", "min_value": 0}}
+    "coverage": {"parts": {"kind": "list"}, "covered": {"kind": "int", "min_value": 0}, "listed": {"kind": "int", "min_value": 0}},
+    "original_status": {"id": {"kind": "str", "max_len": 64}, "state": {"kind": "str", "max_len": 16}, "have": {"kind": "int", "min_value": 0}, "size": {"kind": "int", "min_value": 0}}
   },
   "FROM_PHONE": {
     "hello": {"user_agent": {"kind": "str", "max_len": 512}, "language": {"kind": "str", "max_len": 16}, "camera": {"kind": "obj"}, "resume_shot": {"kind": "str", "required": false, "max_len": 64, "nullable": true}, "recording": {"kind": "bool", "required": false, "nullable": true}},
-    "photo_begin": {"id": {"kind": "str", "max_len": 64}, "size": {"kind": "int", "min_value": 1, "max_value": 26214400}, "sha256": {"kind": "sha256"}, "width": {"kind": "int", "min_value": 1, "max_value": 8192}, "height": {"kind": "int", "min_value": 1, "max_value": 8192}, "mime": {"kind": "str", "max_len": 32}, "phone_time": {"kind": "num", "required": false, "nullable": true}},
+    "photo_begin": {"id": {"kind": "str", "max_len": 64}, "size": {"kind": "int", "min_value": 1, "max_value": 26214400}, "sha256": {"kind": "sha256"}, "width": {"kind": "int", "min_value": 1, "max_value": 8192}, "height": {"kind": "int", "min_value": 1, "max_value": 8192}, "mime": {"kind": "str", "max_len": 32}, "phone_time": {"kind": "num", "required": false, "nullable": true}, "original_size": {"kind": "int", "required": false, "min_value": 1, "max_value": 26214400}, "original_sha256": {"kind": "sha256", "required": false}, "original_width": {"kind": "int", "required": false, "min_value": 1, "max_value": 8192}, "original_height": {"kind": "int", "required": false, "min_value": 1, "max_value": 8192}},
     "photo_end": {"id": {"kind": "str", "max_len": 64}},
     "photo_failed": {"id": {"kind": "str", "max_len": 64}, "reason": {"kind": "str", "max_len": 500}},
     "heartbeat": {"ts": {"kind": "num"}, "echo": {"kind": "num", "required": false, "nullable": true}},
     "shutter": {},
     "ready": {"shot_id": {"kind": "str", "max_len": 64}},
     "signature": {"sha256": {"kind": "sha256"}, "name": {"kind": "str", "max_len": 120}, "png": {"kind": "str", "max_len": 48000}, "strokes": {"kind": "list"}, "phone_time": {"kind": "num", "required": false, "nullable": true}},
-    "remark": {"sha256": {"kind": "sha256"}, "text": {"kind": "str", "max_len": 1000}}
+    "remark": {"sha256": {"kind": "sha256"}, "text": {"kind": "str", "max_len": 1000}},
+    "original_begin": {"id": {"kind": "str", "max_len": 64}, "offset": {"kind": "int", "min_value": 0, "max_value": 26214400}},
+    "original_lost": {"id": {"kind": "str", "max_len": 64}, "reason": {"kind": "str", "max_len": 500}}
   }
 } /* PROTOCOL-TABLES-END */;
 
 export const VERSION = TABLES.VERSION;
 export const CHANNEL_LABEL = TABLES.CHANNEL_LABEL;
 export const CONTROL_LABEL = TABLES.CONTROL_LABEL;
+export const ORIGINALS_LABEL = TABLES.ORIGINALS_LABEL;
 export const MAX_TEXT_MESSAGE = TABLES.MAX_TEXT_MESSAGE;
 export const CHUNK_SIZE = TABLES.CHUNK_SIZE;
 export const MAX_PHOTO_BYTES = TABLES.MAX_PHOTO_BYTES;
@@ -61,6 +66,8 @@ export const FROM_PHONE = TABLES.FROM_PHONE;
 
 // Photo chunks are sent while the channel's buffer is below this (contract: 1 MiB).
 export const MAX_BUFFERED = 1024 * 1024;
+// An original's chunks are kept to a quarter of that: a preview waits behind less.
+export const ORIGINAL_MAX_BUFFERED = 256 * 1024;
 
 const DEFAULTS = {required: true, max_len: 2000, min_value: null, max_value: null, nullable: false};
 

@@ -14,6 +14,19 @@ export const S = {
   pc: null,
   dc: null,
   control: null, // the heartbeats' channel (unordered, no retransmission)
+  originalsChannel: null, // the originals' channel (ordered, reliable; originals.js)
+  // Originals of photos sent as previews, by capture id, until the engine has them:
+  // {bytes, sha256, size, sent, state: "waiting" | "wanted" | "sending" | "sent"}.
+  originals: new Map(),
+  uploadsDone: 0, // originals stored since the queue was last empty
+  uploadsFailed: 0, // originals given up on (the preview stays the photo)
+  capturing: 0, // stills being taken or sent: originals wait meanwhile
+  previewsSent: 0,
+  captureTimings: null, // ms of the last capture: {still, preview, send}
+  previewBudget: null, // bytes the last preview was allowed (the link's estimate)
+  originalBytesSent: 0, // every byte of originals sent, resends included
+  originalsPaused: false, // test hook: originals held back
+  dropOriginalsAt: null, // test hook: drop the link once this many bytes of originals left
   controlMessages: 0,
   sender: null,
   videoLimit: null, // the engine's `video` ask, and what the sender applied of it

@@ -46,10 +46,13 @@ class Fuel(StrEnum):
 
 
 class CaptureSource(StrEnum):
-    """A ``still`` is a full-resolution photo; a ``frame`` is a video frame fallback."""
+    """A ``still`` is a full-resolution photo; a ``frame`` is a video frame fallback; a
+    ``preview`` is the downscaled copy a phone sends first, kept as the photo while its
+    full-resolution original is on its way (and for good if the original never comes)."""
 
     STILL = "still"
     FRAME = "frame"
+    PREVIEW = "preview"
 
 
 class Verdict(StrEnum):

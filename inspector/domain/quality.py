@@ -303,15 +303,21 @@ def _decode_grey(data: bytes) -> tuple[Image8, int, int]:
     return array, width, height
 
 
-def analyze_jpeg(data: bytes, thresholds: QualityThresholds) -> QualityReport:
+def analyze_jpeg(
+    data: bytes, thresholds: QualityThresholds, *, true_size: tuple[int, int] | None = None
+) -> QualityReport:
     """Measure and assess an encoded still (JPEG; other Pillow formats work too).
 
     Metrics come from a reduced-size decode, but ``width``/``height`` are the
     photo's true size (as displayed, after EXIF rotation) so the resolution
-    check is about the real photo. Raises :class:`QualityError` on undecodable
-    or oversized data.
+    check is about the real photo. ``true_size``: the data is a downscaled
+    preview of a photo of that size (sharpness is measured at ANALYSIS_SIZE, so a
+    preview larger than that measures as its original does). Raises
+    :class:`QualityError` on undecodable or oversized data.
     """
     array, width, height = _decode_grey(data)
+    if true_size is not None:
+        width, height = true_size
     metrics = _measure_grey(_box_shrink(array, ANALYSIS_SIZE), width, height)
     return assess(metrics, thresholds)
 

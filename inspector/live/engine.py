@@ -604,6 +604,9 @@ class Engine:
                 "done": p.done,
                 "required": p.required,
                 "complete": c.complete,
+                # Originals of photos sent as previews still on their way (their bytes).
+                "originals_pending": c.originals_pending,
+                "originals_bytes_left": c.originals_bytes_left,
                 "states": {k: v.value for k, v in c.states.items()},
                 "connection": session.state,
                 "mode": session.mode,

@@ -119,6 +119,61 @@ class CaptureRequested(Event):
 
 
 @dataclass(frozen=True)
+class OriginalProgress(Event):
+    """Bytes of a capture's full-resolution original received so far (its preview is
+    the capture's photo meanwhile); ``pending`` originals in all, ``pending_bytes`` of
+    them still to come. Emitted at most every few hundred milliseconds per session."""
+
+    name = "original_progress"
+    inspection_id: str
+    capture_id: str
+    received: int
+    size: int
+    pending: int
+    pending_bytes: int
+
+
+@dataclass(frozen=True)
+class OriginalStored(Event):
+    """A capture's original arrived whole and replaced its preview (store and row)."""
+
+    name = "original_stored"
+    inspection_id: str
+    capture: Capture
+    path: str
+    pending: int
+    spooled: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.capture
+        return {
+            "event": self.name,
+            "inspection_id": self.inspection_id,
+            "capture_id": c.id,
+            "shot_id": c.shot_id,
+            "width": c.width,
+            "height": c.height,
+            "sha256": c.sha256,
+            "path": self.path,
+            "pending": self.pending,
+            "spooled": self.spooled,
+        }
+
+
+@dataclass(frozen=True)
+class OriginalFailed(Event):
+    """An original did not arrive as it should: ``retrying`` (its bytes did not match
+    their SHA-256, it is asked again) or given up on (the preview stays the photo)."""
+
+    name = "original_failed"
+    inspection_id: str
+    capture_id: str
+    reason: str
+    retrying: bool
+    pending: int
+
+
+@dataclass(frozen=True)
 class CaptureStored(Event):
     """The capture is durable: in the store, or (``spooled``) in the engine's spool
     while another process holds the database's lock (it reaches the store later).

@@ -125,6 +125,10 @@ class PeerHandler(Protocol):
 
     def on_photo_failed(self, peer: PhonePeer, capture_id: str, reason: str) -> None: ...
 
+    def on_original_begin(self, peer: PhonePeer, capture_id: str, offset: int) -> None: ...
+
+    def on_original_chunk(self, peer: PhonePeer, data: bytes) -> None: ...
+
     def on_frame(self, peer: PhonePeer, frame: Frame) -> None: ...
 
     def on_dead(self, peer: PhonePeer, reason: str) -> None: ...
@@ -152,6 +156,7 @@ class PhonePeer:
         self.receiver = PhotoReceiver()
         self.channel: Any = None
         self.control: Any = None  # the phone's heartbeat channel, if it opened one
+        self.originals: Any = None  # the phone's channel for originals, if it opened one
         self.rtt_ms: float | None = None
         self.closed = False
         self.dead_reason: str | None = None
@@ -303,6 +308,10 @@ class PhonePeer:
             self.control = channel
             channel.on("message", self._on_control_message)
             return
+        if channel.label == protocol.ORIGINALS_LABEL and self.originals is None:
+            self.originals = channel
+            channel.on("message", self._on_originals_message)
+            return
         if channel.label != protocol.CHANNEL_LABEL or self.channel is not None:
             channel.close()
             return
@@ -328,6 +337,28 @@ class PhonePeer:
             return  # an unreliable channel: a bad heartbeat is simply not one
         if message["type"] == "heartbeat":
             self._heard(message)
+
+    def _on_originals_message(self, data: str | bytes) -> None:
+        """The originals channel: ``original_begin`` then chunks, handled at once (each
+        chunk is appended to a file; nothing queues here)."""
+        self._last_seen = time.monotonic()
+        if self.closed:
+            return
+        try:
+            if isinstance(data, bytes | bytearray):
+                if len(data) > protocol.CHUNK_SIZE:
+                    raise ProtocolError("chunk_too_large", "an original's chunk is over 64 KiB")
+                self.handler.on_original_chunk(self, bytes(data))
+                return
+            message = protocol.decode(data)
+            if message["type"] != "original_begin":
+                raise ProtocolError("wrong_channel", "only originals travel on this channel")
+            self.handler.on_original_begin(self, str(message["id"]), int(message["offset"]))
+        except ProtocolError as exc:
+            self._send_error(exc.code, str(exc))
+        except Exception as exc:  # a bug downstream: report it, keep the link up
+            self._send_error("internal", "the original could not be handled")
+            self._report("handling an original failed", exc)
 
     def _heard(self, heartbeat: dict[str, Any]) -> None:
         echo = heartbeat.get("echo")

@@ -239,7 +239,16 @@ class PhoneSession:
             width=photo.width,
             height=photo.height,
             phone_time=photo.phone_time,
+            original=photo.original,
         )
+
+    def on_original_begin(self, peer: PhonePeer, capture_id: str, offset: int) -> None:
+        if peer is self.peer and self.controller is not None:
+            self.controller.on_original_begin(capture_id, offset)
+
+    def on_original_chunk(self, peer: PhonePeer, data: bytes) -> None:
+        if peer is self.peer and self.controller is not None:
+            self.controller.on_original_chunk(data)
 
     def on_photo_failed(self, peer: PhonePeer, capture_id: str, reason: str) -> None:
         if self.controller is not None:

@@ -48,6 +48,11 @@ PHONE_STRINGS: dict[str, str] = {
     "photo_ok": N_("Photo saved"),
     "photo_retake": N_("Please take this photo again"),
     "photo_failed": N_("The photo could not be sent"),
+    "uploads_progress": N_("Full-size photos sent: {done} / {total} · {percent} %"),
+    "uploads_finishing": N_(
+        "Finishing the upload of the full-size photos ({done} / {total}, {percent} %). "
+        "Please keep this page open."
+    ),
     "reason_low_resolution": N_("photo too small"),
     "reason_blurry": N_("blurry photo: hold the phone still"),
     "reason_slightly_blurry": N_("photo slightly blurry"),

@@ -52,6 +52,9 @@ class ReceivedPhoto:
     height: int
     mime: str
     phone_time: float | None
+    #: A preview's original (``original_size``, ``original_sha256``, ``original_width``,
+    #: ``original_height`` of its header); None for a full photo.
+    original: dict[str, Any] | None = None
 
 
 class PhotoReceiver:
@@ -115,6 +118,14 @@ class PhotoReceiver:
         if header["mime"] not in ACCEPTED_MIME:
             self._discard(capture_id, int(header["size"]))
             raise PhotoError("bad_mime", f"unsupported type {header['mime'][:32]!r}", capture_id)
+        given = [name for name in protocol.ORIGINAL_FIELDS if name in header]
+        if given and len(given) != len(protocol.ORIGINAL_FIELDS):
+            self._discard(capture_id, int(header["size"]))
+            raise PhotoError(
+                "bad_preview",
+                "a preview names its original's size, SHA-256 and pixel size",
+                capture_id,
+            )
         self._header = header
 
     def chunk(self, data: bytes) -> None:
@@ -172,4 +183,9 @@ class PhotoReceiver:
             height=height,
             mime=str(header["mime"]),
             phone_time=None if phone_time is None else float(phone_time),
+            original=(
+                {name: header[name] for name in protocol.ORIGINAL_FIELDS}
+                if "original_sha256" in header
+                else None
+            ),
         )

@@ -31,6 +31,11 @@ CONTROL_LABEL = "control"
 heartbeats both ways: on the ordered ``inspect`` channel a heartbeat waits behind every
 chunk of a still sent before it (and, on a lossy link, behind each lost chunk's
 retransmission), and the link looks dead while it is working hardest."""
+ORIGINALS_LABEL = "originals"
+"""The third data channel (ordered, reliable): the full-resolution originals of photos
+whose preview was sent first, ``original_begin {id, offset}`` then binary chunks. On a
+stream of its own a preview is never stuck behind an original's chunks (nor behind the
+retransmission of one lost on the way)."""
 MAX_TEXT_MESSAGE = 64 * 1024
 CHUNK_SIZE = 64 * 1024
 
@@ -118,6 +123,15 @@ TO_PHONE: dict[str, dict[str, Field]] = {
         "covered": _f("int", min_value=0),
         "listed": _f("int", min_value=0),
     },
+    # Where the original of a photo sent as a preview stands: "wanted" (send it from
+    # byte ``have``), "done" (stored, forget it), "unwanted" (not needed: retaken or
+    # unknown), "failed" (given up on; the preview stays the photo).
+    "original_status": {
+        "id": _ID,
+        "state": _f("str", max_len=16),
+        "have": _f("int", min_value=0),
+        "size": _f("int", min_value=0),
+    },
 }
 
 # Messages the phone sends to the engine.
@@ -138,6 +152,12 @@ FROM_PHONE: dict[str, dict[str, Field]] = {
         "height": _f("int", min_value=1, max_value=MAX_PHOTO_SIDE),
         "mime": _f("str", max_len=32),
         "phone_time": _f("num", required=False, nullable=True),
+        # A preview: the photo sent is a downscaled copy; the original (its size, SHA-256
+        # and pixel size) follows on the originals channel. All four, or none.
+        "original_size": _f("int", required=False, min_value=1, max_value=MAX_PHOTO_BYTES),
+        "original_sha256": _f("sha256", required=False),
+        "original_width": _f("int", required=False, min_value=1, max_value=MAX_PHOTO_SIDE),
+        "original_height": _f("int", required=False, min_value=1, max_value=MAX_PHOTO_SIDE),
     },
     "photo_end": {"id": _ID},
     "photo_failed": {"id": _ID, "reason": _f("str", max_len=500)},
@@ -155,7 +175,15 @@ FROM_PHONE: dict[str, dict[str, Field]] = {
     },
     # "This is not right": the seller's remark on the summary, for the operator.
     "remark": {"sha256": _f("sha256"), "text": _f("str", max_len=1000)},
+    # On the originals channel: the bytes of capture ``id``'s original from ``offset``
+    # follow as binary chunks (``offset`` is the ``have`` of the last original_status).
+    "original_begin": {"id": _ID, "offset": _f("int", min_value=0, max_value=MAX_PHOTO_BYTES)},
+    # The phone no longer holds that original (the page was reloaded): keep the preview.
+    "original_lost": {"id": _ID, "reason": _f("str", max_len=500)},
 }
+
+#: The fields of ``photo_begin`` that make it a preview.
+ORIGINAL_FIELDS = ("original_size", "original_sha256", "original_width", "original_height")
 
 
 def _check(name: str, spec: Field, value: Any) -> None:

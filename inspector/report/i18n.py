@@ -100,6 +100,7 @@ LABELS: dict[str, Message] = {
     "col_sha": Message("SHA-256 of the original file"),
     "still": Message("still"),
     "frame": Message("video frame"),
+    "preview": Message("preview only (the full-size original never arrived)"),
     "generated": Message("Report generated"),
     "software": Message("Software"),
     # identity read from the photos

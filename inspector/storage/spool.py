@@ -50,6 +50,7 @@ from typing import Any, TypeVar, Unpack
 from inspector.atomic import TMP_SUFFIX
 from inspector.domain.models import (
     Capture,
+    CaptureSource,
     InspectionStatus,
     QualityReason,
     QualityReport,
@@ -191,6 +192,31 @@ class LiveWriter:
         spooled, _ = self._write(op, data, refused=refused)
         return Saved(capture, spooled)
 
+    def replace_preview(
+        self,
+        inspection_id: str,
+        capture_id: str,
+        preview_sha256: str,
+        data: bytes,
+        *,
+        width: int,
+        height: int,
+    ) -> bool:
+        """A capture's original replaces its preview (``Store.replace_preview``), or is
+        spooled; True if spooled. Raises StoreError if neither could keep it."""
+        sha = hashlib.sha256(data).hexdigest()
+        op: dict[str, Any] = {
+            "op": "original",
+            "inspection_id": inspection_id,
+            "capture_id": capture_id,
+            "preview_sha256": preview_sha256,
+            "sha256": sha,
+            "size": len(data),
+            "width": width,
+            "height": height,
+        }
+        return self._write(op, data)[0]
+
     def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
         """Mark a capture accepted or not (with a quality ``note``); True if spooled."""
         op: dict[str, Any] = {"op": "review", "capture_id": capture_id, "accepted": accepted}
@@ -282,6 +308,17 @@ class LiveWriter:
                 for i, c in enumerate(result):
                     if c.id == op["capture_id"]:
                         result[i] = _reviewed(c, op)
+            elif op["op"] == "original":
+                for i, c in enumerate(result):
+                    if c.id == op["capture_id"]:
+                        result[i] = replace(
+                            c,
+                            sha256=op["sha256"],
+                            size=int(op["size"]),
+                            width=int(op["width"]),
+                            height=int(op["height"]),
+                            source=CaptureSource.STILL,
+                        )
         return result
 
     # -- plumbing ----------------------------------------------------------------------
@@ -387,6 +424,16 @@ class LiveWriter:
                         # with it, or by a call that answered after its deadline.
                         return None
                 raise
+        elif kind == "original":
+            if data is None or hashlib.sha256(data).hexdigest() != op["sha256"]:
+                raise StoreError(f"the spooled original of capture {op['capture_id']} is damaged")
+            store.replace_preview(
+                op["capture_id"],
+                op["preview_sha256"],
+                data,
+                width=int(op["width"]),
+                height=int(op["height"]),
+            )
         elif kind == "review":
             note = _note(op)
             if note is None:

@@ -36,6 +36,7 @@ from inspector.domain import status as status_rules
 from inspector.domain.audit import AuditEntry
 from inspector.domain.models import (
     Capture,
+    CaptureSource,
     Damage,
     Inspection,
     InspectionStatus,
@@ -844,6 +845,51 @@ class Store:
             )
             rows.refresh_shots(db, capture.inspection_id)
         return replace(capture, accepted=True, quality=report)
+
+    def replace_preview(
+        self, capture_id: str, preview_sha256: str, data: bytes, *, width: int, height: int
+    ) -> Capture:
+        """The full-resolution original of a capture stored as a preview arrived: store
+        its file, then point the row at it (``source`` becomes ``still``), atomically.
+
+        Idempotent: a row already pointing at the original is left as it is. A row
+        pointing at another photo than ``preview_sha256`` (or at no preview) is a
+        :class:`Conflict`. The preview's file stays until a sweep finds it unused.
+        """
+        this = captures.c.id == capture_id
+        with self.writing_photos():
+            sha = self.write_photo(data)
+            with self._transaction() as db:
+                found = db.execute(sa.select(captures).where(this).with_for_update())
+                row = found.mappings().first()
+                if row is None:
+                    raise NotFound(f"no capture {capture_id!r}")
+                capture = rows.capture_from_row(row)
+                if capture.sha256 == sha:
+                    return capture
+                preview = capture.source is CaptureSource.PREVIEW
+                if capture.sha256 != preview_sha256 or not preview:
+                    raise Conflict(f"capture {capture_id!r} is not a preview its original replaces")
+                db.execute(
+                    captures.update()
+                    .where(this)
+                    .values(
+                        sha256=sha,
+                        size=len(data),
+                        width=width,
+                        height=height,
+                        source=CaptureSource.STILL.value,
+                    )
+                )
+        self.recheck_photo(sha, lambda: data)
+        return replace(
+            capture,
+            sha256=sha,
+            size=len(data),
+            width=width,
+            height=height,
+            source=CaptureSource.STILL,
+        )
 
     # -- damages ----------------------------------------------------------
 

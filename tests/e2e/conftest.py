@@ -339,3 +339,41 @@ def sign_on_page(page: Any, name: str) -> None:
     page.mouse.up()
     page.locator("#signer-name").fill(name)
     page.locator("#sign").click()
+
+
+# A phone's still is about ten times the fake camera's 1280 x 720. Given to a page (an init
+# script), this makes ``ImageCapture.takePhoto`` return the fake camera's photo scaled up
+# to ``width`` x ``height`` with a fixed grain over it (a few megabytes of JPEG, as a
+# phone's): the page then sends a preview first (issue 15).
+_BIG_STILL = """
+(() => {
+  if (typeof ImageCapture === "undefined") return;
+  const [W, H] = [WIDTH, HEIGHT];
+  const takePhoto = ImageCapture.prototype.takePhoto;
+  ImageCapture.prototype.takePhoto = async function (...args) {
+    const small = await takePhoto.apply(this, args);
+    const bitmap = await createImageBitmap(small);
+    const canvas = new OffscreenCanvas(W, H);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(bitmap, 0, 0, W, H);
+    bitmap.close();
+    const tile = new OffscreenCanvas(256, 256);
+    const tctx = tile.getContext("2d");
+    const img = tctx.createImageData(256, 256);
+    let seed = 7;
+    for (let i = 0; i < img.data.length; i += 4) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      img.data[i] = img.data[i + 1] = img.data[i + 2] = seed & 255;
+      img.data[i + 3] = 40;
+    }
+    tctx.putImageData(img, 0, 0);
+    ctx.fillStyle = ctx.createPattern(tile, "repeat");
+    ctx.fillRect(0, 0, W, H);
+    return canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 });
+  };
+})();
+"""
+
+
+def big_still_script(width: int, height: int) -> str:
+    return _BIG_STILL.replace("WIDTH", str(width)).replace("HEIGHT", str(height))

@@ -68,8 +68,9 @@ def operator(lab: NetLab, tmp_path: Path) -> Iterator[Callable[..., Operator]]:
 @pytest.fixture
 def phone_browser(
     lab: NetLab, fake_camera: Path, tmp_path: Path
-) -> Iterator[Callable[[], PhonePage]]:
-    """``phone_browser()`` → a phone page in Chromium, run in the phone's namespace."""
+) -> Iterator[Callable[..., PhonePage]]:
+    """``phone_browser(init_script=None)`` → a phone page in Chromium, run in the phone's
+    namespace (``init_script``: run in the page before its own scripts)."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
@@ -80,8 +81,8 @@ def phone_browser(
         browser = launch_chromium(p, lab, tmp_path, fake_camera)
         try:
 
-            def make() -> PhonePage:
-                return PhonePage.open(browser)
+            def make(init_script: str | None = None) -> PhonePage:
+                return PhonePage.open(browser, init_script)
 
             yield make
         finally:

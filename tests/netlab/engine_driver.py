@@ -89,6 +89,24 @@ class Reporter:
                 spooled=event.spooled,
                 t=time.monotonic(),
             )
+        elif isinstance(event, events.OriginalStored):
+            c = event.capture
+            say(
+                event="original_stored",
+                capture_id=c.id,
+                sha256=c.sha256,
+                size=c.size,
+                width=c.width,
+                height=c.height,
+                t=time.monotonic(),
+            )
+        elif isinstance(event, events.OriginalFailed):
+            say(
+                event="original_failed",
+                capture_id=event.capture_id,
+                reason=event.reason,
+                retrying=event.retrying,
+            )
         elif isinstance(event, events.CaptureFailed):
             say(event="capture_failed", capture_id=event.capture_id, reason=event.reason)
         elif isinstance(event, events.EngineError):

@@ -216,7 +216,7 @@ class PhonePage:
     """Chromium's page in the phone's namespace, and what the server told it."""
 
     @classmethod
-    def open(cls, browser: Any) -> PhonePage:
+    def open(cls, browser: Any, init_script: str | None = None) -> PhonePage:
         context = browser.new_context(
             locale="en-US",
             viewport=PHONE_VIEWPORT,
@@ -225,6 +225,8 @@ class PhonePage:
             permissions=["camera"],
         )
         context.add_init_script(RECORD_PEERS)
+        if init_script is not None:
+            context.add_init_script(init_script)
         return cls(context.new_page())
 
     def __init__(self, page: Any) -> None:

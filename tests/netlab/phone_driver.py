@@ -48,6 +48,7 @@ async def main() -> int:
     parser.add_argument("--fps", type=float, default=30)
     parser.add_argument("--still-size", default="4000x3000")
     parser.add_argument("--noisy-still", action="store_true", help="about 4 MB at 4000x3000")
+    parser.add_argument("--previews", action="store_true", help="a preview first (issue 15)")
     args = parser.parse_args()
     width, height = (int(x) for x in args.still_size.split("x"))
     big = noisy_jpeg(width, height) if args.noisy_still else None
@@ -58,6 +59,7 @@ async def main() -> int:
         fps=args.fps,
         still_size=(width, height),
         language="en",
+        previews=args.previews,
     )
     if big is not None:
 

@@ -100,3 +100,20 @@ def test_controls_need_a_live_phone_and_have_tooltips(qtbot: QtBot) -> None:
         panel.reasons,
     ):
         assert w.toolTip(), w
+
+
+def test_originals_on_their_way_are_shown_until_the_last_one(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = make_panel(qtbot)
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(jpeg_bytes(scene(640, 360)))
+    panel.on_capture_stored(ev.CaptureStored("insp", make_capture("c1", "front"), str(photo)))
+    assert panel.originals.isHidden()
+    panel.set_originals(2, 3_400_000)
+    assert panel.originals.isVisible()
+    assert panel.originals.text() == "Full-size originals on the way: 2, 3.4 MB to come"
+    qtbot.waitUntil(lambda: not panel.thumbnail.pixmap().isNull(), timeout=3000)
+    panel.grab().save("/tmp/capture-panel-originals.png")
+    panel.set_originals(1, None)
+    assert panel.originals.text() == "Full-size original on the way: 1"
+    panel.set_originals(0, None)
+    assert panel.originals.isHidden()

@@ -82,3 +82,43 @@ def test_thumbnails_load_and_a_click_opens_the_photo(
     qtbot.waitUntil(lambda: not dialog.image.pixmap().isNull(), timeout=5000)
     assert dialog.image.pixmap().width() > 640
     dialog.close()
+
+
+def test_a_preview_shows_its_original_arriving_then_the_original(
+    qtbot: QtBot, store: Store, captures: list[Any]
+) -> None:
+    """Issue 15: a capture stored from its preview says so; the original's progress shows
+    under its thumbnail; once stored, the capture is the original (its own thumbnail)."""
+    preview_bytes = jpeg_bytes(scene(1600, 1200, seed=7))
+    original_bytes = jpeg_bytes(scene(3200, 2400, seed=7))
+    preview = store.add_capture(
+        captures[0].inspection_id,
+        "odometer",
+        preview_bytes,
+        width=1600,
+        height=1200,
+        source=CaptureSource.PREVIEW,
+        quality=QualityReport(Verdict.OK),
+    )
+    strip = Filmstrip(store)
+    qtbot.addWidget(strip)
+    strip.shot_title = lambda shot_id: shot_id.capitalize()
+    strip.resize(500, strip.height())
+    strip.show()
+    strip.set_captures([captures[0], preview])
+    qtbot.waitUntil(lambda: strip.icons_loaded() == 2, timeout=5000)
+    assert "Preview: the full-size original has not arrived" in strip.item(1).toolTip()
+    strip.set_original_progress(preview.id, 400_000, 1_000_000)
+    assert strip.item(1).text() == "Odometer\n↑ 40 %"
+    strip.grab().save("/tmp/filmstrip-original.png")
+    stored = store.replace_preview(
+        preview.id, preview.sha256, original_bytes, width=3200, height=2400
+    )
+    icons = strip.icons_set
+    strip.original_stored(stored)
+    qtbot.waitUntil(lambda: strip.icons_set > icons, timeout=5000)  # the original's own
+    assert strip.item(1).text() == "Odometer"
+    assert "Preview" not in strip.item(1).toolTip()
+    assert store.get_capture(preview.id).source is CaptureSource.STILL
+    strip.original_failed(captures[0].id, retrying=False)
+    assert strip.item(0).text() == "Boot\npreview only"

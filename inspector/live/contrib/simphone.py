@@ -75,6 +75,12 @@ __all__ = [
 Pixels = npt.NDArray[np.uint8]
 CAPTURE_BEHAVIOURS = ("send", "ignore", "fail", "bad_sha", "drop_midway")
 _MAX_BUFFERED = 1024 * 1024
+_ORIGINAL_MAX_BUFFERED = 256 * 1024  # an original's chunks: a preview waits behind less
+#: A preview's longest side (the phone page's too) and its JPEG quality.
+PREVIEW_SIDE = 1600
+PREVIEW_QUALITY = 80
+#: Stills smaller than this are sent whole, without a preview.
+PREVIEW_MIN_BYTES = 400_000
 _FIRST_SHOT_WAIT = 3.0  # seconds start() waits for the first shot after the welcome
 _VIEW_WAIT = 10.0  # and then for the camera to film its view
 _PREFETCH_PIXELS = 3_200_000  # stills up to this size are rendered before the capture asks
@@ -93,6 +99,18 @@ def _jpeg(image_bgr: Pixels, quality: int = 88) -> bytes:
     out = io.BytesIO()
     Image.fromarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)).save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def _preview_of(original: bytes) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
+    """The preview of a JPEG still: its longest side PREVIEW_SIDE; with both sizes."""
+    with Image.open(io.BytesIO(original)) as im:
+        size = im.size
+        im.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
+        small = im.convert("RGB")
+        small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=PREVIEW_QUALITY)
+        return out.getvalue(), small.size, size
 
 
 def _with_comment(jpeg: bytes, text: str) -> bytes:
@@ -145,6 +163,7 @@ class SimulatedPhone:
         recording: bool | None = None,
         control_channel: bool = True,
         codec: str | None = None,
+        previews: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -174,6 +193,20 @@ class SimulatedPhone:
         self.video_asked: tuple[int, float] | None = None  # the engine's "video" ask
         self.photos_sent: list[str] = []
         self.photos_cut: list[str] = []  # transfers abandoned by "drop_midway"
+        # Previews first (a downscaled still, its original on the originals channel after).
+        self.previews = previews
+        self.originals: dict[str, bytes] = {}  # originals the engine has not stored yet
+        self.originals_done: list[str] = []
+        self.originals_made: dict[str, bytes] = {}  # every original a preview named
+        self.original_bytes_sent = 0  # every byte of originals sent, resends included
+        #: "send"; "corrupt_once" (the first original sent has a flipped byte); "drop_midway"
+        #: (the link is lost once about half of the next original is sent); "hold" (none
+        #: is sent: a test sends them).
+        self.original_behaviour = "send"
+        self._wanted: dict[str, int] = {}  # originals to send, from that byte
+        self._uploading: str | None = None
+        self._upload_kick = asyncio.Event()
+        self._capturing = 0  # stills being taken or sent: originals wait
         self.rtt_ms: float | None = None
         self.connected = False
         self._http: ClientSession | None = None
@@ -181,6 +214,7 @@ class SimulatedPhone:
         self._pc: RTCPeerConnection | None = None
         self._channel: Any = None
         self._control: Any = None
+        self._originals_channel: Any = None
         self._track: SyntheticCamera | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changed = asyncio.Event()
@@ -285,6 +319,9 @@ class SimulatedPhone:
                 await asyncio.wait_for(pc.close(), 3.0)
         self._channel = None
         self._control = None
+        self._originals_channel = None
+        self._wanted.clear()  # the engine says again what it wants when the phone rejoins
+        self._uploading = None
         if self._track is not None:
             self._track.stop()
             self._track = None
@@ -333,6 +370,8 @@ class SimulatedPhone:
             control = pc.createDataChannel(protocol.CONTROL_LABEL, ordered=False, maxRetransmits=0)
             control.on("message", self._on_control_message)
             self._control = control
+        if self.previews:
+            self._originals_channel = pc.createDataChannel(protocol.ORIGINALS_LABEL, ordered=True)
         channel.on("open", self._on_open)
         channel.on("message", self._on_message)
         await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate
@@ -385,6 +424,8 @@ class SimulatedPhone:
             **({} if self.recording is None else {"recording": self.recording}),
         )
         self._spawn(self._heartbeat())
+        if self.previews:
+            self._spawn(self._upload_originals())
         self._open.set()
 
     # -- the data channel --------------------------------------------------------------
@@ -437,6 +478,8 @@ class SimulatedPhone:
             self.errors.append(message)
         elif kind == "capture":
             self._spawn(self._answer_capture(str(message["id"])))
+        elif kind == "original_status":
+            self._original_status(message)
         elif kind == "summary" and self.signer_name is not None:
             self.sign(str(message["sha256"]))
 
@@ -511,8 +554,19 @@ class SimulatedPhone:
         if behaviour == "fail":
             self.send("photo_failed", id=capture_id, reason="camera busy")
             return
+        self._capturing += 1
+        try:
+            await self._answer_with_still(capture_id, behaviour)
+        finally:
+            self._capturing -= 1
+            self._upload_kick.set()
+
+    async def _answer_with_still(self, capture_id: str, behaviour: str) -> None:
         base = await asyncio.shield(self._still(self.view))
         data = _with_comment(base, f"capture {capture_id} shot {self.shot_id}")
+        if self.previews and len(data) >= PREVIEW_MIN_BYTES and behaviour == "send":
+            await self.send_preview(capture_id, data)
+            return
         sha = hashlib.sha256(data).hexdigest()
         if behaviour == "bad_sha":
             sha = hashlib.sha256(b"other").hexdigest()
@@ -537,6 +591,105 @@ class SimulatedPhone:
         dropping = asyncio.get_running_loop().create_task(self.drop())
         self._dropping = dropping
         await asyncio.shield(dropping)
+
+    async def send_preview(self, capture_id: str, original: bytes) -> None:
+        """A preview (the still downscaled to PREVIEW_SIDE), whose header names the
+        original; the original follows when the engine asks for it (original_status)."""
+        loop = asyncio.get_running_loop()
+        preview, (pw, ph), (ow, oh) = await loop.run_in_executor(None, _preview_of, original)
+        self.originals[capture_id] = original
+        self.originals_made[capture_id] = original
+        async with self._send_lock:
+            self.send(
+                "photo_begin",
+                id=capture_id,
+                size=len(preview),
+                sha256=hashlib.sha256(preview).hexdigest(),
+                width=pw,
+                height=ph,
+                mime="image/jpeg",
+                phone_time=time.time(),
+                original_size=len(original),
+                original_sha256=hashlib.sha256(original).hexdigest(),
+                original_width=ow,
+                original_height=oh,
+            )
+            for start in range(0, len(preview), protocol.CHUNK_SIZE):
+                while self._channel is not None and self._channel.bufferedAmount > _MAX_BUFFERED:
+                    await asyncio.sleep(0.005)
+                self.send_raw(preview[start : start + protocol.CHUNK_SIZE])
+            self.send("photo_end", id=capture_id)
+            self.photos_sent.append(capture_id)
+
+    def _original_status(self, message: dict[str, Any]) -> None:
+        capture_id, state = str(message["id"]), message.get("state")
+        if state == "wanted":
+            if capture_id not in self.originals:
+                self.send("original_lost", id=capture_id, reason="not on this phone")
+                return
+            self._wanted[capture_id] = int(message.get("have", 0))
+            if self._uploading == capture_id:
+                self._uploading = None  # restart from what the engine has
+            self._upload_kick.set()
+            return
+        self._wanted.pop(capture_id, None)
+        if self._uploading == capture_id:
+            self._uploading = None
+        settled = state in ("done", "unwanted", "failed")
+        kept = self.originals.pop(capture_id, None) if settled else None
+        if kept is not None and state == "done":
+            self.originals_done.append(capture_id)
+
+    async def _upload_originals(self) -> None:
+        """Send the wanted originals one after the other, stills first (while one is
+        taken or sent, the originals wait), the buffer kept low."""
+        while True:
+            await self._upload_kick.wait()
+            self._upload_kick.clear()
+            while self._wanted and not self._capturing and self.original_behaviour != "hold":
+                capture_id, have = next(iter(self._wanted.items()))
+                del self._wanted[capture_id]
+                data = self.originals.get(capture_id)
+                if data is None:
+                    continue
+                await self._send_original(capture_id, data, have)
+
+    async def _send_original(self, capture_id: str, data: bytes, offset: int) -> None:
+        channel = self._originals_channel
+        if channel is None or channel.readyState != "open":
+            return
+        behaviour = self.original_behaviour
+        if behaviour == "corrupt_once":
+            self.original_behaviour = "send"
+            data = bytes([data[0] ^ 0xFF]) + data[1:] if offset == 0 else data
+        cut_at = len(data) // 2 if behaviour == "drop_midway" else None
+        self._uploading = capture_id
+        begin = {"type": "original_begin", "id": capture_id, "offset": offset}
+        channel.send(json.dumps({"v": protocol.VERSION, **begin}))
+        position = offset
+        while position < len(data):
+            if self._uploading != capture_id or channel.readyState != "open":
+                return  # the engine asked for something else, or the link went
+            if self._capturing:
+                await asyncio.sleep(0.02)  # a still goes first
+                continue
+            if channel.bufferedAmount > _ORIGINAL_MAX_BUFFERED:
+                await asyncio.sleep(0.005)
+                continue
+            chunk = data[position : position + protocol.CHUNK_SIZE]
+            channel.send(chunk)
+            position += len(chunk)
+            self.original_bytes_sent += len(chunk)
+            if cut_at is not None and position >= cut_at:
+                self.original_behaviour = "send"
+                while channel.bufferedAmount > 0 and channel.readyState == "open":
+                    await asyncio.sleep(0.005)
+                await asyncio.sleep(0.3)  # let the engine take them in
+                self.photos_cut.append(capture_id)
+                dropping = asyncio.get_running_loop().create_task(self.drop())
+                self._dropping = dropping
+                return
+        self._uploading = None
 
     async def send_photo(
         self,

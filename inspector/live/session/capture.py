@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import cv2
 
@@ -37,6 +38,9 @@ from inspector.storage import StoreError
 from inspector.storage.rows import new_id
 from inspector.usecases import audit
 from inspector.usecases.audit import AuditAction
+
+if TYPE_CHECKING:
+    from inspector.live.session.originals import Originals
 
 __all__ = ["FRAME_JPEG_QUALITY", "CapturePath", "Request"]
 
@@ -96,10 +100,12 @@ class CapturePath:
         *,
         still_timeout: float,
         latest_frame: Callable[[], Frame | None],
+        originals: Originals | None = None,
     ) -> None:
         self._ctx = ctx
         self.still_timeout = still_timeout
         self._latest_frame = latest_frame
+        self._originals = originals
         self._pending: dict[str, Request] = {}
         self._results: dict[str, asyncio.Future[Capture | None]] = {}
 
@@ -139,8 +145,13 @@ class CapturePath:
         width: int,
         height: int,
         phone_time: datetime | float | None = None,
+        original: dict[str, Any] | None = None,
     ) -> Capture | None:
         """A complete, hash-checked still arrived; store it with its verdict.
+
+        A preview (``original``: its original's header) is judged as the original: the
+        same picture, with the original's pixel size for the resolution check; it is
+        stored as the photo (source ``preview``) and its original asked for.
 
         Unknown or already-fulfilled ids (a still arriving after the frame
         fallback) are ignored so a request never yields two captures.
@@ -152,21 +163,44 @@ class CapturePath:
                 self._ctx.inspection_id,
                 capture_id,
             )
+            self._no_original(capture_id, original)
             return None
+        if original is not None and self._originals is None:
+            original = None  # nobody to receive the original: the preview is the photo
+        true_size = (
+            None
+            if original is None
+            else (int(original["original_width"]), int(original["original_height"]))
+        )
         try:
-            report = await self._ctx.run(quality.analyze_jpeg, data, request.shot.quality)
+            report = await self._ctx.run(
+                functools.partial(
+                    quality.analyze_jpeg, data, request.shot.quality, true_size=true_size
+                )
+            )
         except quality.QualityError as exc:
             self._fail(request, f"cannot analyse the photo: {exc}", _UNREADABLE)
+            self._no_original(capture_id, original)
             return None
-        return await self._store_capture(
+        capture = await self._store_capture(
             request,
             data,
             width=width,
             height=height,
-            source=CaptureSource.STILL,
+            source=CaptureSource.STILL if original is None else CaptureSource.PREVIEW,
             report=report,
             phone_time=_phone_datetime(phone_time),
         )
+        if capture is None:
+            self._no_original(capture_id, original)
+        elif original is not None and self._originals is not None:
+            await self._originals.expect(capture, original)
+        return capture
+
+    def _no_original(self, capture_id: str, original: dict[str, Any] | None) -> None:
+        """A preview that made no capture: the phone may forget its original."""
+        if original is not None:
+            self._ctx.send("original_status", id=capture_id, state="unwanted", have=0, size=0)
 
     def on_photo_failed(self, capture_id: str, reason: str) -> None:
         """The phone could not deliver the still: report it so the seller can retry."""

@@ -58,6 +58,7 @@ from inspector.live.session.context import (
 from inspector.live.session.damage_pairs import DamagePair, DamagePairs
 from inspector.live.session.guidance import LiveGuidance, LiveSample
 from inspector.live.session.identity import IdentityReader
+from inspector.live.session.originals import Originals
 from inspector.live.session.review import Review
 from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
 from inspector.storage.spool import LiveWriter
@@ -117,14 +118,21 @@ class SessionController:
             actor=actor,
         )
         self._guidance = LiveGuidance(self._ctx, hint_interval=hint_interval)
-        self._capture = CapturePath(
-            self._ctx, still_timeout=still_timeout, latest_frame=self._guidance.latest_frame
-        )
         self._confirmation = Confirmation(self._ctx)
         self._identity = IdentityReader(self._ctx)
-        # The walk done, the seller is shown the summary to confirm and sign.
+        # The walk done, the seller is shown the summary to confirm and sign; it is
+        # complete once every original sent after its preview is in (.originals).
         self._review = Review(
             self._ctx, auto_advance=auto_advance, after_finish=self._confirmation.request
+        )
+        self._originals = Originals(self._ctx, on_settled=self._review.originals_settled)
+        self._originals.load(captures)  # what a previous call left half-received
+        self._review.originals = self._originals
+        self._capture = CapturePath(
+            self._ctx,
+            still_timeout=still_timeout,
+            latest_frame=self._guidance.latest_frame,
+            originals=self._originals,
         )
         self._ctx.damages = {d.id: d for d in damages}
         self._ctx.coverage = self.coverage  # the phone gets it when it joins
@@ -253,10 +261,33 @@ class SessionController:
         self._ctx.link = link
         self._guidance.forget_hint()  # a fresh page shows no hint
         self._greet(hello)
+        self._originals.attached()  # where each original on its way stands
 
     def detach(self) -> None:
         """The link is gone; everything else (pending captures included) stays."""
         self._ctx.link = None
+        self._originals.detached()
+
+    # -- originals (see .originals) ---------------------------------------------------
+
+    @property
+    def originals_pending(self) -> int:
+        """Originals of photos sent as previews not stored yet."""
+        return self._originals.count
+
+    @property
+    def originals_bytes_left(self) -> int:
+        return self._originals.bytes_left
+
+    async def wait_originals(self) -> None:
+        """Until no original is pending."""
+        await self._originals.wait_settled()
+
+    def on_original_begin(self, capture_id: str, offset: int) -> None:
+        self._originals.begin(capture_id, offset)
+
+    def on_original_chunk(self, data: bytes) -> None:
+        self._originals.chunk(data)
 
     def _greet(self, hello: dict[str, Any]) -> None:
         ctx = self._ctx
@@ -318,6 +349,8 @@ class SessionController:
             await self._confirmation.on_signature(msg)
         elif kind == "remark":
             await self._confirmation.on_remark(msg)
+        elif kind == "original_lost":
+            self._originals.lost(str(msg["id"]), str(msg.get("reason", "")))
         else:
             log.debug("%s: message %r not for the session", self.inspection_id, kind)
 
@@ -413,10 +446,17 @@ class SessionController:
         width: int,
         height: int,
         phone_time: datetime | float | None = None,
+        original: dict[str, Any] | None = None,
     ) -> Capture | None:
-        """A complete, hash-checked still arrived; store it with its verdict."""
+        """A complete, hash-checked still arrived; store it with its verdict (a preview,
+        with its ``original``'s header: stored as the photo until the original comes)."""
         return await self._capture.on_photo(
-            capture_id, data, width=width, height=height, phone_time=phone_time
+            capture_id,
+            data,
+            width=width,
+            height=height,
+            phone_time=phone_time,
+            original=original,
         )
 
     def on_photo_failed(self, capture_id: str, reason: str) -> None:
@@ -479,6 +519,7 @@ class SessionController:
                 await task
         self._capture.settle_pending()
         self._ctx.link = None
+        await self._originals.close()  # an original being stored lands (it is whole)
         # Links of close-ups just stored are short store writes: let them land. One
         # turn of the loop first, so that their "stored" callbacks have started them.
         await asyncio.sleep(0)

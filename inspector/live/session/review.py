@@ -7,10 +7,11 @@ a usable photo the seller is thanked and the inspection marked captured.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector.domain import status as status_rules
 from inspector.domain.models import Capture, InspectionStatus, QualityReason
@@ -21,6 +22,9 @@ from inspector.storage import StoreError
 from inspector.storage.spool import reviewed
 from inspector.usecases import status as lifecycle
 from inspector.usecases.audit import AuditAction
+
+if TYPE_CHECKING:
+    from inspector.live.session.originals import Originals
 
 __all__ = ["Review"]
 
@@ -42,6 +46,9 @@ class Review:
         self._ctx = ctx
         self.auto_advance = auto_advance
         self._after_finish = after_finish
+        self.originals: Originals | None = None  # set by the controller
+        self._waiting = False  # "done" said, the originals still on their way
+        self._completing: set[asyncio.Task[None]] = set()
 
     async def accept(self, capture_id: str, *, note: QualityReason | None = None) -> None:
         """Keep a capture; with auto_advance move on (or finish if nothing is left).
@@ -78,6 +85,8 @@ class Review:
         ctx.update_coverage()
         if not ctx.walk.complete:
             ctx.finished = False
+        if self.originals is not None:
+            self.originals.unwanted(capture_id)  # a photo turned down needs no original
         reasons = ctx.reason_texts(capture.quality.reasons) or [ctx.say(_OPERATOR_RETAKE)]
         if capture.shot_id != ctx.current.id:
             ctx.select(capture.shot_id)  # "take it again" means now, so go there
@@ -103,6 +112,31 @@ class Review:
             except StoreError as exc:
                 log.warning("%s: cannot show the summary: %s", ctx.inspection_id, exc)
         ctx.send("done", text=ctx.say(DONE))
+        if self.originals is not None and self.originals.count:
+            # Not complete while an original is on its way: the phone keeps its page
+            # (and the link) until the last one is in; then originals_settled completes.
+            self._waiting = True
+            log.info(
+                "%s: walk done, waiting for %d original(s)",
+                ctx.inspection_id,
+                self.originals.count,
+            )
+            return
+        await self._complete()
+
+    def originals_settled(self) -> None:
+        """The last pending original is stored (or given up): complete a finished walk."""
+        if not self._waiting:
+            return
+        self._waiting = False
+        if not self._ctx.finished:
+            return  # retaken meanwhile: the walk finishes again later
+        task = asyncio.get_running_loop().create_task(self._complete(), name="complete")
+        self._completing.add(task)
+        task.add_done_callback(self._completing.discard)
+
+    async def _complete(self) -> None:
+        ctx = self._ctx
         try:
             await ctx.run(self._mark_captured)
         except StoreError as exc:

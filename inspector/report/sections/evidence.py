@@ -133,7 +133,9 @@ def evidence(ctx: Context) -> list[Flowable]:
                 t("rejected") if not usable(c) else t("retaken") if c.id not in best_ids else ""
             )
             title = f"{title} ({status})" if status else title
-        source = t("still" if c.source is CaptureSource.STILL else "frame")
+        source = t(
+            {CaptureSource.STILL: "still", CaptureSource.PREVIEW: "preview"}.get(c.source, "frame")
+        )
         when = fmt_clock(c.captured_at, lang, seconds=True)
         data.append(
             [

@@ -227,8 +227,9 @@ async def test_every_message_to_the_phone_arrives(live: Live) -> None:
         await live.log.wait(ev.SellerSigned)
         kinds = {m["type"] for m in phone.messages}
         # Errors: see the next test; pace is for self-inspection (tests/…/test_autopilot.py),
-        # and so is video: an operator watches this call, it keeps the camera's quality.
-        assert set(protocol.TO_PHONE) - kinds == {"error", "pace", "video"}
+        # and so is video: an operator watches this call, it keeps the camera's quality;
+        # original_status for phones that send previews (test_originals.py).
+        assert set(protocol.TO_PHONE) - kinds == {"error", "pace", "video", "original_status"}
         assert phone.video_profile == (320, 240, 15)
     finally:
         await phone.stop()

@@ -251,3 +251,43 @@ def test_a_write_that_is_not_blocked_goes_straight_to_the_store(store: Store) ->
     assert writer.pending() == 0
     assert [c.id for c in store.captures(inspection.id)] == [capture_id]
     assert store.read_photo(store.captures(inspection.id)[0].sha256) == data
+
+
+def test_an_original_replacing_its_preview_waits_in_the_spool_in_order(
+    store: Store, database_url: str | None
+) -> None:
+    """Issue 15: the capture from a preview and its original, both kept while the
+    database is locked, land in order; the row then points at the original."""
+    inspection = make_inspection(store, "quick")
+    writer = LiveWriter(store, busy_timeout=0.1)
+    preview = jpeg_bytes(scene(640, 480, seed=4))
+    original = jpeg_bytes(scene(1280, 960, seed=4))
+    with write_lock_held(store.data_dir, database_url):
+        saved = writer.add_capture(
+            inspection.id,
+            "front",
+            preview,
+            width=640,
+            height=480,
+            source=CaptureSource.PREVIEW,
+            quality=QualityReport(Verdict.OK),
+        )
+        assert saved.spooled
+        capture = saved.capture
+        assert writer.replace_preview(
+            inspection.id, capture.id, capture.sha256, original, width=1280, height=960
+        )
+        (seen,) = writer.overlay(inspection.id, None)
+        assert (seen.source, seen.width, seen.sha256) == (
+            CaptureSource.STILL,
+            1280,
+            hashlib.sha256(original).hexdigest(),
+        )
+    result = writer.flush()
+    assert (result.written, result.left, result.failed) == (2, 0, ())
+    (row,) = store.captures(inspection.id)
+    assert row.source is CaptureSource.STILL and (row.width, row.height) == (1280, 960)
+    assert store.read_photo(row.sha256) == original
+    # Applied twice (a crash before the spool entry's removal): no harm.
+    store.replace_preview(capture.id, capture.sha256, original, width=1280, height=960)
+    assert store.get_capture(capture.id).sha256 == row.sha256

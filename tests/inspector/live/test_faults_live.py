@@ -225,6 +225,12 @@ class _Handler:
     def on_photo_failed(self, peer: PhonePeer, capture_id: str, reason: str) -> None:
         self.failed.append((capture_id, reason))
 
+    def on_original_begin(self, peer: PhonePeer, capture_id: str, offset: int) -> None:
+        pass
+
+    def on_original_chunk(self, peer: PhonePeer, data: bytes) -> None:
+        pass
+
     def on_frame(self, peer: PhonePeer, frame: Any) -> None:
         pass
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import hashlib
 import io
 import json
 import sqlite3
@@ -966,3 +967,67 @@ async def test_identity_photos_are_read_and_a_mismatch_flagged(
     assert store.get_inspection(inspection_id).vehicle.mileage_km == int(odo.truth)
     kept = {r.kind: r for r in store.readings(inspection_id)}
     assert kept["odometer"].filled and kept["vin"].text == vin.truth
+
+
+def _header(original: bytes, width: int = 4000, height: int = 3000) -> dict[str, Any]:
+    return {
+        "original_size": len(original),
+        "original_sha256": hashlib.sha256(original).hexdigest(),
+        "original_width": width,
+        "original_height": height,
+    }
+
+
+async def test_an_original_half_received_resumes_after_the_engine_restarts(
+    make: Make, store: Store
+) -> None:
+    """Issue 15: the bytes of an original kept on disk are resumed by the next session of
+    the inspection (a restarted engine), never asked for again."""
+    original = jpeg_bytes(scene(2000, 1500, seed=3))
+    controller, link, _ = await make()
+    capture_id = await controller.capture()
+    capture = await controller.on_photo(
+        capture_id, GOOD, width=1280, height=720, original=_header(original, 2000, 1500)
+    )
+    assert capture is not None and capture.source is CaptureSource.PREVIEW
+    assert link.last("original_status") == {
+        "v": 1,
+        "type": "original_status",
+        "id": capture_id,
+        "state": "wanted",
+        "have": 0,
+        "size": len(original),
+    }
+    controller.on_original_begin(capture_id, 0)
+    controller.on_original_chunk(original[:65536])
+    controller.on_original_chunk(original[65536:100000])
+    await controller.close()  # the engine stops
+
+    again, link2, rec = await make(controller.inspection_id)
+    assert again.originals_pending == 1
+    status = link2.last("original_status")
+    assert (status["id"], status["state"], status["have"]) == (capture_id, "wanted", 100000)
+    again.on_original_begin(capture_id, 100000)
+    again.on_original_chunk(original[100000:])
+    await again.wait_originals()
+    stored = rec.of(events.OriginalStored)
+    assert [e.capture.id for e in stored] == [capture_id]
+    row = store.get_capture(capture_id)
+    assert row.source is CaptureSource.STILL and (row.width, row.height) == (2000, 1500)
+    assert store.read_photo(row.sha256) == original
+    assert link2.last("original_status")["state"] == "done"
+
+
+async def test_a_preview_that_made_no_capture_wants_no_original(make: Make) -> None:
+    """A preview arriving after the request fell back to a video frame (or for an unknown
+    capture): the phone is told to forget its original."""
+    controller, link, _ = await make()
+    original = jpeg_bytes(scene(2000, 1500, seed=5))
+    assert (
+        await controller.on_photo(
+            "unknown", GOOD, width=1280, height=720, original=_header(original, 2000, 1500)
+        )
+        is None
+    )
+    assert link.last("original_status")["state"] == "unwanted"
+    assert controller.originals_pending == 0

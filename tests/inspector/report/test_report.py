@@ -924,3 +924,21 @@ def test_cli_refuses_damages_to_complete(
     code, stdout, err = run_cli(capsys, "report", inspection.id, "-o", str(out), "--lang", "en")
     assert code == 0 and err == "", err
     assert "Overall grade: 4/5 — Good" in pdf_text(out)[1]
+
+
+def test_a_photo_whose_original_never_arrived_says_so(store: Store, tmp_path: Path) -> None:
+    """Issue 15: a capture still showing its preview is a real photo, marked in the
+    evidence table as a preview only."""
+    inspection, _, _ = make_inspection(store, skip=("rear",))
+    store.add_capture(
+        inspection.id,
+        "rear",
+        jpeg_bytes(scene(160, 120, seed=99)),
+        width=160,
+        height=120,
+        source=CaptureSource.PREVIEW,
+        quality=QualityReport(Verdict.OK),
+    )
+    for lang, words in (("en", "preview only"), ("fr", "aperçu seulement")):
+        _, text = pdf_text(build_report(store, inspection.id, tmp_path / f"{lang}.pdf", lang=lang))
+        assert words in " ".join(text.split()), lang
