@@ -17,21 +17,11 @@ import pytest
 from inspector.live import events, protocol
 from inspector.live.autopilot import VIDEO_FPS, VIDEO_MAX_SIDE
 from tests.e2e.conftest import CAMERA_SIZE, Live, Phone, sign_on_page
+from tests.e2e.waits import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
 SCREENSHOT = "/tmp/phone.png"
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def message_types(phone: Phone) -> list[str]:

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import pytest
 from inspector.live import events
 from tests.e2e.conftest import Live, Phone
 from tests.e2e.emulation import CAMERA_BUSY, IPHONE_SAFARI, SAFARI
+from tests.e2e.waits import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
@@ -45,17 +45,6 @@ GOOGLE_APP_IOS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) GSA/310.0.621847957 Mobile/15E148 Safari/604.1"
 )
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def keep(p: Phone, name: str) -> None:

@@ -13,7 +13,8 @@ from inspector.domain.models import DamageType, Part, Severity
 from inspector.domain.palette import SEVERITY_COLOURS
 from inspector.live import events
 from tests.e2e.conftest import Live, Phone
-from tests.e2e.test_phone import shot_id, wait_until
+from tests.e2e.test_phone import shot_id
+from tests.e2e.waits import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 

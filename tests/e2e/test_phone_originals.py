@@ -14,7 +14,7 @@ import pytest
 
 from inspector.live import events, protocol
 from tests.e2e.conftest import Live, Phone, big_still_script, sign_on_page
-from tests.e2e.test_phone import wait_until
+from tests.e2e.waits import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 

@@ -22,19 +22,9 @@ import pytest
 from inspector.live import events
 from tests.e2e.conftest import CAMERA_SIZE, Live, Phone
 from tests.e2e.emulation import IPHONE_SAFARI, SAFARI
+from tests.e2e.waits import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def iphone(phone: Callable[..., Phone], locale: str = "fr-FR") -> Phone:

@@ -8,7 +8,8 @@ import pytest
 
 from inspector.live import events
 from tests.e2e.conftest import Live, Phone, sign_on_page
-from tests.e2e.test_phone import shot_id, wait_until
+from tests.e2e.test_phone import shot_id
+from tests.e2e.waits import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
