@@ -4,7 +4,11 @@ new database on the session's real PostgreSQL server)."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,3 +73,41 @@ def seller_input() -> dict[str, Any]:
         "email": "elodie@example.fr",
         "language": "fr",
     }
+
+
+EXIT_GRACE = 60.0  # seconds the interpreter gets to exit after the summary
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Name the threads that would keep the interpreter alive after the run: a peer, a
+    server or an executor a test forgot to stop (CI once hung for an hour on one)."""
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+    left = [
+        t.name
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not t.daemon and t.is_alive()
+    ]
+    if left:
+        print(f"\nthreads still running after the tests: {', '.join(sorted(left))}")
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Make sure the process ends: the results are printed, so a thread or a child that
+    blocks the interpreter's exit must not turn a finished run into a CI timeout. After
+    EXIT_GRACE seconds every stack is printed (to find the culprit) and the process
+    exits with the run's own status."""
+    status = config.stash.get(_EXIT_STATUS, 1)
+
+    def watchdog() -> None:
+        time.sleep(EXIT_GRACE)
+        print("\nthe test process did not exit; its threads:", file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        os._exit(status)
+
+    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
+    # A hang in the interpreter's own finalisation (after daemon threads are frozen):
+    faulthandler.dump_traceback_later(2 * EXIT_GRACE, exit=True)

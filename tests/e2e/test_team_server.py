@@ -24,6 +24,7 @@ from tests.inspector.team.nginx_fixtures import free_port, nginx_or_skip, nginx_
 from tests.inspector.team.team_fixtures import TeamProcess, invited_inspection
 
 from .conftest import PHONE_VIEWPORT, Phone
+from .waits import wait_until
 
 
 def _secure_phone(browser: Any) -> Phone:
@@ -92,7 +93,13 @@ def test_phone_through_nginx_survives_a_sigterm_on_the_other_process(
 
                 holder = next(s for s in servers if s.metric("inspector_live_sessions") == 1)
                 other = next(s for s in servers if s is not holder)
-                assert holder.metric("inspector_captures_stored_total") >= 1
+                # The counter moves just after the row is written (the photo's local
+                # copy is awaited in between): wait for it rather than race it.
+                wait_until(
+                    lambda: holder.metric("inspector_captures_stored_total") >= 1,
+                    10,
+                    "the holder's stored-captures metric",
+                )
                 reconnects = p.hooks(".reconnects")
                 assert holder.terminate() == 0  # SIGTERM: drain, bye, exit 0
                 assert "phones told to reconnect" in holder.log_text()
@@ -104,7 +111,11 @@ def test_phone_through_nginx_survives_a_sigterm_on_the_other_process(
                 p.wait_state("live", timeout=60)
                 before = stored()
                 _walk_until(p, lambda: stored() > before, 150, "a shot stored after the switch")
-                assert other.metric("inspector_captures_stored_total") >= 1
+                wait_until(
+                    lambda: other.metric("inspector_captures_stored_total") >= 1,
+                    10,
+                    "the other process's stored-captures metric",
+                )
                 assert other.metric("inspector_phones_joined_total") >= 1
                 p.assert_clean()
             finally:
