@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from inspector.domain.identity import Kind, Reading, decode_vin, mismatch
 from inspector.domain.models import Capture
@@ -23,6 +24,10 @@ from inspector.storage.readings import StoredReading
 __all__ = ["IdentityReader"]
 
 log = logging.getLogger(__name__)
+
+_OCR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr")
+"""One read at a time per process: reads queue here instead of taking the shared
+executor's threads from the store writes and stills a live call is waiting on."""
 
 
 class IdentityReader:
@@ -53,7 +58,8 @@ class IdentityReader:
             overlay = None
         try:
             data = await ctx.run(ctx.store.read_photo, capture.sha256)
-            reading = await ctx.run(read_photo, data, kind, overlay)
+            loop = asyncio.get_running_loop()
+            reading = await loop.run_in_executor(_OCR, read_photo, data, kind, overlay)
         except (OcrError, StoreError, OSError) as exc:
             log.warning("%s: cannot read %s: %s", ctx.inspection_id, capture.shot_id, exc)
             return
