@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import logging
 import signal
 import sys
 import threading
@@ -20,7 +21,9 @@ from inspector.cli.common import (
     EXIT_USAGE,
     AddCommand,
     CliError,
+    add_seal_options,
     error,
+    sealer_from_args,
     store_options,
 )
 from inspector.cli.ice import add_ice_options, ice_servers, turn_rest
@@ -192,14 +195,25 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logs.configure(json_lines=not args.log_text)
-    store = Store(resolve_data_dir(args.data_dir), **store_options(args))
+    data_dir = resolve_data_dir(args.data_dir)
+    sealer = sealer_from_args(args, data_dir)  # a bad option stops here, before the store
+    if not (args.signing_cert or args.signing_pkcs12):
+        logging.getLogger("inspector.team").warning(
+            "reports are sealed with this process's own key (certificate SHA-256 %s): give "
+            "every process the company's with --signing-cert/--signing-key or "
+            "--signing-pkcs12, or buyers see a different signer per process",
+            sealer.identity.fingerprint,
+        )
+    store = Store(data_dir, **store_options(args))
     printer = _Printer(args.json)
 
     def on_event(event: events.Event) -> None:
         if event.name == "listening":  # the rest goes to the log (standard error)
             printer(event)
 
-    team = TeamServer(store, settings, on_event=on_event, drain_timeout=args.drain_timeout)
+    team = TeamServer(
+        store, settings, on_event=on_event, drain_timeout=args.drain_timeout, sealer=sealer
+    )
     try:
         team.start()
     except EngineStartError as exc:
@@ -541,6 +555,7 @@ def register(add: AddCommand) -> None:
         action="store_true",
         help="log sentences instead of JSON lines (standard error)",
     )
+    add_seal_options(p)
     p.add_argument(
         "--drain-timeout",
         type=float,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -50,6 +51,9 @@ from inspector.team.metrics import Metrics
 from inspector.team.ops import Ops
 
 __all__ = ["TEAM_KEY", "TeamServer"]
+
+if TYPE_CHECKING:
+    from inspector.seal import Sealer
 
 log = logging.getLogger(__name__)
 events_log = logging.getLogger("inspector.team.events")
@@ -68,9 +72,13 @@ class TeamServer:
         *,
         on_event: Callable[[events.Event], None] | None = None,
         drain_timeout: float = DRAIN_TIMEOUT,
+        sealer: Sealer | None = None,
         **engine_options: object,
     ) -> None:
         self.store = store
+        #: Who seals the reports and bundles this process makes (None: the data
+        #: folder's own key, made on first use).
+        self.sealer = sealer
         self.metrics = Metrics()
         self.ops = Ops(store, self.metrics)
         self.drain_timeout = drain_timeout

@@ -186,6 +186,7 @@ def _report(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) ->
         out,
         lang=options["lang"] or inspection.seller.language.value,
         inspector_name=options["inspector"],
+        sealer=api.team.sealer,
     )
     lifecycle.reported(store, inspection.id)
     return path
@@ -204,6 +205,7 @@ def _bundle(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) ->
         report=not options["no_report"],
         lang=options["lang"] or inspection.seller.language.value,
         inspector_name=options["inspector"],
+        sealer=api.team.sealer,
     )
     if not options["no_report"]:
         lifecycle.reported(store, inspection.id)
