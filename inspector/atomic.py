@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["TMP_SUFFIX", "atomic_path", "fsync_dir", "write_atomic"]
+__all__ = ["TMP_SUFFIX", "atomic_path", "folder_problem", "fsync_dir", "write_atomic"]
 
 TMP_SUFFIX = ".part"
 
@@ -58,3 +58,26 @@ def write_atomic(path: Path, data: bytes) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(data)
         f.flush()
+
+
+def folder_problem(folder: Path, what: str) -> str | None:
+    """Why ``what`` cannot be written as the new or empty ``folder`` (None: it can).
+
+    Checked before the work starts, so a typo or a full folder is said at once; the
+    folder's parent must exist (a typo must not quietly create folders)."""
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is a file; give a folder for {what}"
+    if folder.is_dir():
+        try:
+            if any(folder.iterdir()):
+                return f"the folder {folder} is not empty; give a new or empty one"
+        except PermissionError as exc:
+            return f"cannot read the folder {folder}: {exc.strerror}"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"cannot write in the folder {folder}"
+    parent = folder.parent
+    if not parent.is_dir():
+        return f"the folder {parent} does not exist; create it first"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in the folder {parent}"
+    return None

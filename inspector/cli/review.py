@@ -135,8 +135,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     if args.listing:
-        if remote(args) is not None:
-            fail("--listing does not run against a team server (yet): export at a desk", 2)
+        client = remote(args)
+        if client is not None:
+            try:
+                made = client.listing(
+                    args.id,
+                    Path(args.output).expanduser(),
+                    size=args.size,
+                    include_withheld=args.include_withheld,
+                )
+            except ValueError as exc:
+                fail(str(exc))
+            _said_listing(made["photos"], made["blurred"], made["scanned"])
+            print(made["folder"])
+            return 0
         return _export_listing(args)
     if args.size is not None or args.include_withheld:
         fail("--size and --include-withheld go with --listing", EXIT_USAGE)
@@ -186,19 +198,18 @@ def _export_listing(args: argparse.Namespace) -> int:
             )
         except ListingError as exc:
             fail(str(exc))
-    n = len(result.files)
-    print(
-        f"{n} photo{'s' if n != 1 else ''}, {result.blurred} box"
-        f"{'es' if result.blurred != 1 else ''} blurred"
-        + (
-            f" ({result.scanned} photo{'s' if result.scanned != 1 else ''} scanned first)"
-            if result.scanned
-            else ""
-        ),
-        file=sys.stderr,
-    )
+    _said_listing(len(result.files), result.blurred, result.scanned)
     print(result.folder)
     return 0
+
+
+def _said_listing(n: int, blurred: int, scanned: int) -> None:
+    """What a listing export says on standard error, locally or through a server."""
+    print(
+        f"{n} photo{'s' if n != 1 else ''}, {blurred} box{'es' if blurred != 1 else ''} blurred"
+        + (f" ({scanned} photo{'s' if scanned != 1 else ''} scanned first)" if scanned else ""),
+        file=sys.stderr,
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:

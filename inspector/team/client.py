@@ -12,13 +12,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from inspector.atomic import folder_problem, fsync_dir
 
 __all__ = ["API", "Client", "RemoteError", "SessionEnded"]
 
@@ -26,6 +31,8 @@ API = "/api/v1"
 TIMEOUT = 120.0
 """Seconds to wait for an answer (a report or a bundle is made while the client waits)."""
 _CHUNK = 1 << 20
+_LISTING_NAME = re.compile(r"[0-9]{2,3}-[A-Za-z0-9_-]{1,120}\.jpg")
+_MAX_PHOTO = 64 << 20
 
 
 class RemoteError(Exception):
@@ -167,12 +174,76 @@ class Client:
         except ValueError:
             raise self._bad_answer() from None
 
+    def listing(
+        self,
+        inspection_id: str,
+        folder: Path,
+        *,
+        size: int | None = None,
+        include_withheld: bool = False,
+    ) -> dict[str, Any]:
+        """``export --listing`` made by the server, written as the new or empty ``folder``
+        (whole or not at all): ``{"folder", "photos", "blurred", "scanned"}``. A folder
+        that cannot be written is a ValueError before anything is asked."""
+        problem = folder_problem(folder, "the listing")
+        if problem is not None:
+            raise ValueError(problem)
+        work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            archive = work / ".listing.zip"
+            headers = self._fetch(
+                f"inspections/{_quote(inspection_id)}/listing",
+                archive,
+                {"size": size, "include_withheld": include_withheld},
+            )
+            photos = self._unpack(archive, work)
+            archive.unlink()
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(work, 0o777 & ~umask)
+            if folder.is_dir():
+                folder.rmdir()  # checked empty
+            os.replace(work, folder)
+            fsync_dir(folder.parent)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return {
+            "folder": folder,
+            "photos": photos,
+            "blurred": _count(headers.get("X-Listing-Blurred")),
+            "scanned": _count(headers.get("X-Listing-Scanned")),
+        }
+
+    def _unpack(self, archive: Path, work: Path) -> int:
+        """The listing's photos out of the server's zip; anything but ``NN-shot.jpg``
+        files of a sane size is a bad answer (nothing is written outside ``work``)."""
+        try:
+            with zipfile.ZipFile(archive) as z:
+                entries = z.infolist()
+                for entry in entries:
+                    if not _LISTING_NAME.fullmatch(entry.filename) or entry.file_size > _MAX_PHOTO:
+                        raise self._bad_answer()
+                    with z.open(entry) as src, open(work / entry.filename, "wb") as dst:
+                        shutil.copyfileobj(src, dst, _CHUNK)
+                        dst.flush()
+                        os.fsync(dst.fileno())
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+            raise self._bad_answer() from None
+        return len(entries)
+
     def _download(self, path: str, out: Path, query: dict[str, Any]) -> Path:
+        self._fetch(path, out, query)
+        return out
+
+    def _fetch(self, path: str, out: Path, query: dict[str, Any]) -> dict[str, str]:
+        """The answer's body written (whole) as ``out``; its headers."""
         request = urllib.request.Request(
             self._address(path, query), method="GET", headers=self._headers(True)
         )
         partial = out.with_name(f".{out.name}.part")
         with self._open(request) as response:
+            headers = dict(response.headers)
             try:
                 with open(partial, "wb") as f:
                     shutil.copyfileobj(response, f, _CHUNK)
@@ -183,7 +254,7 @@ class Client:
                 with contextlib.suppress(OSError):
                     partial.unlink()
                 raise
-        return out
+        return headers
 
     def _upload(self, path: str, file: Path) -> Any:
         headers = self._headers(True)
@@ -225,6 +296,13 @@ def _refusal(status: int, raw: bytes, server: str) -> RemoteError:
         pass
     kind = SessionEnded if status == 401 else RemoteError
     return kind(status, code, message, server)
+
+
+def _count(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
 
 
 def _quote(value: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inspector.atomic import fsync_dir, write_atomic
+from inspector.atomic import folder_problem, fsync_dir, write_atomic
 from inspector.domain.audit import AuditAction
 from inspector.domain.checklist import Checklist, ChecklistError, load_checklist
 from inspector.domain.models import Capture
@@ -133,21 +133,9 @@ class ListingResult:
 
 
 def _check_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise ListingError(f"{folder} is a file; give a folder for the listing")
-    if folder.is_dir():
-        try:
-            if any(folder.iterdir()):
-                raise ListingError(f"the folder {folder} is not empty; give a new or empty one")
-        except PermissionError as exc:
-            raise ListingError(f"cannot read the folder {folder}: {exc.strerror}") from exc
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise ListingError(f"cannot write in the folder {folder}")
-    parent = folder.parent
-    if not parent.is_dir():  # a typo in a path must not quietly create folders
-        raise ListingError(f"the folder {parent} does not exist; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ListingError(f"cannot write in the folder {parent}")
+    problem = folder_problem(folder, "the listing")
+    if problem is not None:
+        raise ListingError(problem)
 
 
 def export_listing(

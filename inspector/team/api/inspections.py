@@ -12,6 +12,9 @@ route                                  permission  answer
 ``GET inspections/{id}/report``        report      the sealed PDF (409 if incomplete,
                                                    unless ``allow_incomplete=1``)
 ``GET inspections/{id}/bundle``        export      the bundle (zip)
+``GET inspections/{id}/listing``       export      ``export --listing``: a zip of the
+                                                   ``NN-shot.jpg`` photos, blurred
+                                                   (``size=``, ``include_withheld=1``)
 =====================================  ==========  =====================================
 """
 
@@ -21,6 +24,7 @@ import asyncio
 import contextlib
 import re
 import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -229,11 +233,18 @@ def _options(request: web.Request) -> dict[str, Any]:
 
 
 async def _send_made(
-    request: web.Request, make: Any, suffix: str, content_type: str
+    request: web.Request,
+    make: Any,
+    suffix: str,
+    content_type: str,
+    *,
+    options: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> web.StreamResponse:
-    """Make a file in the scratch folder (``make(api, id, out, options)``), send it, delete it."""
+    """Make a file in the scratch folder (``make(api, id, out, options)``), send it, delete
+    it. ``headers`` are sent too, as ``make`` left them."""
     api = request.app[API_KEY]
-    options = _options(request)
+    options = _options(request) if options is None else options
     _long(request)
     inspection_id = request.match_info["id"]
     folder = api.scratch()
@@ -246,6 +257,7 @@ async def _send_made(
                 "Content-Type": content_type,
                 "Content-Disposition": f'attachment; filename="{_safe(inspection_id)}{suffix}"',
                 "Cache-Control": "no-store",
+                **(headers or {}),
             }
         )
         response.content_length = path.stat().st_size
@@ -270,6 +282,60 @@ async def bundle(request: web.Request, identity: Identity) -> web.StreamResponse
     return await _send_made(request, _bundle, ".zip", "application/zip")
 
 
+def _listing_options(request: web.Request) -> dict[str, Any]:
+    from inspector.privacy.render import DEFAULT_LONG_SIDE
+    from inspector.usecases.privacy import MAX_LONG_SIDE, MIN_LONG_SIDE
+
+    size = _text(request, "size")
+    try:
+        long_side = int(size) if size is not None else DEFAULT_LONG_SIDE
+    except ValueError:
+        long_side = 0
+    if not MIN_LONG_SIDE <= long_side <= MAX_LONG_SIDE:
+        raise ApiError(
+            400,
+            "invalid",
+            f"the size must be between {MIN_LONG_SIDE} and {MAX_LONG_SIDE} pixels, not {size}",
+        )
+    return {"long_side": long_side, "include_withheld": _flag(request, "include_withheld")}
+
+
+@guarded(Permission.EXPORT)
+async def listing(request: web.Request, identity: Identity) -> web.StreamResponse:
+    """The publishable photos as ``export --listing`` writes them, in one zip (stored:
+    JPEGs do not shrink); how many boxes were blurred and photos scanned in headers."""
+    counts: dict[str, str] = {}
+
+    def make(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) -> Path:
+        import zipfile
+
+        from inspector.usecases.privacy import ListingError, export_listing
+
+        folder = out.with_suffix("")
+        try:
+            result = export_listing(api.store, inspection_id, folder, **options)
+        except ListingError as exc:
+            raise ApiError(409, "no_listing", str(exc)) from exc
+        try:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+                for path in result.files:
+                    archive.write(path, path.name)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        counts["X-Listing-Blurred"] = str(result.blurred)
+        counts["X-Listing-Scanned"] = str(result.scanned)
+        return out
+
+    return await _send_made(
+        request,
+        make,
+        ".zip",
+        "application/zip",
+        options=_listing_options(request),
+        headers=counts,
+    )
+
+
 def add_routes(app: web.Application) -> None:
     base = f"{API_PREFIX}/inspections"
     app.router.add_get(base, list_inspections)
@@ -278,3 +344,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(base + "/{id}/invite", invite)
     app.router.add_get(base + "/{id}/report", report)
     app.router.add_get(base + "/{id}/bundle", bundle)
+    app.router.add_get(base + "/{id}/listing", listing)

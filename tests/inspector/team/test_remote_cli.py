@@ -10,12 +10,14 @@ process of its own.
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
 from inspector.usecases.inspections import create_inspection
+from tests.inspector.usecases.test_privacy import LISTING, make_listing_inspection
 
 from .api_fixtures import PASSWORDS, Team, team
 
@@ -205,3 +207,42 @@ def test_an_expired_or_ended_session_says_to_log_in_again(team: Team, tmp_path: 
     assert ended.returncode == 1
     assert "log in again" in ended.stderr
     assert f"run: inspector login --server {team.url}" in ended.stderr
+
+
+def test_export_listing_remotely_writes_what_a_desk_writes(
+    team: Team, config: Path, inspector_config: Path, tmp_path: Path
+) -> None:
+    listed = make_listing_inspection(team.store)
+    remote_out, local_out = tmp_path / "remote", tmp_path / "local"
+    args = ("export", listed.inspection_id, "--listing", "--size", "400")
+    done = team.cli("--server", team.url, *args, "-o", str(remote_out), config=inspector_config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(remote_out)
+    assert done.stderr.startswith(f"{len(LISTING)} photos, 4 boxes blurred (5 photos scanned")
+    local = team.cli(*args, "-o", str(local_out), config=inspector_config)
+    assert local.returncode == 0, local.stderr
+    names = sorted(os.listdir(remote_out))
+    assert names == sorted(os.listdir(local_out))
+    assert [n[3:-4].replace("-", "_") for n in names] == LISTING
+    for name in names:  # the same blurred, stripped photos as at a desk
+        assert (remote_out / name).read_bytes() == (local_out / name).read_bytes()
+
+    again = team.cli("--server", team.url, *args, "-o", str(remote_out), config=inspector_config)
+    assert again.returncode == 1 and "is not empty" in again.stderr
+    operator = team.cli("--server", team.url, *args, "-o", str(tmp_path / "o"), config=config)
+    assert operator.returncode == 1 and "not allowed to export" in operator.stderr
+    made = team.cli("new", "--make", "Kia", "--json", "--server", team.url, config=config)
+    empty = json.loads(made.stdout)["id"]
+    nothing = team.cli(
+        "--server", team.url, "export", empty, "--listing", "-o", str(tmp_path / "e"),
+        config=inspector_config,
+    )  # fmt: skip
+    assert nothing.returncode == 1 and "no accepted photo" in nothing.stderr
+    path = f"inspections/{listed.inspection_id}/listing"
+    assert team.call("GET", path).status == 401
+    bad_size = team.call("GET", path + "?size=9", token=team.login("ines"))
+    assert bad_size.status == 400 and "between 64 and 8192" in bad_size.json()["message"]
+    for refused in (again, operator, nothing):
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "e").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
