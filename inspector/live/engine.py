@@ -79,7 +79,7 @@ from inspector.live.timings import (
     LiveTimings,
 )
 from inspector.live.tokens import Invitations
-from inspector.storage.spool import LiveWriter
+from inspector.storage.spool import LiveWriter, Mirror
 from inspector.storage.store import Store
 from inspector.usecases import status as lifecycle
 
@@ -114,8 +114,11 @@ class Engine:
         extend_app: Callable[[web.Application], None] | None = None,
         settle_interrupted: bool = True,
         shared_claims: bool | None = None,
+        mirror: Mirror | None = None,
     ) -> None:
         self.store = store
+        #: Where every live write must be acknowledged too (a team server), if anywhere.
+        self.mirror = mirror
         self.settings = settings
         self.on_event = on_event
         self.autopilot = autopilot
@@ -177,7 +180,8 @@ class Engine:
         except DataDirBusy as exc:
             raise EngineStartError(str(exc)) from None
         try:
-            self.writer = LiveWriter(self.store)  # only the folder's owner touches its spool
+            # Only the folder's owner touches its spool.
+            self.writer = LiveWriter(self.store, mirror=self.mirror)
         except OSError as exc:
             self._live_lock.release()
             raise EngineStartError(f"cannot read the spool: {exc}") from None

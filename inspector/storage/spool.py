@@ -29,6 +29,14 @@ writes and flushes its spool.
 A write the store refuses for another reason than a lock (a capture whose
 inspection was deleted meanwhile, damaged spool bytes) is moved to
 ``spool/failed/`` and reported, never retried forever nor deleted.
+
+A desk whose call belongs to a team server writes through a :class:`Mirror` too:
+a capture or an original counts only once the server has acknowledged it (hash
+checked), before the desk's own copy is written; a server that cannot be reached
+then is the store's refusal (the phone keeps the photo and retries), never a
+capture spooled unacknowledged. Review marks and status changes are sent to the
+server first as well; unreachable, they wait in the spool (``"mirrored"`` says
+which entries the server already has) and go out in order with the rest.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar, Unpack
+from typing import Any, Protocol, TypeVar, Unpack
 
 from inspector.atomic import TMP_SUFFIX
 from inspector.domain.models import (
@@ -74,6 +82,7 @@ __all__ = [
     "SPOOL_DIR",
     "FlushResult",
     "LiveWriter",
+    "Mirror",
     "Saved",
     "is_busy",
     "reviewed",
@@ -127,6 +136,35 @@ def is_busy(exc: BaseException) -> bool:
     return False
 
 
+class Mirror(Protocol):
+    """The store a desk's live writes must reach before they count (a team server).
+
+    Each call returns once the write is acknowledged; it raises StoreUnreachable when
+    the server cannot be reached (kept and retried where that is safe) and another
+    StoreError when it refuses (a hash mismatch, a capture it does not know).
+    Every call is idempotent: the same write twice is acknowledged twice.
+    """
+
+    def put_capture(self, capture: Capture, data: bytes) -> None: ...
+
+    def put_original(
+        self,
+        inspection_id: str,
+        capture_id: str,
+        preview_sha256: str,
+        data: bytes,
+        *,
+        width: int,
+        height: int,
+    ) -> None: ...
+
+    def review(self, capture_id: str, accepted: bool, note: QualityReason | None) -> None: ...
+
+    def transition(
+        self, inspection_id: str, to: InspectionStatus, only_from: list[InspectionStatus]
+    ) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Saved:
     """A capture that is durable: in the store, or (``spooled``) in the spool."""
@@ -155,8 +193,10 @@ class LiveWriter:
         *,
         busy_timeout: float = LIVE_BUSY_TIMEOUT,
         deadline: float = LIVE_STORE_DEADLINE,
+        mirror: Mirror | None = None,
     ) -> None:
         self.store = store
+        self.mirror = mirror
         self.busy_timeout = busy_timeout
         self.deadline = deadline
         # Only a store on the network is waited for on a thread of its own: the hand-over
@@ -189,6 +229,7 @@ class LiveWriter:
             sha, refused = hashlib.sha256(data).hexdigest(), exc  # the spool keeps the bytes
         capture = new_capture(inspection_id, shot_id, sha, len(data), details)
         op = {"op": "capture", "capture": _capture_to_json(capture)}
+        self._acknowledged(op, data)
         spooled, _ = self._write(op, data, refused=refused)
         return Saved(capture, spooled)
 
@@ -215,6 +256,7 @@ class LiveWriter:
             "width": width,
             "height": height,
         }
+        self._acknowledged(op, data)
         return self._write(op, data)[0]
 
     def review(self, capture_id: str, accepted: bool, note: QualityReason | None = None) -> bool:
@@ -400,7 +442,48 @@ class LiveWriter:
                 f"the store did not answer within {self.deadline:g} s, try again later"
             ) from None
 
+    def _acknowledged(self, op: dict[str, Any], data: bytes) -> None:
+        """A photo's write sent to the mirror first: it counts only once acknowledged
+        there, so a server out of reach is a refusal (the phone retries), not a spool."""
+        if self.mirror is None:
+            return
+        try:
+            self._to_mirror(op, data)
+        except StoreError:
+            raise
+        except Exception as exc:  # a client's own failure: said, never a traceback
+            raise StoreUnreachable(f"the team server did not acknowledge the photo: {exc}") from exc
+
+    def _to_mirror(self, op: dict[str, Any], data: bytes | None) -> None:
+        mirror = self.mirror
+        if mirror is None or op.get("mirrored"):
+            return
+        kind = op["op"]
+        if kind == "capture":
+            assert data is not None
+            mirror.put_capture(_capture_from_json(op["capture"]), data)
+        elif kind == "original":
+            assert data is not None
+            mirror.put_original(
+                op["inspection_id"],
+                op["capture_id"],
+                op["preview_sha256"],
+                data,
+                width=int(op["width"]),
+                height=int(op["height"]),
+            )
+        elif kind == "review":
+            mirror.review(op["capture_id"], bool(op["accepted"]), _note(op))
+        elif kind == "status":
+            mirror.transition(
+                op["inspection_id"],
+                InspectionStatus(op["status"]),
+                [InspectionStatus(s) for s in op["only_from"]],
+            )
+        op["mirrored"] = True  # spooled after this, it is not sent twice
+
     def _apply_now(self, op: dict[str, Any], data: bytes | None) -> object:
+        self._to_mirror(op, data)
         with self.store.busy_timeout(self.busy_timeout):
             return self._apply(op, data)
 
