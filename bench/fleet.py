@@ -95,8 +95,13 @@ def phone_worker(
     conn: Connection,
     seconds: float,
     camera: tuple[int, int, float] = (WIDTH, HEIGHT, FPS),
+    replayed_video: bool = False,
+    cpus: set[int] | None = None,
 ) -> None:
     """Child: one asyncio loop running the given phones (inspection id, join url, delay).
+
+    ``replayed_video``: each view encoded once and replayed (``EncodedCamera``: a phone
+    costs packetising, not encoding). ``cpus``: the cores this worker may run on.
 
     ``camera`` is what each phone films and sends (width, height, fps) until the server
     asks for less (the ``video`` message, which a simulated phone honours as the page does).
@@ -104,6 +109,8 @@ def phone_worker(
     Each phone leaves on ("stop", inspection_id); all leave on "stop_all" or after ``seconds``.
     Reports ("joined"|"join_failed"|"left", inspection_id, detail) to the parent.
     """
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
     from inspector.live.contrib.simphone import SimulatedPhone
 
     logging.basicConfig(level=logging.ERROR)
@@ -139,7 +146,14 @@ def phone_worker(
             if leave[iid].is_set():
                 return
             width, height, fps = camera
-            phone = SimulatedPhone(url, width=width, height=height, fps=fps, still_size=STILL_SIZE)
+            phone = SimulatedPhone(
+                url,
+                width=width,
+                height=height,
+                fps=fps,
+                still_size=STILL_SIZE,
+                replayed_video=replayed_video,
+            )
             try:
                 await phone.start(timeout=45)
             except Exception as exc:
@@ -203,6 +217,7 @@ class Server:
         *,
         log_events: bool = False,
         wrapper: list[str] | None = None,
+        cpus: set[int] | None = None,
     ) -> None:
         self.stderr = open(log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.log_events = log_events
@@ -222,6 +237,8 @@ class Server:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # Before exec: every thread the server starts inherits it.
+            preexec_fn=None if cpus is None else (lambda: os.sched_setaffinity(0, cpus)),
         )
         self.events: list[tuple[float, dict[str, Any]]] = []
         self.cond = threading.Condition()
@@ -426,7 +443,14 @@ def run_round(
             parent_end, child_end = ctx.Pipe()
             proc = ctx.Process(
                 target=phone_worker,
-                args=(jobs, child_end, args.timeout + 30, camera),
+                args=(
+                    jobs,
+                    child_end,
+                    args.timeout + 30,
+                    camera,
+                    getattr(args, "replayed_video", False),
+                    phone_cpus(args),
+                ),
                 name=f"load-phones-{w // args.per_worker}",
                 daemon=True,
             )
@@ -687,6 +711,30 @@ def add_ladder_options(parser: argparse.ArgumentParser, *, default_max: int) -> 
     parser.add_argument("--stagger", type=float, default=1.0, help="seconds between joins")
     parser.add_argument("--only", type=int, nargs="*", help="run exactly these N")
     parser.add_argument("--keep", type=Path, default=None, help="copy each round's data here")
+    parser.add_argument(
+        "--replayed-video",
+        action="store_true",
+        help="phones replay each view's video encoded once (no encoder per phone)",
+    )
+    parser.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="the server on CPU 0 only, the phones on the others: what one core holds",
+    )
+
+
+def server_cpus(args: argparse.Namespace) -> set[int] | None:
+    """The cores the server may use (``--split-cores``: the first one only)."""
+    return {min(os.sched_getaffinity(0))} if getattr(args, "split_cores", False) else None
+
+
+def phone_cpus(args: argparse.Namespace) -> set[int] | None:
+    """The cores the phones may use (``--split-cores``: every one but the server's)."""
+    server = server_cpus(args)
+    if server is None:
+        return None
+    rest = os.sched_getaffinity(0) - server
+    return rest or None
 
 
 def run_ladder(

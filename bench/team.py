@@ -1,9 +1,9 @@
 """Team-server bench: how many self-inspections one ``inspector server`` process holds.
 
 `python bench/team.py [--max 24] [--timeout 600] [--per-worker 2] [--only N ...]
-[--profile DIR]`. The machinery of ``bench/load.py`` (:mod:`bench.fleet`), aimed at the
-team server: for N = 8, 10, 12, 16, 20, 24 (up to ``--max``; it stops after the first
-N that fails):
+[--profile DIR] [--replayed-video] [--split-cores]`. The machinery of ``bench/load.py``
+(:mod:`bench.fleet`), aimed at the team server: for N = 8, 10, 12, 16, 20, 24 (up to
+``--max``; it stops after the first N that fails):
 
 1. a fresh data folder with N inspections on the ``standard`` checklist and one join
    token each (as ``inspector invite`` does), on **SQLite** in that folder: the team
@@ -27,7 +27,10 @@ it measures the machine). The answer is the largest N that passes (goal >= 20 on
 ``bench/profiled.py`` (cProfile on every thread), one ``nN.pstats`` per round.
 
 The phones run on the same cores as the server (a real phone encodes on its own
-hardware): every figure also pays for N VP8 encoders.
+hardware): every figure also pays for N VP8 encoders, unless ``--replayed-video`` (each
+view encoded once per worker and replayed: the phones then cost packetising, SRTP and
+SCTP). ``--split-cores`` pins the server to one core and the phones to the other: what
+one core of the server holds, whatever the phones cost.
 """
 
 from __future__ import annotations
@@ -51,20 +54,21 @@ from bench.fleet import (
     add_ladder_options,
     run_ladder,
     run_round,
+    server_cpus,
 )
 
 N_GOAL = 20
 LADDER = (8, 10, 12, 16, 20, 24, 28, 32)
 
 
-def team_server(profile: Path | None, n: int) -> ServerFactory:
+def team_server(profile: Path | None, n: int, cpus: set[int] | None = None) -> ServerFactory:
     def start(data_dir: Path, log_path: Path) -> Server:
         command = ["server", "--host", "127.0.0.1", "--port", "0", "--json"]
         wrapper = None
         if profile is not None:
             profile.mkdir(parents=True, exist_ok=True)
             wrapper = [str(Path(__file__).with_name("profiled.py")), str(profile / f"n{n}.pstats")]
-        return Server(data_dir, log_path, command, log_events=True, wrapper=wrapper)
+        return Server(data_dir, log_path, command, log_events=True, wrapper=wrapper, cpus=cpus)
 
     return start
 
@@ -81,7 +85,8 @@ def main() -> int:
         f"`inspector server` on SQLite; phones {WIDTH}x{HEIGHT} {FPS} fps (until asked for "
         f"less), stills {STILL_SIZE[0]}x{STILL_SIZE[1]}, checklist {CHECKLIST}, "
         f"{args.per_worker} phones per worker process, joins {args.stagger:g} s apart; "
-        f"N = {ladder}",
+        f"video {'replayed' if args.replayed_video else 'encoded by each phone'}; "
+        f"server on CPUs {sorted(server_cpus(args) or os.sched_getaffinity(0))}; N = {ladder}",
         flush=True,
     )
     run_ladder(
@@ -91,7 +96,7 @@ def main() -> int:
             n,
             args,
             args.keep,
-            team_server(args.profile, n),
+            team_server(args.profile, n, server_cpus(args)),
             prefix="team-bench",
             require_round_trip=False,
             require_live_links=True,

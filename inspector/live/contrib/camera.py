@@ -30,7 +30,9 @@ __all__ = [
     "MODES",
     "STAMP_BITS",
     "STAMP_ROWS",
+    "EncodedCamera",
     "SyntheticCamera",
+    "encode_vp8",
     "prerender",
     "read_stamp",
     "render_scene",
@@ -183,7 +185,8 @@ class SyntheticCamera(MediaStreamTrack):
         self._variants = self.prepare(view)
         self.view = view
 
-    async def recv(self) -> av.VideoFrame:
+    async def _due(self) -> tuple[int, int]:
+        """Wait for the next frame's time: (its number, its timestamp)."""
         if self.readyState != "live":
             from aiortc.mediastreams import MediaStreamError
 
@@ -195,6 +198,15 @@ class SyntheticCamera(MediaStreamTrack):
         due = self._start + (n - self._base_n) / self.fps
         if due > now:
             await asyncio.sleep(due - now)
+        return n, self._base_pts + int((n - self._base_n) * _VIDEO_CLOCK / self.fps)
+
+    def _sent(self, n: int) -> None:
+        self.frames_sent = n + 1
+        self.sent_at[n] = time.monotonic()
+        self.sent_at.pop(n - 300, None)
+
+    def _frame(self, n: int) -> Pixels:
+        """Frame ``n``: the view's crop, drifting, stamped, at the size sent."""
         m = self.margin
         # A slow drift, well under the motion threshold.
         dx = int(m + m * 0.5 * math.sin(n / 150.0))
@@ -206,10 +218,73 @@ class SyntheticCamera(MediaStreamTrack):
             picture = np.asarray(
                 cv2.resize(picture, self.sent_size, interpolation=cv2.INTER_AREA), dtype=np.uint8
             )
-        frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
-        frame.pts = self._base_pts + int((n - self._base_n) * _VIDEO_CLOCK / self.fps)
+        return picture
+
+    async def recv(self) -> av.VideoFrame:
+        n, pts = await self._due()
+        frame = av.VideoFrame.from_ndarray(self._frame(n), format="bgr24")
+        frame.pts = pts
         frame.time_base = fractions.Fraction(1, _VIDEO_CLOCK)
-        self.frames_sent = n + 1
-        self.sent_at[n] = time.monotonic()
-        self.sent_at.pop(n - 300, None)
+        self._sent(n)
         return frame
+
+
+#: Encoded clips, shared by the phones of one process: (view, mode, size, fps) -> packets.
+_CLIPS: dict[tuple[View, str, tuple[int, int], float], list[bytes]] = {}
+
+
+class EncodedCamera(SyntheticCamera):
+    """A :class:`SyntheticCamera` whose video is VP8 encoded once per view and replayed.
+
+    For benchmarks that run many simulated phones on the server's own machine: a phone
+    then costs packetising and encrypting, not rendering and encoding (a real phone
+    encodes on its own hardware). Each view becomes a clip of ``CLIP_SECONDS`` starting
+    with a keyframe, looped; a new view starts at its clip's keyframe, so a receiver
+    that lost a packet recovers within a clip (a request for a keyframe is not
+    honoured). Stamps repeat with the clip: no latency measurement with this camera.
+    Offer VP8 with it (aiortc's default).
+    """
+
+    CLIP_SECONDS = 2.0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._clip_key: tuple[View, str, tuple[int, int], float] | None = None
+        self._clip_first = 0  # the frame number the current clip started at
+
+    async def recv(self) -> av.Packet:  # type: ignore[override,type-arg]
+        n, pts = await self._due()
+        key = (self.view, self.mode, self.sent_size, self.fps)
+        clip = _CLIPS.get(key)
+        if clip is None:
+            frames = [self._frame(i) for i in range(max(1, round(self.fps * self.CLIP_SECONDS)))]
+            clip = await asyncio.get_running_loop().run_in_executor(
+                None, encode_vp8, frames, self.fps
+            )
+            clip = _CLIPS.setdefault(key, clip)
+        if key != self._clip_key:
+            self._clip_key, self._clip_first = key, n
+        packet = av.Packet(clip[(n - self._clip_first) % len(clip)])
+        packet.pts = pts
+        packet.time_base = fractions.Fraction(1, _VIDEO_CLOCK)
+        self._sent(n)
+        return packet
+
+
+def encode_vp8(frames: list[Pixels], fps: float) -> list[bytes]:
+    """``frames`` as VP8 packets, one per frame, the first a keyframe and no other."""
+    height, width = frames[0].shape[:2]
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height = width, height
+    codec.pix_fmt = "yuv420p"
+    codec.time_base = fractions.Fraction(1, max(1, round(fps)))
+    codec.bit_rate = 900_000
+    codec.gop_size = len(frames)
+    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    packets: list[bytes] = []
+    for i, picture in enumerate(frames):
+        frame = av.VideoFrame.from_ndarray(picture, format="bgr24").reformat(format="yuv420p")
+        frame.pts = i
+        packets += [bytes(p) for p in codec.encode(frame)]
+    packets += [bytes(p) for p in codec.encode(None)]
+    return packets

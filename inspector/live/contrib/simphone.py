@@ -54,6 +54,7 @@ from inspector.live.contrib.camera import (
     MODES,
     STAMP_BITS,
     STAMP_ROWS,
+    EncodedCamera,
     SyntheticCamera,
     prerender,
     read_stamp,
@@ -164,6 +165,7 @@ class SimulatedPhone:
         control_channel: bool = True,
         codec: str | None = None,
         previews: bool = False,
+        replayed_video: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -188,6 +190,10 @@ class SimulatedPhone:
         self.recording = recording  # the seller's answer to "may the call be recorded?"
         self.control_channel = control_channel  # False: an older page, heartbeats in line
         self.codec = codec  # "video/H264": offer only that codec (an iPhone's), else aiortc's
+        if replayed_video and codec not in (None, "video/VP8"):
+            raise ValueError("replayed video is VP8: offer VP8 with it")
+        # True: video encoded once per view and replayed (EncodedCamera; benchmarks).
+        self.replayed_video = replayed_video
         self.control_messages = 0  # messages received on the control channel
         self.torch = False
         self.video_asked: tuple[int, float] | None = None  # the engine's "video" ask
@@ -350,7 +356,8 @@ class SimulatedPhone:
         await asyncio.get_running_loop().run_in_executor(
             None, prerender, self.view, self.width, self.height, self.vehicle
         )
-        self._track = SyntheticCamera(
+        camera = EncodedCamera if self.replayed_video else SyntheticCamera
+        self._track = camera(
             self.width, self.height, self.fps, self._mode, view=self.view, vehicle=self.vehicle
         )
         if self.video_asked is not None:  # a reconnection keeps sending what was asked

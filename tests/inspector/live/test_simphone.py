@@ -12,8 +12,9 @@ from PIL import Image
 
 from inspector.domain import quality
 from inspector.domain.models import QualityThresholds
-from inspector.live.contrib.camera import SyntheticCamera, read_stamp, stamp
+from inspector.live.contrib.camera import EncodedCamera, SyntheticCamera, read_stamp, stamp
 from inspector.live.contrib.simphone import JoinRefused, SimulatedPhone
+from inspector.live.contrib.views import View
 from inspector.live.server import PhoneServer
 from inspector.live.tokens import Invitations
 from inspector.storage.store import Store
@@ -49,6 +50,28 @@ async def test_frames_are_paced_stamped_and_switch_modes() -> None:
         assert verdict.value == "reject"
     finally:
         cam.stop()
+
+
+async def test_replayed_video_decodes_and_each_view_starts_at_a_keyframe() -> None:
+    import av
+
+    cam = EncodedCamera(640, 480, fps=50)
+    cam.limit(320, 50)  # what the engine asks a self-inspecting phone for, scaled down
+    packets = [await cam.recv() for _ in range(5)]
+    cam.show(View("rear"))
+    packets += [await cam.recv() for _ in range(3)]
+    assert [p.pts for p in packets] == sorted({p.pts for p in packets})  # paced, rising
+    decoder = av.CodecContext.create("libvpx", "r")
+    keyframes, sizes = [], set()
+    for i, packet in enumerate(packets):
+        data = bytes(packet)
+        if not data[0] & 1:  # VP8: bit 0 of the frame tag clear on a keyframe
+            keyframes.append(i)
+        for frame in decoder.decode(av.Packet(data)):
+            sizes.add((frame.width, frame.height))
+    assert keyframes == [0, 5]  # the first frame, then the new view's first
+    assert sizes == {(320, 240)}
+    cam.stop()
 
 
 def test_stills_are_cached_valid_and_distinct() -> None:
