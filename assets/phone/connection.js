@@ -132,9 +132,40 @@ function onSignal(data) {
       closeSocket();
       if (S.state !== "done") linkLost("server said bye");
       break;
+    case "wait":
+      advisorAway();
+      break;
+    case "resume":
+      advisorBack();
+      break;
     default:
       console.warn("signaling: unknown message", msg.type);
   }
+}
+
+// An operator-guided call relayed by a team server: the operator's console is not
+// there (not yet, or it left). The call is over until the server says "resume"; the
+// socket stays open, the page says the advisor will be back. The walk lives in the
+// console's session: the next call goes on at the same shot.
+function advisorAway() {
+  if (S.state === "done" || S.state === "error" || S.state === "consent") return;
+  teardownPeer();
+  clearTimeout(S.reconnectTimer);
+  S.reconnectTimer = null;
+  S.attempt = 0;
+  S.waiting = true;
+  setState(S.everLive ? "reconnecting" : "connecting"); // the veil says who is awaited
+}
+
+function advisorBack() {
+  if (!S.waiting) return;
+  S.waiting = false;
+  S.attempt = 0;
+  setState(S.everLive ? "reconnecting" : "connecting");
+  negotiate().catch((exc) => {
+    console.warn("negotiation failed:", exc);
+    linkLost("negotiation failed");
+  });
 }
 
 async function applyAnswer(sdp) {

@@ -10,7 +10,8 @@ const OVERLAY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export function renderMode() {
   $("shutter").hidden = S.mode !== "self";
   // Guided by the advisor: the seller is told who watches and who takes the photos.
-  $("guided").hidden = S.mode !== "operator";
+  // "Your advisor sees you": not while the page waits for the advisor to be back.
+  $("guided").hidden = S.mode !== "operator" || S.waiting;
 }
 
 const SPEAKING_MS = 4000;
@@ -68,7 +69,8 @@ export function heldAs() {
 /** Ask the seller to turn the phone when the shot wants it held the other way. */
 export function renderOrientation() {
   const wanted = S.currentShot ? S.currentShot.orientation : null;
-  const live = ["live", "reconnecting"].includes(S.state);
+  // Not while waiting for the advisor: the veil's words must stand alone.
+  const live = ["live", "reconnecting"].includes(S.state) && !S.waiting;
   const wrong = live && (wanted === "landscape" || wanted === "portrait") && wanted !== heldAs();
   S.rotateHint = wrong ? wanted : null;
   const el = $("rotate");

@@ -38,6 +38,7 @@ export function onChannelOpen() {
   S.negotiationTimer = null;
   S.attempt = 0;
   S.everLive = true;
+  S.waiting = false;
   S.lastRx = performance.now();
   originalsLinkReset(); // the engine says where each original stands after the hello
   send("hello", {

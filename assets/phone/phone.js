@@ -50,6 +50,9 @@ function exposeTestHooks() {
     get mode() {
       return S.mode;
     },
+    get waiting() {
+      return S.waiting;
+    },
     get language() {
       return language();
     },

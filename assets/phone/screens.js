@@ -1,7 +1,7 @@
 // Which screen the page shows (consent, the live view with its veil, done,
 // errors) for each state of the page, and what an error screen says.
 
-import { layoutFrame, renderOrientation } from "./guidance.js";
+import { layoutFrame, renderMode, renderOrientation } from "./guidance.js";
 import { t } from "./i18n.js";
 import { $, S } from "./state.js";
 
@@ -15,13 +15,18 @@ export function setState(state) {
   $("screen-done").hidden = state !== "done";
   const veil = state === "connecting" || state === "reconnecting";
   $("veil").hidden = !veil;
-  if (state === "connecting") {
+  if (veil && S.waiting) {
+    // A relayed call whose operator's console is not there: who the page waits for.
+    setVeil(S.everLive ? "advisor_away" : "advisor_coming", "advisor_away_detail");
+    $("toast").hidden = true;
+  } else if (state === "connecting") {
     setVeil(S.stream ? "connecting" : "starting_camera", null);
   } else if (state === "reconnecting") {
     setVeil("reconnecting", "reconnecting_detail");
     $("toast").hidden = true; // stale guidance would compete with the veil
   }
   $("topbar").hidden = !S.currentShot;
+  renderMode();
   renderOrientation();
   if (liveVisible) requestAnimationFrame(layoutFrame);
 }

@@ -32,6 +32,7 @@ export const S = {
   videoLimit: null, // the engine's `video` ask, and what the sender applied of it
   generation: 0,
   everLive: false,
+  waiting: false, // the server said "wait": no operator's console for now (connection.js)
   attempt: 0,
   reconnects: 0,
   reconnectTimer: null,

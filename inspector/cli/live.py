@@ -290,8 +290,9 @@ def cmd_invite(args: argparse.Namespace) -> int:
     with Store(data_dir, **store_options(args)) as store:
         inspection = store.find_inspection(args.id)
         base, warning = _invite_base(args, data_dir)
+        # At a desk the operator guides the call (the desk's engine answers the phone).
         token, expires_at = Invitations(store, ServerSettings().token_ttl_seconds).issue(
-            inspection.id
+            inspection.id, mode="operator"
         )
         lifecycle.invited(store, inspection.id)
     if warning:

@@ -463,7 +463,11 @@ class Engine:
         self._languages[inspection_id] = inspection.seller.language.value
         token, expires_at = await self.thread.run(
             functools.partial(
-                self.invitations.issue, inspection_id, actor=actor, request_id=request_id
+                self.invitations.issue,
+                inspection_id,
+                mode=mode,
+                actor=actor,
+                request_id=request_id,
             )
         )
         await self._mark(inspection_id, InspectionStatus.INVITED)

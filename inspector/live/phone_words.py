@@ -39,6 +39,12 @@ PHONE_STRINGS: dict[str, str] = {
     "starting_camera": N_("Opening the camera…"),
     "reconnecting": N_("Reconnecting…"),
     "reconnecting_detail": N_("The connection was interrupted. Please stay on this page."),
+    # An operator-guided call whose operator's console left (or has not joined yet).
+    "advisor_away": N_("Your advisor will be back in a moment"),
+    "advisor_coming": N_("Your advisor will join you in a moment"),
+    "advisor_away_detail": N_(
+        "Please stay on this page: the inspection will resume where it left off."
+    ),
     "progress": N_("{n} / {total}"),
     "torch_on": N_("Switch the torch on"),
     "torch_off": N_("Switch the torch off"),

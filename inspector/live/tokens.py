@@ -11,6 +11,11 @@ lookup by SHA-256 tells an attacker nothing about any token), and
 :meth:`Invitations.refresh` reloads them from the store, off the engine's loop.
 Tokens issued or revoked through this object are seen at once; those of other
 processes (``inspector invite``/``revoke``) at the next refresh.
+
+Each token remembers its mode (:meth:`Invitations.mode_of`): "self" (the server runs
+the call, autopilot) or "operator" (a team server relays the call's signaling to the
+operator's console, :mod:`inspector.team.relay`). Tokens issued before links had a
+mode are "self", what every server did with them.
 """
 
 from __future__ import annotations
@@ -57,28 +62,35 @@ class Invitations:
         self._store = store
         self._ttl = timedelta(seconds=ttl_seconds)
         self._lock = threading.Lock()
-        self._known: dict[str, tuple[str, datetime]] = {}  # hash → (inspection, expiry)
+        # hash → (inspection, expiry, mode)
+        self._known: dict[str, tuple[str, datetime, str]] = {}
         self._changes = 0  # issued, found or revoked here: a refresh must not undo one
         #: ``time.monotonic()`` of the last successful :meth:`refresh` (never: -inf).
         self.refreshed_at = float("-inf")
 
     def issue(
-        self, inspection_id: str, *, actor: str | None = None, request_id: str | None = None
+        self,
+        inspection_id: str,
+        *,
+        mode: str = "self",
+        actor: str | None = None,
+        request_id: str | None = None,
     ) -> tuple[str, datetime]:
-        """A new token for the inspection and when it expires (the audit log records who
-        sent it: ``actor``, else the one acting now; ``request_id``: the request asking)."""
+        """A new token for the inspection and when it expires; ``mode`` "self" or
+        "operator" (how its call runs). The audit log records who sent it: ``actor``,
+        else the one acting now; ``request_id``: the request asking."""
         token = secrets.token_urlsafe(32)
         expires_at = utcnow() + self._ttl
         digest = hash_token(token)
-        self._store.add_token(digest, inspection_id, expires_at)
+        self._store.add_token(digest, inspection_id, expires_at, mode)
         with self._lock:
-            self._known[digest] = (inspection_id, expires_at)
+            self._known[digest] = (inspection_id, expires_at, mode)
             self._changes += 1
         audit.record(
             self._store,
             AuditAction.INVITED,
             inspection_id,
-            {"expires_at": expires_at.isoformat()},
+            {"expires_at": expires_at.isoformat(), "mode": mode},
             actor=actor,
             request_id=request_id,
         )
@@ -91,11 +103,11 @@ class Invitations:
         record = self._store.token_record(hash_token(token))
         if record is None:
             raise InvalidToken()
-        inspection_id, expires_at, revoked = record
+        inspection_id, expires_at, revoked, mode = record
         if revoked or expires_at <= utcnow():
             raise InvalidToken()
         with self._lock:  # valid in the store: memory knows it from now on
-            self._known[hash_token(token)] = (inspection_id, expires_at)
+            self._known[hash_token(token)] = (inspection_id, expires_at, mode)
             self._changes += 1
         return inspection_id
 
@@ -112,12 +124,22 @@ class Invitations:
             return None
         return entry[0]
 
+    def mode_of(self, token: str) -> str | None:
+        """ "self" or "operator" for a token memory knows valid (else None); no I/O."""
+        if not token or len(token) > _MAX_TOKEN_LEN:
+            return None
+        with self._lock:
+            entry = self._known.get(hash_token(token))
+        if entry is None or entry[1] <= utcnow():
+            return None
+        return entry[2]
+
     def refresh(self) -> None:
         """Reload the valid tokens from the store (a worker thread: this reads the database)."""
         while True:
             with self._lock:
                 changes = self._changes
-            table = {h: (i, e) for h, i, e in self._store.valid_tokens()}
+            table = {h: (i, e, m) for h, i, e, m in self._store.valid_tokens()}
             with self._lock:
                 if self._changes == changes:  # else an issue or revoke raced the read: again
                     self._known = table

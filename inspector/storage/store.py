@@ -88,7 +88,10 @@ from inspector.storage.sql.tables import (
     tokens,
 )
 
-__all__ = ["InspectionRecords", "ListingRow", "Store"]
+__all__ = ["TOKEN_MODES", "InspectionRecords", "ListingRow", "Store"]
+
+#: How a join link's call runs: the server's autopilot, or an operator's console.
+TOKEN_MODES = ("self", "operator")
 
 
 @dataclass(frozen=True)
@@ -1103,7 +1106,12 @@ class Store:
 
     # -- invitation tokens (only their SHA-256 is stored) ------------------
 
-    def add_token(self, token_hash: str, inspection_id: str, expires_at: datetime) -> None:
+    def add_token(
+        self, token_hash: str, inspection_id: str, expires_at: datetime, mode: str = "self"
+    ) -> None:
+        """Keep a link's token hash; ``mode`` "self" or "operator" (how its call runs)."""
+        if mode not in TOKEN_MODES:
+            raise ValueError(f"mode must be 'operator' or 'self', not {mode!r}")
         with self._transaction() as db:
             db.execute(
                 tokens.insert().values(
@@ -1112,19 +1120,26 @@ class Store:
                     created_at=iso(utcnow()),
                     expires_at=iso(expires_at),
                     revoked=False,
+                    mode=mode,
                 )
             )
 
-    def token_record(self, token_hash: str) -> tuple[str, datetime, bool] | None:
-        """(inspection id, expiry, revoked) for a token hash, or None."""
+    def token_record(self, token_hash: str) -> tuple[str, datetime, bool, str] | None:
+        """(inspection id, expiry, revoked, mode) for a token hash, or None."""
         found = self._query(sa.select(tokens).where(tokens.c.token_hash == token_hash))
         if not found:
             return None
         r = found[0]
-        return r["inspection_id"], datetime.fromisoformat(r["expires_at"]), bool(r["revoked"])
+        return (
+            r["inspection_id"],
+            datetime.fromisoformat(r["expires_at"]),
+            bool(r["revoked"]),
+            str(r["mode"]),
+        )
 
-    def valid_tokens(self) -> list[tuple[str, str, datetime]]:
-        """(token hash, inspection id, expiry) of every token neither revoked nor expired."""
+    def valid_tokens(self) -> list[tuple[str, str, datetime, str]]:
+        """(token hash, inspection id, expiry, mode) of every token neither revoked nor
+        expired; mode "self" or "operator" (how the link's call runs)."""
         # Expiries are UTC ISO strings (same offset, same layout): they sort as times.
         found = self._query(
             sa.select(tokens).where(
@@ -1132,7 +1147,12 @@ class Store:
             )
         )
         return [
-            (r["token_hash"], r["inspection_id"], datetime.fromisoformat(r["expires_at"]))
+            (
+                r["token_hash"],
+                r["inspection_id"],
+                datetime.fromisoformat(r["expires_at"]),
+                str(r["mode"]),
+            )
             for r in found
         ]
 

@@ -73,6 +73,19 @@ class Metrics:
             ["path"],
             registry=r,
         )
+        self.desks_attached = Gauge(
+            "inspector_desks_attached",
+            "Operators' consoles attached to an inspection on this process (the relay).",
+            registry=r,
+        )
+        self.relayed_offers = Counter(
+            "inspector_relayed_offers_total",
+            "Phones' offers of operator-guided calls, by outcome: answered (by the console), "
+            "waited (no console attached), dropped (the console left before answering), "
+            "refused (the console's engine refused it), timeout.",
+            ["outcome"],
+            registry=r,
+        )
         #: Defined here for the accounts' work to increment (a wrong password, a
         #: disabled or unknown user); nothing counts them yet.
         self.login_failures = Counter(

@@ -22,7 +22,10 @@ stored (at most ``drain_timeout``), every phone is told ``bye`` on its
 signaling socket (the page reconnects by itself, through the proxy, to
 another process), then the engine stops.
 
-The operator API (:mod:`inspector.team.api`, ``/api/v1/``) is added there too.
+The operator API (:mod:`inspector.team.api`, ``/api/v1/``) is added there too, and
+the relay of operator-guided calls (:mod:`inspector.team.relay`): a phone whose link
+is an "operator" one is not served by this process's engine; its signaling goes to
+the operator's console attached to the inspection (``/api/v1/inspections/{id}/desk``).
 Extension points: :meth:`TeamServer.extend` is where
 routes and middlewares are added to the app (before it starts);
 ``request.app[SERVER_KEY]`` is the phone server (``client_address``,
@@ -49,6 +52,8 @@ from inspector.team.api import install as install_api
 from inspector.team.logs import request_log
 from inspector.team.metrics import Metrics
 from inspector.team.ops import Ops
+from inspector.team.relay import CallRelay
+from inspector.team.relay import add_routes as add_relay_routes
 
 __all__ = ["TEAM_KEY", "TeamServer"]
 
@@ -84,6 +89,8 @@ class TeamServer:
         self.drain_timeout = drain_timeout
         self._on_event = on_event
         self.api = Api(self)
+        #: Operator-guided calls: the phone's signaling relayed to the operator's console.
+        self.relay = CallRelay(self.api, self.metrics)
         self.engine = Engine(
             store,
             settings,
@@ -102,6 +109,8 @@ class TeamServer:
         app.middlewares.insert(0, request_log(server.client_address))
         self.ops.add_routes(app)
         install_api(app, self.api)
+        add_relay_routes(app, self.relay)
+        server.signaling.relay = self.relay
 
     def start(self) -> str:
         """Listen; returns the base URL (raises ``EngineStartError`` with the reason)."""

@@ -16,7 +16,10 @@ every side, the wheels, the VIN, the odometer, the cabin…). The car's identity
 ``vehicle`` (the demo passes its inspection's; the default is the demo car).
 The engine's ``video`` ask (a self-inspection) is honoured as the page does: the
 frames sent are scaled down to ``max_side`` and paced at ``fps`` (``video_profile``
-says what is sent), the stills keep ``still_size``.
+says what is sent), the stills keep ``still_size``. A team server relaying an
+operator-guided call may say ``wait`` (no operator's console attached): the phone
+closes its peer connection, as the page does, and offers again on ``resume``
+(``waits`` counts the waits, ``waiting`` says whether it waits now).
 """
 
 from __future__ import annotations
@@ -230,6 +233,9 @@ class SimulatedPhone:
         self._still_jobs: dict[tuple[tuple[int, int], View], asyncio.Future[bytes]] = {}
         self._send_lock = asyncio.Lock()
         self._dropping: asyncio.Task[None] | None = None
+        self.waits = 0  # times a relaying server said "wait" (no operator's console)
+        self.waiting = False
+        self._resuming: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -387,8 +393,16 @@ class SimulatedPhone:
             reply = await self._next_signal(ws)
             if reply.get("type") == "answer":
                 break
+            if reply.get("type") == "wait":  # no operator's console yet: wait for resume
+                self._waited()
+                continue
+            if reply.get("type") == "resume":  # a console attached: offer again
+                self.waiting = False
+                await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
+                continue
             if reply.get("type") in ("error", "bye"):
                 raise JoinRefused(0, str(reply.get("message", reply.get("type"))))
+        self.waiting = False
         await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["sdp"], type="answer"))
         self._spawn(self._watch_signaling(ws))
         seen = len(self.messages)
@@ -412,8 +426,33 @@ class SimulatedPhone:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 with contextlib.suppress(ValueError):
-                    self.signaling.append(json.loads(msg.data))
+                    data = json.loads(msg.data)
+                    self.signaling.append(data)
                     self._changed.set()
+                    kind = data.get("type") if isinstance(data, dict) else None
+                    if kind == "wait":  # the operator's console left: the call is over
+                        self._waited()
+                        await self._close_peer()
+                    elif kind == "resume":  # it is back: a new call, at the same shot
+                        self.waiting = False
+                        self._resuming = asyncio.get_running_loop().create_task(self.reconnect())
+
+    def _waited(self) -> None:
+        self.waits += 1
+        self.waiting = True
+
+    async def _close_peer(self) -> None:
+        """The call ends, the signaling socket stays (the page's wait screen)."""
+        self.connected = False
+        self._open.clear()
+        pc, self._pc = self._pc, None
+        self._channel = self._control = self._originals_channel = None
+        if pc is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pc.close(), 3.0)
+        if self._track is not None:
+            self._track.stop()
+            self._track = None
 
     def _on_open(self) -> None:
         self.connected = True

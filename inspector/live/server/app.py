@@ -60,7 +60,11 @@ from inspector.live.timings import (
 )
 from inspector.live.tokens import InvalidToken, Invitations
 
-__all__ = ["SERVER_KEY", "STRINGS_SLOT", "PhoneServer"]
+__all__ = ["CALL_COOKIE", "SERVER_KEY", "STRINGS_SLOT", "PhoneServer"]
+
+CALL_COOKIE = "inspector_call"
+"""The join page's cookie naming the inspection (``Path=/ws/``): what a reverse proxy
+hashes the signaling socket on, to meet the operator's console on one process."""
 
 STRINGS_SLOT = b'<script id="phone-strings" type="application/json"></script>'
 """Where the phone page (index.html) takes its words; the server fills it in."""
@@ -337,6 +341,17 @@ class PhoneServer:
             response = refusal(request, "in_use", 409, language=language)
         if response is None:
             response = self._page(request)
+            # Which call this phone is on, for a reverse proxy in front of several server
+            # processes to send its signaling where the operator's console is attached
+            # (deploy/nginx/inspector.conf hashes /ws/ on it). Not a secret: an id.
+            response.set_cookie(
+                CALL_COOKIE,
+                inspection_id,
+                path="/ws/",
+                httponly=True,
+                samesite="Lax",
+                secure=self.secure_cookies,
+            )
         if new_device is not None:  # on a refusal too: the device may ask to take over
             response.set_cookie(
                 DEVICE_COOKIE,

@@ -11,6 +11,12 @@ device may hold a few sockets at once (a reloading page), the oldest making
 room. An open socket re-checks its token now and then and before every offer:
 a link revoked or expired ends its session. A phone that keeps sending what
 the protocol refuses is cut after ``MAX_SIGNALING_ERRORS``.
+
+A team server relays the calls its operators guide (:mod:`inspector.team.relay`):
+with a :class:`Relay` set (``Signaling.relay``), a socket whose token is an
+"operator" link is served by the relay instead of the backend: its offers go to
+the operator's console, and while no console is attached the phone is told
+``{"type": "wait"}``, then ``{"type": "resume"}`` (offer again) when one attaches.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ __all__ = [
     "MAX_SOCKETS_PER_DEVICE",
     "MAX_WS_MESSAGE",
     "TAKEOVER_WAIT",
+    "Relay",
     "Signaling",
     "SignalingBackend",
     "SignalingError",
@@ -86,6 +93,24 @@ class SignalingBackend(Protocol):
     def takeover_asked(self, inspection_id: str) -> None:
         """Another device asks for the inspection: the operator is to answer."""
         ...
+
+
+class Relay(Protocol):
+    """Where the offers of operator-guided links go (the team server's relay)."""
+
+    async def phone_open(self, inspection_id: str, ws: web.WebSocketResponse) -> None:
+        """A phone's socket is open (its config sent): tell it to wait if need be."""
+        ...
+
+    def phone_closed(self, inspection_id: str, ws: web.WebSocketResponse) -> None: ...
+
+    async def offer(
+        self, inspection_id: str, ws: web.WebSocketResponse, sdp: str, device: str
+    ) -> str | None:
+        """The console's answer, or None when the phone was told to wait instead."""
+        ...
+
+    async def bye(self, inspection_id: str, device: str) -> None: ...
 
 
 @dataclass
@@ -139,6 +164,8 @@ class Signaling:
         self.token_recheck_seconds = token_recheck_seconds
         self._holders: dict[str, _Holder] = {}
         self._takeovers: dict[str, _Takeover] = {}
+        #: Serves the sockets of "operator" links when set (a team server's relay).
+        self.relay: Relay | None = None
 
     def conflict(self, inspection_id: str, device: str | None) -> bool:
         """Whether another device holds the inspection right now."""
@@ -270,14 +297,44 @@ class Signaling:
         token: str,
         tag: str,
     ) -> None:
+        relay = self.relay if self.invitations.mode_of(token) == "operator" else None
         await ws.send_json(
             {
                 "type": "config",
                 "ice_servers": [s.to_dict() for s in self._ice_servers(inspection_id)],
-                "mode": self.backend.mode(inspection_id),
+                "mode": "operator" if relay is not None else self.backend.mode(inspection_id),
             }
         )
+        if relay is not None:
+            await relay.phone_open(inspection_id, ws)
+            try:
+                await self._serve_messages(ws, inspection_id, device, token, tag, relay)
+            finally:
+                relay.phone_closed(inspection_id, ws)
+        else:
+            await self._serve_messages(ws, inspection_id, device, token, tag, None)
+
+    async def _serve_messages(
+        self,
+        ws: web.WebSocketResponse,
+        inspection_id: str,
+        device: str,
+        token: str,
+        tag: str,
+        relay: Relay | None,
+    ) -> None:
         errors = 0
+
+        async def bye() -> None:
+            if relay is not None:
+                await relay.bye(inspection_id, device)
+            else:
+                await self.backend.bye(inspection_id, device)
+
+        async def answer(sdp: str) -> str | None:
+            if relay is not None:
+                return await relay.offer(inspection_id, ws, sdp, device)
+            return await self.backend.offer(inspection_id, sdp, device)
 
         async def refuse(message: str) -> bool:
             nonlocal errors
@@ -295,7 +352,7 @@ class Signaling:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_json({"type": "error", "message": "this link is not valid"})
             try:
-                await self.backend.bye(inspection_id, device)
+                await bye()
             finally:
                 await ws.close(code=1008, message=b"link not valid")
 
@@ -334,7 +391,7 @@ class Signaling:
                     await revoked()
                     return
                 try:
-                    answer = await self.backend.offer(inspection_id, sdp, device)
+                    answered = await answer(sdp)
                 except SignalingError as exc:
                     if not await refuse(str(exc)[:200]):
                         return
@@ -344,9 +401,10 @@ class Signaling:
                     if not await refuse("the offer could not be answered"):
                         return
                     continue
-                await ws.send_json({"type": "answer", "sdp": answer})
+                if answered is not None:  # None: the relay told the phone to wait
+                    await ws.send_json({"type": "answer", "sdp": answered})
             elif kind == "bye":
-                await self.backend.bye(inspection_id, device)
+                await bye()
                 await ws.close()
                 return
             elif not await refuse("unknown message type"):

@@ -123,6 +123,9 @@ tokens = sa.Table(
     sa.Column("created_at", Text, nullable=False),
     sa.Column("expires_at", Text, nullable=False),
     sa.Column("revoked", Flag, nullable=False, server_default=NO),
+    # How the call runs: "self" (the server's autopilot) or "operator" (the server relays
+    # the signaling to the operator's console). Links older than 0011 are "self".
+    sa.Column("mode", Text, nullable=False, server_default=sa.text("'self'")),
     sa.Index("tokens_by_inspection", "inspection_id"),
 )
 

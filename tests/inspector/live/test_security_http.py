@@ -328,11 +328,11 @@ class CountingStore(Store):
     lookups = 0
     reloads = 0
 
-    def token_record(self, token_hash: str) -> tuple[str, datetime, bool] | None:
+    def token_record(self, token_hash: str) -> tuple[str, datetime, bool, str] | None:
         self.lookups += 1
         return super().token_record(token_hash)
 
-    def valid_tokens(self) -> list[tuple[str, str, datetime]]:
+    def valid_tokens(self) -> list[tuple[str, str, datetime, str]]:
         self.reloads += 1
         return super().valid_tokens()
 

@@ -61,9 +61,9 @@ def test_revisions_mirror_the_user_version_migrations() -> None:
     # 0004 (row versions) is the first revision with no hand-written twin; after 0006 (the
     # blur boxes of the listing's photos) and 0007 (each inspection's shots kept for
     # listings), 0008 (the consent to record the call and the recordings), 0009 (accounts, sessions,
-    # failed logins and the audit log), 0010 (which device and process hold a live inspection)
-    # is the newest.
-    assert head() == "0010"
+    # failed logins and the audit log), 0010 (which device and process hold a live
+    # inspection), 0011 (each join link's mode: self or operator) is the newest.
+    assert head() == "0011"
 
 
 @pytest.mark.timeout(120)
@@ -109,7 +109,7 @@ def test_revisions_make_the_handwritten_schema_on_sqlite(tmp_path: Path) -> None
         assert check_texts(alembic) == {**check_texts(old), "alembic_version": []}
         assert user_version(tmp_path / f"alembic{version}.db") == version
     upgrade(alembic)
-    assert user_version(tmp_path / f"alembic{version}.db") == 10  # head: 0010
+    assert user_version(tmp_path / f"alembic{version}.db") == 11  # head: 0011
 
 
 def user_version(path: Path) -> int:

@@ -44,6 +44,7 @@ def with_new_columns(before: dict[str, list[dict[str, Any]]]) -> dict[str, list[
     new_columns = {
         "inspections": {"version": 1, "shots": shots},
         "damages": {"pair": None, "to_complete": 0, "version": 1},
+        "tokens": {"mode": "self"},  # 0011: links from before ran their call on the server
     }
     return {t: [{**r, **new_columns.get(t, {})} for r in before[t]] for t in TABLES}
 
@@ -71,7 +72,7 @@ def test_round1_fixture_upgrades_keeping_every_row(round1: Path, tmp_path: Path)
     assert describe(engine) == describe(today)
     assert column_types(engine) == column_types(today)
     assert check_texts(engine) == check_texts(today)
-    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 10  # head: 0010
+    assert sqlite3.connect(round1).execute("PRAGMA user_version").fetchone()[0] == 11  # head: 0011
     assert sqlite3.connect(round1).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert sqlite3.connect(round1).execute("PRAGMA foreign_key_check").fetchall() == []
 

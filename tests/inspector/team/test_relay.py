@@ -1,0 +1,327 @@
+"""Operator-guided calls through the team server's signaling relay (issue 14).
+
+A real ``inspector server`` (PostgreSQL, S3), a real aiortc phone
+(:class:`SimulatedPhone`) and, on the test's side, the operator's console: a real
+:class:`Engine` attached by a :class:`DeskLink`. The phone's media goes to that engine
+(the server only relays offer and answer): the call connects and a still is stored;
+with no console the phone waits and resumes when one attaches; a console that leaves
+and comes back finds the same shot; a second console replaces the first, which stops
+for good; the desk route admits operators and admins only, from our origin only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from inspector.config import ServerSettings
+from inspector.live import events as ev
+from inspector.live.contrib.simphone import SimulatedPhone
+from inspector.live.engine import Engine
+from inspector.storage.store import Store
+from inspector.team.desk_link import DeskLink
+
+from ..live_fixtures import EventLog
+from .api_fixtures import PASSWORDS, Team, team
+from .team_fixtures import wait_for
+
+__all__ = ["team"]  # the module's fixture
+
+pytestmark = pytest.mark.timeout(120)
+
+NEW = {
+    "checklist": "quick",
+    "operator": "olga",
+    "vehicle": {"make": "Peugeot", "model": "308", "plate": "AB-123-CD"},
+    "seller": {"name": "Élodie Martin", "language": "fr"},
+}
+
+
+class Desk:
+    """The operator's console of the tests: an engine on the team's store, and its links."""
+
+    def __init__(self, team: Team, engine: Engine, log: EventLog) -> None:
+        self.team = team
+        self.engine = engine
+        self.log = log
+        self.links: list[DeskLink] = []
+        self.states: list[tuple[int, str, str | None]] = []
+        self._lock = threading.Lock()
+
+    def link(self, token: str, inspection_id: str) -> DeskLink:
+        number = len(self.links)
+
+        def said(state: str, reason: str | None) -> None:
+            with self._lock:
+                self.states.append((number, state, reason))
+
+        link = DeskLink(self.team.url, token, inspection_id, self.engine, on_state=said)
+        self.links.append(link)
+        link.start()
+        return link
+
+    def said(self, number: int) -> list[tuple[str, str | None]]:
+        with self._lock:
+            return [(s, r) for n, s, r in self.states if n == number]
+
+
+@pytest.fixture(scope="module")
+def tokens(team: Team) -> dict[str, str]:
+    return {name: team.login(name) for name in PASSWORDS}
+
+
+@pytest.fixture(scope="module")
+def desk(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    store = Store(
+        tmp_path_factory.mktemp("console"),
+        database_url=team.database_url,
+        photo_store=team.photo_store,
+    )
+    log = EventLog()
+    # A console on the team's database: inspections another process left live are not
+    # its to settle.
+    engine = Engine(store, ServerSettings(port=0), log, settle_interrupted=False)
+    engine.start()
+    desk = Desk(team, engine, log)
+    try:
+        yield desk
+    finally:
+        for link in desk.links:
+            link.stop()
+        engine.stop()
+        store.close()
+
+
+@pytest.fixture
+def call(team: Team, tokens: dict[str, str], desk: Desk) -> Iterator[tuple[str, str]]:
+    """A new inspection invited for an operator-guided call: (its id, its join URL)."""
+    made = team.call("POST", "inspections", token=tokens["olga"], body=NEW)
+    assert made.status == 201, made
+    inspection_id = str(made.json()["id"])
+    invited = team.call(
+        "POST", f"inspections/{inspection_id}/invite", token=tokens["olga"], body={}
+    )
+    assert invited.status == 200, invited
+    yield inspection_id, str(invited.json()["join_url"])
+    for link in desk.links:
+        if link.inspection_id == inspection_id:
+            link.stop()
+
+
+def _phone(join_url: str) -> SimulatedPhone:
+    return SimulatedPhone(join_url, width=320, height=240, fps=10, still_size=(1600, 1200))
+
+
+async def _until(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+def _attached(link: DeskLink) -> Callable[[], bool]:
+    return lambda: link.state == "attached"
+
+
+def test_invites_remember_their_mode(team: Team, tokens: dict[str, str]) -> None:
+    made = team.call("POST", "inspections", token=tokens["olga"], body=NEW)
+    inspection_id = str(made.json()["id"])
+    for body in ({}, {"self": True}):
+        answer = team.call(
+            "POST", f"inspections/{inspection_id}/invite", token=tokens["olga"], body=body
+        )
+        assert answer.status == 200, answer
+    modes = [m for _, i, _, m in team.store.valid_tokens() if i == inspection_id]
+    assert sorted(modes) == ["operator", "self"]
+
+
+def test_the_call_connects_through_the_relay_and_the_console_stores_a_still(
+    team: Team, tokens: dict[str, str], desk: Desk, call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    link = desk.link(tokens["olga"], inspection_id)
+
+    async def scenario() -> None:
+        await _until(_attached(link), "the desk to attach")
+        phone = _phone(join_url)
+        await phone.start(timeout=30)
+        try:
+            assert phone.config is not None and phone.config["mode"] == "operator"
+            assert phone.waits == 0
+            capture_id = await asyncio.wrap_future(desk.engine.capture(inspection_id))
+            stored = await desk.log.wait(
+                ev.CaptureStored, lambda e: e.capture.id == capture_id, timeout=30
+            )
+            assert stored.capture.inspection_id == inspection_id
+        finally:
+            await phone.stop()
+
+    asyncio.run(scenario())
+    assert link.answered == 1
+    assert team.server.metric("inspector_desks_attached") == 1
+    assert team.server.metric("inspector_relayed_offers_total") >= 1
+    # The server never ran the call: its engine saw no phone (the console's did).
+    assert team.server.metric("inspector_phones_joined_total") == 0
+
+
+def test_with_no_console_the_phone_waits_then_resumes_when_one_attaches(
+    tokens: dict[str, str], desk: Desk, call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+
+    async def scenario() -> None:
+        phone = _phone(join_url)
+        joining = asyncio.ensure_future(phone.start(timeout=60))
+        try:
+            await _until(lambda: phone.waiting, "the phone to be told to wait")
+            assert not joining.done()
+            link = desk.link(tokens["olga"], inspection_id)
+            await asyncio.wait_for(joining, 30)
+            assert not phone.waiting and phone.connected
+            assert {"type": "resume"} in phone.signaling
+            assert link.state == "attached"
+        finally:
+            await phone.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_console_that_leaves_and_comes_back_finds_the_same_shot(
+    tokens: dict[str, str], desk: Desk, call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    first = desk.link(tokens["olga"], inspection_id)
+
+    async def scenario() -> None:
+        await _until(_attached(first), "the desk to attach")
+        phone = _phone(join_url)
+        await phone.start(timeout=30)
+        try:
+            shot = await asyncio.wrap_future(desk.engine.next_shot(inspection_id))
+            await phone.wait_for("shot", where=lambda m: m["id"] == shot.id, timeout=10)
+            first.stop()  # the console drops
+            await _until(lambda: phone.waiting, "the phone to be told to wait")
+            assert not phone.connected
+            seen = len(phone.messages)
+            again = desk.link(tokens["olga"], inspection_id)  # it comes back
+            await _until(lambda: phone.connected, "the call to come back", timeout=30)
+            resumed = await phone.wait_for("shot", after=seen, timeout=10)
+            assert resumed["id"] == shot.id
+            info = await asyncio.wrap_future(desk.engine.session_info(inspection_id))
+            assert info["shot_id"] == shot.id
+            assert again.answered == 1
+        finally:
+            await phone.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_second_console_replaces_the_first_which_does_not_come_back(
+    tokens: dict[str, str], desk: Desk, call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    first = desk.link(tokens["olga"], inspection_id)
+    number = len(desk.links) - 1
+
+    async def scenario() -> None:
+        await _until(_attached(first), "the first desk to attach")
+        second = desk.link(tokens["adam"], inspection_id)  # an admin takes it over
+        await _until(lambda: first.state == "stopped", "the first desk to stop")
+        assert first.reason == "replaced"
+        await _until(_attached(second), "the second desk to attach")
+        await asyncio.sleep(1.5)  # longer than the link's first backoff
+        assert not first.running
+        assert desk.said(number)[-1] == ("stopped", "replaced")
+        assert [s for s, _ in desk.said(number)].count("attached") == 1
+        phone = _phone(join_url)
+        await phone.start(timeout=30)
+        await phone.stop()
+        assert second.answered == 1 and first.answered == 0
+
+    asyncio.run(scenario())
+
+
+def test_an_ended_session_closes_the_desk_for_good(
+    team: Team, desk: Desk, call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    token = team.login("olga")
+    link = desk.link(token, inspection_id)
+
+    async def scenario() -> None:
+        await _until(_attached(link), "the desk to attach")
+        assert team.call("POST", "logout", token=token).status == 200
+        phone = _phone(join_url)
+        joining = asyncio.ensure_future(phone.start(timeout=60))
+        try:
+            # The offer finds the session ended: the desk is closed (4401), the phone waits.
+            await _until(lambda: link.state == "stopped", "the desk to be closed")
+            assert link.reason == "session_ended"
+            await _until(lambda: phone.waiting, "the phone to be told to wait")
+        finally:
+            joining.cancel()
+            await asyncio.gather(joining, return_exceptions=True)
+            await phone.stop()
+
+    asyncio.run(scenario())
+
+
+async def _desk_status(url: str, token: str | None, origin: str | None = None) -> int:
+    headers = {}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if origin is not None:
+        headers["Origin"] = origin
+    async with aiohttp.ClientSession() as http, asyncio.timeout(15):
+        try:
+            ws = await http.ws_connect(url, headers=headers)
+        except aiohttp.WSServerHandshakeError as exc:
+            return exc.status
+        await ws.close()
+        return 101
+
+
+def test_the_desk_route_admits_operators_and_admins_only_from_our_origin(
+    team: Team, tokens: dict[str, str], desk: Desk, call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    base = team.url.replace("http", "ws", 1)
+    url = f"{base}/api/v1/inspections/{inspection_id}/desk"
+    phone_token = join_url.rsplit("/", 1)[1]
+
+    async def statuses() -> dict[str, Any]:
+        return {
+            "no session": await _desk_status(url, None),
+            "inspector": await _desk_status(url, tokens["ines"]),
+            "phone token": await _desk_status(url, phone_token),
+            "foreign origin": await _desk_status(url, tokens["olga"], "https://evil.example"),
+            "prefix": await _desk_status(
+                url.replace(inspection_id, inspection_id[:6]), tokens["olga"]
+            ),
+            "unknown": await _desk_status(url.replace(inspection_id, "nope"), tokens["olga"]),
+            "operator": await _desk_status(url, tokens["olga"], team.url),
+            "admin": await _desk_status(url, tokens["adam"]),
+        }
+
+    assert asyncio.run(statuses()) == {
+        "no session": 401,
+        "inspector": 403,
+        "phone token": 401,
+        "foreign origin": 403,
+        "prefix": 400,
+        "unknown": 404,
+        "operator": 101,
+        "admin": 101,
+    }
+    # A session token opens no phone page; the desk link says why it stops.
+    status, _ = team.server.get(f"/j/{tokens['olga']}")
+    assert status == 404
+    link = desk.link(tokens["ines"], inspection_id)
+    wait_for(lambda: link.state == "stopped", 15, "the inspector's desk link to stop")
+    assert link.reason == "forbidden"
