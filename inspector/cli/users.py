@@ -36,17 +36,6 @@ def read_password(*, confirm: bool = True) -> str:
     return check_password(line.removesuffix("\n").removesuffix("\r"))
 
 
-def user_to_dict(user: User) -> dict[str, object]:
-    """What ``users list --json`` shows of a user (never the hash)."""
-    return {
-        "name": user.name,
-        "role": user.role.value,
-        "disabled": user.disabled,
-        "created_at": user.created_at.isoformat(),
-        "changed_at": user.changed_at.isoformat(),
-    }
-
-
 def _list(args: argparse.Namespace) -> int:
     from inspector.usecases import accounts
 
@@ -59,7 +48,7 @@ def _list(args: argparse.Namespace) -> int:
         with store:
             users = accounts.list_users(store)
     if args.json:
-        print_json([user_to_dict(u) for u in users])
+        print_json([accounts.user_to_dict(u) for u in users])
         return 0
     if not users:
         print("No users yet. Add the first admin with: inspector users add NAME --role admin")

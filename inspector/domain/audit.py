@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     INVITED = "invited"
     REVOKED = "revoked"
     CAPTURED = "captured"
+    ORIGINAL_STORED = "original_stored"
     ACCEPTED = "accepted"
     RETAKE = "retake"
     REJECTED = "rejected"
@@ -52,6 +53,7 @@ class AuditAction(StrEnum):
     SIGNED = "signed"
     REMARKED = "remarked"
     REVIEWED = "reviewed"
+    STATUS_CHANGED = "status_changed"
     REPORTED = "reported"
     EXPORTED = "exported"
     IMPORTED = "imported"
@@ -67,6 +69,7 @@ _LABELS = {
     AuditAction.INVITED: Message("Join link sent"),
     AuditAction.REVOKED: Message("Join links revoked"),
     AuditAction.CAPTURED: Message("Photo stored"),
+    AuditAction.ORIGINAL_STORED: Message("Full-resolution photo stored"),
     AuditAction.ACCEPTED: Message("Photo accepted"),
     AuditAction.RETAKE: Message("Retake asked"),
     AuditAction.REJECTED: Message("Photo rejected"),
@@ -76,6 +79,7 @@ _LABELS = {
     AuditAction.SIGNED: Message("Signed by the seller"),
     AuditAction.REMARKED: Message("Remark of the seller"),
     AuditAction.REVIEWED: Message("Marked as reviewed"),
+    AuditAction.STATUS_CHANGED: Message("Status changed"),
     AuditAction.REPORTED: Message("Report written"),
     AuditAction.EXPORTED: Message("Exported"),
     AuditAction.IMPORTED: Message("Imported from a bundle"),

@@ -595,13 +595,38 @@ class Store:
                 lambda inspection_id: ShotsTaken.of(self.captures(inspection_id)),
             )
 
-    def inspection_states(self) -> dict[str, tuple[str, int]]:
-        """Every inspection's status and row version, in one light query: what a watcher
-        compares to see which were created, changed or deleted since it last looked."""
-        found = self._query(
-            sa.select(inspections.c.id, inspections.c.status, inspections.c.version)
+    def inspection_states(self) -> dict[str, tuple[str, int, str, int, int]]:
+        """Every inspection's status, row version, shots taken (changed by a capture
+        stored or judged usable or not) and its damages' count and summed versions (by
+        one added, changed or deleted), in one light query: what a watcher compares to
+        see which were created, changed or deleted since it last looked. The status
+        comes first."""
+        d = damages.c
+        marks = (
+            sa.select(
+                d.inspection_id,
+                sa.func.count().label("n"),
+                sa.func.coalesce(sa.func.sum(d.version), 0).label("v"),
+            )
+            .group_by(d.inspection_id)
+            .subquery()
         )
-        return {r["id"]: (str(r["status"]), int(r["version"])) for r in found}
+        i = inspections.c
+        found = self._query(
+            sa.select(i.id, i.status, i.version, i.shots, marks.c.n, marks.c.v).select_from(
+                inspections.outerjoin(marks, marks.c.inspection_id == i.id)
+            )
+        )
+        return {
+            r["id"]: (
+                str(r["status"]),
+                int(r["version"]),
+                str(r["shots"] or ""),
+                int(r["n"] or 0),
+                int(r["v"] or 0),
+            )
+            for r in found
+        }
 
     def delete_inspection(self, inspection_id: str, *, version: int | None = None) -> None:
         """Delete an inspection, its rows, and photo files no one else uses.

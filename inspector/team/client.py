@@ -10,6 +10,7 @@ against a server (``--server``), and must stay quick to start. Every failure is 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -33,6 +34,8 @@ TIMEOUT = 120.0
 _CHUNK = 1 << 20
 _LISTING_NAME = re.compile(r"[0-9]{2,3}-[A-Za-z0-9_-]{1,120}\.jpg")
 _MAX_PHOTO = 64 << 20
+SHA256_HEADER = "X-Content-SHA256"
+"""The photo's SHA-256 (hex), which the server checks before it stores anything."""
 
 
 class RemoteError(Exception):
@@ -113,6 +116,122 @@ class Client:
     def verify(self, path: Path) -> dict[str, Any]:
         return self._object(self._upload("bundles/verify", path))
 
+    def delete(self, inspection_id: str, *, version: int | None = None) -> dict[str, Any]:
+        """Delete an inspection (admin); ``version``: only while it is at the one read."""
+        return self._object(
+            self._json("DELETE", f"inspections/{_quote(inspection_id)}", query={"version": version})
+        )
+
+    def set_status(self, inspection_id: str, status: str) -> dict[str, Any]:
+        """``{id, status, moved}``; RemoteError 409 for a change the inspection refuses."""
+        return self._object(
+            self._json("POST", f"inspections/{_quote(inspection_id)}/status", {"status": status})
+        )
+
+    # -- captures (a remote console's stills) ------------------------------------------
+
+    def put_capture(
+        self, inspection_id: str, capture_id: str, record: dict[str, Any], photo: bytes
+    ) -> dict[str, Any]:
+        """Store a still and its record (``show --json``'s shape of a capture) on the
+        server, which checks the photo's SHA-256 before it answers: once this returns,
+        the photo and its row are durable there (``created`` False: they already were).
+        RemoteError 409 when the id is taken by another photo, 422 when the photo was
+        damaged on the way (nothing stored: send it again)."""
+        boundary = f"inspector-{os.urandom(12).hex()}"
+        body = b"".join(
+            (
+                _part(boundary, 'name="record"', "application/json"),
+                json.dumps(record).encode(),
+                _part(boundary, 'name="photo"; filename="photo.jpg"', "image/jpeg", first=False),
+                photo,
+                f"\r\n--{boundary}--\r\n".encode(),
+            )
+        )
+        return self._object(
+            self._send(
+                "PUT",
+                f"inspections/{_quote(inspection_id)}/captures/{_quote(capture_id)}",
+                body,
+                {
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    SHA256_HEADER: hashlib.sha256(photo).hexdigest(),
+                },
+            )
+        )
+
+    def put_original(self, inspection_id: str, capture_id: str, photo: bytes) -> dict[str, Any]:
+        """The full-resolution original of a capture stored as a preview (same checks)."""
+        path = f"inspections/{_quote(inspection_id)}/captures/{_quote(capture_id)}/original"
+        headers = {"Content-Type": "image/jpeg", SHA256_HEADER: hashlib.sha256(photo).hexdigest()}
+        return self._object(self._send("PUT", path, photo, headers))
+
+    def review(
+        self,
+        inspection_id: str,
+        capture_id: str,
+        decision: str,
+        *,
+        note: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Accept, retake, reject a capture or make it undecided again; the capture."""
+        body: dict[str, Any] = {"decision": decision}
+        if note is not None:
+            body["note"] = note
+        path = f"inspections/{_quote(inspection_id)}/captures/{_quote(capture_id)}/review"
+        return self._object(self._json("POST", path, body))
+
+    # -- damages -----------------------------------------------------------------------
+
+    def damages(self, inspection_id: str) -> list[dict[str, Any]]:
+        found = self._json("GET", f"inspections/{_quote(inspection_id)}/damages")
+        if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):
+            raise self._bad_answer()
+        return found
+
+    def add_damage(self, inspection_id: str, damage: dict[str, Any]) -> dict[str, Any]:
+        """A new damage (its ``version`` in the answer, for a later change)."""
+        return self._object(
+            self._json("POST", f"inspections/{_quote(inspection_id)}/damages", damage)
+        )
+
+    def change_damage(
+        self, inspection_id: str, damage_id: str, damage: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Write a damage read at ``damage["version"]``; RemoteError 409 if changed since."""
+        path = f"inspections/{_quote(inspection_id)}/damages/{_quote(damage_id)}"
+        return self._object(self._json("PUT", path, damage))
+
+    def delete_damage(
+        self, inspection_id: str, damage_id: str, *, version: int | None = None
+    ) -> dict[str, Any]:
+        path = f"inspections/{_quote(inspection_id)}/damages/{_quote(damage_id)}"
+        return self._object(self._json("DELETE", path, query={"version": version}))
+
+    # -- users (admins) ----------------------------------------------------------------
+
+    def users(self) -> list[dict[str, Any]]:
+        found = self._json("GET", "users")
+        if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):
+            raise self._bad_answer()
+        return found
+
+    def add_user(self, name: str, role: str, password: str) -> dict[str, Any]:
+        return self._object(
+            self._json("POST", "users", {"name": name, "role": role, "password": password})
+        )
+
+    def disable_user(self, name: str) -> dict[str, Any]:
+        return self._object(self._json("POST", f"users/{_quote(name)}/disable", {}))
+
+    def enable_user(self, name: str) -> dict[str, Any]:
+        return self._object(self._json("POST", f"users/{_quote(name)}/enable", {}))
+
+    def set_password(self, name: str, password: str) -> dict[str, Any]:
+        return self._object(
+            self._json("POST", f"users/{_quote(name)}/password", {"password": password})
+        )
+
     # -- HTTP ------------------------------------------------------------------------
 
     def _bad_answer(self) -> RemoteError:
@@ -159,13 +278,29 @@ class Client:
         query: dict[str, Any] | None = None,
         auth: bool = True,
     ) -> Any:
-        headers = self._headers(auth)
         data = None
+        headers = {}
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        return self._send(method, path, data, headers, query=query, auth=auth)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        *,
+        query: dict[str, Any] | None = None,
+        auth: bool = True,
+    ) -> Any:
+        """``data`` sent with ``headers``; the answer's JSON."""
         request = urllib.request.Request(
-            self._address(path, query), data=data, method=method, headers=headers
+            self._address(path, query),
+            data=data,
+            method=method,
+            headers={**self._headers(auth), **headers},
         )
         with self._open(request) as response:
             raw = response.read()
@@ -303,6 +438,13 @@ def _count(value: str | None) -> int:
         return max(0, int(value or 0))
     except ValueError:
         return 0
+def _part(boundary: str, disposition: str, content_type: str, *, first: bool = True) -> bytes:
+    """The boundary and headers that open a part of a multipart body."""
+    opening = "" if first else "\r\n"
+    return (
+        f"{opening}--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n"
+        f"Content-Type: {content_type}\r\n\r\n"
+    ).encode()
 
 
 def _quote(value: str) -> str:

@@ -69,6 +69,7 @@ __all__ = [
     "require",
     "set_password",
     "token_hash",
+    "user_to_dict",
     "validate_session",
     "verify_password",
 ]
@@ -205,6 +206,17 @@ def add_user(
 
 def list_users(store: Store) -> list[User]:
     return store.accounts.users()
+
+
+def user_to_dict(user: User) -> dict[str, object]:
+    """What ``users list --json`` (and the API) shows of a user (never the hash)."""
+    return {
+        "name": user.name,
+        "role": user.role.value,
+        "disabled": user.disabled,
+        "created_at": user.created_at.isoformat(),
+        "changed_at": user.changed_at.isoformat(),
+    }
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str | None = None) -> User:

@@ -28,13 +28,17 @@ from inspector.storage.store import Store
 from inspector.usecases import audit
 
 __all__ = [
+    "SETTABLE",
+    "Incomplete",
     "StatusWriter",
     "captured",
     "invited",
     "live",
     "reported",
     "restore_after_interruption",
+    "restored",
     "reviewed",
+    "set_status",
 ]
 
 
@@ -113,3 +117,66 @@ def restore_after_interruption(writer: LiveWriter, inspection_id: str) -> Inspec
     transition = rules.RESTORED_CAPTURED if complete else rules.RESTORED_INVITED
     _apply(writer, inspection_id, transition)
     return transition.to
+
+
+def _complete(store: Store, inspection_id: str) -> bool:
+    """Whether every required shot of the inspection has a usable photo (False when its
+    checklist is gone: the photos cannot say so)."""
+    inspection = store.get_inspection(inspection_id)
+    try:
+        checklist = load_checklist(inspection.checklist)
+    except ValueError:
+        return False
+    captures = store.captures(inspection_id)
+    return progress(checklist, captures, store.damages(inspection_id)).complete
+
+
+def restored(store: Store, inspection_id: str) -> bool:
+    """A call held elsewhere (a remote console) ended: "live" goes back to what the
+    stored photos say (captured or invited); False when it was not live."""
+    complete = _complete(store, inspection_id)
+    transition = rules.RESTORED_CAPTURED if complete else rules.RESTORED_INVITED
+    if store.get_inspection(inspection_id).status is not InspectionStatus.LIVE:
+        return False
+    return _apply(store, inspection_id, transition)
+
+
+class Incomplete(rules.IllegalTransition):
+    """Marked captured while a required shot has no usable photo."""
+
+
+SETTABLE = ("invited", "live", "captured", "reviewed", "restored")
+"""The changes :func:`set_status` makes (a report is what marks an inspection reported)."""
+
+
+def set_status(store: Store, inspection_id: str, change: str) -> bool:
+    """Apply one named change (:data:`SETTABLE`) to the stored inspection, recorded in
+    the audit log when it moved; IllegalTransition for a jump the table refuses
+    (:class:`Incomplete` for "captured" with photos missing); ValueError for an
+    unknown change."""
+    before = store.get_inspection(inspection_id).status
+    if change == "invited":
+        moved = invited(store, inspection_id)
+    elif change == "live":
+        moved = live(store, inspection_id)
+    elif change == "captured":
+        if not _complete(store, inspection_id):
+            raise Incomplete(
+                f"cannot mark inspection {inspection_id} captured: required photos are missing"
+            )
+        moved = captured(store, inspection_id)
+    elif change == "reviewed":
+        return reviewed(store, inspection_id)  # recorded as "reviewed"
+    elif change == "restored":
+        moved = restored(store, inspection_id)
+    else:
+        raise ValueError(f"unknown status change {change!r}: {', '.join(SETTABLE)}")
+    if moved:
+        after = store.get_inspection(inspection_id).status
+        audit.record(
+            store,
+            AuditAction.STATUS_CHANGED,
+            inspection_id,
+            {"from": before.value, "to": after.value},
+        )
+    return moved

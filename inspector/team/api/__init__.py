@@ -6,7 +6,10 @@ the remote console.
   (``{"error": code, "message": text}``), capped bodies, work off the loop;
 - :mod:`.auth` — ``Authorization: Bearer`` sessions, the role check of every route,
   ``login`` / ``logout`` / ``me``;
-- :mod:`.inspections` — list, show, new, invite, report, export;
+- :mod:`.inspections` — list, show, new, invite, report, export, status, delete;
+- :mod:`.captures` — a remote console's stills and originals (hash-checked), review;
+- :mod:`.damages` — an inspection's damages, for inspectors at other desks;
+- :mod:`.users` — the team's accounts, for admins;
 - :mod:`.bundles` — import and verify an uploaded bundle;
 - :mod:`.events` — ``/api/v1/events``, which inspections changed.
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inspector.live.server.guards import no_body
-from inspector.team.api import auth, bundles, events, inspections
+from inspector.team.api import auth, bundles, captures, damages, events, inspections, users
 from inspector.team.api.base import API_KEY, API_PREFIX, MAX_UPLOAD, Api, api_middleware
 
 __all__ = ["API_KEY", "API_PREFIX", "MAX_UPLOAD", "Api", "install"]
@@ -34,7 +37,7 @@ def install(app: web.Application, api: Api) -> None:
         middlewares[middlewares.index(no_body)] = api_middleware
     else:
         middlewares.append(api_middleware)
-    for module in (auth, inspections, bundles, events):
+    for module in (auth, inspections, captures, damages, users, bundles, events):
         module.add_routes(app)
 
     async def closing(app: web.Application) -> None:

@@ -55,16 +55,18 @@ async def authenticate(request: web.Request) -> accounts.Identity:
 
 
 def guarded(
-    permission: Permission | None,
+    permission: Permission | tuple[Permission, ...] | None,
 ) -> Callable[[Route], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
-    """A route for logged-in users whose role allows ``permission`` (None: any role)."""
+    """A route for logged-in users whose role allows ``permission`` (None: any role; a
+    tuple: any one of them)."""
+    wanted = (permission,) if isinstance(permission, Permission) else (permission or ())
 
     def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handler(request: web.Request) -> web.StreamResponse:
             identity = await authenticate(request)
-            if permission is not None:
+            if wanted and not any(identity.user.may(p) for p in wanted):
                 try:
-                    accounts.require(identity.user, permission)
+                    accounts.require(identity.user, wanted[0])
                 except accounts.Forbidden as exc:
                     raise ApiError(403, "forbidden", str(exc)) from None
             with acting(identity.actor, request_id.get()):

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 
 from inspector.bundle import BundleError
+from inspector.domain.status import IllegalTransition
 from inspector.live.server.guards import no_body
-from inspector.storage import NotFound, StoreError
+from inspector.storage import ChangedElsewhere, Conflict, NotFound, StoreError
 from inspector.usecases.accounts import AccountError
 
 if TYPE_CHECKING:
@@ -156,6 +157,10 @@ async def api_middleware(request: web.Request, handler: _Handler) -> web.StreamR
         return refusal(422, "bad_bundle", str(exc))
     except AccountError as exc:
         return refusal(400, "refused", str(exc))
+    except (Conflict, ChangedElsewhere) as exc:  # someone else's change, an id taken
+        return refusal(409, "conflict", str(exc))
+    except IllegalTransition as exc:
+        return refusal(409, "illegal_transition", str(exc))
     except StoreError as exc:
         log.warning("the store refused an API request: %s", exc)
         return refusal(503, "store", str(exc))

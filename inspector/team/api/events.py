@@ -5,11 +5,13 @@ Each message is one JSON object::
     {"type": "inspection_changed", "id": "…", "status": "invited"}
 
 (``"status": null, "deleted": true`` when it was deleted). Changes are found by
-comparing every inspection's status and row version (one light query,
-:meth:`Store.inspection_states`) every second while someone listens, and at once
-after a change made through this process's API: so a change made by another server
-process, a desk's command line or a phone's session is told within a second or so,
-whichever process made it.
+comparing every inspection's status, row version, shots taken and damages (one light
+query, :meth:`Store.inspection_states`) every second while someone listens, and at
+once after a change made through this process's API: so a change made by another
+server process, a desk's command line or a phone's session is told within a second or
+so, whichever process made it. A change made through this process's API is told even
+when those look the same (a photo accepted whose verdict was good already); made by
+another process, such a change is not seen here.
 
 The socket is opened with the ``Authorization: Bearer`` header (a session with the
 ``view`` permission) and, as the phone's signaling socket, only from the public URL's
@@ -62,16 +64,21 @@ class EventHub:
     def __init__(self, api: Api) -> None:
         self.api = api
         self._listeners: set[_Listener] = set()
-        self._states: dict[str, tuple[str, int]] | None = None
+        self._states: dict[str, tuple[str, int, str, int, int]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._touched: set[str] = set()
 
     @property
     def listening(self) -> int:
         return len(self._listeners)
 
-    def look_soon(self) -> None:
-        """A change was made here: look now rather than at the next tick (loop thread)."""
+    def look_soon(self, inspection_id: str | None = None) -> None:
+        """A change was made here: look now rather than at the next tick (loop thread);
+        ``inspection_id`` is told changed even if its state looks the same (a photo
+        accepted whose verdict was good already)."""
+        if inspection_id is not None and self._listeners:
+            self._touched.add(inspection_id)
         self._wake.set()
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
@@ -126,9 +133,10 @@ class EventHub:
         now = await self.api.run(self.api.store.inspection_states)
         before = self._states or {}
         self._states = now
+        touched, self._touched = self._touched, set()
         messages = []
         for inspection_id, state in now.items():
-            if before.get(inspection_id) != state:
+            if before.get(inspection_id) != state or inspection_id in touched:
                 messages.append(
                     {"type": "inspection_changed", "id": inspection_id, "status": state[0]}
                 )

@@ -15,7 +15,11 @@ route                                  permission  answer
 ``GET inspections/{id}/listing``       export      ``export --listing``: a zip of the
                                                    ``NN-shot.jpg`` photos, blurred
                                                    (``size=``, ``include_withheld=1``)
+``POST inspections/{id}/status``       by change   ``{id, status, moved}`` (409 refused)
+``DELETE inspections/{id}?version=``   delete      ``{deleted}`` (409 changed since)
 =====================================  ==========  =====================================
+
+Captures and their review are in :mod:`.captures`, damages in :mod:`.damages`.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def _text(request: web.Request, name: str) -> str | None:
 def _changed(request: web.Request, inspection_id: str) -> None:
     hub = request.app[API_KEY].events
     if hub is not None:
-        hub.look_soon()
+        hub.look_soon(inspection_id)
 
 
 @guarded(Permission.VIEW)
@@ -334,6 +338,76 @@ async def listing(request: web.Request, identity: Identity) -> web.StreamRespons
         options=_listing_options(request),
         headers=counts,
     )
+_STATUS_PERMISSIONS = {
+    "invited": Permission.INVITE,
+    "live": Permission.RUN_LIVE,
+    "captured": Permission.RUN_LIVE,
+    "restored": Permission.RUN_LIVE,
+    "reviewed": Permission.REVIEW,
+}
+
+
+def _set_status(api: Api, inspection_id: str, change: str) -> dict[str, Any]:
+    from inspector.usecases import status as lifecycle
+
+    inspection = api.store.find_inspection(inspection_id)
+    moved = lifecycle.set_status(api.store, inspection.id, change)
+    now = api.store.get_inspection(inspection.id)
+    return {"id": now.id, "status": now.status.value, "moved": moved}
+
+
+@guarded((Permission.RUN_LIVE, Permission.REVIEW, Permission.INVITE))
+async def set_status(request: web.Request, identity: Identity) -> web.Response:
+    """``{"status": "invited" | "live" | "captured" | "reviewed" | "restored"}`` →
+    ``{id, status, moved}``; 409 for a change the inspection's life refuses (a status
+    never goes back: asking for one it is past is ``moved: false``)."""
+    from inspector.team.api.base import read_json
+    from inspector.usecases import accounts
+
+    api = request.app[API_KEY]
+    body = await read_json(request)
+    change = body.get("status")
+    permission = _STATUS_PERMISSIONS.get(change) if isinstance(change, str) else None
+    if permission is None:
+        raise ApiError(400, "invalid", f'"status" must be one of {", ".join(_STATUS_PERMISSIONS)}')
+    try:
+        accounts.require(identity.user, permission)
+    except accounts.Forbidden as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+    done = await api.run(_set_status, api, request.match_info["id"], change)
+    _changed(request, done["id"])
+    return answer(done)
+
+
+def _delete(api: Api, inspection_id: str, version: int | None) -> str:
+    from inspector.usecases.inspections import delete_inspection
+
+    inspection = api.store.find_inspection(inspection_id)
+    if inspection.id != inspection_id:
+        raise ApiError(400, "invalid", "give the whole id of the inspection to delete")
+    delete_inspection(api.store, inspection.id, version=version)
+    return str(inspection.id)
+
+
+@guarded(Permission.DELETE)
+async def delete(request: web.Request, identity: Identity) -> web.Response:
+    """Delete an inspection, its rows and photos (``?version=N``: only while it is at the
+    version the caller read, else 409); its audit log stays, with the deletion."""
+    api = request.app[API_KEY]
+    version = _version(request)
+    deleted = await api.run(_delete, api, request.match_info["id"], version)
+    _changed(request, deleted)
+    return answer({"deleted": deleted})
+
+
+def _version(request: web.Request) -> int | None:
+    """The ``version`` query parameter (a record's version as the caller read it)."""
+    text = request.query.get("version")
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or len(text) > 12:
+        raise ApiError(400, "invalid", "version must be a whole number")
+    return int(text)
 
 
 def add_routes(app: web.Application) -> None:
@@ -341,6 +415,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(base, list_inspections)
     app.router.add_post(base, create)
     app.router.add_get(base + "/{id}", show)
+    app.router.add_delete(base + "/{id}", delete)
+    app.router.add_post(base + "/{id}/status", set_status)
     app.router.add_post(base + "/{id}/invite", invite)
     app.router.add_get(base + "/{id}/report", report)
     app.router.add_get(base + "/{id}/bundle", bundle)
