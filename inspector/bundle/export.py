@@ -126,8 +126,12 @@ def export_bundle(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     sealer: Sealer | None = None,
+    audited: bool = True,
 ) -> Path:
     """Write the bundle of one inspection (id or unambiguous prefix) to ``out_zip``.
+
+    ``audited``: the export is written in the audit log (not for the working copy a
+    console takes to run a call: nothing leaves the team).
 
     ``progress(done, total)`` is called after each photo, the report and the
     manifest; when ``cancelled()`` turns true :class:`ReportCancelled` is raised
@@ -210,5 +214,8 @@ def export_bundle(
             step()
     except OSError as exc:
         raise BundleError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    audit.record(store, AuditAction.EXPORTED, inspection.id, {"file": out.name, "report": report})
+    if audited:
+        audit.record(
+            store, AuditAction.EXPORTED, inspection.id, {"file": out.name, "report": report}
+        )
     return out

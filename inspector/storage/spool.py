@@ -307,6 +307,12 @@ class LiveWriter:
         """How many writes wait in the spool; never blocks (safe on the event loop)."""
         return len(self._entries)  # a deque's length is read atomically: no lock to wait on
 
+    def waiting_for(self, inspection_id: str) -> bool:
+        """Whether spooled writes may concern this inspection (any review mark counts:
+        its capture is found only when written)."""
+        with self._lock:
+            return bool(self._pending_ops(inspection_id))
+
     def flush(self) -> FlushResult:
         """Write the spool to the store, oldest first, until done or the database is locked."""
         written = 0

@@ -110,6 +110,11 @@ class Client:
     def bundle(self, inspection_id: str, out: Path, **options: Any) -> Path:
         return self._download(f"inspections/{_quote(inspection_id)}/bundle", out, options)
 
+    def copy(self, inspection_id: str, out: Path) -> Path:
+        """The working copy of an inspection a console runs its call on (a bundle
+        without a report), written as ``out``."""
+        return self._download(f"inspections/{_quote(inspection_id)}/copy", out, {})
+
     def import_bundle(self, path: Path) -> dict[str, Any]:
         return self._object(self._upload("bundles", path))
 

@@ -12,6 +12,8 @@ route                                  permission  answer
 ``GET inspections/{id}/report``        report      the sealed PDF (409 if incomplete,
                                                    unless ``allow_incomplete=1``)
 ``GET inspections/{id}/bundle``        export      the bundle (zip)
+``GET inspections/{id}/copy``          run_live    the bundle without a report: the
+                                                   working copy a console runs a call on
 ``GET inspections/{id}/listing``       export      ``export --listing``: a zip of the
                                                    ``NN-shot.jpg`` photos, blurred
                                                    (``size=``, ``include_withheld=1``)
@@ -286,6 +288,20 @@ async def bundle(request: web.Request, identity: Identity) -> web.StreamResponse
     return await _send_made(request, _bundle, ".zip", "application/zip")
 
 
+def _copy(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) -> Path:
+    from inspector.bundle import export_bundle
+
+    inspection = api.store.find_inspection(inspection_id)
+    return export_bundle(api.store, inspection.id, out, report=False, audited=False)
+
+
+@guarded(Permission.RUN_LIVE)
+async def copy(request: web.Request, identity: Identity) -> web.StreamResponse:
+    """What a remote console needs to run the call itself (the checklist walked so far,
+    its captures): a bundle without a report, not an export (no audit line)."""
+    return await _send_made(request, _copy, ".zip", "application/zip", options={})
+
+
 def _listing_options(request: web.Request) -> dict[str, Any]:
     from inspector.privacy.render import DEFAULT_LONG_SIDE
     from inspector.usecases.privacy import MAX_LONG_SIDE, MIN_LONG_SIDE
@@ -421,3 +437,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(base + "/{id}/report", report)
     app.router.add_get(base + "/{id}/bundle", bundle)
     app.router.add_get(base + "/{id}/listing", listing)
+    app.router.add_get(base + "/{id}/copy", copy)

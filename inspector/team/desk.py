@@ -1,0 +1,233 @@
+"""A remote console's operator-guided calls on a team server.
+
+The console has no database password and no key to the photo store: it reaches the
+team through the operator API only. For a call it runs its own engine (the media
+comes straight from the phone, :mod:`inspector.team.desk_link`) on a **working
+copy** of the inspection, kept in a local cache store (SQLite in the console's data
+folder, one per server): the copy comes from the server (``GET …/copy``, a bundle
+without a report) when the operator takes the call, so the walk resumes at the shot
+the last console left.
+
+Every write of the call goes to the server first (:class:`ServerMirror`, the
+:class:`~inspector.storage.spool.Mirror` of the engine's live writer): a still counts
+only once the server has checked its SHA-256 and stored it, and the phone is told
+"saved" only then. A server out of reach refuses the still (the phone keeps it and
+sends it again); review marks and status changes wait in the desk's spool and go out
+in order when it answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from inspector.config import ServerSettings
+from inspector.domain.models import Capture, InspectionStatus, QualityReason
+from inspector.domain.views import QualityReasonView
+from inspector.live import events
+from inspector.live.engine import Engine, EventCallback
+from inspector.live.session.context import Mode
+from inspector.storage.errors import NotFound, StoreError, StoreUnreachable
+from inspector.storage.store import Store
+from inspector.team.client import Client, RemoteError, SessionEnded
+from inspector.team.desk_link import DeskLink, StateCallback
+from inspector.usecases.inspections import capture_to_dict
+
+__all__ = ["DeskEngine", "RemoteDesk", "ServerMirror", "cache_folder"]
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = "team"
+
+
+def cache_folder(data_dir: Path, server_url: str) -> Path:
+    """The folder of the working copies of one server's inspections (one per server:
+    two teams' inspections never mix)."""
+    key = hashlib.sha256(server_url.rstrip("/").encode()).hexdigest()[:16]
+    return Path(data_dir) / CACHE_DIR / key
+
+
+class ServerMirror:
+    """The team server as the engine's :class:`~inspector.storage.spool.Mirror`."""
+
+    def __init__(self, client: Client, store: Store) -> None:
+        self.client = client
+        self.store = store  # the working copies: which inspection a capture is of
+
+    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SessionEnded as exc:  # the operator logs in again; marks wait meanwhile
+            raise StoreUnreachable(f"the team server ended the session: {exc.message}") from exc
+        except RemoteError as exc:
+            if exc.status == 0 or exc.status == 429 or exc.status >= 500:
+                raise StoreUnreachable(f"the team server: {exc.message}") from exc
+            raise StoreError(f"the team server refused: {exc.message}") from exc
+
+    def put_capture(self, capture: Capture, data: bytes) -> None:
+        record = capture_to_dict(capture)
+        self._call(self.client.put_capture, capture.inspection_id, capture.id, record, data)
+
+    def put_original(
+        self,
+        inspection_id: str,
+        capture_id: str,
+        preview_sha256: str,
+        data: bytes,
+        *,
+        width: int,
+        height: int,
+    ) -> None:
+        self._call(self.client.put_original, inspection_id, capture_id, data)
+
+    def review(self, capture_id: str, accepted: bool, note: QualityReason | None) -> None:
+        try:
+            inspection_id = self.store.get_capture(capture_id).inspection_id
+        except NotFound as exc:
+            raise StoreError(f"capture {capture_id} is not in the working copy") from exc
+        self._call(
+            self.client.review,
+            inspection_id,
+            capture_id,
+            "accept" if accepted else "retake",
+            note=None if note is None else QualityReasonView.of(note).to_json(),
+        )
+
+    def transition(
+        self, inspection_id: str, to: InspectionStatus, only_from: list[InspectionStatus]
+    ) -> bool:
+        try:
+            answer = self._call(self.client.set_status, inspection_id, to.value)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, RemoteError) and exc.__cause__.status == 409:
+                return False  # the server's copy is past it already
+            raise
+        return bool(answer.get("moved"))
+
+
+class DeskEngine(Engine):
+    """The console's engine for a team server's calls: invitations are the server's
+    (the phone joins the server, which relays the call here), writes go to the server
+    first (``mirror``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: ServerSettings,
+        on_event: EventCallback,
+        *,
+        client: Client,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            store,
+            settings,
+            on_event,
+            mirror=ServerMirror(client, store),
+            # What another console left live is not this one's to settle.
+            settle_interrupted=False,
+            **options,
+        )
+        self.client = client
+
+    async def _invite(
+        self,
+        inspection_id: str,
+        mode: Mode | None,
+        actor: str | None = None,
+        request_id: str | None = None,
+    ) -> events.Invite:
+        if mode == "self":
+            raise ValueError("a self-inspection is guided by the team server: invite it there")
+        found = await self.thread.run(self.client.invite, inspection_id)
+        await self._mark(inspection_id, InspectionStatus.INVITED)
+        invite = events.Invite(inspection_id, str(found["join_url"]), str(found["expires_at"]))
+        self.emit(invite)
+        return invite
+
+
+class RemoteDesk:
+    """One console's calls on one team server: the working copies, the desk engine,
+    and the link of the call being run (:meth:`take`, :meth:`leave`)."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        data_dir: Path,
+        on_event: EventCallback,
+        *,
+        settings: ServerSettings | None = None,
+        on_link: StateCallback | None = None,
+        **engine_options: Any,
+    ) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.client = Client(self.server_url, token)
+        self.store = Store(cache_folder(data_dir, self.server_url))
+        # The engine's own phone server is not what phones reach (they reach the team
+        # server): loopback only.
+        self.engine = DeskEngine(
+            self.store,
+            settings or ServerSettings(host="127.0.0.1", port=0),
+            on_event,
+            client=self.client,
+            **engine_options,
+        )
+        self._token = token
+        self._on_link = on_link
+        self.link: DeskLink | None = None
+
+    def start(self) -> None:
+        self.engine.start()
+
+    def take(self, inspection_id: str) -> str:
+        """Run this inspection's call here: its working copy fetched (unless writes for
+        it still wait to reach the server), then attached to its calls. Blocking (the
+        copy is a download): call it from a worker thread. Returns the full id."""
+        self.leave()
+        writer = self.engine.writer
+        if writer is not None:
+            writer.flush()
+        if self._unsent(inspection_id):
+            log.warning("%s: writes still wait for the server; the desk's copy is kept",
+                        inspection_id)  # fmt: skip
+        else:
+            self._fetch(inspection_id)
+        full = self.store.find_inspection(inspection_id).id
+        self.link = DeskLink(
+            self.server_url, self._token, full, self.engine, on_state=self._on_link
+        )
+        self.link.start()
+        return full
+
+    def leave(self) -> None:
+        """Let the call go (the server tells the phone to wait for a console)."""
+        link, self.link = self.link, None
+        if link is not None:
+            link.stop()
+
+    def close(self) -> None:
+        self.leave()
+        self.engine.stop()
+        self.store.close()
+
+    def _unsent(self, inspection_id: str) -> bool:
+        writer = self.engine.writer
+        return writer is not None and writer.waiting_for(inspection_id)
+
+    def _fetch(self, inspection_id: str) -> None:
+        from inspector.bundle import import_bundle
+
+        with tempfile.TemporaryDirectory(dir=self.store.data_dir) as folder:
+            copy = self.client.copy(inspection_id, Path(folder) / "copy.zip")
+            try:
+                old = self.store.find_inspection(inspection_id)
+            except NotFound:
+                pass
+            else:
+                self.store.delete_inspection(old.id)
+            import_bundle(self.store, copy)
