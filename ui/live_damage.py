@@ -33,7 +33,7 @@ class LiveDamageForm(QObject):
     def __init__(self, page: QWidget, engine: EngineCommands, call: Call) -> None:
         super().__init__(page)
         self._page = page
-        self._engine = engine
+        self.engine = engine  # the page may switch engines (a team call)
         self._call = call
         self.dialog: DamageDialog | None = None
 
@@ -55,7 +55,7 @@ class LiveDamageForm(QObject):
 
         def answered() -> None:
             f = dialog.fields()
-            future = self._engine.complete_damage(
+            future = self.engine.complete_damage(
                 inspection_id,
                 damage_id,
                 part=f.part,

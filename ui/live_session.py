@@ -385,6 +385,16 @@ class LiveSession(QWidget):
 
     # -- wiring ---------------------------------------------------------------------------------
 
+    def use_engine(self, engine: EngineCommands, store: Store) -> None:
+        """Run the next call on ``engine`` and ``store``: a team server's call runs on the
+        console's desk engine and its working copy, a local one on the console's own."""
+        if engine is self.engine and store is self.store:
+            return
+        self.engine = engine
+        self.store = store
+        self.damage_form.engine = engine
+        self.filmstrip.store = store
+
     def _call(self, future: Future[Any], on_done: Callable[[Any], None] | None = None) -> None:
         self.bridge.call(future, on_done, self._failed)
 

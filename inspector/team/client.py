@@ -110,6 +110,14 @@ class Client:
     def bundle(self, inspection_id: str, out: Path, **options: Any) -> Path:
         return self._download(f"inspections/{_quote(inspection_id)}/bundle", out, options)
 
+    def ice_servers(self) -> list[dict[str, Any]]:
+        """The team's STUN/TURN servers for this console's next call (TURN credentials
+        minted for it): ``[{"urls", "username"?, "credential"?}]``."""
+        found = self._object(self._json("GET", "ice")).get("ice_servers")
+        if not isinstance(found, list) or not all(isinstance(s, dict) for s in found):
+            raise self._bad_answer()
+        return found
+
     def copy(self, inspection_id: str, out: Path) -> Path:
         """The working copy of an inspection a console runs its call on (a bundle
         without a report), written as ``out``."""
@@ -443,6 +451,8 @@ def _count(value: str | None) -> int:
         return max(0, int(value or 0))
     except ValueError:
         return 0
+
+
 def _part(boundary: str, disposition: str, content_type: str, *, first: bool = True) -> bytes:
     """The boundary and headers that open a part of a multipart body."""
     opening = "" if first else "\r\n"

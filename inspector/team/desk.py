@@ -18,6 +18,7 @@ in order when it answers.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from inspector.config import ServerSettings
+from inspector.config import IceServer, ServerSettings
 from inspector.domain.models import Capture, InspectionStatus, QualityReason
 from inspector.domain.views import QualityReasonView
 from inspector.live import events
@@ -133,6 +134,23 @@ class DeskEngine(Engine):
             **options,
         )
         self.client = client
+        self._own_ice = self.settings.ice_servers
+
+    async def offer(self, inspection_id: str, sdp: str, device: str) -> str:
+        """Answer a relayed offer with the team's STUN/TURN servers besides the console's
+        own: a console behind a company firewall reaches a phone on 4G through the
+        team's TURN (credentials minted for this console, for this call)."""
+        try:
+            found = await self.thread.run(self.client.ice_servers)
+            team = tuple(
+                IceServer(tuple(s["urls"]), s.get("username"), s.get("credential")) for s in found
+            )
+        except (RemoteError, KeyError, TypeError, ValueError) as exc:
+            log.warning("no ICE servers from the team server (%s): the console's own only", exc)
+        else:
+            own = tuple(s for s in self._own_ice if s not in team)
+            self.settings = dataclasses.replace(self.settings, ice_servers=(*own, *team))
+        return await super().offer(inspection_id, sdp, device)
 
     async def _invite(
         self,

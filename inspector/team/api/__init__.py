@@ -21,7 +21,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inspector.live.server.guards import no_body
-from inspector.team.api import auth, bundles, captures, damages, events, inspections, users
+from inspector.team.api import auth, bundles, captures, damages, events, ice, inspections, users
 from inspector.team.api.base import API_KEY, API_PREFIX, MAX_UPLOAD, Api, api_middleware
 
 __all__ = ["API_KEY", "API_PREFIX", "MAX_UPLOAD", "Api", "install"]
@@ -37,7 +37,7 @@ def install(app: web.Application, api: Api) -> None:
         middlewares[middlewares.index(no_body)] = api_middleware
     else:
         middlewares.append(api_middleware)
-    for module in (auth, inspections, captures, damages, users, bundles, events):
+    for module in (auth, inspections, captures, damages, users, bundles, events, ice):
         module.add_routes(app)
 
     async def closing(app: web.Application) -> None:

@@ -354,6 +354,8 @@ async def listing(request: web.Request, identity: Identity) -> web.StreamRespons
         options=_listing_options(request),
         headers=counts,
     )
+
+
 _STATUS_PERMISSIONS = {
     "invited": Permission.INVITE,
     "live": Permission.RUN_LIVE,

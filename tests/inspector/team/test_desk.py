@@ -14,19 +14,22 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from inspector.config import turn_rest_password
 from inspector.domain.models import CaptureSource, InspectionStatus, QualityReport, Verdict
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.storage.errors import StoreError
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
-from inspector.team.client import Client
+from inspector.team.client import Client, RemoteError
 from inspector.team.desk import RemoteDesk, ServerMirror, cache_folder
+from inspector.usecases import accounts
 from tests.data import jpeg_bytes, scene
 from tests.paced_relay import PacedRelay
 
 from ..live_fixtures import EventLog
-from .api_fixtures import Team, team
+from .api_fixtures import PASSWORDS, Team, team
+from .team_fixtures import TeamProcess
 
 __all__ = ["team"]  # the module's fixture
 
@@ -182,3 +185,33 @@ def test_out_of_reach_a_still_is_refused_and_marks_wait_in_order(
         assert team.store.get_capture(first.capture.id).accepted is True
         assert store.get_capture(first.capture.id).accepted is True
         assert team.store.get_inspection(inspection_id).status is InspectionStatus.INVITED
+
+
+def test_a_console_gets_the_teams_turn_minted_for_it(tmp_path: Path) -> None:
+    secret = "shared-with-coturn-5f2a"
+    (tmp_path / "turn.secret").write_text(secret + "\n")
+    with Store(tmp_path / "server") as store:
+        accounts.add_user(store, "olga", "operator", PASSWORDS["olga"], actor="test")
+        accounts.add_user(store, "ines", "inspector", PASSWORDS["ines"], actor="test")
+    server = TeamProcess(
+        tmp_path / "server",
+        "--ice-server", "stun:stun.example.org:3478",
+        "--turn-url", "turn:turn.example.org:3478",
+        "--turn-secret-file", str(tmp_path / "turn.secret"),
+    )  # fmt: skip
+    try:
+        client = Client(server.url)
+        client.token = client.login("olga", PASSWORDS["olga"])["token"]
+        stun, turn = client.ice_servers()
+        assert stun == {"urls": ["stun:stun.example.org:3478"]}
+        assert turn["urls"] == ["turn:turn.example.org:3478"]
+        assert turn["username"].endswith(":desk-olga")
+        assert turn["credential"] == turn_rest_password(secret, turn["username"])
+        ines = Client(server.url)
+        ines.token = ines.login("ines", PASSWORDS["ines"])["token"]
+        with pytest.raises(RemoteError) as refused:
+            ines.ice_servers()
+        assert refused.value.status == 403
+        assert secret not in server.log_text()
+    finally:
+        server.close()
