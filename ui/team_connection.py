@@ -163,6 +163,11 @@ class TeamEvents(QObject):
         if self.socket.state() != QAbstractSocket.SocketState.UnconnectedState:
             self.socket.abort()
 
+    def close_code(self) -> int:
+        """The last close's code (PySide6 gives an enum, not an int, for 4401)."""
+        code = self.socket.closeCode()
+        return int(getattr(code, "value", code))
+
     def _on_connected(self) -> None:
         self.attempts = 0
         self.is_open = self._was_open = True
@@ -180,7 +185,7 @@ class TeamEvents(QObject):
         self.is_open = False
         if self._stopped:
             return
-        if self.socket.closeCode() == SESSION_ENDED_CODE:
+        if self.close_code() == SESSION_ENDED_CODE:
             self._stopped = True
             self.session_ended.emit()
             return

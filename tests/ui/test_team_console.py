@@ -192,6 +192,15 @@ def test_a_kept_session_reconnects_on_start_and_an_expired_one_asks_again(
     message = again.connect_dialog.message.text()
     assert "expired" in message and "connect again" in message
     assert again.team.state == "offline"
+    again.close()
+
+    # A token the server no longer knows (logged out elsewhere): asked again, in words.
+    Client(server.url, answer["token"]).logout()
+    sessions.save_session(server.url, answer)
+    third = window()
+    qtbot.waitUntil(lambda: third.connect_dialog is not None, timeout=10000)
+    assert third.connect_dialog.message.text() == f"{SESSION_ENDED_TEXT}."
+    assert third.team.state == "ended"
 
 
 def test_a_session_ended_elsewhere_says_connect_again(
@@ -203,6 +212,8 @@ def test_a_session_ended_elsewhere_says_connect_again(
     token = console.team.session.token
     Client(server.url, token).logout()  # e.g. the command line's `inspector logout`
     qtbot.waitUntil(lambda: console.team.state == "ended", timeout=10000)
+    assert console.team.events.close_code() == 4401  # told by the events socket
+    assert console.team.events.attempts == 0  # and not opened again
     assert SESSION_ENDED_TEXT in console.home.team_label.text()
     assert console.home.team_connect.isVisible()
     qtbot.wait(1500)  # it does not try again by itself
