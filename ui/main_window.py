@@ -328,9 +328,7 @@ class MainWindow(QMainWindow):
         session = self.team.session
         if session is None:
             return
-        if self.pages.currentWidget() is not self.home:
-            self.go_home()
-        self.home.set_team(session.user)
+        self.home.set_team(session.user)  # a live call going on is left alone
         self._update_actions()
 
     def _set_team_rows(self, entries: list[dict[str, Any]]) -> None:

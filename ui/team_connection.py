@@ -236,24 +236,30 @@ class TeamConnection(QObject):
         password: str,
         on_done: Callable[[], None],
         on_error: Callable[[str], None],
+        still_wanted: Callable[[], bool] = lambda: True,
     ) -> None:
-        """Open a session (worker thread); keep its token; ``on_error(text)`` if not."""
+        """Open a session (worker thread) and keep its token; ``on_error(text)`` if not.
+        A session opened after ``still_wanted()`` turned False (Cancel) is ended again."""
         server = server.strip().rstrip("/")
 
         def work() -> TeamSession:
             answer = Client(server, timeout=30.0).login(user.strip(), password)
-            found = TeamSession(
+            return TeamSession(
                 server,
                 str(answer["user"]),
                 str(answer["role"]),
                 str(answer["token"]),
                 str(answer["expires_at"]),
             )
-            sessions.save_session(server, found.to_saved())
-            return found
 
         def done(found: TeamSession) -> None:
-            if self._closed:
+            if self._closed or not still_wanted():
+                run_task(found.client().logout, lambda _: None, lambda _exc: None)
+                return
+            try:
+                sessions.save_session(server, found.to_saved())
+            except (OSError, sessions.SessionsUnreadable) as exc:
+                on_error(explain(exc))
                 return
             settings.set_value("team/server", server)
             settings.set_value("team/last_server", server)
@@ -261,7 +267,11 @@ class TeamConnection(QObject):
             self._start(found)
             on_done()
 
-        run_task(work, done, lambda exc: None if self._closed else on_error(explain(exc)))
+        def failed(exc: BaseException) -> None:
+            if not self._closed and still_wanted():
+                on_error(explain(exc))
+
+        run_task(work, done, failed)
 
     def restore(self) -> None:
         """At start: the session kept for the server of last time, without asking; an

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 __all__ = ["ConnectDialog", "TeamInspectionDialog"]
 
-Login = Callable[[str, str, str, Callable[[], None], Callable[[str], None]], None]
+Login = Callable[
+    [str, str, str, Callable[[], None], Callable[[str], None], Callable[[], bool]], None
+]
 
 
 class ConnectDialog(QDialog):
@@ -72,6 +74,8 @@ class ConnectDialog(QDialog):
         for field in (self.server, self.user, self.password):
             field.textChanged.connect(self._update)
         self._busy = False
+        self.cancelled = False  # closed: a login still on its way is undone
+        self.finished.connect(self._finished)
         self._update()
         (self.password if server and user else self.server if not server else self.user).setFocus()
 
@@ -92,8 +96,17 @@ class ConnectDialog(QDialog):
         password = self.password.text()
         self.password.clear()
         self._login(
-            self.server.text().strip(), self.user.text().strip(), password, self._done, self._failed
+            self.server.text().strip(),
+            self.user.text().strip(),
+            password,
+            self._done,
+            self._failed,
+            lambda: not self.cancelled,
         )
+
+    def _finished(self, result: int) -> None:
+        if result != QDialog.DialogCode.Accepted:
+            self.cancelled = True
 
     def _done(self) -> None:
         self._busy = False

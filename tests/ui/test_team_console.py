@@ -23,6 +23,7 @@ from inspector.team.client import Client, RemoteError
 from inspector.usecases import accounts
 from tests.inspector.team.team_fixtures import TeamProcess
 from ui import settings
+from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
 from ui.team_connection import SESSION_ENDED_TEXT, TeamConnection
 from ui.team_dialogs import ConnectDialog
@@ -329,3 +330,22 @@ def test_the_events_reconnect_after_the_server_comes_back(
             second.close()
     finally:
         first.close()
+
+
+def test_cancel_while_connecting_leaves_no_session(
+    qtbot: QtBot, server: Server, config: Path
+) -> None:
+    team = TeamConnection()
+    dialog = ConnectDialog(team.login)
+    qtbot.addWidget(dialog)
+    dialog.server.setText(server.url)
+    dialog.user.setText("olga")
+    dialog.password.setText(PASSWORDS["olga"])
+    dialog.connect_button.click()
+    dialog.reject()  # before the server answered
+    assert wait_for_tasks(10000)
+    qtbot.wait(300)  # the answer's delivery, and the logout it starts
+    assert wait_for_tasks(10000)
+    assert not team.active and team.state == "offline"
+    assert not sessions.sessions_file().exists()
+    team.close()
