@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from inspector.storage.store import Store
@@ -171,6 +172,39 @@ def test_a_colleagues_change_shows_without_a_refresh(
     assert status() == "draft"
     colleague.invite(created)
     qtbot.waitUntil(lambda: status() == "invited", timeout=10000)
+
+    # An inspector may not create: said in the status bar, nothing made.
+    before = len(console.team.entries)
+    console.new_action.trigger()
+    dialog = console.new_dialog
+    dialog.fields["make"].editor.setText("Dacia")
+    dialog.fields["name"].editor.setText("Luc Martin")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: "Not created" in console.statusBar().currentMessage(), timeout=10000)
+    assert "not allowed to create" in console.statusBar().currentMessage()
+    assert len(console.team.entries) == before
+
+
+def test_new_inspection_while_connected_is_made_on_the_server(
+    qtbot: QtBot, server: Server, window: Callable[[], MainWindow]
+) -> None:
+    console = window()
+    connect(qtbot, console, server.url, "olga", PASSWORDS["olga"])
+    qtbot.waitUntil(lambda: console.team.state == "live", timeout=15000)
+    console.new_action.trigger()
+    dialog = console.new_dialog
+    dialog.fields["make"].editor.setText("Dacia")
+    dialog.fields["model"].editor.setText("Sandero")
+    dialog.fields["name"].editor.setText("Luc Martin")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    def made() -> list[dict]:
+        return [e for e in console.team.entries if e["vehicle"]["make"] == "Dacia"]
+
+    qtbot.waitUntil(lambda: bool(made()), timeout=10000)
+    assert made()[0]["operator"] == "olga" and made()[0]["seller"]["name"] == "Luc Martin"
+    assert made()[0]["id"] in shown_ids(console)
+    assert console.live.inspection is None  # no local call was opened
 
 
 def test_a_kept_session_reconnects_on_start_and_an_expired_one_asks_again(
