@@ -90,6 +90,20 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "refresh_action", "&Refresh", "Reload the list of inspections", "refresh", ("F5",)
             ),
             SEPARATOR,
+            ActionSpec(
+                "connect_action",
+                "&Connect to a team server…",
+                "Log in to your team's server: the home then shows the team's inspections",
+                "connect_to_team",
+                ("Ctrl+K",),
+            ),
+            ActionSpec(
+                "disconnect_action",
+                "D&isconnect from the team server",
+                "Log out of the team server and show this desk's inspections again",
+                "disconnect_from_team",
+            ),
+            SEPARATOR,
             ActionSpec("quit_action", "&Quit", "Close the console", "close", ("Ctrl+Q",)),
         ),
     ),

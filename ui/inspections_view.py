@@ -1,4 +1,5 @@
-"""The inspections home: a table of every inspection in the store.
+"""The inspections home: a table of every inspection in the store, or, connected to a
+team server, of the team's (with their operator, and a "Mine" filter).
 
 Model/view: the rows are data (:class:`InspectionsModel`) and the table paints only
 the rows on screen, so handing it 10 000 inspections costs next to nothing on the UI
@@ -9,6 +10,7 @@ Python over the rows' fields, then one reset) rather than hide table rows one by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -36,6 +38,7 @@ from inspector.domain.models import InspectionStatus
 from inspector.storage.store import ListingRow
 
 COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Created")
+TEAM_COLUMNS = ("Vehicle", "Plate", "Seller", "Status", "Progress", "Operator", "Created")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,53 @@ class InspectionRow:
 
     listed: ListingRow
     progress: str
+    operator: str = ""
+    inspector: str = ""
+
+    def assigned_to(self, user: str) -> bool:
+        return user in (self.operator, self.inspector)
+
+
+def _when(text: Any) -> datetime:
+    try:
+        found = datetime.fromisoformat(str(text))
+    except ValueError:
+        return datetime.now(UTC)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def team_row(entry: dict[str, Any]) -> InspectionRow:
+    """A row of the team server's list (``list --json``'s entry)."""
+    vehicle = entry.get("vehicle") or {}
+    seller = entry.get("seller") or {}
+    title = " ".join(
+        str(p) for p in (vehicle.get("make"), vehicle.get("model"), vehicle.get("year")) if p
+    )
+    try:
+        status = InspectionStatus(entry.get("status"))
+    except ValueError:
+        status = InspectionStatus.DRAFT
+    listed = ListingRow(
+        id=str(entry.get("id", "")),
+        status=status,
+        checklist=str(entry.get("checklist", "")),
+        vehicle=title,
+        plate=str(vehicle.get("plate") or ""),
+        seller=str(seller.get("name") or ""),
+        created_at=_when(entry.get("created_at")),
+        updated_at=_when(entry.get("updated_at")),
+        version=0,
+        captures=0,
+        taken=(),
+        unusable=(),
+        damage_pairs=0,
+    )
+    return InspectionRow(
+        listed,
+        str(entry.get("progress") or "?"),
+        operator=str(entry.get("operator") or ""),
+        inspector=str(entry.get("inspector") or ""),
+    )
 
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -63,6 +113,8 @@ class InspectionsModel(QAbstractTableModel):
         self._haystacks: list[str] | None = None  # made at the first search
         self._needle = ""
         self._status: InspectionStatus | None = None
+        self._mine: str | None = None
+        self.columns = COLUMNS
 
     @property
     def all_rows(self) -> list[InspectionRow]:
@@ -74,12 +126,20 @@ class InspectionsModel(QAbstractTableModel):
         self._haystacks = None
         self._refilter()
 
-    def set_filter(self, text: str, status: InspectionStatus | None) -> None:
+    def set_filter(
+        self, text: str, status: InspectionStatus | None, mine: str | None = None
+    ) -> None:
         """Show the rows whose vehicle, plate or seller contains ``text`` (any case) and,
-        unless None, whose status is ``status``."""
+        unless None, whose status is ``status`` and whose operator or inspector is ``mine``."""
         self._needle = text.strip().lower()
         self._status = status
+        self._mine = mine
         self._refilter()
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        self.beginResetModel()
+        self.columns = columns
+        self.endResetModel()
 
     def _refilter(self) -> None:
         rows, needle, status = self._all, self._needle, self._status
@@ -91,6 +151,9 @@ class InspectionsModel(QAbstractTableModel):
             rows = [r for r, h in zip(rows, self._haystacks, strict=True) if needle in h]
         if status is not None:  # Qt may hand back the plain str: a StrEnum compares equal
             rows = [r for r in rows if r.listed.status == status]
+        if self._mine is not None:
+            mine = self._mine
+            rows = [r for r in rows if r.assigned_to(mine)]
         self.beginResetModel()
         self._shown = rows
         self.endResetModel()
@@ -108,13 +171,13 @@ class InspectionsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._shown)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return self.columns[section]
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -122,24 +185,26 @@ class InspectionsModel(QAbstractTableModel):
             return None
         row = self._shown[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cell(row, index.column())
+            return _cell(row, self.columns[index.column()])
         if role == Qt.ItemDataRole.UserRole:
             return row.listed.id
         return None
 
 
-def _cell(row: InspectionRow, column: int) -> str:
+def _cell(row: InspectionRow, column: str) -> str:
     i = row.listed
-    if column == 0:
+    if column == "Vehicle":
         return i.vehicle or "—"
-    if column == 1:
+    if column == "Plate":
         return i.plate or "—"
-    if column == 2:
+    if column == "Seller":
         return i.seller or "—"
-    if column == 3:
+    if column == "Status":
         return i.status.value
-    if column == 4:
+    if column == "Progress":
         return row.progress
+    if column == "Operator":
+        return row.operator or "—"
     return i.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
@@ -151,10 +216,31 @@ class InspectionsView(QWidget):
     """
 
     new_requested = Signal()
+    connect_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = InspectionsModel(self)
+        self.team_user: str | None = None  # connected to a team server as this user
+        self.team_label = QLabel()
+        self.team_label.setObjectName("team_state")
+        self.team_label.setToolTip("The team server this console shows the inspections of")
+        self.team_label.setWordWrap(True)
+        self.team_connect = QPushButton("Connect…")
+        self.team_connect.setToolTip("Connect to the team server again (Ctrl+K)")
+        self.team_connect.clicked.connect(self.connect_requested)
+        self.team_bar = QWidget()
+        bar = QHBoxLayout(self.team_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.team_label, 1)
+        bar.addWidget(self.team_connect)
+        self.team_bar.hide()
+        self.assignee = QComboBox()
+        self.assignee.setToolTip("Everyone's inspections, or only those you run or review")
+        self.assignee.addItem("Everyone", False)
+        self.assignee.addItem("Mine", True)
+        self.assignee.currentIndexChanged.connect(lambda _: self._apply_filter(self.search.text()))
+        self.assignee.hide()
         self.search = QLineEdit(placeholderText="Search vehicle, plate or seller…")
         self.search.setToolTip("Filter the inspections by vehicle, plate or seller name")
         self.search.setClearButtonEnabled(True)
@@ -210,7 +296,9 @@ class InspectionsView(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.status)
+        filters.addWidget(self.assignee)
         filters.addWidget(self.new_button)
+        layout.addWidget(self.team_bar)
         layout.addLayout(filters)
         layout.addWidget(self.table)
         layout.addWidget(self.empty)
@@ -248,8 +336,36 @@ class InspectionsView(QWidget):
         self.table.scrollTo(index)
         return True
 
+    def set_team(self, user: str | None) -> None:
+        """Show the team's inspections (as ``user``), or this desk's (None)."""
+        self.team_user = user
+        team = user is not None
+        self.team_bar.setVisible(team)
+        self.assignee.setVisible(team)
+        self.table.setToolTip(
+            "The team's inspections on the server"
+            if team
+            else "Every inspection in this data directory"
+        )
+        self.model.set_columns(TEAM_COLUMNS if team else COLUMNS)
+        self.model.set_rows([])
+        self._apply_filter(self.search.text())
+
+    def set_team_state(self, state: str, text: str) -> None:
+        """The connection's state (``TeamConnection.state``) as the bar says it."""
+        colours = {"live": "#1b5e20", "ended": "#b3261e", "reconnecting": "#8a5300"}
+        self.team_label.setStyleSheet(
+            f"color: {colours.get(state, 'palette(text)')}; font-weight: bold"
+        )
+        prefix = {"live": "Team server: ", "connecting": "", "reconnecting": "", "ended": ""}
+        self.team_label.setText(prefix.get(state, "") + text)
+        self.team_connect.setVisible(state == "ended")
+
     def _apply_filter(self, text: str) -> None:
         selected = self.selected_id()
-        self.model.set_filter(text, self.status.currentData())
+        mine = (
+            self.team_user if self.team_user is not None and self.assignee.currentData() else None
+        )
+        self.model.set_filter(text, self.status.currentData(), mine)
         if selected is not None:
             self.select(selected)

@@ -4,8 +4,10 @@ The window owns the engine (its own asyncio thread) and the bridge that brings
 engine events to the main thread. Store reads and writes and the engine's
 start go through ``run_task``; engine commands return futures handed back by
 the bridge (both in ``ui.crossing``); failures nobody else handles are shown in
-the status bar. The menus are declared in ``ui.actions``. Closing the window
-ends a live call and stops the engine with a deadline, so it never hangs.
+the status bar. Connected to a team server (``ui.team_connection``), the home shows
+the team's inspections instead of this desk's, kept current by the server's events.
+The menus are declared in ``ui.actions``. Closing the window ends a live call and
+stops the engine with a deadline, so it never hangs.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ from inspector.usecases.privacy import ListingResult
 from ui import crossing, settings
 from ui.actions import build_menus
 from ui.crossing import EngineBridge, run_task
-from ui.inspections_view import InspectionRow, InspectionsView
+from ui.inspections_view import InspectionRow, InspectionsView, team_row
 from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
 from ui.review.listing_export import ask_folder, failed_text, start_listing_export, written_text
 from ui.review.workspace import ReviewWorkspace
+from ui.team_connection import TeamConnection
+from ui.team_dialogs import ConnectDialog, TeamInspectionDialog
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +96,8 @@ class MainWindow(QMainWindow):
     delete_action: QAction
     home_action: QAction
     listing_action: QAction
+    connect_action: QAction
+    disconnect_action: QAction
 
     listing_exported = Signal(object)  # ListingResult, from the home page's action
 
@@ -123,6 +129,9 @@ class MainWindow(QMainWindow):
         self._interrupted: list[events.CallInterrupted] = []
 
         self.home = InspectionsView()
+        self.team = TeamConnection(self)
+        self.connect_dialog: ConnectDialog | None = None
+        self.team_dialog: TeamInspectionDialog | None = None
         self.live = LiveSession(
             self.bridge,
             self.engine,
@@ -159,6 +168,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._show_page(self.home)
         self.refresh()
+        self.team.restore()  # a kept session reconnects without asking
         run_task(load_checklist_titles, self._set_checklists)
         engine, starting = self.engine, self._engine_starting
 
@@ -241,6 +251,11 @@ class MainWindow(QMainWindow):
         )
         self.bridge.event.connect(self._on_engine_event)
         self.live.invite.lan_requested.connect(self._use_lan_now)
+        self.home.connect_requested.connect(self.connect_to_team)
+        self.team.connected.connect(self._team_connected)
+        self.team.rows_loaded.connect(self._set_team_rows)
+        self.team.state_changed.connect(self._team_state)
+        self.team.ask_login.connect(lambda message: self.connect_to_team(message))
 
     def _show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
@@ -252,22 +267,100 @@ class MainWindow(QMainWindow):
             action.setEnabled(on_live)
         on_review = self.review is not None and self.pages.currentWidget() is self.review
         selected = self.selected_id() is not None and not on_live and not on_review
+        local = selected and not self.home_is_team
         self.open_action.setEnabled(selected)
-        self.delete_action.setEnabled(selected)
-        self.listing_action.setEnabled(selected)
-        self.review_action.setEnabled(selected or on_live)
+        self.delete_action.setEnabled(local)
+        self.listing_action.setEnabled(local)
+        self.review_action.setEnabled(local or on_live)
         self.home_action.setEnabled(on_live or on_review)
         self.new_action.setEnabled(True)
+        self.disconnect_action.setEnabled(self.team.active or self.home_is_team)
+
+    @property
+    def home_is_team(self) -> bool:
+        """The home shows a team server's inspections (connected, or its session ended)."""
+        return self.home.team_user is not None
 
     # -- the home page --------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self.home_is_team:
+            self.team.reload()
+            return
         store = self.store
         run_task(lambda: load_rows(store), self._set_rows, self._show_error)
 
     def _set_rows(self, rows: list[InspectionRow]) -> None:
+        if self.home_is_team:  # read before connecting: the team's rows are shown now
+            return
         self.home.set_rows(rows)  # keeps the selection
         self._update_actions()
+
+    # -- the team server ------------------------------------------------------------------
+
+    def connect_to_team(self, message: str = "") -> ConnectDialog:
+        """The Connect dialog (non-blocking); ``message`` says why it is asked again."""
+        if self.connect_dialog is not None and self.connect_dialog.isVisible():
+            if message:
+                self.connect_dialog._failed(message)
+            return self.connect_dialog
+        dialog = ConnectDialog(
+            self.team.login,
+            self,
+            server=settings.value("team/last_server"),
+            user=settings.value("team/last_user"),
+            message=message if isinstance(message, str) else "",
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda: setattr(self, "connect_dialog", None))
+        dialog.open()
+        self.connect_dialog = dialog
+        return dialog
+
+    def disconnect_from_team(self) -> None:
+        """Log out, forget the token, show this desk's inspections again."""
+        self.team.disconnect_from_server()
+        self.home.set_team(None)
+        self.statusBar().showMessage("Disconnected from the team server", 8000)
+        self.refresh()
+
+    def _team_connected(self) -> None:
+        session = self.team.session
+        if session is None:
+            return
+        self.home.set_team(session.user)  # a live call going on is left alone
+        self._update_actions()
+
+    def _set_team_rows(self, entries: list[dict[str, Any]]) -> None:
+        if not self.home_is_team:
+            return
+        self.home.set_rows([team_row(e) for e in entries])  # keeps the selection
+        self._update_actions()
+
+    def _team_state(self, state: str, text: str) -> None:
+        if state == "offline":
+            return
+        self.home.set_team_state(state, text)
+        self._update_actions()
+
+    def open_team_inspection(self, inspection_id: str) -> None:
+        """Open a team inspection: for now its details, read-only (the show route).
+        The hook for opening a live call or a review against the server."""
+        session = self.team.session
+
+        def shown(data: dict[str, Any]) -> None:
+            if self.team_dialog is not None:
+                self.team_dialog.close()
+            dialog = TeamInspectionDialog(data, session.server if session else "", self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.destroyed.connect(lambda: setattr(self, "team_dialog", None))
+            dialog.open()
+            self.team_dialog = dialog
+
+        def failed(text: str) -> None:
+            self.statusBar().showMessage(f"Cannot open the inspection: {text}", 10000)
+
+        self.team.inspection(inspection_id, shown, failed)
 
     def selected_id(self) -> str | None:
         return self.home.selected_id()
@@ -297,6 +390,9 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _create(self, values: dict[str, Any]) -> None:
+        if self.home_is_team:
+            self._create_on_team(values)
+            return
         store, operator = self.store, settings.value("operator/name")
 
         def create() -> tuple[Any, list[str]]:
@@ -312,13 +408,29 @@ class MainWindow(QMainWindow):
 
         run_task(create, created, self._show_error)
 
+    def _create_on_team(self, values: dict[str, Any]) -> None:
+        def created(found: dict[str, Any]) -> None:
+            self.statusBar().showMessage("Inspection created on the team server", 8000)
+            self.team.reload()
+
+        def failed(text: str) -> None:
+            self.statusBar().showMessage(f"Not created: {text}", 15000)
+
+        self.team.create(values, created, failed)
+
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_inspection(index.data(Qt.ItemDataRole.UserRole))
+            self._open(index.data(Qt.ItemDataRole.UserRole))
 
     def open_selected(self) -> None:
         inspection_id = self.selected_id()
         if inspection_id is not None and self.pages.currentWidget() is self.home:
+            self._open(inspection_id)
+
+    def _open(self, inspection_id: str) -> None:
+        if self.home_is_team:
+            self.open_team_inspection(inspection_id)
+        else:
             self.open_inspection(inspection_id)
 
     def open_inspection(self, inspection_id: str) -> None:
@@ -562,6 +674,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         crossing.remove_error_sink(self._show_error)
+        self.team.close()
         self._close_review()
         self.bridge.close()
         self.live.shutdown()

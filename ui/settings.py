@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "live/auto_advance": True,
     "live/phrase_language": "fr",
     "listing/size": 1920,  # the long side of the listing's photos, set by the platform
+    "team/server": "",  # the team server connected to (its token in inspector.team.sessions)
+    "team/last_server": "",  # what the Connect dialog offers
+    "team/last_user": "",
 }
 
 

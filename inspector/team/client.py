@@ -4,7 +4,11 @@ Standard library only (``urllib``): the command line imports it when a command r
 against a server (``--server``), and must stay quick to start. Every failure is a
 :class:`RemoteError` with the HTTP status (0: no answer) and the server's message;
 :class:`SessionEnded` when the server says the session is missing, expired or ended
-(HTTP 401).
+(HTTP 401). Its ``code`` says what kind: the server's own (``login_refused``,
+``too_many_attempts``…), or ``unreachable``, ``tls`` (no secure connection: an
+untrusted certificate, or not HTTPS), ``not_team_server`` (an answer, but not from
+an inspector team server), ``unavailable`` (a proxy's 502-504: the team server
+behind it does not answer), ``error``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import tempfile
 import urllib.error
 import urllib.parse
@@ -248,7 +253,9 @@ class Client:
     # -- HTTP ------------------------------------------------------------------------
 
     def _bad_answer(self) -> RemoteError:
-        return RemoteError(0, "bad_answer", f"{self.url} did not answer as a team server", self.url)
+        return RemoteError(
+            0, "not_team_server", f"{self.url} did not answer as a team server", self.url
+        )
 
     def _object(self, found: Any) -> dict[str, Any]:
         if not isinstance(found, dict):
@@ -276,6 +283,14 @@ class Client:
                 raise _refusal(exc.code, exc.read(1 << 16), self.url) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, ssl.SSLError | ssl.CertificateError):
+                why = getattr(reason, "verify_message", None) or getattr(reason, "reason", None)
+                raise RemoteError(
+                    0,
+                    "tls",
+                    f"no secure connection to the team server at {self.url}: {why or reason}",
+                    self.url,
+                ) from None
             if isinstance(reason, socket.timeout | TimeoutError):
                 reason = f"no answer within {self.timeout:g} s"
             raise RemoteError(
@@ -435,13 +450,16 @@ class _Body:
 
 
 def _refusal(status: int, raw: bytes, server: str) -> RemoteError:
-    code, message = "error", f"the server answered HTTP {status}"
     try:
         data = json.loads(raw)
-        code = str(data.get("error") or code)
-        message = str(data.get("message") or message)
-    except (ValueError, AttributeError):
-        pass
+        code = str(data.get("error") or "error")
+        message = str(data.get("message") or f"the server answered HTTP {status}")
+    except (ValueError, AttributeError):  # not the team server's JSON
+        if status in (502, 503, 504):  # a proxy whose team server does not answer
+            message = f"{server} answered HTTP {status}: the team server behind it does not answer"
+            return RemoteError(status, "unavailable", message, server)
+        message = f"{server} did not answer as a team server (HTTP {status})"
+        return RemoteError(status, "not_team_server", message, server)
     kind = SessionEnded if status == 401 else RemoteError
     return kind(status, code, message, server)
 

@@ -115,7 +115,10 @@ async def login(request: web.Request) -> web.Response:
 @guarded(None)
 async def logout(request: web.Request, identity: accounts.Identity) -> web.Response:
     api = request.app[API_KEY]
-    await api.run(accounts.logout, api.store, bearer(request))
+    token = bearer(request)
+    await api.run(accounts.logout, api.store, token)
+    if api.events is not None:  # its event sockets on this process end now, not at a recheck
+        await api.events.session_ended(token)
     return answer({"logged_out": True})
 
 

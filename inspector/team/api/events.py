@@ -17,7 +17,8 @@ The socket is opened with the ``Authorization: Bearer`` header (a session with t
 ``view`` permission) and, as the phone's signaling socket, only from the public URL's
 origin (or none: not a browser): a page on another site cannot open it with a user's
 credentials. The session is checked again every ``RECHECK`` seconds: one that ended
-closes the socket (code 4401).
+closes the socket (code 4401); a logout through this process's API closes its sockets
+at once.
 """
 
 from __future__ import annotations
@@ -161,6 +162,13 @@ class EventHub:
                 await self.api.run(accounts.validate_session, self.api.store, listener.token)
             except accounts.SessionInvalid:
                 await listener.ws.close(code=SESSION_ENDED, message=b"session ended")
+
+    async def session_ended(self, token: str) -> None:
+        """The session of ``token`` was ended here (logout): close its sockets (4401)."""
+        for listener in list(self._listeners):
+            if listener.token == token and not listener.ws.closed:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await listener.ws.close(code=SESSION_ENDED, message=b"session ended")
 
     async def close(self) -> None:
         """Close every socket (the server stops) and the watcher."""

@@ -348,6 +348,25 @@ def test_the_events_socket_refuses_other_sites_and_tells_changes(
     asyncio.run(run())
 
 
+def test_a_logout_closes_its_event_sockets_at_once(team: Team) -> None:
+    token = team.login("ines")  # a session of its own: the module's stay open
+
+    async def run() -> None:
+        async with aiohttp.ClientSession() as session:
+            ws = await _events(session, team, token, None)
+            try:
+                answer = await asyncio.to_thread(team.call, "POST", "logout", token=token)
+                assert answer.status == 200, answer
+                async with asyncio.timeout(10):  # not at the 30 s recheck
+                    message = await ws.receive()
+                assert message.type == aiohttp.WSMsgType.CLOSE, message
+                assert message.data == 4401, message
+            finally:
+                await ws.close()
+
+    asyncio.run(run())
+
+
 def test_the_log_never_holds_a_password_or_a_token(team: Team, tokens: dict[str, str]) -> None:
     wait_for(lambda: "/api/v1/login" in team.server.log_text(), 30, "the login lines")
     text = team.server.log_text()
