@@ -36,6 +36,7 @@ from inspector.live import events
 from inspector.live.engine import Engine
 from inspector.storage import ChangedElsewhere
 from inspector.storage.store import Store
+from inspector.team.desk import RemoteDesk
 from inspector.usecases.inspections import create_inspection, delete_inspection
 from inspector.usecases.privacy import ListingResult
 from ui import crossing, settings
@@ -46,7 +47,8 @@ from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
 from ui.review.listing_export import ask_folder, failed_text, start_listing_export, written_text
 from ui.review.workspace import ReviewWorkspace
-from ui.team_connection import TeamConnection
+from ui.team_calls import TeamCalls, link_words, runs_calls
+from ui.team_connection import TeamConnection, TeamSession
 from ui.team_dialogs import ConnectDialog, TeamInspectionDialog
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
 
         self.home = InspectionsView()
         self.team = TeamConnection(self)
+        self.team_calls = TeamCalls(self.bridge, store.data_dir, self)
         self.connect_dialog: ConnectDialog | None = None
         self.team_dialog: TeamInspectionDialog | None = None
         self.live = LiveSession(
@@ -319,6 +322,7 @@ class MainWindow(QMainWindow):
 
     def disconnect_from_team(self) -> None:
         """Log out, forget the token, show this desk's inspections again."""
+        self._end_team_calls()
         self.team.disconnect_from_server()
         self.home.set_team(None)
         self.statusBar().showMessage("Disconnected from the team server", 8000)
@@ -338,15 +342,21 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _team_state(self, state: str, text: str) -> None:
+        if state in ("offline", "ended"):
+            self._end_team_calls()
         if state == "offline":
             return
         self.home.set_team_state(state, text)
         self._update_actions()
 
     def open_team_inspection(self, inspection_id: str) -> None:
-        """Open a team inspection: for now its details, read-only (the show route).
-        The hook for opening a live call or a review against the server."""
+        """Open a team inspection: an operator takes its call (run on this console,
+        every still stored on the server); otherwise its details, read-only."""
         session = self.team.session
+        entry = next((e for e in self.team.entries if e.get("id") == inspection_id), None)
+        if session is not None and runs_calls(session, entry and entry.get("status")):
+            self._take_team_call(session, inspection_id)
+            return
 
         def shown(data: dict[str, Any]) -> None:
             if self.team_dialog is not None:
@@ -361,6 +371,58 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot open the inspection: {text}", 10000)
 
         self.team.inspection(inspection_id, shown, failed)
+
+    def _take_team_call(self, session: TeamSession, inspection_id: str) -> None:
+        self.statusBar().showMessage("Taking the call: fetching the inspection from the team…")
+
+        def taken(desk: RemoteDesk, loaded: tuple[Any, Any, Any, Any]) -> None:
+            if self.live.inspection is not None:
+                self.live.close_session()
+            self.live.use_engine(desk.engine, desk.store)
+            self.live.open(*loaded)
+            self._show_page(self.live)
+            title = loaded[0].vehicle.title() or "inspection"
+            self.setWindowTitle(f"Vehicle Inspector — {title} (team: {session.server})")
+            self.statusBar().showMessage(
+                "The call runs on this console; every photo is stored on the team server", 8000
+            )
+
+        def failed(text: str) -> None:
+            self.statusBar().showMessage(f"Cannot take the call: {text}", 15000)
+
+        self.team_calls.take(session, inspection_id, taken, failed)
+
+    @property
+    def on_team_call(self) -> bool:
+        """Whether the live page runs a team server's call (the desk's engine)."""
+        return self.live.engine is not self.engine
+
+    def _leave_team_call(self) -> None:
+        """Back to this desk's own engine: the team's call waits for a console."""
+        if self.on_team_call:
+            self.team_calls.leave()
+            self.live.use_engine(self.engine, self.store)
+
+    def _end_team_calls(self) -> None:
+        """The session ends: a team call on the page goes, and the desk's engine stops."""
+        if self.on_team_call and self.live.inspection is not None:
+            self.live.close_session()
+            self._leave_team_call()
+            self._show_page(self.home)
+            self.setWindowTitle("Vehicle Inspector")
+        self.team_calls.close()
+
+    def _desk_link(self, event: events.DeskLinkChanged) -> None:
+        if event.inspection_id != self.team_calls.inspection_id:
+            return  # a call this console let go already
+        words = link_words(event)
+        if event.state == "stopped" and event.reason != "stopped":
+            self.statusBar().showMessage(words, 30000)
+            if self.on_team_call and self.live.inspection_id == event.inspection_id:
+                self.go_home()
+                self.statusBar().showMessage(words, 30000)
+        elif words:
+            self.statusBar().showMessage(words, 8000)
 
     def selected_id(self) -> str | None:
         return self.home.selected_id()
@@ -450,6 +512,7 @@ class MainWindow(QMainWindow):
         def loaded(result: tuple[Any, Any, Any, Any]) -> None:
             if self.live.inspection is not None:
                 self.live.close_session()
+            self._leave_team_call()
             self.live.open(*result)
             self._show_page(self.live)
             self.setWindowTitle(f"Vehicle Inspector — {result[0].vehicle.title() or 'inspection'}")
@@ -553,6 +616,7 @@ class MainWindow(QMainWindow):
         self._close_review()
         if self.live.inspection is not None:
             self.live.close_session()
+        self._leave_team_call()
         self._show_page(self.home)
         self.setWindowTitle("Vehicle Inspector")
         self.refresh()
@@ -625,6 +689,8 @@ class MainWindow(QMainWindow):
             self._call_interrupted(event)
         elif isinstance(event, events.StoreState):
             self._store_state(event)
+        elif isinstance(event, events.DeskLinkChanged):
+            self._desk_link(event)
 
     def _store_state(self, event: events.StoreState) -> None:
         """The store does not answer: say so for as long as it lasts; nothing is lost."""
@@ -675,6 +741,7 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         crossing.remove_error_sink(self._show_error)
         self.team.close()
+        self.team_calls.close(wait=True)
         self._close_review()
         self.bridge.close()
         self.live.shutdown()

@@ -331,6 +331,18 @@ class CallInterrupted(Event):
 
 
 @dataclass(frozen=True)
+class DeskLinkChanged(Event):
+    """A console's link to a team server's call (:mod:`inspector.team.desk_link`):
+    ``state`` "connecting", "attached", "retrying" or "stopped" (``reason`` then:
+    "replaced" when another console took the call over, "session_ended", …)."""
+
+    name = "desk_link"
+    inspection_id: str
+    state: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class StoreState(Event):
     """Whether the store takes the live writes now. While it does not (its database or
     object store does not answer, or another process holds the lock), captures and

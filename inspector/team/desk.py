@@ -35,7 +35,7 @@ from inspector.live.session.context import Mode
 from inspector.storage.errors import NotFound, StoreError, StoreUnreachable
 from inspector.storage.store import Store
 from inspector.team.client import Client, RemoteError, SessionEnded
-from inspector.team.desk_link import DeskLink, StateCallback
+from inspector.team.desk_link import DeskLink
 from inspector.usecases.inspections import capture_to_dict
 
 __all__ = ["DeskEngine", "RemoteDesk", "ServerMirror", "cache_folder"]
@@ -170,7 +170,8 @@ class DeskEngine(Engine):
 
 class RemoteDesk:
     """One console's calls on one team server: the working copies, the desk engine,
-    and the link of the call being run (:meth:`take`, :meth:`leave`)."""
+    and the link of the call being run (:meth:`take`, :meth:`leave`). The link's
+    state comes as :class:`~inspector.live.events.DeskLinkChanged` events."""
 
     def __init__(
         self,
@@ -180,7 +181,6 @@ class RemoteDesk:
         on_event: EventCallback,
         *,
         settings: ServerSettings | None = None,
-        on_link: StateCallback | None = None,
         **engine_options: Any,
     ) -> None:
         self.server_url = server_url.rstrip("/")
@@ -196,7 +196,6 @@ class RemoteDesk:
             **engine_options,
         )
         self._token = token
-        self._on_link = on_link
         self.link: DeskLink | None = None
 
     def start(self) -> None:
@@ -216,9 +215,12 @@ class RemoteDesk:
         else:
             self._fetch(inspection_id)
         full = self.store.find_inspection(inspection_id).id
-        self.link = DeskLink(
-            self.server_url, self._token, full, self.engine, on_state=self._on_link
-        )
+        engine = self.engine
+
+        def said(state: str, reason: str | None) -> None:  # on the engine's loop
+            engine.emit(events.DeskLinkChanged(full, state, reason))
+
+        self.link = DeskLink(self.server_url, self._token, full, engine, on_state=said)
         self.link.start()
         return full
 
