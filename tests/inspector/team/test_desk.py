@@ -215,3 +215,51 @@ def test_a_console_gets_the_teams_turn_minted_for_it(tmp_path: Path) -> None:
         assert secret not in server.log_text()
     finally:
         server.close()
+
+
+def test_another_operator_takes_the_call_over_at_the_same_shot(
+    team: Team, olga: str, desk: tuple[RemoteDesk, EventLog], tmp_path: Path
+) -> None:
+    """Olga's console runs the call; Adam's takes it over: Olga's lets go (told why, and
+    does not take it back), the phone goes on with Adam's console at the shot Olga left,
+    with her stills (the working copy comes from the server)."""
+    first, first_log = desk
+    inspection_id = _new(team, olga)
+    first.take(inspection_id)
+    invite = first.engine.invite(inspection_id).result(30)
+    second_log = EventLog()
+    second = RemoteDesk(team.url, team.login("adam"), tmp_path / "adam", second_log)
+    second.start()
+
+    async def scenario() -> None:
+        phone = SimulatedPhone(
+            invite.join_url, width=320, height=240, fps=10, still_size=(1600, 1200)
+        )
+        await phone.start(timeout=60)
+        try:
+            capture_id = await asyncio.wrap_future(first.engine.capture(inspection_id))
+            await phone.wait_for(
+                "capture_result", where=lambda m: m["id"] == capture_id, timeout=30
+            )
+            await asyncio.wrap_future(first.engine.accept(inspection_id, capture_id))
+            info = await asyncio.wrap_future(first.engine.session_info(inspection_id))
+            shot_left = info["shot_id"]
+            assert shot_left != FRONT  # the walk moved on
+
+            seen = len(phone.messages)
+            await asyncio.to_thread(second.take, inspection_id)
+            await first_log.wait(ev.DeskLinkChanged, lambda e: e.reason == "replaced", timeout=30)
+            resumed = await phone.wait_for("shot", after=seen, timeout=60)
+            assert resumed["id"] == shot_left  # the same shot, on Adam's console
+            taken = await asyncio.wrap_future(second.engine.session_info(inspection_id))
+            assert taken["shot_id"] == shot_left
+            assert [c.id for c in second.store.captures(inspection_id)] == [capture_id]
+        finally:
+            await phone.stop()
+
+    try:
+        asyncio.run(scenario())
+        assert first.link is not None and first.link.reason == "replaced"
+        assert not first.link.running  # it does not take the call back
+    finally:
+        second.close()
