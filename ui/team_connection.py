@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest
+from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest, QSslCertificate
 from PySide6.QtWebSockets import QWebSocket, QWebSocketProtocol
 
 from inspector.team import sessions
@@ -118,6 +119,14 @@ def explain(exc: BaseException) -> str:
     return f"The team server refused: {exc.message}"
 
 
+def python_trusted() -> list[QSslCertificate]:
+    """The certificates Python's ``ssl`` trusts beyond Qt's system store (its CA file:
+    ``SSL_CERT_FILE`` or OpenSSL's default), so the login (``urllib``) and the events
+    socket (Qt) trust the same servers."""
+    cafile = ssl.get_default_verify_paths().cafile
+    return QSslCertificate.fromPath(cafile) if cafile else []
+
+
 def events_url(server: str) -> QUrl:
     scheme, _, rest = server.partition("://")
     return QUrl(f"{'wss' if scheme == 'https' else 'ws'}://{rest}{API}/events")
@@ -129,7 +138,7 @@ class TeamEvents(QObject):
 
     changed = Signal(str)  # the inspection's id
     opened = Signal()  # (again): what changed meanwhile is not known
-    dropped = Signal(float)  # seconds before the next attempt
+    dropped = Signal(float, str)  # seconds before the next attempt, why (may be "")
     session_ended = Signal()
     failed_to_open = Signal()  # never opened: the owner checks the session
 
@@ -140,6 +149,7 @@ class TeamEvents(QObject):
         self.is_open = False
         self._stopped = False
         self._was_open = False
+        self._trusted: list[QSslCertificate] | None = None
         self.socket = QWebSocket("", QWebSocketProtocol.Version.VersionLatest, self)
         self.socket.connected.connect(self._on_connected)
         self.socket.disconnected.connect(self._on_disconnected)
@@ -150,8 +160,15 @@ class TeamEvents(QObject):
     def open(self) -> None:
         if self._stopped:
             return
-        request = QNetworkRequest(events_url(self.session.server))
+        url = events_url(self.session.server)
+        request = QNetworkRequest(url)
         request.setRawHeader(b"Authorization", f"Bearer {self.session.token}".encode())
+        if url.scheme() == "wss":
+            if self._trusted is None:
+                self._trusted = python_trusted()
+            tls = self.socket.sslConfiguration()
+            tls.addCaCertificates(self._trusted)
+            self.socket.setSslConfiguration(tls)
         self._was_open = False
         self.socket.open(request)
 
@@ -195,7 +212,8 @@ class TeamEvents(QObject):
                 self.failed_to_open.emit()
         delay = BACKOFF_S[min(self.attempts, len(BACKOFF_S) - 1)]
         self._retry.start(int(delay * 1000))
-        self.dropped.emit(delay)
+        why = self.socket.errorString()
+        self.dropped.emit(delay, "" if why in ("", "Unknown error") else why)
 
 
 class TeamConnection(QObject):
@@ -423,13 +441,14 @@ class TeamConnection(QObject):
             return
         self._set_state("live", f"{session.server} — {session.user} ({session.role})")
 
-    def _events_dropped(self, delay: float) -> None:
+    def _events_dropped(self, delay: float, why: str) -> None:
         session = self.session
         if session is None or self.state == "ended":
             return
+        because = f" ({why})" if why else ""
         self._set_state(
             "reconnecting",
-            f"Connection to {session.server} lost — trying again in {delay:g} s",
+            f"Connection to {session.server} lost{because} — trying again in {delay:g} s",
         )
 
     def _check_session(self) -> None:

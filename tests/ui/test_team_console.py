@@ -383,3 +383,25 @@ def test_cancel_while_connecting_leaves_no_session(
     assert not team.active and team.state == "offline"
     assert not sessions.sessions_file().exists()
     team.close()
+
+
+def test_through_the_tls_reverse_proxy_with_a_trusted_certificate(
+    qtbot: QtBot,
+    server: Server,
+    tmp_path: Path,
+    window: Callable[[], MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As deployed: nginx terminating TLS (the repository's site file) in front of the
+    server, its certificate trusted by this computer (here through ``SSL_CERT_FILE``)."""
+    from tests.inspector.team.nginx_fixtures import nginx_proxy
+
+    with nginx_proxy(tmp_path / "nginx", [server.process.port]) as proxy:
+        cert = tmp_path / "nginx" / "tls" / "tls" / "cert.pem"  # made for the proxy
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        console = window()
+        connect(qtbot, console, proxy.url, "olga", PASSWORDS["olga"])
+        qtbot.waitUntil(lambda: console.team.state == "live", timeout=15000)
+        created = server.client("olga").create(NEW)["id"]
+        qtbot.waitUntil(lambda: created in shown_ids(console), timeout=10000)
+        console.close()
