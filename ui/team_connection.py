@@ -11,8 +11,9 @@ events socket that keeps them current.
   ``inspection_changed`` message asks for the list again (coalesced: one request
   in flight, one more after it if something changed meanwhile). A dropped socket
   is opened again after 0.25, 0.5, 1, 2, 4, then every 5 s, and the list read
-  again (changes made meanwhile were not told). Close code 4401 (the session
-  ended or expired) stops it: the user is asked to connect again.
+  again (changes made meanwhile were not told). A ping unanswered for ``PING_S``
+  seconds is a drop too (a network gone without a word). Close code 4401 (the
+  session ended or expired) stops it: the user is asked to connect again.
 
 Every failure a user can meet is said in words by :func:`explain`, never a traceback.
 """
@@ -38,6 +39,7 @@ from ui.crossing import run_task
 
 __all__ = [
     "BACKOFF_S",
+    "PING_S",
     "SESSION_ENDED_CODE",
     "SESSION_ENDED_TEXT",
     "TeamConnection",
@@ -52,6 +54,9 @@ SESSION_ENDED_CODE = 4401
 SESSION_ENDED_TEXT = "Your session ended — connect again"
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 5.0)
 """Seconds before each new attempt to open the events socket; the last repeats."""
+PING_S = 15.0
+"""Seconds between two pings on an open socket: one unanswered by the next is a drop
+(a network gone without closing the connection, a server that hangs)."""
 
 
 @dataclass(frozen=True)
@@ -149,13 +154,17 @@ class TeamEvents(QObject):
         self.is_open = False
         self._stopped = False
         self._was_open = False
-        self._trusted: list[QSslCertificate] | None = None
+        self._tls_ready = False
+        self._awaiting_pong = False
         self.socket = QWebSocket("", QWebSocketProtocol.Version.VersionLatest, self)
         self.socket.connected.connect(self._on_connected)
         self.socket.disconnected.connect(self._on_disconnected)
         self.socket.textMessageReceived.connect(self._on_message)
+        self.socket.pong.connect(self._on_pong)
         self._retry = QTimer(self, singleShot=True)
         self._retry.timeout.connect(self.open)
+        self._ping = QTimer(self, interval=int(PING_S * 1000))
+        self._ping.timeout.connect(self._check_alive)
 
     def open(self) -> None:
         if self._stopped:
@@ -163,12 +172,11 @@ class TeamEvents(QObject):
         url = events_url(self.session.server)
         request = QNetworkRequest(url)
         request.setRawHeader(b"Authorization", f"Bearer {self.session.token}".encode())
-        if url.scheme() == "wss":
-            if self._trusted is None:
-                self._trusted = python_trusted()
+        if url.scheme() == "wss" and not self._tls_ready:
             tls = self.socket.sslConfiguration()
-            tls.addCaCertificates(self._trusted)
+            tls.addCaCertificates(python_trusted())
             self.socket.setSslConfiguration(tls)
+            self._tls_ready = True
         self._was_open = False
         self.socket.open(request)
 
@@ -176,6 +184,7 @@ class TeamEvents(QObject):
         """Close for good (disconnect, another session, the window closes)."""
         self._stopped = True
         self._retry.stop()
+        self._ping.stop()
         self.is_open = False
         if self.socket.state() != QAbstractSocket.SocketState.UnconnectedState:
             self.socket.abort()
@@ -188,7 +197,20 @@ class TeamEvents(QObject):
     def _on_connected(self) -> None:
         self.attempts = 0
         self.is_open = self._was_open = True
+        self._awaiting_pong = False
+        self._ping.start()
         self.opened.emit()
+
+    def _check_alive(self) -> None:
+        if self._awaiting_pong:  # nothing since the last ping: the link is dead
+            self._ping.stop()
+            self.socket.abort()  # disconnected → a new attempt
+            return
+        self._awaiting_pong = True
+        self.socket.ping()
+
+    def _on_pong(self, _elapsed: int, _payload: bytes) -> None:
+        self._awaiting_pong = False
 
     def _on_message(self, text: str) -> None:
         try:
@@ -200,6 +222,7 @@ class TeamEvents(QObject):
 
     def _on_disconnected(self) -> None:
         self.is_open = False
+        self._ping.stop()
         if self._stopped:
             return
         if self.close_code() == SESSION_ENDED_CODE:

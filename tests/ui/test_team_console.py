@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import signal
 import socket
 import stat
 import threading
@@ -23,7 +24,7 @@ from inspector.team import sessions
 from inspector.team.client import Client, RemoteError
 from inspector.usecases import accounts
 from tests.inspector.team.team_fixtures import TeamProcess
-from ui import settings
+from ui import settings, team_connection
 from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
 from ui.team_connection import SESSION_ENDED_TEXT, TeamConnection
@@ -338,9 +339,10 @@ def test_an_untrusted_certificate_is_a_tls_message(
 
 
 @pytest.mark.timeout(240)
-def test_the_events_reconnect_after_the_server_comes_back(
-    qtbot: QtBot, tmp_path: Path, window: Callable[[], MainWindow]
+def test_the_events_reconnect_after_a_hang_and_after_the_server_comes_back(
+    qtbot: QtBot, tmp_path: Path, window: Callable[[], MainWindow], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(team_connection, "PING_S", 0.5)
     data_dir = tmp_path / "server"
     add_users(data_dir)
     first = TeamProcess(data_dir)
@@ -349,6 +351,15 @@ def test_the_events_reconnect_after_the_server_comes_back(
     try:
         connect(qtbot, console, first.url, "olga", PASSWORDS["olga"])
         qtbot.waitUntil(lambda: console.team.state == "live", timeout=15000)
+
+        # The server hangs (its connections stay open): an unanswered ping is a drop.
+        first.proc.send_signal(signal.SIGSTOP)
+        try:
+            qtbot.waitUntil(lambda: console.team.state == "reconnecting", timeout=10000)
+        finally:
+            first.proc.send_signal(signal.SIGCONT)
+        qtbot.waitUntil(lambda: console.team.state == "live", timeout=20000)
+
         first.close()  # the server dies
         qtbot.waitUntil(lambda: console.team.state == "reconnecting", timeout=10000)
         assert "trying again in" in console.home.team_label.text()
@@ -363,6 +374,7 @@ def test_the_events_reconnect_after_the_server_comes_back(
             console.team.close()
             second.close()
     finally:
+        first.proc.send_signal(signal.SIGCONT)
         first.close()
 
 
