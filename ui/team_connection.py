@@ -103,13 +103,14 @@ def explain(exc: BaseException) -> str:
             minutes = max(1, round(int(found.group(1)) / 60))
             wait = f" in {minutes} minute{'s' if minutes != 1 else ''}"
         return f"Too many failed attempts: try again{wait}."
+    why = exc.message.split(f"{server}: ", 1)[-1]  # the client's reason, without the URL
     if exc.code == "unreachable":
-        return f"Cannot reach {server}: check the address and the network. ({exc.message})"
+        return f"Cannot reach {server}: check the address and the network. ({why})"
     if exc.code == "tls":
         return (
             f"No secure connection to {server}: its certificate is not trusted by this "
             "computer, or it does not speak HTTPS. Check the address, or ask your "
-            f"administrator. ({exc.message})"
+            f"administrator. ({why})"
         )
     if exc.code == "not_team_server":
         return f"{server} is not an inspector team server: check the address."

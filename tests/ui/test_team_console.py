@@ -300,7 +300,7 @@ def test_unreachable_and_not_a_server_address(qtbot: QtBot, config: Path) -> Non
     closed = f"http://127.0.0.1:{free_port()}"
     message = try_login(qtbot, closed, "olga", "x")
     assert message.startswith(f"Cannot reach {closed}: check the address and the network.")
-    assert "Traceback" not in message
+    assert "Traceback" not in message and "refused" in message, message
     assert try_login(qtbot, "inspect.example.com", "olga", "x").startswith(
         "That is not a server address"
     )
@@ -332,7 +332,7 @@ def test_an_untrusted_certificate_is_a_tls_message(
     with nginx_proxy(tmp_path / "nginx", [server.process.port]) as proxy:
         message = try_login(qtbot, proxy.url, "olga", PASSWORDS["olga"])
     assert message.startswith(f"No secure connection to {proxy.url}: its certificate is not")
-    assert "certificate" in message
+    assert message.endswith("(self-signed certificate)"), message  # the reason, once
     # HTTPS asked of a server that speaks HTTP: a TLS message too.
     plain = server.url.replace("http://", "https://")
     assert try_login(qtbot, plain, "olga", "x").startswith(f"No secure connection to {plain}")
