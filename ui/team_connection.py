@@ -138,6 +138,16 @@ def events_url(server: str) -> QUrl:
     return QUrl(f"{'wss' if scheme == 'https' else 'ws'}://{rest}{API}/events")
 
 
+def _log_out(session: TeamSession) -> None:
+    """End ``session`` on its server and forget it here (worker thread)."""
+    try:
+        session.client().logout()
+    except RemoteError as exc:
+        if exc.status not in (0, 401):  # unreachable or already ended: forget it all the same
+            log.warning("logging out of %s: %s", session.server, exc)
+    sessions.forget_session(session.server)
+
+
 class TeamEvents(QObject):
     """The events socket of one session, opened again after every drop until
     :meth:`stop` or a 4401 close (``session_ended``)."""
@@ -286,22 +296,19 @@ class TeamConnection(QObject):
 
         def work() -> TeamSession:
             answer = Client(server, timeout=30.0).login(user.strip(), password)
-            return TeamSession(
+            found = TeamSession(
                 server,
                 str(answer["user"]),
                 str(answer["role"]),
                 str(answer["token"]),
                 str(answer["expires_at"]),
             )
+            sessions.save_session(server, found.to_saved())
+            return found
 
         def done(found: TeamSession) -> None:
-            if self._closed or not still_wanted():
-                run_task(found.client().logout, lambda _: None, lambda _exc: None)
-                return
-            try:
-                sessions.save_session(server, found.to_saved())
-            except (OSError, sessions.SessionsUnreadable) as exc:
-                on_error(explain(exc))
+            if self._closed or not still_wanted():  # cancelled meanwhile: undone
+                run_task(lambda: _log_out(found), lambda _: None, lambda _exc: None)
                 return
             settings.set_value("team/server", server)
             settings.set_value("team/last_server", server)
@@ -317,14 +324,24 @@ class TeamConnection(QObject):
 
     def restore(self) -> None:
         """At start: the session kept for the server of last time, without asking; an
-        expired or unreadable one asks again (``ask_login``)."""
+        expired or unreadable one asks again (``ask_login``). The file is read on a
+        worker thread."""
         server = settings.value("team/server")
         if not server:
             return
-        try:
-            saved = sessions.saved_session(server)
-        except sessions.SessionsUnreadable as exc:
-            self.ask_login.emit(f"{exc}. Connect again.")
+
+        def failed(exc: BaseException) -> None:
+            if not self._closed:
+                self.ask_login.emit(f"{exc}. Connect again.")
+
+        run_task(
+            lambda: sessions.saved_session(server),
+            lambda saved: None if self._closed else self._restored(server, saved),
+            failed,
+        )
+
+    def _restored(self, server: str, saved: dict[str, Any] | None) -> None:
+        if self.session is not None:  # connected meanwhile
             return
         if saved is None:
             self.ask_login.emit(f"You are no longer connected to {server}: connect again.")
@@ -356,15 +373,9 @@ class TeamConnection(QObject):
         if session is None:
             return
 
-        def work() -> None:
-            try:
-                session.client().logout()
-            except RemoteError as exc:
-                if exc.status not in (0, 401):  # unreachable or already ended: forget it
-                    log.warning("logging out of %s: %s", session.server, exc)
-            sessions.forget_session(session.server)
-
-        run_task(work, lambda _: None, lambda exc: log.warning("logout: %s", exc))
+        run_task(
+            lambda: _log_out(session), lambda _: None, lambda exc: log.warning("logout: %s", exc)
+        )
 
     def close(self) -> None:
         """The window closes: the socket closes, the session stays kept for next time."""
@@ -404,10 +415,11 @@ class TeamConnection(QObject):
         if self.events is not None:
             self.events.stop()
         self._set_state("ended", text)
-        try:
-            sessions.forget_session(session.server)
-        except OSError as exc:
-            log.warning("cannot forget the session: %s", exc)
+        run_task(
+            lambda: sessions.forget_session(session.server),
+            lambda _: None,
+            lambda exc: log.warning("cannot forget the session: %s", exc),
+        )
 
     # -- the list and its changes ------------------------------------------------------------
 
