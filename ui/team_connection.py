@@ -291,8 +291,11 @@ class TeamConnection(QObject):
         still_wanted: Callable[[], bool] = lambda: True,
     ) -> None:
         """Open a session (worker thread) and keep its token; ``on_error(text)`` if not.
-        A session opened after ``still_wanted()`` turned False (Cancel) is ended again."""
+        A session opened after ``still_wanted()`` turned False (Cancel) is ended again.
+        An address without its scheme is taken as HTTPS."""
         server = server.strip().rstrip("/")
+        if server and "://" not in server:
+            server = f"https://{server}"
 
         def work() -> TeamSession:
             answer = Client(server, timeout=30.0).login(user.strip(), password)

@@ -301,7 +301,7 @@ def test_unreachable_and_not_a_server_address(qtbot: QtBot, config: Path) -> Non
     message = try_login(qtbot, closed, "olga", "x")
     assert message.startswith(f"Cannot reach {closed}: check the address and the network.")
     assert "Traceback" not in message and "refused" in message, message
-    assert try_login(qtbot, "inspect.example.com", "olga", "x").startswith(
+    assert try_login(qtbot, "ftp://files.example.com", "olga", "x").startswith(
         "That is not a server address"
     )
 
@@ -336,6 +336,8 @@ def test_an_untrusted_certificate_is_a_tls_message(
     # HTTPS asked of a server that speaks HTTP: a TLS message too.
     plain = server.url.replace("http://", "https://")
     assert try_login(qtbot, plain, "olga", "x").startswith(f"No secure connection to {plain}")
+    bare = server.url.removeprefix("http://")  # typed without a scheme: HTTPS is assumed
+    assert try_login(qtbot, bare, "olga", "x").startswith(f"No secure connection to {plain}")
 
 
 @pytest.mark.timeout(240)
