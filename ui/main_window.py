@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
 
     def connect_to_team(self, message: str = "") -> ConnectDialog:
         """The Connect dialog (non-blocking); ``message`` says why it is asked again."""
+        message = message if isinstance(message, str) else ""  # an action's ``checked``
         if self.connect_dialog is not None and self.connect_dialog.isVisible():
             if message:
                 self.connect_dialog._failed(message)
@@ -312,7 +313,7 @@ class MainWindow(QMainWindow):
             self,
             server=settings.value("team/last_server"),
             user=settings.value("team/last_user"),
-            message=message if isinstance(message, str) else "",
+            message=message,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda: setattr(self, "connect_dialog", None))

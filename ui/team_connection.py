@@ -11,8 +11,9 @@ events socket that keeps them current.
   ``inspection_changed`` message asks for the list again (coalesced: one request
   in flight, one more after it if something changed meanwhile). A dropped socket
   is opened again after 0.25, 0.5, 1, 2, 4, then every 5 s, and the list read
-  again (changes made meanwhile were not told). Close code 4401 (the session
-  ended or expired) stops it: the user is asked to connect again.
+  again (changes made meanwhile were not told). A ping unanswered for ``PING_S``
+  seconds is a drop too (a network gone without a word). Close code 4401 (the
+  session ended or expired) stops it: the user is asked to connect again.
 
 Every failure a user can meet is said in words by :func:`explain`, never a traceback.
 """
@@ -22,12 +23,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest
+from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest, QSslCertificate
 from PySide6.QtWebSockets import QWebSocket, QWebSocketProtocol
 
 from inspector.team import sessions
@@ -37,6 +39,7 @@ from ui.crossing import run_task
 
 __all__ = [
     "BACKOFF_S",
+    "PING_S",
     "SESSION_ENDED_CODE",
     "SESSION_ENDED_TEXT",
     "TeamConnection",
@@ -51,6 +54,9 @@ SESSION_ENDED_CODE = 4401
 SESSION_ENDED_TEXT = "Your session ended — connect again"
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 5.0)
 """Seconds before each new attempt to open the events socket; the last repeats."""
+PING_S = 15.0
+"""Seconds between two pings on an open socket: one unanswered by the next is a drop
+(a network gone without closing the connection, a server that hangs)."""
 
 
 @dataclass(frozen=True)
@@ -97,13 +103,14 @@ def explain(exc: BaseException) -> str:
             minutes = max(1, round(int(found.group(1)) / 60))
             wait = f" in {minutes} minute{'s' if minutes != 1 else ''}"
         return f"Too many failed attempts: try again{wait}."
+    why = exc.message.split(f"{server}: ", 1)[-1]  # the client's reason, without the URL
     if exc.code == "unreachable":
-        return f"Cannot reach {server}: check the address and the network. ({exc.message})"
+        return f"Cannot reach {server}: check the address and the network. ({why})"
     if exc.code == "tls":
         return (
             f"No secure connection to {server}: its certificate is not trusted by this "
             "computer, or it does not speak HTTPS. Check the address, or ask your "
-            f"administrator. ({exc.message})"
+            f"administrator. ({why})"
         )
     if exc.code == "not_team_server":
         return f"{server} is not an inspector team server: check the address."
@@ -118,9 +125,27 @@ def explain(exc: BaseException) -> str:
     return f"The team server refused: {exc.message}"
 
 
+def python_trusted() -> list[QSslCertificate]:
+    """The certificates Python's ``ssl`` trusts beyond Qt's system store (its CA file:
+    ``SSL_CERT_FILE`` or OpenSSL's default), so the login (``urllib``) and the events
+    socket (Qt) trust the same servers."""
+    cafile = ssl.get_default_verify_paths().cafile
+    return QSslCertificate.fromPath(cafile) if cafile else []
+
+
 def events_url(server: str) -> QUrl:
     scheme, _, rest = server.partition("://")
     return QUrl(f"{'wss' if scheme == 'https' else 'ws'}://{rest}{API}/events")
+
+
+def _log_out(session: TeamSession) -> None:
+    """End ``session`` on its server and forget it here (worker thread)."""
+    try:
+        session.client().logout()
+    except RemoteError as exc:
+        if exc.status not in (0, 401):  # unreachable or already ended: forget it all the same
+            log.warning("logging out of %s: %s", session.server, exc)
+    sessions.forget_session(session.server)
 
 
 class TeamEvents(QObject):
@@ -129,7 +154,7 @@ class TeamEvents(QObject):
 
     changed = Signal(str)  # the inspection's id
     opened = Signal()  # (again): what changed meanwhile is not known
-    dropped = Signal(float)  # seconds before the next attempt
+    dropped = Signal(float, str)  # seconds before the next attempt, why (may be "")
     session_ended = Signal()
     failed_to_open = Signal()  # never opened: the owner checks the session
 
@@ -140,18 +165,29 @@ class TeamEvents(QObject):
         self.is_open = False
         self._stopped = False
         self._was_open = False
+        self._tls_ready = False
+        self._awaiting_pong = False
         self.socket = QWebSocket("", QWebSocketProtocol.Version.VersionLatest, self)
         self.socket.connected.connect(self._on_connected)
         self.socket.disconnected.connect(self._on_disconnected)
         self.socket.textMessageReceived.connect(self._on_message)
+        self.socket.pong.connect(self._on_pong)
         self._retry = QTimer(self, singleShot=True)
         self._retry.timeout.connect(self.open)
+        self._ping = QTimer(self, interval=int(PING_S * 1000))
+        self._ping.timeout.connect(self._check_alive)
 
     def open(self) -> None:
         if self._stopped:
             return
-        request = QNetworkRequest(events_url(self.session.server))
+        url = events_url(self.session.server)
+        request = QNetworkRequest(url)
         request.setRawHeader(b"Authorization", f"Bearer {self.session.token}".encode())
+        if url.scheme() == "wss" and not self._tls_ready:
+            tls = self.socket.sslConfiguration()
+            tls.addCaCertificates(python_trusted())
+            self.socket.setSslConfiguration(tls)
+            self._tls_ready = True
         self._was_open = False
         self.socket.open(request)
 
@@ -159,6 +195,7 @@ class TeamEvents(QObject):
         """Close for good (disconnect, another session, the window closes)."""
         self._stopped = True
         self._retry.stop()
+        self._ping.stop()
         self.is_open = False
         if self.socket.state() != QAbstractSocket.SocketState.UnconnectedState:
             self.socket.abort()
@@ -171,7 +208,20 @@ class TeamEvents(QObject):
     def _on_connected(self) -> None:
         self.attempts = 0
         self.is_open = self._was_open = True
+        self._awaiting_pong = False
+        self._ping.start()
         self.opened.emit()
+
+    def _check_alive(self) -> None:
+        if self._awaiting_pong:  # nothing since the last ping: the link is dead
+            self._ping.stop()
+            self.socket.abort()  # disconnected → a new attempt
+            return
+        self._awaiting_pong = True
+        self.socket.ping()
+
+    def _on_pong(self, _elapsed: int, _payload: bytes) -> None:
+        self._awaiting_pong = False
 
     def _on_message(self, text: str) -> None:
         try:
@@ -183,6 +233,7 @@ class TeamEvents(QObject):
 
     def _on_disconnected(self) -> None:
         self.is_open = False
+        self._ping.stop()
         if self._stopped:
             return
         if self.close_code() == SESSION_ENDED_CODE:
@@ -195,7 +246,8 @@ class TeamEvents(QObject):
                 self.failed_to_open.emit()
         delay = BACKOFF_S[min(self.attempts, len(BACKOFF_S) - 1)]
         self._retry.start(int(delay * 1000))
-        self.dropped.emit(delay)
+        why = self.socket.errorString()
+        self.dropped.emit(delay, "" if why in ("", "Unknown error") else why)
 
 
 class TeamConnection(QObject):
@@ -239,27 +291,27 @@ class TeamConnection(QObject):
         still_wanted: Callable[[], bool] = lambda: True,
     ) -> None:
         """Open a session (worker thread) and keep its token; ``on_error(text)`` if not.
-        A session opened after ``still_wanted()`` turned False (Cancel) is ended again."""
+        A session opened after ``still_wanted()`` turned False (Cancel) is ended again.
+        An address without its scheme is taken as HTTPS."""
         server = server.strip().rstrip("/")
+        if server and "://" not in server:
+            server = f"https://{server}"
 
         def work() -> TeamSession:
             answer = Client(server, timeout=30.0).login(user.strip(), password)
-            return TeamSession(
+            found = TeamSession(
                 server,
                 str(answer["user"]),
                 str(answer["role"]),
                 str(answer["token"]),
                 str(answer["expires_at"]),
             )
+            sessions.save_session(server, found.to_saved())
+            return found
 
         def done(found: TeamSession) -> None:
-            if self._closed or not still_wanted():
-                run_task(found.client().logout, lambda _: None, lambda _exc: None)
-                return
-            try:
-                sessions.save_session(server, found.to_saved())
-            except (OSError, sessions.SessionsUnreadable) as exc:
-                on_error(explain(exc))
+            if self._closed or not still_wanted():  # cancelled meanwhile: undone
+                run_task(lambda: _log_out(found), lambda _: None, lambda _exc: None)
                 return
             settings.set_value("team/server", server)
             settings.set_value("team/last_server", server)
@@ -275,14 +327,24 @@ class TeamConnection(QObject):
 
     def restore(self) -> None:
         """At start: the session kept for the server of last time, without asking; an
-        expired or unreadable one asks again (``ask_login``)."""
+        expired or unreadable one asks again (``ask_login``). The file is read on a
+        worker thread."""
         server = settings.value("team/server")
         if not server:
             return
-        try:
-            saved = sessions.saved_session(server)
-        except sessions.SessionsUnreadable as exc:
-            self.ask_login.emit(f"{exc}. Connect again.")
+
+        def failed(exc: BaseException) -> None:
+            if not self._closed:
+                self.ask_login.emit(f"{exc}. Connect again.")
+
+        run_task(
+            lambda: sessions.saved_session(server),
+            lambda saved: None if self._closed else self._restored(server, saved),
+            failed,
+        )
+
+    def _restored(self, server: str, saved: dict[str, Any] | None) -> None:
+        if self.session is not None:  # connected meanwhile
             return
         if saved is None:
             self.ask_login.emit(f"You are no longer connected to {server}: connect again.")
@@ -314,15 +376,9 @@ class TeamConnection(QObject):
         if session is None:
             return
 
-        def work() -> None:
-            try:
-                session.client().logout()
-            except RemoteError as exc:
-                if exc.status not in (0, 401):  # unreachable or already ended: forget it
-                    log.warning("logging out of %s: %s", session.server, exc)
-            sessions.forget_session(session.server)
-
-        run_task(work, lambda _: None, lambda exc: log.warning("logout: %s", exc))
+        run_task(
+            lambda: _log_out(session), lambda _: None, lambda exc: log.warning("logout: %s", exc)
+        )
 
     def close(self) -> None:
         """The window closes: the socket closes, the session stays kept for next time."""
@@ -362,10 +418,11 @@ class TeamConnection(QObject):
         if self.events is not None:
             self.events.stop()
         self._set_state("ended", text)
-        try:
-            sessions.forget_session(session.server)
-        except OSError as exc:
-            log.warning("cannot forget the session: %s", exc)
+        run_task(
+            lambda: sessions.forget_session(session.server),
+            lambda _: None,
+            lambda exc: log.warning("cannot forget the session: %s", exc),
+        )
 
     # -- the list and its changes ------------------------------------------------------------
 
@@ -423,13 +480,14 @@ class TeamConnection(QObject):
             return
         self._set_state("live", f"{session.server} — {session.user} ({session.role})")
 
-    def _events_dropped(self, delay: float) -> None:
+    def _events_dropped(self, delay: float, why: str) -> None:
         session = self.session
         if session is None or self.state == "ended":
             return
+        because = f" ({why})" if why else ""
         self._set_state(
             "reconnecting",
-            f"Connection to {session.server} lost — trying again in {delay:g} s",
+            f"Connection to {session.server} lost{because} — trying again in {delay:g} s",
         )
 
     def _check_session(self) -> None:

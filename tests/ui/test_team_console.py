@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import signal
 import socket
 import stat
 import threading
@@ -23,7 +24,7 @@ from inspector.team import sessions
 from inspector.team.client import Client, RemoteError
 from inspector.usecases import accounts
 from tests.inspector.team.team_fixtures import TeamProcess
-from ui import settings
+from ui import settings, team_connection
 from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
 from ui.team_connection import SESSION_ENDED_TEXT, TeamConnection
@@ -299,8 +300,8 @@ def test_unreachable_and_not_a_server_address(qtbot: QtBot, config: Path) -> Non
     closed = f"http://127.0.0.1:{free_port()}"
     message = try_login(qtbot, closed, "olga", "x")
     assert message.startswith(f"Cannot reach {closed}: check the address and the network.")
-    assert "Traceback" not in message
-    assert try_login(qtbot, "inspect.example.com", "olga", "x").startswith(
+    assert "Traceback" not in message and "refused" in message, message
+    assert try_login(qtbot, "ftp://files.example.com", "olga", "x").startswith(
         "That is not a server address"
     )
 
@@ -331,16 +332,19 @@ def test_an_untrusted_certificate_is_a_tls_message(
     with nginx_proxy(tmp_path / "nginx", [server.process.port]) as proxy:
         message = try_login(qtbot, proxy.url, "olga", PASSWORDS["olga"])
     assert message.startswith(f"No secure connection to {proxy.url}: its certificate is not")
-    assert "certificate" in message
+    assert message.endswith("(self-signed certificate)"), message  # the reason, once
     # HTTPS asked of a server that speaks HTTP: a TLS message too.
     plain = server.url.replace("http://", "https://")
     assert try_login(qtbot, plain, "olga", "x").startswith(f"No secure connection to {plain}")
+    bare = server.url.removeprefix("http://")  # typed without a scheme: HTTPS is assumed
+    assert try_login(qtbot, bare, "olga", "x").startswith(f"No secure connection to {plain}")
 
 
 @pytest.mark.timeout(240)
-def test_the_events_reconnect_after_the_server_comes_back(
-    qtbot: QtBot, tmp_path: Path, window: Callable[[], MainWindow]
+def test_the_events_reconnect_after_a_hang_and_after_the_server_comes_back(
+    qtbot: QtBot, tmp_path: Path, window: Callable[[], MainWindow], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(team_connection, "PING_S", 0.5)
     data_dir = tmp_path / "server"
     add_users(data_dir)
     first = TeamProcess(data_dir)
@@ -349,6 +353,15 @@ def test_the_events_reconnect_after_the_server_comes_back(
     try:
         connect(qtbot, console, first.url, "olga", PASSWORDS["olga"])
         qtbot.waitUntil(lambda: console.team.state == "live", timeout=15000)
+
+        # The server hangs (its connections stay open): an unanswered ping is a drop.
+        first.proc.send_signal(signal.SIGSTOP)
+        try:
+            qtbot.waitUntil(lambda: console.team.state == "reconnecting", timeout=10000)
+        finally:
+            first.proc.send_signal(signal.SIGCONT)
+        qtbot.waitUntil(lambda: console.team.state == "live", timeout=20000)
+
         first.close()  # the server dies
         qtbot.waitUntil(lambda: console.team.state == "reconnecting", timeout=10000)
         assert "trying again in" in console.home.team_label.text()
@@ -363,6 +376,7 @@ def test_the_events_reconnect_after_the_server_comes_back(
             console.team.close()
             second.close()
     finally:
+        first.proc.send_signal(signal.SIGCONT)
         first.close()
 
 
@@ -381,5 +395,27 @@ def test_cancel_while_connecting_leaves_no_session(
     qtbot.wait(300)  # the answer's delivery, and the logout it starts
     assert wait_for_tasks(10000)
     assert not team.active and team.state == "offline"
-    assert not sessions.sessions_file().exists()
+    assert sessions.saved_session(server.url) is None  # kept a moment, then undone
     team.close()
+
+
+def test_through_the_tls_reverse_proxy_with_a_trusted_certificate(
+    qtbot: QtBot,
+    server: Server,
+    tmp_path: Path,
+    window: Callable[[], MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As deployed: nginx terminating TLS (the repository's site file) in front of the
+    server, its certificate trusted by this computer (here through ``SSL_CERT_FILE``)."""
+    from tests.inspector.team.nginx_fixtures import nginx_proxy
+
+    with nginx_proxy(tmp_path / "nginx", [server.process.port]) as proxy:
+        cert = tmp_path / "nginx" / "tls" / "tls" / "cert.pem"  # made for the proxy
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        console = window()
+        connect(qtbot, console, proxy.url, "olga", PASSWORDS["olga"])
+        qtbot.waitUntil(lambda: console.team.state == "live", timeout=15000)
+        created = server.client("olga").create(NEW)["id"]
+        qtbot.waitUntil(lambda: created in shown_ids(console), timeout=10000)
+        console.close()
