@@ -139,13 +139,13 @@ def test_connect_lists_the_team_keeps_only_the_token_and_disconnect_forgets_it(
     assert shown_ids(console) == []
     home.status.setCurrentIndex(0)
 
-    # Open: the details, read-only, from the server.
+    # Open, for an operator: the call is taken (tests/ui/test_team_call.py); home lets it go.
     assert home.select(theirs)
     console.open_selected()
-    qtbot.waitUntil(lambda: console.team_dialog is not None, timeout=10000)
-    assert console.team_dialog.inspection_id == theirs
-    assert "CL-123-IO" in console.team_dialog.text.toPlainText()
-    console.team_dialog.close()
+    qtbot.waitUntil(lambda: console.on_team_call, timeout=30000)
+    assert console.live.inspection_id == theirs
+    console.go_home()
+    assert not console.on_team_call
     assert not console.delete_action.isEnabled()  # local-only actions are off
 
     console.disconnect_action.trigger()
@@ -173,6 +173,14 @@ def test_a_colleagues_change_shows_without_a_refresh(
     assert status() == "draft"
     colleague.invite(created)
     qtbot.waitUntil(lambda: status() == "invited", timeout=10000)
+
+    # Open, for an inspector: the details, read-only, from the server.
+    assert console.home.select(created)
+    console.open_selected()
+    qtbot.waitUntil(lambda: console.team_dialog is not None, timeout=10000)
+    assert console.team_dialog.inspection_id == created
+    assert "CL-123-IO" in console.team_dialog.text.toPlainText()
+    console.team_dialog.close()
 
     # An inspector may not create: said in the status bar, nothing made.
     before = len(console.team.entries)
