@@ -50,13 +50,18 @@ def _get(
 
 async def _ws_status(url: str, origin: str | None) -> int:
     headers = {"Origin": origin} if origin else {}
-    async with aiohttp.ClientSession() as session, asyncio.timeout(15):
-        try:
-            ws = await session.ws_connect(url, headers=headers, ssl=False)
-        except aiohttp.WSServerHandshakeError as exc:
-            return exc.status
-        await ws.close()
-        return 101
+    try:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(15):
+            try:
+                ws = await session.ws_connect(url, headers=headers, ssl=False)
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+            await ws.close()
+            return 101
+    finally:
+        # TLS transports close after the session does: give them the moment aiohttp's
+        # docs ask for, or one is collected unclosed during a later test.
+        await asyncio.sleep(0.25)
 
 
 @pytest.mark.timeout(300)
