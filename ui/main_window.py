@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
             if self.live.inspection is not None:
                 self.live.close_session()
             self.live.use_engine(desk.engine, desk.store)
+            self._say_team_call(session.server)
             self.live.open(*loaded)
             self._show_page(self.live)
             title = loaded[0].vehicle.title() or "inspection"
@@ -403,6 +404,29 @@ class MainWindow(QMainWindow):
         if self.on_team_call:
             self.team_calls.leave()
             self.live.use_engine(self.engine, self.store)
+            self._say_team_call(None)
+
+    def _say_team_call(self, server: str | None) -> None:
+        """The status bar names where the phone connects: the team server during its call."""
+        if server is not None:
+            self.server_label.setText(f"Call relayed by {server}")
+            self.server_label.setToolTip(
+                "The seller's phone joins the team server, which relays the call to this "
+                "console; every photo is stored on the team server"
+            )
+            return
+        self._show_server()
+
+    def _show_server(self) -> None:
+        """This desk's phone server, where its own calls' phones connect."""
+        self.server_label.setToolTip("The address phones connect to")
+        url, lan = self.server_url, self.engine.lan_url
+        if url is None:
+            self.server_label.setText("Server: starting…")
+        else:
+            self.server_label.setText(
+                f"Server: {url}" + (f" (LAN {lan})" if lan and lan != url else "")
+            )
 
     def _end_team_calls(self) -> None:
         """The session ends: a team call on the page goes, and the desk's engine stops."""
@@ -677,10 +701,9 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self.server_url = url
+        if not self.on_team_call:
+            self._show_server()
         lan = self.engine.lan_url
-        self.server_label.setText(
-            f"Server: {url}" + (f" (LAN {lan})" if lan and lan != url else "")
-        )
         self.live.invite.set_lan_url(lan)
         if self.live.inspection is not None and not self.live.invite.join_url:
             self.live.request_invite()

@@ -69,6 +69,7 @@ def test_open_takes_the_call_and_each_still_is_on_the_server_before_saved(
     )
     assert console.live.inspection_id == inspection_id
     assert "(team:" in console.windowTitle()
+    assert console.server_label.text() == f"Call relayed by {server.url}"
     qtbot.waitUntil(lambda: bool(console.live.invite.join_url), timeout=15000)
     join_url = console.live.invite.join_url
     assert join_url.startswith(server.process.public_url + "/j/")  # the server's link
@@ -94,5 +95,6 @@ def test_open_takes_the_call_and_each_still_is_on_the_server_before_saved(
 
     console.go_home()  # the operator lets the call go: the phone waits for a console
     assert not console.on_team_call
+    assert console.server_label.text().startswith("Server: http://127.0.0.1:")
     qtbot.waitUntil(lambda: phone.waiting, timeout=15000)
     phone_loop(phone.stop()).result(30)
