@@ -63,6 +63,14 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 ("Ctrl+R",),
             ),
             ActionSpec(
+                "self_invite_action",
+                "&Self-inspection link…",
+                "A link for the seller to photograph the car alone, guided by the team "
+                "server (the selected team inspection)",
+                "invite_self_selected",
+                ("Ctrl+Shift+L",),
+            ),
+            ActionSpec(
                 "listing_action",
                 Message("Export &listing photos…").get(CONSOLE_LANGUAGE),
                 Message(

@@ -47,9 +47,9 @@ from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
 from ui.review.listing_export import ask_folder, failed_text, start_listing_export, written_text
 from ui.review.workspace import ReviewWorkspace
-from ui.team_calls import TeamCalls, link_words, runs_calls
-from ui.team_connection import TeamConnection, TeamSession
-from ui.team_dialogs import ConnectDialog, TeamInspectionDialog
+from ui.team_calls import CALL_ROLES, TeamCalls, link_words, runs_calls
+from ui.team_connection import TeamConnection, TeamSession, explain
+from ui.team_dialogs import ConnectDialog, SelfInviteDialog, TeamInspectionDialog
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
     delete_action: QAction
     home_action: QAction
     listing_action: QAction
+    self_invite_action: QAction
     connect_action: QAction
     disconnect_action: QAction
 
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.team_calls = TeamCalls(self.bridge, store.data_dir, self)
         self.connect_dialog: ConnectDialog | None = None
         self.team_dialog: TeamInspectionDialog | None = None
+        self.self_invite_dialog: SelfInviteDialog | None = None
         self.live = LiveSession(
             self.bridge,
             self.engine,
@@ -274,7 +276,11 @@ class MainWindow(QMainWindow):
         self.open_action.setEnabled(selected)
         self.delete_action.setEnabled(local)
         self.listing_action.setEnabled(local)
-        self.review_action.setEnabled(local or on_live)
+        self.review_action.setEnabled(local or (on_live and not self.on_team_call))
+        session = self.team.session
+        self.self_invite_action.setEnabled(
+            selected and self.home_is_team and session is not None and session.role in CALL_ROLES
+        )
         self.home_action.setEnabled(on_live or on_review)
         self.new_action.setEnabled(True)
         self.disconnect_action.setEnabled(self.team.active or self.home_is_team)
@@ -372,6 +378,26 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot open the inspection: {text}", 10000)
 
         self.team.inspection(inspection_id, shown, failed)
+
+    def invite_self_selected(self) -> None:
+        """A self-inspection link for the selected team inspection: the team server's
+        autopilot guides the seller, no operator needed."""
+        session, inspection_id = self.team.session, self.selected_id()
+        if session is None or inspection_id is None or not self.home_is_team:
+            return
+
+        def done(found: dict[str, Any]) -> None:
+            dialog = SelfInviteDialog(str(found["join_url"]), str(found["expires_at"]), self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.destroyed.connect(lambda: setattr(self, "self_invite_dialog", None))
+            dialog.open()
+            self.self_invite_dialog = dialog
+            self.team.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(f"No self-inspection link: {explain(exc)}", 15000)
+
+        run_task(lambda: session.client().invite(inspection_id, self_inspection=True), done, failed)
 
     def _take_team_call(self, session: TeamSession, inspection_id: str) -> None:
         self.statusBar().showMessage("Taking the call: fetching the inspection from the team…")

@@ -21,7 +21,7 @@ from inspector.team.desk import RemoteDesk
 from ui.crossing import EngineBridge, run_task
 from ui.team_connection import TeamSession, explain
 
-__all__ = ["CALL_STATUSES", "TeamCalls"]
+__all__ = ["CALL_ROLES", "CALL_STATUSES", "TeamCalls", "link_words", "runs_calls"]
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ConnectDialog", "TeamInspectionDialog"]
+__all__ = ["ConnectDialog", "SelfInviteDialog", "TeamInspectionDialog"]
 
 Login = Callable[
     [str, str, str, Callable[[], None], Callable[[str], None], Callable[[], bool]], None
@@ -192,8 +192,8 @@ class TeamInspectionDialog(QDialog):
         self.text.setOpenLinks(False)
         self.text.setHtml(details_html(data))
         note = QLabel(
-            "Read-only: live calls and reviews of team inspections are opened from the "
-            "server's console workflow."
+            "Read-only. An operator opens a team inspection to take its call; its review "
+            "and report go through the team server (inspector --server … report, export)."
         )
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(mid)")
@@ -203,3 +203,35 @@ class TeamInspectionDialog(QDialog):
         layout.addWidget(self.text)
         layout.addWidget(note)
         layout.addWidget(buttons)
+
+
+class SelfInviteDialog(QDialog):
+    """A self-inspection's join link and its QR code, to send to the seller."""
+
+    def __init__(self, join_url: str, expires_at: str, parent: QWidget | None = None) -> None:
+        from PySide6.QtGui import QGuiApplication, QPixmap
+
+        from ui.invite_panel import local_time, qr_image
+
+        super().__init__(parent)
+        self.join_url = join_url
+        self.setWindowTitle("Self-inspection link")
+        intro = QLabel(
+            "The seller opens this link on their phone and photographs the car alone, "
+            "guided by the team server. Send it, or let them scan the code."
+        )
+        intro.setWordWrap(True)
+        code = QLabel()
+        code.setPixmap(QPixmap.fromImage(qr_image(join_url)))
+        code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.link = QLabel(join_url)
+        self.link.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.link.setWordWrap(True)
+        until = QLabel(f"Valid until {local_time(expires_at)}")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = buttons.addButton("Copy link", QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(join_url))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (intro, code, self.link, until, buttons):
+            layout.addWidget(widget)

@@ -98,3 +98,30 @@ def test_open_takes_the_call_and_each_still_is_on_the_server_before_saved(
     assert console.server_label.text().startswith("Server: http://127.0.0.1:")
     qtbot.waitUntil(lambda: phone.waiting, timeout=15000)
     phone_loop(phone.stop()).result(30)
+
+
+def test_a_self_inspection_link_for_a_team_inspection(
+    qtbot: QtBot,
+    server: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_main_window: Callable[[], MainWindow],
+) -> None:
+    monkeypatch.setenv("INSPECTOR_CONFIG_DIR", str(tmp_path / "config"))
+    inspection_id = server.client("olga").create(NEW)["id"]
+    console = make_main_window()
+    console.show()
+    assert not console.self_invite_action.isEnabled()  # nothing selected, not connected
+    connect(qtbot, console, server.url, "olga", PASSWORDS["olga"])
+    qtbot.waitUntil(lambda: inspection_id in shown_ids(console), timeout=15000)
+    assert console.home.select(inspection_id)
+    assert console.self_invite_action.isEnabled()
+    assert console.self_invite_action.shortcut().toString() == "Ctrl+Shift+L"
+    console.self_invite_action.trigger()
+    qtbot.waitUntil(lambda: console.self_invite_dialog is not None, timeout=15000)
+    link = console.self_invite_dialog.join_url
+    assert link.startswith(server.process.public_url + "/j/")
+    with Store(server.data_dir) as store:
+        modes = [m for _, i, _, m in store.valid_tokens() if i == inspection_id]
+    assert modes == ["self"]  # the server's autopilot guides this one
+    console.self_invite_dialog.close()
