@@ -105,8 +105,11 @@ class TeamCalls(QObject):
     def leave(self) -> None:
         """Let the call go: the phone waits for a console (this one or another)."""
         self.inspection_id = None
-        if self.desk is not None:
-            self.desk.leave()
+        desk = self.desk
+        link = desk.link if desk is not None else None
+        if desk is not None and link is not None:
+            desk.link = None  # this very link goes, not one a later take makes
+            run_task(link.stop, lambda _: None)  # closing the socket: off the UI thread
 
     def close(self, *, wait: bool = False) -> None:
         """The session ends or the window closes (``wait``): the call goes, the engine
