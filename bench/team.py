@@ -33,9 +33,10 @@ hardware): every figure also pays for N VP8 encoders.
 (fsync on) and SeaweedFS's S3 gateway on this machine, one ``inspector server`` on them,
 and N 12 MP JPEGs (about 4.7 MB, each a different photo) sent as the console sends them
 (``Client.put_capture``: multipart record + photo, its SHA-256 checked by the server, the
-answer once the object and the row are durable), p50/p95 after 3 warm-ups; then the same
-N stored straight into a ``Store`` on the same database and bucket (``add_capture``, as
-a desk's engine does), for comparison.
+answer once the object and the row are durable), p50/p95 after 3 warm-ups; the same
+bytes sent as an original of no capture (received, hashed, refused: the transfer's
+share); then the same N stored straight into a ``Store`` on the same database and
+bucket (``add_capture``, as a desk's engine does), for comparison.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def _percentiles(values: list[float]) -> str:
 
 def bench_uploads(count: int) -> int:
     """A 12 MP still through the API vs straight into a Store (see the module)."""
+    import contextlib
     import tempfile
     import time
     from datetime import UTC, datetime
@@ -96,7 +98,7 @@ def bench_uploads(count: int) -> int:
     from inspector.domain.models import CaptureSource, QualityReport, Verdict
     from inspector.storage.rows import new_id
     from inspector.storage.store import Store
-    from inspector.team.client import Client
+    from inspector.team.client import Client, RemoteError
     from inspector.usecases import accounts
     from inspector.usecases.inspections import create_inspection
     from tests.inspector.postgres_fixtures import postgres_server
@@ -134,7 +136,7 @@ def bench_uploads(count: int) -> int:
                     client = Client(server.url)
                     client.login("bench", "bench-password-1234")
                     remote = str(
-                        client.create({"checklist": "standard", "seller": {"name": "Bench"}})["id"]
+                        client.create({"checklist": "standard", "vehicle": {"make": "Bench"}})["id"]
                     )
                     through_api = []
                     for n in range(count + warm):
@@ -143,9 +145,28 @@ def bench_uploads(count: int) -> int:
                         if n >= warm:
                             through_api.append((time.perf_counter() - start) * 1000)
                     load_api = os.getloadavg()
+                    # The same bytes, received and hashed, then refused (no such capture):
+                    # what the transfer costs, without the JPEG check and the store.
+                    received = []
+                    for n in range(count + warm):
+                        start = time.perf_counter()
+                        with contextlib.suppress(RemoteError):
+                            client.put_original(remote, "nonexistent0", photos[n])
+                        if n >= warm:
+                            received.append((time.perf_counter() - start) * 1000)
+                    # The server's own time for each (its request log's "ms").
+                    served = [
+                        float(e["ms"])
+                        for e in server.log_events()
+                        if e.get("event") == "request"
+                        and e.get("method") == "PUT"
+                        and e.get("route", "").endswith("/captures/{capture}")
+                    ][warm:]
                 finally:
                     server.close()
-                local, _ = create_inspection(store, checklist="standard", seller={"name": "B"})
+                local, _ = create_inspection(
+                    store, checklist="standard", vehicle={"make": "Bench"}, seller={}
+                )
                 direct = []
                 for n in range(count + warm):
                     data = photos[count + warm + n]
@@ -163,7 +184,9 @@ def bench_uploads(count: int) -> int:
                         direct.append((time.perf_counter() - start) * 1000)
                 stored = len(store.captures(remote))
     print(f"through the API (PostgreSQL + S3): {_percentiles(through_api)}; {stored} stored")
+    print(f"  of which in the server:          {_percentiles(served)}")
     print(f"straight into a Store (same):      {_percentiles(direct)}")
+    print(f"sent, hashed, refused (no store):  {_percentiles(received)}")
     print(
         "load average after the API round: "
         f"{' '.join(f'{x:.2f}' for x in load_api)}; at the end: "
