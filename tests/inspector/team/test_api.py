@@ -538,6 +538,8 @@ def test_a_damaged_or_refused_upload_stores_nothing(
         (_record("no_such_shot"), "no shot 'no_such_shot'"),
         (_record("odometer", width=640, height=480), "320x240"),
         (_record("odometer", id="another"), "capture id of the URL"),
+        (_record("odometer", size=5), "the photo has"),
+        (_record("odometer", sha256="0" * 64), "X-Content-SHA256"),
     ]
     for record, said in cases:
         body3, headers3 = _multipart(record, photo)
