@@ -588,6 +588,24 @@ def test_a_damaged_or_refused_upload_stores_nothing(
     finally:
         connection.close()
     assert all(c.id != capture_id for c in team.store.captures(remote))
+    # Sent without a length (chunked): cut off once the photo passes the cap.
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        chunks = [body.split(b"\xff\xd8", 1)[0], b"\xff\xd8"] + [b"\0" * 2**20] * 27
+        connection.request(
+            "PUT",
+            f"/api/v1/{path}",
+            body=iter(chunks),
+            headers={"Authorization": f"Bearer {token}", **headers},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        assert response.status == 413
+        refused = json.loads(response.read())
+        assert refused["error"] == "too_large" and "a photo is at most 25 MiB" in refused["message"]
+    finally:
+        connection.close()
+    assert all(c.id != capture_id for c in team.store.captures(remote))
 
 
 def test_an_original_replaces_its_preview_once_checked(
