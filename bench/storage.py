@@ -43,7 +43,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inspector.cli.inspections import _listed  # noqa: E402
 from inspector.domain.checklist import load_checklist  # noqa: E402
 from inspector.domain.models import (  # noqa: E402
     CaptureSource,
@@ -58,6 +57,7 @@ from inspector.domain.models import (  # noqa: E402
 from inspector.domain.progress import progress  # noqa: E402
 from inspector.storage import rows  # noqa: E402
 from inspector.storage.store import Store  # noqa: E402
+from inspector.usecases.reading import listed  # noqa: E402
 from tests.inspector.postgres_fixtures import postgres_server  # noqa: E402
 from tests.s3_server import BUCKET, seaweed_s3  # noqa: E402
 
@@ -153,7 +153,7 @@ def bench_listing(store: Store, count: int) -> dict[str, float]:
         ]
 
     def cli_list() -> None:
-        _listed(store, deep=False)
+        listed(store, deep=False)
 
     fast = listing()
     assert fast == records()  # the same figures both ways

@@ -31,6 +31,15 @@ hardware): every figure also pays for N VP8 encoders, unless ``--replayed-video`
 view encoded once per worker and replayed: the phones then cost packetising, SRTP and
 SCTP). ``--split-cores`` pins the server to one core and the phones to the other: what
 one core of the server holds, whatever the phones cost.
+
+``--uploads N``: instead, the still upload of a remote console (issue 14): a PostgreSQL
+(fsync on) and SeaweedFS's S3 gateway on this machine, one ``inspector server`` on them,
+and N 12 MP JPEGs (about 4.7 MB, each a different photo) sent as the console sends them
+(``Client.put_capture``: multipart record + photo, its SHA-256 checked by the server, the
+answer once the object and the row are durable), p50/p95 after 3 warm-ups; the same
+bytes sent as an original of no capture (received, hashed, refused: the transfer's
+share); then the same N stored straight into a ``Store`` on the same database and
+bucket (``add_capture``, as a desk's engine does), for comparison.
 """
 
 from __future__ import annotations
@@ -73,12 +82,138 @@ def team_server(profile: Path | None, n: int, cpus: set[int] | None = None) -> S
     return start
 
 
+def _percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return f"p50 {at(0.5):.0f} ms, p95 {at(0.95):.0f} ms, max {ordered[-1]:.0f} ms"
+
+
+def bench_uploads(count: int) -> int:
+    """A 12 MP still through the API vs straight into a Store (see the module)."""
+    import contextlib
+    import tempfile
+    import time
+    from datetime import UTC, datetime
+
+    from bench.storage import capture_12mp
+    from inspector.domain.models import CaptureSource, QualityReport, Verdict
+    from inspector.storage.rows import new_id
+    from inspector.storage.store import Store
+    from inspector.team.client import Client, RemoteError
+    from inspector.usecases import accounts
+    from inspector.usecases.inspections import create_inspection
+    from tests.inspector.postgres_fixtures import postgres_server
+    from tests.inspector.team.team_fixtures import TeamProcess
+    from tests.s3_server import BUCKET, seaweed_s3
+
+    photo = capture_12mp()
+    print(
+        f"upload bench: {os.cpu_count()} CPUs, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; 12 MP JPEG {len(photo) / 1e6:.1f} MB; "
+        f"{count} uploads after 3 warm-ups",
+        flush=True,
+    )
+    warm = 3
+    photos = [photo + b"bench" + n.to_bytes(4, "big") for n in range(2 * (count + warm))]
+    record = {
+        "shot_id": "front",
+        "source": "still",
+        "captured_at": datetime.now(UTC).isoformat(),
+        "quality": {"verdict": "ok", "reasons": [], "metrics": {}},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-uploads-") as tmp:
+        root = Path(tmp)
+        with postgres_server(durable=True) as pg, seaweed_s3(root / "seaweedfs") as s3:
+            env = dict(s3.env())
+            os.environ.update(env)
+            url = pg.url(pg.create_database())
+            photo_store = f"s3://{BUCKET}/bench-uploads"
+            with Store(root / "desk", database_url=url, photo_store=photo_store) as store:
+                accounts.add_user(store, "bench", "operator", "bench-password-1234", actor="bench")
+                server = TeamProcess(
+                    root / "server", database_url=url, photo_store=photo_store, env=env
+                )
+                try:
+                    client = Client(server.url)
+                    client.login("bench", "bench-password-1234")
+                    remote = str(
+                        client.create({"checklist": "standard", "vehicle": {"make": "Bench"}})["id"]
+                    )
+                    through_api = []
+                    for n in range(count + warm):
+                        start = time.perf_counter()
+                        client.put_capture(remote, new_id(), record, photos[n])
+                        if n >= warm:
+                            through_api.append((time.perf_counter() - start) * 1000)
+                    load_api = os.getloadavg()
+                    # The same bytes, received and hashed, then refused (no such capture):
+                    # what the transfer costs, without the JPEG check and the store.
+                    received = []
+                    for n in range(count + warm):
+                        start = time.perf_counter()
+                        with contextlib.suppress(RemoteError):
+                            client.put_original(remote, "nonexistent0", photos[n])
+                        if n >= warm:
+                            received.append((time.perf_counter() - start) * 1000)
+                    # The server's own time for each (its request log's "ms").
+                    served = [
+                        float(e["ms"])
+                        for e in server.log_events()
+                        if e.get("event") == "request"
+                        and e.get("method") == "PUT"
+                        and e.get("route", "").endswith("/captures/{capture}")
+                    ][warm:]
+                finally:
+                    server.close()
+                local, _ = create_inspection(
+                    store, checklist="standard", vehicle={"make": "Bench"}, seller={}
+                )
+                direct = []
+                for n in range(count + warm):
+                    data = photos[count + warm + n]
+                    start = time.perf_counter()
+                    store.add_capture(
+                        local.id,
+                        "front",
+                        data,
+                        width=4000,
+                        height=3000,
+                        source=CaptureSource.STILL,
+                        quality=QualityReport(Verdict.OK),
+                    )
+                    if n >= warm:
+                        direct.append((time.perf_counter() - start) * 1000)
+                stored = len(store.captures(remote))
+    print(f"through the API (PostgreSQL + S3): {_percentiles(through_api)}; {stored} stored")
+    print(f"  of which in the server:          {_percentiles(served)}")
+    print(f"straight into a Store (same):      {_percentiles(direct)}")
+    print(f"sent, hashed, refused (no store):  {_percentiles(received)}")
+    print(
+        "load average after the API round: "
+        f"{' '.join(f'{x:.2f}' for x in load_api)}; at the end: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_ladder_options(parser, default_max=24)
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the server here")
+    parser.add_argument(
+        "--uploads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N 12 MP still uploads through the API vs straight into a Store",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.uploads > 0:
+        return bench_uploads(args.uploads)
     ladder = args.only or [n for n in LADDER if n <= args.max]
     print(
         f"team bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; one "

@@ -6,7 +6,8 @@ viewer and the vehicle diagram subscribe to it. Changes go through
 ``QUndoCommand``s on the review's ``QUndoStack``; each command writes the
 same change to the store through the ``StoreWriter``, so undo and redo
 restore the store exactly (a deleted damage comes back with its id and
-creation time, hence at its old place). Each update names the damage's row
+creation time, hence at its old place), through :mod:`inspector.usecases.damages` (the
+team server's API applies the same rules and audit entries). Each update names the damage's row
 version (:class:`RowVersions`): one changed elsewhere meanwhile is refused, not
 overwritten.
 """
@@ -18,10 +19,9 @@ import dataclasses
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from inspector.domain.audit import AuditAction
 from inspector.domain.models import Damage
 from inspector.storage.store import Store
-from inspector.usecases import audit
+from inspector.usecases import damages as marking
 from ui.review.labels import part_label
 from ui.review.writer import RowVersions, StoreWriter
 
@@ -144,11 +144,8 @@ class DamageModel(QObject):
         store, versions = self._store, self._versions
 
         def add() -> None:
-            store.add_damage(stored)
+            marking.add_damage(store, stored)  # with its audit entry, as the team API does
             versions.set(_key(stored.id), stored.version)
-            audit.record(
-                store, AuditAction.DAMAGE_ADDED, stored.inspection_id, audit.damage_detail(stored)
-            )
 
         self._writer.submit(add, "the new damage")
         self.added.emit(_copy(damage), index)
@@ -162,10 +159,7 @@ class DamageModel(QObject):
 
         def update() -> None:
             stored.version = versions.get(_key(stored.id), stored.version)
-            versions.set(_key(stored.id), store.update_damage(stored).version)
-            audit.record(
-                store, AuditAction.DAMAGE_CHANGED, stored.inspection_id, audit.damage_detail(stored)
-            )
+            versions.set(_key(stored.id), marking.change_damage(store, stored).version)
 
         self._writer.submit(update, "the damage change")
         self.changed.emit(_copy(damage))
@@ -180,11 +174,9 @@ class DamageModel(QObject):
 
         def delete() -> None:
             # Like an edit: refused (ChangedElsewhere) if someone else changed it since.
-            store.delete_damage(damage_id, version=versions.get(_key(damage_id), read_at))
+            version = versions.get(_key(damage_id), read_at)
+            marking.delete_damage(store, gone.inspection_id, damage_id, version=version)
             versions.forget(_key(damage_id))
-            audit.record(
-                store, AuditAction.DAMAGE_DELETED, gone.inspection_id, audit.damage_detail(gone)
-            )
 
         self._writer.submit(delete, "the deletion")
         if self._selected == damage_id:

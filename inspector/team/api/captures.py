@@ -1,14 +1,14 @@
 """Captures sent by a remote console, and the decisions on them.
 
-=============================================  ===============  ==========================
-route                                          permission       answer
-=============================================  ===============  ==========================
-``PUT inspections/{id}/captures/{capture}``    run_live         the capture (201 stored,
-                                                                200 stored already)
-``PUT inspections/{id}/captures/{c}/original``  run_live        the capture (201 / 200)
-``POST inspections/{id}/captures/{c}/review``  run_live or      the capture
-                                               review
-=============================================  ===============  ==========================
+================================================  ================  =====================
+route                                             permission        answer
+================================================  ================  =====================
+``PUT inspections/{id}/captures/{capture}``       run_live          the capture (201
+                                                                    stored, 200 stored
+                                                                    already)
+``PUT inspections/{id}/captures/{c}/original``    run_live          the capture (201/200)
+``POST inspections/{id}/captures/{c}/review``     run_live, review  the capture
+================================================  ================  =====================
 
 A still is sent as ``multipart/form-data``: first a part ``record``, the capture's
 record as JSON (:class:`CaptureUpload`: the shape of ``show --json``'s captures; the
@@ -203,6 +203,12 @@ def _receive(
         raise ApiError(422, "hash_mismatch", str(exc)) from None
     if record.sha256 is not None and record.sha256 != sha:
         raise ApiError(400, "bad_record", f"the record's sha256 is not the one in {SHA256_HEADER}")
+    if record.size is not None and record.size != len(data):
+        raise ApiError(
+            400,
+            "bad_record",
+            f"the record's size is {record.size}, the photo has {len(data)} bytes",
+        )
     capture = Capture(
         id=capture_id,
         inspection_id=_check_shot(store, inspection_id, record.shot_id),

@@ -1,7 +1,12 @@
 """The operator API of a real ``inspector server`` (PostgreSQL, S3): every route's
 access (401 without a session, 403 for a role without the permission, success for
 one with it), phone tokens and session tokens kept apart, the login's limits, the
-events socket, bundles sent, and the log never holding a password or a token.
+events socket, bundles sent, and the log never holding a password or a token. Its
+writes: a remote console's stills and originals (hash-checked before they are
+acknowledged, idempotent), review decisions, status changes, damages, users and
+deletion, their refusals and audit entries, colleagues told on the events socket; the
+client methods (:class:`inspector.team.client.Client`) are what those tests call where
+the answer matters.
 
 One server for the module (``team``): the tests share its users and data, and run in
 the file's order (the log is read last).
@@ -10,21 +15,30 @@ the file's order (the log is read last).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.client
 import io
 import json
+import time
 import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import pytest
 
 from inspector.bundle import export_bundle
+from inspector.domain.audit import AuditAction
+from inspector.domain.photo_check import MAX_PHOTO_BYTES
 from inspector.live.tokens import Invitations
+from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from inspector.team.client import Client, RemoteError
+from inspector.usecases import audit
 from inspector.usecases.inspections import create_inspection
+from tests.data import jpeg_bytes, scene
 
-from .api_fixtures import PASSWORDS, Team, team
+from .api_fixtures import CALL_INTERVAL, PASSWORDS, Team, team
 from .team_fixtures import invited_inspection, wait_for
 
 __all__ = ["team"]  # the module's fixture
@@ -365,6 +379,483 @@ def test_a_logout_closes_its_event_sockets_at_once(team: Team) -> None:
                 await ws.close()
 
     asyncio.run(run())
+
+
+# -- the writes: a remote console's captures, review, status, damages, users, delete --
+
+QUICK_SHOTS = (
+    "three_quarter_front_left",
+    "three_quarter_rear_left",
+    "three_quarter_rear_right",
+    "three_quarter_front_right",
+    "vin_windscreen",
+    "odometer",
+    "front_seats",
+    "boot",
+)
+
+
+def _record(shot: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "shot_id": shot,
+        "source": "still",
+        "captured_at": datetime.now(UTC).isoformat(),
+        "quality": {"verdict": "ok", "reasons": [], "metrics": {"sharpness": 120.0}},
+        **changes,
+    }
+
+
+def _photo(seed: int, width: int = 320, height: int = 240) -> bytes:
+    return jpeg_bytes(scene(width, height, seed=seed))
+
+
+class Paced(Client):
+    """The client, at most 8 requests a second (the server's per-address limit is 10)."""
+
+    def __init__(self, team: Team, user: str) -> None:
+        super().__init__(team.url, team.login(user))
+        self._team = team
+
+    def _open(self, request: Any) -> Any:
+        t = self._team
+        time.sleep(max(0.0, t.last_call + CALL_INTERVAL - time.monotonic()))
+        t.last_call = time.monotonic()
+        return super()._open(request)
+
+
+@pytest.fixture(scope="module")
+def clients(team: Team) -> dict[str, Paced]:
+    return {name: Paced(team, name) for name in PASSWORDS}
+
+
+@pytest.fixture(scope="module")
+def remote(clients: dict[str, Paced]) -> str:
+    """A draft inspection a remote console's call fills (the writes' tests)."""
+    return str(clients["olga"].create(NEW)["id"])
+
+
+def _multipart(record: dict[str, Any], photo: bytes) -> tuple[bytes, dict[str, str]]:
+    boundary = "testboundary1234"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="record"\r\n'
+        "Content-Type: application/json\r\n\r\n"
+    ).encode()
+    body += json.dumps(record).encode()
+    body += (
+        f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="p.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    body += photo + f"\r\n--{boundary}--\r\n".encode()
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-Content-SHA256": hashlib.sha256(photo).hexdigest(),
+    }
+    return body, headers
+
+
+def test_every_write_route_needs_a_session_and_the_role(
+    team: Team, tokens: dict[str, str], remote: str
+) -> None:
+    body, headers = _multipart(_record("boot"), _photo(1))
+    capture = f"inspections/{remote}/captures/{new_id()}"
+    damage = f"inspections/{remote}/damages/{new_id()}"
+    routes: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
+        ("PUT", capture, {"data": body, "headers": headers}, ("ines",)),
+        ("PUT", capture + "/original", {"data": _photo(2), "headers": headers}, ("ines",)),
+        ("POST", capture + "/review", {"body": {"decision": "accept"}}, ()),
+        ("POST", f"inspections/{remote}/status", {"body": {"status": "live"}}, ("ines",)),
+        (
+            "POST",
+            f"inspections/{remote}/status",
+            {"body": {"status": "reviewed"}},
+            ("olga",),
+        ),
+        ("GET", f"inspections/{remote}/damages", {}, ()),
+        (
+            "POST",
+            f"inspections/{remote}/damages",
+            {"body": {"part": "bonnet", "type": "dent", "severity": 2}},
+            ("olga",),
+        ),
+        ("PUT", damage, {"body": {"part": "bonnet", "type": "dent", "severity": 2}}, ("olga",)),
+        ("DELETE", damage, {}, ("olga",)),
+        ("DELETE", f"inspections/{remote}", {}, ("olga", "ines")),
+        ("GET", "users", {}, ("olga", "ines")),
+        (
+            "POST",
+            "users",
+            {"body": {"name": "x", "role": "operator", "password": "p" * 12}},
+            ("olga", "ines"),
+        ),
+        ("POST", "users/olga/disable", {"body": {}}, ("olga", "ines")),
+        ("POST", "users/olga/enable", {"body": {}}, ("olga", "ines")),
+        ("POST", "users/olga/password", {"body": {"password": "p" * 12}}, ("olga", "ines")),
+    ]
+    for method, path, sent, refused in routes:
+        where = f"{method} {path}"
+        for bad in (None, "not-a-session-token"):
+            answer = team.call(method, path, token=bad, **sent)
+            assert answer.status == 401, (where, answer)
+            assert answer.json()["error"] in ("unauthenticated", "session_invalid"), where
+        for user in refused:
+            answer = team.call(method, path, token=tokens[user], **sent)
+            assert answer.status == 403, (where, user, answer)
+            assert "not allowed" in answer.json()["message"], where
+    # Nothing of it was done.
+    assert team.store.captures(remote) == []
+    assert team.store.get_inspection(remote).status.value == "draft"
+
+
+def test_a_still_is_stored_once_its_hash_is_checked_and_only_once(
+    team: Team, clients: dict[str, Paced], remote: str
+) -> None:
+    olga = clients["olga"]
+    photo, capture_id = _photo(3), new_id()
+    stored = olga.put_capture(remote, capture_id, _record("boot"), photo)
+    assert stored["created"] is True and stored["id"] == capture_id
+    assert stored["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert (stored["width"], stored["height"], stored["size"]) == (320, 240, len(photo))
+    # Durable before the answer: the row and the photo are there for another process.
+    (row,) = team.store.captures(remote)
+    assert row.id == capture_id and team.store.read_photo(row.sha256) == photo
+    # Sent again (an answer lost on the way): 200, nothing doubled.
+    again = olga.put_capture(remote, capture_id, _record("boot"), photo)
+    assert again["created"] is False and again["id"] == capture_id
+    assert len(team.store.captures(remote)) == 1
+    # The same id with another photo: 409, the first one stays.
+    with pytest.raises(RemoteError) as refused:
+        olga.put_capture(remote, capture_id, _record("boot"), _photo(4))
+    assert refused.value.status == 409 and "never overwritten" in refused.value.message
+    assert team.store.get_capture(capture_id).sha256 == row.sha256
+    # In the audit log once, naming the operator.
+    entries = [e for e in audit.history(team.store, remote) if e.action == "captured"]
+    assert [(e.actor, e.detail["capture"]) for e in entries] == [("olga", capture_id)]
+    assert entries[0].request_id
+
+
+def test_a_damaged_or_refused_upload_stores_nothing(
+    team: Team, tokens: dict[str, str], clients: dict[str, Paced], remote: str
+) -> None:
+    token = tokens["olga"]
+    photo, capture_id = _photo(5), new_id()
+    path = f"inspections/{remote}/captures/{capture_id}"
+    body, headers = _multipart(_record("odometer"), photo)
+    # One bit flipped on the way: the hash announced is not the photo's.
+    damaged = body.replace(photo[200:260], bytes(b ^ 1 for b in photo[200:260]))
+    answer = team.call("PUT", path, token=token, data=damaged, headers=headers)
+    assert answer.status == 422 and answer.json()["error"] == "hash_mismatch", answer
+    assert "nothing was stored" in answer.json()["message"]
+    # Bytes that hash right but are no JPEG.
+    junk = b"\xff\xd8 not a jpeg" * 50
+    body2, headers2 = _multipart(_record("odometer"), junk)
+    answer = team.call("PUT", path, token=token, data=body2, headers=headers2)
+    assert answer.status == 422 and answer.json()["error"] == "bad_photo", answer
+    cases = [
+        (_record("odometer", captured_at="yesterday"), "captured_at"),
+        (_record("odometer", quality={"verdict": "splendid"}), "quality"),
+        ({k: v for k, v in _record("odometer").items() if k != "shot_id"}, "shot_id"),
+        (_record("no_such_shot"), "no shot 'no_such_shot'"),
+        (_record("odometer", width=640, height=480), "320x240"),
+        (_record("odometer", id="another"), "capture id of the URL"),
+        (_record("odometer", size=5), "the photo has"),
+        (_record("odometer", sha256="0" * 64), "X-Content-SHA256"),
+    ]
+    for record, said in cases:
+        body3, headers3 = _multipart(record, photo)
+        answer = team.call("PUT", path, token=token, data=body3, headers=headers3)
+        assert answer.status == 400, (record, answer)
+        error = answer.json()
+        assert error["error"] == "bad_record" and said in error["message"], error
+        assert "Traceback" not in error["message"]
+    not_json, headers4 = _multipart({}, photo)
+    not_json = not_json.replace(b"{}", b"{oops", 1)
+    answer = team.call("PUT", path, token=token, data=not_json, headers=headers4)
+    assert answer.status == 400 and "not JSON" in answer.json()["message"]
+    no_hash = {k: v for k, v in headers.items() if k != "X-Content-SHA256"}
+    answer = team.call("PUT", path, token=token, data=body, headers=no_hash)
+    assert answer.status == 400 and "X-Content-SHA256" in answer.json()["message"]
+    answer = team.call(
+        "PUT", path, token=token, data=photo, headers={**headers, "Content-Type": "image/jpeg"}
+    )
+    assert answer.status == 400 and "multipart/form-data" in answer.json()["message"]
+    answer = team.call(
+        "PUT",
+        f"inspections/000000000000/captures/{capture_id}",
+        token=token,
+        data=body,
+        headers=headers,
+    )
+    assert answer.status == 404, answer
+    assert team.store.captures(remote) == [] or all(
+        c.id != capture_id for c in team.store.captures(remote)
+    )
+    # Announced larger than a photo may be: 413 before a byte of it is read.
+    host, port = team.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest("PUT", f"/api/v1/{path}")
+        connection.putheader("Authorization", f"Bearer {token}")
+        connection.putheader("Content-Type", headers["Content-Type"])
+        connection.putheader("X-Content-SHA256", headers["X-Content-SHA256"])
+        connection.putheader("Content-Length", str(MAX_PHOTO_BYTES * 2))
+        connection.endheaders()
+        connection.send(b"--testboundary1234\r\n")
+        response = connection.getresponse()
+        assert response.status == 413
+        refused = json.loads(response.read())
+        assert refused["error"] == "too_large" and "MiB" in refused["message"]
+    finally:
+        connection.close()
+    assert all(c.id != capture_id for c in team.store.captures(remote))
+    # Sent without a length (chunked): cut off once the photo passes the cap.
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        chunks = [body.split(b"\xff\xd8", 1)[0], b"\xff\xd8"] + [b"\0" * 2**20] * 27
+        connection.request(
+            "PUT",
+            f"/api/v1/{path}",
+            body=iter(chunks),
+            headers={"Authorization": f"Bearer {token}", **headers},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        assert response.status == 413
+        refused = json.loads(response.read())
+        assert refused["error"] == "too_large" and "a photo is at most 25 MiB" in refused["message"]
+    finally:
+        connection.close()
+    assert all(c.id != capture_id for c in team.store.captures(remote))
+
+
+def test_an_original_replaces_its_preview_once_checked(
+    team: Team, clients: dict[str, Paced], remote: str
+) -> None:
+    olga = clients["olga"]
+    preview, original, capture_id = _photo(6, 160, 120), _photo(7, 640, 480), new_id()
+    olga.put_capture(remote, capture_id, _record("front_seats", source="preview"), preview)
+    with pytest.raises(RemoteError) as damaged:  # the hash announced is another photo's
+        olga._send(
+            "PUT",
+            f"inspections/{remote}/captures/{capture_id}/original",
+            original,
+            {"X-Content-SHA256": hashlib.sha256(preview).hexdigest()},
+        )
+    assert damaged.value.status == 422 and damaged.value.code == "hash_mismatch"
+    assert team.store.get_capture(capture_id).source.value == "preview"
+    done = olga.put_original(remote, capture_id, original)
+    assert done["created"] is True and done["source"] == "still"
+    assert (done["width"], done["height"]) == (640, 480)
+    stored = team.store.get_capture(capture_id)
+    assert stored.sha256 == hashlib.sha256(original).hexdigest()
+    assert team.store.read_photo(stored.sha256) == original
+    assert olga.put_original(remote, capture_id, original)["created"] is False
+    with pytest.raises(RemoteError) as refused:  # another original for a still: 409
+        olga.put_original(remote, capture_id, _photo(8))
+    assert refused.value.status == 409
+    with pytest.raises(RemoteError) as missing:
+        olga.put_original(remote, new_id(), original)
+    assert missing.value.status == 404
+    actions = [e.action for e in audit.history(team.store, remote)]
+    assert AuditAction.ORIGINAL_STORED in actions
+
+
+def test_review_status_and_the_audit_log(
+    team: Team, clients: dict[str, Paced], remote: str
+) -> None:
+    olga, ines = clients["olga"], clients["ines"]
+    ids = {}
+    for n, shot in enumerate(QUICK_SHOTS):
+        capture_id = new_id()
+        olga.put_capture(remote, capture_id, _record(shot), _photo(20 + n))
+        ids[shot] = capture_id
+    # Reviewed is not a jump a draft may make: 409, and it stays.
+    with pytest.raises(RemoteError) as illegal:
+        ines.set_status(remote, "reviewed")
+    assert illegal.value.status == 409 and "only from" in illegal.value.message
+    assert olga.set_status(remote, "live") == {
+        "id": remote,
+        "status": "live",
+        "moved": True,
+    }
+    assert olga.set_status(remote, "live")["moved"] is False
+    retake = olga.review(remote, ids["vin_windscreen"], "retake")
+    assert retake["accepted"] is False
+    with pytest.raises(RemoteError) as incomplete:  # the VIN photo was turned down
+        olga.set_status(remote, "captured")
+    assert incomplete.value.status == 409 and "missing" in incomplete.value.message
+    kept = olga.review(
+        remote,
+        ids["vin_windscreen"],
+        "accept",
+        note={"code": "kept", "fr": "Gardée", "en": "Kept"},
+    )
+    assert kept["accepted"] is True and "kept" in [r["code"] for r in kept["quality"]["reasons"]]
+    assert olga.set_status(remote, "captured")["status"] == "captured"
+    assert ines.review(remote, ids["odometer"], "reject")["accepted"] is False
+    assert ines.review(remote, ids["odometer"], "undecided")["accepted"] is None
+    for bad, said in (
+        ({"decision": "maybe"}, "decision"),
+        ({"decision": "retake", "note": {"code": "x", "fr": "x", "en": "x"}}, "accept only"),
+    ):
+        answer = team.call(
+            "POST",
+            f"inspections/{remote}/captures/{ids['boot']}/review",
+            token=ines.token,
+            body=bad,
+        )
+        assert answer.status == 400 and said in answer.json()["message"], answer
+    answer = team.call(
+        "POST", f"inspections/{remote}/status", token=olga.token, body={"status": "reported"}
+    )
+    assert answer.status == 400 and "must be one of" in answer.json()["message"]
+    assert ines.set_status(remote, "reviewed")["status"] == "reviewed"
+    entries = audit.history(team.store, remote)
+    by = {(e.action, e.actor) for e in entries}
+    assert {("retake", "olga"), ("accepted", "olga"), ("rejected", "ines")} <= by
+    assert {("status_changed", "olga"), ("reviewed", "ines")} <= by
+    moves = [e.detail for e in entries if e.action == "status_changed"]
+    assert {"from": "draft", "to": "live"} in moves and {"from": "live", "to": "captured"} in moves
+
+
+def test_inspectors_mark_damages_and_a_stale_change_is_refused(
+    team: Team, clients: dict[str, Paced], remote: str
+) -> None:
+    ines = clients["ines"]
+    capture_id = team.store.captures(remote)[0].id
+    added = ines.add_damage(
+        remote,
+        {
+            "part": "bonnet",
+            "type": "dent",
+            "severity": 2,
+            "capture_id": capture_id,
+            "region": [0.1, 0.2, 0.3, 0.2],
+            "note": "Petite bosse",
+        },
+    )
+    assert added["version"] == 1 and added["region"] == [0.1, 0.2, 0.3, 0.2]
+    changed = ines.change_damage(remote, added["id"], {**added, "severity": 3, "note": "Bosse"})
+    assert changed["severity"] == 3 and changed["version"] == 2
+    assert changed["created_at"] == added["created_at"]
+    with pytest.raises(RemoteError) as stale:  # read at version 1, changed since
+        ines.change_damage(remote, added["id"], {**added, "severity": 1})
+    assert stale.value.status == 409
+    with pytest.raises(RemoteError) as stale_delete:
+        ines.delete_damage(remote, added["id"], version=1)
+    assert stale_delete.value.status == 409
+    assert [d["severity"] for d in ines.damages(remote)] == [3]
+    bad_cases = [
+        ({"part": "wing_mirror_of_doom", "type": "dent", "severity": 2}, "part"),
+        ({"part": "bonnet", "type": "dent", "severity": 7}, "severity"),
+        ({"part": "bonnet", "type": "dent", "severity": "2"}, "severity"),
+        ({"part": "bonnet", "type": "dent"}, "no 'severity'"),
+        (
+            {"part": "bonnet", "type": "dent", "severity": 1, "region": [0.9, 0.9, 0.5, 0.5]},
+            "region",
+        ),
+        (
+            {"part": "bonnet", "type": "dent", "severity": 1, "capture_id": "nope00000000"},
+            "no photo",
+        ),
+    ]
+    for body, said in bad_cases:
+        answer = team.call("POST", f"inspections/{remote}/damages", token=ines.token, body=body)
+        assert answer.status == 400, (body, answer)
+        assert said in answer.json()["message"], answer.json()
+    assert ines.delete_damage(remote, added["id"], version=2) == {"deleted": added["id"]}
+    assert ines.damages(remote) == []
+    with pytest.raises(RemoteError) as gone:
+        ines.delete_damage(remote, added["id"])
+    assert gone.value.status == 404
+    actions = [(e.action, e.actor) for e in audit.history(team.store, remote)]
+    for action in ("damage_added", "damage_changed", "damage_deleted"):
+        assert (action, "ines") in actions
+
+
+def test_admins_manage_users(team: Team, clients: dict[str, Paced]) -> None:
+    adam = clients["adam"]
+    password = "new-user-pass-Tq9z"
+    team.secrets.append(password)
+    made = adam.add_user("nina", "inspector", password)
+    assert made == {**made, "name": "nina", "role": "inspector", "disabled": False}
+    assert "nina" in [u["name"] for u in adam.users()]
+    assert all("hash" not in json.dumps(u) for u in adam.users())
+    nina = Paced(team, "adam")  # a client to log in as nina
+    nina.login("nina", password)
+    assert nina.me()["role"] == "inspector"
+    with pytest.raises(RemoteError) as taken:
+        adam.add_user("nina", "operator", password)
+    assert taken.value.status == 400 and "nina" in taken.value.message
+    with pytest.raises(RemoteError) as weak:
+        adam.add_user("nora", "operator", "short")
+    assert weak.value.status == 400 and "too short" in weak.value.message
+    with pytest.raises(RemoteError) as role:
+        adam.add_user("nora", "pilot", password)
+    assert role.value.status == 400 and "unknown role" in role.value.message
+    with pytest.raises(RemoteError) as unknown:
+        adam.disable_user("nobody")
+    assert unknown.value.status == 404
+    with pytest.raises(RemoteError) as myself:
+        adam.disable_user("adam")
+    assert myself.value.status == 409
+    second = "second-user-pass-Wx4c"
+    team.secrets.append(second)
+    adam.set_password("nina", second)
+    with pytest.raises(RemoteError) as ended:  # her sessions ended with the change
+        nina.me()
+    assert ended.value.status == 401
+    nina.login("nina", second)
+    assert adam.disable_user("nina")["disabled"] is True
+    with pytest.raises(RemoteError) as disabled:
+        nina.me()
+    assert disabled.value.status == 401
+    assert adam.enable_user("nina")["disabled"] is False
+    entries = team.store.audit.recent(50)
+    done = {(e.action, e.actor, e.detail.get("user")) for e in entries}
+    for action in ("user_added", "password_changed", "user_disabled", "user_enabled"):
+        assert (action, "adam", "nina") in done
+    assert all(password not in json.dumps(e.to_dict()) for e in entries)
+
+
+def test_colleagues_see_the_changes_and_admins_delete(
+    team: Team, clients: dict[str, Paced], tokens: dict[str, str]
+) -> None:
+    olga, ines, adam = clients["olga"], clients["ines"], clients["adam"]
+    inspection = str(olga.create(NEW)["id"])
+
+    async def listen() -> None:
+        headers = {"Authorization": f"Bearer {tokens['ines']}"}
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(f"{team.url}/api/v1/events", headers=headers)
+            try:
+                await asyncio.sleep(1.5)  # the baseline is taken
+                for change in (
+                    lambda: olga.put_capture(inspection, new_id(), _record("boot"), _photo(40)),
+                    lambda: ines.add_damage(
+                        inspection, {"part": "bonnet", "type": "dent", "severity": 1}
+                    ),
+                    lambda: adam.delete(inspection),
+                ):
+                    await asyncio.to_thread(change)
+                    async with asyncio.timeout(30):
+                        while (message := await ws.receive_json())["id"] != inspection:
+                            pass
+                    assert message["type"] == "inspection_changed"
+                assert message.get("deleted") is True
+            finally:
+                await ws.close()
+
+    asyncio.run(listen())
+    with pytest.raises(RemoteError) as gone:
+        adam.inspection(inspection)
+    assert gone.value.status == 404
+    deleted = [e for e in audit.history(team.store, inspection) if e.action == "deleted"]
+    assert [e.actor for e in deleted] == ["adam"]
+    other = str(olga.create(NEW)["id"])
+    with pytest.raises(RemoteError) as stale:
+        adam.delete(other, version=7)
+    assert stale.value.status == 409
+    assert adam.delete(other, version=1) == {"deleted": other}
 
 
 def test_the_log_never_holds_a_password_or_a_token(team: Team, tokens: dict[str, str]) -> None:
