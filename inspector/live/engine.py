@@ -517,6 +517,17 @@ class Engine:
         if session is not None:
             await session.close(reason)
 
+    def let_go(self, inspection_id: str) -> concurrent.futures.Future[None]:
+        """Drop the call without touching its status: another console holds it now (a
+        team server's call taken over). The phone's link closes; it reconnects by itself,
+        and the server relays it to the console that took over."""
+        return self.call(self._let_go(inspection_id))
+
+    async def _let_go(self, inspection_id: str) -> None:
+        session = self._sessions.pop(inspection_id, None)
+        if session is not None:
+            await session.close("taken over", settle=False)
+
     def set_auto_advance(self, inspection_id: str, on: bool) -> concurrent.futures.Future[None]:
         """Whether accepting a photo moves to the next shot (self-inspection always does)."""
 

@@ -340,7 +340,9 @@ class PhoneSession:
             self.engine.emit(events.PhoneLeft(self.inspection_id, reason))
         self.set_state("closed")
 
-    async def close(self, reason: str) -> None:
+    async def close(self, reason: str, *, settle: bool = True) -> None:
+        """End the session; ``settle``: put "live" back to what the photos say (not when
+        another console holds the call now)."""
         if self.autopilot is not None:
             await self.autopilot.stop()
             self.autopilot = None
@@ -348,4 +350,5 @@ class PhoneSession:
         await self._finish_recording()
         if self.controller is not None:
             await self.controller.close()
-        await self.engine._settle(self.inspection_id)
+        if settle:
+            await self.engine._settle(self.inspection_id)

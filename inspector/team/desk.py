@@ -218,6 +218,10 @@ class RemoteDesk:
         engine = self.engine
 
         def said(state: str, reason: str | None) -> None:  # on the engine's loop
+            if state == "stopped" and reason not in (None, "stopped"):
+                # Taken over, or no longer ours to run: the phone's link to this engine
+                # closes, and the server relays its next call to whoever holds it now.
+                engine.let_go(full)
             engine.emit(events.DeskLinkChanged(full, state, reason))
 
         self.link = DeskLink(self.server_url, self._token, full, engine, on_state=said)
