@@ -94,9 +94,9 @@ async def _call(http: aiohttp.ClientSession, join_url: str) -> float:
 
 
 def _server(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "inspector", "--data-dir", str(data_dir), "server"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inspector", "--data-dir", str(data_dir), "server"]
-        + ["--port", "0", "--json"],
+        [*command, "--port", "0", "--json"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -119,7 +119,7 @@ async def _run(calls: int, direct_url: str, relay_url: str) -> dict[str, list[fl
     times: dict[str, list[float]] = {"direct": [], "relay": []}
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        for way, url in (("direct", direct_url), ("relay", relay_url)):
+        for url in (direct_url, relay_url):
             await _call(http, url)  # warm-up: imports, first peer, first lookups
         for _ in range(calls):
             for way, url in (("direct", direct_url), ("relay", relay_url)):

@@ -325,3 +325,8 @@ def test_the_desk_route_admits_operators_and_admins_only_from_our_origin(
     link = desk.link(tokens["ines"], inspection_id)
     wait_for(lambda: link.state == "stopped", 15, "the inspector's desk link to stop")
     assert link.reason == "forbidden"
+
+
+def test_a_desk_link_needs_an_http_server_url(desk: Desk) -> None:
+    with pytest.raises(ValueError, match="must start with http:// or https://"):
+        DeskLink("ftp://inspect.example", "token", "abc", desk.engine)
