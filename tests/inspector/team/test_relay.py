@@ -330,3 +330,28 @@ def test_the_desk_route_admits_operators_and_admins_only_from_our_origin(
 def test_a_desk_link_needs_an_http_server_url(desk: Desk) -> None:
     with pytest.raises(ValueError, match="must start with http:// or https://"):
         DeskLink("ftp://inspect.example", "token", "abc", desk.engine)
+
+
+def test_what_a_desk_sends_wrong_is_ignored_and_logged(
+    team: Team, tokens: dict[str, str], call: tuple[str, str]
+) -> None:
+    inspection_id, _ = call
+    url = f"{team.url.replace('http', 'ws', 1)}/api/v1/inspections/{inspection_id}/desk"
+
+    async def scenario() -> bool:
+        headers = {"Authorization": f"Bearer {tokens['olga']}"}
+        async with aiohttp.ClientSession() as http, asyncio.timeout(15):
+            ws = await http.ws_connect(url, headers=headers)
+            assert (await ws.receive_json())["type"] == "attached"
+            await ws.send_str("not JSON {")
+            await ws.send_json(["a", "list"])
+            await ws.send_json({"type": "answer", "id": "no such offer", "sdp": "v=0"})
+            await ws.send_bytes(b"\x00binary")
+            await asyncio.sleep(0.5)
+            still_open = not ws.closed
+            await ws.close()
+            return still_open
+
+    assert asyncio.run(scenario())
+    wait_for(lambda: "a desk sent what is not JSON" in team.server.log_text(), 10, "the log")
+    assert "Traceback" not in team.server.log_text()
