@@ -355,3 +355,39 @@ def test_what_a_desk_sends_wrong_is_ignored_and_logged(
     assert asyncio.run(scenario())
     wait_for(lambda: "a desk sent what is not JSON" in team.server.log_text(), 10, "the log")
     assert "Traceback" not in team.server.log_text()
+
+
+def test_an_offer_the_replaced_console_left_unanswered_goes_to_its_successor(
+    team: Team, tokens: dict[str, str], call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    desk_url = f"{team.url.replace('http', 'ws', 1)}/api/v1/inspections/{inspection_id}/desk"
+
+    async def attach(http: aiohttp.ClientSession, user: str) -> aiohttp.ClientWebSocketResponse:
+        ws = await http.ws_connect(desk_url, headers={"Authorization": f"Bearer {tokens[user]}"})
+        assert (await ws.receive_json())["type"] == "attached"
+        return ws
+
+    async def scenario() -> list[str]:
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as http, asyncio.timeout(30):
+            first = await attach(http, "olga")
+            async with http.get(join_url) as page:
+                assert page.status == 200
+            phone = await http.ws_connect(join_url.replace("/j/", "/ws/").replace("http", "ws", 1))
+            assert (await phone.receive_json())["type"] == "config"
+            await phone.send_json({"type": "offer", "sdp": "v=0 first"})
+            assert (await first.receive_json())["sdp"] == "v=0 first"  # never answered
+            second = await attach(http, "adam")
+            assert (await first.receive()).data == 4409
+            heard = [(await phone.receive_json())["type"]]  # resume: offer again
+            await phone.send_json({"type": "offer", "sdp": "v=0 again"})
+            offer = await second.receive_json()
+            assert offer["sdp"] == "v=0 again"
+            await second.send_json({"type": "answer", "id": offer["id"], "sdp": "v=0 answer"})
+            heard.append((await phone.receive_json())["type"])
+            for ws in (phone, second):
+                await ws.close()
+            return heard
+
+    assert asyncio.run(scenario()) == ["resume", "answer"]
