@@ -158,7 +158,10 @@ function advisorAway() {
 }
 
 function advisorBack() {
-  if (!S.waiting) return;
+  // Told to wait, or an offer sent to a console that left meanwhile (its successor has
+  // not seen it): offer again. A page in a call already ignores it.
+  const offered = S.pc && S.pc.signalingState === "have-local-offer";
+  if (!S.waiting && !offered) return;
   S.waiting = false;
   S.attempt = 0;
   setState(S.everLive ? "reconnecting" : "connecting");

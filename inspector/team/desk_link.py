@@ -13,7 +13,8 @@ the waiting phone to offer again. It stops for good, and says why through
 inspection: this one must not take it back), 4401 (the session ended: log in again),
 or refuses it outright (401, 403, 404, 400: retrying would change nothing).
 
-Qt-free and thread-safe at its edges: :meth:`start` and :meth:`stop` from any thread;
+Qt-free and thread-safe at its edges: :meth:`start` and :meth:`stop` from any thread
+but the engine's (stop it before the engine);
 the link runs on the engine's loop; ``on_state(state, reason)`` is called on that
 loop's thread (the console's bridge turns it into a signal). States: "connecting",
 "attached", "retrying", "stopped"; reasons when stopped: "replaced",

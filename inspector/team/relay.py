@@ -17,7 +17,8 @@ console's engine runs the peer and the session as it does at a desk.
   the desk, the desk's answer comes back. With no desk attached, or when the desk
   leaves, the phone is told ``{"type": "wait"}`` (the page says "your advisor will be
   back in a moment"); when a desk attaches, the phones told to wait (those only) are
-  told ``{"type": "resume"}`` and offer again. The session (the checklist walk) lives
+  told ``{"type": "resume"}`` and offer again (so is a phone whose offer a replaced
+  desk left unanswered: its successor never saw it). The session (the checklist walk) lives
   in the console's engine: the new call goes on at the same shot.
 
 The desk's messages (JSON objects):

@@ -125,7 +125,9 @@ def test_invite_prints_link_and_qr_then_revoke(
     with Store(data_dir) as store:
         from inspector.live.tokens import Invitations
 
-        assert Invitations(store, 60).check(token) == inspection_id
+        invitations = Invitations(store, 60)
+        assert invitations.check(token) == inspection_id
+        assert invitations.mode_of(token) == "operator"  # at a desk, the operator guides
         assert store.get_inspection(inspection_id).status.value == "invited"
     assert main(["revoke", inspection_id]) == 0
     assert "Revoked 2 link(s)" in capsys.readouterr().out

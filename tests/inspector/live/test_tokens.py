@@ -24,6 +24,21 @@ def test_issue_and_check(store: Store) -> None:
     assert other != token and inv.check(other) == inspection.id
 
 
+def test_a_token_remembers_its_mode_across_processes(store: Store) -> None:
+    inspection = make_inspection(store)
+    here = Invitations(store, ttl_seconds=60)
+    guided, _ = here.issue(inspection.id, mode="operator")
+    alone, _ = here.issue(inspection.id)  # the default: a self-inspection's
+    assert (here.mode_of(guided), here.mode_of(alone)) == ("operator", "self")
+    elsewhere = Invitations(store, ttl_seconds=60)  # another process: memory from the store
+    assert elsewhere.mode_of(guided) is None
+    elsewhere.refresh()
+    assert (elsewhere.mode_of(guided), elsewhere.mode_of(alone)) == ("operator", "self")
+    assert elsewhere.mode_of("unknown") is None
+    with pytest.raises(ValueError, match="mode must be"):
+        here.issue(inspection.id, mode="autopilot")
+
+
 def test_only_the_hash_is_stored(store: Store) -> None:
     inspection = make_inspection(store)
     token, _ = Invitations(store, 60).issue(inspection.id)

@@ -5,8 +5,9 @@ A real ``inspector server`` (PostgreSQL, S3), a real aiortc phone
 :class:`Engine` attached by a :class:`DeskLink`. The phone's media goes to that engine
 (the server only relays offer and answer): the call connects and a still is stored;
 with no console the phone waits and resumes when one attaches; a console that leaves
-and comes back finds the same shot; a second console replaces the first, which stops
-for good; the desk route admits operators and admins only, from our origin only.
+and comes back finds the same shot, and so does another operator's console (another
+engine) taking the call over; a second console replaces the first, which stops for
+good; the desk route admits operators and admins only, from our origin only.
 """
 
 from __future__ import annotations
@@ -325,3 +326,132 @@ def test_the_desk_route_admits_operators_and_admins_only_from_our_origin(
     link = desk.link(tokens["ines"], inspection_id)
     wait_for(lambda: link.state == "stopped", 15, "the inspector's desk link to stop")
     assert link.reason == "forbidden"
+
+
+def test_a_desk_link_needs_an_http_server_url(desk: Desk) -> None:
+    with pytest.raises(ValueError, match="must start with http:// or https://"):
+        DeskLink("ftp://inspect.example", "token", "abc", desk.engine)
+
+
+def test_what_a_desk_sends_wrong_is_ignored_and_logged(
+    team: Team, tokens: dict[str, str], call: tuple[str, str]
+) -> None:
+    inspection_id, _ = call
+    url = f"{team.url.replace('http', 'ws', 1)}/api/v1/inspections/{inspection_id}/desk"
+
+    async def scenario() -> bool:
+        headers = {"Authorization": f"Bearer {tokens['olga']}"}
+        async with aiohttp.ClientSession() as http, asyncio.timeout(15):
+            ws = await http.ws_connect(url, headers=headers)
+            assert (await ws.receive_json())["type"] == "attached"
+            await ws.send_str("not JSON {")
+            await ws.send_json(["a", "list"])
+            await ws.send_json({"type": "answer", "id": "no such offer", "sdp": "v=0"})
+            await ws.send_bytes(b"\x00binary")
+            await asyncio.sleep(0.5)
+            still_open = not ws.closed
+            await ws.close()
+            return still_open
+
+    assert asyncio.run(scenario())
+    wait_for(lambda: "a desk sent what is not JSON" in team.server.log_text(), 10, "the log")
+    assert "Traceback" not in team.server.log_text()
+
+
+def test_an_offer_the_replaced_console_left_unanswered_goes_to_its_successor(
+    team: Team, tokens: dict[str, str], call: tuple[str, str]
+) -> None:
+    inspection_id, join_url = call
+    desk_url = f"{team.url.replace('http', 'ws', 1)}/api/v1/inspections/{inspection_id}/desk"
+
+    async def attach(http: aiohttp.ClientSession, user: str) -> aiohttp.ClientWebSocketResponse:
+        ws = await http.ws_connect(desk_url, headers={"Authorization": f"Bearer {tokens[user]}"})
+        assert (await ws.receive_json())["type"] == "attached"
+        return ws
+
+    async def scenario() -> list[str]:
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as http, asyncio.timeout(30):
+            first = await attach(http, "olga")
+            async with http.get(join_url) as page:
+                assert page.status == 200
+            phone = await http.ws_connect(join_url.replace("/j/", "/ws/").replace("http", "ws", 1))
+            assert (await phone.receive_json())["type"] == "config"
+            await phone.send_json({"type": "offer", "sdp": "v=0 first"})
+            assert (await first.receive_json())["sdp"] == "v=0 first"  # never answered
+            second = await attach(http, "adam")
+            assert (await first.receive()).data == 4409
+            heard = [(await phone.receive_json())["type"]]  # resume: offer again
+            await phone.send_json({"type": "offer", "sdp": "v=0 again"})
+            offer = await second.receive_json()
+            assert offer["sdp"] == "v=0 again"
+            await second.send_json({"type": "answer", "id": offer["id"], "sdp": "v=0 answer"})
+            heard.append((await phone.receive_json())["type"])
+            for ws in (phone, second):
+                await ws.close()
+            return heard
+
+    assert asyncio.run(scenario()) == ["resume", "answer"]
+
+
+def test_another_console_takes_the_call_over_at_the_same_shot(
+    team: Team,
+    tokens: dict[str, str],
+    call: tuple[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    inspection_id, join_url = call
+    consoles = []
+    for name in ("first-console", "second-console"):
+        store = Store(
+            tmp_path_factory.mktemp(name),
+            database_url=team.database_url,
+            photo_store=team.photo_store,
+        )
+        log = EventLog()
+        engine = Engine(store, ServerSettings(port=0), log, settle_interrupted=False)
+        consoles.append((store, engine, log))
+    (_, first, first_log), (_, second, _) = consoles
+    links: list[DeskLink] = []
+
+    async def scenario() -> None:
+        first.start()
+        links.append(DeskLink(team.url, tokens["olga"], inspection_id, first))
+        links[-1].start()
+        await _until(_attached(links[-1]), "the first console to attach")
+        phone = _phone(join_url)
+        await phone.start(timeout=30)
+        try:
+            # The first shot taken and accepted: the walk moves on to the second (the
+            # position a console that did not see the walk finds in the store).
+            opening = await asyncio.wrap_future(first.session_info(inspection_id))
+            capture_id = await asyncio.wrap_future(first.capture(inspection_id))
+            await first_log.wait(ev.CaptureStored, lambda e: e.capture.id == capture_id, timeout=30)
+            await asyncio.wrap_future(first.accept(inspection_id, capture_id))
+            info = await asyncio.wrap_future(first.session_info(inspection_id))
+            assert info["shot_id"] != opening["shot_id"]
+            await phone.wait_for("shot", where=lambda m: m["id"] == info["shot_id"], timeout=10)
+            links[-1].stop()  # the first console is gone, engine and all
+            first.stop()
+            await _until(lambda: phone.waiting, "the phone to be told to wait")
+            second.start()  # another operator's console takes the inspection over
+            seen = len(phone.messages)
+            links.append(DeskLink(team.url, tokens["adam"], inspection_id, second))
+            links[-1].start()
+            await _until(lambda: phone.connected, "the call to come back", timeout=30)
+            resumed = await phone.wait_for("shot", after=seen, timeout=10)
+            assert resumed["id"] == info["shot_id"]
+            taken_over = await asyncio.wrap_future(second.session_info(inspection_id))
+            assert taken_over["shot_id"] == info["shot_id"]
+            assert taken_over["done"] == info["done"] == 1
+        finally:
+            await phone.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        for link in links:
+            link.stop()
+        for store, engine, _ in consoles:
+            engine.stop()
+            store.close()
