@@ -9,7 +9,9 @@ console's engine runs the peer and the session as it does at a desk.
   ``GET /api/v1/inspections/{id}/desk`` (``Authorization: Bearer`` session with the
   ``run_live`` permission: operators and admins; the public URL's origin only, as the
   events socket). One desk per inspection and per process: a second one replaces the
-  first, which is closed with code 4409 (its client stops for good). A session that
+  first, which is closed with code 4409 (its client stops for good, and lets the call
+  go); the phones in a call with the replaced desk are told ``wait`` then ``resume``:
+  they hang up and call the new desk at once. A session that
   ended (logged out, expired, its user disabled) closes the desk with 4401; it is
   checked before every offer relayed and every ``RECHECK`` seconds.
 - A **phone** with an "operator" link (:meth:`Invitations.mode_of`) on ``/ws/{token}``
@@ -144,6 +146,7 @@ class CallRelay:
         if previous is not None:
             log.info("%s: a desk replaces the one attached", inspection.id)
             await self._close_desk(previous, DESK_REPLACED, b"another desk took the inspection")
+            await self._switch_phones(inspection.id)
         log.info("%s: desk attached (%s)", inspection.id, desk.user)
         try:
             await ws.send_json({"type": "attached", "inspection_id": inspection.id})
@@ -221,6 +224,16 @@ class CallRelay:
             if waiting:
                 phones[ws] = False
                 await _send(ws, {"type": "resume"})
+
+    async def _switch_phones(self, inspection_id: str) -> None:
+        """A desk took the call over: the phones in a call with the one it replaced hang
+        up (``wait``) and, told ``resume`` right after, call the new one at once rather
+        than when their link to the old console times out."""
+        phones = self._phones.get(inspection_id, {})
+        for ws, waiting in list(phones.items()):
+            if not waiting:
+                phones[ws] = True
+                await _send(ws, {"type": "wait"})
 
     async def _tell_phones_to_wait(self, inspection_id: str, desk: _Desk) -> None:
         """The desk left (replaced: its successor serves the phones, nothing to say)."""
