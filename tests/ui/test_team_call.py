@@ -17,22 +17,12 @@ from pytestqt.qtbot import QtBot
 
 from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.storage.store import Store
-from tests.inspector.team.team_fixtures import TeamProcess
-from tests.ui.test_team_console import NEW, PASSWORDS, Server, add_users, connect, shown_ids
+from tests.ui.test_team_console import NEW, PASSWORDS, Server, connect, server, shown_ids
 from ui.main_window import MainWindow
 
+__all__ = ["server"]  # the module's fixture (one team server, SQLite)
+
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    data_dir = tmp_path / "server"
-    add_users(data_dir)
-    process = TeamProcess(data_dir)
-    try:
-        yield Server(process, data_dir)
-    finally:
-        process.close()
 
 
 @pytest.fixture

@@ -30,17 +30,12 @@ from tests.paced_relay import PacedRelay
 from ..live_fixtures import EventLog
 from .api_fixtures import PASSWORDS, Team, team
 from .team_fixtures import TeamProcess
+from .test_relay import NEW
 
 __all__ = ["team"]  # the module's fixture
 
 pytestmark = pytest.mark.timeout(180)
 
-NEW = {
-    "checklist": "quick",
-    "operator": "olga",
-    "vehicle": {"make": "Peugeot", "model": "308", "plate": "AB-123-CD"},
-    "seller": {"name": "Élodie Martin", "language": "fr"},
-}
 FRONT, REAR = "three_quarter_front_left", "three_quarter_rear_left"
 
 
