@@ -38,6 +38,11 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy tests
 	$(BIN)/lint-imports
 
+# Three workers (pytest-xdist): most tests wait on servers, peers and timeouts, so two
+# cores are idle half the run otherwise; tests/conftest.py keeps the network lab and the
+# browser tests on one worker each. `make test PYTEST_ARGS=` runs them one at a time.
+PYTEST_ARGS ?= -n 3 --dist loadgroup
+
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 

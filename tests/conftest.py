@@ -75,6 +75,21 @@ def seller_input() -> dict[str, Any]:
     }
 
 
+#: Tests that must share one worker under ``pytest -n`` (pytest-xdist, ``--dist
+#: loadgroup``): the network lab's namespaces, addresses and coturn are the machine's own,
+#: and the browser tests share one Chromium (and would starve each other's video).
+#: Every other module is a group of its own: its tests run in order on one worker, with
+#: its module-scoped servers started once.
+XDIST_GROUPS = {"netlab": "netlab", "e2e": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        group = XDIST_GROUPS.get(parts[0]) if len(parts) > 1 else None
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
+
+
 EXIT_GRACE = 60.0  # seconds the interpreter gets to exit after the summary
 
 

@@ -149,6 +149,7 @@ class HistoryView(QWidget):
         self.loaded.emit()
 
     def reload_if_shown(self) -> None:
-        """Read again if the tab is on screen (after the review's own writes landed)."""
-        if self.isVisible():
+        """Read again if the tab is on screen (after the review's own writes landed; the
+        review may have been closed meanwhile)."""
+        if alive(self) and self.isVisible():
             self.reload()
