@@ -75,19 +75,34 @@ def seller_input() -> dict[str, Any]:
     }
 
 
-#: Tests that must share one worker under ``pytest -n`` (pytest-xdist, ``--dist
-#: loadgroup``): the network lab's namespaces, addresses and coturn are the machine's own,
-#: and the browser tests share one Chromium (and would starve each other's video).
-#: Every other module is a group of its own: its tests run in order on one worker, with
-#: its module-scoped servers started once.
-XDIST_GROUPS = {"netlab": "netlab", "e2e": "browser"}
+#: Tests that must share one worker under ``pytest -n`` (pytest-xdist): the network lab's
+#: namespaces, addresses and coturn are the machine's own, and the browser tests share
+#: one Chromium (and would starve each other's video). Every other module is a unit of
+#: its own: its tests run in order on one worker, with its module-scoped servers started
+#: once.
+SHARED_WORKER = {"netlab": "netlab", "e2e": "browser"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        parts = item.path.relative_to(Path(__file__).parent).parts
-        group = XDIST_GROUPS.get(parts[0]) if len(parts) > 1 else None
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its module, or its folder's shared worker."""
+    module = nodeid.split("::", 1)[0]
+    parts = module.split("/")
+    if len(parts) > 2 and parts[0] == "tests" and parts[1] in SHARED_WORKER:
+        return SHARED_WORKER[parts[1]]
+    return module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's scope scheduling with our units. (Its ``xdist_group`` marks do not work
+    with pytest 9: they rename the node id through an attribute pytest no longer reads,
+    so every test was dealt out alone and a module's servers started on each worker.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return UnitScheduling(config, log)
 
 
 EXIT_GRACE = 60.0  # seconds the interpreter gets to exit after the summary

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from inspector.live import events, protocol
 from inspector.live.autopilot import VIDEO_FPS, VIDEO_MAX_SIDE
@@ -211,12 +212,28 @@ def test_self_inspection_autopilot_completes_shots(
     shutter = p.page.locator("#shutter")
 
     def seller_acts() -> None:
-        if p.page.locator("#ready").is_visible():
-            seen["position"] = p.page.locator("#pace-text").inner_text()
-            p.page.locator("#ready").click()
-        elif p.page.locator("#pace.adjust").is_visible() and shutter.is_enabled():
-            seen["adjust"] = p.page.locator("#pace-text").inner_text()
-            shutter.click()
+        # What the seller sees, read at one instant (the walk moves on between two reads).
+        now = p.page.evaluate(
+            """() => {
+                const shown = (id) => document.getElementById(id).checkVisibility();
+                return {
+                    ready: shown("ready"),
+                    adjust: shown("pace") && document.getElementById("pace")
+                        .classList.contains("adjust"),
+                    shutter: !document.getElementById("shutter").disabled,
+                    text: document.getElementById("pace-text").innerText,
+                };
+            }"""
+        )
+        try:
+            if now["ready"]:
+                seen["position"] = now["text"]
+                p.page.locator("#ready").click(timeout=2000)
+            elif now["adjust"] and now["shutter"]:
+                seen["adjust"] = now["text"]
+                shutter.click(timeout=2000)
+        except PlaywrightTimeout:
+            pass  # the walk moved on before the tap: look again
 
     deadline = time.monotonic() + 90
     while len(done_shots()) < 3:
