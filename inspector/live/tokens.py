@@ -116,23 +116,23 @@ class Invitations:
 
         Safe on the engine's loop: never touches the store.
         """
-        if not token or len(token) > _MAX_TOKEN_LEN:
-            return None
-        with self._lock:
-            entry = self._known.get(hash_token(token))
-        if entry is None or entry[1] <= utcnow():
-            return None
-        return entry[0]
+        entry = self._entry(token)
+        return None if entry is None else entry[0]
 
     def mode_of(self, token: str) -> str | None:
         """ "self" or "operator" for a token memory knows valid (else None); no I/O."""
+        entry = self._entry(token)
+        return None if entry is None else entry[2]
+
+    def _entry(self, token: str) -> tuple[str, datetime, str] | None:
+        """Memory's (inspection, expiry, mode) of a valid token, or None; no I/O."""
         if not token or len(token) > _MAX_TOKEN_LEN:
             return None
         with self._lock:
             entry = self._known.get(hash_token(token))
         if entry is None or entry[1] <= utcnow():
             return None
-        return entry[2]
+        return entry
 
     def refresh(self) -> None:
         """Reload the valid tokens from the store (a worker thread: this reads the database)."""

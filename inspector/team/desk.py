@@ -32,7 +32,7 @@ from inspector.domain.views import QualityReasonView
 from inspector.live import events
 from inspector.live.engine import Engine, EventCallback
 from inspector.live.session.context import Mode
-from inspector.storage.errors import NotFound, StoreError, StoreUnreachable
+from inspector.storage.errors import Conflict, NotFound, StoreError, StoreUnreachable
 from inspector.storage.store import Store
 from inspector.team.client import Client, RemoteError, SessionEnded
 from inspector.team.desk_link import DeskLink
@@ -67,6 +67,8 @@ class ServerMirror:
         except RemoteError as exc:
             if exc.status == 0 or exc.status == 429 or exc.status >= 500:
                 raise StoreUnreachable(f"the team server: {exc.message}") from exc
+            if exc.status == 409:
+                raise Conflict(f"the team server refused: {exc.message}") from exc
             raise StoreError(f"the team server refused: {exc.message}") from exc
 
     def put_capture(self, capture: Capture, data: bytes) -> None:
@@ -103,10 +105,8 @@ class ServerMirror:
     ) -> bool:
         try:
             answer = self._call(self.client.set_status, inspection_id, to.value)
-        except StoreError as exc:
-            if isinstance(exc.__cause__, RemoteError) and exc.__cause__.status == 409:
-                return False  # the server's copy is past it already
-            raise
+        except Conflict:
+            return False  # the server's copy is past it already
         return bool(answer.get("moved"))
 
 
