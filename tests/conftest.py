@@ -92,17 +92,26 @@ def work_unit(nodeid: str) -> str:
     return module
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+class _UnitScheduler:
     """xdist's scope scheduling with our units. (Its ``xdist_group`` marks do not work
     with pytest 9: they rename the node id through an attribute pytest no longer reads,
     so every test was dealt out alone and a module's servers started on each worker.)"""
-    from xdist.scheduler import LoadScopeScheduling
 
-    class UnitScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return work_unit(nodeid)
+    @staticmethod
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+        from xdist.scheduler import LoadScopeScheduling
 
-    return UnitScheduling(config, log)
+        class UnitScheduling(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                return work_unit(nodeid)
+
+        return UnitScheduling(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered only with xdist there (``-p no:xdist`` would not know the hook).
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_UnitScheduler(), "unit-scheduler")
 
 
 EXIT_GRACE = 60.0  # seconds the interpreter gets to exit after the summary

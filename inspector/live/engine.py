@@ -48,7 +48,7 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -115,8 +115,12 @@ class Engine:
         settle_interrupted: bool = True,
         shared_claims: bool | None = None,
         mirror: Mirror | None = None,
+        relayed_calls: Callable[[], Iterable[str]] = tuple,
     ) -> None:
         self.store = store
+        #: Inspections whose call runs elsewhere but through this process (the team
+        #: server's relay to a console): as much this process's own as its sessions.
+        self.relayed_calls = relayed_calls
         #: Where every live write must be acknowledged too (a team server), if anywhere.
         self.mirror = mirror
         self.settings = settings
@@ -295,7 +299,7 @@ class Engine:
         if claims is not None and not self.settle_interrupted:  # a team server's duty
             abandoned = startup.abandoned_loop(
                 claims,
-                lambda: list(self._sessions),
+                lambda: [*self._sessions, *self.relayed_calls()],
                 self.store,
                 self.thread,
                 self._settle,

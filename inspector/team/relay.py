@@ -114,6 +114,12 @@ class CallRelay:
     def attached(self, inspection_id: str) -> bool:
         return inspection_id in self._desks
 
+    def attached_calls(self) -> list[str]:
+        """The inspections whose console is attached here: their calls go on through
+        this process even when no phone socket (and so no device claim) is left on it,
+        e.g. after the phone's process died; they are not abandoned."""
+        return list(self._desks)
+
     # -- desks ----------------------------------------------------------------------
 
     async def serve_desk(self, request: web.Request) -> web.StreamResponse:

@@ -99,6 +99,7 @@ class TeamServer:
             extend_app=self.extend,
             settle_interrupted=False,
             shared_claims=True,
+            relayed_calls=self.relay.attached_calls,
             **engine_options,  # type: ignore[arg-type]
         )
 

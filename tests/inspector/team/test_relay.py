@@ -16,17 +16,21 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
 from inspector.config import ServerSettings
+from inspector.domain.models import InspectionStatus
 from inspector.live import events as ev
 from inspector.live.contrib.simphone import SimulatedPhone
 from inspector.live.engine import Engine
+from inspector.live.timings import ABANDONED_CHECK
 from inspector.storage.store import Store
 from inspector.team.desk_link import DeskLink
+from inspector.usecases import status as lifecycle
 
 from ..live_fixtures import EventLog
 from .api_fixtures import PASSWORDS, Team, team
@@ -463,3 +467,33 @@ def test_another_console_takes_the_call_over_at_the_same_shot(
         for store, engine, _ in consoles:
             engine.stop()
             store.close()
+
+
+@pytest.mark.timeout(150)
+def test_a_relayed_call_is_not_settled_as_abandoned_while_its_console_is_attached(
+    team: Team, tokens: dict[str, str], desk: Desk
+) -> None:
+    """After the phone's process dies, the call's media goes on phone ⇄ console and no
+    phone socket renews the device claim: the process the console is attached to must
+    count the call as its own, not settle it as one a dead process left "live"."""
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    ids = []
+    for _ in range(2):
+        made = team.call("POST", "inspections", token=tokens["olga"], body=NEW)
+        ids.append(str(made.json()["id"]))
+        invited = team.call("POST", f"inspections/{ids[-1]}/invite", token=tokens["olga"], body={})
+        assert invited.status == 200, invited
+    relayed, abandoned = ids
+    link = desk.link(tokens["olga"], relayed)
+    wait_for(lambda: link.state == "attached", 20, "the desk to attach")
+    for inspection_id in ids:  # both left "live" by a process killed in the call
+        lifecycle.live(team.store, inspection_id)
+        team.store.claims.take(inspection_id, "device", "dead-host:1:0", long_ago, long_ago)
+    # The server's next round (every ABANDONED_CHECK seconds) settles the call nobody runs…
+    deadline = time.monotonic() + ABANDONED_CHECK + 30
+    while team.store.get_inspection(abandoned).status is InspectionStatus.LIVE:
+        assert time.monotonic() < deadline, "the abandoned call was never settled"
+        time.sleep(0.5)
+    # …and leaves the one whose console is attached to it.
+    assert team.store.get_inspection(relayed).status is InspectionStatus.LIVE
+    link.stop()
