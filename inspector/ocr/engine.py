@@ -33,6 +33,10 @@ INTRA_OP_THREADS = 1
 
 _lock = threading.Lock()
 _engine: Any = None
+_reading = threading.Lock()
+"""One read at a time per process, whoever asks (the live identity reader, the console's
+privacy scans on its thread pool): rapidocr does not say its engine may be called from
+two threads at once, and two reads would only fight for the same cores."""
 
 
 class OcrError(Exception):
@@ -71,9 +75,15 @@ def engine() -> Any:
         return _engine
 
 
+def _read(image_bgr: npt.NDArray[np.uint8]) -> Any:
+    ocr = engine()
+    with _reading:
+        return ocr(image_bgr)
+
+
 def ocr_lines(image_bgr: npt.NDArray[np.uint8]) -> list[tuple[str, float]]:
     """Every line of text found, with its confidence (0-1), top to bottom."""
-    result = engine()(image_bgr)
+    result = _read(image_bgr)
     texts = getattr(result, "txts", None) or ()
     scores = getattr(result, "scores", None) or ()
     boxes = getattr(result, "boxes", None)
@@ -87,7 +97,7 @@ def ocr_lines(image_bgr: npt.NDArray[np.uint8]) -> list[tuple[str, float]]:
 def ocr_boxes(image_bgr: npt.NDArray[np.uint8]) -> list[tuple[str, float, npt.NDArray[Any]]]:
     """Every line of text found, with its confidence (0-1) and its four corners (pixels of
     ``image_bgr``, a 4x2 array); what the privacy detector reads plates with."""
-    result = engine()(image_bgr)
+    result = _read(image_bgr)
     texts = getattr(result, "txts", None) or ()
     scores = getattr(result, "scores", None) or ()
     boxes = getattr(result, "boxes", None)
