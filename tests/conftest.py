@@ -105,6 +105,36 @@ class _UnitScheduler:
             def _split_scope(self, nodeid: str) -> str:
                 return work_unit(nodeid)
 
+            # pytest-xdist 3.8.0 hangs for ever after a worker crash under scope
+            # scheduling (its issues 1323, 1327, 1378: the dead worker's finished units
+            # go back to the queue empty, and a new worker given one test waits for a
+            # second). The two methods below are its fixes: the test the worker died on
+            # is reported failed and not run again, the rest of its unit is.
+
+            def remove_node(self, node: Any) -> str | None:
+                workload = self.assigned_work.pop(node)
+                pending = [n for unit in workload.values() for n, done in unit.items() if not done]
+                if not pending:
+                    return None
+                crashed = pending[0]
+                for scope, unit in workload.items():
+                    if crashed in unit:
+                        unit[crashed] = True
+                    if not all(unit.values()):
+                        self.workqueue[scope] = unit
+                for other in self.assigned_work:
+                    self._reschedule(other)
+                return crashed
+
+            def _reschedule(self, node: Any) -> None:
+                while not node.shutting_down:
+                    if not self.workqueue:
+                        node.shutdown()
+                        return
+                    if self._pending_of(self.assigned_work[node]) > 2:
+                        return
+                    self._assign_work_unit(node)
+
         return UnitScheduling(config, log)
 
 
