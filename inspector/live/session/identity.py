@@ -9,8 +9,11 @@ nothing by itself: the operator decides (retake, or correct the entry).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from inspector.domain.identity import Kind, Reading, decode_vin, mismatch
@@ -25,9 +28,22 @@ __all__ = ["IdentityReader"]
 
 log = logging.getLogger(__name__)
 
-_OCR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr")
+BACKGROUND_NICE = 19
+
+
+def _background_priority() -> None:
+    """The reading thread yields the CPU to the live calls (frames, heartbeats, stills):
+    nobody waits on a reading the way a seller waits on "photo saved", and a server
+    holding many self-inspections must not let a burst of readings starve their links.
+    Alone on the machine it reads at full speed. (Linux: a thread's own nice value.)"""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+
+
+_OCR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr", initializer=_background_priority)
 """One read at a time per process: reads queue here instead of taking the shared
-executor's threads from the store writes and stills a live call is waiting on."""
+executor's threads from the store writes and stills a live call is waiting on. With one
+onnxruntime thread per read (``ocr.engine``), the read runs on this thread itself."""
 
 
 class IdentityReader:
