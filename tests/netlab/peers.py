@@ -191,6 +191,44 @@ def start_operator(
     return op
 
 
+def start_desk(
+    lab: NetLab,
+    data: Path,
+    *,
+    server_url: str,
+    user: str,
+    password: str,
+    still_timeout: float | None = None,
+) -> Operator:
+    """A remote console's desk (``desk_driver``) in the operator's namespace, logged in
+    to the team server at ``server_url``, its call taken and the phone invited."""
+    data.mkdir(parents=True)
+    cmd = [
+        "ip", "netns", "exec", lab.operator,
+        sys.executable, "-m", "tests.netlab.desk_driver",
+        "--server", server_url, "--user", user, "--data", str(data),
+    ]  # fmt: skip
+    if still_timeout is not None:
+        cmd += ["--still-timeout", str(still_timeout)]
+    env = dict(os.environ)
+    env["NETLAB_DESK_PASSWORD"] = password
+    env["SSL_CERT_FILE"] = str(lab.ca_file)  # aioice checks coturn's certificate (turns:)
+    for name in ("INSPECTOR_DATA_DIR", "INSPECTOR_TURN_SECRET", "INSPECTOR_SERVER"):
+        env.pop(name, None)  # the console knows only what the server tells it
+    with data.with_suffix(".log").open("w") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+            text=True,
+        )  # fmt: skip
+    desk = Operator(proc)
+    try:
+        desk.wait(lambda e: e.get("event") == "invite", 60, "the desk to take the call")
+    except BaseException:
+        desk.stop()
+        raise
+    return desk
+
+
 def launch_chromium(playwright: Any, lab: NetLab, workdir: Path, camera: Path) -> Any:
     """Debian's Chromium in the phone's namespace, its camera playing ``camera``."""
     wrapper = workdir / "chromium-in-phone-ns"
@@ -202,9 +240,9 @@ def launch_chromium(playwright: Any, lab: NetLab, workdir: Path, camera: Path) -
         args=[
             *CHROMIUM_ARGS,
             f"--use-file-for-fake-video-capture={camera.resolve()}",
-            # The join page is plain HTTP in the lab (TLS is the reverse proxy's job in a
-            # deployment); the camera needs a secure context.
-            f"--unsafely-treat-insecure-origin-as-secure={lab.public_url}",
+            # The join page is plain HTTP in the lab, the engine's or a team server's (TLS
+            # is the reverse proxy's job in a deployment); the camera needs a secure context.
+            f"--unsafely-treat-insecure-origin-as-secure={lab.public_url},{lab.team_url}",
             # Chromium checks coturn's certificate (turns:); the lab's comes from a test
             # CA that Chromium's trust store does not hold.
             "--ignore-certificate-errors",
