@@ -32,6 +32,7 @@ from inspector.domain.views import QualityReasonView
 from inspector.live import events
 from inspector.live.engine import Engine, EventCallback
 from inspector.live.session.context import Mode
+from inspector.live.turn_reach import reachable_turn_first
 from inspector.storage.errors import Conflict, NotFound, StoreError, StoreUnreachable
 from inspector.storage.store import Store
 from inspector.team.client import Client, RemoteError, SessionEnded
@@ -139,7 +140,9 @@ class DeskEngine(Engine):
     async def offer(self, inspection_id: str, sdp: str, device: str) -> str:
         """Answer a relayed offer with the team's STUN/TURN servers besides the console's
         own: a console behind a company firewall reaches a phone on 4G through the
-        team's TURN (credentials minted for this console, for this call)."""
+        team's TURN (credentials minted for this console, for this call), through the
+        first of its URLs that answers from here (aiortc uses one: a firewall that lets
+        no UDP out must not leave the console with the team's UDP URL)."""
         try:
             found = await self.thread.run(self.client.ice_servers)
             team = tuple(
@@ -149,7 +152,8 @@ class DeskEngine(Engine):
             log.warning("no ICE servers from the team server (%s): the console's own only", exc)
         else:
             own = tuple(s for s in self._own_ice if s not in team)
-            self.settings = dataclasses.replace(self.settings, ice_servers=(*own, *team))
+            servers = await reachable_turn_first((*own, *team))
+            self.settings = dataclasses.replace(self.settings, ice_servers=servers)
         return await super().offer(inspection_id, sdp, device)
 
     async def _invite(

@@ -274,6 +274,23 @@ table inet netlab {{
                 ns=self.pnat,
             )  # fmt: skip
 
+    def block_operator_udp(self) -> None:
+        """The company's firewall lets no UDP out (TCP and TLS to coturn only)."""
+        run(
+            "nft",
+            "-f",
+            "-",
+            ns=self.onat,
+            input="""
+table inet company {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname "lan" meta l4proto udp drop
+  }
+}
+""",
+        )
+
     def link_counters(self) -> dict[str, int]:
         """What the phone's link did so far: packets the loss rule dropped (both ways),
         and the uplink's token bucket: packets sent, dropped, and times it throttled."""
