@@ -92,6 +92,7 @@ def work_unit(nodeid: str) -> str:
     return module
 
 
+@pytest.hookimpl(optionalhook=True)  # a run with ``-p no:xdist`` has no such hook
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """xdist's scope scheduling with our units. (Its ``xdist_group`` marks do not work
     with pytest 9: they rename the node id through an attribute pytest no longer reads,
