@@ -190,12 +190,14 @@ class RemoteDesk:
         self.server_url = server_url.rstrip("/")
         self.client = Client(self.server_url, token)
         self.store = Store(cache_folder(data_dir, self.server_url))
+        self._on_event = on_event
+        self._path_told: set[str] = set()  # inspections whose current call's path was told
         # The engine's own phone server is not what phones reach (they reach the team
         # server): loopback only.
         self.engine = DeskEngine(
             self.store,
             settings or ServerSettings(host="127.0.0.1", port=0),
-            on_event,
+            self._event,
             client=self.client,
             **engine_options,
         )
@@ -204,6 +206,22 @@ class RemoteDesk:
 
     def start(self) -> None:
         self.engine.start()
+
+    def _event(self, event: events.Event) -> None:
+        """The engine's events, on to the console; each call's media path to the server
+        once ICE has chosen it (a reconnect is a new call, maybe on a new path)."""
+        if isinstance(event, events.ConnectionChanged) and event.state != "connected":
+            self._path_told.discard(event.inspection_id)
+        elif (
+            isinstance(event, events.LinkStats)
+            and event.path is not None
+            and event.inspection_id not in self._path_told
+        ):
+            link = self.link
+            if link is not None and link.inspection_id == event.inspection_id:
+                self._path_told.add(event.inspection_id)
+                link.report_path(event.path)
+        self._on_event(event)
 
     def take(self, inspection_id: str) -> str:
         """Run this inspection's call here: its working copy fetched (unless writes for

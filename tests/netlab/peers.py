@@ -13,10 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
-from tests.netlab.lab import NetLab
+from tests.netlab.lab import TEAM_IP, TEAM_PORT, NetLab
+
+if TYPE_CHECKING:
+    from tests.inspector.team.team_fixtures import TeamProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -227,6 +230,47 @@ def start_desk(
         desk.stop()
         raise
     return desk
+
+
+def start_team_server(
+    lab: NetLab,
+    data: Path,
+    *,
+    user: str,
+    password: str,
+    transports: Sequence[str] = ("udp",),
+) -> TeamProcess:
+    """``inspector server`` in the lab's public namespace, on ``lab.team_url`` (SQLite
+    store in ``data``), its TURN credentials minted from the lab's coturn secret for the
+    lab's ``transports`` (in that order); ``user`` an operator made with ``inspector
+    users add``. The lab's coturn must run (``lab.start_turn(rest=True)``)."""
+    from tests.inspector.team.team_fixtures import TeamProcess
+
+    data.mkdir(parents=True)
+    env = dict(os.environ)
+    for name in ("INSPECTOR_TURN_SECRET", "INSPECTOR_SERVER", "INSPECTOR_DATABASE_URL"):
+        env.pop(name, None)
+    added = subprocess.run(
+        [sys.executable, "-m", "inspector", "users", "add", user, "--role", "operator"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "INSPECTOR_DATA_DIR": str(data)},
+        timeout=120,
+    )
+    if added.returncode != 0:
+        raise RuntimeError(f"inspector users add failed: {added.stderr.strip()}")
+    secret = data.with_suffix(".turn-secret")
+    secret.write_text(lab.turn_secret + "\n")
+    turn = [arg for url in lab.turn_urls(transports) for arg in ("--turn-url", url)]
+    return TeamProcess(
+        data,
+        "--host", TEAM_IP, "--port", str(TEAM_PORT), "--public-url", lab.team_url,
+        *turn, "--turn-secret-file", str(secret), "--no-recording",
+        prefix=["ip", "netns", "exec", lab.pub],
+        env=env,
+    )  # fmt: skip
 
 
 def launch_chromium(playwright: Any, lab: NetLab, workdir: Path, camera: Path) -> Any:

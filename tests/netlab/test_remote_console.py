@@ -11,10 +11,7 @@ The still the console takes is on the server, hash checked, before the phone hea
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -22,20 +19,13 @@ import pytest
 
 from inspector.storage.store import Store
 from tests.inspector.team.team_fixtures import TeamProcess
-from tests.netlab.lab import TEAM_IP, TEAM_PORT, NetLab
-from tests.netlab.peers import ROOT, Operator, PhonePage, start_desk
+from tests.netlab.lab import NetLab, run
+from tests.netlab.peers import Operator, PhonePage, start_desk, start_team_server
 from tests.netlab.scenario import CallResult, assert_relayed, call_through_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.netlab, pytest.mark.timeout(150)]
 
 USER, PASSWORD = "olga", "operator-pass-Qm4x"
-
-
-def _clean_env() -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("INSPECTOR_TURN_SECRET", "INSPECTOR_SERVER", "INSPECTOR_DATABASE_URL"):
-        env.pop(name, None)
-    return env
 
 
 @pytest.fixture
@@ -47,28 +37,9 @@ def team_server(lab: NetLab, tmp_path: Path) -> Iterator[Callable[..., TeamProce
 
     def start(transports: Sequence[str] = ("udp",)) -> TeamProcess:
         lab.start_turn(rest=True)
-        data = tmp_path / "server"
-        data.mkdir()
-        added = subprocess.run(
-            [sys.executable, "-m", "inspector", "users", "add", USER, "--role", "operator"],
-            input=PASSWORD + "\n",
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**_clean_env(), "INSPECTOR_DATA_DIR": str(data)},
-            timeout=120,
+        server = start_team_server(
+            lab, tmp_path / "server", user=USER, password=PASSWORD, transports=transports
         )
-        assert added.returncode == 0, added.stderr
-        secret = tmp_path / "turn.secret"
-        secret.write_text(lab.turn_secret + "\n")
-        turn = [arg for url in lab.turn_urls(transports) for arg in ("--turn-url", url)]
-        server = TeamProcess(
-            data,
-            "--host", TEAM_IP, "--port", str(TEAM_PORT), "--public-url", lab.team_url,
-            *turn, "--turn-secret-file", str(secret), "--no-recording",
-            prefix=["ip", "netns", "exec", lab.pub],
-            env=_clean_env(),
-        )  # fmt: skip
         started.append(server)
         return server
 
@@ -103,6 +74,22 @@ def _assert_on_the_server(tmp_path: Path, result: CallResult) -> None:
         assert hashlib.sha256(store.read_photo(stored.sha256)).hexdigest() == stored.sha256
 
 
+def _calls_by_path(lab: NetLab) -> dict[str, float]:
+    """``inspector_calls_total`` by path, read in the public namespace (where the
+    server listens)."""
+    fetch = (
+        "import sys, urllib.request; "
+        "sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())"
+    )
+    text = run("python3", "-c", fetch, f"{lab.team_url}/metrics", ns=lab.pub)
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        match = re.fullmatch(r'inspector_calls_total\{path="(\w+)"\} (\S+)', line)
+        if match:
+            found[match.group(1)] = float(match.group(2))
+    return found
+
+
 def test_phone_and_remote_console_through_coturn(
     lab: NetLab,
     team_server: Callable[..., TeamProcess],
@@ -120,6 +107,9 @@ def test_phone_and_remote_console_through_coturn(
     assert lab.turn_secret not in str(phone.configs)
     assert re.search(rf"\d+:desk-{USER}", lab.turn_log_text()), lab.turn_log_text()[-2000:]
     _assert_on_the_server(tmp_path, result)
+    # The server saw no media; the console told it the call's path.
+    paths = _calls_by_path(lab)
+    assert paths.get("relay", 0) >= 1 and "direct" not in paths, paths
 
 
 def test_a_console_whose_firewall_blocks_udp_relays_over_tcp(
