@@ -71,6 +71,7 @@ def test_the_console_runs_the_call_and_the_server_has_each_still_before_saved(
     invite = remote.engine.invite(inspection_id).result(30)
     assert invite.join_url.startswith(team.server.public_url + "/j/")
     calls_before = team.server.metric("inspector_calls_total")
+    stored_before = team.server.metric("inspector_captures_stored_total")
 
     async def scenario() -> list[str]:
         phone = SimulatedPhone(
@@ -109,6 +110,8 @@ def test_the_console_runs_the_call_and_the_server_has_each_still_before_saved(
         10,
         "the call counted by path",
     )
+    # And its stills as stored (sent again, one would not count twice).
+    assert team.server.metric("inspector_captures_stored_total") == stored_before + 2
 
 
 def test_a_second_take_resumes_from_the_servers_copy(
