@@ -1,6 +1,7 @@
 """The two ends of a call in the network lab, driven from the test (or bench) process:
-``Operator`` (the engine's process in the operator's namespace, ``engine_driver``) and
-``PhonePage`` (Chromium's page in the phone's namespace)."""
+``Operator`` (the engine's process in the operator's namespace, ``engine_driver``, or a
+remote console's desk there, ``desk_driver``) and ``PhonePage`` (Chromium's page in the
+phone's namespace); and a team server in the public namespace (``start_team_server``)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ async () => {
 
 
 class Operator:
-    """The engine's process in the operator's namespace: events in, commands out."""
+    """The engine's (or a desk's) process in the operator's namespace: events in,
+    commands out."""
 
     def __init__(self, proc: subprocess.Popen[str]) -> None:
         self.proc = proc
