@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from inspector.config import IceServer
-from inspector.live.turn_reach import TurnUrl, parse_turn_url, reachable_turn_first
+from inspector.live.turn_reach import TurnUrl, _reachable, parse_turn_url, reachable_turn_first
 
 
 def _free_port(kind: int) -> int:
@@ -103,15 +103,20 @@ def coturn(tmp_path: Path) -> Iterator[int]:
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
+        # Its UDP listeners (a thread per core) may come after its TCP one: wait for both.
+        turn = parse_turn_url(f"turn:127.0.0.1:{port}")
+        assert turn is not None
         deadline = time.monotonic() + 15
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
+                if asyncio.run(_reachable(turn, 0.5)):
+                    break
             except OSError:
-                assert proc.poll() is None, "turnserver exited"
-                assert time.monotonic() < deadline, "turnserver did not listen"
-                time.sleep(0.1)
+                pass
+            assert proc.poll() is None, "turnserver exited"
+            assert time.monotonic() < deadline, "turnserver did not listen"
+            time.sleep(0.1)
         yield port
     finally:
         proc.terminate()
