@@ -18,6 +18,13 @@ no direct path, coturn with REST-API credentials minted by the engine) and, per 
    median and p95, then one noisy 4000x3000 still (about 4 MB), preview first: preview
    verdict and original, as above (``--whole-still``: sent whole, the old way).
 
+``--remote-console``: the operator's side is a remote console instead (issue 14's path):
+``inspector server`` in the lab's public namespace (its ``--turn-url`` UDP, TCP and TLS,
+credentials minted per peer) relays the signaling, the console's desk
+(``tests/netlab/desk_driver``, a ``RemoteDesk``) behind the company NAT answers, and
+every still (and original) is uploaded to the server, hash checked, before the phone
+hears "saved": the still's times include that upload.
+
 "Lost" counts failed captures, hash mismatches and stills replaced by a video frame. The
 link's counters (packets the loss rule dropped, the uplink's tbf) are printed as a check
 that the profile was applied. No fixed delay is added: the kernel here has no ``netem``.
@@ -46,7 +53,15 @@ import cv2
 
 from tests.e2e.conftest import CAMERA_FRAMES, CAMERA_SIZE, big_still_script, car_scene
 from tests.netlab.lab import PROFILES, UNSHAPED, NetLab, missing
-from tests.netlab.peers import ROOT, Operator, PhonePage, launch_chromium, start_operator
+from tests.netlab.peers import (
+    ROOT,
+    Operator,
+    PhonePage,
+    launch_chromium,
+    start_desk,
+    start_operator,
+    start_team_server,
+)
 
 CONNECT_GOAL_S = 3.0
 FPS_GOALS = {"4g-good": 25.0, "4g-poor": None, "3g": 10.0}
@@ -119,13 +134,30 @@ def lost(event: dict[str, Any]) -> list[str]:
     return problems
 
 
-def chromium_call(lab: NetLab, browser: Any, work: Path, seconds: float) -> dict[str, Any]:
-    op = start_operator(
-        lab,
-        work / "chromium-engine",
-        turn_urls=lab.turn_urls(["udp", "tcp", "tls"]),
-        still_timeout=120,
+DESK_USER, DESK_PASSWORD = "olga", "bench-operator-pass-7Kq"
+
+
+def operator_side(lab: NetLab, data: Path, remote: bool, still_timeout: float) -> Operator:
+    """The embedded engine in the operator's namespace, or (``remote``) a remote
+    console's desk there, attached to the team server in the public namespace."""
+    if remote:
+        return start_desk(
+            lab,
+            data,
+            server_url=lab.team_url,
+            user=DESK_USER,
+            password=DESK_PASSWORD,
+            still_timeout=still_timeout,
+        )
+    return start_operator(
+        lab, data, turn_urls=lab.turn_urls(["udp", "tcp", "tls"]), still_timeout=still_timeout
     )
+
+
+def chromium_call(
+    lab: NetLab, browser: Any, work: Path, seconds: float, remote: bool = False
+) -> dict[str, Any]:
+    op = operator_side(lab, work / "chromium-engine", remote, 120)
     phone = PhonePage.open(browser, big_still_script(*BIG_STILL))
     try:
         phone.page.goto(op.join_url)
@@ -176,13 +208,10 @@ def chromium_call(lab: NetLab, browser: Any, work: Path, seconds: float) -> dict
         op.stop()
 
 
-def simulated_call(lab: NetLab, work: Path, seconds: float, whole: bool) -> dict[str, Any]:
-    op = start_operator(
-        lab,
-        work / "simphone-engine",
-        turn_urls=lab.turn_urls(["udp", "tcp", "tls"]),
-        still_timeout=180,
-    )
+def simulated_call(
+    lab: NetLab, work: Path, seconds: float, whole: bool, remote: bool = False
+) -> dict[str, Any]:
+    op = operator_side(lab, work / "simphone-engine", remote, 180)
     env = dict(os.environ)
     env.pop("INSPECTOR_DATA_DIR", None)
     with (work / "simphone.log").open("w") as log:
@@ -246,6 +275,12 @@ def main() -> int:
     parser.add_argument(
         "--whole-still", action="store_true", help="the simulated phone sends its still whole"
     )
+    parser.add_argument(
+        "--remote-console",
+        action="store_true",
+        help="the operator's side is a remote console's desk on a team server (inspector "
+        "server in the public namespace relays the signaling; stills uploaded to it)",
+    )
     args = parser.parse_args()
     reason = missing()
     if reason:
@@ -262,19 +297,39 @@ def main() -> int:
         try:
             lab.build()
             lab.start_turn(rest=True)
+            server = (
+                start_team_server(
+                    lab,
+                    work / "server",
+                    user=DESK_USER,
+                    password=DESK_PASSWORD,
+                    transports=("udp", "tcp", "tls"),
+                )
+                if args.remote_console
+                else None
+            )
             with sync_playwright() as p:
                 browser = launch_chromium(p, lab, work, camera)
                 try:
                     for key in keys:
                         profile = UNSHAPED if key == "none" else PROFILES[key]
-                        print(f"\n{profile.label}, through coturn (REST-API credentials)")
+                        side = (
+                            "a remote console through inspector server"
+                            if args.remote_console
+                            else "the embedded engine"
+                        )
+                        print(f"\n{profile.label}, {side}, through coturn (REST-API credentials)")
                         lab.shape(profile)
                         before = lab.link_counters()
                         run_dir = work / key
                         run_dir.mkdir()
-                        result = chromium_call(lab, browser, run_dir, args.seconds)
+                        result = chromium_call(
+                            lab, browser, run_dir, args.seconds, args.remote_console
+                        )
                         if not args.no_simulated:
-                            simulated = simulated_call(lab, run_dir, args.seconds, args.whole_still)
+                            simulated = simulated_call(
+                                lab, run_dir, args.seconds, args.whole_still, args.remote_console
+                            )
                             lost_too = result["lost"] + simulated.pop("lost")
                             result.update(simulated, lost=lost_too)
                         after = lab.link_counters()
@@ -283,6 +338,8 @@ def main() -> int:
                         report(key, result)
                 finally:
                     browser.close()
+            if server is not None:
+                server.close()
         finally:
             lab.close()
     return 0

@@ -32,6 +32,7 @@ from inspector.domain.views import QualityReasonView
 from inspector.live import events
 from inspector.live.engine import Engine, EventCallback
 from inspector.live.session.context import Mode
+from inspector.live.turn_reach import reachable_turn_first
 from inspector.storage.errors import Conflict, NotFound, StoreError, StoreUnreachable
 from inspector.storage.store import Store
 from inspector.team.client import Client, RemoteError, SessionEnded
@@ -139,7 +140,9 @@ class DeskEngine(Engine):
     async def offer(self, inspection_id: str, sdp: str, device: str) -> str:
         """Answer a relayed offer with the team's STUN/TURN servers besides the console's
         own: a console behind a company firewall reaches a phone on 4G through the
-        team's TURN (credentials minted for this console, for this call)."""
+        team's TURN (credentials minted for this console, for this call), through the
+        first of its URLs that answers from here (aiortc uses one: a firewall that lets
+        no UDP out must not leave the console with the team's UDP URL)."""
         try:
             found = await self.thread.run(self.client.ice_servers)
             team = tuple(
@@ -149,7 +152,8 @@ class DeskEngine(Engine):
             log.warning("no ICE servers from the team server (%s): the console's own only", exc)
         else:
             own = tuple(s for s in self._own_ice if s not in team)
-            self.settings = dataclasses.replace(self.settings, ice_servers=(*own, *team))
+            servers = await reachable_turn_first((*own, *team))
+            self.settings = dataclasses.replace(self.settings, ice_servers=servers)
         return await super().offer(inspection_id, sdp, device)
 
     async def _invite(
@@ -186,12 +190,14 @@ class RemoteDesk:
         self.server_url = server_url.rstrip("/")
         self.client = Client(self.server_url, token)
         self.store = Store(cache_folder(data_dir, self.server_url))
+        self._on_event = on_event
+        self._path_told: set[str] = set()  # inspections whose current call's path was told
         # The engine's own phone server is not what phones reach (they reach the team
         # server): loopback only.
         self.engine = DeskEngine(
             self.store,
             settings or ServerSettings(host="127.0.0.1", port=0),
-            on_event,
+            self._event,
             client=self.client,
             **engine_options,
         )
@@ -200,6 +206,22 @@ class RemoteDesk:
 
     def start(self) -> None:
         self.engine.start()
+
+    def _event(self, event: events.Event) -> None:
+        """The engine's events, on to the console; each call's media path to the server
+        once ICE has chosen it (a reconnect is a new call, maybe on a new path)."""
+        if isinstance(event, events.ConnectionChanged) and event.state != "connected":
+            self._path_told.discard(event.inspection_id)
+        elif (
+            isinstance(event, events.LinkStats)
+            and event.path is not None
+            and event.inspection_id not in self._path_told
+        ):
+            link = self.link
+            if link is not None and link.inspection_id == event.inspection_id:
+                self._path_told.add(event.inspection_id)
+                link.report_path(event.path)
+        self._on_event(event)
 
     def take(self, inspection_id: str) -> str:
         """Run this inspection's call here: its working copy fetched (unless writes for

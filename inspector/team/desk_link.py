@@ -116,6 +116,19 @@ class DeskLink:
         with contextlib.suppress(Exception):
             concurrent.futures.wait([future], timeout)
 
+    def report_path(self, path: str) -> None:
+        """Tell the server the media path of the call just connected ("direct" or
+        "relay"): it counts the call in ``inspector_calls_total{path}``, as it counts the
+        calls its own engine runs. From any thread; dropped while the socket is down."""
+        if self.running:
+            self.engine.call(self._send({"type": "path", "path": path}))
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        ws = self._ws
+        if ws is not None and not ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(message)
+
     def _stop_asked(self) -> bool:
         return self._stopping
 

@@ -29,7 +29,10 @@ The desk's messages (JSON objects):
   ``{"type": "offer", "id", "sdp", "device"}`` (``device``: a tag of the phone's
   device cookie, never the cookie); ``{"type": "bye", "device"}`` (the phone left).
 - desk → server: ``{"type": "answer", "id", "sdp"}`` or ``{"type": "error", "id",
-  "message"}`` (the phone gets the message).
+  "message"}`` (the phone gets the message); ``{"type": "path", "path": "direct" |
+  "relay"}`` once per call, when the console's ICE has chosen its pair (counted in
+  ``inspector_calls_total{path}``, once per offer it answered: the server sees no media
+  of these calls).
 
 The registry is per process: the phone and the desk of one call must reach the same
 process. Behind the reverse proxy of ``deploy/nginx/inspector.conf`` they do (the
@@ -95,6 +98,8 @@ class _Desk:
     user: str
     checked: float = field(default_factory=time.monotonic)
     pending: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    #: Calls answered whose media path the desk has not told yet (each counts once).
+    unreported: int = 0
 
 
 class CallRelay:
@@ -182,11 +187,17 @@ class CallRelay:
                 continue
             if not isinstance(data, dict):
                 continue
+            if data.get("type") == "path":
+                if data.get("path") in ("direct", "relay") and desk.unreported > 0:
+                    desk.unreported -= 1
+                    self.metrics.calls.labels(path=data["path"]).inc()
+                continue
             future = desk.pending.get(str(data.get("id")))
             if future is None or future.done():
                 continue  # late (timed out), or not an answer to anything
             if data.get("type") == "answer" and isinstance(data.get("sdp"), str):
                 future.set_result(data["sdp"])
+                desk.unreported += 1
             elif data.get("type") == "error":
                 future.set_exception(SignalingError(str(data.get("message", "refused"))[:200]))
 

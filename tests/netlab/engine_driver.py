@@ -111,6 +111,8 @@ class Reporter:
             say(event="capture_failed", capture_id=event.capture_id, reason=event.reason)
         elif isinstance(event, events.EngineError):
             say(event="engine_error", message=event.message)
+        elif isinstance(event, events.DeskLinkChanged):  # a remote console's (desk_driver)
+            say(event="desk_link", state=event.state, reason=event.reason)
 
 
 class StampReader:
@@ -174,6 +176,43 @@ def selected_pair(engine: Engine, inspection_id: str) -> dict[str, Any]:
     return engine.call(read()).result(10)
 
 
+def serve_commands(engine: Engine, inspection_id: str, reporter: Reporter) -> None:
+    """Answer the test's commands (stdin, see the module docstring) until ``stop``."""
+    stamps: StampReader | None = None
+    try:
+        for line in sys.stdin:
+            try:
+                cmd = json.loads(line)
+                name = cmd.get("cmd")
+                if name == "capture":
+                    say(
+                        event="capture_requested",
+                        capture_id=engine.capture(inspection_id).result(10),
+                    )
+                elif name == "accept":
+                    engine.accept(inspection_id, cmd["capture_id"]).result(10)
+                    say(event="accepted", capture_id=cmd["capture_id"])
+                elif name == "pair":
+                    say(event="pair", **selected_pair(engine, inspection_id))
+                elif name == "stamps_begin":
+                    if stamps is not None:
+                        stamps.stop()
+                    stamps = StampReader(engine, inspection_id)
+                    say(event="stamps_begun")
+                elif name == "stamps":
+                    assert stamps is not None, "stamps_begin first"
+                    say(event="stamps", samples=stamps.samples, unreadable=stamps.unreadable)
+                elif name == "frames":
+                    say(event="frames", frames=reporter.frames, t=time.monotonic())
+                elif name == "stop":
+                    break
+            except Exception as exc:  # reported to the test, which decides
+                say(event="command_error", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        if stamps is not None:
+            stamps.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)
@@ -211,39 +250,9 @@ def main() -> int:
     engine.start()
     invite = engine.invite(inspection.id, "operator").result(10)
     say(event="invite", inspection_id=inspection.id, join_url=invite.join_url)
-    stamps: StampReader | None = None
     try:
-        for line in sys.stdin:
-            try:
-                cmd = json.loads(line)
-                name = cmd.get("cmd")
-                if name == "capture":
-                    say(
-                        event="capture_requested",
-                        capture_id=engine.capture(inspection.id).result(10),
-                    )
-                elif name == "accept":
-                    engine.accept(inspection.id, cmd["capture_id"]).result(10)
-                    say(event="accepted", capture_id=cmd["capture_id"])
-                elif name == "pair":
-                    say(event="pair", **selected_pair(engine, inspection.id))
-                elif name == "stamps_begin":
-                    if stamps is not None:
-                        stamps.stop()
-                    stamps = StampReader(engine, inspection.id)
-                    say(event="stamps_begun")
-                elif name == "stamps":
-                    assert stamps is not None, "stamps_begin first"
-                    say(event="stamps", samples=stamps.samples, unreadable=stamps.unreadable)
-                elif name == "frames":
-                    say(event="frames", frames=reporter.frames, t=time.monotonic())
-                elif name == "stop":
-                    break
-            except Exception as exc:  # reported to the test, which decides
-                say(event="command_error", error=f"{type(exc).__name__}: {exc}")
+        serve_commands(engine, inspection.id, reporter)
     finally:
-        if stamps is not None:
-            stamps.stop()
         engine.stop()
         store.close()
         say(event="stopped")

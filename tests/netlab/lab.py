@@ -5,7 +5,9 @@ side and no direct path between them.
 ```
  phone ─10.1.0/24─ pnat ─203.0.113/24─ pub ─198.51.100/24─ onat ─10.2.0/24─ operator
  Chromium          NAT, tbf, loss,     coturn on         NAT, firewall,      engine
-                   UDP only to coturn  192.0.2.1         join page forwarded
+                   UDP only to coturn  192.0.2.1,        join page forwarded (or a
+                                       team server on                         remote
+                                       192.0.2.2                              console)
 ```
 
 * ``pnat`` (the carrier's NAT) masquerades the phone and lets it reach only coturn (any
@@ -17,7 +19,10 @@ side and no direct path between them.
   forwards the engine's web port (DNAT), as a company publishing its embedded server does;
   phones reach the join page at ``http://198.51.100.2:PORT``.
 * ``pub`` routes between the two and runs coturn on 192.0.2.1 (an address of its loopback): UDP
-  and TCP 3478, TLS 5349, relay ports 49160-49200.
+  and TCP 3478, TLS 5349, relay ports 49160-49200. A team server (``inspector server``),
+  when a test runs one, listens on 192.0.2.2:8080 there (``team_url``): both NATs let TCP
+  to that port out, as they do HTTPS to a company's public service; the media between the
+  phone and a remote console can then only go through coturn.
 
 Every namespace, interface and coturn process belongs to one ``NetLab`` (names carry a
 random run id, so parallel runs do not collide) and is removed by ``close()``, which
@@ -61,6 +66,8 @@ PHONE_IP = "10.1.0.2"
 OPERATOR_IP = "10.2.0.2"
 OPERATOR_PUBLIC_IP = "198.51.100.2"
 PHONE_PUBLIC_IP = "203.0.113.2"
+TEAM_IP = "192.0.2.2"  # a team server in pub (tests/netlab/test_remote_console.py)
+TEAM_PORT = 8080
 NETNS_DIR = Path("/run/netns")
 LOCK_DIR = Path("/run/netlab")
 ROLES = ("phone", "pnat", "pub", "onat", "oper")
@@ -146,6 +153,7 @@ class NetLab:
         self._link(self.operator, "eth0", OPERATOR_IP, self.onat, "lan", "10.2.0.1", 24)
         # coturn's address on pub's loopback (the kernel here has no dummy interfaces)
         run("ip", "addr", "add", f"{TURN_IP}/32", "dev", "lo", ns=self.pub)
+        run("ip", "addr", "add", f"{TEAM_IP}/32", "dev", "lo", ns=self.pub)
         # The rest of the internet: a default route into a link that drops everything.
         # Private addresses (the peers' host candidates) are silently lost there, as on
         # the internet; without it coturn's send fails and coturn ends the allocation.
@@ -212,6 +220,7 @@ table inet filter {{
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
     iifname "lan" ip daddr {TURN_IP} accept
+    iifname "lan" ip daddr {TEAM_IP} tcp dport {TEAM_PORT} accept
     iifname "wan" ip daddr {OPERATOR_IP} tcp dport {port} accept
   }}
 }}
@@ -245,6 +254,7 @@ table inet netlab {{
     {udp}
     iifname "lan" ip daddr {TURN_IP} accept
     iifname "lan" ip daddr {OPERATOR_PUBLIC_IP} tcp dport {self.web_port} accept
+    iifname "lan" ip daddr {TEAM_IP} tcp dport {TEAM_PORT} accept
   }}
   chain postrouting {{
     type nat hook postrouting priority srcnat; policy accept;
@@ -263,6 +273,23 @@ table inet netlab {{
                 "rate", f"{profile.up_kbit}kbit", "burst", str(burst), "latency", "300ms",
                 ns=self.pnat,
             )  # fmt: skip
+
+    def block_operator_udp(self) -> None:
+        """The company's firewall lets no UDP out (TCP and TLS to coturn only)."""
+        run(
+            "nft",
+            "-f",
+            "-",
+            ns=self.onat,
+            input="""
+table inet company {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname "lan" meta l4proto udp drop
+  }
+}
+""",
+        )
 
     def link_counters(self) -> dict[str, int]:
         """What the phone's link did so far: packets the loss rule dropped (both ways),
@@ -421,6 +448,11 @@ table inet netlab {{
     @property
     def public_url(self) -> str:
         return f"http://{OPERATOR_PUBLIC_IP}:{self.web_port}"
+
+    @property
+    def team_url(self) -> str:
+        """The team server's URL, as the phone and the operator's console reach it."""
+        return f"http://{TEAM_IP}:{TEAM_PORT}"
 
     # -- tearing down ----------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The two ends of a call in the network lab, driven from the test (or bench) process:
-``Operator`` (the engine's process in the operator's namespace, ``engine_driver``) and
-``PhonePage`` (Chromium's page in the phone's namespace)."""
+``Operator`` (the engine's process in the operator's namespace, ``engine_driver``, or a
+remote console's desk there, ``desk_driver``) and ``PhonePage`` (Chromium's page in the
+phone's namespace); and a team server in the public namespace (``start_team_server``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
-from tests.netlab.lab import NetLab
+from tests.netlab.lab import TEAM_IP, TEAM_PORT, NetLab
+
+if TYPE_CHECKING:
+    from tests.inspector.team.team_fixtures import TeamProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +65,8 @@ async () => {
 
 
 class Operator:
-    """The engine's process in the operator's namespace: events in, commands out."""
+    """The engine's (or a desk's) process in the operator's namespace: events in,
+    commands out."""
 
     def __init__(self, proc: subprocess.Popen[str]) -> None:
         self.proc = proc
@@ -191,6 +196,85 @@ def start_operator(
     return op
 
 
+def start_desk(
+    lab: NetLab,
+    data: Path,
+    *,
+    server_url: str,
+    user: str,
+    password: str,
+    still_timeout: float | None = None,
+) -> Operator:
+    """A remote console's desk (``desk_driver``) in the operator's namespace, logged in
+    to the team server at ``server_url``, its call taken and the phone invited."""
+    data.mkdir(parents=True)
+    cmd = [
+        "ip", "netns", "exec", lab.operator,
+        sys.executable, "-m", "tests.netlab.desk_driver",
+        "--server", server_url, "--user", user, "--data", str(data),
+    ]  # fmt: skip
+    if still_timeout is not None:
+        cmd += ["--still-timeout", str(still_timeout)]
+    env = dict(os.environ)
+    env["NETLAB_DESK_PASSWORD"] = password
+    env["SSL_CERT_FILE"] = str(lab.ca_file)  # aioice checks coturn's certificate (turns:)
+    for name in ("INSPECTOR_DATA_DIR", "INSPECTOR_TURN_SECRET", "INSPECTOR_SERVER"):
+        env.pop(name, None)  # the console knows only what the server tells it
+    with data.with_suffix(".log").open("w") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+            text=True,
+        )  # fmt: skip
+    desk = Operator(proc)
+    try:
+        desk.wait(lambda e: e.get("event") == "invite", 60, "the desk to take the call")
+    except BaseException:
+        desk.stop()
+        raise
+    return desk
+
+
+def start_team_server(
+    lab: NetLab,
+    data: Path,
+    *,
+    user: str,
+    password: str,
+    transports: Sequence[str] = ("udp",),
+) -> TeamProcess:
+    """``inspector server`` in the lab's public namespace, on ``lab.team_url`` (SQLite
+    store in ``data``), its TURN credentials minted from the lab's coturn secret for the
+    lab's ``transports`` (in that order); ``user`` an operator made with ``inspector
+    users add``. The lab's coturn must run (``lab.start_turn(rest=True)``)."""
+    from tests.inspector.team.team_fixtures import TeamProcess
+
+    data.mkdir(parents=True)
+    env = dict(os.environ)
+    for name in ("INSPECTOR_TURN_SECRET", "INSPECTOR_SERVER", "INSPECTOR_DATABASE_URL"):
+        env.pop(name, None)
+    added = subprocess.run(
+        [sys.executable, "-m", "inspector", "users", "add", user, "--role", "operator"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "INSPECTOR_DATA_DIR": str(data)},
+        timeout=120,
+    )
+    if added.returncode != 0:
+        raise RuntimeError(f"inspector users add failed: {added.stderr.strip()}")
+    secret = data.with_suffix(".turn-secret")
+    secret.write_text(lab.turn_secret + "\n")
+    turn = [arg for url in lab.turn_urls(transports) for arg in ("--turn-url", url)]
+    return TeamProcess(
+        data,
+        "--host", TEAM_IP, "--port", str(TEAM_PORT), "--public-url", lab.team_url,
+        *turn, "--turn-secret-file", str(secret), "--no-recording",
+        prefix=["ip", "netns", "exec", lab.pub],
+        env=env,
+    )  # fmt: skip
+
+
 def launch_chromium(playwright: Any, lab: NetLab, workdir: Path, camera: Path) -> Any:
     """Debian's Chromium in the phone's namespace, its camera playing ``camera``."""
     wrapper = workdir / "chromium-in-phone-ns"
@@ -202,9 +286,9 @@ def launch_chromium(playwright: Any, lab: NetLab, workdir: Path, camera: Path) -
         args=[
             *CHROMIUM_ARGS,
             f"--use-file-for-fake-video-capture={camera.resolve()}",
-            # The join page is plain HTTP in the lab (TLS is the reverse proxy's job in a
-            # deployment); the camera needs a secure context.
-            f"--unsafely-treat-insecure-origin-as-secure={lab.public_url}",
+            # The join page is plain HTTP in the lab, the engine's or a team server's (TLS
+            # is the reverse proxy's job in a deployment); the camera needs a secure context.
+            f"--unsafely-treat-insecure-origin-as-secure={lab.public_url},{lab.team_url}",
             # Chromium checks coturn's certificate (turns:); the lab's comes from a test
             # CA that Chromium's trust store does not hold.
             "--ignore-certificate-errors",

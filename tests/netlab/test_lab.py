@@ -19,6 +19,8 @@ from tests.netlab.lab import (
     OPERATOR_PUBLIC_IP,
     PHONE_PUBLIC_IP,
     PROFILES,
+    TEAM_IP,
+    TEAM_PORT,
     TURN_IP,
     TURN_PORT,
     NetLab,
@@ -55,6 +57,11 @@ def test_paths_through_the_lab(lab: NetLab) -> None:
     assert _tcp(lab.phone, OPERATOR_PUBLIC_IP, 22) == "timeout"
     assert _tcp(lab.phone, OPERATOR_IP, lab.web_port) == "timeout"
     assert _tcp(lab.operator, PHONE_PUBLIC_IP, 22) == "timeout"
+    # A team server's port in the public namespace: both sides may reach it (nothing
+    # listens: refused by the namespace itself), no other port there.
+    for ns in (lab.phone, lab.operator):
+        assert _tcp(ns, TEAM_IP, TEAM_PORT) == "refused"
+        assert _tcp(ns, TEAM_IP, 22) == "timeout"
 
 
 def test_profile_shapes_the_phones_uplink(lab: NetLab) -> None:

@@ -248,6 +248,10 @@ async def put_capture(request: web.Request, identity: Identity) -> web.Response:
     received = await api.run(
         _receive, api, request.match_info["id"], capture_id, record, data, announced
     )
+    if received.created:  # a remote console's still: counted as the engine's own are
+        api.team.metrics.captures_stored.labels(
+            source=received.capture.source.value, spooled="false"
+        ).inc()
     _changed(request, received.capture.inspection_id)
     return answer(
         {**capture_to_dict(received.capture), "created": received.created},

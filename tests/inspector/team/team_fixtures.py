@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ class TeamProcess:
         database_url: str | None = None,
         photo_store: str | None = None,
         env: dict[str, str] | None = None,
+        prefix: Sequence[str] = (),
     ) -> None:
+        """``prefix``: a command the server runs under (``ip netns exec NS``, the network
+        lab's public namespace)."""
         environment = {**os.environ, **(env or {}), "INSPECTOR_DATA_DIR": str(data_dir)}
         environment.pop("INSPECTOR_DATABASE_URL", None)
         environment.pop("INSPECTOR_PHOTO_STORE", None)
@@ -48,7 +52,7 @@ class TeamProcess:
         if photo_store is not None:
             environment["INSPECTOR_PHOTO_STORE"] = photo_store
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "inspector", "server", "--port", "0", "--json", *args],
+            [*prefix, sys.executable, "-m", "inspector", "server", "--port", "0", "--json", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -29,7 +29,7 @@ from tests.paced_relay import PacedRelay
 
 from ..live_fixtures import EventLog
 from .api_fixtures import PASSWORDS, Team, team
-from .team_fixtures import TeamProcess
+from .team_fixtures import TeamProcess, wait_for
 from .test_relay import NEW
 
 __all__ = ["team"]  # the module's fixture
@@ -70,6 +70,8 @@ def test_the_console_runs_the_call_and_the_server_has_each_still_before_saved(
     assert remote.store.data_dir == cache_folder(remote.store.data_dir.parents[1], team.url)
     invite = remote.engine.invite(inspection_id).result(30)
     assert invite.join_url.startswith(team.server.public_url + "/j/")
+    calls_before = team.server.metric("inspector_calls_total")
+    stored_before = team.server.metric("inspector_captures_stored_total")
 
     async def scenario() -> list[str]:
         phone = SimulatedPhone(
@@ -102,6 +104,14 @@ def test_the_console_runs_the_call_and_the_server_has_each_still_before_saved(
     assert len(log_has) == 2
     # The accept marks reached the server too.
     assert all(team.store.get_capture(c).accepted for c in captured)
+    # The server saw no media, but counts the call by the path the console told it.
+    wait_for(
+        lambda: team.server.metric("inspector_calls_total") == calls_before + 1,
+        10,
+        "the call counted by path",
+    )
+    # And its stills as stored (sent again, one would not count twice).
+    assert team.server.metric("inspector_captures_stored_total") == stored_before + 2
 
 
 def test_a_second_take_resumes_from_the_servers_copy(

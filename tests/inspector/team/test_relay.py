@@ -362,6 +362,35 @@ def test_what_a_desk_sends_wrong_is_ignored_and_logged(
     assert "Traceback" not in team.server.log_text()
 
 
+def test_a_path_told_without_a_call_or_nonsense_is_not_counted(
+    team: Team, tokens: dict[str, str], call: tuple[str, str]
+) -> None:
+    """The server sees no media of a relayed call: the console tells it the call's path
+    (``inspector_calls_total{path}``, counted in ``test_desk``), once per offer it
+    answered; a path told with no call answered, or anything but "direct" or "relay",
+    counts nothing."""
+    inspection_id, _ = call
+    url = f"{team.url.replace('http', 'ws', 1)}/api/v1/inspections/{inspection_id}/desk"
+    before = team.server.metric("inspector_calls_total")
+
+    async def scenario() -> None:
+        headers = {"Authorization": f"Bearer {tokens['olga']}"}
+        async with aiohttp.ClientSession() as http, asyncio.timeout(15):
+            ws = await http.ws_connect(url, headers=headers)
+            assert (await ws.receive_json())["type"] == "attached"
+            for path in ("relay", "direct", "bogus", None, ["relay"]):
+                await ws.send_json({"type": "path", "path": path})
+            await asyncio.sleep(0.5)
+            assert not ws.closed
+            await ws.close()
+
+    asyncio.run(scenario())
+    assert team.server.metric("inspector_calls_total") == before
+    status, body = team.server.get("/metrics")
+    assert status == 200 and "bogus" not in body.decode()
+    assert "Traceback" not in team.server.log_text()
+
+
 def test_an_offer_the_replaced_console_left_unanswered_goes_to_its_successor(
     team: Team, tokens: dict[str, str], call: tuple[str, str]
 ) -> None:
