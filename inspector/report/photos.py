@@ -153,12 +153,12 @@ def prepare_photos(
                 submit_next()
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
+                for future in finished:  # once per photo: as many checks however fast
                     results[pending.pop(future)] = future.result()
                     if progress is not None:
                         progress(len(results))
-                if cancelled is not None and cancelled():
-                    raise PreparationCancelled("report cancelled")
+                    if cancelled is not None and cancelled():
+                        raise PreparationCancelled("report cancelled")
                 while queue and len(pending) < workers * 2:
                     submit_next()
         except BaseException:
