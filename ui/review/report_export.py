@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from inspector.domain.models import InspectionStatus
 from inspector.storage import StoreError
 from inspector.storage.store import Store
+from inspector.team.client import RemoteError
+from inspector.team.review import TeamCopy, worded
 from inspector.usecases import status as lifecycle
 from ui import settings
 from ui.crossing import run_task_with_progress
@@ -58,6 +60,8 @@ class ReportExport(QObject):
         self.progress_dialog: QProgressDialog | None = None
         self.last_export_error = ""
         self._export_cancel: threading.Event | None = None
+        self._last_request: tuple[Path, str] = (Path(), "")
+        self.incomplete_box: QMessageBox | None = None  # the team server's "incomplete"
 
     @property
     def busy(self) -> bool:
@@ -81,16 +85,20 @@ class ReportExport(QObject):
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
+        warning = self._incomplete_warning()
         dialog = ExportDialog(
             self._widget,
             path=Path(folder) / f"inspection-{plate}.pdf",
             language=lang or seller_language,
             seller_language=seller_language,
-            warning=self._incomplete_warning(),
+            warning=warning,
         )
         self.export_dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._start_export(dialog.path(), dialog.language()))
+        warned = bool(warning)
+        dialog.accepted.connect(
+            lambda: self._start_export(dialog.path(), dialog.language(), allow_incomplete=warned)
+        )
         dialog.finished.connect(lambda _result: setattr(self, "export_dialog", None))
         dialog.open()
 
@@ -115,7 +123,10 @@ class ReportExport(QObject):
             "and give no grade."
         )
 
-    def _start_export(self, path: Path, lang: str) -> None:
+    def _start_export(self, path: Path, lang: str, *, allow_incomplete: bool = False) -> None:
+        """Build the report as ``path``. On a team server's copy the report is the
+        server's (built and sealed there): one the server finds incomplete is written
+        only with ``allow_incomplete`` (the user was told, and said go on)."""
         inspection = self.model.inspection
         if inspection is None or self.progress_dialog is not None:
             return
@@ -138,7 +149,17 @@ class ReportExport(QObject):
         store, inspection_id, out = self.store, inspection.id, path
         problems: list[str] = []  # written by the worker before its result is delivered
 
+        self._last_request = (path, lang)
+
         def build(report: Callable[[int, int], None]) -> Path:
+            if isinstance(store, TeamCopy):  # the server's report, sealed there
+                return store.download_report(
+                    inspection_id,
+                    out,
+                    lang=lang,
+                    inspector=inspector_name,
+                    allow_incomplete=allow_incomplete,
+                )
             from inspector.report.document import build_report  # reportlab: loaded on first export
 
             built = build_report(
@@ -217,6 +238,11 @@ class ReportExport(QObject):
             self.last_export_error = "cancelled"
             self.status_message.emit("Report export cancelled")
             return
+        if isinstance(exc, RemoteError) and exc.code == "incomplete":
+            self._ask_incomplete(exc.message)
+            return
+        if isinstance(exc, RemoteError):
+            exc = worded(exc)
         self.last_export_error = str(exc)
         self.problem.emit(f"The report could not be built: {exc}")
         box = QMessageBox(
@@ -226,4 +252,30 @@ class ReportExport(QObject):
             parent=self._widget,
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _ask_incomplete(self, why: str) -> None:
+        """The team server refused an incomplete report: offer one marked incomplete."""
+        self.last_export_error = f"incomplete: {why}"
+        self.problem.emit(f"The team server wrote no report: {why}")
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export report",
+            "The team server says this inspection is incomplete, so it wrote no report.",
+            buttons.Yes | buttons.Cancel,
+            self._widget,
+        )
+        box.setInformativeText(f"{why.split(';')[0]}. Export a report marked incomplete?")
+        box.button(buttons.Yes).setText("Export anyway")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        path, lang = self._last_request
+        box.finished.connect(
+            lambda result: (
+                self._start_export(path, lang, allow_incomplete=True)
+                if result == buttons.Yes
+                else None
+            )
+        )
+        self.incomplete_box = box
         box.open()

@@ -13,8 +13,9 @@ route                                  permission  answer
 ``GET inspections/{id}/report``        report      the sealed PDF (409 if incomplete,
                                                    unless ``allow_incomplete=1``)
 ``GET inspections/{id}/bundle``        export      the bundle (zip)
-``GET inspections/{id}/copy``          run_live    the bundle without a report: the
-                                                   working copy a console runs a call on
+``GET inspections/{id}/copy``          run_live or the bundle without a report: the
+                                       review      working copy a console runs a call
+                                                   on, or reviews
 ``GET inspections/{id}/listing``       export      ``export --listing``: a zip of the
                                                    ``NN-shot.jpg`` photos, blurred
                                                    (``size=``, ``include_withheld=1``)
@@ -304,10 +305,11 @@ def _copy(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) -> P
     return export_bundle(api.store, inspection.id, out, report=False, audited=False)
 
 
-@guarded(Permission.RUN_LIVE)
+@guarded((Permission.RUN_LIVE, Permission.REVIEW))
 async def copy(request: web.Request, identity: Identity) -> web.StreamResponse:
     """What a remote console needs to run the call itself (the checklist walked so far,
-    its captures): a bundle without a report, not an export (no audit line)."""
+    its captures), or an inspector's console to review it (:mod:`inspector.team.review`):
+    a bundle without a report, not an export (no audit line)."""
     return await _send_made(request, _copy, ".zip", "application/zip", options={})
 
 

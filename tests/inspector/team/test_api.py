@@ -93,6 +93,7 @@ def _routes(inspection_id: str, bundle: bytes) -> list[tuple[str, str, dict[str,
         ("POST", f"inspections/{inspection_id}/invite", {"body": {"self": True}}, "ines"),
         ("GET", f"inspections/{inspection_id}/report?allow_incomplete=1", {}, "olga"),
         ("GET", f"inspections/{inspection_id}/bundle?no_report=1", {}, "olga"),
+        ("GET", f"inspections/{inspection_id}/copy", {}, ""),  # a call's, or a review's
         ("POST", "bundles/verify?name=elsewhere.zip", zipped, ""),
         ("POST", "bundles?name=elsewhere.zip", zipped, "olga"),
     ]
@@ -820,7 +821,9 @@ def test_inspectors_edit_vehicle_notes_and_grade_and_a_stale_edit_is_refused(
         answer = team.call("PATCH", f"inspections/{remote}", token=ines.token, body=body)
         assert answer.status == 400 and said in answer.json()["message"], (body, answer)
     assert team.store.get_inspection(remote).version == now  # none of it was written
-    actors = [(e.actor, e.detail) for e in audit.history(team.store, remote) if e.action == "edited"]
+    actors = [
+        (e.actor, e.detail) for e in audit.history(team.store, remote) if e.action == "edited"
+    ]
     assert ("ines", {"fields": ["grade", "notes", "vehicle"]}) in actors
     assert ("adam", {"fields": ["grade"]}) in actors
 
