@@ -150,7 +150,9 @@ class Client:
         new ``version``. RemoteError 409 if it changed since, 422 for a bad field (its
         name in ``field``)."""
         return self._object(
-            self._json("PATCH", f"inspections/{_quote(inspection_id)}", {**changes, "version": version})
+            self._json(
+                "PATCH", f"inspections/{_quote(inspection_id)}", {**changes, "version": version}
+            )
         )
 
     def set_status(self, inspection_id: str, status: str) -> dict[str, Any]:
