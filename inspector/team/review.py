@@ -115,6 +115,7 @@ class TeamCopy(Store):
         self.client = client
         self._server_versions: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._pulling = threading.Lock()  # one pull at a time: two would both fetch
 
     # -- the server's versions ---------------------------------------------------------
 
@@ -138,7 +139,12 @@ class TeamCopy(Store):
 
     def pull(self, inspection_id: str) -> bool:
         """Bring the copy of an inspection in step with the server (see the module):
-        whether it changed. Blocking."""
+        whether it changed. Blocking; one at a time (the review's load and a change the
+        server told of may ask together)."""
+        with self._pulling:
+            return self._pull(inspection_id)
+
+    def _pull(self, inspection_id: str) -> bool:
         data = self._call(self.client.inspection, inspection_id)
         full = str(data["id"])
         damages = self._call(self.client.damages, full)

@@ -437,6 +437,8 @@ class ReviewWorkspace(QWidget):
         self.title.setText(title)
         parts = [p for p in (v.plate, v.vin) if p]
         parts.append(f"inspection {inspection.id} · {inspection.status.value}")
+        if self.team is not None:
+            parts.append(f"team server {self.team.client.url}")
         self.subtitle.setText("  ·  ".join(parts))
         self.title_changed.emit(f"Review — {title}")
 
