@@ -67,6 +67,10 @@ EDITABLE = ("vehicle", "notes", "grade")
 """What :func:`edit_inspection` changes: what the review's vehicle panel edits."""
 
 
+def _is_grade(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+
+
 def edit_inspection(
     store: Store,
     inspection_id: str,
@@ -74,7 +78,7 @@ def edit_inspection(
     version: int,
     vehicle: dict[str, Any] | None = None,
     notes: str | None = None,
-    grade: int | None | EllipsisType = ...,
+    grade: int | EllipsisType | None = ...,
 ) -> tuple[Inspection, list[str]]:
     """Change an inspection's vehicle data (given whole, as ``new`` takes it), notes or
     grade (1-5, or None for the suggested one), read at ``version``; the inspection at
@@ -87,9 +91,8 @@ def edit_inspection(
     checked_notes = (
         check(check_text, "notes", notes, NOTES_MAX, multiline=True) if notes is not None else None
     )
-    if grade is not ... and grade is not None:
-        if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= 5:
-            check.errors.append(ValidationError("grade", f"must be 1 to 5, not {grade!r}"))
+    if grade is not ... and grade is not None and not _is_grade(grade):
+        check.errors.append(ValidationError("grade", f"must be 1 to 5, not {grade!r}"))
     check.raise_any()
     changes: dict[str, Any] = {}
     if checked is not None:

@@ -21,7 +21,7 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from inspector.domain.models import Region
+from inspector.domain.models import Damage, DamageType, Part, Region, Severity
 from inspector.seal.check import check_pdf
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
@@ -556,6 +556,33 @@ def test_an_inspector_reviews_a_team_inspection_every_change_on_the_server_first
     qtbot.waitUntil(saved, timeout=10000)
     (now,) = [d for d in ines.damages(inspection_id) if d["id"] == marked["id"]]
     assert (now["note"], now["severity"]) == ("Rayure", 3)  # read again, written
+
+    # The server out of reach: the damage is refused in words, and not kept.
+    team_copy = review.team
+    team_copy.client.url = f"http://127.0.0.1:{free_port()}"
+    errors: list[str] = []
+    review.model.error.connect(errors.append)
+    try:
+        review.model.damages.add(
+            Damage(
+                id=new_id(),
+                inspection_id=inspection_id,
+                capture_id=None,
+                part=Part.ROOF,
+                type=DamageType.DENT,
+                severity=Severity.MINOR,
+            )
+        )
+        qtbot.waitUntil(lambda: "Not read again" in review.banner.text(), timeout=15000)
+        qtbot.waitUntil(lambda: len(review.model.damages) == 2, timeout=10000)  # not kept
+    finally:
+        team_copy.client.url = server.url
+    refused = errors[0]
+    assert refused.startswith("the new damage was not saved: the team server did not take it")
+    assert "cannot reach" in refused and "Traceback" not in "".join(errors)
+    assert "may be out of date" in errors[-1]  # nor read again: the copy as it was
+    assert len(ines.damages(inspection_id)) == 2
+    assert review.changed_box is None or not review.changed_box.isVisible()
 
     # The report: the server's, sealed there; incomplete, so asked first.
     out = tmp_path / "exports" / "report.pdf"
