@@ -47,7 +47,7 @@ from inspector.storage.errors import (
     StoreUnreachable,
 )
 from inspector.storage.store import Store
-from inspector.team.client import Client, RemoteError, SessionEnded
+from inspector.team.client import TIMEOUT, Client, RemoteError, SessionEnded
 
 __all__ = ["CHANGED_BY_A_COLLEAGUE", "TeamCopy", "fetch_copy", "vehicle_body", "worded"]
 
@@ -230,7 +230,10 @@ class TeamCopy(Store):
         """The server's report (built and sealed there; the inspection marked reported
         there), saved as ``out`` whole or not at all. RemoteError 409 ``incomplete``
         when required photos are missing and ``allow_incomplete`` is False."""
-        self.client.report(
+        # The client's own timeout is for small requests: a report of many full-size
+        # photos is made while it waits.
+        slow = Client(self.client.url, self.client.token, timeout=max(self.client.timeout, TIMEOUT))
+        slow.report(
             inspection_id,
             out,
             lang=lang,

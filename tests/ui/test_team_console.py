@@ -527,6 +527,18 @@ def test_an_inspector_reviews_a_team_inspection_every_change_on_the_server_first
     actions = {(e["action"], e["actor"]) for e in _on_server(ines, inspection_id)["audit"]}
     assert {("accepted", "ines"), ("damage_added", "ines"), ("edited", "ines")} <= actions
 
+    # The echoes of her own writes (told on the events socket too) change nothing: no
+    # reload, the undo history kept.
+    qtbot.wait(1500)
+    assert review.model.undo_stack.count() == 2 and review.model.undo_stack.canUndo()
+
+    # A status the server refuses (reviewed, from a draft): said, not kept.
+    review.mark_reviewed()
+    qtbot.waitUntil(lambda: "team server refused it" in review.banner.text(), timeout=10000)
+    assert "reviewed" in review.banner.text()
+    assert _on_server(ines, inspection_id)["status"] == "draft"
+    assert review.model.inspection.status.value == "draft"
+
     # A colleague's change arrives on the events socket: the review shows it.
     ines.add_damage(inspection_id, {"part": "rear_bumper", "type": "scratch", "severity": 1})
     qtbot.waitUntil(lambda: len(review.model.damages) == 2, timeout=15000)
