@@ -115,7 +115,9 @@ class TeamCopy(Store):
         self.client = client
         self._server_versions: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
-        self._pulling = threading.Lock()  # one pull at a time: two would both fetch
+        # One pull or write at a time: two pulls would both fetch the copy, and a pull
+        # that read the server before a write reached it must not write the copy after.
+        self._serial = threading.RLock()
 
     # -- the server's versions ---------------------------------------------------------
 
@@ -141,7 +143,7 @@ class TeamCopy(Store):
         """Bring the copy of an inspection in step with the server (see the module):
         whether it changed. Blocking; one at a time (the review's load and a change the
         server told of may ask together)."""
-        with self._pulling:
+        with self._serial:
             return self._pull(inspection_id)
 
     def _pull(self, inspection_id: str) -> bool:
@@ -245,17 +247,29 @@ class TeamCopy(Store):
     # -- the review's writes: the server first ---------------------------------------------
 
     def add_damage(self, damage: Damage) -> Damage:
+        with self._serial:
+            return self._add_damage(damage)
+
+    def _add_damage(self, damage: Damage) -> Damage:
         answer = self._call(self.client.add_damage, damage.inspection_id, _damage_body(damage))
         self._saw(("damage", damage.id), answer.get("version"))
         return super().add_damage(damage)
 
     def update_damage(self, damage: Damage) -> Damage:
+        with self._serial:
+            return self._update_damage(damage)
+
+    def _update_damage(self, damage: Damage) -> Damage:
         body = {**_damage_body(damage), "version": self._seen(("damage", damage.id)) or 1}
         answer = self._call(self.client.change_damage, damage.inspection_id, damage.id, body)
         self._saw(("damage", damage.id), answer.get("version"))
         return super().update_damage(damage)
 
     def delete_damage(self, damage_id: str, *, version: int | None = None) -> None:
+        with self._serial:
+            self._delete_damage(damage_id, version=version)
+
+    def _delete_damage(self, damage_id: str, *, version: int | None = None) -> None:
         inspection_id = self._damage_inspection(damage_id)
         seen = self._seen(("damage", damage_id))
         self._call(self.client.delete_damage, inspection_id, damage_id, version=seen)
@@ -274,11 +288,19 @@ class TeamCopy(Store):
         return str(found[0]["inspection_id"])
 
     def set_capture_accepted(self, capture_id: str, accepted: bool | None) -> None:
+        with self._serial:
+            return self._set_capture_accepted(capture_id, accepted)
+
+    def _set_capture_accepted(self, capture_id: str, accepted: bool | None) -> None:
         inspection_id = self.get_capture(capture_id).inspection_id
         self._call(self.client.review, inspection_id, capture_id, _DECISIONS[accepted])
         super().set_capture_accepted(capture_id, accepted)
 
     def update_inspection(self, inspection: Inspection) -> Inspection:
+        with self._serial:
+            return self._update_inspection(inspection)
+
+    def _update_inspection(self, inspection: Inspection) -> Inspection:
         current = super().get_inspection(inspection.id)
         changes: dict[str, Any] = {}
         if inspection.vehicle != current.vehicle:
@@ -300,7 +322,12 @@ class TeamCopy(Store):
         *,
         allowed_from: Iterable[InspectionStatus],
     ) -> bool:
-        allowed = list(allowed_from)
+        with self._serial:
+            return self._transition(inspection_id, to, list(allowed_from))
+
+    def _transition(
+        self, inspection_id: str, to: InspectionStatus, allowed: list[InspectionStatus]
+    ) -> bool:
         if to is InspectionStatus.REPORTED:  # the server's report marks it there
             return super().transition(inspection_id, to, allowed_from=allowed)
         try:
