@@ -21,7 +21,8 @@ when the photos changed; otherwise the records that differ (the inspection's fie
 and status, the photos' decisions, the damages) are written into the copy, without
 downloading a photo again.
 
-The report of a team inspection is the server's (:meth:`TeamCopy.download_report`:
+Its history (the audit log) is the server's too (:meth:`TeamCopy.history`). The report
+of a team inspection is the server's (:meth:`TeamCopy.download_report`:
 built and sealed there, saved whole or not at all).
 """
 
@@ -32,10 +33,12 @@ import logging
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from inspector.domain import status as status_rules
+from inspector.domain.audit import AuditEntry
 from inspector.domain.models import Damage, Inspection, InspectionStatus
 from inspector.domain.privacy import BlurBox
 from inspector.domain.views import DamageView
@@ -219,6 +222,22 @@ class TeamCopy(Store):
                     .where(inspections.c.id == inspection_id)
                     .values(status=to.value)
                 )
+
+    def history(self, inspection_id: str) -> list[AuditEntry]:
+        """The inspection's audit log as the server keeps it (the copy's own is only
+        what this console wrote into it). Blocking."""
+        data = self._call(self.client.inspection, inspection_id)
+        return [
+            AuditEntry(
+                datetime.fromisoformat(str(e["at"])),
+                str(e.get("actor", "")),
+                str(e.get("action", "")),
+                e.get("inspection_id"),
+                dict(e.get("detail") or {}),
+                str(e.get("request_id", "")),
+            )
+            for e in data.get("audit") or []
+        ]
 
     def download_report(
         self,

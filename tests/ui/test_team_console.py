@@ -526,6 +526,12 @@ def test_an_inspector_reviews_a_team_inspection_every_change_on_the_server_first
     assert _on_server(ines, inspection_id)["notes"] == "Carrosserie propre, une bosse."
     actions = {(e["action"], e["actor"]) for e in _on_server(ines, inspection_id)["audit"]}
     assert {("accepted", "ines"), ("damage_added", "ines"), ("edited", "ines")} <= actions
+    review.side_tabs.setCurrentWidget(review.history)  # the history is the server's
+    qtbot.waitUntil(
+        lambda: ("edited", "ines") in {(e.action, e.actor) for e in review.history.entries or []},
+        timeout=10000,
+    )
+    review.side_tabs.setCurrentIndex(0)
 
     # The echoes of her own writes (told on the events socket too) change nothing: no
     # reload, the undo history kept.

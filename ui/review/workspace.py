@@ -140,7 +140,12 @@ class ReviewWorkspace(QWidget):
         self.diagram = VehicleDiagram(self.model.damages)
         self.vehicle_panel = VehiclePanel(self.model)
         self.recording = RecordingPlayer(store, inspection_id, self.model.shot_title)
-        self.history = HistoryView(store, inspection_id)
+        team = self.team
+        self.history = HistoryView(
+            store,
+            inspection_id,
+            read=(lambda: team.history(inspection_id)) if team is not None else None,
+        )
         self.exporter = ReportExport(
             self,
             self.model,
