@@ -343,6 +343,12 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         self.home.set_team(session.user)  # a live call going on is left alone
+        review = self.review
+        if review is not None and review.team is not None and not self.team_calls.copy_of(session):
+            self.go_home()  # its writes would go out as the user of another session
+            self.statusBar().showMessage(
+                "The team review was closed: you are connected as another user now", 15000
+            )
         self._update_actions()
 
     def _set_team_rows(self, entries: list[dict[str, Any]]) -> None:

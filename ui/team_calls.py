@@ -148,6 +148,10 @@ class TeamCalls(QObject):
 
         run_task(work, done, lambda exc: on_error(explain(exc)))
 
+    def copy_of(self, session: TeamSession) -> bool:
+        """Whether the working copies open for review are this session's."""
+        return self.copy is not None and self._copy_session == session
+
     def _close_copy(self) -> None:
         copy, self.copy, self._copy_session = self.copy, None, None
         if copy is not None:
