@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal
@@ -29,6 +30,15 @@ from ui.review.export_dialog import ExportDialog, ReportSavedBar
 from ui.review.review_model import ReviewModel
 
 __all__ = ["ReportExport"]
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """The team server wrote no report: its code, its message, and the words to show."""
+
+    code: str
+    message: str
+    words: str
 
 
 class ReportExport(QObject):
@@ -153,13 +163,18 @@ class ReportExport(QObject):
 
         def build(report: Callable[[int, int], None]) -> Path:
             if isinstance(store, TeamCopy):  # the server's report, sealed there
-                return store.download_report(
-                    inspection_id,
-                    out,
-                    lang=lang,
-                    inspector=inspector_name,
-                    allow_incomplete=allow_incomplete,
-                )
+                try:
+                    return store.download_report(
+                        inspection_id,
+                        out,
+                        lang=lang,
+                        inspector=inspector_name,
+                        allow_incomplete=allow_incomplete,
+                    )
+                except RemoteError as exc:
+                    # An answer, not a crash: the refusal's words only (its traceback
+                    # would keep this worker's frames, and the Qt objects in them, alive).
+                    return _Refused(exc.code, exc.message, str(worded(exc)))
             from inspector.report.document import build_report  # reportlab: loaded on first export
 
             built = build_report(
@@ -214,8 +229,16 @@ class ReportExport(QObject):
         self._export_cancel = None
         self.busy_changed.emit()
 
-    def _export_done(self, path: Path, problems: list[str] | None = None) -> None:
+    def _export_done(self, path: Path | _Refused, problems: list[str] | None = None) -> None:
         if not alive(self):
+            return
+        if isinstance(path, _Refused):
+            self._export_finished()
+            if path.code == "incomplete":
+                self._ask_incomplete(path.message)
+            else:
+                self.last_export_error = path.words
+                self.problem.emit(f"The report could not be built: {path.words}")
             return
         if problems:
             self.problem.emit(problems[0])
@@ -238,11 +261,6 @@ class ReportExport(QObject):
             self.last_export_error = "cancelled"
             self.status_message.emit("Report export cancelled")
             return
-        if isinstance(exc, RemoteError) and exc.code == "incomplete":
-            self._ask_incomplete(exc.message)
-            return
-        if isinstance(exc, RemoteError):
-            exc = worded(exc)
         self.last_export_error = str(exc)
         self.problem.emit(f"The report could not be built: {exc}")
         box = QMessageBox(
@@ -268,14 +286,15 @@ class ReportExport(QObject):
         )
         box.setInformativeText(f"{why.split(';')[0]}. Export a report marked incomplete?")
         box.button(buttons.Yes).setText("Export anyway")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        path, lang = self._last_request
-        box.finished.connect(
-            lambda result: (
-                self._start_export(path, lang, allow_incomplete=True)
-                if result == buttons.Yes
-                else None
-            )
-        )
+        # Not deleted on close (the workspace owns it, as its other questions): a box
+        # deleted by Qt while Python still holds it is a crash at the next collection.
+        box.finished.connect(self._incomplete_answer)
+        if self.incomplete_box is not None:
+            self.incomplete_box.deleteLater()
         self.incomplete_box = box
         box.open()
+
+    def _incomplete_answer(self, result: int) -> None:
+        if result == QMessageBox.StandardButton.Yes and alive(self):
+            path, lang = self._last_request
+            self._start_export(path, lang, allow_incomplete=True)
