@@ -37,6 +37,7 @@ from inspector.live.engine import Engine
 from inspector.storage import ChangedElsewhere
 from inspector.storage.store import Store
 from inspector.team.desk import RemoteDesk
+from inspector.team.review import TeamCopy
 from inspector.usecases.inspections import create_inspection, delete_inspection
 from inspector.usecases.privacy import ListingResult
 from ui import crossing, settings
@@ -47,7 +48,7 @@ from ui.live_session import LiveSession
 from ui.new_inspection_dialog import NewInspectionDialog
 from ui.review.listing_export import ask_folder, failed_text, start_listing_export, written_text
 from ui.review.workspace import ReviewWorkspace
-from ui.team_calls import CALL_ROLES, TeamCalls, link_words, runs_calls
+from ui.team_calls import CALL_ROLES, TeamCalls, link_words, reviews, runs_calls
 from ui.team_connection import TeamConnection, TeamSession, explain
 from ui.team_dialogs import ConnectDialog, SelfInviteDialog, TeamInspectionDialog
 
@@ -261,6 +262,7 @@ class MainWindow(QMainWindow):
         self.team.rows_loaded.connect(self._set_team_rows)
         self.team.state_changed.connect(self._team_state)
         self.team.ask_login.connect(lambda message: self.connect_to_team(message))
+        self.team.inspection_changed.connect(self._team_inspection_changed)
 
     def _show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
@@ -276,8 +278,9 @@ class MainWindow(QMainWindow):
         self.open_action.setEnabled(selected)
         self.delete_action.setEnabled(local)
         self.listing_action.setEnabled(local)
-        self.review_action.setEnabled(local or (on_live and not self.on_team_call))
         session = self.team.session
+        team_review = selected and self.home_is_team and reviews(session)
+        self.review_action.setEnabled(local or team_review or (on_live and not self.on_team_call))
         self.self_invite_action.setEnabled(
             selected and self.home_is_team and session is not None and session.role in CALL_ROLES
         )
@@ -340,6 +343,12 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         self.home.set_team(session.user)  # a live call going on is left alone
+        review = self.review
+        if review is not None and review.team is not None and not self.team_calls.copy_of(session):
+            self.go_home()  # its writes would go out as the user of another session
+            self.statusBar().showMessage(
+                "The team review was closed: you are connected as another user now", 15000
+            )
         self._update_actions()
 
     def _set_team_rows(self, entries: list[dict[str, Any]]) -> None:
@@ -358,11 +367,15 @@ class MainWindow(QMainWindow):
 
     def open_team_inspection(self, inspection_id: str) -> None:
         """Open a team inspection: an operator takes its call (run on this console,
-        every still stored on the server); otherwise its details, read-only."""
+        every still stored on the server); an inspector opens its review (every change
+        written to the server first); anyone else sees its details, read-only."""
         session = self.team.session
         entry = next((e for e in self.team.entries if e.get("id") == inspection_id), None)
         if session is not None and runs_calls(session, entry and entry.get("status")):
             self._take_team_call(session, inspection_id)
+            return
+        if reviews(session):
+            self.review_team_inspection(inspection_id)
             return
 
         def shown(data: dict[str, Any]) -> None:
@@ -378,6 +391,29 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot open the inspection: {text}", 10000)
 
         self.team.inspection(inspection_id, shown, failed)
+
+    def review_team_inspection(self, inspection_id: str) -> None:
+        """The review of a team inspection, on its working copy in this console's cache
+        (fetched from the server as the review loads; see :mod:`inspector.team.review`)."""
+        session = self.team.session
+        if session is None:
+            return
+        self.statusBar().showMessage("Opening the review: reading the inspection from the team…")
+
+        def opened(copy: TeamCopy) -> None:
+            if self.team.session != session:
+                return  # disconnected meanwhile
+            self._open_review(copy, inspection_id, f" (team: {session.server})")
+
+        def failed(text: str) -> None:
+            self.statusBar().showMessage(f"Cannot open the review: {text}", 15000)
+
+        self.team_calls.review_copy(session, opened, failed)
+
+    def _team_inspection_changed(self, inspection_id: str) -> None:
+        review = self.review
+        if review is not None and review.team is not None and review.inspection_id == inspection_id:
+            review.colleague_changed()
 
     def invite_self_selected(self) -> None:
         """A self-inspection link for the selected team inspection: the team server's
@@ -455,7 +491,12 @@ class MainWindow(QMainWindow):
             )
 
     def _end_team_calls(self) -> None:
-        """The session ends: a team call on the page goes, and the desk's engine stops."""
+        """The session ends: a team call on the page goes, a team review too, and the
+        desk's engine stops."""
+        if self.review is not None and self.review.team is not None:
+            self._close_review()
+            self._show_page(self.home)
+            self.setWindowTitle("Vehicle Inspector")
         if self.on_team_call and self.live.inspection is not None:
             self.live.close_session()
             self._leave_team_call()
@@ -624,10 +665,16 @@ class MainWindow(QMainWindow):
             inspection_id = self.selected_id()
         if inspection_id is None:
             return
+        if self.home_is_team and self.pages.currentWidget() is not self.live:
+            self.review_team_inspection(inspection_id)
+            return
+        self._open_review(self.store, inspection_id)
+
+    def _open_review(self, store: Store, inspection_id: str, where: str = "") -> None:
         self._close_review()
-        self.review = ReviewWorkspace(self.store, inspection_id)
+        self.review = ReviewWorkspace(store, inspection_id)
         self.review.title_changed.connect(
-            lambda title: self.setWindowTitle(f"Vehicle Inspector — {title}")
+            lambda title: self.setWindowTitle(f"Vehicle Inspector — {title}{where}")
         )
         self.review.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.review.load_failed.connect(self._review_failed)

@@ -17,11 +17,20 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from inspector.live import events
-from inspector.team.desk import RemoteDesk
+from inspector.team.desk import RemoteDesk, cache_folder
+from inspector.team.review import TeamCopy
 from ui.crossing import EngineBridge, run_task
 from ui.team_connection import TeamSession, explain
 
-__all__ = ["CALL_ROLES", "CALL_STATUSES", "TeamCalls", "link_words", "runs_calls"]
+__all__ = [
+    "CALL_ROLES",
+    "CALL_STATUSES",
+    "REVIEW_ROLES",
+    "TeamCalls",
+    "link_words",
+    "reviews",
+    "runs_calls",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +53,15 @@ STOP_WORDS = {
 }
 
 
+#: Roles that review, annotate and report (Open opens the review on a working copy).
+REVIEW_ROLES = frozenset({"inspector", "admin"})
+
+
+def reviews(session: TeamSession | None) -> bool:
+    """Whether this user may review a team inspection on this console."""
+    return session is not None and session.role in REVIEW_ROLES
+
+
 def runs_calls(session: TeamSession | None, status: str | None) -> bool:
     """Whether Open takes the call (an operator, an inspection not past its photos)."""
     return session is not None and session.role in CALL_ROLES and status in CALL_STATUSES
@@ -63,6 +81,8 @@ class TeamCalls(QObject):
         self._bridge = bridge
         self._data_dir = data_dir
         self.desk: RemoteDesk | None = None
+        self.copy: TeamCopy | None = None  # the session's working copies, for review
+        self._copy_session: TeamSession | None = None
         self._session: TeamSession | None = None
         self.inspection_id: str | None = None  # the call taken, if any
 
@@ -102,6 +122,41 @@ class TeamCalls(QObject):
 
         run_task(work, done, lambda exc: on_error(explain(exc)))
 
+    def review_copy(
+        self,
+        session: TeamSession,
+        on_done: Callable[[TeamCopy], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """The session's working copies for review (opened on a worker thread the first
+        time: the same cache folder as its calls' copies), then ``on_done(copy)``."""
+        if self.copy is not None and self._copy_session == session:
+            on_done(self.copy)
+            return
+        self._close_copy()
+
+        def work() -> TeamCopy:
+            return TeamCopy(cache_folder(self._data_dir, session.server), session.client())
+
+        def done(copy: TeamCopy) -> None:
+            if self.copy is not None:  # asked twice meanwhile: one is enough
+                copy.close()
+                on_done(self.copy)
+                return
+            self.copy, self._copy_session = copy, session
+            on_done(copy)
+
+        run_task(work, done, lambda exc: on_error(explain(exc)))
+
+    def copy_of(self, session: TeamSession) -> bool:
+        """Whether the working copies open for review are this session's."""
+        return self.copy is not None and self._copy_session == session
+
+    def _close_copy(self) -> None:
+        copy, self.copy, self._copy_session = self.copy, None, None
+        if copy is not None:
+            copy.close()
+
     def leave(self) -> None:
         """Let the call go: the phone waits for a console (this one or another)."""
         self.inspection_id = None
@@ -116,6 +171,7 @@ class TeamCalls(QObject):
         stops (off the UI thread unless ``wait``)."""
         desk, self.desk, self._session = self.desk, None, None
         self.inspection_id = None
+        self._close_copy()
         if desk is None:
             return
 

@@ -262,6 +262,7 @@ class TeamConnection(QObject):
     rows_loaded = Signal(list)  # the team's inspections (the list route's entries)
     ask_login = Signal(str)  # a message: the dialog should be shown with it
     connected = Signal()
+    inspection_changed = Signal(str)  # its id: the events socket told a change of it
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -394,6 +395,7 @@ class TeamConnection(QObject):
         self._set_state("connecting", f"Connecting to {session.server}…")
         events = TeamEvents(session, self)
         events.changed.connect(lambda _id: self.reload_soon())
+        events.changed.connect(self.inspection_changed)
         events.opened.connect(self._events_opened)
         events.dropped.connect(self._events_dropped)
         events.session_ended.connect(lambda: self._ended(SESSION_ENDED_TEXT))

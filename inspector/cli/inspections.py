@@ -128,6 +128,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     client = remote(args)
     if client is not None:
         data = client.inspection(args.id, check=args.check)
+        data.pop("version", None)  # the API's, for a later change: not show's output
     else:
         from inspector.usecases.reading import inspection_details
 

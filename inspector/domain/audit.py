@@ -52,6 +52,7 @@ class AuditAction(StrEnum):
     DAMAGE_DELETED = "damage_deleted"
     SIGNED = "signed"
     REMARKED = "remarked"
+    EDITED = "edited"
     REVIEWED = "reviewed"
     STATUS_CHANGED = "status_changed"
     REPORTED = "reported"
@@ -78,6 +79,7 @@ _LABELS = {
     AuditAction.DAMAGE_DELETED: Message("Damage deleted"),
     AuditAction.SIGNED: Message("Signed by the seller"),
     AuditAction.REMARKED: Message("Remark of the seller"),
+    AuditAction.EDITED: Message("Vehicle data, notes or grade changed"),
     AuditAction.REVIEWED: Message("Marked as reviewed"),
     AuditAction.STATUS_CHANGED: Message("Status changed"),
     AuditAction.REPORTED: Message("Report written"),

@@ -46,13 +46,17 @@ SHA256_HEADER = "X-Content-SHA256"
 class RemoteError(Exception):
     """The server refused, failed, or did not answer (``status`` 0)."""
 
-    def __init__(self, status: int, code: str, message: str, server: str = "") -> None:
+    def __init__(
+        self, status: int, code: str, message: str, server: str = "", field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         #: The server's base URL.
         self.server = server
+        #: The input field the server named as bad, if any.
+        self.field = field
 
 
 class SessionEnded(RemoteError):
@@ -138,6 +142,17 @@ class Client:
         """Delete an inspection (admin); ``version``: only while it is at the one read."""
         return self._object(
             self._json("DELETE", f"inspections/{_quote(inspection_id)}", query={"version": version})
+        )
+
+    def edit(self, inspection_id: str, version: int, **changes: Any) -> dict[str, Any]:
+        """Change ``vehicle`` (whole, as :meth:`create` takes it), ``notes`` or ``grade`` of
+        an inspection read at ``version`` (:meth:`inspection`'s); the inspection at its
+        new ``version``. RemoteError 409 if it changed since, 422 for a bad field (its
+        name in ``field``)."""
+        return self._object(
+            self._json(
+                "PATCH", f"inspections/{_quote(inspection_id)}", {**changes, "version": version}
+            )
         )
 
     def set_status(self, inspection_id: str, status: str) -> dict[str, Any]:
@@ -461,7 +476,8 @@ def _refusal(status: int, raw: bytes, server: str) -> RemoteError:
         message = f"{server} did not answer as a team server (HTTP {status})"
         return RemoteError(status, "not_team_server", message, server)
     kind = SessionEnded if status == 401 else RemoteError
-    return kind(status, code, message, server)
+    field = data.get("field")
+    return kind(status, code, message, server, field if isinstance(field, str) else None)
 
 
 def _count(value: str | None) -> int:

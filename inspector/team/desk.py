@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -266,14 +265,6 @@ class RemoteDesk:
         return writer is not None and writer.waiting_for(inspection_id)
 
     def _fetch(self, inspection_id: str) -> None:
-        from inspector.bundle import import_bundle
+        from inspector.team.review import fetch_copy
 
-        with tempfile.TemporaryDirectory(dir=self.store.data_dir) as folder:
-            copy = self.client.copy(inspection_id, Path(folder) / "copy.zip")
-            try:
-                old = self.store.find_inspection(inspection_id)
-            except NotFound:
-                pass
-            else:
-                self.store.delete_inspection(old.id)
-            import_bundle(self.store, copy)
+        fetch_copy(self.store, self.client, inspection_id)

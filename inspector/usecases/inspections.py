@@ -7,6 +7,8 @@ bundle and the store use too). Completion lives in :mod:`inspector.domain.progre
 
 from __future__ import annotations
 
+import dataclasses
+from types import EllipsisType
 from typing import Any
 
 from inspector.domain.audit import AuditAction
@@ -16,6 +18,7 @@ from inspector.domain.validation import (
     NOTES_MAX,
     PERSON_MAX,
     FieldChecks,
+    ValidationError,
     check_seller,
     check_text,
     check_vehicle,
@@ -58,6 +61,50 @@ def create_inspection(
     store.create_inspection(inspection)
     audit.record(store, AuditAction.CREATED, inspection.id, {"checklist": template.id}, actor=actor)
     return inspection, checked.warnings
+
+
+EDITABLE = ("vehicle", "notes", "grade")
+"""What :func:`edit_inspection` changes: what the review's vehicle panel edits."""
+
+
+def _is_grade(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+
+
+def edit_inspection(
+    store: Store,
+    inspection_id: str,
+    *,
+    version: int,
+    vehicle: dict[str, Any] | None = None,
+    notes: str | None = None,
+    grade: int | EllipsisType | None = ...,
+) -> tuple[Inspection, list[str]]:
+    """Change an inspection's vehicle data (given whole, as ``new`` takes it), notes or
+    grade (1-5, or None for the suggested one), read at ``version``; the inspection at
+    its new version, with the vehicle's warnings. ValidationError naming the first bad
+    field (every bad field checked); ChangedElsewhere if it changed since ``version``.
+    The change is in the audit log, with the fields it touched."""
+    inspection = store.get_inspection(inspection_id)
+    check = FieldChecks()
+    checked = check(check_vehicle, **vehicle) if vehicle is not None else None
+    checked_notes = (
+        check(check_text, "notes", notes, NOTES_MAX, multiline=True) if notes is not None else None
+    )
+    if grade is not ... and grade is not None and not _is_grade(grade):
+        check.errors.append(ValidationError("grade", f"must be 1 to 5, not {grade!r}"))
+    check.raise_any()
+    changes: dict[str, Any] = {}
+    if checked is not None:
+        changes["vehicle"] = checked.value
+    if checked_notes is not None:
+        changes["notes"] = checked_notes
+    if grade is not ...:
+        changes["grade"] = grade
+    edited = dataclasses.replace(inspection, **changes, version=version)
+    store.update_inspection(edited)
+    audit.record(store, AuditAction.EDITED, inspection_id, {"fields": sorted(changes)})
+    return edited, checked.warnings if checked is not None else []
 
 
 def delete_inspection(

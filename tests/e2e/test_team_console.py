@@ -5,9 +5,9 @@ of them (pytest-qt, offscreen), real Chromium as the seller's phone.
 The operator opens the inspection from the team's home and takes the call: the phone
 joins the server's link, the server relays the call to the console, whose engine
 guides it; four shots are captured and accepted from the console, each photo stored
-on the server (hash checked) before the phone hears "saved". An inspector at another
-desk, through the other process, marks a damage on one of them and gets the sealed
-report.
+on the server (hash checked) before the phone hears "saved". An inspector on a second
+console, connected to the other process, opens the inspection's review, marks a damage
+on one of them (written to the server first) and exports the server's sealed report.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from inspector.domain.models import DamageType, Part, Region
 from inspector.seal.check import check_pdf
 from inspector.storage.store import Store
 from inspector.team.client import Client
 from inspector.usecases import accounts
 from tests.inspector.team.team_fixtures import TeamProcess
 from tests.ui.test_team_console import connect, shown_ids
+from ui import settings
 from ui.main_window import MainWindow
 
 from .conftest import Phone
@@ -43,7 +46,7 @@ def _client(server: TeamProcess, user: str) -> Client:
     return client
 
 
-def test_a_remote_console_guides_four_shots_and_an_inspector_reports_elsewhere(
+def test_a_remote_console_guides_four_shots_and_an_inspector_reviews_on_another(
     qtbot: QtBot,
     phone: Callable[..., Phone],
     tmp_path: Path,
@@ -113,18 +116,55 @@ def test_a_remote_console_guides_four_shots_and_an_inspector_reports_elsewhere(
                 assert hashlib.sha256(data).hexdigest() == capture.sha256
             assert len({c.shot_id for c in team_store.captures(inspection_id)}) == SHOTS
 
-            # An inspector at another desk, through the other process.
-            ines = _client(b, "ines")
-            ines.add_damage(
-                inspection_id,
-                {"part": "bonnet", "type": "dent", "severity": 2, "capture_id": captured[0],
-                 "region": [0.3, 0.3, 0.2, 0.2], "note": "Petite bosse"},
-            )  # fmt: skip
-            pdf = ines.report(inspection_id, tmp_path / "report.pdf", allow_incomplete=True)
-            with concurrent.futures.ThreadPoolExecutor(1) as aside:  # Playwright's loop runs here
-                sealed = aside.submit(check_pdf, pdf.read_bytes()).result(120)
-            assert sealed.ok, sealed.problems
-            assert [d.part for d in team_store.damages(inspection_id)] == ["bonnet"]
+            # An inspector on a second console, connected to the other process: the review
+            # of the team inspection, every change written to the server first.
+            ines_desk = Store(tmp_path / "desk-ines")
+            settings.set_value("team/server", "")  # another computer: no session to restore
+            second = MainWindow(ines_desk)
+            qtbot.addWidget(second)
+            try:
+                second.show()
+                connect(qtbot, second, b.url, "ines", PASSWORDS["ines"])
+                qtbot.waitUntil(lambda: second.team.state == "live", timeout=20000)
+                assert second.team.session is not None and second.team.session.user == "ines"
+                qtbot.waitUntil(lambda: inspection_id in shown_ids(second), timeout=20000)
+                assert second.home.select(inspection_id)
+                said: list[str] = []
+                second.statusBar().messageChanged.connect(said.append)
+                second.open_selected()  # an inspector's Open: the review
+                try:
+                    qtbot.waitUntil(
+                        lambda: second.review is not None and second.review.model.is_loaded,
+                        timeout=60000,
+                    )
+                except qtbot.TimeoutError:
+                    raise AssertionError(f"the review did not open: {said}") from None
+                review = second.review
+                assert review is not None and review.team is not None
+                assert {c.id for c in review.model.captures()} == set(captured)
+                dialog = review.ask_new_damage(captured[0], Region(0.3, 0.3, 0.2, 0.2))
+                dialog.part.setCurrentIndex(dialog.part.findData(Part.BONNET))
+                dialog.type.setCurrentIndex(dialog.type.findData(DamageType.DENT))
+                dialog.severity_group.button(2).setChecked(True)
+                dialog.note.setPlainText("Petite bosse")
+                dialog.accept()
+                qtbot.waitUntil(lambda: not review.model.pending_writes, timeout=30000)
+                assert [d.part for d in team_store.damages(inspection_id)] == ["bonnet"]
+
+                pdf = tmp_path / "report.pdf"
+                review.export_report(pdf, "fr")  # four shots of eight: the server asks first
+                qtbot.waitUntil(lambda: review.exporter.incomplete_box is not None, timeout=120000)
+                box = review.exporter.incomplete_box
+                assert box is not None
+                with qtbot.waitSignal(review.report_exported, timeout=120000):
+                    box.button(QMessageBox.StandardButton.Yes).click()
+                with concurrent.futures.ThreadPoolExecutor(1) as aside:  # Playwright's loop
+                    sealed = aside.submit(check_pdf, pdf.read_bytes()).result(120)
+                assert sealed.ok, sealed.problems  # sealed by the server
+                assert team_store.get_inspection(inspection_id).status.value == "reported"
+            finally:
+                second.close()
+                ines_desk.close()
 
             console.go_home()
             seller.page.wait_for_function(

@@ -5,6 +5,7 @@ and every error a user meets at the door said in words."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.server
 import signal
 import socket
@@ -14,19 +15,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from inspector.domain.models import Damage, DamageType, Part, Region, Severity
+from inspector.seal.check import check_pdf
+from inspector.storage.rows import new_id
 from inspector.storage.store import Store
 from inspector.team import sessions
 from inspector.team.client import Client, RemoteError
 from inspector.usecases import accounts
+from tests.data import jpeg_bytes, scene
 from tests.inspector.team.team_fixtures import TeamProcess
 from ui import settings, team_connection
 from ui.crossing import wait_for_tasks
 from ui.main_window import MainWindow
+from ui.review.workspace import CHANGED_ELSEWHERE
 from ui.team_connection import SESSION_ENDED_TEXT, TeamConnection
 from ui.team_dialogs import ConnectDialog
 
@@ -174,13 +181,16 @@ def test_a_colleagues_change_shows_without_a_refresh(
     colleague.invite(created)
     qtbot.waitUntil(lambda: status() == "invited", timeout=10000)
 
-    # Open, for an inspector: the details, read-only, from the server.
+    # Open, for an inspector: the review, on a working copy read from the server (the
+    # review's writes: test_an_inspector_reviews_a_team_inspection_…).
     assert console.home.select(created)
     console.open_selected()
-    qtbot.waitUntil(lambda: console.team_dialog is not None, timeout=10000)
-    assert console.team_dialog.inspection_id == created
-    assert "CL-123-IO" in console.team_dialog.text.toPlainText()
-    console.team_dialog.close()
+    qtbot.waitUntil(
+        lambda: console.review is not None and console.review.model.is_loaded, timeout=15000
+    )
+    assert console.review.inspection_id == created
+    assert "CL-123-IO" in console.review.subtitle.text()
+    console.go_home()
 
     # An inspector may not create: said in the status bar, nothing made.
     before = len(console.team.entries)
@@ -427,3 +437,187 @@ def test_through_the_tls_reverse_proxy_with_a_trusted_certificate(
         created = server.client("olga").create(NEW)["id"]
         qtbot.waitUntil(lambda: created in shown_ids(console), timeout=10000)
         console.close()
+
+
+# -- an inspector reviews a team inspection ------------------------------------------------
+
+QUICK_SHOTS = (
+    "three_quarter_front_left",
+    "three_quarter_rear_left",
+    "three_quarter_rear_right",
+    "three_quarter_front_right",
+    "vin_windscreen",
+    "odometer",
+    "front_seats",
+)  # the quick checklist without its boot: a report of it is incomplete
+
+
+def _capture_record(shot: str) -> dict[str, Any]:
+    return {
+        "shot_id": shot,
+        "source": "still",
+        "captured_at": datetime.now(UTC).isoformat(),
+        "quality": {"verdict": "ok", "reasons": [], "metrics": {"sharpness": 120.0}},
+    }
+
+
+def _on_server(client: Client, inspection_id: str) -> dict[str, Any]:
+    return client.inspection(inspection_id)
+
+
+@pytest.mark.timeout(180)
+def test_an_inspector_reviews_a_team_inspection_every_change_on_the_server_first(
+    qtbot: QtBot, server: Server, window: Callable[[], MainWindow], tmp_path: Path
+) -> None:
+    """The issue's end to end, from the inspector's console: photos taken on a colleague's
+    call, a damage marked, a photo accepted, the notes written, a colleague's change
+    shown, a stale change refused in words, and the server's sealed report saved."""
+    olga = server.client("olga")
+    inspection_id = olga.create(NEW)["id"]
+    shots = {}
+    for n, shot in enumerate(QUICK_SHOTS):
+        capture_id = new_id()
+        olga.put_capture(
+            inspection_id, capture_id, _capture_record(shot), jpeg_bytes(scene(320, 240, seed=n))
+        )
+        shots[shot] = capture_id
+
+    console = window()
+    connect(qtbot, console, server.url, "ines", PASSWORDS["ines"])
+    qtbot.waitUntil(lambda: console.team.state == "live", timeout=15000)
+    qtbot.waitUntil(lambda: inspection_id in shown_ids(console), timeout=10000)
+    assert console.home.select(inspection_id)
+    assert console.review_action.isEnabled()
+    console.open_selected()  # an inspector's Open: the review, on a working copy
+    qtbot.waitUntil(lambda: console.review is not None, timeout=15000)
+    review = console.review
+    assert review is not None and review.team is not None
+    qtbot.waitUntil(lambda: review.model.is_loaded, timeout=30000)
+    assert len(review.model.captures()) == len(QUICK_SHOTS)
+    assert "team:" in console.windowTitle()
+    assert not review.add_blur_action.isEnabled() and not review.listing_action.isEnabled()
+    ines = server.client("ines")  # the server, read as a second client of hers
+
+    def saved() -> bool:
+        return not review.model.pending_writes
+
+    # A photo accepted: on the server.
+    review.model.set_current(shots["odometer"])
+    review.accept_action.trigger()
+    qtbot.waitUntil(saved, timeout=10000)
+    captures = {c["id"]: c for c in _on_server(ines, inspection_id)["captures"]}
+    assert captures[shots["odometer"]]["accepted"] is True
+
+    # A damage marked through the form: on the server, with its mark.
+    dialog = review.ask_new_damage(shots["three_quarter_front_left"], Region(0.2, 0.3, 0.2, 0.1))
+    dialog.severity_group.button(2).setChecked(True)
+    dialog.note.setPlainText("Bosse sur l'aile")
+    dialog.accept()
+    qtbot.waitUntil(saved, timeout=10000)
+    (marked,) = ines.damages(inspection_id)
+    assert marked["severity"] == 2 and marked["note"] == "Bosse sur l'aile"
+    assert marked["capture_id"] == shots["three_quarter_front_left"]
+    assert marked["region"] == [0.2, 0.3, 0.2, 0.1]
+
+    # The notes: on the server, audited as hers.
+    review.vehicle_panel.notes.setPlainText("Carrosserie propre, une bosse.")
+    review.vehicle_panel.save_notes()
+    qtbot.waitUntil(saved, timeout=10000)
+    assert _on_server(ines, inspection_id)["notes"] == "Carrosserie propre, une bosse."
+    actions = {(e["action"], e["actor"]) for e in _on_server(ines, inspection_id)["audit"]}
+    assert {("accepted", "ines"), ("damage_added", "ines"), ("edited", "ines")} <= actions
+    review.side_tabs.setCurrentWidget(review.history)  # the history is the server's
+    qtbot.waitUntil(
+        lambda: ("edited", "ines") in {(e.action, e.actor) for e in review.history.entries or []},
+        timeout=10000,
+    )
+    review.side_tabs.setCurrentIndex(0)
+
+    # The echoes of her own writes (told on the events socket too) change nothing: no
+    # reload, the undo history kept.
+    qtbot.wait(1500)
+    assert review.model.undo_stack.count() == 2 and review.model.undo_stack.canUndo()
+
+    # A status the server refuses (reviewed, from a draft): said, not kept.
+    review.mark_reviewed()
+    qtbot.waitUntil(lambda: "team server refused it" in review.banner.text(), timeout=10000)
+    assert "reviewed" in review.banner.text()
+    assert _on_server(ines, inspection_id)["status"] == "draft"
+    assert review.model.inspection.status.value == "draft"
+
+    # A colleague's change arrives on the events socket: the review shows it.
+    ines.add_damage(inspection_id, {"part": "rear_bumper", "type": "scratch", "severity": 1})
+    qtbot.waitUntil(lambda: len(review.model.damages) == 2, timeout=15000)
+    assert "colleague changed" in console.statusBar().currentMessage()
+
+    # A change made on a damage a colleague changed since: refused, said, reloaded.
+    ines.change_damage(inspection_id, marked["id"], {**marked, "severity": 3})
+    mine = review.model.damages.get(marked["id"])
+    review.model.damages.edit(dataclasses.replace(mine, note="Rayure"))  # read before theirs
+    qtbot.waitUntil(lambda: review.changed_box is not None, timeout=10000)
+    box = review.changed_box
+    assert box is not None and box.isVisible() and box.text() == CHANGED_ELSEWHERE
+    assert "a colleague changed it on the team server" in console.statusBar().currentMessage()
+    box.button(QMessageBox.StandardButton.Yes).click()  # Reload
+    qtbot.waitUntil(
+        lambda: (
+            review.model.damages.get(marked["id"]).severity == 3
+            and review.model.damages.get(marked["id"]).note == "Bosse sur l'aile"
+        ),
+        timeout=10000,
+    )
+    (theirs,) = [d for d in ines.damages(inspection_id) if d["id"] == marked["id"]]
+    assert theirs["note"] == "Bosse sur l'aile"  # the refused change was not written
+    review.model.damages.edit(
+        dataclasses.replace(review.model.damages.get(marked["id"]), note="Rayure")
+    )
+    qtbot.waitUntil(saved, timeout=10000)
+    (now,) = [d for d in ines.damages(inspection_id) if d["id"] == marked["id"]]
+    assert (now["note"], now["severity"]) == ("Rayure", 3)  # read again, written
+
+    # The server out of reach: the damage is refused in words, and not kept.
+    team_copy = review.team
+    team_copy.client.url = f"http://127.0.0.1:{free_port()}"
+    errors: list[str] = []
+    review.model.error.connect(errors.append)
+    try:
+        review.model.damages.add(
+            Damage(
+                id=new_id(),
+                inspection_id=inspection_id,
+                capture_id=None,
+                part=Part.ROOF,
+                type=DamageType.DENT,
+                severity=Severity.MINOR,
+            )
+        )
+        qtbot.waitUntil(lambda: "Not read again" in review.banner.text(), timeout=15000)
+        qtbot.waitUntil(lambda: len(review.model.damages) == 2, timeout=10000)  # not kept
+    finally:
+        team_copy.client.url = server.url
+    refused = errors[0]
+    assert refused.startswith("the new damage was not saved: the team server did not take it")
+    assert "cannot reach" in refused and "Traceback" not in "".join(errors)
+    assert "may be out of date" in errors[-1]  # nor read again: the copy as it was
+    assert len(ines.damages(inspection_id)) == 2
+    assert review.changed_box is None or not review.changed_box.isVisible()
+
+    # The report: the server's, sealed there; incomplete, so asked first.
+    out = tmp_path / "exports" / "report.pdf"
+    out.parent.mkdir()
+    review.export_report(out, "en")
+    qtbot.waitUntil(lambda: review.exporter.incomplete_box is not None, timeout=60000)
+    question = review.exporter.incomplete_box
+    assert "incomplete" in question.text() and "missing" in question.informativeText()
+    assert not out.exists()
+    with qtbot.waitSignal(review.report_exported, timeout=60000):
+        question.button(QMessageBox.StandardButton.Yes).click()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["report.pdf"]  # whole, no part
+    sealed = check_pdf(out.read_bytes())
+    direct = check_pdf(
+        ines.report(inspection_id, tmp_path / "direct.pdf", allow_incomplete=True).read_bytes()
+    )
+    assert sealed.ok and sealed.fingerprint == direct.fingerprint is not None  # the server's seal
+    assert _on_server(ines, inspection_id)["status"] == "reported"
+    reported = [e for e in _on_server(ines, inspection_id)["audit"] if e["action"] == "reported"]
+    assert reported[0]["actor"] == "ines"

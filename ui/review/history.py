@@ -7,6 +7,7 @@ inspector sees their own decisions join the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -83,10 +84,18 @@ class HistoryView(QWidget):
 
     loaded = Signal()
 
-    def __init__(self, store: Store, inspection_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        inspection_id: str,
+        parent: QWidget | None = None,
+        *,
+        read: Callable[[], list[AuditEntry]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.inspection_id = inspection_id
+        self._read = read  # None: the store's own log (a team server's: its own reader)
         self.entries: list[AuditEntry] | None = None
         """What the table shows (None: not read yet)."""
         self.count = QLabel()
@@ -115,8 +124,12 @@ class HistoryView(QWidget):
         layout.addWidget(self.table, 1)
 
     def reload(self) -> None:
-        store, inspection_id = self.store, self.inspection_id
-        run_task(lambda: audit.history(store, inspection_id), self._show, self._failed)
+        store, inspection_id, read = self.store, self.inspection_id, self._read
+        run_task(
+            read if read is not None else lambda: audit.history(store, inspection_id),
+            self._show,
+            self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         if alive(self):

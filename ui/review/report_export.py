@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from inspector.domain.models import InspectionStatus
 from inspector.storage import StoreError
 from inspector.storage.store import Store
+from inspector.team.client import RemoteError
+from inspector.team.review import TeamCopy, worded
 from inspector.usecases import status as lifecycle
 from ui import settings
 from ui.crossing import run_task_with_progress
@@ -27,6 +30,15 @@ from ui.review.export_dialog import ExportDialog, ReportSavedBar
 from ui.review.review_model import ReviewModel
 
 __all__ = ["ReportExport"]
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """The team server wrote no report: its code, its message, and the words to show."""
+
+    code: str
+    message: str
+    words: str
 
 
 class ReportExport(QObject):
@@ -58,6 +70,8 @@ class ReportExport(QObject):
         self.progress_dialog: QProgressDialog | None = None
         self.last_export_error = ""
         self._export_cancel: threading.Event | None = None
+        self._last_request: tuple[Path, str] = (Path(), "")
+        self.incomplete_box: QMessageBox | None = None  # the team server's "incomplete"
 
     @property
     def busy(self) -> bool:
@@ -81,16 +95,20 @@ class ReportExport(QObject):
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         plate = (inspection.vehicle.plate or inspection.id).replace(" ", "-")
+        warning = self._incomplete_warning()
         dialog = ExportDialog(
             self._widget,
             path=Path(folder) / f"inspection-{plate}.pdf",
             language=lang or seller_language,
             seller_language=seller_language,
-            warning=self._incomplete_warning(),
+            warning=warning,
         )
         self.export_dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._start_export(dialog.path(), dialog.language()))
+        warned = bool(warning)
+        dialog.accepted.connect(
+            lambda: self._start_export(dialog.path(), dialog.language(), allow_incomplete=warned)
+        )
         dialog.finished.connect(lambda _result: setattr(self, "export_dialog", None))
         dialog.open()
 
@@ -115,7 +133,10 @@ class ReportExport(QObject):
             "and give no grade."
         )
 
-    def _start_export(self, path: Path, lang: str) -> None:
+    def _start_export(self, path: Path, lang: str, *, allow_incomplete: bool = False) -> None:
+        """Build the report as ``path``. On a team server's copy the report is the
+        server's (built and sealed there): one the server finds incomplete is written
+        only with ``allow_incomplete`` (the user was told, and said go on)."""
         inspection = self.model.inspection
         if inspection is None or self.progress_dialog is not None:
             return
@@ -138,7 +159,22 @@ class ReportExport(QObject):
         store, inspection_id, out = self.store, inspection.id, path
         problems: list[str] = []  # written by the worker before its result is delivered
 
+        self._last_request = (path, lang)
+
         def build(report: Callable[[int, int], None]) -> Path:
+            if isinstance(store, TeamCopy):  # the server's report, sealed there
+                try:
+                    return store.download_report(
+                        inspection_id,
+                        out,
+                        lang=lang,
+                        inspector=inspector_name,
+                        allow_incomplete=allow_incomplete,
+                    )
+                except RemoteError as exc:
+                    # An answer, not a crash: the refusal's words only (its traceback
+                    # would keep this worker's frames, and the Qt objects in them, alive).
+                    return _Refused(exc.code, exc.message, str(worded(exc)))
             from inspector.report.document import build_report  # reportlab: loaded on first export
 
             built = build_report(
@@ -193,8 +229,16 @@ class ReportExport(QObject):
         self._export_cancel = None
         self.busy_changed.emit()
 
-    def _export_done(self, path: Path, problems: list[str] | None = None) -> None:
+    def _export_done(self, path: Path | _Refused, problems: list[str] | None = None) -> None:
         if not alive(self):
+            return
+        if isinstance(path, _Refused):
+            self._export_finished()
+            if path.code == "incomplete":
+                self._ask_incomplete(path.message)
+            else:
+                self.last_export_error = path.words
+                self.problem.emit(f"The report could not be built: {path.words}")
             return
         if problems:
             self.problem.emit(problems[0])
@@ -227,3 +271,30 @@ class ReportExport(QObject):
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    def _ask_incomplete(self, why: str) -> None:
+        """The team server refused an incomplete report: offer one marked incomplete."""
+        self.last_export_error = f"incomplete: {why}"
+        self.problem.emit(f"The team server wrote no report: {why}")
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export report",
+            "The team server says this inspection is incomplete, so it wrote no report.",
+            buttons.Yes | buttons.Cancel,
+            self._widget,
+        )
+        box.setInformativeText(f"{why.split(';')[0]}. Export a report marked incomplete?")
+        box.button(buttons.Yes).setText("Export anyway")
+        # Not deleted on close (the workspace owns it, as its other questions): a box
+        # deleted by Qt while Python still holds it is a crash at the next collection.
+        box.finished.connect(self._incomplete_answer)
+        if self.incomplete_box is not None:
+            self.incomplete_box.deleteLater()
+        self.incomplete_box = box
+        box.open()
+
+    def _incomplete_answer(self, result: int) -> None:
+        if result == QMessageBox.StandardButton.Yes and alive(self):
+            path, lang = self._last_request
+            self._start_export(path, lang, allow_incomplete=True)

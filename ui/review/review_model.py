@@ -46,6 +46,7 @@ from inspector.domain.progress import (
     progress,
 )
 from inspector.i18n import LocalText, Message
+from inspector.storage import NotFound, StoreError
 from inspector.storage.store import Store
 from inspector.usecases import audit
 from inspector.usecases.privacy import scan_candidates, scan_photo
@@ -76,10 +77,25 @@ class ReviewData:
     damages: list[Damage]
     blur_boxes: list[BlurBox]
     blur_scanned: set[str]
+    pull_error: str = ""
+    """Why the copy could not be brought in step with its team server ("" if it was)."""
 
 
-def load_review(store: Store, inspection_id: str) -> ReviewData:
-    """Read an inspection for review (blocking: call through ``run_task``)."""
+def load_review(
+    store: Store, inspection_id: str, pull: Callable[[str], object] | None = None
+) -> ReviewData:
+    """Read an inspection for review (blocking: call through ``run_task``); ``pull``
+    first brings the store's copy in step with where it comes from (a team server)."""
+    pull_error = ""
+    if pull is not None:
+        try:
+            pull(inspection_id)
+        except StoreError as exc:  # out of reach: the copy as it is, said to be perhaps old
+            try:
+                store.get_inspection(inspection_id)
+            except NotFound:
+                raise exc from None
+            pull_error = str(exc)
     inspection = store.get_inspection(inspection_id)
     try:
         checklist: Checklist | None = load_checklist(inspection.checklist)
@@ -105,6 +121,7 @@ def load_review(store: Store, inspection_id: str) -> ReviewData:
         store.damages(inspection_id),
         store.blur_boxes(inspection_id),
         {s.capture_id for s in store.blur_scans(inspection_id)},
+        pull_error,
     )
 
 
@@ -153,9 +170,13 @@ class ReviewModel(QObject):
         parent: QObject | None = None,
         *,
         propose_blur: bool = True,
+        pull: Callable[[str], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
+        self.pull = pull
+        """Run before each load (a worker thread): the copy brought in step with the
+        team server it is a copy of (:meth:`inspector.team.review.TeamCopy.pull`)."""
         self.inspection_id = inspection_id
         self.undo_stack = QUndoStack(self)
         self.writer = StoreWriter()
@@ -188,10 +209,10 @@ class ReviewModel(QObject):
         if self.writer.busy:  # read what the store will hold, not a half-written state
             self._reload_when_idle = True
             return
-        store, inspection_id = self.store, self.inspection_id
+        store, inspection_id, pull = self.store, self.inspection_id, self.pull
         started = self.writer.submitted
         run_task(
-            lambda: load_review(store, inspection_id),
+            lambda: load_review(store, inspection_id, pull),
             lambda data: self._on_loaded(data, started),
             self._on_load_error,
         )
@@ -216,8 +237,18 @@ class ReviewModel(QObject):
         self.current_changed.emit(self.current)
         if self._propose_blur and not self.blur_scanning:
             self.propose_blur(data.blur_scanned)
+        if data.pull_error:
+            self.error.emit(
+                f"Not read again from the team server ({data.pull_error}): what is shown "
+                "may be out of date"
+            )
 
     def _on_load_error(self, exc: BaseException) -> None:
+        if self.is_loaded and self.pull is not None:
+            # Reading a team server's copy again failed (the server out of reach): what
+            # is shown stays, said to be perhaps out of date.
+            self.error.emit(f"Cannot read inspection {self.inspection_id} again: {exc}")
+            return
         self.load_failed.emit(f"Cannot open inspection {self.inspection_id}: {exc}")
 
     def _write_failed(self, message: str) -> None:

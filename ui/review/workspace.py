@@ -27,6 +27,7 @@ from inspector.domain.privacy import MIN_SIDE, BlurBox, clamp_region
 from inspector.i18n import Message, Plural
 from inspector.storage.rows import new_id
 from inspector.storage.store import Store
+from inspector.team.review import TeamCopy
 from inspector.usecases import status as lifecycle
 from inspector.usecases.privacy import ListingResult
 from ui.crossing import run_task
@@ -105,7 +106,15 @@ class ReviewWorkspace(QWidget):
         super().__init__(parent)
         self.store = store
         self.inspection_id = inspection_id
-        self.model = ReviewModel(store, inspection_id, propose_blur=propose_blur)
+        self.team = store if isinstance(store, TeamCopy) else None
+        """The team server's copy this review writes through (None: this desk's store)."""
+        self.model = ReviewModel(
+            store,
+            inspection_id,
+            propose_blur=propose_blur and self.team is None,
+            pull=self.team.pull if self.team is not None else None,
+        )
+        self._recheck = False  # the server told of a change while writes were under way
         self.damage_dialog: DamageDialog | None = None
         self.changed_box: QMessageBox | None = None  # "changed by someone else. Reload?"
         self._last_part: Part | None = None
@@ -131,7 +140,12 @@ class ReviewWorkspace(QWidget):
         self.diagram = VehicleDiagram(self.model.damages)
         self.vehicle_panel = VehiclePanel(self.model)
         self.recording = RecordingPlayer(store, inspection_id, self.model.shot_title)
-        self.history = HistoryView(store, inspection_id)
+        team = self.team
+        self.history = HistoryView(
+            store,
+            inspection_id,
+            read=(lambda: team.history(inspection_id)) if team is not None else None,
+        )
         self.exporter = ReportExport(
             self,
             self.model,
@@ -220,8 +234,22 @@ class ReviewWorkspace(QWidget):
         model.blur.selection_changed.connect(self._update_actions)
         model.blur.visibility_changed.connect(self.show_blur_action.setChecked)
         model.blur_progress.connect(self._blur_progress)
+        if self.team is not None:
+            self._team_actions()
         self._update_actions()
         model.load()
+
+    def _team_actions(self) -> None:
+        """A team inspection: the report is the server's; blur boxes and the listing stay
+        at a desk (the server does not keep blur boxes yet)."""
+        self.export_action.setStatusTip(
+            "Save the team server's report of this inspection (built and sealed there; it "
+            "is then marked reported)"
+        )
+        self.export_action.setToolTip(self.export_action.statusTip() + " (Ctrl+E)")
+        for action in (self.add_blur_action, self.listing_action):
+            action.setStatusTip("Not on a team inspection: blur boxes are not kept on the server")
+            action.setToolTip(action.statusTip())
 
     def _tab_shown(self, index: int) -> None:
         if self.side_tabs.widget(index) is self.history:
@@ -378,12 +406,14 @@ class ReviewWorkspace(QWidget):
             self.add_blur_action,
         ):
             action.setEnabled(current is not None)
+        if self.team is not None:
+            self.add_blur_action.setEnabled(False)
         self.accept_action.setEnabled(current is not None and current.accepted is not True)
         self.reject_action.setEnabled(current is not None and current.accepted is not False)
         self.edit_damage_action.setEnabled(selected)
         self.delete_damage_action.setEnabled(selected or blur_selected)
         self.export_action.setEnabled(loaded and not self.exporter.busy)
-        self.listing_action.setEnabled(loaded)
+        self.listing_action.setEnabled(loaded and self.team is None)
         inspection = self.model.inspection
         order = status_rules.ORDER
         self.reviewed_action.setEnabled(
@@ -412,6 +442,8 @@ class ReviewWorkspace(QWidget):
         self.title.setText(title)
         parts = [p for p in (v.plate, v.vin) if p]
         parts.append(f"inspection {inspection.id} · {inspection.status.value}")
+        if self.team is not None:
+            parts.append(f"team server {self.team.client.url}")
         self.subtitle.setText("  ·  ".join(parts))
         self.title_changed.emit(f"Review — {title}")
 
@@ -454,6 +486,37 @@ class ReviewWorkspace(QWidget):
                 "Not saved: this inspection was changed by someone else. Your changes "
                 "are refused until it is reloaded (the next one asks again)."
             )
+
+    def colleague_changed(self) -> None:
+        """The team server says this inspection changed (perhaps by this console's own
+        write): read it again, and show it again if it differs from the copy."""
+        team = self.team
+        if team is None:
+            return
+        if self.model.pending_writes:  # the echo of a write under way, or not: after it
+            if not self._recheck:
+                self._recheck = True
+                self.model.when_saved(self._recheck_now)
+            return
+        inspection_id = self.inspection_id
+
+        def pulled(changed: bool) -> None:
+            if alive(self) and changed:
+                self.status_message.emit(
+                    "A colleague changed this inspection on the team server: shown as it is now"
+                )
+                self.model.load()
+
+        def failed(exc: BaseException) -> None:
+            if alive(self):
+                self._show_error(f"Not read again from the team server: {exc}")
+
+        run_task(lambda: team.pull(inspection_id), pulled, failed)
+
+    def _recheck_now(self) -> None:
+        self._recheck = False
+        if alive(self):
+            self.colleague_changed()
 
     def _describe_photo(self, capture_id: str) -> str:
         try:

@@ -63,13 +63,21 @@ class ApiError(Exception):
     """A refusal: its status, code and message become the JSON answer."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.field = field
+        """The input field at fault, when one is (its name in the answer's ``field``)."""
 
 
 class Api:
@@ -120,9 +128,17 @@ def answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) 
 
 
 def refusal(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    field: str | None = None,
 ) -> web.Response:
-    return answer({"error": code, "message": message}, status, headers)
+    body = {"error": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return answer(body, status, headers)
 
 
 _HTTP_CODES = {
@@ -145,7 +161,7 @@ async def api_middleware(request: web.Request, handler: _Handler) -> web.StreamR
     try:
         return await handler(request)
     except ApiError as exc:
-        return refusal(exc.status, exc.code, exc.message, exc.headers)
+        return refusal(exc.status, exc.code, exc.message, exc.headers, field=exc.field)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

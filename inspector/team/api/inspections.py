@@ -6,18 +6,24 @@ route                                  permission  answer
 =====================================  ==========  =====================================
 ``GET inspections?status=&assignee=``  view        ``list --json`` (``check=1``: SHA-256)
 ``POST inspections``                   create      ``new --json`` (201)
-``GET inspections/{id}``               view        ``show --json``
+``GET inspections/{id}``               view        ``show --json``, with the
+                                                   inspection's ``version``
 ``POST inspections/{id}/invite``       invite      ``invite --json``; ``{"self": true}``
                                                    for a self-inspection
 ``GET inspections/{id}/report``        report      the sealed PDF (409 if incomplete,
                                                    unless ``allow_incomplete=1``)
 ``GET inspections/{id}/bundle``        export      the bundle (zip)
-``GET inspections/{id}/copy``          run_live    the bundle without a report: the
-                                                   working copy a console runs a call on
+``GET inspections/{id}/copy``          run_live or the bundle without a report: the
+                                       review      working copy a console runs a call
+                                                   on, or reviews
 ``GET inspections/{id}/listing``       export      ``export --listing``: a zip of the
                                                    ``NN-shot.jpg`` photos, blurred
                                                    (``size=``, ``include_withheld=1``)
 ``POST inspections/{id}/status``       by change   ``{id, status, moved}`` (409 refused)
+``PATCH inspections/{id}``             review      ``{vehicle?, notes?, grade?, version}``
+                                                   → ``show``'s fields at the new
+                                                   ``version`` (409 changed since, 422
+                                                   a bad field, named)
 ``DELETE inspections/{id}?version=``   delete      ``{deleted}`` (409 changed since)
 =====================================  ==========  =====================================
 
@@ -135,10 +141,14 @@ async def show(request: web.Request, identity: Identity) -> web.Response:
     from inspector.usecases.reading import inspection_details
 
     api = request.app[API_KEY]
-    data = await api.run(
-        inspection_details, api.store, request.match_info["id"], deep=_flag(request, "check")
-    )
-    return answer(data)
+
+    def details(inspection_id: str, deep: bool) -> dict[str, Any]:
+        # The version read first: a change made meanwhile makes a PATCH at it refused,
+        # never one accepted over a change its sender did not see.
+        version = api.store.find_inspection(inspection_id).version
+        return {**inspection_details(api.store, inspection_id, deep=deep), "version": version}
+
+    return answer(await api.run(details, request.match_info["id"], _flag(request, "check")))
 
 
 @guarded(Permission.INVITE)
@@ -295,10 +305,11 @@ def _copy(api: Api, inspection_id: str, out: Path, options: dict[str, Any]) -> P
     return export_bundle(api.store, inspection.id, out, report=False, audited=False)
 
 
-@guarded(Permission.RUN_LIVE)
+@guarded((Permission.RUN_LIVE, Permission.REVIEW))
 async def copy(request: web.Request, identity: Identity) -> web.StreamResponse:
     """What a remote console needs to run the call itself (the checklist walked so far,
-    its captures): a bundle without a report, not an export (no audit line)."""
+    its captures), or an inspector's console to review it (:mod:`inspector.team.review`):
+    a bundle without a report, not an export (no audit line)."""
     return await _send_made(request, _copy, ".zip", "application/zip", options={})
 
 
@@ -397,6 +408,50 @@ async def set_status(request: web.Request, identity: Identity) -> web.Response:
     return answer(done)
 
 
+def _edit(api: Api, inspection_id: str, version: int, changes: dict[str, Any]) -> dict[str, Any]:
+    from inspector.usecases.inspections import edit_inspection, inspection_to_dict
+
+    inspection = api.store.find_inspection(inspection_id)
+    edited, warnings = edit_inspection(api.store, inspection.id, version=version, **changes)
+    return {**inspection_to_dict(edited), "version": edited.version, "warnings": warnings}
+
+
+@guarded(Permission.REVIEW)
+async def edit(request: web.Request, identity: Identity) -> web.Response:
+    """Change the vehicle data (given whole, as ``POST inspections`` takes it), the notes
+    or the grade (1-5, null: the suggested one) of an inspection read at ``version``
+    (``GET inspections/{id}`` gives it): the review's edits from a remote console."""
+    from inspector.domain.validation import ValidationError
+    from inspector.team.api.base import read_json
+    from inspector.usecases.inspections import EDITABLE
+
+    api = request.app[API_KEY]
+    body = await read_json(request)
+    unknown = sorted(set(body) - {*EDITABLE, "version"})
+    if unknown:
+        raise ApiError(400, "invalid", f"unknown field(s): {', '.join(unknown)}")
+    version = body.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ApiError(400, "invalid", 'give the "version" of the inspection you changed')
+    changes: dict[str, Any] = {}
+    if "vehicle" in body:
+        changes["vehicle"] = _fields(body, "vehicle", _VEHICLE)
+    if "notes" in body:
+        if not isinstance(body["notes"], str):
+            raise ApiError(422, "invalid_field", '"notes" must be text', field="notes")
+        changes["notes"] = body["notes"]
+    if "grade" in body:
+        changes["grade"] = body["grade"]
+    if not changes:
+        raise ApiError(400, "invalid", f"nothing to change: give {', '.join(EDITABLE)}")
+    try:
+        done = await api.run(_edit, api, request.match_info["id"], version, changes)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_field", str(exc), field=exc.field) from None
+    _changed(request, done["id"])
+    return answer(done)
+
+
 def _delete(api: Api, inspection_id: str, version: int | None) -> str:
     from inspector.usecases.inspections import delete_inspection
 
@@ -434,6 +489,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(base, create)
     app.router.add_get(base + "/{id}", show)
     app.router.add_delete(base + "/{id}", delete)
+    app.router.add_patch(base + "/{id}", edit)
     app.router.add_post(base + "/{id}/status", set_status)
     app.router.add_post(base + "/{id}/invite", invite)
     app.router.add_get(base + "/{id}/report", report)

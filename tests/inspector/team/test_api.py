@@ -93,6 +93,7 @@ def _routes(inspection_id: str, bundle: bytes) -> list[tuple[str, str, dict[str,
         ("POST", f"inspections/{inspection_id}/invite", {"body": {"self": True}}, "ines"),
         ("GET", f"inspections/{inspection_id}/report?allow_incomplete=1", {}, "olga"),
         ("GET", f"inspections/{inspection_id}/bundle?no_report=1", {}, "olga"),
+        ("GET", f"inspections/{inspection_id}/copy", {}, ""),  # a call's, or a review's
         ("POST", "bundles/verify?name=elsewhere.zip", zipped, ""),
         ("POST", "bundles?name=elsewhere.zip", zipped, "olga"),
     ]
@@ -480,6 +481,7 @@ def test_every_write_route_needs_a_session_and_the_role(
         ("PUT", damage, {"body": {"part": "bonnet", "type": "dent", "severity": 2}}, ("olga",)),
         ("DELETE", damage, {}, ("olga",)),
         ("DELETE", f"inspections/{remote}", {}, ("olga", "ines")),
+        ("PATCH", f"inspections/{remote}", {"body": {"notes": "x", "version": 1}}, ("olga",)),
         ("GET", "users", {}, ("olga", "ines")),
         (
             "POST",
@@ -770,6 +772,60 @@ def test_inspectors_mark_damages_and_a_stale_change_is_refused(
     actions = [(e.action, e.actor) for e in audit.history(team.store, remote)]
     for action in ("damage_added", "damage_changed", "damage_deleted"):
         assert (action, "ines") in actions
+
+
+def test_inspectors_edit_vehicle_notes_and_grade_and_a_stale_edit_is_refused(
+    team: Team, clients: dict[str, Paced], remote: str
+) -> None:
+    ines, adam = clients["ines"], clients["adam"]
+    read = ines.inspection(remote)
+    version = read["version"]
+    vehicle = {**NEW["vehicle"], "mileage": 84200, "colour": "Bleu"}
+    edited = ines.edit(remote, version, vehicle=vehicle, notes="Rayure\nsur le capot", grade=3)
+    assert edited["version"] == version + 1
+    assert edited["vehicle"]["mileage_km"] == 84200 and edited["vehicle"]["colour"] == "Bleu"
+    assert edited["notes"] == "Rayure\nsur le capot" and edited["grade"] == 3
+    stored = team.store.get_inspection(remote)
+    assert (stored.notes, stored.grade, stored.version) == (edited["notes"], 3, edited["version"])
+    assert ines.inspection(remote)["version"] == edited["version"]
+    # Read at the old version: a colleague's change since is refused, nothing written.
+    with pytest.raises(RemoteError) as stale:
+        adam.edit(remote, version, notes="Autre chose")
+    assert stale.value.status == 409
+    assert team.store.get_inspection(remote).notes == "Rayure\nsur le capot"
+    now = edited["version"]
+    assert adam.edit(remote, now, grade=None)["grade"] is None  # back to the suggestion
+    now += 1
+    for body, field in (
+        ({"grade": 9}, "grade"),
+        ({"grade": "3"}, "grade"),
+        ({"notes": 5}, "notes"),
+        ({"notes": "bell\x07"}, "notes"),
+        ({"vehicle": {"make": "Renault", "year": 1700}}, "year"),
+        ({"vehicle": {"make": "Renault", "vin": "NOT-A-VIN"}}, "VIN"),
+    ):
+        answer = team.call(
+            "PATCH", f"inspections/{remote}", token=ines.token, body={**body, "version": now}
+        )
+        assert answer.status == 422, (body, answer)
+        said = answer.json()
+        assert said["error"] == "invalid_field" and field.lower() in said["field"].lower(), said
+        assert field.lower() in said["message"].lower(), said
+    for body, said in (
+        ({"notes": "x"}, "version"),
+        ({"notes": "x", "version": "2"}, "version"),
+        ({"status": "reported", "version": now}, "unknown field"),
+        ({"version": now}, "nothing to change"),
+        ({"vehicle": {"wheels": 4}, "version": now}, "unknown field"),
+    ):
+        answer = team.call("PATCH", f"inspections/{remote}", token=ines.token, body=body)
+        assert answer.status == 400 and said in answer.json()["message"], (body, answer)
+    assert team.store.get_inspection(remote).version == now  # none of it was written
+    actors = [
+        (e.actor, e.detail) for e in audit.history(team.store, remote) if e.action == "edited"
+    ]
+    assert ("ines", {"fields": ["grade", "notes", "vehicle"]}) in actors
+    assert ("adam", {"fields": ["grade"]}) in actors
 
 
 def test_admins_manage_users(team: Team, clients: dict[str, Paced]) -> None:
