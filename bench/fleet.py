@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -90,8 +91,16 @@ def rss_mb(pid: int) -> float | None:
 # -- phones (worker processes) ----------------------------------------------------------------
 
 
+def _phone_address(base: str, index: int) -> str | None:
+    """Each phone from its own loopback address (127.0.0.2, .3, ...) when the server is on
+    loopback: real phones come from many addresses, and the server's per-address limits
+    (16 connections) would otherwise refuse the 17th bench phone at the door."""
+    host = urllib.parse.urlsplit(base).hostname
+    return f"127.0.0.{2 + index}" if host == "127.0.0.1" and index < 250 else None
+
+
 def phone_worker(
-    jobs: list[tuple[str, str, float]],
+    jobs: list[tuple[str, str, float, str | None]],
     conn: Connection,
     seconds: float,
     camera: tuple[int, int, float] = (WIDTH, HEIGHT, FPS),
@@ -138,10 +147,10 @@ def phone_worker(
                     phone_presses[id(phone)] = phone_presses.get(id(phone), 0) + 1
 
     async def run() -> None:
-        leave = {iid: asyncio.Event() for iid, _, _ in jobs}
+        leave = {iid: asyncio.Event() for iid, *_ in jobs}
         deadline = time.monotonic() + seconds
 
-        async def one(iid: str, url: str, delay: float) -> None:
+        async def one(iid: str, url: str, delay: float, address: str | None) -> None:
             await asyncio.sleep(delay)
             if leave[iid].is_set():
                 return
@@ -153,6 +162,7 @@ def phone_worker(
                 fps=fps,
                 still_size=STILL_SIZE,
                 replayed_video=replayed_video,
+                local_address=address,
             )
             try:
                 await phone.start(timeout=45)
@@ -437,7 +447,7 @@ def run_round(
         cpu0, wait0, threads0 = process_cpu(server.proc.pid)
         for w in range(0, n, args.per_worker):
             jobs = [
-                (ids[i], f"{base}/j/{tokens[i]}", i * args.stagger)
+                (ids[i], f"{base}/j/{tokens[i]}", i * args.stagger, _phone_address(base, i))
                 for i in range(w, min(n, w + args.per_worker))
             ]
             parent_end, child_end = ctx.Pipe()

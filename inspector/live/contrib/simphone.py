@@ -40,6 +40,7 @@ from aiohttp import (
     ClientSession,
     ClientWebSocketResponse,
     CookieJar,
+    TCPConnector,
     WSMsgType,
     WSServerHandshakeError,
 )
@@ -169,6 +170,7 @@ class SimulatedPhone:
         codec: str | None = None,
         previews: bool = False,
         replayed_video: bool = False,
+        local_address: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -197,6 +199,9 @@ class SimulatedPhone:
             raise ValueError("replayed video is VP8: offer VP8 with it")
         # True: video encoded once per view and replayed (EncodedCamera; benchmarks).
         self.replayed_video = replayed_video
+        #: The address its connections come from (a bench's phones each from their own
+        #: loopback address, as real phones come from theirs); None: the system's choice.
+        self.local_address = local_address
         self.control_messages = 0  # messages received on the control channel
         self.torch = False
         self.video_asked: tuple[int, float] | None = None  # the engine's "video" ask
@@ -281,7 +286,10 @@ class SimulatedPhone:
         and the camera films the engine's current shot (if one comes within 3 s)."""
         try:
             if self._http is None:
-                self._http = ClientSession(cookie_jar=CookieJar(unsafe=True))
+                local = None if self.local_address is None else (self.local_address, 0)
+                self._http = ClientSession(
+                    cookie_jar=CookieJar(unsafe=True), connector=TCPConnector(local_addr=local)
+                )
             async with self._http.get(self.join_url, ssl=self._ssl_arg()) as resp:
                 text = await resp.text()
                 if resp.status != 200:
