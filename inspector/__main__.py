@@ -13,8 +13,29 @@ def run() -> int:
 
         return main()
     except KeyboardInterrupt:
-        print("inspector: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
+    except Exception as exc:
+        # Python wraps a Ctrl-C that lands inside some import machinery (a class's
+        # ``__set_name__``, seen in pydantic's import) in a RuntimeError.
+        if _caused_by_ctrl_c(exc):
+            return _interrupted()
+        raise
+
+
+def _interrupted() -> int:
+    print("inspector: interrupted", file=sys.stderr)
+    return 130
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 if __name__ == "__main__":

@@ -261,3 +261,29 @@ def test_ctrl_c_during_start_up_prints_no_traceback(data_dir: Path, command: lis
         # 130, or killed by SIGINT as an interrupted program should be (never a traceback)
         assert proc.returncode in (0, 130, -signal.SIGINT), (delay, proc.returncode, err)
     assert os.path.isdir(data_dir)
+
+
+def test_ctrl_c_wrapped_by_an_import_is_still_an_interruption(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Seen in CI: Ctrl-C inside a class's __set_name__ while pydantic was imported came
+    # out as "RuntimeError: Error calling __set_name__ …" caused by the KeyboardInterrupt.
+    import inspector.__main__ as entry
+    import inspector.cli.main as cli_main
+
+    def interrupted_import() -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property'") from exc
+
+    monkeypatch.setattr(cli_main, "main", interrupted_import)
+    assert entry.run() == 130
+    assert capsys.readouterr().err == "inspector: interrupted\n"
+
+    def failing() -> int:
+        raise RuntimeError("a real bug")
+
+    monkeypatch.setattr(cli_main, "main", failing)
+    with pytest.raises(RuntimeError, match="a real bug"):
+        entry.run()
