@@ -160,6 +160,7 @@ class GuardedHandler(RequestHandler):
         "_proxy",
         "_stall_bytes",
         "_stalled_since",
+        "_vouched",
         "long_lived",
     )
 
@@ -172,8 +173,10 @@ class GuardedHandler(RequestHandler):
         self._born = 0.0
         self._stalled_since: float | None = None
         self._stall_bytes = 0
-        #: A signaling WebSocket opened with a valid token: no lifetime limit.
+        #: A session socket or a logged-in user's transfer: no lifetime limit.
         self.long_lived = False
+        #: Counted in the total only, not against its address (see :meth:`vouch`).
+        self._vouched = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -197,10 +200,24 @@ class GuardedHandler(RequestHandler):
             else:  # pragma: no cover - TCP and TLS transports are Transports
                 transport.close()
 
+    def vouch(self) -> None:
+        """This connection is a session's socket, opened with a valid token or login and
+        bounded where it is opened (per inspection, or in all): no lifetime limit, and it
+        leaves its address's count, so sellers sharing one carrier-grade NAT address, or
+        a call centre's operators behind one firewall, are not refused for each other's
+        calls. The address's slots stay for page loads and connections not yet proved."""
+        self.long_lived = True
+        key = self._gate_key
+        if key is not None and not self._vouched and not self._proxy:
+            self._vouched = self._guard.gate.vouch(key)
+
     def connection_lost(self, exc: BaseException | None) -> None:
         key, self._gate_key = self._gate_key, None
         if key is not None:
-            self._guard.gate.release(key)
+            if self._vouched:
+                self._guard.gate.release_vouched()
+            else:
+                self._guard.gate.release(key)
         self._guard.connections.discard(self)
         super().connection_lost(exc)
 

@@ -210,11 +210,27 @@ class ConnectionGate:
         return True
 
     def release(self, key: str) -> None:
+        if self._leave_address(key):
+            self._count -= 1
+
+    def vouch(self, key: str) -> bool:
+        """One of ``key``'s connections proved itself (a session socket opened with a
+        valid token or login, bounded per inspection or in all where it is opened): it
+        stops counting towards the address, so many sellers behind one carrier-grade
+        NAT address are not refused, and still counts in the total. False if ``key``
+        held none. Its end is :meth:`release_vouched`."""
+        return self._leave_address(key)
+
+    def release_vouched(self) -> None:
+        if self._count > 0:
+            self._count -= 1
+
+    def _leave_address(self, key: str) -> bool:
         n = self._open.get(key, 0)
         if n <= 0:
-            return
+            return False
         if n == 1:
             del self._open[key]
         else:
             self._open[key] = n - 1
-        self._count -= 1
+        return True

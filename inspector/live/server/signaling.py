@@ -257,7 +257,7 @@ class Signaling:
         ws = web.WebSocketResponse(max_msg_size=MAX_WS_MESSAGE, heartbeat=SIGNALING_PING)
         await ws.prepare(request)
         if isinstance(request.protocol, GuardedHandler):
-            request.protocol.long_lived = True  # a phone's session, with a valid token
+            request.protocol.vouch()  # a phone's session, with a valid token
         holder = self._holders.get(inspection_id)
         if holder is None or holder.device != device:
             if holder is not None:  # the previous device is long gone: take over

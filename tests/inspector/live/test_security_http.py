@@ -281,6 +281,47 @@ async def test_connection_caps(store: Store, tmp_path: Path) -> None:
             assert r.status == 200
 
 
+async def test_sellers_behind_one_address_are_not_refused_for_each_others_calls(
+    store: Store, tmp_path: Path
+) -> None:
+    # Carrier-grade NAT: many sellers share one public address. A signaling socket opened
+    # with a valid link leaves the address's count (it is bounded per inspection), so the
+    # address's slots stay for page loads; the total still counts it.
+    async with serve(
+        store, tmp_path, max_connections_per_address=3, max_connections=8, trusted_proxies=()
+    ) as env:
+        ws_base = env.base.replace("http", "ws")
+        async with contextlib.AsyncExitStack() as stack:
+            sockets = []
+            for _ in range(5):  # more sellers in a call than the address may hold
+                s = await stack.enter_async_context(client("127.0.0.2"))
+                ws = await s.ws_connect(f"{ws_base}/ws/{env.token()}")
+                assert (await ws.receive_json())["type"] == "config"
+                sockets.append(ws)
+            assert env.server.gate.open == 5
+            # The address's own slots are all free for the next seller's page load.
+            held = [
+                await asyncio.open_connection("127.0.0.1", env.port, local_addr=("127.0.0.2", 0))
+                for _ in range(4)
+            ]
+            await asyncio.sleep(0.1)
+            closed = [r.at_eof() or await _closed(r) for r, _ in held]
+            assert closed == [False, False, False, True]  # 3 per address, as before
+            assert env.server.gate.open == 8
+            async with client("127.0.0.3") as s:  # the total is full: others wait their turn
+                with pytest.raises(aiohttp.ClientConnectionError):
+                    async with s.get(f"{env.base}/static/app.js") as r:
+                        await r.read()
+            for _, writer in held:
+                writer.close()
+            for ws in sockets:
+                await ws.close()
+        await asyncio.sleep(0.1)
+        assert env.server.gate.open == 0
+        async with client("127.0.0.2") as s, s.get(f"{env.base}/static/app.js") as r:
+            assert r.status == 200
+
+
 async def _closed(reader: asyncio.StreamReader) -> bool:
     try:
         return await asyncio.wait_for(reader.read(1), 0.2) == b""
