@@ -127,22 +127,31 @@ def phone_worker(
     phone_presses: dict[int, int] = {}
 
     async def press_when_adjusting(phone: SimulatedPhone) -> None:
-        """A seller asked to line the car up who presses the shutter instead (once a shot).
+        """A seller asked to line the car up who presses the shutter instead (once per
+        time the shot is asked for: again after its photo was turned down, as a seller
+        told to retake does, at most three times a shot).
 
         The simulated phone's 640x480 views do not all pass the framing check (its rear
         view scores far below FRAMED_MIN), so the autopilot would ask to adjust forever;
         the shutter keeps the seller's last word, and the check still runs (and costs).
         """
         seen = 0
-        pressed: set[str] = set()
+        captures = 0  # "capture" requests seen: one since a press means a new attempt
+        pressed: dict[str, tuple[int, int]] = {}  # shot -> (presses, captures then)
         while True:
             await asyncio.sleep(0.5)
             new, seen = phone.messages[seen:], len(phone.messages)
             for message in new:
+                if message.get("type") == "capture":
+                    captures += 1
+                    continue
                 shot = message.get("shot_id")
                 adjust = message.get("type") == "pace" and message.get("step") == "adjust"
-                if adjust and isinstance(shot, str) and shot not in pressed:
-                    pressed.add(shot)
+                if not adjust or not isinstance(shot, str):
+                    continue
+                presses, at = pressed.get(shot, (0, -1))
+                if presses < 3 and at < captures:
+                    pressed[shot] = (presses + 1, captures)
                     phone.press_shutter()
                     phone_presses[id(phone)] = phone_presses.get(id(phone), 0) + 1
 

@@ -54,7 +54,7 @@ from aiortc.mediastreams import MediaStreamError
 from inspector.config import IceServer
 from inspector.live import protocol
 from inspector.live.frames import Frame, FrameSlot
-from inspector.live.photo_receiver import PhotoError, PhotoReceiver, ReceivedPhoto
+from inspector.live.photo_receiver import PhotoError, PhotoReceiver, ReceivedPhoto, Transfer
 from inspector.live.protocol import ProtocolError
 from inspector.live.timings import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
 
@@ -174,6 +174,7 @@ class PhonePeer:
         self._fps = 0.0
         self._bitrate = 0.0
         self._finishing: set[asyncio.Task[None]] = set()  # photos received whole
+        self._finishing_ids: set[str] = set()  # ... and their capture ids
         self._frame_error_at = float("-inf")
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self._on_datachannel)
@@ -420,6 +421,14 @@ class PhonePeer:
                 self._send_error("internal", "the message could not be handled")
                 self._report("handling a message failed", exc)
 
+    def transfer(self, capture_id: str) -> Transfer | None:
+        """The still ``capture_id`` on its way from the phone, or None if it is not."""
+        if capture_id in self._finishing_ids:
+            return Transfer(self.receiver.received, whole=True)
+        if self.receiver.active_id == capture_id:
+            return Transfer(self.receiver.received, whole=False)
+        return None
+
     def _photo_refused(self, exc: PhotoError) -> None:
         self._send_error(exc.code, str(exc))
         if exc.capture_id is not None:
@@ -452,8 +461,11 @@ class PhonePeer:
             task = asyncio.get_running_loop().create_task(
                 self._finish_photo(message), name=f"{self.name}:photo"
             )
+            capture_id = str(message.get("id"))
             self._finishing.add(task)
+            self._finishing_ids.add(capture_id)
             task.add_done_callback(self._finishing.discard)
+            task.add_done_callback(lambda _: self._finishing_ids.discard(capture_id))
             await asyncio.shield(task)
         elif kind == "photo_failed":
             if self.receiver.active_id == message["id"]:

@@ -26,7 +26,7 @@ from inspector.live import events, protocol
 from inspector.live.autopilot import VIDEO_FPS, VIDEO_MAX_SIDE, Autopilot
 from inspector.live.frames import Frame, FrameSlot
 from inspector.live.peer import PhonePeer
-from inspector.live.photo_receiver import ReceivedPhoto
+from inspector.live.photo_receiver import ReceivedPhoto, Transfer
 from inspector.live.recorder import SessionRecording
 from inspector.live.server import SignalingError
 from inspector.live.session import Mode, SessionController
@@ -101,10 +101,20 @@ class PhoneSession:
                 self._opening.exception()  # retrieved: nobody else may be waiting
                 self._opening = None
                 raise
+            controller.watch_transfers(self._transfer)
             self.controller = controller
             self._opening.set_result(controller)
             return controller
         return await asyncio.shield(self._opening)
+
+    def _transfer(self, capture_id: str) -> Transfer | None:
+        """A still on its way through the phone's current link (or the one before it,
+        still finishing a photo it received whole)."""
+        for peer in (self.peer, self.attached):
+            transfer = peer.transfer(capture_id) if peer is not None else None
+            if transfer is not None:
+                return transfer
+        return None
 
     def set_state(self, state: str) -> None:
         if state != self.state:

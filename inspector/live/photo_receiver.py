@@ -30,7 +30,7 @@ from inspector.domain.photo_check import BadPhoto, decode_jpeg_size
 from inspector.live import protocol
 from inspector.live.protocol import ProtocolError
 
-__all__ = ["ACCEPTED_MIME", "PhotoError", "PhotoReceiver", "ReceivedPhoto"]
+__all__ = ["ACCEPTED_MIME", "PhotoError", "PhotoReceiver", "ReceivedPhoto", "Transfer"]
 
 ACCEPTED_MIME = ("image/jpeg",)
 
@@ -55,6 +55,16 @@ class ReceivedPhoto:
     #: A preview's original (``original_size``, ``original_sha256``, ``original_width``,
     #: ``original_height`` of its header); None for a full photo.
     original: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A still on its way: bytes received so far, and whether it arrived ``whole`` (its
+    hash checked, being decoded and handed on). The capture path waits for it rather
+    than store a video frame in its place."""
+
+    received: int
+    whole: bool
 
 
 class PhotoReceiver:

@@ -34,7 +34,9 @@ __all__ = [
     "SPOOL_RETRY",
     "STATS_INTERVAL",
     "STEADY_SECONDS",
+    "STILL_PROGRESS_INTERVAL",
     "STILL_TIMEOUT",
+    "STILL_TRANSFER_LIMIT",
     "TLS_HANDSHAKE_TIMEOUT",
     "TOKEN_RECHECK_SECONDS",
     "TOKEN_REFRESH_SECONDS",
@@ -75,8 +77,15 @@ FRAME_EVENT_RETRY = 1.0
 
 # -- the session and the autopilot --------------------------------------------------------
 
-#: A requested still not arrived by then is replaced by the newest video frame.
+#: A requested still not arrived by then is replaced by the newest video frame ...
 STILL_TIMEOUT = 8.0
+#: ... unless it is on its way: while its bytes keep coming (checked this often), or it
+#: is whole and being handed on, it is waited for, up to STILL_TRANSFER_LIMIT after the
+#: request. A busy server or a slow link delivers a still in more than STILL_TIMEOUT, and
+#: the seller's full photo is worth more than a video frame (which a 640x480 stream
+#: makes a rejected capture: a retake the seller did not need).
+STILL_PROGRESS_INTERVAL = 2.0
+STILL_TRANSFER_LIMIT = 45.0
 #: Live hints are sampled at most this often (a phone streams 30 fps).
 HINT_INTERVAL = 0.25
 #: Self-inspection captures once the picture has been steady and good this long ...

@@ -8,6 +8,8 @@ drop the connection and reconnect (resuming at the last shot), or switch its
 picture to blurred or dark. ``capture_behaviour="drop_midway"`` makes it die in
 the middle of the next photo transfer (header and about half the chunks sent,
 then the link dropped without a goodbye); it then goes back to ``"send"``.
+``"slow"`` sends each still in small chunks spread over ``slow_seconds`` (a slow
+uplink, or a busy engine taking it in).
 Every message it receives is recorded for tests. Its camera is
 :class:`~inspector.live.contrib.camera.SyntheticCamera`, pointed at the view each
 ``shot`` message asks for (:mod:`~inspector.live.contrib.views`: the car from
@@ -183,6 +185,7 @@ class SimulatedPhone:
         self.language = language
         self.user_agent = user_agent
         self.capture_behaviour = capture_behaviour
+        self.slow_seconds = 3.0  # how long a "slow" still takes to send
         self.messages: list[dict[str, Any]] = []  # every data channel message received
         self.signaling: list[dict[str, Any]] = []  # every signaling message received
         self.errors: list[dict[str, Any]] = []
@@ -628,7 +631,23 @@ class SimulatedPhone:
             self.capture_behaviour = "send"  # one cut transfer, then behave again
             await self._send_half_then_drop(capture_id, data, sha)
             return
+        if behaviour == "slow":
+            await self._send_slowly(capture_id, data, sha)
+            return
         await self.send_photo(capture_id, data, sha256=sha)
+
+    async def _send_slowly(self, capture_id: str, data: bytes, sha: str) -> None:
+        """A whole transfer, its bytes spread evenly over ``slow_seconds``."""
+        chunk = 4096
+        pieces = range(0, len(data), chunk)
+        pause = self.slow_seconds / max(1, len(pieces))
+        async with self._send_lock:
+            self._photo_begin(capture_id, data, sha)
+            for start in pieces:
+                await asyncio.sleep(pause)
+                self.send_raw(data[start : start + chunk])
+            self.send("photo_end", id=capture_id)
+            self.photos_sent.append(capture_id)
 
     async def _send_half_then_drop(self, capture_id: str, data: bytes, sha: str) -> None:
         """Header and about half the chunks, delivered, then the link lost (no photo_end)."""

@@ -2,11 +2,13 @@
 
 The phone is asked for a full-resolution still; if none arrives within
 ``still_timeout`` the newest video frame is stored instead (source "frame"), so
-a flaky phone never blocks the walk. Whatever arrives is analysed in the
-executor and made durable through the :class:`~inspector.storage.spool.LiveWriter`
-(the store, or the spool while another process holds the database) before the
-phone hears "saved" with the quality verdict. A request settles once: a still
-arriving after the fallback is ignored.
+a flaky phone never blocks the walk. A still already on its way at that time (its
+bytes still coming, or whole and being handed on) is waited for while it progresses,
+up to ``STILL_TRANSFER_LIMIT``: a slow link or a busy server is not a flaky phone.
+Whatever arrives is analysed in the executor and made durable through the
+:class:`~inspector.storage.spool.LiveWriter` (the store, or the spool while another
+process holds the database) before the phone hears "saved" with the quality verdict.
+A request settles once: a still arriving after the fallback is ignored.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from inspector.domain.models import (
 )
 from inspector.i18n import Localized, Message
 from inspector.live import events
+from inspector.live.photo_receiver import Transfer
 from inspector.live.session.context import Frame, SessionContext
 from inspector.storage import StoreError
 from inspector.storage.rows import new_id
@@ -52,6 +55,10 @@ FRAME_JPEG_QUALITY = 92
 _NOT_SAVED = Message("Photo not saved, retry")
 _NO_PHOTO = Message("No photo received, please retry")
 _UNREADABLE = Message("Unreadable photo, retry")
+
+
+def _no_transfer(_: str) -> Transfer | None:
+    return None
 
 
 @dataclass
@@ -108,6 +115,10 @@ class CapturePath:
         self._originals = originals
         self._pending: dict[str, Request] = {}
         self._results: dict[str, asyncio.Future[Capture | None]] = {}
+        #: The still of a capture id on its way from the phone (set by the phone's link).
+        self.transfer: Callable[[str], Transfer | None] = _no_transfer
+        self.progress_interval = 2.0
+        self.transfer_limit = still_timeout
 
     @property
     def in_flight(self) -> bool:
@@ -241,6 +252,7 @@ class CapturePath:
 
     async def _fallback_after(self, capture_id: str) -> None:
         await asyncio.sleep(self.still_timeout)
+        await self._while_on_its_way(capture_id)
         request = self._take(capture_id)
         if request is None:
             return
@@ -269,6 +281,28 @@ class CapturePath:
             report=report,
             phone_time=None,
         )
+
+    async def _while_on_its_way(self, capture_id: str) -> None:
+        """Wait while the still is arriving: bytes came since the last look, or it is
+        whole and being handed on; at most until ``transfer_limit`` after the request."""
+        waited = self.still_timeout
+        seen = -1
+        while waited < self.transfer_limit and capture_id in self._pending:
+            transfer = self.transfer(capture_id)
+            if transfer is None or (not transfer.whole and transfer.received <= seen):
+                return
+            if seen < 0:
+                log.info(
+                    "%s: still %s on its way after %.1f s (%d bytes): waiting for it",
+                    self._ctx.inspection_id,
+                    capture_id,
+                    waited,
+                    transfer.received,
+                )
+            seen = transfer.received
+            step = min(self.progress_interval, self.transfer_limit - waited)
+            await asyncio.sleep(step)
+            waited += step
 
     async def _store_capture(
         self,

@@ -45,6 +45,7 @@ from inspector.domain.signature import Summary
 from inspector.domain.walk import ShotState, Walk
 from inspector.i18n import Localized
 from inspector.live import events
+from inspector.live.photo_receiver import Transfer
 from inspector.live.session.capture import CapturePath
 from inspector.live.session.confirmation import Confirmation
 from inspector.live.session.context import (
@@ -60,7 +61,12 @@ from inspector.live.session.guidance import LiveGuidance, LiveSample
 from inspector.live.session.identity import IdentityReader
 from inspector.live.session.originals import Originals
 from inspector.live.session.review import Review
-from inspector.live.timings import HINT_INTERVAL, STILL_TIMEOUT
+from inspector.live.timings import (
+    HINT_INTERVAL,
+    STILL_PROGRESS_INTERVAL,
+    STILL_TIMEOUT,
+    STILL_TRANSFER_LIMIT,
+)
 from inspector.storage.spool import LiveWriter
 from inspector.storage.store import Store
 
@@ -177,6 +183,20 @@ class SessionController:
     @property
     def still_timeout(self) -> float:
         return self._capture.still_timeout
+
+    def watch_transfers(
+        self,
+        transfer: Callable[[str], Transfer | None],
+        *,
+        interval: float = STILL_PROGRESS_INTERVAL,
+        limit: float = STILL_TRANSFER_LIMIT,
+    ) -> None:
+        """How to see a still on its way from the phone (its link's receiver): one
+        arriving when ``still_timeout`` is up is waited for while its bytes keep coming
+        (looked at every ``interval``), up to ``limit`` after the request."""
+        self._capture.transfer = transfer
+        self._capture.progress_interval = interval
+        self._capture.transfer_limit = limit
 
     @property
     def hint_interval(self) -> float:

@@ -146,6 +146,24 @@ async def test_fallback_to_the_video_frame_when_no_still_arrives(live: Live) -> 
         await phone.stop()
 
 
+async def test_a_still_still_arriving_at_the_timeout_is_waited_for(live: Live) -> None:
+    # A busy server or a slow uplink: the still takes three times still_timeout (1 s) to
+    # arrive, its bytes coming all along. It is stored, not a video frame in its place.
+    phone = live.phone(capture_behaviour="slow")
+    phone.slow_seconds = 3.0
+    await phone.start()
+    try:
+        await live.log.wait(ev.FrameAvailable)
+        capture_id = await call(live.engine.capture(live.inspection_id))
+        stored = await live.log.wait(ev.CaptureStored, timeout=15)
+        assert stored.capture.id == capture_id
+        assert stored.capture.source is CaptureSource.STILL
+        assert Path(stored.path).read_bytes() == phone.still_bytes(str(capture_id))
+        assert len(live.store.captures(live.inspection_id)) == 1
+    finally:
+        await phone.stop()
+
+
 async def test_refused_transfers_fail_the_capture_and_store_nothing(live: Live) -> None:
     phone = live.phone(capture_behaviour="bad_sha")
     await phone.start()

@@ -36,6 +36,7 @@ from inspector.domain.progress import damage_photos
 from inspector.domain.signature import make_summary
 from inspector.live import events
 from inspector.live.damages import FALLBACK_PART
+from inspector.live.photo_receiver import Transfer
 from inspector.live.protocol import TO_PHONE, validate
 from inspector.live.session import SessionController, ShotState
 from inspector.storage import DiskFull, StoreError
@@ -643,6 +644,70 @@ async def test_no_still_in_time_stores_the_newest_frame(make: Make, store: Store
     assert late is None
     assert [c.id for c in store.captures(controller.inspection_id)] == [capture_id]
     assert len(rec.of(events.CaptureStored)) == 1
+
+
+class Arriving:
+    """A still's transfer as the phone's link sees it: bytes growing, or stuck."""
+
+    def __init__(self, step: int = 4096) -> None:
+        self.step = step
+        self.received = 0
+        self.whole = False
+        self.asked: list[str] = []
+
+    def __call__(self, capture_id: str) -> Transfer | None:
+        self.asked.append(capture_id)
+        self.received += self.step
+        return Transfer(self.received, self.whole)
+
+
+async def test_a_still_on_its_way_at_the_timeout_is_waited_for(make: Make, store: Store) -> None:
+    controller, link, _ = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    arriving = Arriving()
+    controller.watch_transfers(arriving, interval=0.05, limit=10)
+    capture_id = await controller.capture()
+    await asyncio.sleep(0.6)  # three times still_timeout, the bytes coming all along
+    assert arriving.asked and set(arriving.asked) == {capture_id}
+    capture = await controller.on_photo(capture_id, GOOD, width=1280, height=720)
+    assert capture is not None and capture.source is CaptureSource.STILL
+    assert [c.source for c in store.captures(controller.inspection_id)] == [CaptureSource.STILL]
+
+
+async def test_a_still_received_whole_is_waited_for_while_it_is_handed_on(make: Make) -> None:
+    controller, link, _ = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    arriving = Arriving(step=0)  # no more bytes: all of them are in
+    arriving.whole = True
+    controller.watch_transfers(arriving, interval=0.05, limit=10)
+    capture_id = await controller.capture()
+    await asyncio.sleep(0.5)
+    capture = await controller.on_photo(capture_id, GOOD, width=1280, height=720)
+    assert capture is not None and capture.source is CaptureSource.STILL
+
+
+async def test_a_stalled_transfer_falls_back_to_the_frame(make: Make) -> None:
+    controller, link, _ = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    stalled = Arriving(step=0)  # begun, then nothing more
+    controller.watch_transfers(stalled, interval=0.1, limit=10)
+    started = time.monotonic()
+    capture_id = await controller.capture()
+    capture = await asyncio.wait_for(controller.wait_result(capture_id), 5)
+    assert capture is not None and capture.source is CaptureSource.FRAME
+    assert time.monotonic() - started < 2  # one look saw no progress: no long wait
+    assert await controller.on_photo(capture_id, GOOD, width=1280, height=720) is None
+
+
+async def test_a_still_arriving_for_ever_is_not_waited_for_past_the_limit(make: Make) -> None:
+    controller, link, _ = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    controller.watch_transfers(Arriving(), interval=0.05, limit=0.6)
+    started = time.monotonic()
+    capture_id = await controller.capture()
+    capture = await asyncio.wait_for(controller.wait_result(capture_id), 5)
+    assert capture is not None and capture.source is CaptureSource.FRAME
+    assert 0.55 < time.monotonic() - started < 3
 
 
 async def test_fallback_uses_the_last_frame_seen_when_the_link_is_gone(make: Make) -> None:
