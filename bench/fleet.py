@@ -172,6 +172,7 @@ def phone_worker(
                 still_size=STILL_SIZE,
                 replayed_video=replayed_video,
                 local_address=address,
+                auto_reconnect=True,  # a dead link is replaced, as the page does
             )
             try:
                 await phone.start(timeout=45)
@@ -191,6 +192,7 @@ def phone_worker(
                     "frames_sent": phone.frames_sent,
                     "video": phone.video_profile,
                     "shutter_presses": phone_presses.get(id(phone), 0),
+                    "link_losses": phone.link_losses[:],
                 }
                 await phone.stop()
                 conn.send(("left", iid, detail))
@@ -372,6 +374,7 @@ class Result:
     link_lost: int = 0  # stills lost with their link (capture_failed link_lost)
     profiles: dict[str, int] = field(default_factory=dict)  # video the phones ended with
     shutter_presses: int = 0  # shots the seller pressed the shutter for, asked to adjust
+    phone_recoveries: int = 0  # dead links a phone found and replaced (as the page does)
     #: What passing asks besides completion and no loss: the p95 still round trip within
     #: ROUND_TRIP_GOAL_S (load.py), and/or no link declared dead (team.py).
     require_round_trip: bool = True
@@ -559,6 +562,7 @@ def run_round(
         key = "-" if not video else "{}x{}@{:g}".format(*video)
         result.profiles[key] = result.profiles.get(key, 0) + 1
         result.shutter_presses += int(detail.get("shutter_presses", 0))
+        result.phone_recoveries += len(detail.get("link_losses", ()))
     stderr = (tmp / "server.stderr").read_text(errors="replace").strip()
     if server.log_events:
         if server.log_problems:
@@ -705,7 +709,8 @@ def print_round(r: Result) -> None:
     )
     print(
         f"  link: {r.dead_links} declared dead (no heartbeat), {r.reconnects} reconnecting, "
-        f"{r.link_lost} stills lost with their link; {r.shutter_presses} shutter presses "
+        f"{r.link_lost} stills lost with their link, {r.phone_recoveries} replaced by the "
+        f"phones; {r.shutter_presses} shutter presses "
         f"after 'adjust'; phones' video at the end: "
         f"{', '.join(f'{k} x{v}' for k, v in sorted(r.profiles.items())) or '-'}",
         flush=True,

@@ -9,7 +9,11 @@ picture to blurred or dark. ``capture_behaviour="drop_midway"`` makes it die in
 the middle of the next photo transfer (header and about half the chunks sent,
 then the link dropped without a goodbye); it then goes back to ``"send"``.
 ``"slow"`` sends each still in small chunks spread over ``slow_seconds`` (a slow
-uplink, or a busy engine taking it in).
+uplink, or a busy engine taking it in). With ``auto_reconnect`` it recovers from a
+dead link as the page does (``connection.js``): the data channel closed, the peer
+failed or closed, or nothing heard for ``HEARTBEAT_TIMEOUT`` (its own stalls not
+counted) → a brand new connection after 1, 2, 4, 8 s, resuming at the same shot;
+``link_losses`` says why each time.
 Every message it receives is recorded for tests. Its camera is
 :class:`~inspector.live.contrib.camera.SyntheticCamera`, pointed at the view each
 ``shot`` message asks for (:mod:`~inspector.live.contrib.views`: the car from
@@ -30,7 +34,9 @@ import asyncio
 import contextlib
 import hashlib
 import io
+import itertools
 import json
+import logging
 import ssl as ssl_module
 import time
 from typing import Any
@@ -67,7 +73,7 @@ from inspector.live.contrib.camera import (
     render_scene,
 )
 from inspector.live.contrib.views import DemoVehicle, View, render_view, view_for_shot
-from inspector.live.timings import HEARTBEAT_INTERVAL
+from inspector.live.timings import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
 
 __all__ = [
     "STAMP_BITS",
@@ -88,7 +94,12 @@ PREVIEW_SIDE = 1600
 PREVIEW_QUALITY = 80
 #: Stills smaller than this are sent whole, without a preview.
 PREVIEW_MIN_BYTES = 400_000
+log = logging.getLogger(__name__)
+
 _FIRST_SHOT_WAIT = 3.0  # seconds start() waits for the first shot after the welcome
+_BACKOFF = (1.0, 2.0, 4.0, 8.0)  # the page's reconnection backoff (connection.js)
+_RECONNECT_TIMEOUT = 20.0
+_LOOP_STALL = 0.5  # a heartbeat tick this late: this loop was busy, not the link dead
 _VIEW_WAIT = 10.0  # and then for the camera to film its view
 _PREFETCH_PIXELS = 3_200_000  # stills up to this size are rendered before the capture asks
 
@@ -173,6 +184,7 @@ class SimulatedPhone:
         previews: bool = False,
         replayed_video: bool = False,
         local_address: str | None = None,
+        auto_reconnect: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -244,6 +256,11 @@ class SimulatedPhone:
         self.waits = 0  # times a relaying server said "wait" (no operator's console)
         self.waiting = False
         self._resuming: asyncio.Task[None] | None = None
+        self.auto_reconnect = auto_reconnect
+        self.link_losses: list[str] = []  # why the link was found dead (auto_reconnect)
+        self._recovering: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._last_rx = time.monotonic()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -304,6 +321,9 @@ class SimulatedPhone:
 
     async def stop(self) -> None:
         """Say bye and close everything; never hangs."""
+        self._stopping = True
+        if self._recovering is not None:
+            self._recovering.cancel()
         with contextlib.suppress(Exception):
             if self._ws is not None and not self._ws.closed:
                 await asyncio.wait_for(self._ws.send_json({"type": "bye"}), 1.0)
@@ -336,13 +356,13 @@ class SimulatedPhone:
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=2.0)
+        self._channel = None  # first: their closing is on purpose, not a lost link
+        self._control = None
+        self._originals_channel = None
         if self._pc is not None:
             pc, self._pc = self._pc, None
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pc.close(), 3.0)
-        self._channel = None
-        self._control = None
-        self._originals_channel = None
         self._wanted.clear()  # the engine says again what it wants when the phone rejoins
         self._uploading = None
         if self._track is not None:
@@ -370,6 +390,12 @@ class SimulatedPhone:
         ]
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         self._pc = pc
+
+        @pc.on("connectionstatechange")
+        def _state() -> None:
+            if pc is self._pc and pc.connectionState in ("failed", "closed"):
+                self._link_lost(f"peer {pc.connectionState}")
+
         await asyncio.get_running_loop().run_in_executor(
             None, prerender, self.view, self.width, self.height, self.vehicle
         )
@@ -398,6 +424,7 @@ class SimulatedPhone:
             self._originals_channel = pc.createDataChannel(protocol.ORIGINALS_LABEL, ordered=True)
         channel.on("open", self._on_open)
         channel.on("message", self._on_message)
+        channel.on("close", lambda: self._link_lost("data channel closed", channel))
         await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate
         await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
         while True:
@@ -502,6 +529,7 @@ class SimulatedPhone:
         self._on_message(data)
 
     def _on_message(self, data: str | bytes) -> None:
+        self._last_rx = time.monotonic()
         if isinstance(data, bytes):
             return
         try:
@@ -561,9 +589,43 @@ class SimulatedPhone:
             self.send(kind, **fields)
 
     async def _heartbeat(self) -> None:
+        self._last_rx = time.monotonic()
+        stalled = 0.0  # this loop's own delays: not the link's (as the page counts them)
         while True:
+            asked = time.monotonic()
             await asyncio.sleep(HEARTBEAT_INTERVAL)
-            self.heartbeat("heartbeat", ts=round(time.monotonic() * 1000, 3), echo=None)
+            now = time.monotonic()
+            self.heartbeat("heartbeat", ts=round(now * 1000, 3), echo=None)
+            late = now - asked - HEARTBEAT_INTERVAL
+            if late > _LOOP_STALL:
+                stalled += late
+                continue
+            silent = now - self._last_rx
+            if silent <= HEARTBEAT_TIMEOUT:
+                stalled = 0.0
+            elif silent - stalled > HEARTBEAT_TIMEOUT:
+                self._link_lost("heartbeat timeout")
+
+    def _link_lost(self, reason: str, channel: Any = None) -> None:
+        """The page's ``linkLost``: a brand new connection after a backoff."""
+        if channel is not None and channel is not self._channel:
+            return  # an old connection's channel, closed on purpose
+        if not self.auto_reconnect or self._stopping or self.waiting:
+            return
+        if self._recovering is not None and not self._recovering.done():
+            return
+        self.link_losses.append(reason)
+        self.connected = False
+        self._recovering = asyncio.get_running_loop().create_task(self._recover())
+
+    async def _recover(self) -> None:
+        for attempt in itertools.count():
+            await asyncio.sleep(_BACKOFF[min(attempt, len(_BACKOFF) - 1)])
+            try:
+                await self.reconnect(timeout=_RECONNECT_TIMEOUT)
+                return
+            except Exception as exc:  # refused, timed out: try again, as the page does
+                log.info("simulated phone: reconnecting failed (%r); again", exc)
 
     async def _point_at(self, view: View) -> None:
         """Turn the camera to ``view`` once rendered, then get a still of up to 3 MP ready

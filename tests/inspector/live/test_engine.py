@@ -210,6 +210,30 @@ async def test_drop_and_reconnect_resumes_at_the_same_shot(live: Live) -> None:
         await phone.stop()
 
 
+async def test_a_simulated_phone_recovers_from_a_dead_link_as_the_page_does(live: Live) -> None:
+    # The benches' phones must come back as real ones do, or one dead link under load
+    # reads as a lost session. Its heartbeats stop: the engine declares the link dead
+    # and closes it; the phone sees that and joins again at the same shot, by itself.
+    phone = live.phone(auto_reconnect=True)
+    await phone.start()
+    try:
+        await call(live.engine.select_shot(live.inspection_id, "side"))
+        await phone.wait_for("shot", where=lambda m: m["id"] == "side")
+        phone.heartbeat = lambda *_, **__: None  # type: ignore[method-assign]
+        await live.log.wait(ev.ConnectionChanged, lambda e: e.state == "reconnecting", timeout=8)
+        del phone.heartbeat  # a working phone again
+        seen = len(phone.messages)
+        await live.log.wait(ev.PhoneJoined, lambda e: len(live.log.of(ev.PhoneJoined)) == 2, 20)
+        assert phone.link_losses and phone.connected
+        resumed = await phone.wait_for("shot", after=seen, timeout=10)
+        assert resumed["id"] == "side"
+        capture_id = await call(live.engine.capture(live.inspection_id))
+        stored = await live.log.wait(ev.CaptureStored, lambda e: e.capture.id == capture_id)
+        assert stored.capture.shot_id == "side"
+    finally:
+        await phone.stop()
+
+
 async def test_every_message_to_the_phone_arrives(live: Live) -> None:
     phone = live.phone()
     await phone.start()
