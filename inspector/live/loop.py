@@ -23,8 +23,10 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 import threading
 import time
+import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -38,6 +40,22 @@ _T = TypeVar("_T")
 _DEATH_CLEANUP = 6.0
 #: Time tasks still pending when the loop ends get to finish their cancellation.
 _PENDING_GRACE = 2.0
+
+
+def _closed_link_send(exc: BaseException | None) -> bool:
+    """A ConnectionError raised inside aiortc (or its ICE, aioice), nobody awaiting it:
+    a send after the link closed (seen when a phone's link dies under load: SCTP's
+    ``_data_channel_flush`` → "Cannot send encrypted data, not connected", its
+    ``_transmit`` → aioice's "Cannot send data, not connected")."""
+    if not isinstance(exc, ConnectionError):
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and any(
+        f"{os.sep}{package}{os.sep}" in frames[-1].filename for package in _MEDIA_PACKAGES
+    )
+
+
+_MEDIA_PACKAGES = ("aiortc", "aioice")
 
 
 class LoopNotRunning(RuntimeError):
@@ -167,6 +185,11 @@ class LoopThread:
 
     def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
+        if _closed_link_send(exc):
+            # aiortc's own data channel flush, racing its link's closing (a phone gone):
+            # the link's loss is reported where it is found, not as an engine error.
+            log.info("%s: a send on a closed link was dropped (%s)", self.name, exc)
+            return
         message = context.get("message", f"error in the {self.name}")
         if exc is not None:
             message = f"{message}: {type(exc).__name__}: {exc}"
