@@ -150,7 +150,7 @@ def phone_worker(
                 if not adjust or not isinstance(shot, str):
                     continue
                 presses, at = pressed.get(shot, (0, -1))
-                if presses < 3 and at < captures:
+                if presses < 3 and at < captures and phone.connected:  # else: not sent
                     pressed[shot] = (presses + 1, captures)
                     phone.press_shutter()
                     phone_presses[id(phone)] = phone_presses.get(id(phone), 0) + 1

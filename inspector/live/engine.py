@@ -88,6 +88,9 @@ __all__ = ["Engine", "EngineNotRunning", "EngineStartError"]
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+#: A shutdown's last seconds of waiting for captures: a still still arriving then is
+#: given up for its video frame, which takes well under this to store.
+_HURRY_MARGIN = 3.0
 EventCallback = Callable[[events.Event], None]
 
 #: A command sent to an engine that is not running (never started, stopped, dead).
@@ -244,7 +247,15 @@ class Engine:
         ]
         if waiting:
             log.info("shutting down: waiting for %d capture(s) to be stored", len(waiting))
-            await asyncio.wait(waiting, timeout=timeout)
+            # Stills still arriving near the end fall back to their video frame, stored
+            # before the deadline: something kept rather than nothing.
+            margin = min(_HURRY_MARGIN, timeout / 2)
+            _, pending = await asyncio.wait(waiting, timeout=timeout - margin)
+            if pending:
+                for session in sessions:
+                    if session.controller is not None:
+                        session.controller.hurry_captures()
+                await asyncio.wait(pending, timeout=margin)
         # The sessions end (their inspections settled) before any phone is told to go: a
         # phone reconnecting elsewhere finds its inspection settled, never settled after.
         self._sessions.clear()

@@ -68,6 +68,9 @@ class PhoneSession:
         self.autopilot: Autopilot | None = None
         self.peer: PhonePeer | None = None
         self.attached: PhonePeer | None = None  # the peer whose hello the controller has
+        #: The last peer replaced or lost: a photo it received whole may still be on its
+        #: way to the controller (decoded, handed on) after it went.
+        self._gone: PhonePeer | None = None
         self.left_at: float | None = None
         self.state = "closed"
         self._frame_lock = threading.Lock()
@@ -108,11 +111,15 @@ class PhoneSession:
         return await asyncio.shield(self._opening)
 
     def _transfer(self, capture_id: str) -> Transfer | None:
-        """A still on its way through the phone's current link (or the one before it,
-        still finishing a photo it received whole)."""
-        for peer in (self.peer, self.attached):
-            transfer = peer.transfer(capture_id) if peer is not None else None
+        """A still on its way through the phone's current link, or received whole by the
+        link before it and still being handed on (a part-sent one there is lost)."""
+        if self.peer is not None:
+            transfer = self.peer.transfer(capture_id)
             if transfer is not None:
+                return transfer
+        if self._gone is not None:
+            transfer = self._gone.transfer(capture_id)
+            if transfer is not None and transfer.whole:
                 return transfer
         return None
 
@@ -277,6 +284,7 @@ class PhoneSession:
         self.engine.thread.spawn(peer.close(), "close-peer")
 
     def _detach(self, peer: PhonePeer) -> None:
+        self._gone = peer
         if self.attached is peer:
             self.attached = None
             if self.controller is not None:

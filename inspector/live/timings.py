@@ -35,6 +35,7 @@ __all__ = [
     "STATS_INTERVAL",
     "STEADY_SECONDS",
     "STILL_PROGRESS_INTERVAL",
+    "STILL_STALL_LIMIT",
     "STILL_TIMEOUT",
     "STILL_TRANSFER_LIMIT",
     "TLS_HANDSHAKE_TIMEOUT",
@@ -79,12 +80,14 @@ FRAME_EVENT_RETRY = 1.0
 
 #: A requested still not arrived by then is replaced by the newest video frame ...
 STILL_TIMEOUT = 8.0
-#: ... unless it is on its way: while its bytes keep coming (checked this often), or it
-#: is whole and being handed on, it is waited for, up to STILL_TRANSFER_LIMIT after the
-#: request. A busy server or a slow link delivers a still in more than STILL_TIMEOUT, and
-#: the seller's full photo is worth more than a video frame (which a 640x480 stream
-#: makes a rejected capture: a retake the seller did not need).
+#: ... unless it is on its way: while its bytes keep coming (looked at this often; a
+#: pause up to STILL_STALL_LIMIT is forgiven, as the link forgives twice its heartbeat
+#: timeout while a still arrives), or it is whole and being handed on, it is waited for,
+#: up to STILL_TRANSFER_LIMIT after the request. A busy server or a slow link delivers a
+#: still in more than STILL_TIMEOUT, and the seller's full photo is worth more than a
+#: video frame (which a 640x480 stream makes a rejected capture: a needless retake).
 STILL_PROGRESS_INTERVAL = 2.0
+STILL_STALL_LIMIT = 2 * HEARTBEAT_TIMEOUT
 STILL_TRANSFER_LIMIT = 45.0
 #: Live hints are sampled at most this often (a phone streams 30 fps).
 HINT_INTERVAL = 0.25

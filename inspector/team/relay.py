@@ -149,7 +149,7 @@ class CallRelay:
         ws = web.WebSocketResponse(heartbeat=10.0, max_msg_size=MAX_DESK_MESSAGE, compress=False)
         await ws.prepare(request)
         if isinstance(request.protocol, GuardedHandler):
-            request.protocol.vouch()  # a logged-in operator's call
+            request.protocol.long_lived = True  # a logged-in operator's call: no lifetime limit
         desk = _Desk(ws, bearer(request), identity.user.name)
         previous = self._desks.get(inspection.id)
         self._desks[inspection.id] = desk

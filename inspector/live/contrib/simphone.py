@@ -99,6 +99,7 @@ log = logging.getLogger(__name__)
 _FIRST_SHOT_WAIT = 3.0  # seconds start() waits for the first shot after the welcome
 _BACKOFF = (1.0, 2.0, 4.0, 8.0)  # the page's reconnection backoff (connection.js)
 _RECONNECT_TIMEOUT = 20.0
+_FINAL_REFUSALS = (403, 404, 409, 410)  # the page's socketRefused: no retry
 _LOOP_STALL = 0.5  # a heartbeat tick this late: this loop was busy, not the link dead
 _VIEW_WAIT = 10.0  # and then for the camera to film its view
 _PREFETCH_PIXELS = 3_200_000  # stills up to this size are rendered before the capture asks
@@ -304,6 +305,7 @@ class SimulatedPhone:
     async def start(self, timeout: float = 10.0) -> None:
         """Fetch the page, open signaling and connect; returns when the channel is open
         and the camera films the engine's current shot (if one comes within 3 s)."""
+        self._stopping = False
         try:
             if self._http is None:
                 local = None if self.local_address is None else (self.local_address, 0)
@@ -322,8 +324,11 @@ class SimulatedPhone:
     async def stop(self) -> None:
         """Say bye and close everything; never hangs."""
         self._stopping = True
-        if self._recovering is not None:
-            self._recovering.cancel()
+        for task in (self._recovering, self._resuming):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(task, 5.0)
         with contextlib.suppress(Exception):
             if self._ws is not None and not self._ws.closed:
                 await asyncio.wait_for(self._ws.send_json({"type": "bye"}), 1.0)
@@ -621,10 +626,17 @@ class SimulatedPhone:
     async def _recover(self) -> None:
         for attempt in itertools.count():
             await asyncio.sleep(_BACKOFF[min(attempt, len(_BACKOFF) - 1)])
+            if self._stopping or self.waiting:  # stopped, or waiting for "resume"
+                return
             try:
                 await self.reconnect(timeout=_RECONNECT_TIMEOUT)
                 return
-            except Exception as exc:  # refused, timed out: try again, as the page does
+            except JoinRefused as exc:
+                if exc.status in _FINAL_REFUSALS:  # the link is over: the page stops too
+                    log.info("simulated phone: the link was refused for good (%s)", exc)
+                    return
+                log.info("simulated phone: reconnecting failed (%r); again", exc)
+            except Exception as exc:  # timed out, connection refused: again, as the page does
                 log.info("simulated phone: reconnecting failed (%r); again", exc)
 
     async def _point_at(self, view: View) -> None:

@@ -201,11 +201,13 @@ class GuardedHandler(RequestHandler):
                 transport.close()
 
     def vouch(self) -> None:
-        """This connection is a session's socket, opened with a valid token or login and
-        bounded where it is opened (per inspection, or in all): no lifetime limit, and it
-        leaves its address's count, so sellers sharing one carrier-grade NAT address, or
-        a call centre's operators behind one firewall, are not refused for each other's
-        calls. The address's slots stay for page loads and connections not yet proved."""
+        """This connection is a phone's signaling socket, opened with a valid link (at
+        most ``MAX_SOCKETS_PER_DEVICE`` per inspection): no lifetime limit, and it leaves
+        its address's count, so sellers sharing one carrier-grade NAT address are not
+        refused for each other's calls. The address's slots stay for page loads and
+        connections not yet proved. (A logged-in user's sockets are not vouched for: one
+        account could open them by the hundred; behind the reverse proxy, the deployment
+        DEPLOYMENT describes, no address cap applies to them anyway.)"""
         self.long_lived = True
         key = self._gate_key
         if key is not None and not self._vouched and not self._proxy:

@@ -214,8 +214,8 @@ class ConnectionGate:
             self._count -= 1
 
     def vouch(self, key: str) -> bool:
-        """One of ``key``'s connections proved itself (a session socket opened with a
-        valid token or login, bounded per inspection or in all where it is opened): it
+        """One of ``key``'s connections proved itself (a phone's signaling socket opened
+        with a valid link, bounded per inspection where it is opened): it
         stops counting towards the address, so many sellers behind one carrier-grade
         NAT address are not refused, and still counts in the total. False if ``key``
         held none. Its end is :meth:`release_vouched`."""

@@ -14,6 +14,7 @@ A request settles once: a still arriving after the fallback is ignored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -119,6 +120,8 @@ class CapturePath:
         self.transfer: Callable[[str], Transfer | None] = _no_transfer
         self.progress_interval = 2.0
         self.transfer_limit = still_timeout
+        self.stall_limit = 8.0
+        self._hurry = asyncio.Event()
 
     @property
     def in_flight(self) -> bool:
@@ -283,26 +286,40 @@ class CapturePath:
         )
 
     async def _while_on_its_way(self, capture_id: str) -> None:
-        """Wait while the still is arriving: bytes came since the last look, or it is
-        whole and being handed on; at most until ``transfer_limit`` after the request."""
-        waited = self.still_timeout
+        """Wait while the still is arriving: its bytes came within ``stall_limit`` (the
+        grace the link itself gets while a still arrives: a young SCTP association may
+        hold chunks for seconds), or it is whole and being handed on; at most until
+        ``transfer_limit`` after the request, and not once :meth:`hurry` was called."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() - self.still_timeout + self.transfer_limit
         seen = -1
-        while waited < self.transfer_limit and capture_id in self._pending:
+        progressed = loop.time()
+        while capture_id in self._pending and not self._hurry.is_set():
+            now = loop.time()
             transfer = self.transfer(capture_id)
-            if transfer is None or (not transfer.whole and transfer.received <= seen):
+            if now >= deadline or transfer is None:
                 return
-            if seen < 0:
-                log.info(
-                    "%s: still %s on its way after %.1f s (%d bytes): waiting for it",
-                    self._ctx.inspection_id,
-                    capture_id,
-                    waited,
-                    transfer.received,
+            if transfer.whole or transfer.received > seen:
+                if seen < 0:
+                    log.info(
+                        "%s: still %s on its way after %.1f s (%d bytes): waiting for it",
+                        self._ctx.inspection_id,
+                        capture_id,
+                        self.still_timeout,
+                        transfer.received,
+                    )
+                seen, progressed = transfer.received, now
+            elif now - progressed >= self.stall_limit:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._hurry.wait(), min(self.progress_interval, deadline - now)
                 )
-            seen = transfer.received
-            step = min(self.progress_interval, self.transfer_limit - waited)
-            await asyncio.sleep(step)
-            waited += step
+
+    def hurry(self) -> None:
+        """Shutting down: stills still on their way are no longer waited for; their
+        requests fall back to the video frame now, so something is stored in time."""
+        self._hurry.set()
 
     async def _store_capture(
         self,

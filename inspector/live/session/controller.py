@@ -64,6 +64,7 @@ from inspector.live.session.review import Review
 from inspector.live.timings import (
     HINT_INTERVAL,
     STILL_PROGRESS_INTERVAL,
+    STILL_STALL_LIMIT,
     STILL_TIMEOUT,
     STILL_TRANSFER_LIMIT,
 )
@@ -189,14 +190,21 @@ class SessionController:
         transfer: Callable[[str], Transfer | None],
         *,
         interval: float = STILL_PROGRESS_INTERVAL,
+        stall: float = STILL_STALL_LIMIT,
         limit: float = STILL_TRANSFER_LIMIT,
     ) -> None:
         """How to see a still on its way from the phone (its link's receiver): one
         arriving when ``still_timeout`` is up is waited for while its bytes keep coming
-        (looked at every ``interval``), up to ``limit`` after the request."""
+        (looked at every ``interval``, a pause up to ``stall`` forgiven), up to ``limit``
+        after the request."""
         self._capture.transfer = transfer
         self._capture.progress_interval = interval
+        self._capture.stall_limit = stall
         self._capture.transfer_limit = limit
+
+    def hurry_captures(self) -> None:
+        """Shutting down: stills on their way are not waited for past ``still_timeout``."""
+        self._capture.hurry()
 
     @property
     def hint_interval(self) -> float:

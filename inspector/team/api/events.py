@@ -103,7 +103,7 @@ class EventHub:
         ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096, compress=False)
         await ws.prepare(request)
         if isinstance(request.protocol, GuardedHandler):
-            request.protocol.vouch()  # a logged-in user's socket
+            request.protocol.long_lived = True  # a logged-in user's socket: no lifetime limit
         listener = _Listener(ws, bearer(request), time.monotonic())
         self._listeners.add(listener)
         if self._task is None or self._task.done():

@@ -164,6 +164,27 @@ async def test_a_still_still_arriving_at_the_timeout_is_waited_for(live: Live) -
         await phone.stop()
 
 
+async def test_a_graceful_shutdown_stores_the_frame_of_a_still_too_slow_to_wait_for(
+    live: Live,
+) -> None:
+    # The still would take 30 s: the drain (4 s here) does not wait for it, and stores
+    # the video frame before its deadline rather than nothing.
+    phone = live.phone(capture_behaviour="slow")
+    phone.slow_seconds = 30.0
+    await phone.start()
+    try:
+        await live.log.wait(ev.FrameAvailable)
+        capture_id = await call(live.engine.capture(live.inspection_id))
+        await asyncio.sleep(1.5)  # past still_timeout: on its way, waited for
+        started = time.monotonic()
+        waited = await asyncio.to_thread(live.engine.drain, 4.0)
+        assert waited == 1 and time.monotonic() - started < 6
+        [capture] = live.store.captures(live.inspection_id)
+        assert capture.id == capture_id and capture.source is CaptureSource.FRAME
+    finally:
+        await phone.stop()
+
+
 async def test_refused_transfers_fail_the_capture_and_store_nothing(live: Live) -> None:
     phone = live.phone(capture_behaviour="bad_sha")
     await phone.start()

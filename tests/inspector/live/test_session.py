@@ -690,13 +690,43 @@ async def test_a_stalled_transfer_falls_back_to_the_frame(make: Make) -> None:
     controller, link, _ = await make(still_timeout=0.2)
     link.frame = scene(seed=3)
     stalled = Arriving(step=0)  # begun, then nothing more
-    controller.watch_transfers(stalled, interval=0.1, limit=10)
+    controller.watch_transfers(stalled, interval=0.1, stall=0.3, limit=10)
     started = time.monotonic()
     capture_id = await controller.capture()
     capture = await asyncio.wait_for(controller.wait_result(capture_id), 5)
     assert capture is not None and capture.source is CaptureSource.FRAME
     assert time.monotonic() - started < 2  # one look saw no progress: no long wait
     assert await controller.on_photo(capture_id, GOOD, width=1280, height=720) is None
+
+
+async def test_a_pause_in_a_transfer_shorter_than_the_stall_limit_is_forgiven(
+    make: Make,
+) -> None:
+    # SCTP may hold a young association's chunks for seconds: the link forgives it, so
+    # does the wait. Here the bytes stop for four looks, then come again.
+    controller, link, _ = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    sizes = iter([4096, 4096, 4096, 4096, 4096, 8192, 12288] + [16384] * 100)
+    controller.watch_transfers(
+        lambda _: Transfer(next(sizes), whole=False), interval=0.05, stall=0.5, limit=10
+    )
+    capture_id = await controller.capture()
+    await asyncio.sleep(0.7)
+    capture = await controller.on_photo(capture_id, GOOD, width=1280, height=720)
+    assert capture is not None and capture.source is CaptureSource.STILL
+
+
+async def test_shutting_down_does_not_wait_for_a_still_on_its_way(make: Make) -> None:
+    controller, link, _ = await make(still_timeout=0.2)
+    link.frame = scene(seed=3)
+    controller.watch_transfers(Arriving(), interval=1.0, limit=30)
+    capture_id = await controller.capture()
+    await asyncio.sleep(0.4)  # waiting for it now
+    started = time.monotonic()
+    controller.hurry_captures()
+    capture = await asyncio.wait_for(controller.wait_result(capture_id), 5)
+    assert capture is not None and capture.source is CaptureSource.FRAME
+    assert time.monotonic() - started < 0.9  # not at the next look, a second later
 
 
 async def test_a_still_arriving_for_ever_is_not_waited_for_past_the_limit(make: Make) -> None:
