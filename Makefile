@@ -40,7 +40,7 @@ lint: $(TEST_STAMP)
 
 # Three workers (pytest-xdist): most tests wait on servers, peers and timeouts, so two
 # cores are idle half the run otherwise; tests/conftest.py keeps the network lab and the
-# browser tests on one worker each. `make test PYTEST_ARGS=` runs them one at a time.
+# browser tests on one worker each, started first. `make test PYTEST_ARGS=` runs them one at a time.
 PYTEST_ARGS ?= -n 3
 
 test: lint

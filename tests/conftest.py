@@ -81,6 +81,8 @@ def seller_input() -> dict[str, Any]:
 #: its own: its tests run in order on one worker, with its module-scoped servers started
 #: once.
 SHARED_WORKER = {"netlab": "netlab", "e2e": "browser"}
+#: Units that take minutes: scheduled before all others (see UnitScheduling).
+LONG_UNITS = ("browser", "netlab")
 
 
 def work_unit(nodeid: str) -> str:
@@ -102,8 +104,21 @@ class _UnitScheduler:
         from xdist.scheduler import LoadScopeScheduling
 
         class UnitScheduling(LoadScopeScheduling):
+            _long_first = False
+
             def _split_scope(self, nodeid: str) -> str:
                 return work_unit(nodeid)
+
+            def _assign_work_unit(self, node: Any) -> None:
+                # xdist queues the units largest first *by test count*: the network lab
+                # and the browser tests, few tests but minutes each, came last and ran
+                # alone at the end (a CI run of 27 min). They go first, one worker each,
+                # while the third takes the modules.
+                if not self._long_first:
+                    self._long_first = True
+                    for scope in reversed([s for s in self.workqueue if s in LONG_UNITS]):
+                        self.workqueue.move_to_end(scope, last=False)
+                super()._assign_work_unit(node)
 
             # pytest-xdist 3.8.0 hangs for ever after a worker crash under scope
             # scheduling (its issues 1323, 1327, 1378: the dead worker's finished units
