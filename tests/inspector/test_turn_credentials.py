@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from inspector.config import IceServer, ServerSettings, TurnRest, turn_rest_password
+from tests.turn_process import running_turnserver
 
 SECRET = "north-wind-7"
 
@@ -102,10 +101,6 @@ def _wait_for_stun(port: int, proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def coturn(tmp_path: Path) -> Iterator[int]:
     """Our own coturn on loopback with use-auth-secret (not the Debian service)."""
-    if shutil.which("turnserver") is None:
-        if os.environ.get("CI"):
-            pytest.fail("turnserver is missing (apt-get install coturn)")
-        pytest.skip("turnserver is missing (apt-get install coturn)")
     port = _free_udp_port()
     conf = tmp_path / "turnserver.conf"
     conf.write_text(
@@ -116,19 +111,9 @@ def coturn(tmp_path: Path) -> Iterator[int]:
         f"log-file={tmp_path / 'turn.log'}\nsimple-log\n"
         f"pidfile={tmp_path / 'turn.pid'}\nuserdb={tmp_path / 'turndb'}\n"
     )
-    proc = subprocess.Popen(
-        ["turnserver", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
+    with running_turnserver(["-c", str(conf)]) as proc:
         _wait_for_stun(port, proc)
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def _allocate(port: int, username: str, password: str) -> tuple[str, int]:

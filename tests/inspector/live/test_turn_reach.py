@@ -4,10 +4,7 @@ real coturn on loopback for the UDP probe (its Allocate answered with 401)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +13,7 @@ import pytest
 
 from inspector.config import IceServer
 from inspector.live.turn_reach import TurnUrl, _reachable, parse_turn_url, reachable_turn_first
+from tests.turn_process import running_turnserver
 
 
 def _free_port(kind: int) -> int:
@@ -86,23 +84,14 @@ def test_none_reachable_or_only_one_leaves_the_order_alone() -> None:
 @pytest.fixture
 def coturn(tmp_path: Path) -> Iterator[int]:
     """coturn on 127.0.0.1 (UDP and TCP on one port), REST-API credentials."""
-    binary = shutil.which("turnserver")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("turnserver is not installed (CI is set: apt-get install coturn)")
-        pytest.skip("turnserver is not installed (apt-get install coturn)")
     port = _free_port(socket.SOCK_DGRAM)
-    proc = subprocess.Popen(
-        [
-            binary, "-n", "--listening-ip=127.0.0.1", f"--listening-port={port}",
-            "--use-auth-secret", "--static-auth-secret=probe-secret", "--realm=probe.test",
-            "--no-tls", "--no-dtls", "--no-cli", "--no-stun", f"--log-file={tmp_path / 'turn.log'}",
-            f"--pidfile={tmp_path / 'turn.pid'}", f"--userdb={tmp_path / 'turndb'}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    args = [
+        "-n", "--listening-ip=127.0.0.1", f"--listening-port={port}",
+        "--use-auth-secret", "--static-auth-secret=probe-secret", "--realm=probe.test",
+        "--no-tls", "--no-dtls", "--no-cli", "--no-stun", f"--log-file={tmp_path / 'turn.log'}",
+        f"--pidfile={tmp_path / 'turn.pid'}", f"--userdb={tmp_path / 'turndb'}",
+    ]  # fmt: skip
+    with running_turnserver(args) as proc:
         # Its UDP listeners (a thread per core) may come after its TCP one: wait for both.
         turn = parse_turn_url(f"turn:127.0.0.1:{port}")
         assert turn is not None
@@ -118,13 +107,6 @@ def coturn(tmp_path: Path) -> Iterator[int]:
             assert time.monotonic() < deadline, "turnserver did not listen"
             time.sleep(0.1)
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def test_a_turn_server_answering_over_udp_is_reachable(coturn: int) -> None:
