@@ -173,8 +173,8 @@ class PhonePeer:
         self._stat_bytes: int | None = None
         self._fps = 0.0
         self._bitrate = 0.0
-        self._finishing: set[asyncio.Task[None]] = set()  # photos received whole
-        self._finishing_ids: set[str] = set()  # ... and their capture ids
+        #: Photos received whole, being checked and handed on: task -> capture id.
+        self._finishing: dict[asyncio.Task[None], str] = {}
         self._frame_error_at = float("-inf")
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self._on_datachannel)
@@ -423,7 +423,7 @@ class PhonePeer:
 
     def transfer(self, capture_id: str) -> Transfer | None:
         """The still ``capture_id`` on its way from the phone, or None if it is not."""
-        if capture_id in self._finishing_ids:
+        if capture_id in self._finishing.values():
             return Transfer(self.receiver.received, whole=True)
         if self.receiver.active_id == capture_id:
             return Transfer(self.receiver.received, whole=False)
@@ -461,11 +461,8 @@ class PhonePeer:
             task = asyncio.get_running_loop().create_task(
                 self._finish_photo(message), name=f"{self.name}:photo"
             )
-            capture_id = str(message.get("id"))
-            self._finishing.add(task)
-            self._finishing_ids.add(capture_id)
-            task.add_done_callback(self._finishing.discard)
-            task.add_done_callback(lambda _: self._finishing_ids.discard(capture_id))
+            self._finishing[task] = str(message.get("id"))
+            task.add_done_callback(lambda t: self._finishing.pop(t, None))
             await asyncio.shield(task)
         elif kind == "photo_failed":
             if self.receiver.active_id == message["id"]:

@@ -38,6 +38,11 @@ from inspector.i18n import Localized, Message
 from inspector.live import events
 from inspector.live.photo_receiver import Transfer
 from inspector.live.session.context import Frame, SessionContext
+from inspector.live.timings import (
+    STILL_PROGRESS_INTERVAL,
+    STILL_STALL_LIMIT,
+    STILL_TRANSFER_LIMIT,
+)
 from inspector.storage import StoreError
 from inspector.storage.rows import new_id
 from inspector.usecases import audit
@@ -118,9 +123,9 @@ class CapturePath:
         self._results: dict[str, asyncio.Future[Capture | None]] = {}
         #: The still of a capture id on its way from the phone (set by the phone's link).
         self.transfer: Callable[[str], Transfer | None] = _no_transfer
-        self.progress_interval = 2.0
-        self.transfer_limit = still_timeout
-        self.stall_limit = 8.0
+        self.progress_interval = STILL_PROGRESS_INTERVAL
+        self.stall_limit = STILL_STALL_LIMIT
+        self.transfer_limit = STILL_TRANSFER_LIMIT
         self._hurry = asyncio.Event()
 
     @property
