@@ -631,12 +631,10 @@ class SimulatedPhone:
             try:
                 await self.reconnect(timeout=_RECONNECT_TIMEOUT)
                 return
-            except JoinRefused as exc:
-                if exc.status in _FINAL_REFUSALS:  # the link is over: the page stops too
+            except Exception as exc:  # timed out, refused: again, as the page does ...
+                if isinstance(exc, JoinRefused) and exc.status in _FINAL_REFUSALS:
                     log.info("simulated phone: the link was refused for good (%s)", exc)
-                    return
-                log.info("simulated phone: reconnecting failed (%r); again", exc)
-            except Exception as exc:  # timed out, connection refused: again, as the page does
+                    return  # ... unless the link is over
                 log.info("simulated phone: reconnecting failed (%r); again", exc)
 
     async def _point_at(self, view: View) -> None:
