@@ -91,6 +91,10 @@ class PacedRelay:
         self._listener.close()
         with self._lock:
             for sock in self._sockets:
+                # shutdown() first: a close() alone leaves a thread's blocked recv() holding
+                # the connection open, and a client on it waiting for ever.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.close()
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "CONNECT_TIMEOUT_SECONDS",
+    "POSTGRES_TCP_OPTIONS",
     "database_url",
     "make_engine",
     "shown_url",
@@ -29,6 +30,17 @@ __all__ = [
 BUSY_TIMEOUT_SECONDS = 5.0
 #: How long connecting to a database server may take before it counts as unreachable.
 CONNECT_TIMEOUT_SECONDS = 10
+#: libpq's TCP settings for a database server that vanishes without closing (a host down, a
+#: NAT or firewall forgetting the connection): a pooled connection found dead by keepalives
+#: after about a minute idle, a request left unacknowledged failing after 30 s, instead of a
+#: thread waiting for the kernel's retransmissions (15 min) or, idle, for ever.
+POSTGRES_TCP_OPTIONS: dict[str, int] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # milliseconds
+}
 
 
 def database_url(url: str | URL) -> URL:
@@ -50,9 +62,12 @@ def shown_url(url: str | URL) -> str:
 def make_engine(url: str | URL, **options: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///…`` or ``postgresql://…``)."""
     parsed = database_url(url)
-    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+    if parsed.get_backend_name() == "postgresql":
         connect_args = options.setdefault("connect_args", {})
-        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+        given = {**POSTGRES_TCP_OPTIONS, "connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        for name, value in given.items():
+            if name not in parsed.query:  # the URL's own libpq options win
+                connect_args.setdefault(name, value)
     engine = sa.create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)

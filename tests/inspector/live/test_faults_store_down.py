@@ -279,3 +279,42 @@ def test_a_database_that_hangs_costs_a_capture_seconds_not_the_call(
         assert sorted(c.shot_id for c in captures) == ["front", "rear", "side"]  # each once
         assert next(c for c in captures if c.id == kept.capture.id).accepted is True
         assert {store.photo_state(c.sha256, deep=True) for c in captures} == {"ok"}
+
+
+@pytest.mark.timeout(60)
+def test_a_database_server_gone_silent_is_noticed_by_the_connection_itself(
+    pg_tcp: PostgresServer,
+) -> None:
+    """A server that vanishes without closing (a host down, a NAT forgetting the
+    connection) must not hold a thread for ever: every connection to PostgreSQL over TCP
+    carries keepalives and a TCP user timeout (checked on the real socket), and a URL's
+    own libpq options win."""
+    import socket
+
+    from inspector.storage.sql.engine import POSTGRES_TCP_OPTIONS, make_engine
+
+    name = pg_tcp.create_database()
+    try:
+        for query, idle in (
+            ("", POSTGRES_TCP_OPTIONS["keepalives_idle"]),
+            ("?keepalives_idle=7", 7),
+        ):
+            engine = make_engine(pg_tcp.tcp_url(name) + query)
+            try:
+                with engine.connect() as connection:
+                    fd = connection.connection.driver_connection.pgconn.socket  # type: ignore[union-attr]
+                    sock = socket.socket(fileno=os.dup(fd))
+                    try:
+                        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+                        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == idle
+                        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 10
+                        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 3
+                        assert (
+                            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 30_000
+                        )
+                    finally:
+                        sock.close()
+            finally:
+                engine.dispose()
+    finally:
+        pg_tcp.drop_database(name)
