@@ -49,8 +49,21 @@ _KEPT_VIEWS = 4
 
 @functools.lru_cache(maxsize=16)
 def _cached_view(view: View, width: int, height: int, vehicle: DemoVehicle) -> Pixels:
-    """Video-sized views shared by every camera (a load test runs many phones)."""
-    return render_view(view, width, height, vehicle)
+    """Video-sized views shared by every camera (a load test runs many phones).
+
+    Rendered at the frame's own size, then widened by the drift's margin with the
+    picture mirrored at its edges: a crop then shows the car where the shot's outline
+    expects it. (A view rendered larger and cropped put the car off the outline, and
+    the autopilot's framing check asked a simulated seller of the front and rear
+    shots to adjust for half a minute.)
+    """
+    m = _margin(width)
+    return np.asarray(
+        cv2.copyMakeBorder(
+            render_view(view, width, height, vehicle), m, m, m, m, cv2.BORDER_REFLECT_101
+        ),
+        dtype=np.uint8,
+    )
 
 
 def render_scene(width: int, height: int) -> Pixels:
@@ -94,9 +107,7 @@ def read_stamp(frame_bgr: npt.NDArray[np.uint8]) -> int | None:
 
 def prerender(view: View, width: int, height: int, vehicle: DemoVehicle | None = None) -> None:
     """Render ``view`` for a camera of this size ahead of time (call it off the event loop)."""
-    _cached_view(
-        view, width + 2 * _margin(width), height + 2 * _margin(width), vehicle or DemoVehicle()
-    )
+    _cached_view(view, width, height, vehicle or DemoVehicle())
 
 
 def _margin(width: int) -> int:
@@ -165,8 +176,7 @@ class SyntheticCamera(MediaStreamTrack):
         with self._lock:
             variants = self._prepared.get(view)
         if variants is None:
-            size = (self.width + 2 * self.margin, self.height + 2 * self.margin)
-            variants = {"normal": _cached_view(view, *size, self.vehicle)}
+            variants = {"normal": _cached_view(view, self.width, self.height, self.vehicle)}
         with self._lock:
             variants = self._prepared.setdefault(view, variants)
             self._prepared.move_to_end(view)
@@ -208,9 +218,10 @@ class SyntheticCamera(MediaStreamTrack):
     def _frame(self, n: int) -> Pixels:
         """Frame ``n``: the view's crop, drifting, stamped, at the size sent."""
         m = self.margin
-        # A slow drift, well under the motion threshold.
-        dx = int(m + m * 0.5 * math.sin(n / 150.0))
-        dy = int(m + m * 0.3 * math.cos(n / 190.0))
+        # A slow drift, well under the motion threshold and within the framing check's
+        # tolerance (a quarter of the margin: 4 px of a 640 px frame).
+        dx = int(m + m * 0.25 * math.sin(n / 150.0))
+        dy = int(m + m * 0.15 * math.cos(n / 190.0))
         picture = self._picture()[dy : dy + self.height, dx : dx + self.width].copy()
         if self.mode == "normal":  # sharp blocks would lift a blurred or dark picture's metrics
             stamp(picture, n)

@@ -18,6 +18,7 @@ import pytest
 from inspector.config import ServerSettings
 from inspector.domain import quality
 from inspector.domain.checklist import Shot, damage_pair, load_checklist
+from inspector.domain.framing import EXTERIOR_OUTLINES, framing_score
 from inspector.domain.models import Vehicle
 from inspector.live import events as ev
 from inspector.live.contrib import camera as camera_module
@@ -189,6 +190,23 @@ def test_views_are_drawn_once_and_frames_stay_cheap(monkeypatch: pytest.MonkeyPa
         cam.stop()
 
 
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (480, 640)])
+def test_the_simulated_cameras_frames_line_up_with_each_shots_outline(
+    size: tuple[int, int],
+) -> None:
+    """What the autopilot's framing check sees of a simulated seller standing where told:
+    the drifting crops of a whole-car view mostly pass it (they once put the car off the
+    outline, and a simulated self-inspection was asked to adjust for half a minute)."""
+    cam = SyntheticCamera(*size, fps=15)
+    try:
+        for overlay in EXTERIOR_OUTLINES:
+            cam.show(view_for_shot(overlay, overlay))
+            framed = [framing_score(cam._frame(n), overlay).framed for n in range(0, 1200, 40)]
+            assert sum(framed) >= len(framed) / 2, (overlay, sum(framed), len(framed))
+    finally:
+        cam.stop()
+
+
 @pytest.mark.timeout(90)
 async def test_the_phone_films_and_sends_the_shot_the_engine_asks_for(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -211,8 +229,13 @@ async def test_the_phone_films_and_sends_the_shot_the_engine_asks_for(
             while phone.camera is None or phone.camera.view.overlay != "odometer":
                 assert time.monotonic() < deadline, "the camera never turned to the odometer"
                 await asyncio.sleep(0.05)
-            odometer = render_view(View("odometer", "odometer"), 672, 392, OTHER)
-            front = render_view(View("front"), 672, 392, OTHER)
+            # What the camera crops from: the view at the frame's size, its edges mirrored.
+            odometer, front = (
+                cv2.copyMakeBorder(
+                    render_view(view, 640, 360, OTHER), 16, 16, 16, 16, cv2.BORDER_REFLECT_101
+                )
+                for view in (View("odometer", "odometer"), View("front"))
+            )
             deadline = time.monotonic() + 10
             while True:  # the engine's live frame: the odometer, wherever the drift puts it
                 frame = engine.latest_frame(inspection.id)
