@@ -13,6 +13,9 @@ TEST_STAMP := $(VENV)/.installed-test
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Installed packages come with their bytecode: where PYTHONDONTWRITEBYTECODE is set (CI)
+# every process would otherwise compile boto3, SQLAlchemy… from source at each start.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test lint bench demo lock clean
 
@@ -44,6 +47,7 @@ lint: $(TEST_STAMP)
 PYTEST_ARGS ?= -n 3
 
 test: lint
+	$(BIN)/python -m compileall -q -j 0 inspector ui tests >/dev/null
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
 # The quick figures (a few minutes); bench/load.py, bench/team.py, bench/soak.py (30 min) and
