@@ -17,7 +17,7 @@ TAKEN = {"front", "three_quarter_front_left", "side_left", "rear"}
 
 
 def _loaded_model(qtbot: QtBot, store: Store, sample: Sample) -> ReviewModel:
-    model = ReviewModel(store, sample.inspection_id)
+    model = ReviewModel(store, sample.inspection_id, propose_blur=False)  # not about blur
     with qtbot.waitSignal(model.loaded, timeout=5000):
         model.load()
     return model

@@ -21,7 +21,7 @@ from .conftest import PHOTO_H, PHOTO_W, Sample, settle
 
 @pytest.fixture
 def viewer(qtbot: QtBot, store: Store, sample: Sample) -> PhotoViewer:
-    model = ReviewModel(store, sample.inspection_id)
+    model = ReviewModel(store, sample.inspection_id, propose_blur=False)  # not about blur
     widget = PhotoViewer(model)
     qtbot.addWidget(widget)
     widget.resize(900, 700)

@@ -17,7 +17,7 @@ from .conftest import Sample, settle
 
 @pytest.fixture
 def panel(qtbot: QtBot, store: Store, sample: Sample) -> VehiclePanel:
-    model = ReviewModel(store, sample.inspection_id)
+    model = ReviewModel(store, sample.inspection_id, propose_blur=False)  # not about blur
     with qtbot.waitSignal(model.loaded, timeout=5000):
         model.load()
     widget = VehiclePanel(model)
