@@ -185,19 +185,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     EXIT_GRACE seconds every stack is printed (to find the culprit) and the process
     exits with the run's own status.
 
-    The grace counts from the interpreter's shutdown (the main thread stopped), not from
-    here: an xdist worker done early lives on until the last worker is done, and was
-    killed, its stacks printed, while nothing was wrong."""
+    The grace counts from the interpreter's shutdown, not from here: an xdist worker done
+    early lives on until the last worker is done, and was killed, its stacks printed,
+    while nothing was wrong. ``threading._register_atexit`` runs a function as shutdown
+    begins, before it joins the executors' and the other threads (its functions run
+    last registered first: this one before ``concurrent.futures``' join)."""
     status = config.stash.get(_EXIT_STATUS, 1)
 
     def watchdog() -> None:
-        while threading.main_thread().is_alive():
-            time.sleep(0.5)
-        # A hang in the interpreter's own finalisation (after daemon threads are frozen):
-        faulthandler.dump_traceback_later(2 * EXIT_GRACE, exit=True)
         time.sleep(EXIT_GRACE)
         print("\nthe test process did not exit; its threads:", file=sys.stderr, flush=True)
         faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         os._exit(status)
 
-    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
+    def shutting_down() -> None:
+        threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
+        # A hang in the interpreter's own finalisation (after daemon threads are frozen):
+        faulthandler.dump_traceback_later(2 * EXIT_GRACE, exit=True)
+
+    threading._register_atexit(shutting_down)  # type: ignore[attr-defined]
+    if not hasattr(config, "workerinput"):
+        # The controller ends last: from here, a hang before shutdown is caught too.
+        faulthandler.dump_traceback_later(3 * EXIT_GRACE, exit=True)

@@ -58,12 +58,14 @@ def _cached_view(view: View, width: int, height: int, vehicle: DemoVehicle) -> P
     shots to adjust for half a minute.)
     """
     m = _margin(width)
-    return np.asarray(
+    picture = np.asarray(
         cv2.copyMakeBorder(
             render_view(view, width, height, vehicle), m, m, m, m, cv2.BORDER_REFLECT_101
         ),
         dtype=np.uint8,
     )
+    picture.flags.writeable = False  # shared by every camera: frames are copies
+    return picture
 
 
 def render_scene(width: int, height: int) -> Pixels:

@@ -31,15 +31,17 @@ BUSY_TIMEOUT_SECONDS = 5.0
 #: How long connecting to a database server may take before it counts as unreachable.
 CONNECT_TIMEOUT_SECONDS = 10
 #: libpq's TCP settings for a database server that vanishes without closing (a host down, a
-#: NAT or firewall forgetting the connection): a pooled connection found dead by keepalives
-#: after about a minute idle, a request left unacknowledged failing after 30 s, instead of a
-#: thread waiting for the kernel's retransmissions (15 min) or, idle, for ever.
+#: NAT or firewall forgetting the connection): an idle connection probed after 30 s and
+#: found dead a minute after its last answer, a request left unacknowledged failing after
+#: a minute, instead of a thread waiting for the kernel's retransmissions (15 min) or,
+#: idle, for ever. The user timeout also bounds the probes (Linux), so it is the keepalives'
+#: whole window: 30 + 3 x 10 s.
 POSTGRES_TCP_OPTIONS: dict[str, int] = {
     "keepalives": 1,
     "keepalives_idle": 30,
     "keepalives_interval": 10,
     "keepalives_count": 3,
-    "tcp_user_timeout": 30_000,  # milliseconds
+    "tcp_user_timeout": 60_000,  # milliseconds
 }
 
 
@@ -63,7 +65,7 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///…`` or ``postgresql://…``)."""
     parsed = database_url(url)
     if parsed.get_backend_name() == "postgresql":
-        connect_args = options.setdefault("connect_args", {})
+        connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
         given = {**POSTGRES_TCP_OPTIONS, "connect_timeout": CONNECT_TIMEOUT_SECONDS}
         for name, value in given.items():
             if name not in parsed.query:  # the URL's own libpq options win

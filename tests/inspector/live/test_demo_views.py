@@ -202,7 +202,10 @@ def test_the_simulated_cameras_frames_line_up_with_each_shots_outline(
         for overlay in EXTERIOR_OUTLINES:
             cam.show(view_for_shot(overlay, overlay))
             framed = [framing_score(cam._frame(n), overlay).framed for n in range(0, 1200, 40)]
-            assert sum(framed) >= len(framed) / 2, (overlay, sum(framed), len(framed))
+            # The demo car's rear scores just above the threshold at 640x480 even when
+            # still (0.31): there, half the drifting frames; every frame elsewhere.
+            need = len(framed) / 2 if overlay == "rear" else len(framed)
+            assert sum(framed) >= need, (overlay, sum(framed), len(framed))
     finally:
         cam.stop()
 
@@ -229,13 +232,9 @@ async def test_the_phone_films_and_sends_the_shot_the_engine_asks_for(
             while phone.camera is None or phone.camera.view.overlay != "odometer":
                 assert time.monotonic() < deadline, "the camera never turned to the odometer"
                 await asyncio.sleep(0.05)
-            # What the camera crops from: the view at the frame's size, its edges mirrored.
-            odometer, front = (
-                cv2.copyMakeBorder(
-                    render_view(view, 640, 360, OTHER), 16, 16, 16, 16, cv2.BORDER_REFLECT_101
-                )
-                for view in (View("odometer", "odometer"), View("front"))
-            )
+            # What the camera crops from (the view at the frame's size, its edges mirrored).
+            odometer = camera_module._cached_view(View("odometer", "odometer"), 640, 360, OTHER)
+            front = camera_module._cached_view(View("front"), 640, 360, OTHER)
             deadline = time.monotonic() + 10
             while True:  # the engine's live frame: the odometer, wherever the drift puts it
                 frame = engine.latest_frame(inspection.id)

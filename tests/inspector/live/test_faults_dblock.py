@@ -15,16 +15,18 @@ import asyncio
 import hashlib
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from inspector.domain.models import CaptureSource, InspectionStatus, QualityReport, Verdict
 from inspector.live import events as ev
 from inspector.live.timings import HEARTBEAT_TIMEOUT
-from inspector.storage.database import BUSY_TIMEOUT_SECONDS, DB_NAME
+from inspector.storage.database import BUSY_TIMEOUT_SECONDS, DB_NAME, Database
 from inspector.storage.spool import SPOOL_DIR, LiveWriter
 from inspector.storage.store import Store
 from tests.data import force_status, jpeg_bytes, scene
@@ -72,6 +74,10 @@ async def _loop_stall(seconds: float, tick: float = 0.02) -> float:
     return worst
 
 
+async def _thread_id() -> int:
+    return threading.get_ident()
+
+
 async def _get(url: str, source: str = "127.0.0.5") -> tuple[int, float]:
     started = time.monotonic()
     async with client(source) as s, s.get(url) as r:
@@ -94,6 +100,18 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
             await phone.wait_for("shot")
             loop = live.engine.thread.loop
             assert loop is not None
+            # Every use of the database, by thread: the engine's loop must make none.
+            loop_thread = await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(_thread_id(), loop)
+            )
+            used_by: set[int] = set()
+            connection = Database._connection
+
+            def watched(self: Database, *args: Any, **kwargs: Any) -> Any:
+                used_by.add(threading.get_ident())
+                return connection(self, *args, **kwargs)
+
+            monkeypatch.setattr(Database, "_connection", watched)
             # The same work without the lock, for comparison: a capture, accepted.
             baseline = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_loop_stall(3), loop))
             first = await asyncio.wrap_future(live.engine.capture(live.inspection_id))
@@ -164,9 +182,11 @@ async def test_a_database_locked_by_another_process_stalls_nothing_and_loses_not
                 f"GET static {static_time * 1000:.0f} ms, GET join {join_time * 1000:.0f} ms "
                 "during the lock"
             )
-            # What the loop used to wait is the store's busy timeout (5 s) per write, so
-            # half of it is the bound: a busy CI machine stalls this loop by over a second
-            # on its own (seen: 1.3 s with 0.7 s without the lock; 45 ms here when quiet).
+            # The loop never waits on the database because it never calls it (exact); and
+            # its stalls stay well below the store's busy timeout (5 s), which it used to
+            # wait per write (a bound for a busy CI machine, which stalls this loop by over
+            # a second on its own: 1.3 s with 0.7 s without the lock; 45 ms when quiet).
+            assert used_by and loop_thread not in used_by, "the engine's loop used the database"
             assert worst < BUSY_TIMEOUT_SECONDS / 2
         finally:
             if holder is not None:
