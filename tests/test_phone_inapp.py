@@ -9,7 +9,6 @@ itself (tests/e2e/test_phone_camera_screens.py).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import textwrap
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from inspector.assets import asset_path
+from tests.unavailable import unavailable
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -93,9 +93,7 @@ CASES: list[tuple[str, dict[str, Any] | None]] = [
 def test_in_app_browsers_are_told_from_real_ones() -> None:
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
-        if os.environ.get("CI"):
-            pytest.fail("node is needed under CI=true (apt-get install nodejs)", pytrace=False)
-        pytest.skip("node is not installed")
+        unavailable("node is not installed (apt-get install nodejs)")
     script = textwrap.dedent(
         """
         import { pathToFileURL } from "node:url";

@@ -4,21 +4,18 @@ elsewhere) and its start and stop."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-import pytest
+from tests.unavailable import unavailable
 
 
 def turnserver() -> str:
     binary = shutil.which("turnserver")
     if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("turnserver is not installed (CI is set: apt-get install coturn)")
-        pytest.skip("turnserver is not installed (apt-get install coturn)")
+        unavailable("turnserver is not installed (apt-get install coturn)")
     return binary
 
 

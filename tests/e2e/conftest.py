@@ -33,6 +33,7 @@ from inspector.live import events
 from inspector.live.engine import Engine
 from inspector.storage.store import Store
 from inspector.usecases.inspections import create_inspection
+from tests.unavailable import unavailable
 
 CHROMIUM = Path(os.environ.get("INSPECTOR_CHROMIUM", "/usr/bin/chromium"))
 CAMERA_SIZE = (1280, 720)
@@ -48,13 +49,6 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
 ]
 PHONE_VIEWPORT = {"width": 390, "height": 844}
-
-
-def _unavailable(reason: str) -> None:
-    """Skip locally; on CI a missing browser is a broken set-up, so fail."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the e2e tests must run)")
-    pytest.skip(reason)
 
 
 # -- the camera ---------------------------------------------------------------------------
@@ -138,11 +132,11 @@ def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="package")  # Playwright keeps a loop running: end it with tests/e2e
 def playwright_driver() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
+        unavailable("playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as p:
         yield p
 

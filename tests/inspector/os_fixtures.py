@@ -17,23 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.unavailable import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: these fault tests must run)")
-    pytest.skip(reason)
-
-
 def _mount(*argv: str) -> None:
     if os.geteuid() != 0:
-        _unavailable("mounting a test file system needs root")
+        unavailable("mounting a test file system needs root")
     proc = subprocess.run(["mount", *argv], capture_output=True, text=True, timeout=30)
     if proc.returncode != 0:
-        _unavailable(f"cannot mount here: {proc.stderr.strip()}")
+        unavailable(f"cannot mount here: {proc.stderr.strip()}")
 
 
 def _umount(path: Path) -> None:
@@ -71,7 +65,7 @@ def read_only_view(source: Path, view: Path) -> Iterator[Path]:
             ["mount", "-o", "remount,ro,bind", str(view)], capture_output=True, text=True
         )
         if proc.returncode != 0:
-            _unavailable(f"cannot remount read-only: {proc.stderr.strip()}")
+            unavailable(f"cannot remount read-only: {proc.stderr.strip()}")
         yield view
     finally:
         _umount(view)

@@ -27,12 +27,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
 from inspector.storage.sql import make_engine
+from tests import unavailable as _tools
 
 __all__ = [
     "PASSWORD",
@@ -58,10 +60,8 @@ def _bin_dir() -> Path | None:
     return max(found, key=lambda p: int(p.parent.name), default=None)
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL is needed under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not available: {reason} (apt-get install postgresql)")
+def unavailable(reason: str) -> NoReturn:
+    _tools.unavailable(f"PostgreSQL not available: {reason} (apt-get install postgresql)")
 
 
 @dataclass

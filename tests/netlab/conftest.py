@@ -14,7 +14,6 @@ Chromium as the seller's phone in the phone's namespace.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,16 @@ import pytest
 from tests.e2e.conftest import CHROMIUM, fake_camera
 from tests.netlab.lab import NetLab, missing
 from tests.netlab.peers import Operator, PhonePage, launch_chromium, start_operator
+from tests.unavailable import unavailable
 
 __all__ = ["fake_camera"]  # a fixture, shared with tests/e2e
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the network lab must run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[NetLab]:
     reason = missing()
     if reason:
-        _unavailable(reason)
+        unavailable(reason)
     work = tmp_path / "netlab"
     work.mkdir()
     built = NetLab(work)
@@ -72,11 +66,11 @@ def phone_browser(
     """``phone_browser(init_script=None)`` → a phone page in Chromium, run in the phone's
     namespace (``init_script``: run in the page before its own scripts)."""
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
+        unavailable("playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as p:
         browser = launch_chromium(p, lab, tmp_path, fake_camera)
         try:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from inspector.domain.models import CaptureSource, QualityReport, Verdict
 from inspector.live import events as ev
 from inspector.live.engine import Engine
 from inspector.storage.spool import LiveWriter
+from inspector.storage.sql.engine import POSTGRES_TCP_OPTIONS, make_engine
 from inspector.storage.store import Store
 from tests.data import jpeg_bytes, scene
 from tests.inspector.postgres_fixtures import (
@@ -289,10 +291,6 @@ def test_a_database_server_gone_silent_is_noticed_by_the_connection_itself(
     connection) must not hold a thread for ever: every connection to PostgreSQL over TCP
     carries keepalives and a TCP user timeout (checked on the real socket), and a URL's
     own libpq options win."""
-    import socket
-
-    from inspector.storage.sql.engine import POSTGRES_TCP_OPTIONS, make_engine
-
     name = pg_tcp.create_database()
     try:
         for query, idle in (

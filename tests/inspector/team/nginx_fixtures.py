@@ -24,9 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from inspector.live.tls import ensure_certificate
+from tests.unavailable import unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "deploy" / "nginx" / "inspector.conf"
@@ -40,10 +39,7 @@ _UPSTREAM = (
 
 def nginx_or_skip() -> str:
     if not Path(NGINX).exists():
-        reason = "nginx is not installed (apt-get install nginx)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI installs it (.ci/run)", pytrace=False)
-        pytest.skip(reason)
+        unavailable("nginx is not installed (apt-get install nginx)")
     return NGINX
 
 
